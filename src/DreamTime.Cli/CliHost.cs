@@ -1,0 +1,40 @@
+using System.CommandLine;
+using DreamTime.Runtime;
+
+namespace DreamTime.Cli;
+
+/// <summary>
+/// Runs the command line: user errors become one line on stderr and exit code 2; anything else is a bug and
+/// keeps its stack trace (exit code 1). Parse errors also exit with 2.
+/// </summary>
+public static class CliHost
+{
+    public const int UserErrorExit = 2;
+
+    public static int Run(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine("Run with --help to see the options.");
+            return UserErrorExit;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (Unwrap(e) is UserError ue)
+        {
+            Console.Error.WriteLine($"error: {ue.Message}");
+            return UserErrorExit;
+        }
+    }
+
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is AggregateException or System.Reflection.TargetInvocationException or TypeInitializationException && e.InnerException != null)
+            e = e.InnerException!;
+        return e;
+    }
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using DreamTime.Diffusion;
+using DreamTime.Runtime;
+
+namespace DreamTime.Cli.Commands;
+
+/// <summary>`dreamtime schedule`: writes a timestep schedule as CSV and/or a plot.</summary>
+public static class ScheduleCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("schedule", "Compute a timestep schedule t(i) for i = 1..N and write it as CSV and/or a plot of W(t), p(t) and t(i).");
+        var opts = new TimestepOptionSet(cmd);
+        var csv = new Option<string?>("--csv") { Description = "Write the schedule as CSV (header 'iteration,t', one row per iteration) to this file." };
+        var plot = new Option<string?>("--plot") { Description = "Write a PNG with W(t), p(t) and t(i) to this file." };
+        cmd.Options.Add(csv);
+        cmd.Options.Add(plot);
+        cmd.SetAction(parse =>
+        {
+            var (options, schedule) = opts.Read(parse);
+            string? csvPath = parse.GetValue(csv), plotPath = parse.GetValue(plot);
+            if (csvPath == null && plotPath == null) throw new UserError("schedule: give --csv FILE and/or --plot FILE.png");
+            if (csvPath != null) AtomicFile.EnsureWritableFile(csvPath, "--csv");
+            if (plotPath != null) AtomicFile.EnsureWritableFile(plotPath, "--plot");
+            var strategy = options.Build(schedule);
+            var ts = Enumerable.Range(1, options.Iterations).Select(strategy.TimestepAt).ToArray();
+            if (csvPath != null) AtomicFile.WriteAllText(csvPath, ScheduleCsv.Format(ts));
+            if (plotPath != null) SchedulePlot.Write(plotPath, options, schedule, ts);
+            Console.WriteLine($"{strategy.Name}: {options.Iterations} iterations, t from {ts[0]} to {ts[^1]}" +
+                              (csvPath != null ? $", csv {csvPath}" : "") + (plotPath != null ? $", plot {plotPath}" : ""));
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+public static class ScheduleCsv
+{
+    public static string Format(IReadOnlyList<int> timesteps)
+    {
+        var sb = new StringBuilder("iteration,t\n");
+        for (int i = 0; i < timesteps.Count; i++) sb.Append((i + 1).ToString(CultureInfo.InvariantCulture)).Append(',').Append(timesteps[i].ToString(CultureInfo.InvariantCulture)).Append('\n');
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,13 @@
+using System.CommandLine;
+using DreamTime.Cli;
+using DreamTime.Cli.Commands;
+using DreamTime.Runtime;
+
+// Allocator settings must reach native code before libtorch allocates anything.
+TorchRuntime.ConfigureAllocator();
+
+var root = new RootCommand("DreamTime for .NET: text-to-3D by score distillation with time-prioritized timestep schedules (TP-SDS).");
+// Each command lives in Commands/<Name>Command.cs and is registered here.
+root.Subcommands.Add(ScheduleCommand.Create());
+
+return CliHost.Run(root, args);
