@@ -1,0 +1,77 @@
+using DreamTime.Runtime;
+using SkiaSharp;
+
+namespace DreamTime.Imaging;
+
+/// <summary>An RGB image with float channels in [0,1], row-major HWC. The common currency for writing pictures.</summary>
+public sealed record RgbImage(int Height, int Width, float[] Pixels)
+{
+    public static RgbImage Filled(int h, int w, float r, float g, float b)
+    {
+        var p = new float[h * w * 3];
+        for (int i = 0; i < h * w; i++) { p[3 * i] = r; p[3 * i + 1] = g; p[3 * i + 2] = b; }
+        return new RgbImage(h, w, p);
+    }
+
+    /// <summary>From a tensor [H,W,3] (any float dtype or device), clamped to [0,1].</summary>
+    public static RgbImage FromTensor(TorchSharp.torch.Tensor hwc)
+    {
+        using var c = hwc.detach().to(TorchSharp.torch.float32).cpu().clamp(0, 1).contiguous();
+        if (c.ndim != 3 || c.shape[2] != 3) throw new ArgumentException($"expected [H,W,3], got [{string.Join(",", c.shape)}]");
+        return new RgbImage((int)c.shape[0], (int)c.shape[1], c.data<float>().ToArray());
+    }
+}
+
+public static class ImageIO
+{
+    public static SKBitmap ToBitmap(RgbImage img)
+    {
+        var bmp = new SKBitmap(img.Width, img.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        var bytes = new byte[img.Width * img.Height * 4];
+        for (int i = 0; i < img.Width * img.Height; i++)
+        {
+            bytes[4 * i] = ToByte(img.Pixels[3 * i]);
+            bytes[4 * i + 1] = ToByte(img.Pixels[3 * i + 1]);
+            bytes[4 * i + 2] = ToByte(img.Pixels[3 * i + 2]);
+            bytes[4 * i + 3] = 255;
+        }
+        System.Runtime.InteropServices.Marshal.Copy(bytes, 0, bmp.GetPixels(), bytes.Length);
+        return bmp;
+    }
+
+    public static byte ToByte(float v) => (byte)Math.Clamp((int)MathF.Round(v * 255f), 0, 255);
+
+    public static void SavePng(string path, SKBitmap bmp)
+    {
+        using var data = bmp.Encode(SKEncodedImageFormat.Png, 100);
+        AtomicFile.WriteAllBytes(path, data.ToArray());
+    }
+
+    public static void SavePng(string path, RgbImage img)
+    {
+        using var bmp = ToBitmap(img);
+        SavePng(path, bmp);
+    }
+
+    /// <summary>Tiles images (all the same size) into a grid with a small gap; nearest-neighbour upscaling by an integer factor.</summary>
+    public static RgbImage Grid(IReadOnlyList<RgbImage> images, int columns, int scale = 1, int gap = 2, float background = 1f)
+    {
+        if (images.Count == 0) throw new ArgumentException("no images");
+        int h = images[0].Height * scale, w = images[0].Width * scale;
+        int rows = (images.Count + columns - 1) / columns;
+        int H = rows * h + (rows + 1) * gap, W = columns * w + (columns + 1) * gap;
+        var outImg = RgbImage.Filled(H, W, background, background, background);
+        for (int n = 0; n < images.Count; n++)
+        {
+            var src = images[n];
+            int oy = gap + (n / columns) * (h + gap), ox = gap + (n % columns) * (w + gap);
+            for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int si = ((y / scale) * src.Width + x / scale) * 3, di = ((oy + y) * W + ox + x) * 3;
+                outImg.Pixels[di] = src.Pixels[si]; outImg.Pixels[di + 1] = src.Pixels[si + 1]; outImg.Pixels[di + 2] = src.Pixels[si + 2];
+            }
+        }
+        return outImg;
+    }
+}
