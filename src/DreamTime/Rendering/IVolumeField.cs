@@ -1,0 +1,12 @@
+using static TorchSharp.torch;
+
+namespace DreamTime.Rendering;
+
+/// <summary>What a field says about a batch of points: density [N] (>= 0), albedo [N,3] in [0,1], unit normals [N,3] when asked.</summary>
+public sealed record FieldSamples(Tensor Density, Tensor Albedo, Tensor? Normal);
+
+/// <summary>A volumetric scene the <see cref="VolumeRenderer"/> can march through (world coordinates).</summary>
+public interface IVolumeField
+{
+    FieldSamples Query(Tensor points, bool normals);
+}

@@ -1,0 +1,154 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.Rendering;
+
+/// <summary>Timings of the last render's parts, in seconds (filled only when <see cref="VolumeRenderer.Timings"/> is set).</summary>
+public sealed class RenderTimings
+{
+    public double Rays, Field, Composite;
+}
+
+/// <summary>
+/// Emission-absorption volume rendering of an <see cref="IVolumeField"/> along camera rays: stratified samples
+/// between the ray's entry into and exit from the scene bounds (jittered in training, bin midpoints in
+/// evaluation), weights w_i = (1 - exp(-sigma_i delta_i)) exp(-sum_{j&lt;i} sigma_j delta_j), colours shaded
+/// per sample and composited, background added as rgb + (1 - opacity) bg.
+/// </summary>
+public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double boundRadius)
+{
+    public int SamplesPerRay { get; } = samplesPerRay;
+    public string BoundShape { get; } = boundShape;
+    public double BoundRadius { get; } = boundRadius;
+
+    /// <summary>When set, each render records the time spent in its parts (this forces no synchronisation on CPU).</summary>
+    public RenderTimings? Timings { get; set; }
+
+    /// <summary>Rays of all cameras, [B*H*W, 3] each, in the cameras' order (row-major per image).</summary>
+    public static (Tensor Origins, Tensor Directions) CameraRays(IReadOnlyList<Camera> cameras, int height, int width, Device device)
+    {
+        var os = new List<Tensor>();
+        var ds = new List<Tensor>();
+        foreach (var cam in cameras)
+        {
+            var (o, d) = cam.RayTensors(height, width, device);
+            os.Add(o); ds.Add(d);
+        }
+        return (torch.cat(os, 0), torch.cat(ds, 0));
+    }
+
+    /// <summary>
+    /// Sample distances [R,S] and interval lengths [R,S] for rays with the given near/far [R]: bin k covers
+    /// [near + k h, near + (k+1) h], h = (far - near) / S; the sample sits at a uniform position in its bin
+    /// (jitter) or at its middle (jitter null).
+    /// </summary>
+    public static (Tensor T, Tensor Delta) Stratified(Tensor near, Tensor far, int samples, Generator? jitter)
+    {
+        long r = near.shape[0];
+        var h = ((far - near) / samples).unsqueeze(1);                                        // [R,1]
+        var k = torch.arange(samples, dtype: near.dtype, device: near.device).unsqueeze(0);   // [1,S]
+        var u = jitter == null
+            ? torch.full(new long[] { r, samples }, 0.5, dtype: near.dtype, device: near.device)
+            : torch.rand(new long[] { r, samples }, dtype: near.dtype, generator: jitter).to(near.device);
+        return (near.unsqueeze(1) + (k + u) * h, h.expand(r, samples));
+    }
+
+    /// <summary>Compositing weights [R,S] from densities and interval lengths [R,S].</summary>
+    public static Tensor Weights(Tensor sigma, Tensor delta)
+    {
+        var tau = sigma * delta;
+        // exp of the exclusive cumulative sum is the transmittance; it avoids cumprod's 0/0 in the backward pass.
+        var transmittance = torch.exp(-(tau.cumsum(1) - tau));
+        return (1 - torch.exp(-tau)) * transmittance;
+    }
+
+    /// <summary>Per-sample colour [N,3] for a shading mode; normals [N,3] needed unless shading is Albedo.</summary>
+    public static Tensor Shade(Tensor albedo, Tensor? normal, ShadingMode shading, Lighting light)
+    {
+        if (shading == ShadingMode.Albedo) return albedo;
+        if (normal is null) throw new ArgumentException($"{shading} shading needs normals");
+        var l = torch.tensor(new[] { light.DirX, light.DirY, light.DirZ }, dtype: normal.dtype, device: normal.device);
+        var lambert = (normal * l).sum(-1, keepdim: true).clamp_min(0);
+        var intensity = light.Ambient + light.Diffuse * lambert;
+        return shading == ShadingMode.Textureless ? intensity.expand(-1, 3) : albedo * intensity;
+    }
+
+    public RenderOutput Render(IVolumeField field, Func<Tensor, Tensor> background, IReadOnlyList<Camera> cameras,
+                               int height, int width, ShadingMode shading, Lighting light, Generator? jitter, bool normals, Device device,
+                               ScalarType dtype = ScalarType.Float32)
+    {
+        if (cameras.Count == 0) throw new ArgumentException("render: no cameras");
+        if (height < 1 || width < 1) throw new ArgumentException($"render: image size {height}x{width} must be positive");
+        bool needNormals = normals || shading != ShadingMode.Albedo;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int b = cameras.Count, s = SamplesPerRay;
+        var (origins, dirs) = CameraRays(cameras, height, width, device);
+        origins = origins.to(dtype); dirs = dirs.to(dtype);
+        long rays = origins.shape[0];
+        var (near, far, hit) = RayBounds.Intersect(origins, dirs, BoundShape, BoundRadius);
+        // Only rays that enter the bounds are marched; the rest keep zero weight.
+        var index = hit.nonzero().squeeze(1);
+        long live = index.shape[0];
+        var o = origins.index_select(0, index);
+        var d = dirs.index_select(0, index);
+        var (t, delta) = Stratified(near.index_select(0, index), far.index_select(0, index), s, jitter);
+        var points = (o.unsqueeze(1) + d.unsqueeze(1) * t.unsqueeze(2)).reshape(live * s, 3);
+        if (Timings != null) Timings.Rays += Lap(clock);
+
+        var q = field.Query(points, needNormals);
+        if (Timings != null) Timings.Field += Lap(clock);
+
+        var w = Weights(q.Density.reshape(live, s), delta);                                        // [R',S]
+        var colour = Shade(q.Albedo, q.Normal, shading, light).reshape(live, s, 3);
+        var rgbLive = (w.unsqueeze(2) * colour).sum(1);
+        var opacityLive = w.sum(1, keepdim: true);
+        var depthLive = (w * t).sum(1, keepdim: true);
+        Tensor normalLive, orientSum;
+        if (needNormals)
+        {
+            var n = q.Normal!.reshape(live, s, 3);
+            normalLive = (w.unsqueeze(2) * n).sum(1);
+            // Normals facing away from the camera (n.d > 0) on visible samples are penalised (Ref-NeRF / DreamFusion).
+            var facing = (n * d.unsqueeze(1)).sum(-1).clamp_min(0);
+            orientSum = (w.detach() * facing * facing).sum();
+        }
+        else
+        {
+            normalLive = torch.zeros(live, 3, dtype: dtype, device: device);
+            orientSum = torch.zeros(new long[0], dtype: dtype, device: device);
+        }
+        var wNorm = w / opacityLive.clamp_min(1e-10);
+        var weightsEntropyPerRay = -(wNorm * (wNorm + 1e-10).log()).sum(1);
+
+        Tensor Scatter(Tensor valuesLive, int channels) =>
+            torch.zeros(rays, channels, dtype: dtype, device: device).index_copy(0, index, valuesLive);
+
+        var opacity = Scatter(opacityLive, 1);
+        var bg = background(dirs);
+        var rgb = Scatter(rgbLive, 3) + (1 - opacity) * bg;
+        var depth = Scatter(depthLive, 1);
+        var normal = Scatter(normalLive, 3);
+
+        var seen = (opacity > 0).sum().clamp_min(1).to(dtype);
+        var orientation = orientSum / seen;
+        var sparsity = (opacity * opacity + 0.01).sqrt().mean();
+        var oc = opacity.clamp(1e-3, 1 - 1e-3);
+        var opacityEntropy = (-(oc * oc.log() + (1 - oc) * (1 - oc).log())).mean();
+        var seenLive = opacityLive.squeeze(1) > 1e-4;
+        var weightsEntropy = live == 0 ? torch.zeros(new long[0], dtype: dtype, device: device)
+            : (weightsEntropyPerRay * seenLive.to(dtype)).sum() / seenLive.sum().clamp_min(1).to(dtype);
+        if (Timings != null) Timings.Composite += Lap(clock);
+
+        return new RenderOutput(
+            rgb.view(b, height, width, 3), opacity.view(b, height, width, 1), depth.view(b, height, width, 1),
+            normal.view(b, height, width, 3), bg.view(b, height, width, 3),
+            orientation, sparsity, opacityEntropy, weightsEntropy);
+    }
+
+    private static double Lap(System.Diagnostics.Stopwatch clock)
+    {
+        double s = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        return s;
+    }
+}

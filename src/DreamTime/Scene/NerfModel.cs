@@ -1,0 +1,105 @@
+using DreamTime.IO;
+using DreamTime.Rendering;
+using DreamTime.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DreamTime.Scene;
+
+/// <summary>
+/// The 3D scene optimised by score distillation: a <see cref="NerfField"/> (hash grid + MLPs) and a
+/// <see cref="Background"/>, rendered by a <see cref="VolumeRenderer"/> from <see cref="Camera"/>s.
+/// Checkpoint keys are the module paths ("field.encoding.table", "field.density_net.layers.0.weight", ...).
+/// </summary>
+public sealed class NerfModel : nn.Module
+{
+    private readonly NerfField field;
+    private readonly Background background;
+
+    public NerfConfig Config { get; }
+    public VolumeRenderer Renderer { get; }
+
+    public NerfModel(NerfConfig cfg, long seed) : base("nerf")
+    {
+        Config = cfg.Validate();
+        var init = new Generator((ulong)seed);
+        field = new NerfField(cfg, init);
+        background = new Background(cfg, init);
+        Renderer = new VolumeRenderer(cfg.SamplesPerRay, cfg.BoundShape, cfg.BoundRadius);
+        RegisterComponents();
+    }
+
+    public NerfField Field => this.field;
+    public Background BackgroundModel => background;
+
+    private Device ModelDevice => this.field.Encoding.Table.device;
+
+    /// <summary>
+    /// Renders one image per camera. jitter: generator for stratified sampling in training; null = bin midpoints
+    /// (evaluation). Normals (and the orientation loss) are computed when normals is true or the shading needs them.
+    /// </summary>
+    public RenderOutput Render(IReadOnlyList<Camera> cameras, int height, int width, ShadingMode shading, Lighting light,
+                               Generator? jitter, bool normals = true) =>
+        Renderer.Render(field, background.forward, cameras, height, width, shading, light, jitter, normals, ModelDevice);
+
+    /// <summary>Activated density [N] at world points [N,3] (no gradient; evaluated in chunks).</summary>
+    public Tensor Density(Tensor points) => Chunked(points, p => field.Query(p, normals: false).Density);
+
+    /// <summary>Albedo [N,3] in [0,1] at world points [N,3] (no gradient; evaluated in chunks).</summary>
+    public Tensor Albedo(Tensor points) => Chunked(points, p => field.Query(p, normals: false).Albedo);
+
+    private Tensor Chunked(Tensor points, Func<Tensor, Tensor> f)
+    {
+        if (points.ndim != 2 || points.shape[1] != 3) throw new ArgumentException($"points must be [N,3], got [{string.Join(",", points.shape)}]");
+        using var _ = torch.no_grad();
+        const long chunk = 1 << 16;
+        var p = points.to(ScalarType.Float32).to(ModelDevice);
+        var parts = new List<Tensor>();
+        for (long i = 0; i < p.shape[0]; i += chunk)
+        {
+            using var scope = torch.NewDisposeScope();
+            parts.Add(f(p.narrow(0, i, Math.Min(chunk, p.shape[0] - i))).MoveToOuterDisposeScope());
+        }
+        return parts.Count == 0 ? f(p) : torch.cat(parts, 0);
+    }
+
+    /// <summary>Parameters by group, for per-group learning rates: "encoding", "network", "background".</summary>
+    public IEnumerable<(string Group, IEnumerable<Parameter> Params)> ParameterGroups()
+    {
+        yield return ("encoding", field.Encoding.parameters().ToList());
+        yield return ("network", field.NetworkParameters.ToList());
+        yield return ("background", background.parameters().ToList());
+    }
+
+    /// <summary>Writes every parameter to a safetensors file (atomically), with the config in the metadata.</summary>
+    public void SaveWeights(string path)
+    {
+        var tensors = state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        SafetensorsFile.Save(path, tensors, new Dictionary<string, string> { ["format"] = "dreamtime-nerf", ["config"] = Config.ToJson() });
+    }
+
+    /// <summary>Builds a model for the config and fills it from a checkpoint; any missing, extra or misshapen tensor is a <see cref="UserError"/>.</summary>
+    public static NerfModel LoadWeights(string path, NerfConfig cfg)
+    {
+        var file = SafetensorsFile.Open(path);
+        var model = new NerfModel(cfg, 0);
+        var expected = model.state_dict();
+        foreach (var key in file.Entries.Keys)
+            if (!expected.ContainsKey(key))
+                throw new UserError($"{path}: checkpoint tensor '{key}' is not part of this NeRF config (saved with a different config?)");
+        using (torch.no_grad())
+        {
+            foreach (var (key, target) in expected)
+            {
+                if (!file.Entries.TryGetValue(key, out var entry))
+                    throw new UserError($"{path}: checkpoint has no tensor '{key}' (config needs shape [{string.Join(",", target.shape)}])");
+                if (!entry.Shape.SequenceEqual(target.shape))
+                    throw new UserError($"{path}: tensor '{key}' has shape [{string.Join(",", entry.Shape)}] in the checkpoint but the config needs [{string.Join(",", target.shape)}]");
+                using var loaded = file.Load(key);
+                target.copy_(loaded.to(target.dtype));
+            }
+        }
+        return model;
+    }
+}
