@@ -70,7 +70,7 @@ public static class BenchmarkCommand
         return cmd;
     }
 
-    private sealed record StepTimes(double Rays, double Encode, double Mlp, double Composite, double Backward, double Optimizer, double Total);
+    private sealed record StepTimes(double Rays, double Encode, double Mlp, double Composite, double Backward, double EncodeBackward, double Optimizer, double Total, double Cpu);
 
     private static StepTimes Measure(NerfConfig cfg, HashGridBackend backend, int hw, int batch, ShadingMode shading, int steps, int warmup)
     {
@@ -88,17 +88,21 @@ public static class BenchmarkCommand
             var ft = new FieldTimings();
             model.Renderer.Timings = rt;
             model.Field.Timings = ft;
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             opt.zero_grad();
             var r = model.Render(cams, hw, hw, shading, Lighting.Default, new Generator((ulong)step));
             var loss = (r.Rgb - target).square().mean() + 0.1 * r.OrientationLoss + 0.01 * r.SparsityLoss + 0.01 * r.OpacityEntropyLoss;
             double forward = clock.Elapsed.TotalSeconds;
+            double encBwd0 = HashGridEncoding.KernelBackwardSeconds;
             loss.backward();
+            double encBwd = HashGridEncoding.KernelBackwardSeconds - encBwd0;
             double backward = clock.Elapsed.TotalSeconds - forward;
             opt.step();
             double total = clock.Elapsed.TotalSeconds;
+            double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
             if (step >= warmup)
-                samples.Add(new StepTimes(rt.Rays, ft.Encode, ft.Mlp, rt.Composite, backward, total - forward - backward, total));
+                samples.Add(new StepTimes(rt.Rays, ft.Encode, ft.Mlp, rt.Composite, backward, encBwd, total - forward - backward, total, cpu));
         }
         double Median(Func<StepTimes, double> f)
         {
@@ -106,15 +110,15 @@ public static class BenchmarkCommand
             return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
         }
         return new StepTimes(Median(s => s.Rays), Median(s => s.Encode), Median(s => s.Mlp), Median(s => s.Composite),
-                             Median(s => s.Backward), Median(s => s.Optimizer), Median(s => s.Total));
+                             Median(s => s.Backward), Median(s => s.EncodeBackward), Median(s => s.Optimizer), Median(s => s.Total), Median(s => s.Cpu));
     }
 
     private static void PrintTable(List<(HashGridBackend Backend, StepTimes T)> rows)
     {
         string Ms(double s) => (1000 * s).ToString("F1", CultureInfo.InvariantCulture).PadLeft(9);
-        Console.WriteLine($"{"hash grid",-10} |{"rays",9} |{"encode",9} |{"mlp",9} |{"composite",9} |{"backward",9} |{"adam",9} |{"total",9}   (ms)");
-        Console.WriteLine(new string('-', 96));
+        Console.WriteLine($"{"hash grid",-10} |{"rays",9} |{"encode",9} |{"mlp",9} |{"composite",9} |{"backward",9} |{"(enc bwd)",9} |{"adam",9} |{"total",9} |{"cpu",9}   (ms; cpu = process CPU time, all threads)");
+        Console.WriteLine(new string('-', 118));
         foreach (var (b, t) in rows)
-            Console.WriteLine($"{(b == HashGridBackend.Auto ? "kernel" : "tensor"),-10} |{Ms(t.Rays)} |{Ms(t.Encode)} |{Ms(t.Mlp)} |{Ms(t.Composite)} |{Ms(t.Backward)} |{Ms(t.Optimizer)} |{Ms(t.Total)}");
+            Console.WriteLine($"{(b == HashGridBackend.Auto ? "kernel" : "tensor"),-10} |{Ms(t.Rays)} |{Ms(t.Encode)} |{Ms(t.Mlp)} |{Ms(t.Composite)} |{Ms(t.Backward)} |{Ms(t.EncodeBackward)} |{Ms(t.Optimizer)} |{Ms(t.Total)} |{Ms(t.Cpu)}");
     }
 }

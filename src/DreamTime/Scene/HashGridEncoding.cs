@@ -29,6 +29,9 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
     }
 
     public Parameter Table => table;
+
+    /// <summary>Seconds spent so far in the CPU kernel's backward passes (all instances), for benchmarks.</summary>
+    public static double KernelBackwardSeconds => HashGridFunction.BackwardTicks / (double)System.Diagnostics.Stopwatch.Frequency;
     public int OutputDim => Layout.OutputDim;
 
     public override Tensor forward(Tensor u) => Encode(u, jacobian: false).Features;
@@ -38,10 +41,10 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
         if (u.ndim != 2 || u.shape[1] != 3) throw new ArgumentException($"hash grid: positions must be [N,3], got [{string.Join(",", u.shape)}]");
         if (u.shape[0] == 0)
             return (torch.zeros(0, OutputDim, dtype: table.dtype, device: table.device), jacobian ? torch.zeros(0, 3, OutputDim, dtype: table.dtype, device: table.device) : null);
-        if (Backend == HashGridBackend.Auto && HashGridKernel.Supports(table, u) && !u.requires_grad)
+        if (Backend == HashGridBackend.Auto && HashGridKernel.Supports(Layout, table, u) && !u.requires_grad)
         {
-            var all = HashGridFunction.apply(table, u, Layout, jacobian);
-            return jacobian ? (all[.., 0], all[.., 1..]) : (all[.., 0], null);
+            var outputs = HashGridFunction.apply(table, u, Layout, jacobian);
+            return (outputs[0], jacobian ? outputs[1] : null);
         }
         return EncodeWithTensorOps(u, jacobian);
     }

@@ -1,58 +1,60 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DreamTime.Scene;
 
 /// <summary>
-/// The hash-grid encoding as two loops over raw CPU memory. Built from tensor ops the encoding materialises
-/// [N, L, 8] indices, weights and gathered rows and scatters them back in the backward pass, which made it
-/// the bulk of a training step; here each point/level/corner is visited once, with nothing materialised.
+/// The hash-grid encoding as two loops over raw CPU memory (two features per level). Built from tensor ops
+/// the encoding materialises [N, L, 8] indices, weights and gathered rows and scatters them back in the
+/// backward pass, which made it the bulk of a training step; here each point/level/corner is visited once,
+/// with nothing materialised, and the backward pass recomputes the corners from the positions.
 ///
-/// Output channel 0 holds the features; with the Jacobian, channels 1..3 hold d features / d u_x,y,z
-/// (u = normalised position). Both are linear in the table, so the backward pass w.r.t. the table is one
-/// scatter of (w * g0 + dw/dx * g1 + dw/dy * g2 + dw/dz * g3) per corner. Levels are independent rows of the
-/// table, so threads split the work by level and never write the same row.
+/// Besides the features [N, L*2] it can give their Jacobian d features / d u [N, 3, L*2] (u = normalised
+/// position). Both are linear in the table, so the table's gradient is one scatter per corner of
+/// w * g_feature + dw/dx * g_jx + dw/dy * g_jy + dw/dz * g_jz. Levels own disjoint rows of the table, so
+/// threads split the work by level and never write the same row.
 /// </summary>
 internal static unsafe class HashGridKernel
 {
-    /// <summary>Features (and optionally their Jacobian) of points u [N,3] in [0,1]: [N, 1 or 4, L*F].</summary>
-    public static Tensor Forward(HashGridLayout g, Tensor table, Tensor positions, bool jacobian)
+    public static bool Supports(HashGridLayout g, Tensor table, Tensor positions) =>
+        g.Features == 2 && table.device_type == DeviceType.CPU && positions.device_type == DeviceType.CPU &&
+        table.dtype is ScalarType.Float32 or ScalarType.Float64 && positions.dtype == table.dtype;
+
+    /// <summary>Features [N, L*2] and, when asked, the Jacobian [N, 3, L*2] of points u [N,3] in [0,1].</summary>
+    public static (Tensor Features, Tensor? Jacobian) Forward(HashGridLayout g, Tensor table, Tensor positions, bool jacobian)
     {
         long n = positions.shape[0];
-        int channels = jacobian ? 4 : 1;
         var pos = positions.contiguous();
         var tab = table.contiguous();
-        var output = torch.empty(new long[] { n, channels, g.OutputDim }, table.dtype);
-        nint pt = Pointer(tab), pp = Pointer(pos), po = Pointer(output);
+        var features = torch.empty(new long[] { n, g.OutputDim }, table.dtype);
+        var jac = jacobian ? torch.empty(new long[] { n, 3, g.OutputDim }, table.dtype) : null;
+        nint pt = Pointer(tab), pp = Pointer(pos), pf = Pointer(features), pj = jac is null ? 0 : Pointer(jac);
         if (table.dtype == ScalarType.Float32)
-            ForEachLevel(g, l => Forward<float>(g, l, (float*)pt, (float*)pp, n, (float*)po, channels));
+            ForEachLevel(g, l => Forward<float>(g, l, (float*)pt, (float*)pp, n, (float*)pf, (float*)pj));
         else
-            ForEachLevel(g, l => Forward<double>(g, l, (double*)pt, (double*)pp, n, (double*)po, channels));
+            ForEachLevel(g, l => Forward<double>(g, l, (double*)pt, (double*)pp, n, (double*)pf, (double*)pj));
         GC.KeepAlive(pos); GC.KeepAlive(tab);
-        return output;
+        return (features, jac);
     }
 
-    /// <summary>Gradient of the table [rows, F] given the gradient of <see cref="Forward"/>'s output.</summary>
-    public static Tensor Backward(HashGridLayout g, Tensor positions, Tensor gradOutput, ScalarType dtype)
+    /// <summary>Gradient of the table [rows, 2] from the gradients of the features and (optionally) the Jacobian.</summary>
+    public static Tensor Backward(HashGridLayout g, Tensor positions, Tensor gradFeatures, Tensor? gradJacobian, ScalarType dtype)
     {
         long n = positions.shape[0];
-        int channels = (int)gradOutput.shape[1];
         var pos = positions.contiguous();
-        var grad = gradOutput.to(dtype).contiguous();
+        var gf = gradFeatures.to(dtype).contiguous();
+        var gj = gradJacobian?.to(dtype).contiguous();
         var gradTable = torch.zeros(new long[] { g.TotalRows, g.Features }, dtype);
-        nint pp = Pointer(pos), pg = Pointer(grad), pt = Pointer(gradTable);
+        nint pp = Pointer(pos), pgf = Pointer(gf), pgj = gj is null ? 0 : Pointer(gj), pt = Pointer(gradTable);
         if (dtype == ScalarType.Float32)
-            ForEachLevel(g, l => Backward<float>(g, l, (float*)pp, n, (float*)pg, channels, (float*)pt));
+            ForEachLevel(g, l => Backward<float>(g, l, (float*)pp, n, (float*)pgf, (float*)pgj, (float*)pt));
         else
-            ForEachLevel(g, l => Backward<double>(g, l, (double*)pp, n, (double*)pg, channels, (double*)pt));
-        GC.KeepAlive(pos); GC.KeepAlive(grad);
+            ForEachLevel(g, l => Backward<double>(g, l, (double*)pp, n, (double*)pgf, (double*)pgj, (double*)pt));
+        GC.KeepAlive(pos); GC.KeepAlive(gf); GC.KeepAlive(gj);
         return gradTable;
     }
-
-    public static bool Supports(Tensor table, Tensor positions) =>
-        table.device_type == DeviceType.CPU && positions.device_type == DeviceType.CPU &&
-        table.dtype is ScalarType.Float32 or ScalarType.Float64 && positions.dtype == table.dtype;
 
     private static nint Pointer(Tensor t)
     {
@@ -67,105 +69,134 @@ internal static unsafe class HashGridKernel
         Parallel.For(0, g.Levels, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 
-    /// <summary>One point's cell at level l: lower corner, fractions, and the level's scale.</summary>
-    private struct Cell<T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public int X, Y, Z;
-        public T Fx, Fy, Fz;
-
-        public static Cell<T> Of(T* p, int res, T scale)
-        {
-            var c = new Cell<T>();
-            Axis(p[0], res, scale, out c.X, out c.Fx);
-            Axis(p[1], res, scale, out c.Y, out c.Fy);
-            Axis(p[2], res, scale, out c.Z, out c.Fz);
-            return c;
-        }
-
-        private static void Axis(T u, int res, T scale, out int i, out T f)
-        {
-            T s = T.Clamp(u, T.Zero, T.One) * scale;
-            i = Math.Min(int.CreateTruncating(s), res - 1);
-            f = s - T.CreateTruncating(i);
-        }
-    }
-
-    private static long Row(HashGridLayout g, int l, int x, int y, int z, long stride, uint mask) =>
-        g.Dense[l] ? x + stride * (y + stride * (long)z) : ((uint)x ^ ((uint)y * HashGridLayout.PrimeY) ^ ((uint)z * HashGridLayout.PrimeZ)) & mask;
-
-    private static void Forward<T>(HashGridLayout g, int l, T* table, T* pos, long n, T* output, int channels)
+    /// <summary>
+    /// The 8 vertices of one point's cell at one level: their rows in the level's table and their trilinear
+    /// weights (and, for the Jacobian, the weights' derivatives along u_x, u_y, u_z). Written out corner by
+    /// corner: a loop with per-corner selects ran three times slower.
+    /// Corner k has offsets (k &amp; 1, (k &gt;&gt; 1) &amp; 1, k &gt;&gt; 2); dense rows are x + y*stride + z*stride^2,
+    /// hashed rows (x ^ y*PrimeY ^ z*PrimeZ) &amp; mask.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Corners<T>(T* p, int res, T scale, bool dense, uint stride, uint mask, uint* rows, T* w, T* dx, T* dy, T* dz)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int F = g.Features, D = g.OutputDim, res = g.Resolution[l];
-        long stride = res + 1;
-        uint mask = (uint)(g.TableSize - 1);
+        T one = T.One;
+        T sx = T.Clamp(p[0], T.Zero, one) * scale, sy = T.Clamp(p[1], T.Zero, one) * scale, sz = T.Clamp(p[2], T.Zero, one) * scale;
+        int x = Math.Min(int.CreateTruncating(sx), res - 1), y = Math.Min(int.CreateTruncating(sy), res - 1), z = Math.Min(int.CreateTruncating(sz), res - 1);
+        T fx = sx - T.CreateTruncating(x), fy = sy - T.CreateTruncating(y), fz = sz - T.CreateTruncating(z);
+        T gx = one - fx, gy = one - fy, gz = one - fz;
+        uint my = dense ? stride : HashGridLayout.PrimeY, mz = dense ? stride * stride : HashGridLayout.PrimeZ;
+        uint x0 = (uint)x, x1 = x0 + 1, y0 = (uint)y * my, y1 = y0 + my, z0 = (uint)z * mz, z1 = z0 + mz;
+        if (dense)
+        {
+            rows[0] = x0 + y0 + z0; rows[1] = x1 + y0 + z0; rows[2] = x0 + y1 + z0; rows[3] = x1 + y1 + z0;
+            rows[4] = x0 + y0 + z1; rows[5] = x1 + y0 + z1; rows[6] = x0 + y1 + z1; rows[7] = x1 + y1 + z1;
+        }
+        else
+        {
+            rows[0] = (x0 ^ y0 ^ z0) & mask; rows[1] = (x1 ^ y0 ^ z0) & mask; rows[2] = (x0 ^ y1 ^ z0) & mask; rows[3] = (x1 ^ y1 ^ z0) & mask;
+            rows[4] = (x0 ^ y0 ^ z1) & mask; rows[5] = (x1 ^ y0 ^ z1) & mask; rows[6] = (x0 ^ y1 ^ z1) & mask; rows[7] = (x1 ^ y1 ^ z1) & mask;
+        }
+        T yz00 = gy * gz, yz10 = fy * gz, yz01 = gy * fz, yz11 = fy * fz;
+        w[0] = gx * yz00; w[1] = fx * yz00; w[2] = gx * yz10; w[3] = fx * yz10;
+        w[4] = gx * yz01; w[5] = fx * yz01; w[6] = gx * yz11; w[7] = fx * yz11;
+        if (dx == null) return;
+        // d/du_x of gx is -res and of fx is +res; likewise for y and z.
+        T a00 = scale * yz00, a10 = scale * yz10, a01 = scale * yz01, a11 = scale * yz11;
+        dx[0] = -a00; dx[1] = a00; dx[2] = -a10; dx[3] = a10; dx[4] = -a01; dx[5] = a01; dx[6] = -a11; dx[7] = a11;
+        T b0 = scale * gx * gz, b1 = scale * fx * gz, b2 = scale * gx * fz, b3 = scale * fx * fz;
+        dy[0] = -b0; dy[1] = -b1; dy[2] = b0; dy[3] = b1; dy[4] = -b2; dy[5] = -b3; dy[6] = b2; dy[7] = b3;
+        T c0 = scale * gx * gy, c1 = scale * fx * gy, c2 = scale * gx * fy, c3 = scale * fx * fy;
+        dz[0] = -c0; dz[1] = -c1; dz[2] = -c2; dz[3] = -c3; dz[4] = c0; dz[5] = c1; dz[6] = c2; dz[7] = c3;
+    }
+
+    // Called once per level per step: without AggressiveOptimization these loops would run as tier-0 code with no inlining.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Forward<T>(HashGridLayout g, int l, T* table, T* pos, long n, T* features, T* jac)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int D = g.OutputDim, res = g.Resolution[l];
+        bool dense = g.Dense[l], withJac = jac != null;
+        uint mask = (uint)(g.TableSize - 1), stride = (uint)(res + 1);
         T scale = T.CreateTruncating(res);
-        T* level = table + g.Offset[l] * F;
-        T* acc = stackalloc T[4 * F];
+        T* level = table + g.Offset[l] * 2;
+        uint* rows = stackalloc uint[8];
+        T* w = stackalloc T[8];
+        T* dx = stackalloc T[8];
+        T* dy = stackalloc T[8];
+        T* dz = stackalloc T[8];
         for (long i = 0; i < n; i++)
         {
-            var c = Cell<T>.Of(pos + 3 * i, res, scale);
-            for (int k = 0; k < channels * F; k++) acc[k] = T.Zero;
-            for (int corner = 0; corner < 8; corner++)
+            Corners(pos + 3 * i, res, scale, dense, stride, mask, rows, w, withJac ? dx : null, dy, dz);
+            T f0 = T.Zero, f1 = T.Zero;
+            for (int k = 0; k < 8; k++)
             {
-                int bx = corner & 1, by = (corner >> 1) & 1, bz = corner >> 2;
-                T wx = bx != 0 ? c.Fx : T.One - c.Fx, wy = by != 0 ? c.Fy : T.One - c.Fy, wz = bz != 0 ? c.Fz : T.One - c.Fz;
-                T* v = level + Row(g, l, c.X + bx, c.Y + by, c.Z + bz, stride, mask) * F;
-                T w = wx * wy * wz;
-                for (int f = 0; f < F; f++) acc[f] += w * v[f];
-                if (channels == 1) continue;
-                // d(wx wy wz)/du_x = (+-1 * res) wy wz, and likewise for y and z
-                T dx = (bx != 0 ? scale : -scale) * wy * wz, dy = wx * (by != 0 ? scale : -scale) * wz, dz = wx * wy * (bz != 0 ? scale : -scale);
-                for (int f = 0; f < F; f++)
-                {
-                    acc[F + f] += dx * v[f];
-                    acc[2 * F + f] += dy * v[f];
-                    acc[3 * F + f] += dz * v[f];
-                }
+                T* v = level + 2 * rows[k];
+                f0 += w[k] * v[0]; f1 += w[k] * v[1];
             }
-            T* o = output + i * channels * D + l * F;
-            for (int ch = 0; ch < channels; ch++)
-            for (int f = 0; f < F; f++) o[ch * D + f] = acc[ch * F + f];
+            T* o = features + i * D + 2 * l;
+            o[0] = f0; o[1] = f1;
+            if (!withJac) continue;
+            T x0 = T.Zero, x1 = T.Zero, y0 = T.Zero, y1 = T.Zero, z0 = T.Zero, z1 = T.Zero;
+            for (int k = 0; k < 8; k++)
+            {
+                T* v = level + 2 * rows[k];
+                T v0 = v[0], v1 = v[1];
+                x0 += dx[k] * v0; x1 += dx[k] * v1;
+                y0 += dy[k] * v0; y1 += dy[k] * v1;
+                z0 += dz[k] * v0; z1 += dz[k] * v1;
+            }
+            T* j = jac + i * 3 * D + 2 * l;
+            j[0] = x0; j[1] = x1; j[D] = y0; j[D + 1] = y1; j[2 * D] = z0; j[2 * D + 1] = z1;
         }
     }
 
-    private static void Backward<T>(HashGridLayout g, int l, T* pos, long n, T* grad, int channels, T* gradTable)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Backward<T>(HashGridLayout g, int l, T* pos, long n, T* gradFeatures, T* gradJac, T* gradTable)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int F = g.Features, D = g.OutputDim, res = g.Resolution[l];
-        long stride = res + 1;
-        uint mask = (uint)(g.TableSize - 1);
+        int D = g.OutputDim, res = g.Resolution[l];
+        bool dense = g.Dense[l], withJac = gradJac != null;
+        uint mask = (uint)(g.TableSize - 1), stride = (uint)(res + 1);
         T scale = T.CreateTruncating(res);
-        T* level = gradTable + g.Offset[l] * F;
+        T* level = gradTable + g.Offset[l] * 2;
+        uint* rows = stackalloc uint[8];
+        T* w = stackalloc T[8];
+        T* dx = stackalloc T[8];
+        T* dy = stackalloc T[8];
+        T* dz = stackalloc T[8];
         for (long i = 0; i < n; i++)
         {
-            var c = Cell<T>.Of(pos + 3 * i, res, scale);
-            T* gi = grad + i * channels * D + l * F;
-            for (int corner = 0; corner < 8; corner++)
+            Corners(pos + 3 * i, res, scale, dense, stride, mask, rows, w, withJac ? dx : null, dy, dz);
+            T* gf = gradFeatures + i * D + 2 * l;
+            T g0 = gf[0], g1 = gf[1];
+            if (!withJac)
             {
-                int bx = corner & 1, by = (corner >> 1) & 1, bz = corner >> 2;
-                T wx = bx != 0 ? c.Fx : T.One - c.Fx, wy = by != 0 ? c.Fy : T.One - c.Fy, wz = bz != 0 ? c.Fz : T.One - c.Fz;
-                T* v = level + Row(g, l, c.X + bx, c.Y + by, c.Z + bz, stride, mask) * F;
-                T w = wx * wy * wz;
-                if (channels == 1)
+                for (int k = 0; k < 8; k++)
                 {
-                    for (int f = 0; f < F; f++) v[f] += w * gi[f];
-                    continue;
+                    T* v = level + 2 * rows[k];
+                    v[0] += w[k] * g0; v[1] += w[k] * g1;
                 }
-                T dx = (bx != 0 ? scale : -scale) * wy * wz, dy = wx * (by != 0 ? scale : -scale) * wz, dz = wx * wy * (bz != 0 ? scale : -scale);
-                for (int f = 0; f < F; f++)
-                    v[f] += w * gi[f] + dx * gi[D + f] + dy * gi[2 * D + f] + dz * gi[3 * D + f];
+                continue;
+            }
+            T* gj = gradJac + i * 3 * D + 2 * l;
+            T gx0 = gj[0], gx1 = gj[1], gy0 = gj[D], gy1 = gj[D + 1], gz0 = gj[2 * D], gz1 = gj[2 * D + 1];
+            for (int k = 0; k < 8; k++)
+            {
+                T* v = level + 2 * rows[k];
+                v[0] += w[k] * g0 + dx[k] * gx0 + dy[k] * gy0 + dz[k] * gz0;
+                v[1] += w[k] * g1 + dx[k] * gx1 + dy[k] * gy1 + dz[k] * gz1;
             }
         }
     }
 }
 
-/// <summary>Autograd node for <see cref="HashGridKernel"/>: inputs (table, positions, layout, jacobian flag).</summary>
-internal sealed class HashGridFunction : autograd.SingleTensorFunction<HashGridFunction>
+/// <summary>Autograd node for <see cref="HashGridKernel"/>: inputs (table, positions, layout, jacobian flag); outputs features and, if asked, the Jacobian.</summary>
+internal sealed class HashGridFunction : autograd.MultiTensorFunction<HashGridFunction>
 {
     public override string Name => "HashGridEncoding";
 
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var table = (Tensor)vars[0];
         var positions = (Tensor)vars[1];
@@ -174,17 +205,23 @@ internal sealed class HashGridFunction : autograd.SingleTensorFunction<HashGridF
         ctx.save_for_backward([positions]);
         ctx.save_data("layout", layout);
         ctx.save_data("dtype", table.dtype);
-        return HashGridKernel.Forward(layout, table, positions, jacobian);
+        var (features, jac) = HashGridKernel.Forward(layout, table, positions, jacobian);
+        return jac is null ? [features] : [features, jac];
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    /// <summary>Total time spent in this node's backward passes (read by the benchmark), in stopwatch ticks.</summary>
+    internal static long BackwardTicks;
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grads)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var saved = ctx.get_saved_variables();
         var layout = (HashGridLayout)ctx.get_data("layout");
         var dtype = (ScalarType)ctx.get_data("dtype");
-        var gradTable = HashGridKernel.Backward(layout, saved[0], gradOutput, dtype);
+        var gradTable = HashGridKernel.Backward(layout, saved[0], grads[0], grads.Count > 1 ? grads[1] : null, dtype);
         foreach (var s in saved) s.Dispose();
-        // Positions are treated as constants (they come from rays); the Jacobian channels give d/du when needed.
+        Interlocked.Add(ref BackwardTicks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+        // Positions are constants here (they come from rays); the encoding sends points that need a gradient down the tensor-op path.
         return [gradTable, null!, null!, null!];
     }
 }
