@@ -115,12 +115,14 @@ public class VolumeRenderTests
     /// <summary>An opaque ball of one albedo, with exact normals: the renderer must give the shaded ball on the background.</summary>
     private sealed class Ball(double radius, double[] albedo) : IVolumeField
     {
-        public FieldSamples Query(Tensor points, bool normals)
+        public FieldDensity Density(Tensor points) =>
+            new(torch.where(points.norm(1) < radius, 1e4, 0.0).to(points.dtype), points, null);
+
+        public (Tensor Albedo, Tensor? Normal) Appearance(FieldDensity density, Tensor index, bool normals)
         {
-            var r = points.norm(1);
-            var density = torch.where(r < radius, 1e4, 0.0).to(points.dtype);
-            var a = torch.tensor(albedo, dtype: points.dtype).expand(points.shape[0], 3);
-            return new FieldSamples(density, a, normals ? points / r.clamp_min(1e-9).unsqueeze(1) : null);
+            var p = density.Points.index_select(0, index);
+            var a = torch.tensor(albedo, dtype: p.dtype).expand(p.shape[0], 3);
+            return (a, normals ? p / p.norm(1).clamp_min(1e-9).unsqueeze(1) : null);
         }
     }
 

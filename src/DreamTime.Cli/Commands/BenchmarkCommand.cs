@@ -35,8 +35,9 @@ public static class BenchmarkCommand
         var steps = new Option<int>("--steps") { Description = "Timed steps (the median is reported).", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = leave as is).", DefaultValueFactory = _ => 0 };
+        var kernelThreads = new Option<int>("--kernel-threads") { Description = "Threads of the hash-grid CPU kernel (0 = one per core).", DefaultValueFactory = _ => 0 };
         var cmd = new Command("nerf-step", "Time NeRF training steps (forward, backward, Adam) and print the median time of each part.");
-        foreach (var o in new Option[] { raysHw, batch, samples, levels, log2T, baseRes, scale, width, shading, backend, steps, warmup, threads }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { raysHw, batch, samples, levels, log2T, baseRes, scale, width, shading, backend, steps, warmup, threads, kernelThreads }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             int hw = p.GetValue(raysHw), nb = p.GetValue(batch), nSteps = p.GetValue(steps), nWarm = p.GetValue(warmup), nThreads = p.GetValue(threads);
@@ -55,6 +56,7 @@ public static class BenchmarkCommand
                 var s => throw new UserError($"--backend {s}: use kernel, tensor or both"),
             };
             if (nThreads > 0) torch.set_num_threads(nThreads);
+            if (p.GetValue(kernelThreads) > 0) HashGridEncoding.KernelThreads = p.GetValue(kernelThreads);
             var cfg = (d with
             {
                 SamplesPerRay = p.GetValue(samples), HashLevels = p.GetValue(levels), Log2TableSize = p.GetValue(log2T),
@@ -62,7 +64,7 @@ public static class BenchmarkCommand
             }).Validate();
             Console.WriteLine($"nerf-step: {nb}x{hw}x{hw} rays x {cfg.SamplesPerRay} samples, {cfg.HashLevels} levels x 2^{cfg.Log2TableSize} " +
                               $"(base {cfg.BaseResolution}, scale {cfg.PerLevelScale.ToString(CultureInfo.InvariantCulture)}, finest {cfg.FinestResolution}), " +
-                              $"MLP width {cfg.HiddenWidth}, {shadingMode} shading, {torch.get_num_threads()} threads; median of {nSteps} steps after {nWarm} warm-up");
+                              $"MLP width {cfg.HiddenWidth}, {shadingMode} shading, {torch.get_num_threads()} libtorch threads, {HashGridEncoding.KernelThreads} kernel threads; median of {nSteps} steps after {nWarm} warm-up");
             var rows = backends.Select(b => (b, Measure(cfg, b, hw, nb, shadingMode, nSteps, nWarm))).ToList();
             PrintTable(rows);
             return 0;
@@ -109,6 +111,7 @@ public static class BenchmarkCommand
             var v = samples.Select(f).OrderBy(x => x).ToArray();
             return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
         }
+        Console.WriteLine($"  {(backend == HashGridBackend.Auto ? "kernel" : "tensor")}: appearance computed for {model.Renderer.KeptSamples} of {model.Renderer.TotalSamples} samples in the last step (skip weight {cfg.SkipWeight.ToString(CultureInfo.InvariantCulture)})");
         return new StepTimes(Median(s => s.Rays), Median(s => s.Encode), Median(s => s.Mlp), Median(s => s.Composite),
                              Median(s => s.Backward), Median(s => s.EncodeBackward), Median(s => s.Optimizer), Median(s => s.Total), Median(s => s.Cpu));
     }

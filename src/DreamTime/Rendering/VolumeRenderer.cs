@@ -15,11 +15,22 @@ public sealed class RenderTimings
 /// evaluation), weights w_i = (1 - exp(-sigma_i delta_i)) exp(-sum_{j&lt;i} sigma_j delta_j), colours shaded
 /// per sample and composited, background added as rgb + (1 - opacity) bg.
 /// </summary>
-public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double boundRadius)
+public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double boundRadius, double skipWeight = 0)
 {
+    /// <summary>
+    /// Samples whose compositing weight is at most this are left out of the colour and normal terms (their
+    /// albedo and normal are never computed); each could change a pixel by at most this much. Their density
+    /// still counts through the transmittance of the samples behind them. 0 keeps every sample with w &gt; 0.
+    /// </summary>
+    public double SkipWeight { get; } = skipWeight;
+
     public int SamplesPerRay { get; } = samplesPerRay;
     public string BoundShape { get; } = boundShape;
     public double BoundRadius { get; } = boundRadius;
+
+    /// <summary>Samples of the last render whose appearance was computed, and all samples marched.</summary>
+    public long KeptSamples { get; private set; }
+    public long TotalSamples { get; private set; }
 
     /// <summary>When set, each render records the time spent in its parts (this forces no synchronisation on CPU).</summary>
     public RenderTimings? Timings { get; set; }
@@ -75,13 +86,14 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
 
     public RenderOutput Render(IVolumeField field, Func<Tensor, Tensor> background, IReadOnlyList<Camera> cameras,
                                int height, int width, ShadingMode shading, Lighting light, Generator? jitter, bool normals, Device device,
-                               ScalarType dtype = ScalarType.Float32)
+                               ScalarType dtype = ScalarType.Float32, int? samplesPerRay = null)
     {
         if (cameras.Count == 0) throw new ArgumentException("render: no cameras");
         if (height < 1 || width < 1) throw new ArgumentException($"render: image size {height}x{width} must be positive");
         bool needNormals = normals || shading != ShadingMode.Albedo;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        int b = cameras.Count, s = SamplesPerRay;
+        int b = cameras.Count, s = samplesPerRay ?? SamplesPerRay;
+        if (s < 1) throw new ArgumentException($"render: samples per ray {s} must be positive");
         var (origins, dirs) = CameraRays(cameras, height, width, device);
         origins = origins.to(dtype); dirs = dirs.to(dtype);
         long rays = origins.shape[0];
@@ -95,22 +107,33 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
         var points = (o.unsqueeze(1) + d.unsqueeze(1) * t.unsqueeze(2)).reshape(live * s, 3);
         if (Timings != null) Timings.Rays += Lap(clock);
 
-        var q = field.Query(points, needNormals);
+        var fd = field.Density(points);
         if (Timings != null) Timings.Field += Lap(clock);
 
-        var w = Weights(q.Density.reshape(live, s), delta);                                        // [R',S]
-        var colour = Shade(q.Albedo, q.Normal, shading, light).reshape(live, s, 3);
-        var rgbLive = (w.unsqueeze(2) * colour).sum(1);
+        var w = Weights(fd.Density.reshape(live, s), delta);                                       // [R',S]
         var opacityLive = w.sum(1, keepdim: true);
         var depthLive = (w * t).sum(1, keepdim: true);
+        // Appearance only where a sample can be seen; the kept samples' colours go back to their rays.
+        var flatW = w.reshape(live * s);
+        Tensor keep;
+        using (torch.no_grad()) keep = (flatW > SkipWeight).nonzero().squeeze(1);
+        var rayOf = keep.div(s, rounding_mode: RoundingMode.floor);
+        var wKeep = flatW.index_select(0, keep).unsqueeze(1);                                    // [K,1]
+        if (Timings != null) Timings.Composite += Lap(clock);
+        var (albedo, normalKeep) = field.Appearance(fd, keep, needNormals);
+        if (Timings != null) Timings.Field += Lap(clock);
+        KeptSamples = keep.shape[0];
+        TotalSamples = live * s;
+
+        var colour = Shade(albedo, normalKeep, shading, light);
+        var rgbLive = torch.zeros(live, 3, dtype: dtype, device: device).index_add(0, rayOf, wKeep * colour, 1);
         Tensor normalLive, orientSum;
         if (needNormals)
         {
-            var n = q.Normal!.reshape(live, s, 3);
-            normalLive = (w.unsqueeze(2) * n).sum(1);
+            normalLive = torch.zeros(live, 3, dtype: dtype, device: device).index_add(0, rayOf, wKeep * normalKeep!, 1);
             // Normals facing away from the camera (n.d > 0) on visible samples are penalised (Ref-NeRF / DreamFusion).
-            var facing = (n * d.unsqueeze(1)).sum(-1).clamp_min(0);
-            orientSum = (w.detach() * facing * facing).sum();
+            var facing = (normalKeep! * d.index_select(0, rayOf)).sum(-1, keepdim: true).clamp_min(0);
+            orientSum = (wKeep.detach() * facing * facing).sum();
         }
         else
         {

@@ -30,6 +30,13 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
 
     public Parameter Table => table;
 
+    /// <summary>
+    /// Threads the CPU kernel splits levels over (.NET threads, independent of libtorch's intra-op threads:
+    /// on a busy 2-core machine libtorch's spinning OpenMP workers cost more than they give on these small
+    /// tensors, while the kernel's per-level work splits cleanly).
+    /// </summary>
+    public static int KernelThreads { get; set; } = Environment.ProcessorCount;
+
     /// <summary>Seconds spent so far in the CPU kernel's backward passes (all instances), for benchmarks.</summary>
     public static double KernelBackwardSeconds => HashGridFunction.BackwardTicks / (double)System.Diagnostics.Stopwatch.Frequency;
     public int OutputDim => Layout.OutputDim;

@@ -64,7 +64,7 @@ internal static unsafe class HashGridKernel
 
     private static void ForEachLevel(HashGridLayout g, Action<int> body)
     {
-        int threads = Math.Max(1, Math.Min(Environment.ProcessorCount, torch.get_num_threads()));
+        int threads = Math.Clamp(HashGridEncoding.KernelThreads, 1, g.Levels);
         if (threads == 1) { for (int l = 0; l < g.Levels; l++) body(l); return; }
         Parallel.For(0, g.Levels, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }

@@ -27,6 +27,7 @@ namespace DreamTime.Scene;
 /// <param name="BackgroundKind">"mlp" (a small MLP of the view direction), "learned" (one learned colour) or "fixed".</param>
 /// <param name="BackgroundColor">Colour of the "fixed" background and the initial colour of the "learned" one (RGB in [0,1]).</param>
 /// <param name="BackgroundWidth">Hidden width of the background MLP.</param>
+/// <param name="SkipWeight">Samples with compositing weight at most this get no albedo/normal evaluation (0 = evaluate all).</param>
 public sealed record NerfConfig(
     int HashLevels = 8,
     int FeaturesPerLevel = 2,
@@ -44,7 +45,8 @@ public sealed record NerfConfig(
     string BoundShape = "sphere",
     string BackgroundKind = "mlp",
     double[]? BackgroundColor = null,
-    int BackgroundWidth = 16)
+    int BackgroundWidth = 16,
+    double SkipWeight = 1e-4)
 {
     public static readonly string[] DensityActivations = ["softplus", "trunc_exp"];
     public static readonly string[] DensityBiases = ["blob_magic3d", "blob_gaussian", "none"];
@@ -82,6 +84,7 @@ public sealed record NerfConfig(
         Need(BackgroundColor is null || (BackgroundColor.Length == 3 && BackgroundColor.All(v => v is >= 0 and <= 1)),
             "BackgroundColor must be three numbers in [0, 1]");
         Need(BackgroundWidth is >= 1 and <= 1024, $"BackgroundWidth {BackgroundWidth} must be in 1..1024");
+        Need(SkipWeight is >= 0 and < 0.1, $"SkipWeight {SkipWeight} must be in [0, 0.1)");
         return this;
     }
 

@@ -34,30 +34,48 @@ public sealed class NerfField : nn.Module, IVolumeField
     /// <summary>Timings of the last queries' parts, in seconds (set to record).</summary>
     public FieldTimings? Timings { get; set; }
 
-    public FieldSamples Query(Tensor points, bool normals)
+    /// <summary>What the density pass keeps for the appearance pass.</summary>
+    private sealed record DensityState(Tensor U, Tensor Features, List<Tensor> PreActivations);
+
+    public FieldDensity Density(Tensor points)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        double scale = 0.5 / _cfg.BoundRadius;   // world -> [0,1]^3 over the bounding cube
-        var u = points * scale + 0.5;
-        var (features, jacobian) = encoding.Encode(u, normals);
+        var u = points * Scale + 0.5;
+        var features = encoding.Encode(u, jacobian: false).Features;
         if (Timings != null) Timings.Encode += Lap(clock);
-
         var (densityOut, pre) = density_net.ForwardKeepingPreActivations(features);
-        var (bias, biasGrad) = DensityBias(points, normals);
-        var raw = densityOut.squeeze(1) + bias;
+        var raw = densityOut.squeeze(1) + DensityBias(points, gradient: false).Bias;
         var density = _cfg.DensityActivation == "trunc_exp" ? raw.clamp_max(15).exp() : torch.nn.functional.softplus(raw);
-        var albedo = torch.sigmoid(albedo_net.forward(features));
-        Tensor? normal = null;
-        if (normals)
-        {
-            var gFeat = density_net.InputGradient(pre, 0);                                  // [N,D]
-            var gradX = jacobian!.bmm(gFeat.unsqueeze(2)).squeeze(2) * scale;              // [N,3]
-            if (biasGrad is not null) gradX = gradX + biasGrad;
-            normal = -gradX / gradX.norm(1, keepdim: true).clamp_min(1e-12);
-        }
         if (Timings != null) Timings.Mlp += Lap(clock);
-        return new FieldSamples(density, albedo, normal);
+        return new FieldDensity(density, points, new DensityState(u, features, pre));
     }
+
+    public (Tensor Albedo, Tensor? Normal) Appearance(FieldDensity density, Tensor index, bool normals)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var st = (DensityState)density.State!;
+        bool all = index.shape[0] == density.Points.shape[0];
+        Tensor Pick(Tensor t) => all ? t : t.index_select(0, index);
+        var features = Pick(st.Features);
+        var albedo = torch.sigmoid(albedo_net.forward(features));
+        if (Timings != null) Timings.Mlp += Lap(clock);
+        if (!normals) return (albedo, null);
+
+        var points = Pick(density.Points);
+        // The kernel gives the Jacobian only with the features; recomputing those for the kept samples is cheap.
+        var jacobian = encoding.Encode(Pick(st.U), jacobian: true).Jacobian!;                  // [K,3,D]
+        if (Timings != null) Timings.Encode += Lap(clock);
+        var gFeat = density_net.InputGradient(st.PreActivations.Select(Pick).ToList(), 0);    // [K,D]
+        var gradX = jacobian.bmm(gFeat.unsqueeze(2)).squeeze(2) * Scale;                       // [K,3]
+        var biasGrad = DensityBias(points, gradient: true).Gradient;
+        if (biasGrad is not null) gradX = gradX + biasGrad;
+        var normal = -gradX / gradX.norm(1, keepdim: true).clamp_min(1e-12);
+        if (Timings != null) Timings.Mlp += Lap(clock);
+        return (albedo, normal);
+    }
+
+    /// <summary>World -> [0,1]^3 over the bounding cube.</summary>
+    private double Scale => 0.5 / _cfg.BoundRadius;
 
     /// <summary>The initial-shape bias and its gradient w.r.t. the world position (when asked).</summary>
     private (Tensor Bias, Tensor? Gradient) DensityBias(Tensor x, bool gradient)

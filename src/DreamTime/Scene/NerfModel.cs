@@ -26,7 +26,7 @@ public sealed class NerfModel : nn.Module
         var init = new Generator((ulong)seed);
         field = new NerfField(cfg, init);
         background = new Background(cfg, init);
-        Renderer = new VolumeRenderer(cfg.SamplesPerRay, cfg.BoundShape, cfg.BoundRadius);
+        Renderer = new VolumeRenderer(cfg.SamplesPerRay, cfg.BoundShape, cfg.BoundRadius, cfg.SkipWeight);
         RegisterComponents();
     }
 
@@ -38,10 +38,12 @@ public sealed class NerfModel : nn.Module
     /// <summary>
     /// Renders one image per camera. jitter: generator for stratified sampling in training; null = bin midpoints
     /// (evaluation). Normals (and the orientation loss) are computed when normals is true or the shading needs them.
+    /// samplesPerRay overrides the config's count (e.g. more samples for evaluation renders).
     /// </summary>
     public RenderOutput Render(IReadOnlyList<Camera> cameras, int height, int width, ShadingMode shading, Lighting light,
-                               Generator? jitter, bool normals = true) =>
-        Renderer.Render(field, background.forward, cameras, height, width, shading, light, jitter, normals, ModelDevice);
+                               Generator? jitter, bool normals = true, int? samplesPerRay = null) =>
+        Renderer.Render(field, background.forward, cameras, height, width, shading, light, jitter, normals, ModelDevice,
+                        samplesPerRay: samplesPerRay);
 
     /// <summary>Activated density [N] at world points [N,3] (no gradient; evaluated in chunks).</summary>
     public Tensor Density(Tensor points) => Chunked(points, p => field.Query(p, normals: false).Density);
