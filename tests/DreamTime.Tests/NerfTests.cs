@@ -160,4 +160,70 @@ public class NerfTests
         Assert.Contains("BoundShape", e.Message);
         Assert.Throws<UserError>(() => NerfConfig.FromJson("{ not json"));
     }
+
+    [Fact]
+    public void SkippingInvisibleSamplesStaysWithinItsBound()
+    {
+        const double skip = 1e-3;
+        var all = new NerfModel(Small with { SkipWeight = 0 }, 4);
+        var some = new NerfModel(Small with { SkipWeight = skip }, 4);
+        using var _ = torch.no_grad();
+        var a = all.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(3));
+        var b = some.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(3));
+        Assert.True(some.Renderer.KeptSamples < some.Renderer.TotalSamples / 2, $"kept {some.Renderer.KeptSamples} of {some.Renderer.TotalSamples}");
+        Assert.Equal(all.Renderer.TotalSamples, all.Renderer.KeptSamples);
+        // Each skipped sample could have added at most `skip` (colour <= 1) to its pixel; the opacity is unaffected.
+        Assert.True((a.Rgb - b.Rgb).abs().max().item<float>() <= Small.SamplesPerRay * skip);
+        Assert.True(a.Opacity.allclose(b.Opacity, rtol: 0, atol: 0));
+    }
+
+    /// <summary>An opaque ball with a colour per hemisphere, rendered exactly (ground truth for the fitting test).</summary>
+    private sealed class TwoToneBall : IVolumeField
+    {
+        public FieldDensity Density(Tensor points) => new(torch.where(points.norm(1) < 0.55, 200.0, 0.0).to(points.dtype), points, null);
+
+        public (Tensor Albedo, Tensor? Normal) Appearance(FieldDensity density, Tensor index, bool normals)
+        {
+            var p = density.Points.index_select(0, index);
+            var top = (p[.., 2] > 0).unsqueeze(1).to(p.dtype);
+            var albedo = top * torch.tensor(new[] { 0.9f, 0.2f, 0.1f }) + (1 - top) * torch.tensor(new[] { 0.1f, 0.3f, 0.9f });
+            return (albedo, normals ? p / p.norm(1, keepdim: true).clamp_min(1e-9) : null);
+        }
+    }
+
+    [Fact]
+    public void FitsAColouredBallFromItsRenders()
+    {
+        // A miniature training loop: photometric loss against exact renders of a two-tone ball, diffuse shading
+        // with analytic normals in the graph, Adam with per-group rates. The NeRF must reproduce held-out views.
+        var cfg = Small with { BackgroundKind = "fixed", BackgroundColor = new[] { 1.0, 1.0, 1.0 } };
+        var model = new NerfModel(cfg, 0);
+        var truth = new VolumeRenderer(96, "sphere", 1.0);
+        Tensor White(Tensor d) => torch.ones(d.shape[0], 3);
+        var groups = model.ParameterGroups().Where(g => g.Params.Any()).ToList();
+        var opt = torch.optim.Adam(groups.Select(g => new TorchSharp.Modules.Adam.ParamGroup(g.Params, new TorchSharp.Modules.Adam.Options { LearningRate = g.Group == "encoding" ? 3e-2 : 3e-3 })), lr: 1e-2);
+        var sampler = new CameraSampler(new CameraRanges(), 5);
+        var heldOut = new[] { new Camera(30, 50, 2.2, 45), new Camera(-5, -140, 2.2, 45) };
+        double EvalMse()
+        {
+            using var _ = torch.no_grad();
+            var target = truth.Render(new TwoToneBall(), White, heldOut, 16, 16, ShadingMode.Diffuse, Lighting.Default, null, true, CPU).Rgb;
+            return (model.Render(heldOut, 16, 16, ShadingMode.Diffuse, Lighting.Default, null).Rgb - target).square().mean().item<float>();
+        }
+        double before = EvalMse();
+        for (int step = 0; step < 200; step++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var cams = new[] { sampler.ForStep(step) };
+            Tensor target;
+            using (torch.no_grad()) target = truth.Render(new TwoToneBall(), White, cams, 16, 16, ShadingMode.Diffuse, Lighting.Default, null, true, CPU).Rgb;
+            opt.zero_grad();
+            var r = model.Render(cams, 16, 16, ShadingMode.Diffuse, Lighting.Default, new Generator((ulong)step));
+            ((r.Rgb - target).square().mean() + 1e-3 * r.OrientationLoss).backward();
+            opt.step();
+        }
+        double after = EvalMse();
+        // Measured: 0.068 at the start, 0.0074 after 150 steps, 0.0061 after 200, 0.0038 after 300 (still falling).
+        Assert.True(after < 0.15 * before && after < 0.01, $"held-out MSE {before:F5} -> {after:F5}");
+    }
 }
