@@ -6,9 +6,10 @@ namespace DreamTime.Scene;
 
 /// <summary>
 /// Everything that decides a NeRF's architecture and how it is rendered. JSON round-trips (it is stored in
-/// checkpoints). The defaults are tuned for a 2-core CPU: a 32x32-ray training render with 48 samples per ray,
-/// one step (forward, backward, Adam) costing ~0.25 s there (see `dreamtime benchmark nerf-step`), while the
-/// finest hash level (~1/200 of the scene box) still resolves the built-in prior's scenes (detail ~1/32).
+/// checkpoints). The defaults are tuned for a 2-core CPU: 8 levels from 16 to 153 cells across the scene box
+/// (finest cell ~1/75 of the bound radius, finer than the built-in prior's ~1/32 detail), 2^17 rows per
+/// hashed level, 48 samples per ray. A 32x32-ray training step (forward, backward, Adam) then costs
+/// ~0.15 s there and 64x64 rays at 32 samples ~0.3 s (see `dreamtime benchmark nerf-step`).
 /// </summary>
 /// <param name="HashLevels">Number of hash-grid levels L.</param>
 /// <param name="FeaturesPerLevel">Features per level F (Instant-NGP uses 2).</param>
@@ -31,9 +32,9 @@ namespace DreamTime.Scene;
 public sealed record NerfConfig(
     int HashLevels = 8,
     int FeaturesPerLevel = 2,
-    int Log2TableSize = 16,
+    int Log2TableSize = 17,
     int BaseResolution = 16,
-    double PerLevelScale = 1.3,
+    double PerLevelScale = 1.38,
     int HiddenWidth = 32,
     int HiddenLayers = 1,
     string DensityActivation = "softplus",
