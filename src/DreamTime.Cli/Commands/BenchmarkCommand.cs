@@ -93,7 +93,8 @@ public static class BenchmarkCommand
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             opt.zero_grad();
-            var r = model.Render(cams, hw, hw, shading, Lighting.Default, new Generator((ulong)step));
+            using var jitter = new Generator((ulong)step);
+            var r = model.Render(cams, hw, hw, shading, Lighting.Default, jitter);
             var loss = (r.Rgb - target).square().mean() + 0.1 * r.OrientationLoss + 0.01 * r.SparsityLoss + 0.01 * r.OpacityEntropyLoss;
             double forward = clock.Elapsed.TotalSeconds;
             double encBwd0 = HashGridEncoding.KernelBackwardSeconds;

@@ -6,8 +6,8 @@ namespace DreamTime.Scene;
 
 /// <summary>
 /// Everything that decides a NeRF's architecture and how it is rendered. JSON round-trips (it is stored in
-/// checkpoints). The defaults are tuned for a 2-core CPU: 8 levels from 16 to 153 cells across the scene box
-/// (finest cell ~1/75 of the bound radius, finer than the built-in prior's ~1/32 detail), 2^17 rows per
+/// checkpoints). The defaults are tuned for a 2-core CPU: 8 levels from 16 to 152 cells across the scene box
+/// (152 cells: finest cell ~1/75 of the bound radius, finer than the built-in prior's ~1/32 detail), 2^17 rows per
 /// hashed level, 48 samples per ray. A 32x32-ray training step (forward, backward, Adam) then costs
 /// ~0.15 s there and 64x64 rays at 32 samples ~0.3 s (see `dreamtime benchmark nerf-step`).
 /// </summary>
