@@ -77,8 +77,8 @@ public class StableDiffusionModelTests
         var zt = z0 * Math.Sqrt(ab) + noise * Math.Sqrt(1 - ab);
         TinySd.AssertClose(TinySd.Ref("sds_zt"), zt, 1e-5, "x_t");
         var epsHat = P.GuidedPrediction(TinySd.Ref("sds_zt"), t, cond, uncond, g);
-        TinySd.AssertClose(TinySd.Ref("sds_eps_hat"), epsHat, 1e-3, "eps_hat (guidance 100 amplifies float error)");
+        TinySd.AssertClose(TinySd.Ref("sds_eps_hat"), epsHat, 1e-4, "eps_hat");
         var grad = ScoreDistillation.Gradient(epsHat, noise, ScoreDistillation.Weight(SdsWeighting.OneMinusAlphaBar, ab));
-        TinySd.AssertClose(TinySd.Ref("sds_grad_w_one_minus_alphabar"), grad, 1e-3, "sds grad");
+        TinySd.AssertClose(TinySd.Ref("sds_grad_w_one_minus_alphabar"), grad, 1e-4, "sds grad");
     }
 }
