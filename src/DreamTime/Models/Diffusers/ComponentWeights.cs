@@ -131,6 +131,19 @@ public sealed class ComponentWeights
         }
     }
 
+    /// <summary>
+    /// Writes a module's parameters as one safetensors file under the checkpoint's key names (the module's
+    /// parameter names, optionally prefixed), converted to dtype when given. Atomic.
+    /// </summary>
+    public static void Save(nn.Module module, string path, ScalarType? dtype = null, string keyPrefix = "")
+    {
+        using var scope = torch.NewDisposeScope();
+        var tensors = module.named_parameters().ToDictionary(
+            p => keyPrefix + p.name,
+            p => dtype is ScalarType d ? p.parameter.detach().to(d) : p.parameter.detach());
+        SafetensorsFile.Save(path, tensors);
+    }
+
     // Old conversions store attention projections as 1x1 convolutions: [o, i, 1, 1] for a linear [o, i].
     private static bool ShapesCompatible(long[] stored, long[] wanted) =>
         stored.SequenceEqual(wanted) || (stored.Length > wanted.Length && stored.Take(wanted.Length).SequenceEqual(wanted) && stored.Skip(wanted.Length).All(d => d == 1));
