@@ -148,6 +148,31 @@ public sealed class StableDiffusionPipeline : IDisposable
         return (parts[1] + guidance * (parts[0] - parts[1])).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The guided prediction turned into a noise prediction whatever the model predicts: for v-prediction
+    /// eps = sqrt(ab) v + sqrt(1 - ab) x_t, for x0-prediction eps = (x_t - sqrt(ab) x0) / sqrt(1 - ab).
+    /// </summary>
+    public Tensor GuidedNoise(Tensor latents, int t, Tensor cond, Tensor uncond, double guidance)
+    {
+        var pred = GuidedPrediction(latents, t, cond, uncond, guidance);
+        double ab = Schedule.AlphaBar(t);
+        switch (SchedulerConfig.PredictionType)
+        {
+            case "v_prediction":
+            {
+                using var p = pred;
+                return p * Math.Sqrt(ab) + latents.to(pred.device).to(ScalarType.Float32) * Math.Sqrt(1 - ab);
+            }
+            case "sample":
+            {
+                using var p = pred;
+                return (latents.to(pred.device).to(ScalarType.Float32) - p * Math.Sqrt(ab)) / Math.Sqrt(1 - ab);
+            }
+            default:
+                return pred;
+        }
+    }
+
     /// <summary>Text-to-image denoising with DDIM (eta 0) and classifier-free guidance; returns the final latents (float32).</summary>
     /// <param name="progress">called after each step with (step index from 1, step count, timestep)</param>
     public Tensor Sample(Tensor cond, Tensor uncond, Tensor initialLatents, int steps, double guidance, Action<int, int, int>? progress = null)
