@@ -62,8 +62,9 @@ public static class GlbWriter
         primitive.SetIndexAccessor(CreateIndexAccessor(model, mesh.Indices));
         primitive.Material = material;
 
-        var node = model.UseScene("scene").CreateNode("surface");
-        node.Mesh = gltfMesh;
+        var scene = model.UseScene("scene");
+        model.DefaultScene = scene; // some viewers want the "scene" property rather than assuming the first
+        scene.CreateNode("surface").Mesh = gltfMesh;
         return model;
     }
 

@@ -164,8 +164,9 @@ public sealed class Mesh
     }
 
     /// <summary>
-    /// Welds vertices whose positions agree within <paramref name="tolerance"/> (per axis, via a grid of that cell
-    /// size, so two points closer than the tolerance can occasionally land in neighbouring cells and stay apart).
+    /// Welds vertices whose positions round to the same point of a lattice with spacing <paramref name="tolerance"/>
+    /// (exact and near-exact duplicates always weld; two points closer than the tolerance but on either side of a
+    /// rounding boundary stay apart).
     /// The welded vertex keeps the first vertex's position and the average colour and normal. Triangles that
     /// collapse onto a repeated vertex are dropped; unreferenced vertices are kept.
     /// </summary>
@@ -178,7 +179,7 @@ public sealed class Mesh
         for (int v = 0; v < VertexCount; v++)
         {
             var p = Position(v);
-            var key = ((long)MathF.Floor(p.X / tolerance), (long)MathF.Floor(p.Y / tolerance), (long)MathF.Floor(p.Z / tolerance));
+            var key = ((long)Math.Round(p.X / (double)tolerance), (long)Math.Round(p.Y / (double)tolerance), (long)Math.Round(p.Z / (double)tolerance));
             if (!cellOf.TryGetValue(key, out int target))
             {
                 target = first.Count;
