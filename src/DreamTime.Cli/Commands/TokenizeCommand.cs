@@ -14,6 +14,7 @@ public static class TokenizeCommand
         {
             Description = "Diffusers checkpoint folder (with model_index.json); its tokenizer/ subfolder (vocab.json, merges.txt, tokenizer_config.json) is used.",
             Required = true,
+            HelpName = "DIR",
         };
         var padded = new Option<bool>("--padded")
         {
