@@ -29,9 +29,10 @@ public class StableDiffusionPipelineTests
     public void FiveStepDdimPipelineMatchesReferenceImage()
     {
         using var scope = NewDisposeScope();
-        var empty = TinySd.FixtureIds()[1];
-        var cond = P.EncodeTokenIds(new[] { AstronautIds() });
-        var uncond = P.EncodeTokenIds(new[] { empty });
+        Assert.Equal(AstronautIds(), P.Tokenizer!.EncodePadded("a photo of an astronaut", out _));
+        Assert.Equal(TinySd.FixtureIds()[1], P.Tokenizer!.EncodePadded("", out _));
+        var cond = P.EncodePrompt("a photo of an astronaut");
+        var uncond = P.EncodePrompt("");
         var latents = P.Sample(cond, uncond, TinySd.Ref("pipe_latents"), 5, 7.5);
         var image = P.DecodeToImages(latents);
         TinySd.AssertClose(TinySd.Ref("pipe_image_hwc"), image, 1e-4, "pipeline image");

@@ -28,8 +28,8 @@ public sealed class StableDiffusionPipeline : IDisposable
     public DdimConfig SchedulerConfig { get; }
     public NoiseSchedule Schedule { get; }
 
-    /// <summary>Turns a prompt into the text encoder's padded ids (tokenizer/ of the checkpoint); set by Load when available.</summary>
-    public Func<string, long[]>? Tokenize { get; set; }
+    /// <summary>The checkpoint's tokenizer (tokenizer/), or null when the folder has none.</summary>
+    public ClipTokenizer? Tokenizer { get; }
 
     /// <summary>Image pixels per latent pixel.</summary>
     public int VaeScaleFactor => Vae.Config.ScaleFactor;
@@ -37,8 +37,9 @@ public sealed class StableDiffusionPipeline : IDisposable
     public int DefaultResolution => Unet.Config.SampleSize * VaeScaleFactor;
     public int LatentChannels => Unet.Config.InChannels;
 
-    private StableDiffusionPipeline(string folder, Device device, ScalarType dtype, ScalarType vaeDtype, ClipTextModel text, UNet2DConditionModel unet, AutoencoderKL vae, DdimConfig scheduler)
+    private StableDiffusionPipeline(string folder, Device device, ScalarType dtype, ScalarType vaeDtype, ClipTokenizer? tokenizer, ClipTextModel text, UNet2DConditionModel unet, AutoencoderKL vae, DdimConfig scheduler)
     {
+        Tokenizer = tokenizer;
         Folder = folder;
         Device = device;
         Dtype = dtype;
@@ -67,6 +68,8 @@ public sealed class StableDiffusionPipeline : IDisposable
         var textWeights = ComponentWeights.Open(index.ComponentFolder("text_encoder"), "text_encoder", preferFp16Variant);
         var unetWeights = ComponentWeights.Open(index.ComponentFolder("unet"), "unet", preferFp16Variant);
         var vaeWeights = ComponentWeights.Open(index.ComponentFolder("vae"), "vae", preferFp16Variant);
+        var tokenizerDir = Path.Combine(folder, "tokenizer");
+        var tokenizer = Directory.Exists(tokenizerDir) ? ClipTokenizer.FromFolder(tokenizerDir) : null;
 
         bool cuda = device.type == DeviceType.CUDA;
         ScalarType ComputeType(ComponentWeights w) => cuda && w.StoredFloatType() == ScalarType.Float16 ? ScalarType.Float16 : ScalarType.Float32;
@@ -88,7 +91,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         text.to(device).to(dtype);
         unet.to(device).to(dtype);
         vae.to(device).to(vaeDtype);
-        return new StableDiffusionPipeline(Path.GetFullPath(folder), device, dtype, vaeDtype, text, unet, vae, schedulerConfig);
+        return new StableDiffusionPipeline(Path.GetFullPath(folder), device, dtype, vaeDtype, tokenizer, text, unet, vae, schedulerConfig);
     }
 
     /// <summary>transformers checkpoints prefix the text model's keys with "text_model." and may store the position-id buffer.</summary>
@@ -117,12 +120,14 @@ public sealed class StableDiffusionPipeline : IDisposable
         return TextEncoder.Forward(t).LastHiddenState.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Text embeddings [1, tokens, hidden] of a prompt, via the checkpoint's tokenizer.</summary>
-    public Tensor EncodePrompt(string prompt)
+    /// <summary>Text embeddings [1, tokens, hidden] of a prompt, via the checkpoint's tokenizer (padded, truncated to its length).</summary>
+    public Tensor EncodePrompt(string prompt, out bool truncated)
     {
-        if (Tokenize == null) throw new UserError($"{Folder}: no tokenizer available for prompts");
-        return EncodeTokenIds(new[] { Tokenize(prompt) });
+        if (Tokenizer == null) throw new UserError($"{Folder}: the checkpoint has no tokenizer/ folder, so prompts cannot be encoded");
+        return EncodeTokenIds(new[] { Tokenizer.EncodePadded(prompt, out truncated) });
     }
+
+    public Tensor EncodePrompt(string prompt) => EncodePrompt(prompt, out _);
 
     /// <summary>The UNet's raw output (noise, v or x0 per prediction_type) for latents at timestep t; no gradient.</summary>
     public Tensor PredictNoise(Tensor latents, int t, Tensor embeddings)
