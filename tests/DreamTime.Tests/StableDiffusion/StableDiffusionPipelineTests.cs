@@ -37,4 +37,16 @@ public class StableDiffusionPipelineTests
         var image = P.DecodeToImages(latents);
         TinySd.AssertClose(TinySd.Ref("pipe_image_hwc"), image, 1e-4, "pipeline image");
     }
+
+    [Fact]
+    public void GuidanceOfOneIgnoresTheNegativePrompt()
+    {
+        using var scope = NewDisposeScope();
+        var cond = P.EncodePrompt("a photo of an astronaut");
+        var latents = TinySd.Ref("pipe_latents");
+        var a = P.Sample(cond, P.EncodePrompt(""), latents, 2, 1.0);
+        var b = P.Sample(cond, P.EncodePrompt("a red mushroom"), latents, 2, 1.0);
+        Assert.Equal(0, TinySd.MaxAbsDiff(a, b));
+        Assert.True(TinySd.MaxAbsDiff(a, P.Sample(cond, P.EncodePrompt(""), latents, 2, 3.0)) > 1e-4);
+    }
 }

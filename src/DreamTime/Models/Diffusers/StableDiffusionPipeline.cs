@@ -178,7 +178,10 @@ public sealed class StableDiffusionPipeline : IDisposable
         }
     }
 
-    /// <summary>Text-to-image denoising with DDIM (eta 0) and classifier-free guidance; returns the final latents (float32).</summary>
+    /// <summary>
+    /// Text-to-image denoising with DDIM (eta 0) and classifier-free guidance (only when guidance > 1, as in
+    /// diffusers); returns the final latents (float32).
+    /// </summary>
     /// <param name="progress">called after each step with (step index from 1, step count, timestep)</param>
     public Tensor Sample(Tensor cond, Tensor uncond, Tensor initialLatents, int steps, double guidance, Action<int, int, int>? progress = null)
     {
@@ -188,7 +191,10 @@ public sealed class StableDiffusionPipeline : IDisposable
         for (int i = 0; i < timesteps.Length; i++)
         {
             using var scope = torch.NewDisposeScope();
-            var pred = GuidedPrediction(latents, timesteps[i], cond, uncond, guidance);
+            // diffusers skips the unconditional branch unless guidance_scale > 1
+            var pred = guidance > 1
+                ? GuidedPrediction(latents, timesteps[i], cond, uncond, guidance)
+                : PredictNoise(latents, timesteps[i], cond.shape[0] == latents.shape[0] ? cond : cond.expand(latents.shape[0], cond.shape[1], cond.shape[2]));
             var next = scheduler.Step(pred, timesteps[i], latents).MoveToOuterDisposeScope();
             latents.Dispose();
             latents = next;
