@@ -124,6 +124,42 @@ public class StableDiffusionSd2StyleTests : IDisposable
         }
     }
 
+    [Fact]
+    public void TimestepFeaturesFollowTheSinusoidalFormula()
+    {
+        using var scope = NewDisposeScope();
+        var t = torch.tensor(new long[] { 0, 37, 999 });
+        foreach (var (flip, shift) in new[] { (true, 0.0), (false, 1.0) })
+        {
+            var f = TimestepEmbedding.SinusoidalFeatures(t, 6, flip, shift).data<float>().ToArray();
+            long[] ts = { 0, 37, 999 };
+            for (int b = 0; b < 3; b++)
+                for (int i = 0; i < 3; i++)
+                {
+                    double arg = ts[b] * Math.Exp(-Math.Log(10000) * i / (3 - shift));
+                    double sin = Math.Sin(arg), cos = Math.Cos(arg);
+                    Assert.Equal(flip ? cos : sin, f[b * 6 + i], 3);
+                    Assert.Equal(flip ? sin : cos, f[b * 6 + 3 + i], 3);
+                }
+        }
+    }
+
+    [Fact]
+    public void UnetTakesOtherInputChannelCounts()
+    {
+        using var scope = NewDisposeScope();
+        var cfg = (System.Text.Json.Nodes.JsonObject)Sd2StyleCheckpoint.UnetConfig.DeepClone();
+        cfg["in_channels"] = 8;
+        using var unet = new UNet2DConditionModel(UNetConfig.From(new ConfigJson("unet/config.json", cfg)));
+        Assert.Equal(new long[] { 32, 8, 3, 3 }, unet.named_parameters().First(p => p.name == "conv_in.weight").parameter.shape);
+        using (torch.no_grad())
+        {
+            // odd latent sizes go through too: the up path resizes to each skip connection
+            var o = unet.Forward(torch.randn(2, 8, 9, 7), 10, torch.randn(2, 5, 32));
+            Assert.Equal(new long[] { 2, 4, 9, 7 }, o.shape);
+        }
+    }
+
     private static void AssertSameParameters(nn.Module expected, nn.Module actual, ScalarType? roundedTo)
     {
         var e = expected.named_parameters().ToDictionary(x => x.name, x => x.parameter);
