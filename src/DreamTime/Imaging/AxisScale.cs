@@ -74,7 +74,7 @@ public sealed class AxisScale
         return log ? Math.Log10(v.Value) : v.Value;
     }
 
-    /// <summary>Major ticks: round numbers (1, 2, 2.5 or 5 times a power of ten), about <paramref name="target"/> of them.</summary>
+    /// <summary>Major ticks: round numbers (1, 2, 2.5 or 5 times a power of ten), about <paramref name="target"/> intervals.</summary>
     public IReadOnlyList<AxisTick> MajorTicks(int target) => Log ? LogTicks(target) : LinearTicks(Lo, Hi, target);
 
     /// <summary>Unlabelled ticks between the decades of a log axis (2..9 times a power of ten); none on a linear axis.</summary>
@@ -100,14 +100,18 @@ public sealed class AxisScale
         return Label(values, step);
     }
 
-    /// <summary>The smallest of 1, 2, 2.5, 5, 10 times a power of ten that is at least <paramref name="raw"/>.</summary>
+    /// <summary>The step among 1, 2, 2.5, 5, 10 times a power of ten nearest to <paramref name="raw"/> (by ratio).</summary>
     internal static double NiceStep(double raw)
     {
         if (!(raw > 0) || !double.IsFinite(raw)) return 1;
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double best = magnitude, bestRatio = double.MaxValue;
         foreach (var m in new[] { 1, 2, 2.5, 5, 10 })
-            if (m * magnitude >= raw * (1 - 1e-9)) return m * magnitude;
-        return 10 * magnitude;
+        {
+            double ratio = Math.Abs(Math.Log(m * magnitude / raw));
+            if (ratio < bestRatio - 1e-12) { best = m * magnitude; bestRatio = ratio; }
+        }
+        return best;
     }
 
     private static IReadOnlyList<AxisTick> Label(List<double> values, double step)
@@ -139,7 +143,8 @@ public sealed class AxisScale
             var linear = LinearTicks(Math.Pow(10, Lo), Math.Pow(10, Hi), target);
             return linear.Where(t => t.Value > 0).ToList();
         }
-        int every = Math.Max(1, (int)Math.Ceiling(decades / (double)Math.Max(1, target)));
+        // Decade labels are short, so a log axis may carry a few more of them than the target.
+        int every = Math.Max(1, (int)Math.Ceiling((decades - 1) / (1.5 * Math.Max(1, target))));
         var ticks = new List<AxisTick>();
         for (int e = firstDecade; e <= lastDecade; e++)
             if (e % every == 0) ticks.Add(new AxisTick(Math.Pow(10, e), "10^" + e.ToString(CultureInfo.InvariantCulture).Replace('-', '\u2212')));

@@ -103,7 +103,7 @@ public sealed class LinePlot
             float bottom = cell.Bottom - Pad - TickLength - TickGap - tickH - (plot.X.Label.Length > 0 ? LabelGap + labelH - 4 : 0);
 
             // Tick density follows the space available; the label widths then decide the side margins.
-            int yTarget = Math.Max(2, (int)((bottom - top) / 55));
+            int yTarget = Math.Max(4, (int)MathF.Round((bottom - top) / 60));
             var yTicks = yScale.MajorTicks(yTarget);
             var y2Ticks = y2Scale?.MajorTicks(yTarget) ?? [];
             float left = cell.Left + Pad + (plot.Y.Label.Length > 0 ? labelH + LabelGap : 0) + MaxWidth(yTicks) + TickGap + TickLength;
