@@ -72,7 +72,7 @@ public sealed class ContactSheet
         int width = columns * cellW + (columns + 1) * Gap;
         int height = titleH + rows * (cellH + captionH) + (rows + 1) * Gap;
 
-        var bmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var bmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         using var canvas = new SKCanvas(bmp);
         canvas.Clear(Background);
         using var ink = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };

@@ -48,7 +48,7 @@ public sealed class Figure
 
     public SKBitmap Render()
     {
-        var bmp = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var bmp = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         using var canvas = new SKCanvas(bmp);
         canvas.Clear(SKColors.White);
         float top = 0;
