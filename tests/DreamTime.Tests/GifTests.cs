@@ -128,6 +128,8 @@ public class GifWriterTests
             foreach (var (x, y) in new[] { (0, 0), (39, 29), (17, 11), (5, 23) })
                 Assert.True(Pixels.Near(Pixels.At(img, x, y), Solid[f], tolerance), $"frame {f} at ({x},{y}): {Pixels.At(img, x, y)} vs {Solid[f]}");
         }
+        codec.Dispose();
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
     }
 
     [Theory]

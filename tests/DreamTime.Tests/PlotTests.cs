@@ -97,10 +97,14 @@ public class PlotRenderingTests
     private static RgbImage SaveAndLoad(Action<string> save)
     {
         var path = Pixels.TempFile("plot.png");
-        save(path);
-        using var codec = SKCodec.Create(path);
-        Assert.Equal(SKEncodedImageFormat.Png, codec.EncodedFormat);
-        return ImageIO.LoadImage(path);
+        try
+        {
+            save(path);
+            using var codec = SKCodec.Create(path);
+            Assert.Equal(SKEncodedImageFormat.Png, codec.EncodedFormat);
+            return ImageIO.LoadImage(path);
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(path)!, recursive: true); }
     }
 
     private static double[] Range(int n) => Enumerable.Range(0, n).Select(i => (double)i).ToArray();
