@@ -18,6 +18,7 @@ public static class PriorCommand
         cmd.Subcommands.Add(List());
         cmd.Subcommands.Add(Render());
         cmd.Subcommands.Add(Entropy());
+        cmd.Subcommands.Add(Bench());
         return cmd;
     }
 
@@ -83,6 +84,44 @@ public static class PriorCommand
             ImageIO.SavePng(file, ImageIO.Grid(tiles, nViews));
             Console.WriteLine($"{selection.Describe()}: wrote {chosen.Count} x {nViews} views to {file}");
             foreach (var m in chosen) Console.WriteLine($"  {m.Name}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Bench()
+    {
+        var cmd = new Command("bench", "Time the analytic renderer: all members of each family (and of all families) for one camera.");
+        var size = new Option<int>("--size") { Description = "Render side in pixels.", DefaultValueFactory = _ => 64 };
+        var supersample = new Option<int>("--supersample") { Description = "Rays per pixel side.", DefaultValueFactory = _ => BuiltinPriorOptions.DefaultSupersample };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (at different cameras); the median is printed.", DefaultValueFactory = _ => 5 };
+        var k = MembersPerFamily(); var seed = FamilySeed();
+        foreach (var o in new Option[] { size, supersample, repeats, k, seed }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            int px = p.GetValue(size), n = Math.Max(1, p.GetValue(repeats));
+            var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
+            var renderer = new SdfRenderer { Supersample = p.GetValue(supersample) };
+            var sampler = new CameraSampler(new CameraRanges(), 1);
+            // Wall time depends on what else runs on the machine; process CPU time does not (much).
+            void Print(string name, IReadOnlyList<FamilyMember> members)
+            {
+                var scenes = members.Select(m => m.Scene).ToList();
+                renderer.Render(scenes, sampler.ForStep(0), px, px); // warm-up
+                var runs = Enumerable.Range(1, n).Select(i =>
+                {
+                    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                    var sw = Stopwatch.StartNew();
+                    renderer.Render(scenes, sampler.ForStep(i), px, px);
+                    return (Wall: sw.Elapsed.TotalMilliseconds, Cpu: (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds);
+                }).ToList();
+                double wall = runs.Select(r => r.Wall).OrderBy(x => x).ElementAt(n / 2), cpuMs = runs.Select(r => r.Cpu).OrderBy(x => x).ElementAt(n / 2);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-10} {members.Count,3} members  wall {wall,7:F1} ms  cpu {cpuMs,7:F1} ms"));
+            }
+            Console.WriteLine($"{px}x{px}, supersample {renderer.Supersample}, {Environment.ProcessorCount} cores, median of {n}; machine load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            foreach (var f in lib.Families) Print(f.Name, f.Members);
+            Print("all", lib.Members);
+
             return 0;
         });
         return cmd;

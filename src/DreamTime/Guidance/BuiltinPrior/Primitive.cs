@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DreamTime.Guidance.BuiltinPrior;
 
@@ -59,6 +60,7 @@ public readonly struct Primitive
         this with { Center = (Center + offset) * s, A = A * s, B = B * s, C = C * s, D = D * s, BoundRadius = BoundRadius * s };
 
     /// <summary>Signed distance (a lower bound for Ellipsoid/Dome) from a world point.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float Distance(Vector3 world)
     {
         var p = world - Center;
@@ -96,6 +98,7 @@ public readonly struct Primitive
                            r.M31 * p.X + r.M32 * p.Y + r.M33 * p.Z);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float LocalDistance(Vector3 p)
     {
         switch (Kind)
@@ -139,6 +142,7 @@ public readonly struct Primitive
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float BoxDistance(Vector3 p, Vector3 half)
     {
         var q = Vector3.Abs(p) - half;
@@ -147,6 +151,7 @@ public readonly struct Primitive
     }
 
     // First-order estimate f / |grad f| of the implicit |p / r| - 1; exact on the axes, close elsewhere.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float EllipsoidDistance(Vector3 p)
     {
         var r = new Vector3(A, B, C);
@@ -156,6 +161,7 @@ public readonly struct Primitive
     }
 
     // In the half-plane (radial distance q, height z): distance to the trapezoid with radii A (bottom, z=-C) and B (top, z=+C).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float ConeDistance(float q, float z)
     {
         float h = C;
@@ -172,6 +178,7 @@ public readonly struct Primitive
     }
 
     // Signed distance in the (|y|, z) half-plane to the triangle with base (-B..B, 0) and apex (0, C).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float TriangleDistance(float y, float z)
     {
         // slanted edge from (B, 0) to (0, C)

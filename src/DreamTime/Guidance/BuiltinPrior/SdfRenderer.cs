@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using DreamTime.Rendering;
 
 namespace DreamTime.Guidance.BuiltinPrior;
@@ -67,6 +68,7 @@ public sealed class SdfRenderer
         return images;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Trace(Primitive[] prims, Vector3 o, Vector3 d, Span<int> candidates, out Vector3 albedo, out Vector3 normal)
     {
         albedo = normal = default;
@@ -103,6 +105,7 @@ public sealed class SdfRenderer
     }
 
     // Min over candidates; a primitive whose bounding sphere is farther than the best distance so far cannot be closer.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Distance(Primitive[] prims, ReadOnlySpan<int> cand, Vector3 p, out int closest)
     {
         float best = float.PositiveInfinity;
@@ -118,6 +121,7 @@ public sealed class SdfRenderer
     }
 
     // Gradient of the distance by the four-point tetrahedral difference.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector3 Normal(Primitive[] prims, ReadOnlySpan<int> cand, Vector3 p)
     {
         const float e = NormalEpsilon;
