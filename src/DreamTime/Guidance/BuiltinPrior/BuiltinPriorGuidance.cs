@@ -134,7 +134,7 @@ public sealed class BuiltinPriorGuidance : IGuidance
             ["uncond_entropy"] = uncondEntropy,
             ["alpha_bar"] = alphaBar,
         };
-        double gradNorm = grad.norm().item<double>();
+        double gradNorm = grad.norm().ToDouble();
         loss.MoveToOuterDisposeScope();
         return new GuidanceResult(loss, gradNorm, stats);
     }
