@@ -11,13 +11,14 @@ public static class CliHost
 {
     public const int UserErrorExit = 2;
 
-    public static int Run(RootCommand root, string[] args)
+    public static int Run(RootCommand root, string[] args, TextWriter? stderr = null)
     {
+        stderr ??= Console.Error;
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine("Run with --help to see the options.");
+            foreach (var e in parse.Errors) stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine("Run with --help to see the options.");
             return UserErrorExit;
         }
         try
@@ -26,7 +27,7 @@ public static class CliHost
         }
         catch (Exception e) when (Unwrap(e) is UserError ue)
         {
-            Console.Error.WriteLine($"error: {ue.Message}");
+            stderr.WriteLine($"error: {ue.Message}");
             return UserErrorExit;
         }
     }

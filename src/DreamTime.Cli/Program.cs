@@ -9,6 +9,7 @@ TorchRuntime.ConfigureAllocator();
 var root = new RootCommand("DreamTime for .NET: text-to-3D by score distillation with time-prioritized timestep schedules (TP-SDS).");
 // Each command lives in Commands/<Name>Command.cs and is registered here.
 root.Subcommands.Add(ScheduleCommand.Create());
+root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(PriorCommand.Create());
 
 return CliHost.Run(root, args);
