@@ -18,7 +18,7 @@ public class BuiltinPriorEvaluationTests
     {
         var members = Lib.FindFamily("robot")!.Members;
         var eval = new PriorEvaluation(members, Views, 20, 20);
-        var renderer = new SdfRenderer();
+        var renderer = new SdfRenderer { Supersample = PriorEvaluation.DefaultSupersample };
         var r = eval.Evaluate(cam => { var img = renderer.Render(members[3].Scene, cam, 20, 20); return (img.Rgb, img.Mask); });
         Assert.Equal(3, r.NearestIndex);
         Assert.Equal(members[3].Name, r.NearestName);
@@ -31,7 +31,7 @@ public class BuiltinPriorEvaluationTests
     public void PsnrAndIoUMatchTheirDefinitions()
     {
         var members = Lib.FindFamily("lamp")!.Members.Take(3).ToList();
-        var renderer = new SdfRenderer();
+        var renderer = new SdfRenderer { Supersample = PriorEvaluation.DefaultSupersample };
         // a uniform grey box of rgb with the member-1 mask shifted by one column
         var r = PriorEvaluation.Evaluate(cam =>
         {
@@ -64,7 +64,7 @@ public class BuiltinPriorEvaluationTests
     {
         var members = Lib.FindFamily("mug")!.Members;
         var eval = new PriorEvaluation(members, Views.Take(2).ToList(), 12, 12);
-        var renderer = new SdfRenderer();
+        var renderer = new SdfRenderer { Supersample = PriorEvaluation.DefaultSupersample };
         var r = eval.Evaluate(cam =>
         {
             var img = renderer.Render(members[5].Scene, cam, 12, 12);

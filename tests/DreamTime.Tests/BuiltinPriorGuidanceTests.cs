@@ -48,7 +48,7 @@ public class BuiltinPriorGuidanceTests
     {
         var options = new BuiltinPriorOptions { GuidanceScale = 4, Weighting = SdsWeighting.OneMinusAlphaBar, KernelPixels = 16, Unconditional = UnconditionalSet.Family };
         using var guidance = new BuiltinPriorGuidance("a red mushroom", options, Lib);
-        Assert.Equal(Lib.FindFamily("mushroom")!.Members.Count, guidance.UnconditionalMembers.Count);
+        Assert.Equal(Lib.FindFamily("mushroom")!.Members.Count, guidance.RenderedMembers.Count);
         var images = rand(new long[] { 1, Size, Size, 3 }, generator: new Generator(2)).requires_grad_(true);
         int t = 600;
         var result = guidance.Step(images, new[] { Cam }, t, new Generator(9));
@@ -71,10 +71,13 @@ public class BuiltinPriorGuidanceTests
     [Fact]
     public void MemberImagesAreCachedForTheLatestCamerasOnly()
     {
-        using var guidance = new BuiltinPriorGuidance("a car", new BuiltinPriorOptions { GuidanceScale = 1 }, Lib);
+        using var guidance = new BuiltinPriorGuidance("a car", new BuiltinPriorOptions { GuidanceScale = 2 }, Lib);
         var first = guidance.MemberImages(Cam, 8, 8);
         Assert.Same(first, guidance.MemberImages(Cam, 8, 8));
+        // with guidance the unconditional set (every family) is rendered; without, only the prompt's members
         Assert.Equal(new long[] { Lib.Members.Count, 8 * 8 * 3 }, first.shape);
+        using var plain = new BuiltinPriorGuidance("a car", new BuiltinPriorOptions { GuidanceScale = 1 }, Lib);
+        Assert.Equal(Lib.FindFamily("car")!.Members.Count, plain.RenderedMembers.Count);
         Assert.InRange(first.min().item<float>(), -1f, 1f);
         var images = full(new long[] { 1, 8, 8, 3 }, 0.5f);
         guidance.Step(images, new[] { Cam with { AzimuthDeg = 10 } }, 500, new Generator(1));

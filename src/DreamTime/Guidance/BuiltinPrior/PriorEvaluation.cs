@@ -23,13 +23,16 @@ public sealed class PriorEvaluation
     public int Width { get; }
     /// <summary>[view][member] analytic renders.</summary>
     public IReadOnlyList<SceneImage[]> MemberImages { get; }
+    public const int DefaultSupersample = 2;
 
     public PriorEvaluation(IReadOnlyList<FamilyMember> members, IReadOnlyList<Camera> views, int height, int width, SdfRenderer? renderer = null)
     {
         if (members.Count == 0) throw new ArgumentException("no members to evaluate against");
         if (views.Count == 0) throw new ArgumentException("no evaluation views");
         Members = members; Views = views; Height = height; Width = width;
-        renderer ??= new SdfRenderer();
+        // 1 ray per pixel is only 27.9 dB from the area-averaged image (64 px, vs 8x8 rays); 2x2 is 35.8 dB, which
+        // keeps aliasing from capping the PSNR of a result whose volume-rendered edges are soft.
+        renderer ??= new SdfRenderer { Supersample = DefaultSupersample };
         var scenes = members.Select(m => m.Scene).ToList();
         MemberImages = views.Select(v => renderer.Render(scenes, v, height, width)).ToList();
     }
