@@ -32,17 +32,18 @@ public static class PriorCommand
         cmd.Options.Add(k); cmd.Options.Add(seed);
         cmd.SetAction(p =>
         {
+            var output = p.InvocationConfiguration.Output;
             var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
             foreach (var f in lib.Families)
             {
-                Console.WriteLine($"{f.Name} ({f.Members.Count} members; nouns: {string.Join(", ", f.Nouns)})");
+                output.WriteLine($"{f.Name} ({f.Members.Count} members; nouns: {string.Join(", ", f.Nouns)})");
                 foreach (var s in f.Slots)
                 {
                     var values = s.Values.Select(v => $"{v.Value} [{string.Join(", ", v.Phrases.Select(ph => $"\"{ph}\""))}] x{f.Members.Count(m => m.Attributes[s.Name] == v.Value)}");
-                    Console.WriteLine($"  {s.Name}: {string.Join("; ", values)}");
+                    output.WriteLine($"  {s.Name}: {string.Join("; ", values)}");
                 }
             }
-            Console.WriteLine($"{lib.Members.Count} members in all; the empty prompt selects all of them.");
+            output.WriteLine($"{lib.Members.Count} members in all; the empty prompt selects all of them.");
             return 0;
         });
         return cmd;
@@ -63,6 +64,7 @@ public static class PriorCommand
         foreach (var o in new Option[] { outPath, views, members, size, elevation, supersample, k, seed }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
+            var output = p.InvocationConfiguration.Output;
             int nViews = p.GetValue(views), nMembers = p.GetValue(members), px = p.GetValue(size), ss = p.GetValue(supersample);
             if (nViews < 1 || nViews > 64) throw new UserError($"--views {nViews}: must be between 1 and 64");
             if (nMembers < 1 || nMembers > 256) throw new UserError($"--members {nMembers}: must be between 1 and 256");
@@ -82,8 +84,8 @@ public static class PriorCommand
             foreach (var (_, mi) in chosen.Select((m, i) => (m, i)))
                 foreach (var view in perView) tiles.Add(new RgbImage(px, px, view[mi].Rgb));
             ImageIO.SavePng(file, ImageIO.Grid(tiles, nViews));
-            Console.WriteLine($"{selection.Describe()}: wrote {chosen.Count} x {nViews} views to {file}");
-            foreach (var m in chosen) Console.WriteLine($"  {m.Name}");
+            output.WriteLine($"{selection.Describe()}: wrote {chosen.Count} x {nViews} views to {file}");
+            foreach (var m in chosen) output.WriteLine($"  {m.Name}");
             return 0;
         });
         return cmd;
@@ -99,6 +101,7 @@ public static class PriorCommand
         foreach (var o in new Option[] { size, supersample, repeats, k, seed }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
+            var output = p.InvocationConfiguration.Output;
             int px = p.GetValue(size), n = Math.Max(1, p.GetValue(repeats));
             var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
             var renderer = new SdfRenderer { Supersample = p.GetValue(supersample) };
@@ -116,9 +119,9 @@ public static class PriorCommand
                     return (Wall: sw.Elapsed.TotalMilliseconds, Cpu: (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds);
                 }).ToList();
                 double wall = runs.Select(r => r.Wall).OrderBy(x => x).ElementAt(n / 2), cpuMs = runs.Select(r => r.Cpu).OrderBy(x => x).ElementAt(n / 2);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-10} {members.Count,3} members  wall {wall,7:F1} ms  cpu {cpuMs,7:F1} ms"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-10} {members.Count,3} members  wall {wall,7:F1} ms  cpu {cpuMs,7:F1} ms"));
             }
-            Console.WriteLine($"{px}x{px}, supersample {renderer.Supersample}, {Environment.ProcessorCount} cores, median of {n}; machine load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            output.WriteLine($"{px}x{px}, supersample {renderer.Supersample}, {Environment.ProcessorCount} cores, median of {n}; machine load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
             foreach (var f in lib.Families) Print(f.Name, f.Members);
             Print("all", lib.Members);
 
@@ -141,15 +144,16 @@ public static class PriorCommand
         foreach (var o in new Option[] { size, cameras, samples, kernel, supersample, k, seed }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
+            var output = p.InvocationConfiguration.Output;
             var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
             var selection = lib.Select(p.GetValue(prompt) ?? "");
             var kp = p.GetValue(kernel);
             var table = PosteriorEntropy.Measure(selection.Members, NoiseSchedule.StableDiffusion, p.GetValue(size), p.GetValue(cameras), p.GetValue(samples),
                 kp > 0 ? kp : null, new SdfRenderer { Supersample = p.GetValue(supersample) }, seed: 0);
-            Console.WriteLine($"{selection.Describe()}, {p.GetValue(size)}px, kernel pixels {(kp > 0 ? kp.ToString(CultureInfo.InvariantCulture) : "exact")}; max entropy ln K = {Math.Log(selection.Members.Count):F3}");
-            Console.WriteLine("t,alpha_bar,mean_entropy,mean_top_weight,top_is_true_member");
+            output.WriteLine($"{selection.Describe()}, {p.GetValue(size)}px, kernel pixels {(kp > 0 ? kp.ToString(CultureInfo.InvariantCulture) : "exact")}; max entropy ln K = {Math.Log(selection.Members.Count):F3}");
+            output.WriteLine("t,alpha_bar,mean_entropy,mean_top_weight,top_is_true_member");
             foreach (var row in table)
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.T},{row.AlphaBar:F5},{row.MeanEntropy:F4},{row.MeanTopWeight:F4},{row.TopIsTrue:F3}"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.T},{row.AlphaBar:F5},{row.MeanEntropy:F4},{row.MeanTopWeight:F4},{row.TopIsTrue:F3}"));
             return 0;
         });
         return cmd;
