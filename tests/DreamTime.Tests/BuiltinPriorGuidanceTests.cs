@@ -90,5 +90,7 @@ public class BuiltinPriorGuidanceTests
         Assert.Throws<UserError>(() => new BuiltinPriorGuidance("a dragon", null, Lib));
         Assert.Throws<UserError>(() => new BuiltinPriorGuidance("a car", new BuiltinPriorOptions { KernelPixels = -1 }, Lib));
         Assert.Throws<UserError>(() => new BuiltinPriorGuidance("a car", new BuiltinPriorOptions { GuidanceScale = double.NaN }, Lib));
+        Assert.Equal(UnconditionalSet.Family, BuiltinPriorOptions.ParseUnconditional("Family"));
+        Assert.Contains("allowed: all, family", Assert.Throws<UserError>(() => BuiltinPriorOptions.ParseUnconditional("none")).Message);
     }
 }

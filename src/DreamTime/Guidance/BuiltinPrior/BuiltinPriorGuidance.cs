@@ -46,6 +46,16 @@ public sealed record BuiltinPriorOptions
         if (Supersample < 1 || Supersample > 8) throw new UserError($"--supersample {Supersample}: must be between 1 and 8");
     }
 
+    public static readonly IReadOnlyDictionary<string, UnconditionalSet> UnconditionalNames = new Dictionary<string, UnconditionalSet>
+    {
+        ["all"] = UnconditionalSet.AllFamilies,
+        ["family"] = UnconditionalSet.Family,
+    };
+
+    public static UnconditionalSet ParseUnconditional(string name, string option = "--unconditional") =>
+        UnconditionalNames.TryGetValue(name.Trim().ToLowerInvariant(), out var u) ? u
+            : throw new UserError($"{option} {name}: unknown; allowed: {string.Join(", ", UnconditionalNames.Keys)}");
+
     /// <summary>Log-likelihood multiplier for images of the given pixel count.</summary>
     public double Sharpness(long pixels) => KernelPixels is double k ? k / pixels : 1.0;
 }
