@@ -10,6 +10,7 @@ var root = new RootCommand("DreamTime for .NET: text-to-3D by score distillation
 // Each command lives in Commands/<Name>Command.cs and is registered here.
 root.Subcommands.Add(ScheduleCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
+root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(PriorCommand.Create());
 
 return CliHost.Run(root, args);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using DreamTime.Diffusion;
+using DreamTime.Imaging;
 using DreamTime.Runtime;
 
 namespace DreamTime.Cli.Commands;
@@ -33,15 +34,5 @@ public static class ScheduleCommand
             return 0;
         });
         return cmd;
-    }
-}
-
-public static class ScheduleCsv
-{
-    public static string Format(IReadOnlyList<int> timesteps)
-    {
-        var sb = new StringBuilder("iteration,t\n");
-        for (int i = 0; i < timesteps.Count; i++) sb.Append((i + 1).ToString(CultureInfo.InvariantCulture)).Append(',').Append(timesteps[i].ToString(CultureInfo.InvariantCulture)).Append('\n');
-        return sb.ToString();
     }
 }

@@ -39,6 +39,34 @@ public static class ImageIO
         return bmp;
     }
 
+    /// <summary>The RGB content of a bitmap of any colour type; transparent parts are composited over white.</summary>
+    public static RgbImage FromBitmap(SKBitmap bmp)
+    {
+        using var rgba = new SKBitmap(new SKImageInfo(bmp.Width, bmp.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        using (var canvas = new SKCanvas(rgba))
+        {
+            canvas.Clear(SKColors.White);
+            canvas.DrawBitmap(bmp, 0, 0);
+        }
+        var bytes = rgba.Bytes;
+        var pixels = new float[bmp.Width * bmp.Height * 3];
+        for (int i = 0; i < bmp.Width * bmp.Height; i++)
+        {
+            pixels[3 * i] = bytes[4 * i] / 255f;
+            pixels[3 * i + 1] = bytes[4 * i + 1] / 255f;
+            pixels[3 * i + 2] = bytes[4 * i + 2] / 255f;
+        }
+        return new RgbImage(bmp.Height, bmp.Width, pixels);
+    }
+
+    /// <summary>Reads a PNG (or any format SkiaSharp decodes) as RGB.</summary>
+    public static RgbImage LoadImage(string path)
+    {
+        if (!File.Exists(path)) throw new UserError($"{path}: file not found");
+        using var bmp = SKBitmap.Decode(path) ?? throw new UserError($"{path}: not an image SkiaSharp can decode");
+        return FromBitmap(bmp);
+    }
+
     public static byte ToByte(float v) => (byte)Math.Clamp((int)MathF.Round(v * 255f), 0, 255);
 
     public static void SavePng(string path, SKBitmap bmp)

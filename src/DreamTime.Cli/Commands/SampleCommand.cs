@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using DreamTime.Imaging;
+using DreamTime.IO;
+using DreamTime.Models.Diffusers;
+using DreamTime.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.Cli.Commands;
+
+/// <summary>
+/// `dreamtime sample`: text-to-image with a diffusers Stable Diffusion checkpoint (DDIM, eta 0, classifier-free
+/// guidance), as diffusers' StableDiffusionPipeline with a DDIMScheduler computes it.
+/// </summary>
+public static class SampleCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("sample", "Generate an image from a prompt with a Stable Diffusion checkpoint in the diffusers folder layout (DDIM sampler, classifier-free guidance).");
+        var model = new Option<string>("--model") { Description = "Diffusers checkpoint folder (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/).", Required = true, HelpName = "DIR" };
+        var prompt = new Option<string>("--prompt") { Description = "The prompt.", Required = true };
+        var negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (the unconditional branch of guidance).", DefaultValueFactory = _ => "" };
+        var steps = new Option<int>("--steps") { Description = "Number of DDIM steps.", DefaultValueFactory = _ => 50 };
+        var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale (1 = none).", DefaultValueFactory = _ => 7.5 };
+        var height = new Option<int?>("--height") { Description = "Image height in pixels (multiple of 8); default: the UNet's sample_size times the VAE scale factor." };
+        var width = new Option<int?>("--width") { Description = "Image width in pixels (multiple of 8); default as --height." };
+        var seed = new Option<long>("--seed") { Description = "Seed of the initial noise (CPU generator).", DefaultValueFactory = _ => 0 };
+        var initLatents = new Option<string?>("--init-latents") { Description = "Safetensors file with one float tensor 'latents' [1, C, H/f, W/f] to start from instead of seeded noise.", HelpName = "FILE" };
+        var outPng = new Option<string?>("--out") { Description = "Write the image as PNG.", HelpName = "IMAGE.png" };
+        var outTensor = new Option<string?>("--out-tensor") { Description = "Write a safetensors file with one float32 tensor 'image' [1, H, W, 3] in [0, 1].", HelpName = "FILE" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var fp16Variant = new Option<bool>("--fp16-variant") { Description = "Read the '*.fp16.safetensors' weight files where the checkpoint has them." };
+        foreach (var o in new Option[] { model, prompt, negative, steps, guidance, height, width, seed, initLatents, outPng, outTensor, device, fp16Variant }) cmd.Options.Add(o);
+
+        cmd.SetAction(parse =>
+        {
+            var err = parse.InvocationConfiguration.Error;
+            var output = parse.InvocationConfiguration.Output;
+            string? png = parse.GetValue(outPng), tensorOut = parse.GetValue(outTensor);
+            if (png == null && tensorOut == null) throw new UserError("sample: give --out IMAGE.png and/or --out-tensor FILE");
+            if (png != null) AtomicFile.EnsureWritableFile(png, "--out");
+            if (tensorOut != null) AtomicFile.EnsureWritableFile(tensorOut, "--out-tensor");
+            int stepCount = parse.GetValue(steps);
+            if (stepCount < 1) throw new UserError($"--steps {stepCount}: must be at least 1");
+            double scale = parse.GetValue(guidance);
+            if (!double.IsFinite(scale)) throw new UserError($"--guidance {scale}: must be a finite number");
+            string? latentsPath = parse.GetValue(initLatents);
+            if (latentsPath != null && !File.Exists(latentsPath)) throw new UserError($"--init-latents {latentsPath}: file not found");
+
+            var dev = TorchRuntime.ResolveDevice(parse.GetValue(device)!);
+            err.WriteLine($"loading {parse.GetValue(model)} on {dev}...");
+            using var pipe = StableDiffusionPipeline.Load(parse.GetValue(model)!, dev, parse.GetValue(fp16Variant));
+            int f = pipe.VaeScaleFactor;
+            int h = parse.GetValue(height) ?? pipe.DefaultResolution, w = parse.GetValue(width) ?? pipe.DefaultResolution;
+            CheckSize("--height", h, f);
+            CheckSize("--width", w, f);
+            if (pipe.LatentChannels != pipe.Vae.Config.LatentChannels)
+                throw new UserError($"--model: the UNet takes {pipe.LatentChannels} input channels but the VAE has {pipe.Vae.Config.LatentChannels} latent channels; not a text-to-image checkpoint");
+            var shape = new long[] { 1, pipe.LatentChannels, h / f, w / f };
+
+            using var scope = torch.NewDisposeScope();
+            var latents = latentsPath != null ? ReadLatents(latentsPath, shape, h, w) : torch.randn(shape, generator: new Generator((ulong)parse.GetValue(seed)));
+
+            var cond = pipe.EncodePrompt(parse.GetValue(prompt)!, out bool truncated);
+            if (truncated) err.WriteLine($"warning: --prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
+            var uncond = pipe.EncodePrompt(parse.GetValue(negative)!, out bool negTruncated);
+            if (negTruncated) err.WriteLine($"warning: --negative-prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
+
+            var started = DateTime.UtcNow;
+            var final = pipe.Sample(cond, uncond, latents, stepCount, scale,
+                (i, n, t) => err.WriteLine($"step {i}/{n} t={t} ({(DateTime.UtcNow - started).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s)"));
+            var image = pipe.DecodeToImages(final).cpu();
+
+            if (tensorOut != null) SafetensorsFile.Save(tensorOut, new Dictionary<string, Tensor> { ["image"] = image });
+            if (png != null) ImageIO.SavePng(png, RgbImage.FromTensor(image[0]));
+            output.WriteLine($"sampled {w}x{h} in {stepCount} steps" + (png != null ? $", image {png}" : "") + (tensorOut != null ? $", tensor {tensorOut}" : ""));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void CheckSize(string option, int value, int vaeScale)
+    {
+        int multiple = Math.Max(8, vaeScale);
+        if (value <= 0 || value % multiple != 0) throw new UserError($"{option} {value}: must be a positive multiple of {multiple}");
+    }
+
+    /// <summary>Reads the tensor 'latents' and checks it has the shape the image size implies.</summary>
+    public static Tensor ReadLatents(string path, long[] shape, int height, int width)
+    {
+        var file = SafetensorsFile.Open(path);
+        if (!file.Entries.TryGetValue("latents", out var e))
+            throw new UserError($"--init-latents {path}: no tensor 'latents' (found: {(file.Entries.Count == 0 ? "none" : string.Join(", ", file.Entries.Keys.Select(k => $"'{k}'")))})");
+        if (e.DType is not ("F32" or "F16" or "BF16" or "F64"))
+            throw new UserError($"--init-latents {path}: tensor 'latents' has dtype {e.DType}; expected a float type");
+        if (!e.Shape.SequenceEqual(shape))
+            throw new UserError($"--init-latents {path}: tensor 'latents' has shape [{string.Join(",", e.Shape)}] but --height {height} --width {width} need [{string.Join(",", shape)}]");
+        return file.Load("latents").to(ScalarType.Float32);
+    }
+}

@@ -1,0 +1,265 @@
+using System.Text.Json.Nodes;
+using DreamTime.Diffusion;
+using DreamTime.Models.Clip;
+using DreamTime.Models.Unet;
+using DreamTime.Models.Vae;
+using DreamTime.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.Models.Diffusers;
+
+/// <summary>
+/// A Stable Diffusion 1.x/2.x checkpoint in the diffusers folder layout, loaded once: text encoder, UNet, VAE and
+/// the scheduler's noise table, all on one device. fp16 weights compute in fp16 on CUDA and in float32 on the
+/// CPU; a VAE whose config says force_upcast runs in float32 (as diffusers does).
+/// </summary>
+public sealed class StableDiffusionPipeline : IDisposable
+{
+    public string Folder { get; }
+    public Device Device { get; }
+    /// <summary>dtype of the text encoder and UNet.</summary>
+    public ScalarType Dtype { get; }
+    /// <summary>dtype of the VAE.</summary>
+    public ScalarType VaeDtype { get; }
+    public ClipTextModel TextEncoder { get; }
+    public UNet2DConditionModel Unet { get; }
+    public AutoencoderKL Vae { get; }
+    public DdimConfig SchedulerConfig { get; }
+    public NoiseSchedule Schedule { get; }
+
+    /// <summary>The checkpoint's tokenizer (tokenizer/), or null when the folder has none.</summary>
+    public ClipTokenizer? Tokenizer { get; }
+
+    /// <summary>Image pixels per latent pixel.</summary>
+    public int VaeScaleFactor => Vae.Config.ScaleFactor;
+    /// <summary>The image size the UNet was configured for: sample_size times the VAE scale factor.</summary>
+    public int DefaultResolution => Unet.Config.SampleSize * VaeScaleFactor;
+    public int LatentChannels => Unet.Config.InChannels;
+
+    private StableDiffusionPipeline(string folder, Device device, ScalarType dtype, ScalarType vaeDtype, ClipTokenizer? tokenizer, ClipTextModel text, UNet2DConditionModel unet, AutoencoderKL vae, DdimConfig scheduler)
+    {
+        Tokenizer = tokenizer;
+        Folder = folder;
+        Device = device;
+        Dtype = dtype;
+        VaeDtype = vaeDtype;
+        TextEncoder = text;
+        Unet = unet;
+        Vae = vae;
+        SchedulerConfig = scheduler;
+        Schedule = new NoiseSchedule(scheduler.BetaSchedule, scheduler.TrainTimesteps, scheduler.BetaStart, scheduler.BetaEnd);
+    }
+
+    /// <param name="folder">the checkpoint folder (with model_index.json)</param>
+    /// <param name="device">where every tensor lives</param>
+    /// <param name="preferFp16Variant">read "*.fp16.safetensors" weight files where a component has them</param>
+    public static StableDiffusionPipeline Load(string folder, Device? device = null, bool preferFp16Variant = false)
+    {
+        TorchRuntime.ConfigureAllocator();
+        device ??= torch.CPU;
+        var index = DiffusersFolder.Open(folder);
+        var schedulerConfig = DdimConfig.From(index.ComponentConfig("scheduler", "scheduler_config.json", null));
+
+        var textConfig = ClipTextConfig.From(index.ComponentConfig("text_encoder", "config.json", "CLIPTextModel"));
+        var unetConfig = UNetConfig.From(index.ComponentConfig("unet", "config.json", "UNet2DConditionModel"));
+        var vaeConfig = AutoencoderKLConfig.From(index.ComponentConfig("vae", "config.json", "AutoencoderKL"));
+
+        var textWeights = ComponentWeights.Open(index.ComponentFolder("text_encoder"), "text_encoder", preferFp16Variant);
+        var unetWeights = ComponentWeights.Open(index.ComponentFolder("unet"), "unet", preferFp16Variant);
+        var vaeWeights = ComponentWeights.Open(index.ComponentFolder("vae"), "vae", preferFp16Variant);
+        var tokenizerDir = Path.Combine(folder, "tokenizer");
+        var tokenizer = Directory.Exists(tokenizerDir) ? ClipTokenizer.FromFolder(tokenizerDir) : null;
+
+        bool cuda = device.type == DeviceType.CUDA;
+        ScalarType ComputeType(ComponentWeights w) => cuda && w.StoredFloatType() == ScalarType.Float16 ? ScalarType.Float16 : ScalarType.Float32;
+        var dtype = ComputeType(unetWeights);
+        var vaeDtype = vaeConfig.ForceUpcast ? ScalarType.Float32 : ComputeType(vaeWeights);
+
+        var text = new ClipTextModel(textConfig);
+        textWeights.LoadInto(text, ClipKey);
+        var unet = new UNet2DConditionModel(unetConfig);
+        unetWeights.LoadInto(unet, k => k);
+        var vae = new AutoencoderKL(vaeConfig);
+        vaeWeights.LoadInto(vae, VaeKey);
+
+        foreach (var m in new nn.Module[] { text, unet, vae })
+        {
+            m.eval();
+            foreach (var p in m.parameters()) p.requires_grad = false;
+        }
+        text.to(device).to(dtype);
+        unet.to(device).to(dtype);
+        vae.to(device).to(vaeDtype);
+        return new StableDiffusionPipeline(Path.GetFullPath(folder), device, dtype, vaeDtype, tokenizer, text, unet, vae, schedulerConfig);
+    }
+
+    /// <summary>transformers checkpoints prefix the text model's keys with "text_model." and may store the position-id buffer.</summary>
+    internal static string? ClipKey(string key)
+    {
+        var k = key.StartsWith("text_model.", StringComparison.Ordinal) ? key["text_model.".Length..] : key;
+        return k == "embeddings.position_ids" ? null : k;
+    }
+
+    /// <summary>Older diffusers VAEs name the mid-block attention projections query/key/value/proj_attn.</summary>
+    internal static string VaeKey(string key)
+    {
+        foreach (var (old, now) in new[] { (".query.", ".to_q."), (".key.", ".to_k."), (".value.", ".to_v."), (".proj_attn.", ".to_out.0.") })
+            if (key.Contains(".attentions.") && key.Contains(old)) return key.Replace(old, now);
+        return key;
+    }
+
+    /// <summary>Text embeddings [B, tokens, hidden] (last_hidden_state) for padded token ids, in the UNet's dtype.</summary>
+    public Tensor EncodeTokenIds(long[][] ids)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        int n = ids[0].Length;
+        if (ids.Any(r => r.Length != n)) throw new ArgumentException("token id rows must have the same length");
+        var t = torch.tensor(ids.SelectMany(r => r).ToArray(), new long[] { ids.Length, n }, dtype: ScalarType.Int64, device: Device);
+        return TextEncoder.Forward(t).LastHiddenState.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Text embeddings [1, tokens, hidden] of a prompt, via the checkpoint's tokenizer (padded, truncated to its length).</summary>
+    public Tensor EncodePrompt(string prompt, out bool truncated)
+    {
+        if (Tokenizer == null) throw new UserError($"{Folder}: the checkpoint has no tokenizer/ folder, so prompts cannot be encoded");
+        return EncodeTokenIds(new[] { Tokenizer.EncodePadded(prompt, out truncated) });
+    }
+
+    public Tensor EncodePrompt(string prompt) => EncodePrompt(prompt, out _);
+
+    /// <summary>The UNet's raw output (noise, v or x0 per prediction_type) for latents at timestep t; no gradient.</summary>
+    public Tensor PredictNoise(Tensor latents, int t, Tensor embeddings)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var x = latents.to(Device).to(Dtype);
+        return Unet.Forward(x, t, embeddings.to(Device).to(Dtype)).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Classifier-free-guided prediction u + g (c - u), with the UNet run once on the batch [x, x] and
+    /// embeddings [cond, uncond] (each of batch size B, or 1 to be broadcast).
+    /// </summary>
+    public Tensor GuidedPrediction(Tensor latents, int t, Tensor cond, Tensor uncond, double guidance)
+    {
+        using var scope = torch.NewDisposeScope();
+        long b = latents.shape[0];
+        var c = cond.shape[0] == b ? cond : cond.expand(b, cond.shape[1], cond.shape[2]);
+        var u = uncond.shape[0] == b ? uncond : uncond.expand(b, uncond.shape[1], uncond.shape[2]);
+        var both = PredictNoise(torch.cat(new[] { latents, latents }, 0), t, torch.cat(new[] { c, u }, 0));
+        var parts = both.chunk(2, 0);
+        return (parts[1] + guidance * (parts[0] - parts[1])).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The guided prediction turned into a noise prediction whatever the model predicts: for v-prediction
+    /// eps = sqrt(ab) v + sqrt(1 - ab) x_t, for x0-prediction eps = (x_t - sqrt(ab) x0) / sqrt(1 - ab).
+    /// </summary>
+    public Tensor GuidedNoise(Tensor latents, int t, Tensor cond, Tensor uncond, double guidance)
+    {
+        var pred = GuidedPrediction(latents, t, cond, uncond, guidance);
+        double ab = Schedule.AlphaBar(t);
+        switch (SchedulerConfig.PredictionType)
+        {
+            case "v_prediction":
+            {
+                using var p = pred;
+                return p * Math.Sqrt(ab) + latents.to(pred.device).to(ScalarType.Float32) * Math.Sqrt(1 - ab);
+            }
+            case "sample":
+            {
+                using var p = pred;
+                return (latents.to(pred.device).to(ScalarType.Float32) - p * Math.Sqrt(ab)) / Math.Sqrt(1 - ab);
+            }
+            default:
+                return pred;
+        }
+    }
+
+    /// <summary>
+    /// Text-to-image denoising with DDIM (eta 0) and classifier-free guidance (only when guidance > 1, as in
+    /// diffusers); returns the final latents (float32).
+    /// </summary>
+    /// <param name="progress">called after each step with (step index from 1, step count, timestep)</param>
+    public Tensor Sample(Tensor cond, Tensor uncond, Tensor initialLatents, int steps, double guidance, Action<int, int, int>? progress = null)
+    {
+        var scheduler = new DdimScheduler(SchedulerConfig);
+        var timesteps = scheduler.SetTimesteps(steps);
+        var latents = (initialLatents.to(Device).to(ScalarType.Float32) * scheduler.InitNoiseSigma).DetachFromDisposeScope();
+        for (int i = 0; i < timesteps.Length; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            // diffusers skips the unconditional branch unless guidance_scale > 1
+            var pred = guidance > 1
+                ? GuidedPrediction(latents, timesteps[i], cond, uncond, guidance)
+                : PredictNoise(latents, timesteps[i], cond.shape[0] == latents.shape[0] ? cond : cond.expand(latents.shape[0], cond.shape[1], cond.shape[2]));
+            var next = scheduler.Step(pred, timesteps[i], latents).MoveToOuterDisposeScope();
+            latents.Dispose();
+            latents = next;
+            progress?.Invoke(i + 1, timesteps.Length, timesteps[i]);
+        }
+        return latents;
+    }
+
+    /// <summary>Latents (as the UNet sees them) to images [B, H, W, 3] in [0, 1] (float32), like diffusers' output_type="np".</summary>
+    public Tensor DecodeToImages(Tensor latents)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var z = latents.to(Device).to(VaeDtype) / Vae.Config.ScalingFactor;
+        var images = Vae.Decode(z).to(ScalarType.Float32);
+        return (images / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        TextEncoder.Dispose();
+        Unet.Dispose();
+        Vae.Dispose();
+    }
+}
+
+/// <summary>model_index.json and the component folders it names.</summary>
+public sealed class DiffusersFolder
+{
+    public string Folder { get; }
+    public JsonObject Index { get; }
+
+    private DiffusersFolder(string folder, JsonObject index)
+    {
+        Folder = folder;
+        Index = index;
+    }
+
+    public static DiffusersFolder Open(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new UserError($"--model {folder}: folder not found");
+        var indexPath = Path.Combine(folder, "model_index.json");
+        if (!File.Exists(indexPath)) throw new UserError($"--model {folder}: not a diffusers checkpoint folder (no model_index.json)");
+        var cfg = ConfigJson.Read(indexPath);
+        return new DiffusersFolder(folder, cfg.Root);
+    }
+
+    public string ComponentFolder(string component)
+    {
+        var dir = Path.Combine(Folder, component);
+        if (!Directory.Exists(dir)) throw new UserError($"{Folder}: missing component folder {component}/");
+        return dir;
+    }
+
+    /// <summary>Reads a component's config after checking that model_index.json lists it (with the expected class, when given).</summary>
+    public ConfigJson ComponentConfig(string component, string fileName, string? expectedClass)
+    {
+        var indexPath = Path.Combine(Folder, "model_index.json");
+        if (!Index.TryGetPropertyValue(component, out var entry) || entry is not JsonArray arr || arr.Count != 2 || arr[1] == null)
+            throw new UserError($"{indexPath}: component '{component}' is missing; a Stable Diffusion checkpoint needs text_encoder, unet, vae and scheduler");
+        var cls = arr[1]!.ToString();
+        if (expectedClass != null && cls != expectedClass)
+            throw new UserError($"{indexPath}: component '{component}' is a {cls}; only {expectedClass} is supported");
+        var path = Path.Combine(ComponentFolder(component), fileName);
+        if (!File.Exists(path)) throw new UserError($"{path}: file not found (component '{component}' needs its {fileName})");
+        return ConfigJson.Read(path);
+    }
+}

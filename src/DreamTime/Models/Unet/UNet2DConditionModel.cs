@@ -1,0 +1,120 @@
+using DreamTime.Models.Layers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DreamTime.Models.Unet;
+
+/// <summary>The sinusoidal timestep features of diffusers' Timesteps module, then TimestepEmbedding's two linears.</summary>
+public sealed class TimestepEmbedding : nn.Module
+{
+    private readonly Linear linear_1, linear_2;
+    private readonly Func<Tensor, Tensor> _act;
+
+    public TimestepEmbedding(long inDim, long outDim, Func<Tensor, Tensor> act) : base(nameof(TimestepEmbedding))
+    {
+        linear_1 = nn.Linear(inDim, outDim);
+        linear_2 = nn.Linear(outDim, outDim);
+        _act = act;
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor features) => linear_2.forward(_act(linear_1.forward(features)));
+
+    /// <summary>
+    /// [sin(t f), cos(t f)] with f_i = exp(-ln(10000) i / (half - freqShift)), i = 0..half-1, computed in float32;
+    /// cos first when flipSinToCos; zero-padded when dim is odd.
+    /// </summary>
+    public static Tensor SinusoidalFeatures(Tensor timesteps, int dim, bool flipSinToCos, double freqShift, double maxPeriod = 10000)
+    {
+        int half = dim / 2;
+        var exponent = torch.arange(0, half, dtype: ScalarType.Float32, device: timesteps.device) * (float)(-Math.Log(maxPeriod));
+        exponent = exponent / (float)(half - freqShift);
+        var args = timesteps.to(ScalarType.Float32).unsqueeze(1) * torch.exp(exponent).unsqueeze(0);
+        var emb = torch.cat(new[] { torch.sin(args), torch.cos(args) }, -1);
+        if (flipSinToCos) emb = torch.cat(new[] { emb[.., half..], emb[.., ..half] }, -1);
+        if (dim % 2 == 1) emb = nn.functional.pad(emb, new long[] { 0, 1, 0, 0 });
+        return emb;
+    }
+}
+
+/// <summary>
+/// diffusers' UNet2DConditionModel for SD 1.x/2.x configurations: noise (or v) prediction for latents x_t at
+/// timestep t given text embeddings. Built entirely from <see cref="UNetConfig"/>; parameter names equal the
+/// checkpoint's keys.
+/// </summary>
+public sealed class UNet2DConditionModel : nn.Module
+{
+    private readonly Conv2d conv_in;
+    private readonly TimestepEmbedding time_embedding;
+    private readonly ModuleList<UNetDownBlock> down_blocks;
+    private readonly UNetMidBlock? mid_block;
+    private readonly ModuleList<UNetUpBlock> up_blocks;
+    private readonly GroupNorm conv_norm_out;
+    private readonly Conv2d conv_out;
+    private readonly Func<Tensor, Tensor> _act;
+
+    public UNetConfig Config { get; }
+
+    public UNet2DConditionModel(UNetConfig c) : base(nameof(UNet2DConditionModel))
+    {
+        Config = c;
+        _act = Activations.Get(c.ActFn, "unet act_fn");
+        var ch = c.BlockOutChannels;
+        conv_in = nn.Conv2d(c.InChannels, ch[0], c.ConvInKernel, padding: (c.ConvInKernel - 1) / 2);
+        time_embedding = new TimestepEmbedding(ch[0], c.TimeEmbedDim, _act);
+
+        var downs = new List<UNetDownBlock>();
+        long output = ch[0];
+        for (int i = 0; i < c.BlockCount; i++)
+        {
+            long input = output;
+            output = ch[i];
+            downs.Add(new UNetDownBlock(c, i, input, output, c.TimeEmbedDim, _act));
+        }
+        down_blocks = nn.ModuleList(downs.ToArray());
+        if (c.MidBlockType != null) mid_block = new UNetMidBlock(c, ch[^1], c.TimeEmbedDim, _act);
+
+        var reversed = ch.Reverse().ToArray();
+        var ups = new List<UNetUpBlock>();
+        output = reversed[0];
+        for (int i = 0; i < c.BlockCount; i++)
+        {
+            long prev = output;
+            output = reversed[i];
+            long input = reversed[Math.Min(i + 1, c.BlockCount - 1)];
+            ups.Add(new UNetUpBlock(c, i, input, output, prev, c.TimeEmbedDim, _act));
+        }
+        up_blocks = nn.ModuleList(ups.ToArray());
+        conv_norm_out = nn.GroupNorm(c.NormNumGroups, ch[0], c.NormEps);
+        conv_out = nn.Conv2d(ch[0], c.OutChannels, c.ConvOutKernel, padding: (c.ConvOutKernel - 1) / 2);
+        RegisterComponents();
+    }
+
+    /// <param name="sample">x_t [B, in_channels, h, w]</param>
+    /// <param name="timesteps">one timestep (scalar tensor) or one per batch item [B]</param>
+    /// <param name="context">text embeddings [B, tokens, cross_attention_dim]</param>
+    public Tensor Forward(Tensor sample, Tensor timesteps, Tensor context)
+    {
+        long batch = sample.shape[0];
+        var t = timesteps.ndim == 0 ? timesteps.reshape(1) : timesteps;
+        t = t.to(sample.device).expand(batch);
+        var features = TimestepEmbedding.SinusoidalFeatures(t, (int)Config.BlockOutChannels[0], Config.FlipSinToCos, Config.FreqShift).to(sample.dtype);
+        var temb = time_embedding.Forward(features);
+
+        var x = Config.CenterInputSample ? 2 * sample - 1.0 : sample;
+        x = conv_in.forward(x);
+        var skips = new List<Tensor> { x };
+        foreach (var block in down_blocks) x = block.Forward(x, temb, context, skips);
+        if (mid_block != null) x = mid_block.Forward(x, temb, context);
+        foreach (var block in up_blocks) x = block.Forward(x, temb, context, skips);
+        return conv_out.forward(_act(conv_norm_out.forward(x)));
+    }
+
+    /// <summary>Forward with an integer timestep shared by the batch.</summary>
+    public Tensor Forward(Tensor sample, long timestep, Tensor context)
+    {
+        using var t = torch.tensor(timestep, device: sample.device);
+        return Forward(sample, t, context);
+    }
+}
