@@ -11,6 +11,7 @@ var root = new RootCommand("DreamTime for .NET: text-to-3D by score distillation
 root.Subcommands.Add(ScheduleCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
+root.Subcommands.Add(PriorCommand.Create());
 root.Subcommands.Add(BenchmarkCommand.Create());
 
 return CliHost.Run(root, args);

@@ -1,0 +1,161 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using DreamTime.Diffusion;
+using DreamTime.Guidance.BuiltinPrior;
+using DreamTime.Imaging;
+using DreamTime.Rendering;
+using DreamTime.Runtime;
+
+namespace DreamTime.Cli.Commands;
+
+/// <summary>`dreamtime prior`: inspect the built-in prior (families, renders of members, posterior entropy against t).</summary>
+public static class PriorCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("prior", "Inspect the built-in prior: procedural scene families with an exact diffusion denoiser (no downloaded weights).");
+        cmd.Subcommands.Add(List());
+        cmd.Subcommands.Add(Render());
+        cmd.Subcommands.Add(Entropy());
+        cmd.Subcommands.Add(Bench());
+        return cmd;
+    }
+
+    private static Option<int> MembersPerFamily() => new("--members-per-family") { Description = $"Members K of each family (1-256).", DefaultValueFactory = _ => PriorLibrary.DefaultMembersPerFamily };
+    private static Option<int> FamilySeed() => new("--family-seed") { Description = "Seed of the family generators (members are fixed for a fixed seed).", DefaultValueFactory = _ => PriorLibrary.DefaultSeed };
+
+    private static Command List()
+    {
+        var cmd = new Command("list", "Print the families, their attributes (the words a prompt can use) and member counts.");
+        var k = MembersPerFamily(); var seed = FamilySeed();
+        cmd.Options.Add(k); cmd.Options.Add(seed);
+        cmd.SetAction(p =>
+        {
+            var output = p.InvocationConfiguration.Output;
+            var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
+            foreach (var f in lib.Families)
+            {
+                output.WriteLine($"{f.Name} ({f.Members.Count} members; nouns: {string.Join(", ", f.Nouns)})");
+                foreach (var s in f.Slots)
+                {
+                    var values = s.Values.Select(v => $"{v.Value} [{string.Join(", ", v.Phrases.Select(ph => $"\"{ph}\""))}] x{f.Members.Count(m => m.Attributes[s.Name] == v.Value)}");
+                    output.WriteLine($"  {s.Name}: {string.Join("; ", values)}");
+                }
+            }
+            output.WriteLine($"{lib.Members.Count} members in all; the empty prompt selects all of them.");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Render()
+    {
+        var cmd = new Command("render", "Render the first members a prompt selects (rows) from evenly spaced views (columns) into one PNG grid.");
+        var prompt = new Argument<string>("prompt") { Description = "Prompt such as \"a red mushroom\"; \"\" selects every family." };
+        var outPath = new Option<string>("--out") { Description = "PNG file to write.", Required = true };
+        var views = new Option<int>("--views") { Description = "Number of views (columns), at evenly spaced azimuths.", DefaultValueFactory = _ => 4 };
+        var members = new Option<int>("--members") { Description = "Number of members (rows), the first ones the prompt selects.", DefaultValueFactory = _ => 4 };
+        var size = new Option<int>("--size") { Description = "Side of each rendered view in pixels.", DefaultValueFactory = _ => 128 };
+        var elevation = new Option<double>("--elevation") { Description = "Camera elevation in degrees.", DefaultValueFactory = _ => 20 };
+        var supersample = new Option<int>("--supersample") { Description = "Rays per pixel side (1 or more; 2 = 2x2 anti-aliasing).", DefaultValueFactory = _ => 2 };
+        var k = MembersPerFamily(); var seed = FamilySeed();
+        cmd.Arguments.Add(prompt);
+        foreach (var o in new Option[] { outPath, views, members, size, elevation, supersample, k, seed }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var output = p.InvocationConfiguration.Output;
+            int nViews = p.GetValue(views), nMembers = p.GetValue(members), px = p.GetValue(size), ss = p.GetValue(supersample);
+            if (nViews < 1 || nViews > 64) throw new UserError($"--views {nViews}: must be between 1 and 64");
+            if (nMembers < 1 || nMembers > 256) throw new UserError($"--members {nMembers}: must be between 1 and 256");
+            if (px < 8 || px > 1024) throw new UserError($"--size {px}: must be between 8 and 1024");
+            if (ss < 1 || ss > 8) throw new UserError($"--supersample {ss}: must be between 1 and 8");
+            string file = p.GetValue(outPath)!;
+            AtomicFile.EnsureWritableFile(file, "--out");
+            var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
+            var selection = lib.Select(p.GetValue(prompt) ?? "");
+            var chosen = selection.Members.Take(nMembers).ToList();
+            var r = new CameraRanges();
+            var cams = Enumerable.Range(0, nViews).Select(i => new Camera(p.GetValue(elevation), -180 + 360.0 * i / nViews,
+                0.5 * (r.DistanceMin + r.DistanceMax), 0.5 * (r.FovYMinDeg + r.FovYMaxDeg))).ToList();
+            var renderer = new SdfRenderer { Supersample = ss };
+            var perView = cams.Select(c => renderer.Render(chosen.Select(m => m.Scene).ToList(), c, px, px)).ToList();
+            var tiles = new List<RgbImage>();
+            foreach (var (_, mi) in chosen.Select((m, i) => (m, i)))
+                foreach (var view in perView) tiles.Add(new RgbImage(px, px, view[mi].Rgb));
+            ImageIO.SavePng(file, ImageIO.Grid(tiles, nViews));
+            output.WriteLine($"{selection.Describe()}: wrote {chosen.Count} x {nViews} views to {file}");
+            foreach (var m in chosen) output.WriteLine($"  {m.Name}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Bench()
+    {
+        var cmd = new Command("bench", "Time the analytic renderer: all members of each family (and of all families) for one camera.");
+        var size = new Option<int>("--size") { Description = "Render side in pixels.", DefaultValueFactory = _ => 64 };
+        var supersample = new Option<int>("--supersample") { Description = "Rays per pixel side.", DefaultValueFactory = _ => BuiltinPriorOptions.DefaultSupersample };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (at different cameras); the median is printed.", DefaultValueFactory = _ => 5 };
+        var k = MembersPerFamily(); var seed = FamilySeed();
+        foreach (var o in new Option[] { size, supersample, repeats, k, seed }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var output = p.InvocationConfiguration.Output;
+            int px = p.GetValue(size), n = Math.Max(1, p.GetValue(repeats));
+            var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
+            var renderer = new SdfRenderer { Supersample = p.GetValue(supersample) };
+            var sampler = new CameraSampler(new CameraRanges(), 1);
+            // Wall time depends on what else runs on the machine; process CPU time does not (much).
+            void Print(string name, IReadOnlyList<FamilyMember> members)
+            {
+                var scenes = members.Select(m => m.Scene).ToList();
+                renderer.Render(scenes, sampler.ForStep(0), px, px); // warm-up
+                var runs = Enumerable.Range(1, n).Select(i =>
+                {
+                    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                    var sw = Stopwatch.StartNew();
+                    renderer.Render(scenes, sampler.ForStep(i), px, px);
+                    return (Wall: sw.Elapsed.TotalMilliseconds, Cpu: (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds);
+                }).ToList();
+                double wall = runs.Select(r => r.Wall).OrderBy(x => x).ElementAt(n / 2), cpuMs = runs.Select(r => r.Cpu).OrderBy(x => x).ElementAt(n / 2);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-10} {members.Count,3} members  wall {wall,7:F1} ms  cpu {cpuMs,7:F1} ms"));
+            }
+            output.WriteLine($"{px}x{px}, supersample {renderer.Supersample}, {Environment.ProcessorCount} cores, median of {n}; machine load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            foreach (var f in lib.Families) Print(f.Name, f.Members);
+            Print("all", lib.Members);
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Entropy()
+    {
+        var cmd = new Command("entropy", "Measure the coarse-to-fine property: mean posterior entropy H(w) over the prompt's members against t, for member renders at random cameras noised at t.");
+        var prompt = new Argument<string>("prompt") { Description = "Prompt whose members form the data set (\"\" = all families)." };
+        var size = new Option<int>("--size") { Description = "Render side in pixels (the guidance resolution).", DefaultValueFactory = _ => 64 };
+        var cameras = new Option<int>("--cameras") { Description = "Random training cameras to average over.", DefaultValueFactory = _ => 4 };
+        var samples = new Option<int>("--samples") { Description = "Members (x_0) drawn per camera.", DefaultValueFactory = _ => 8 };
+        var kernel = new Option<double>("--kernel-pixels") { Description = "Posterior kernel width as an effective pixel count (0 = exact posterior at the render size).", DefaultValueFactory = _ => BuiltinPriorOptions.DefaultKernelPixels };
+        var supersample = new Option<int>("--supersample") { Description = "Rays per pixel side.", DefaultValueFactory = _ => BuiltinPriorOptions.DefaultSupersample };
+        var k = MembersPerFamily(); var seed = FamilySeed();
+        cmd.Arguments.Add(prompt);
+        foreach (var o in new Option[] { size, cameras, samples, kernel, supersample, k, seed }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var output = p.InvocationConfiguration.Output;
+            var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
+            var selection = lib.Select(p.GetValue(prompt) ?? "");
+            var kp = p.GetValue(kernel);
+            var table = PosteriorEntropy.Measure(selection.Members, NoiseSchedule.StableDiffusion, p.GetValue(size), p.GetValue(cameras), p.GetValue(samples),
+                kp > 0 ? kp : null, new SdfRenderer { Supersample = p.GetValue(supersample) }, seed: 0);
+            output.WriteLine($"{selection.Describe()}, {p.GetValue(size)}px, kernel pixels {(kp > 0 ? kp.ToString(CultureInfo.InvariantCulture) : "exact")}; max entropy ln K = {Math.Log(selection.Members.Count):F3}");
+            output.WriteLine("t,alpha_bar,mean_entropy,mean_top_weight,top_is_true_member");
+            foreach (var row in table)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.T},{row.AlphaBar:F5},{row.MeanEntropy:F4},{row.MeanTopWeight:F4},{row.TopIsTrue:F3}"));
+            return 0;
+        });
+        return cmd;
+    }
+}

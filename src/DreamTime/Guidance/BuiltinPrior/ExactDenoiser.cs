@@ -1,0 +1,64 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.Guidance.BuiltinPrior;
+
+/// <summary>The exact posterior of a finite data set given x_t: weights over members, x0_hat, eps_hat and the weights' entropy (all float64).</summary>
+public sealed class Posterior : IDisposable
+{
+    /// <summary>[B, K] posterior weights, each row sums to 1.</summary>
+    public required Tensor Weights { get; init; }
+    /// <summary>[B, D] posterior mean of x_0.</summary>
+    public required Tensor X0 { get; init; }
+    /// <summary>[B, D] the matching noise prediction.</summary>
+    public required Tensor Eps { get; init; }
+    /// <summary>[B] entropy of the weights in nats (0 = one member, ln K = uniform).</summary>
+    public required Tensor Entropy { get; init; }
+
+    public void Dispose()
+    {
+        Weights.Dispose(); X0.Dispose(); Eps.Dispose(); Entropy.Dispose();
+    }
+}
+
+/// <summary>
+/// The optimal denoiser of the empirical distribution {x_k}: for x_t = sqrt(ab) x_0 + sqrt(1 - ab) eps,
+/// w_k = softmax_k(-s ||x_t - sqrt(ab) x_k||^2 / (2 (1 - ab))), x0_hat = sum_k w_k x_k,
+/// eps_hat = (x_t - sqrt(ab) x0_hat) / sqrt(1 - ab). s = 1 is exact; s &lt; 1 widens the kernel (a tempered
+/// posterior), which keeps the posterior broad over a longer range of t.
+/// </summary>
+public static class ExactDenoiser
+{
+    /// <param name="noisy">x_t, [B, D].</param>
+    /// <param name="members">Member images in the diffusion range [-1, 1]: [K, D] shared by the batch, or [B, K, D] (one set per camera).</param>
+    /// <param name="alphaBar">ab_t in (0, 1).</param>
+    /// <param name="sharpness">s: multiplies the log-likelihood; 1 = the exact posterior.</param>
+    public static Posterior Denoise(Tensor noisy, Tensor members, double alphaBar, double sharpness = 1.0)
+    {
+        if (!(alphaBar > 0 && alphaBar < 1)) throw new ArgumentOutOfRangeException(nameof(alphaBar), $"alpha_bar {alphaBar} must be in (0, 1)");
+        if (noisy.dim() != 2) throw new ArgumentException($"noisy must be [B, D], got [{string.Join(",", noisy.shape)}]");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = noisy.to(float64);
+        var xs = members.to(float64);
+        bool shared = xs.dim() == 2;
+        double sa = Math.Sqrt(alphaBar);
+        // ||x - sa x_k||^2 = ||x||^2 - 2 sa x.x_k + ab ||x_k||^2
+        var cross = shared ? x.matmul(xs.t()) : xs.bmm(x.unsqueeze(-1)).squeeze(-1);
+        var memberNorms = xs.square().sum(-1);
+        var dist2 = x.square().sum(-1, keepdim: true) - 2 * sa * cross + alphaBar * (shared ? memberNorms.unsqueeze(0) : memberNorms);
+        var logits = dist2 * (-sharpness / (2 * (1 - alphaBar)));
+        var logW = logits - logits.logsumexp(-1, keepdim: true);
+        var w = logW.exp();
+        var x0 = shared ? w.matmul(xs) : w.unsqueeze(1).bmm(xs).squeeze(1);
+        var eps = (x - sa * x0) / Math.Sqrt(1 - alphaBar);
+        var entropy = -(w * logW).sum(-1);
+        var result = new Posterior { Weights = w, X0 = x0, Eps = eps, Entropy = entropy };
+        foreach (var tns in new[] { w, x0, eps, entropy }) tns.MoveToOuterDisposeScope();
+        return result;
+    }
+
+    /// <summary>Classifier-free guidance: eps_u + scale (eps_c - eps_u); scale 1 gives the conditional prediction.</summary>
+    public static Tensor Guided(Tensor conditionalEps, Tensor unconditionalEps, double scale) =>
+        unconditionalEps + scale * (conditionalEps - unconditionalEps);
+}

@@ -1,0 +1,54 @@
+using DreamTime.Diffusion;
+using DreamTime.Rendering;
+using DreamTime.Runtime;
+using static TorchSharp.torch;
+
+namespace DreamTime.Guidance.BuiltinPrior;
+
+/// <summary>One row of the coarse-to-fine measurement.</summary>
+/// <param name="MeanEntropy">Mean entropy (nats) of the posterior weights.</param>
+/// <param name="MeanTopWeight">Mean largest weight.</param>
+/// <param name="TopIsTrue">Fraction of samples whose largest weight is on the member x_t was made from.</param>
+public sealed record EntropyRow(int T, double AlphaBar, double MeanEntropy, double MeanTopWeight, double TopIsTrue);
+
+/// <summary>
+/// Measures how long the posterior stays broad: members rendered at random training cameras are noised at t
+/// and denoised against the same member set; high entropy = the coarse phase (x0_hat is a blend), near 0 =
+/// the fine phase (one member).
+/// </summary>
+public static class PosteriorEntropy
+{
+    public static readonly int[] DefaultTimesteps = { 0, 20, 50, 100, 150, 200, 300, 400, 500, 600, 700, 800, 900, 980, 999 };
+
+    public static IReadOnlyList<EntropyRow> Measure(IReadOnlyList<FamilyMember> members, NoiseSchedule schedule, int size, int cameraCount, int samplesPerCamera,
+                                                    double? kernelPixels, SdfRenderer renderer, int seed, IReadOnlyList<int>? timesteps = null)
+    {
+        if (size < 4 || cameraCount < 1 || samplesPerCamera < 1) throw new UserError("entropy: need --size >= 4, --cameras >= 1 and --samples >= 1");
+        timesteps ??= DefaultTimesteps.Where(t => t < schedule.TrainTimesteps).ToArray();
+        var sampler = new CameraSampler(new CameraRanges(), seed);
+        var sums = timesteps.Select(_ => new double[3]).ToArray();
+        int k = members.Count, n = 0;
+        double sharpness = kernelPixels is double kp ? kp / (size * size) : 1.0;
+        for (int c = 0; c < cameraCount; c++)
+        {
+            using var scope = NewDisposeScope();
+            var images = renderer.Render(members.Select(m => m.Scene).ToList(), sampler.ForStep(c), size, size);
+            var data = tensor(images.SelectMany(im => im.Rgb.Select(v => 2 * v - 1)).ToArray(), new long[] { k, size * size * 3 });
+            var truth = Enumerable.Range(0, samplesPerCamera).Select(s => (long)((s * k / samplesPerCamera + c) % k)).ToArray();
+            var x0 = data.index_select(0, tensor(truth));
+            using var gen = Seeds.Generator(seed, c, 0xE27);
+            for (int i = 0; i < timesteps.Count; i++)
+            {
+                double ab = schedule.AlphaBar(timesteps[i]);
+                var (noisy, _) = ScoreDistillation.AddNoise(x0, ab, gen);
+                using var post = ExactDenoiser.Denoise(noisy, data, ab, sharpness);
+                var (top, arg) = post.Weights.max(-1);
+                sums[i][0] += post.Entropy.sum().item<double>();
+                sums[i][1] += top.sum().item<double>();
+                sums[i][2] += arg.eq(tensor(truth)).sum().item<long>();
+            }
+            n += samplesPerCamera;
+        }
+        return timesteps.Select((t, i) => new EntropyRow(t, schedule.AlphaBar(t), sums[i][0] / n, sums[i][1] / n, sums[i][2] / n)).ToList();
+    }
+}
