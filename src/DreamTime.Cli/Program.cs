@@ -12,6 +12,7 @@ root.Subcommands.Add(ScheduleCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(PriorCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchmarkCommand.Create());
 
 return CliHost.Run(root, args);

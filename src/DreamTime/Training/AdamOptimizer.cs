@@ -1,0 +1,104 @@
+using DreamTime.IO;
+using DreamTime.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+using Parameter = TorchSharp.Modules.Parameter;
+
+namespace DreamTime.Training;
+
+/// <summary>
+/// Adam with named parameter groups and per-group learning rates. Written out (rather than TorchSharp's
+/// optimizer) so that its whole state (moments and step count) saves to safetensors beside the model and a
+/// resumed run continues bit for bit.
+/// </summary>
+public sealed class AdamOptimizer
+{
+    public sealed record Group(string Name, IReadOnlyList<(string Name, Parameter Param)> Parameters, double LearningRate);
+
+    private readonly List<Group> _groups;
+    private readonly Dictionary<string, (Tensor M, Tensor V)> _moments = new();
+    private readonly double _beta1, _beta2, _eps;
+    public long StepCount { get; private set; }
+    public IReadOnlyList<Group> Groups => _groups;
+
+    public AdamOptimizer(IEnumerable<Group> groups, double beta1 = 0.9, double beta2 = 0.99, double eps = 1e-15)
+    {
+        _groups = groups.ToList();
+        _beta1 = beta1; _beta2 = beta2; _eps = eps;
+        foreach (var g in _groups)
+        foreach (var (name, p) in g.Parameters)
+            _moments[name] = (torch.zeros_like(p).DetachFromDisposeScope(), torch.zeros_like(p).DetachFromDisposeScope());
+    }
+
+    public void ZeroGrad()
+    {
+        foreach (var g in _groups)
+        foreach (var (_, p) in g.Parameters)
+            p.grad?.zero_();
+    }
+
+    /// <summary>The first group and parameter whose gradient holds NaN or Inf, or null when all are finite.</summary>
+    public string? FirstNonFiniteGradient()
+    {
+        foreach (var g in _groups)
+        foreach (var (name, p) in g.Parameters)
+        {
+            var grad = p.grad;
+            if (grad is null) continue;
+            using var finite = torch.isfinite(grad).all();
+            if (!finite.item<bool>()) return $"{g.Name} ({name})";
+        }
+        return null;
+    }
+
+    public void Step()
+    {
+        StepCount++;
+        double bc1 = 1 - Math.Pow(_beta1, StepCount), bc2 = 1 - Math.Pow(_beta2, StepCount);
+        using var _ = torch.no_grad();
+        foreach (var g in _groups)
+        {
+            double stepSize = g.LearningRate / bc1;
+            foreach (var (name, p) in g.Parameters)
+            {
+                var grad = p.grad;
+                if (grad is null) continue;
+                var (m, v) = _moments[name];
+                m.mul_(_beta1).add_(grad, alpha: 1 - _beta1);
+                v.mul_(_beta2).addcmul_(grad, grad, value: 1 - _beta2);
+                using var denom = (v / bc2).sqrt_().add_(_eps);
+                p.addcdiv_(m, denom, value: -stepSize);
+            }
+        }
+    }
+
+    public Dictionary<string, Tensor> StateTensors()
+    {
+        var d = new Dictionary<string, Tensor>();
+        foreach (var (name, (m, v)) in _moments) { d["m." + name] = m; d["v." + name] = v; }
+        d["step"] = torch.tensor(new[] { StepCount });
+        return d;
+    }
+
+    public void Save(string path) => SafetensorsFile.Save(path, StateTensors());
+
+    public void Load(string path)
+    {
+        var f = SafetensorsFile.Open(path);
+        using var _ = torch.no_grad();
+        foreach (var (name, (m, v)) in _moments)
+        {
+            foreach (var (prefix, target) in new[] { ("m.", m), ("v.", v) })
+            {
+                if (!f.Contains(prefix + name)) throw new UserError($"{path}: optimizer state has no '{prefix + name}'; the checkpoint does not belong to this configuration");
+                using var t = f.Load(prefix + name);
+                if (!t.shape.SequenceEqual(target.shape))
+                    throw new UserError($"{path}: optimizer state '{prefix + name}' has shape [{string.Join(",", t.shape)}], the model needs [{string.Join(",", target.shape)}]");
+                target.copy_(t);
+            }
+        }
+        if (!f.Contains("step")) throw new UserError($"{path}: optimizer state has no 'step'");
+        using var s = f.Load("step");
+        StepCount = s.data<long>()[0];
+    }
+}

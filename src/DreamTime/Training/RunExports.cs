@@ -1,0 +1,138 @@
+using System.Numerics;
+using DreamTime.Diffusion;
+using DreamTime.Geometry;
+using DreamTime.Imaging;
+using DreamTime.Rendering;
+using DreamTime.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.Training;
+
+/// <summary>Everything a run leaves besides checkpoints: schedule, mesh, turntable, curves, comparison, metrics.</summary>
+public static class RunExports
+{
+    public static void WriteSchedule(Trainer trainer)
+    {
+        var ts = Enumerable.Range(1, trainer.Config.Iterations).Select(trainer.Strategy.TimestepAt).ToArray();
+        AtomicFile.WriteAllText(trainer.Run.ScheduleCsv, ScheduleCsv.Format(ts));
+        SchedulePlot.Write(trainer.Run.SchedulePlot, trainer.Config.Timesteps, trainer.Guidance.Schedule, ts);
+    }
+
+    /// <summary>Final outputs; returns the summary that becomes metrics.json.</summary>
+    public static Dictionary<string, object?> WriteAll(Trainer trainer, IReadOnlyList<StepRecord> history)
+    {
+        var cfg = trainer.Config;
+        var run = trainer.Run;
+        var summary = new Dictionary<string, object?>
+        {
+            ["prompt"] = cfg.Prompt,
+            ["guidance"] = trainer.Guidance.Name,
+            ["strategy"] = cfg.Timesteps.Strategy,
+            ["seed"] = cfg.Seed,
+            ["iterations"] = trainer.StepReached,
+        };
+        var quality = trainer.Evaluate();
+        if (quality != null)
+        {
+            summary["nearest_member"] = quality.NearestMember;
+            summary["nearest_member_index"] = quality.NearestIndex;
+            summary["psnr"] = Math.Round(quality.Psnr, 3);
+            summary["mask_iou"] = Math.Round(quality.MaskIou, 4);
+            if (trainer.Evaluator is PriorQualityEvaluator prior)
+                ImageIO.SavePng(run.Comparison, prior.Comparison(
+                    cam => trainer.RenderView(cam, cfg.EvalResolution, cfg.EvalResolution), quality.NearestIndex));
+        }
+        var evals = history.Where(h => h.Psnr != null).ToList();
+        foreach (var threshold in new[] { 20.0, 25.0 })
+            summary[$"first_iteration_psnr_{threshold:F0}"] = evals.FirstOrDefault(h => h.Psnr >= threshold)?.Step;
+        summary["train_seconds_total"] = Math.Round(history.Sum(h => h.Seconds), 1);
+        summary["seconds_per_step"] = history.Count > 0 ? Math.Round(history.Average(h => h.Seconds), 4) : null;
+
+        var mesh = ExtractMesh(trainer);
+        summary["mesh_vertices"] = mesh.VertexCount;
+        summary["mesh_triangles"] = mesh.TriangleCount;
+        if (!mesh.IsEmpty)
+        {
+            GlbWriter.Write(run.Glb, mesh);
+            ObjWriter.Write(run.Obj, mesh);
+        }
+        else Console.Error.WriteLine("warning: the density field has no surface at the mesh threshold; model.glb/model.obj not written");
+
+        WriteTurntable(trainer);
+        WriteCurves(run.Curves, cfg, history);
+        return summary;
+    }
+
+    public static Mesh ExtractMesh(Trainer trainer)
+    {
+        var cfg = trainer.Config;
+        float b = (float)cfg.Nerf.BoundRadius;
+        float[] Query(float[] xyz, Func<Tensor, Tensor> f)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var _ = torch.no_grad();
+            var pts = torch.tensor(xyz, new long[] { xyz.Length / 3, 3 });
+            return f(pts).to(torch.float32).cpu().contiguous().data<float>().ToArray();
+        }
+        var result = MeshExtraction.Extract(
+            xyz => Query(xyz, p => trainer.Model.Density(p).reshape(-1)),
+            xyz => Query(xyz, p => trainer.Model.Albedo(p).reshape(-1)),
+            (new Vector3(-b, -b, -b), new Vector3(b, b, b)),
+            new MeshExtractionOptions { Resolution = cfg.MeshResolution, IsoLevel = (float)cfg.MeshThreshold, KeepLargestComponent = true });
+        return result.Mesh;
+    }
+
+    public static void WriteTurntable(Trainer trainer)
+    {
+        var cfg = trainer.Config;
+        int n = cfg.TurntableFrames, res = cfg.TurntableResolution;
+        double dist = 0.5 * (cfg.Cameras.DistanceMin + cfg.Cameras.DistanceMax), fov = 0.5 * (cfg.Cameras.FovYMinDeg + cfg.Cameras.FovYMaxDeg);
+        var frames = new List<RgbImage>();
+        var sheet = new ContactSheet(Math.Min(n, 6)) { Title = $"\"{cfg.Prompt}\" ({cfg.Timesteps.Strategy}, {trainer.StepReached} iterations)" };
+        for (int i = 0; i < n; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            double az = -180 + 360.0 * i / n;
+            var img = RgbImage.FromTensor(trainer.RenderView(new Camera(20, az, dist, fov), res, res).Rgb);
+            frames.Add(img);
+            ImageIO.SavePng(Path.Combine(trainer.Run.Turntable, $"frame_{i:D3}.png"), img);
+            if (n <= 12 || i % (n / 12) == 0) sheet.Add(img, $"az {az:F0}°");
+        }
+        GifWriter.Write(trainer.Run.TurntableGif, frames, new GifOptions { FrameDelayMs = 80 });
+        sheet.SavePng(trainer.Run.TurntableSheet);
+    }
+
+    public static void WriteCurves(string path, TrainConfig cfg, IReadOnlyList<StepRecord> history)
+    {
+        if (history.Count == 0) return;
+        var fig = new Figure(1500, 480, 1, 3) { Title = $"\"{cfg.Prompt}\" — {cfg.Timesteps.Strategy}, seed {cfg.Seed}" };
+        var steps = history.Select(h => (double)h.Step).ToArray();
+        var a = fig.Panel(0, 0);
+        a.Title = "SDS loss and timestep";
+        a.XLabel = "iteration";
+        a.YLabel = "loss";
+        a.LogY = true;
+        a.AddLine("loss", steps, history.Select(h => h.Loss).ToArray()).Opacity = 0.6f;
+        a.SecondaryY.Label = "t";
+        a.AddLine("t", steps, history.Select(h => (double)h.T).ToArray(), secondaryY: true);
+        var evals = history.Where(h => h.Psnr != null).ToList();
+        var b = fig.Panel(0, 1);
+        b.Title = "Fidelity to the nearest member";
+        b.XLabel = "iteration";
+        b.YLabel = "PSNR (dB)";
+        if (evals.Count > 0)
+        {
+            b.AddLine("PSNR", evals.Select(h => (double)h.Step).ToArray(), evals.Select(h => h.Psnr!.Value).ToArray()).Style = SeriesStyle.LineWithMarkers;
+            b.SecondaryY.Label = "mask IoU";
+            b.AddLine("mask IoU", evals.Select(h => (double)h.Step).ToArray(), evals.Select(h => h.MaskIou!.Value).ToArray(), secondaryY: true).Style = SeriesStyle.LineWithMarkers;
+        }
+        var c = fig.Panel(0, 2);
+        c.Title = "SDS gradient norm";
+        c.XLabel = "iteration";
+        c.YLabel = "||w(t)(eps_hat - eps)||";
+        c.LogY = true;
+        c.AddLine("grad norm", steps, history.Select(h => h.GradNorm).ToArray()).Opacity = 0.6f;
+        fig.SavePng(path);
+    }
+}

@@ -1,0 +1,39 @@
+using DreamTime.Runtime;
+
+namespace DreamTime.Training;
+
+/// <summary>Names of everything a run writes, in one place.</summary>
+public sealed class RunFolder(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+    public string Config => Path.Combine(Root, "config.json");
+    public string ScheduleCsv => Path.Combine(Root, "schedule.csv");
+    public string SchedulePlot => Path.Combine(Root, "schedule.png");
+    public string MetricsLog => Path.Combine(Root, "metrics.jsonl");
+    public string Metrics => Path.Combine(Root, "metrics.json");
+    public string Curves => Path.Combine(Root, "curves.png");
+    public string Glb => Path.Combine(Root, "model.glb");
+    public string Obj => Path.Combine(Root, "model.obj");
+    public string Previews => Path.Combine(Root, "previews");
+    public string Turntable => Path.Combine(Root, "turntable");
+    public string TurntableGif => Path.Combine(Root, "turntable.gif");
+    public string TurntableSheet => Path.Combine(Root, "turntable_sheet.png");
+    public string Comparison => Path.Combine(Root, "comparison.png");
+    public string Checkpoints => Path.Combine(Root, "checkpoints");
+    public string LastCheckpoint => Path.Combine(Checkpoints, "last");
+
+    /// <summary>
+    /// A new run needs a folder that does not exist (or --overwrite, which clears it). Checked before any work.
+    /// </summary>
+    public void PrepareNew(bool overwrite)
+    {
+        if (File.Exists(Root)) throw new UserError($"--out {Root}: is a file, not a folder");
+        if (Directory.Exists(Root) && Directory.EnumerateFileSystemEntries(Root).Any())
+        {
+            if (!overwrite) throw new UserError($"--out {Root}: folder exists and is not empty; pass --overwrite to replace it or --resume {Root} to continue it");
+            try { Directory.Delete(Root, true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserError($"--out {Root}: cannot clear the folder ({e.Message})"); }
+        }
+        AtomicFile.EnsureWritableFolder(Root, "--out");
+    }
+}
