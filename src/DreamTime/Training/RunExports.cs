@@ -57,6 +57,19 @@ public static class RunExports
         {
             GlbWriter.Write(run.Glb, mesh);
             ObjWriter.Write(run.Obj, mesh);
+            var views = CameraSampler.EvaluationViews(cfg.Cameras);
+            ImageIO.SavePng(run.MeshPreview, MeshRasterizer.Turnaround(mesh, views, 128));
+            // The exported mesh itself, scored like the NeRF: rasterised from the evaluation views.
+            if (trainer.Evaluator is PriorQualityEvaluator priorEval)
+            {
+                var r = priorEval.Evaluation.Evaluate(cam =>
+                {
+                    var (img, mask) = MeshRasterizer.Render(mesh, cam, cfg.EvalResolution, cfg.EvalResolution, trainer.Light, supersample: 2);
+                    return (img.Pixels, mask);
+                });
+                summary["mesh_psnr"] = Math.Round(r.Psnr, 3);
+                summary["mesh_mask_iou"] = Math.Round(r.MaskIoU, 4);
+            }
         }
         else Console.Error.WriteLine("warning: the density field has no surface at the mesh threshold; model.glb/model.obj not written");
 

@@ -14,6 +14,7 @@ public sealed class RunFolder(string root)
     public string Curves => Path.Combine(Root, "curves.png");
     public string Glb => Path.Combine(Root, "model.glb");
     public string Obj => Path.Combine(Root, "model.obj");
+    public string MeshPreview => Path.Combine(Root, "mesh_preview.png");
     public string Previews => Path.Combine(Root, "previews");
     public string Turntable => Path.Combine(Root, "turntable");
     public string TurntableGif => Path.Combine(Root, "turntable.gif");
