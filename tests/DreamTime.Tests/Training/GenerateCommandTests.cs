@@ -157,4 +157,21 @@ public class GenerateCommandTests : IDisposable
         Assert.Matches(@"\[\d+(,\d+)*\].*\[\d+(,\d+)*\]", line);
         AssertUnchanged(before, root);
     }
+
+    [Theory]
+    [InlineData("nerf")]
+    [InlineData("timesteps")]
+    [InlineData("cameras")]
+    [InlineData("prompt")]
+    public void ResumeWithANullSectionInConfig(string key)
+    {
+        var root = MakeRunFolder();
+        var configPath = Path.Combine(root, "config.json");
+        var config = JsonNode.Parse(File.ReadAllText(configPath))!;
+        config[key] = null;
+        File.WriteAllText(configPath, config.ToJsonString());
+        var before = Snapshot(root);
+        AssertUserError(Generate("--resume", root), "config.json", $"'{key}'");
+        AssertUnchanged(before, root);
+    }
 }
