@@ -174,4 +174,24 @@ public class GenerateCommandTests : IDisposable
         AssertUserError(Generate("--resume", root), "config.json", $"'{key}'");
         AssertUnchanged(before, root);
     }
+
+    [Fact]
+    public void ResumeRefusesSettingsItWouldIgnore()
+    {
+        var root = MakeRunFolder();
+        var before = Snapshot(root);
+        AssertUserError(Generate("--resume", root, "--iterations", "10", "--lr", "0.5"), "config.json decides", "--iterations, --lr");
+        AssertUserError(Generate("a red mushroom", "--resume", root), "config.json decides", "PROMPT");
+        AssertUnchanged(before, root);
+    }
+
+    [Fact]
+    public void ResumeOfARunFolderWithoutCheckpoint()
+    {
+        var root = MakeRunFolder();
+        Directory.Delete(Path.Combine(root, "checkpoints"), true);
+        var before = Snapshot(root);
+        AssertUserError(Generate("--resume", root), "--resume", "no checkpoint");
+        AssertUnchanged(before, root);
+    }
 }
