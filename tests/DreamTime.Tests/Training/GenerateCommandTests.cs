@@ -194,4 +194,25 @@ public class GenerateCommandTests : IDisposable
         AssertUserError(Generate("--resume", root), "--resume", "no checkpoint");
         AssertUnchanged(before, root);
     }
+
+    [Fact]
+    public void NewRunWithOverwriteReplacesTheFolderAndRecordsItsOptions()
+    {
+        var outDir = Path.Combine(_dir, "out");
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(Path.Combine(outDir, "old.txt"), "from an earlier run");
+        var (code, err) = Generate("a red mushroom", "--out", outDir, "--overwrite", "--iterations", "2", "--resolution", "8", "--seed", "5",
+            "--strategy", "linear", "--shading", "0.2,0.6,0.2", "--eval-every", "0", "--preview-every", "0", "--checkpoint-every", "0",
+            "--mesh-resolution", "16", "--turntable-frames", "1");
+        Assert.True(code == 0, err);
+        Assert.False(File.Exists(Path.Combine(outDir, "old.txt")));
+        var run = new RunFolder(outDir);
+        var cfg = TrainConfig.FromJson(File.ReadAllText(run.Config), run.Config);
+        Assert.Equal(("a red mushroom", 2, 8, 8, 5L, "linear"), (cfg.Prompt, cfg.Iterations, cfg.Height, cfg.Width, cfg.Seed, cfg.Timesteps.Strategy));
+        Assert.Equal((0.2, 0.6, 0.2), (cfg.ShadingAlbedo, cfg.ShadingDiffuse, cfg.ShadingTextureless));
+        Assert.Equal(2, Checkpoint.LoadState(run.LastCheckpoint).Step);
+        Assert.Equal(3, File.ReadAllLines(run.ScheduleCsv).Length);
+        Assert.True(File.Exists(run.Metrics));
+        Assert.Single(Directory.GetFiles(run.Turntable, "frame_*.png"));
+    }
 }
