@@ -13,6 +13,7 @@ root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(PriorCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(BenchmarkCommand.Create());
 
 return CliHost.Run(root, args);

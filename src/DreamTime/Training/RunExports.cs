@@ -39,6 +39,7 @@ public static class RunExports
             summary["nearest_member_index"] = quality.NearestIndex;
             summary["psnr"] = Math.Round(quality.Psnr, 3);
             summary["mask_iou"] = Math.Round(quality.MaskIou, 4);
+            using var scope = torch.NewDisposeScope();
             if (trainer.Evaluator is PriorQualityEvaluator prior)
                 ImageIO.SavePng(run.Comparison, prior.Comparison(
                     cam => trainer.RenderView(cam, cfg.EvalResolution, cfg.EvalResolution), quality.NearestIndex));

@@ -18,11 +18,11 @@ public sealed record TrainConfig
     /// <summary>Diffusers checkpoint folder; null = the built-in prior.</summary>
     public string? Model { get; init; }
     public string Device { get; init; } = "cpu";
-    public TimestepOptions Timesteps { get; init; } = new() { Iterations = 600 };
+    public TimestepOptions Timesteps { get; init; } = new() { Iterations = 1000 };
     public string BetaSchedule { get; init; } = "scaled_linear";
 
-    public int Height { get; init; } = 32;
-    public int Width { get; init; } = 32;
+    public int Height { get; init; } = 64;
+    public int Width { get; init; } = 64;
     public int BatchSize { get; init; } = 1;
     /// <summary>Classifier-free guidance scale; null = the guidance's own default.</summary>
     public double? GuidanceScale { get; init; }
@@ -36,8 +36,10 @@ public sealed record TrainConfig
     public double ShadingTextureless { get; init; } = 0.0;
 
     public double LrEncoding { get; init; } = 0.01;
-    public double LrNetwork { get; init; } = 0.001;
-    public double LrBackground { get; init; } = 0.001;
+    // Measured on "a red mushroom", 600 steps at 32x32: with 0.001 for the MLPs and background the result stayed
+    // at 8.8 dB after 100 steps with a purple background; 0.01 reached 25.6 dB and a white background.
+    public double LrNetwork { get; init; } = 0.01;
+    public double LrBackground { get; init; } = 0.01;
     public double LambdaOrientation { get; init; } = 0.01;
     public double LambdaSparsity { get; init; } = 0.0;
     public double LambdaOpacityEntropy { get; init; } = 0.0;

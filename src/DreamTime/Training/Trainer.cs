@@ -121,12 +121,17 @@ public sealed class Trainer : IDisposable
     public (Tensor Rgb, Tensor Opacity) RenderView(Camera camera, int height, int width, ShadingMode shading = ShadingMode.Diffuse)
     {
         using var _ = torch.no_grad();
+        // A render holds ~1 KB of intermediates per sample: free them now, keep only the two images.
+        using var scope = torch.NewDisposeScope();
         var r = Model.Render(new[] { camera }, height, width, shading, Light, null);
-        return (r.Rgb[0].detach(), r.Opacity[0, .., .., 0].detach());
+        return (r.Rgb[0].detach().MoveToOuterDisposeScope(), r.Opacity[0, .., .., 0].detach().MoveToOuterDisposeScope());
     }
 
-    public QualityResult? Evaluate() =>
-        Evaluator?.Evaluate(cam => RenderView(cam, Config.EvalResolution, Config.EvalResolution));
+    public QualityResult? Evaluate()
+    {
+        using var scope = torch.NewDisposeScope();
+        return Evaluator?.Evaluate(cam => RenderView(cam, Config.EvalResolution, Config.EvalResolution));
+    }
 
     public void SaveCheckpoint() =>
         Checkpoint.Save(Run.LastCheckpoint, Model, _optimizer,

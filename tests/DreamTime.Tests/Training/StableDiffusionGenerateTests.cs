@@ -1,0 +1,45 @@
+using DreamTime.Runtime;
+using DreamTime.Scene;
+using DreamTime.Training;
+using TorchSharp;
+using Xunit;
+
+namespace DreamTime.Tests.Training;
+
+/// <summary>The trainer driven by the tiny Stable Diffusion fixture: the SDS gradient must reach the NeRF.</summary>
+public class StableDiffusionGenerateTests : IDisposable
+{
+    static StableDiffusionGenerateTests() => TorchRuntime.ConfigureAllocator();
+    private readonly string _dir = Directory.CreateTempSubdirectory("dt-sdgen-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void GradientsFromTheTinyPipelineReachEveryParameterGroup()
+    {
+        var cfg = new TrainConfig
+        {
+            Prompt = "a hamburger",
+            Model = Fixtures.TinySd15,
+            Height = 16, Width = 16,
+            LambdaOrientation = 0, LambdaSparsity = 0, LambdaOpacityEntropy = 0, // only the SDS loss may move the parameters
+            Timesteps = new Diffusion.TimestepOptions { Iterations = 3, Seed = 1 },
+            Nerf = new NerfConfig(HashLevels: 4, Log2TableSize: 12, SamplesPerRay: 16),
+        };
+        var (guidance, evaluator) = GuidanceFactory.Create(cfg, torch.CPU);
+        Assert.Null(evaluator);
+        using var trainer = new Trainer(cfg, new RunFolder(_dir), guidance, evaluator, torch.CPU);
+        var before = trainer.Model.ParameterGroups().ToDictionary(g => g.Group, g => g.Params.Select(p => p.detach().clone()).ToList());
+        for (int step = 1; step <= 3; step++)
+        {
+            var rec = trainer.Step(step);
+            Assert.True(double.IsFinite(rec.Loss) && rec.GradNorm > 0, $"step {step}: loss {rec.Loss}, grad norm {rec.GradNorm}");
+        }
+        foreach (var (group, parameters) in trainer.Model.ParameterGroups().Select(g => (g.Group, g.Params.ToList())))
+        {
+            if (parameters.Count == 0) continue;
+            double change = parameters.Zip(before[group]).Sum(pair => (pair.First - pair.Second).abs().max().item<float>());
+            Assert.True(change > 0, $"parameter group {group} did not move");
+            Assert.All(parameters, p => Assert.True(torch.isfinite(p).all().item<bool>()));
+        }
+    }
+}
