@@ -60,6 +60,10 @@ public static class GenerateCommand
             string? checkpoint = null;
             if (resume != null)
             {
+                // Settings given with --resume would be silently ignored (e.g. --iterations to extend a run).
+                var ignored = cmd.Options.Where(opt => opt != o.Resume && p.GetResult(opt) is { Implicit: false }).Select(opt => opt.Name).ToList();
+                if (p.GetValue(prompt) != null) ignored.Insert(0, "PROMPT");
+                if (ignored.Count > 0) throw new UserError($"--resume {resume}: the run's config.json decides every setting; drop {string.Join(", ", ignored)} (or edit config.json)");
                 run = new RunFolder(resume);
                 if (!File.Exists(run.Config)) throw new UserError($"--resume {resume}: no config.json there; not a run folder");
                 config = TrainConfig.FromJson(File.ReadAllText(run.Config), run.Config);

@@ -30,11 +30,16 @@ public sealed class AdamOptimizer
             _moments[name] = (torch.zeros_like(p).DetachFromDisposeScope(), torch.zeros_like(p).DetachFromDisposeScope());
     }
 
+    /// <summary>
+    /// Drops the gradients (PyTorch's set_to_none), so a parameter that takes no part in a step (e.g. the albedo
+    /// network in a textureless step) is skipped by <see cref="Step"/>. Zeroing them instead would move it by its
+    /// momentum in a long run but not in the first step after a resume, which has no gradient tensors yet.
+    /// </summary>
     public void ZeroGrad()
     {
         foreach (var g in _groups)
         foreach (var (_, p) in g.Parameters)
-            p.grad?.zero_();
+            p.grad = null;
     }
 
     /// <summary>The first group and parameter whose gradient holds NaN or Inf, or null when all are finite.</summary>

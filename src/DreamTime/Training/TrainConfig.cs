@@ -70,8 +70,17 @@ public sealed record TrainConfig
 
     public static TrainConfig FromJson(string text, string path)
     {
-        try { return JsonSerializer.Deserialize<TrainConfig>(text, Json) ?? throw new UserError($"{path}: empty configuration"); }
+        TrainConfig cfg;
+        try { cfg = JsonSerializer.Deserialize<TrainConfig>(text, Json) ?? throw new UserError($"{path}: empty configuration"); }
         catch (JsonException e) { throw new UserError($"{path}: invalid configuration ({e.Message.Split('\n')[0]})"); }
+        // JSON null overrides the non-nullable defaults; caught here, it would be a NullReferenceException mid-setup.
+        foreach (var (key, value) in new (string, object?)[]
+                 {
+                     ("prompt", cfg.Prompt), ("negative_prompt", cfg.NegativePrompt), ("device", cfg.Device), ("timesteps", cfg.Timesteps),
+                     ("beta_schedule", cfg.BetaSchedule), ("weighting", cfg.Weighting), ("cameras", cfg.Cameras), ("nerf", cfg.Nerf),
+                 })
+            if (value is null) throw new UserError($"{path}: '{key}' is null; give it a value or remove the key to use the default");
+        return cfg;
     }
 
     public void Validate()

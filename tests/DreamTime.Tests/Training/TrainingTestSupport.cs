@@ -1,0 +1,99 @@
+using DreamTime.Diffusion;
+using DreamTime.Guidance;
+using DreamTime.IO;
+using DreamTime.Rendering;
+using DreamTime.Runtime;
+using DreamTime.Scene;
+using DreamTime.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.Tests.Training;
+
+/// <summary>Tiny trainer settings and helpers shared by the trainer tests (each run costs well under a second a step).</summary>
+internal static class TrainingTestSupport
+{
+    static TrainingTestSupport() => TorchRuntime.ConfigureAllocator();
+
+    /// <summary>A NeRF small enough for a 16x16 step in tens of milliseconds, with dense and hashed levels.</summary>
+    public static readonly NerfConfig TinyNerf = new(HashLevels: 4, Log2TableSize: 12, BaseResolution: 8, PerLevelScale: 2.0,
+        HiddenWidth: 16, SamplesPerRay: 24, BackgroundWidth: 8);
+
+    public static TrainConfig Tiny(int iterations, long seed = 3, string prompt = "a red mushroom") => new()
+    {
+        Prompt = prompt,
+        Timesteps = new TimestepOptions { Iterations = iterations, Seed = seed },
+        Height = 16,
+        Width = 16,
+        PreviewEvery = 0,
+        CheckpointEvery = 0,
+        EvalEvery = 0,
+        EvalResolution = 16,
+        MeshResolution = 24,
+        TurntableFrames = 2,
+        TurntableResolution = 16,
+        Nerf = TinyNerf,
+    };
+
+    public static Trainer NewTrainer(TrainConfig cfg, string runRoot, string? checkpoint = null, IGuidance? guidance = null, bool evaluator = false)
+    {
+        var (g, e) = guidance == null ? GuidanceFactory.Create(cfg, torch.CPU) : (guidance, null);
+        return new Trainer(cfg, new RunFolder(runRoot), g, evaluator ? e : null, torch.CPU, checkpoint);
+    }
+
+    /// <summary>The model's parameters by checkpoint key, copied to CPU float64 arrays.</summary>
+    public static Dictionary<string, double[]> Parameters(NerfModel model) =>
+        model.state_dict().ToDictionary(kv => kv.Key, kv =>
+        {
+            using var t = kv.Value.detach().to(ScalarType.Float64).cpu().contiguous();
+            return t.data<double>().ToArray();
+        });
+
+    /// <summary>Every tensor of a safetensors file as float64 arrays.</summary>
+    public static Dictionary<string, double[]> Tensors(string path)
+    {
+        var f = SafetensorsFile.Open(path);
+        return f.Entries.Keys.ToDictionary(k => k, k =>
+        {
+            using var t = f.Load(k);
+            using var d = t.to(ScalarType.Float64).contiguous();
+            return d.data<double>().ToArray();
+        });
+    }
+
+    /// <summary>Largest absolute difference over all entries; the key sets must match.</summary>
+    public static double MaxDifference(Dictionary<string, double[]> a, Dictionary<string, double[]> b)
+    {
+        if (!a.Keys.OrderBy(k => k).SequenceEqual(b.Keys.OrderBy(k => k)))
+            throw new InvalidOperationException($"key sets differ: [{string.Join(",", a.Keys)}] vs [{string.Join(",", b.Keys)}]");
+        double worst = 0;
+        foreach (var (k, x) in a)
+        {
+            var y = b[k];
+            if (x.Length != y.Length) throw new InvalidOperationException($"{k}: {x.Length} vs {y.Length} values");
+            for (int i = 0; i < x.Length; i++) worst = Math.Max(worst, Math.Abs(x[i] - y[i]));
+        }
+        return worst;
+    }
+}
+
+/// <summary>
+/// A guidance for tests: a fixed quadratic pull of the renders towards grey, with a hook that can replace the loss
+/// (NaN, or a finite loss with a NaN gradient) or act (cancel a run) at a chosen call.
+/// </summary>
+internal sealed class ScriptedGuidance(Func<int, Tensor, Tensor?>? replaceLoss = null, Action<int>? onCall = null) : IGuidance
+{
+    public string Name => "scripted";
+    public NoiseSchedule Schedule { get; } = NoiseSchedule.StableDiffusion;
+    public int Calls { get; private set; }
+
+    public GuidanceResult Step(Tensor images, IReadOnlyList<Camera> cameras, int t, Generator noise)
+    {
+        Calls++;
+        onCall?.Invoke(Calls);
+        var loss = replaceLoss?.Invoke(Calls, images) ?? (images - 0.5).square().mean();
+        return new GuidanceResult(loss, 1.0, new Dictionary<string, double>());
+    }
+
+    public void Dispose() { }
+}
