@@ -50,7 +50,9 @@ public sealed record TrainConfig
     public int EvalEvery { get; init; } = 50;
     public int EvalResolution { get; init; } = 64;
     public int MeshResolution { get; init; } = 96;
-    public double MeshThreshold { get; init; } = 10;
+    // Density iso-level of the exported mesh. Measured on a trained "a red mushroom" (64x64, 800 steps), mesh mask IoU
+    // against the nearest member: 2: 0.89, 4: 0.94, 5: 0.95, 6: 0.955, 8: 0.90, 10: 0.80, 15: 0.52 (density saturates near 10).
+    public double MeshThreshold { get; init; } = 5;
     public int TurntableFrames { get; init; } = 36;
     public int TurntableResolution { get; init; } = 128;
     public NerfConfig Nerf { get; init; } = new();
