@@ -37,21 +37,21 @@ public static class CompareCommand
             var dir = p.GetValue(outDir)!;
             AtomicFile.EnsureWritableFolder(dir, "--out");
             var cmp = new StrategyComparison(baseConfig, p.GetValue(threshold), Console.Error);
-            var scratch = Path.Combine(Path.GetTempPath(), "dreamtime-compare-" + Environment.ProcessId);
             int total = list.Length * strats.Length * nSeeds, done = 0;
             foreach (var prompt in list)
             foreach (var s in strats)
             for (int seed = 0; seed < nSeeds; seed++)
             {
                 Console.Error.WriteLine($"[{++done}/{total}]");
-                cmp.RunOne(prompt, s, seed, scratch);
+                cmp.RunOne(prompt, s, seed);
             }
             AtomicFile.WriteAllText(Path.Combine(dir, "results.csv"), cmp.Csv());
             var table = cmp.Table();
             AtomicFile.WriteAllText(Path.Combine(dir, "summary.md"), $"{n} iterations, {res}x{res}, seeds 0..{nSeeds - 1}\n\n" + table);
             cmp.WritePlot(Path.Combine(dir, "curves.png"));
             Console.WriteLine(table);
-            return 0;
+            foreach (var d in cmp.Diverged) Console.WriteLine($"diverged: {d}");
+            return cmp.Diverged.Count > 0 ? GenerateCommand.DivergedExit : 0;
         });
         return cmd;
     }

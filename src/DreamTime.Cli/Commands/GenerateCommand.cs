@@ -87,7 +87,6 @@ public static class GenerateCommand
                     PreviewEvery = p.GetValue(o.Preview), CheckpointEvery = p.GetValue(o.Ckpt), EvalEvery = p.GetValue(o.Eval),
                     MeshResolution = p.GetValue(o.Mesh), TurntableFrames = p.GetValue(o.Frames),
                 };
-                config.Validate();
                 run = new RunFolder(p.GetValue(o.Out) ?? Path.Combine("runs", $"{Slug(config.Prompt)}-{timesteps.Strategy}-seed{timesteps.Seed}"));
             }
             config.Validate();

@@ -68,16 +68,15 @@ public static class PriorCommand
             int nViews = p.GetValue(views), nMembers = p.GetValue(members), px = p.GetValue(size), ss = p.GetValue(supersample);
             if (nViews < 1 || nViews > 64) throw new UserError($"--views {nViews}: must be between 1 and 64");
             if (nMembers < 1 || nMembers > 256) throw new UserError($"--members {nMembers}: must be between 1 and 256");
-            if (px < 8 || px > 1024) throw new UserError($"--size {px}: must be between 8 and 1024");
-            if (ss < 1 || ss > 8) throw new UserError($"--supersample {ss}: must be between 1 and 8");
+            CheckSize(px);
+            CheckSupersample(ss);
             string file = p.GetValue(outPath)!;
             AtomicFile.EnsureWritableFile(file, "--out");
             var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
             var selection = lib.Select(p.GetValue(prompt) ?? "");
             var chosen = selection.Members.Take(nMembers).ToList();
             var r = new CameraRanges();
-            var cams = Enumerable.Range(0, nViews).Select(i => new Camera(p.GetValue(elevation), -180 + 360.0 * i / nViews,
-                0.5 * (r.DistanceMin + r.DistanceMax), 0.5 * (r.FovYMinDeg + r.FovYMaxDeg))).ToList();
+            var cams = Enumerable.Range(0, nViews).Select(i => r.MidCamera(p.GetValue(elevation), -180 + 360.0 * i / nViews)).ToList();
             var renderer = new SdfRenderer { Supersample = ss };
             var perView = cams.Select(c => renderer.Render(chosen.Select(m => m.Scene).ToList(), c, px, px)).ToList();
             var tiles = new List<RgbImage>();
@@ -102,7 +101,8 @@ public static class PriorCommand
         cmd.SetAction(p =>
         {
             var output = p.InvocationConfiguration.Output;
-            int px = p.GetValue(size), n = Math.Max(1, p.GetValue(repeats));
+            int px = CheckSize(p.GetValue(size)), n = Math.Max(1, p.GetValue(repeats));
+            CheckSupersample(p.GetValue(supersample));
             var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
             var renderer = new SdfRenderer { Supersample = p.GetValue(supersample) };
             var sampler = new CameraSampler(new CameraRanges(), 1);
@@ -145,6 +145,8 @@ public static class PriorCommand
         cmd.SetAction(p =>
         {
             var output = p.InvocationConfiguration.Output;
+            CheckSize(p.GetValue(size));
+            CheckSupersample(p.GetValue(supersample));
             var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
             var selection = lib.Select(p.GetValue(prompt) ?? "");
             var kp = p.GetValue(kernel);
@@ -158,4 +160,10 @@ public static class PriorCommand
         });
         return cmd;
     }
+
+    private static int CheckSize(int px) =>
+        px is >= 8 and <= 1024 ? px : throw new UserError($"--size {px}: must be between 8 and 1024");
+
+    private static int CheckSupersample(int ss) =>
+        ss is >= 1 and <= 8 ? ss : throw new UserError($"--supersample {ss}: must be between 1 and 8");
 }

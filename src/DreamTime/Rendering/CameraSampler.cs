@@ -6,7 +6,23 @@ public sealed record CameraRanges(
     double ElevationMinDeg = -10, double ElevationMaxDeg = 60,
     double AzimuthMinDeg = -180, double AzimuthMaxDeg = 180,
     double DistanceMin = 2.0, double DistanceMax = 2.4,
-    double FovYMinDeg = 40, double FovYMaxDeg = 50);
+    double FovYMinDeg = 40, double FovYMaxDeg = 50)
+{
+    /// <summary>A camera at the middle of the distance and field-of-view ranges.</summary>
+    public Camera MidCamera(double elevationDeg, double azimuthDeg) =>
+        new(elevationDeg, azimuthDeg, 0.5 * (DistanceMin + DistanceMax), 0.5 * (FovYMinDeg + FovYMaxDeg));
+
+    public void Validate()
+    {
+        if (!(ElevationMinDeg <= ElevationMaxDeg && ElevationMinDeg >= -90 && ElevationMaxDeg <= 90))
+            throw new UserError($"cameras: elevation range [{ElevationMinDeg}, {ElevationMaxDeg}] must be ordered and within [-90, 90]");
+        if (!(AzimuthMinDeg <= AzimuthMaxDeg)) throw new UserError($"cameras: azimuth range [{AzimuthMinDeg}, {AzimuthMaxDeg}] must be ordered");
+        if (!(DistanceMin > 0 && DistanceMin <= DistanceMax && double.IsFinite(DistanceMax)))
+            throw new UserError($"cameras: distance range [{DistanceMin}, {DistanceMax}] must be ordered and positive");
+        if (!(FovYMinDeg > 0 && FovYMinDeg <= FovYMaxDeg && FovYMaxDeg < 180))
+            throw new UserError($"cameras: field-of-view range [{FovYMinDeg}, {FovYMaxDeg}] must be ordered and within (0, 180)");
+    }
+}
 
 /// <summary>
 /// Draws training cameras. The camera of a step depends only on (seed, step), never on earlier draws, so a
@@ -26,6 +42,5 @@ public sealed class CameraSampler(CameraRanges ranges, int seed)
 
     /// <summary>Fixed evaluation views: evenly spaced azimuths at a moderate elevation, mid-range distance and fov.</summary>
     public static IReadOnlyList<Camera> EvaluationViews(CameraRanges r, int count = 8, double elevationDeg = 20) =>
-        Enumerable.Range(0, count).Select(i => new Camera(elevationDeg, -180 + 360.0 * i / count,
-            0.5 * (r.DistanceMin + r.DistanceMax), 0.5 * (r.FovYMinDeg + r.FovYMaxDeg))).ToList();
+        Enumerable.Range(0, count).Select(i => r.MidCamera(elevationDeg, -180 + 360.0 * i / count)).ToList();
 }

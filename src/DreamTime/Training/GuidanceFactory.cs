@@ -29,16 +29,23 @@ public static class GuidanceFactory
             return (guidance, new PriorQualityEvaluator(new PriorEvaluation(guidance.Selection.Members, views, cfg.EvalResolution, cfg.EvalResolution)));
         }
         var pipeline = StableDiffusionPipeline.Load(cfg.Model, device, preferFp16Variant: device.type == TorchSharp.DeviceType.CUDA);
-        var sd = new StableDiffusionGuidance(pipeline, new StableDiffusionGuidanceOptions
+        try
         {
+            return (new StableDiffusionGuidance(pipeline, new StableDiffusionGuidanceOptions
+            {
             Prompt = cfg.Prompt,
             NegativePrompt = cfg.NegativePrompt,
             GuidanceScale = cfg.GuidanceScale ?? 100,
             Weighting = weighting,
             GradClip = cfg.GradClip,
             ViewDependentPrompt = cfg.ViewDependentPrompt,
-        });
-        return (sd, null);
+            }, ownsPipeline: true), null);
+        }
+        catch
+        {
+            pipeline.Dispose();
+            throw;
+        }
     }
 }
 

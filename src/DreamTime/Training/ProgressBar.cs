@@ -11,7 +11,8 @@ public sealed class ProgressBar(int total, int start, TextWriter? output = null)
     private readonly TextWriter _out = output ?? Console.Error;
     private readonly bool _interactive = output == null && !Console.IsErrorRedirected;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private int _lastPrintedPercent = -1;
+    private int _lastPrintedPercent = -5;
+    private bool _lineOpen;
     private int _lastLength;
 
     public void Report(int done, string status)
@@ -29,7 +30,8 @@ public sealed class ProgressBar(int total, int start, TextWriter? output = null)
         {
             _out.Write("\r" + line.PadRight(_lastLength));
             _lastLength = line.Length;
-            if (done == total) _out.WriteLine();
+            _lineOpen = true;
+            if (done == total) { _out.WriteLine(); _lineOpen = false; }
         }
         else if (percent / 5 != _lastPrintedPercent / 5 || done == total)
         {
@@ -38,7 +40,7 @@ public sealed class ProgressBar(int total, int start, TextWriter? output = null)
         }
     }
 
-    public void Finish() { if (_interactive && _lastLength > 0) _out.WriteLine(); }
+    public void Finish() { if (_interactive && _lineOpen) { _out.WriteLine(); _lineOpen = false; } }
 
     public static string Format(double seconds)
     {

@@ -101,17 +101,16 @@ public static class RunExports
     {
         var cfg = trainer.Config;
         int n = cfg.TurntableFrames, res = cfg.TurntableResolution;
-        double dist = 0.5 * (cfg.Cameras.DistanceMin + cfg.Cameras.DistanceMax), fov = 0.5 * (cfg.Cameras.FovYMinDeg + cfg.Cameras.FovYMaxDeg);
         var frames = new List<RgbImage>();
         var sheet = new ContactSheet(Math.Min(n, 6)) { Title = $"\"{cfg.Prompt}\" ({cfg.Timesteps.Strategy}, {trainer.StepReached} iterations)" };
         for (int i = 0; i < n; i++)
         {
             using var scope = torch.NewDisposeScope();
             double az = -180 + 360.0 * i / n;
-            var img = RgbImage.FromTensor(trainer.RenderView(new Camera(20, az, dist, fov), res, res).Rgb);
+            var img = RgbImage.FromTensor(trainer.RenderView(cfg.Cameras.MidCamera(20, az), res, res).Rgb);
             frames.Add(img);
             ImageIO.SavePng(Path.Combine(trainer.Run.Turntable, $"frame_{i:D3}.png"), img);
-            if (n <= 12 || i % (n / 12) == 0) sheet.Add(img, $"az {az:F0}°");
+            if (i % ((n + 11) / 12) == 0) sheet.Add(img, $"az {az:F0}°");
         }
         GifWriter.Write(trainer.Run.TurntableGif, frames, new GifOptions { FrameDelayMs = 80 });
         sheet.SavePng(trainer.Run.TurntableSheet);

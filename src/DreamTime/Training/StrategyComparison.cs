@@ -29,18 +29,29 @@ public sealed class StrategyComparison(TrainConfig baseConfig, double convergenc
 {
     public List<ComparisonRun> Runs { get; } = new();
 
-    public ComparisonRun RunOne(string prompt, string strategy, long seed, string scratchDir)
+    /// <summary>Runs that stopped on NaN/Inf, as "prompt | strategy | seed: reason".</summary>
+    public List<string> Diverged { get; } = new();
+
+    /// <summary>Trains one run; a run that diverges is recorded in <see cref="Diverged"/> and returns null.</summary>
+    public ComparisonRun? RunOne(string prompt, string strategy, long seed)
     {
         var cfg = baseConfig with { Prompt = prompt, Timesteps = baseConfig.Timesteps with { Strategy = strategy, Seed = seed } };
         cfg.Validate();
         var (guidance, evaluator) = GuidanceFactory.Create(cfg, torch.CPU);
-        using var trainer = new Trainer(cfg, new RunFolder(scratchDir), guidance, evaluator, torch.CPU);
+        // Nothing is written: the trainer's run folder is only used for checkpoints and previews, which this loop never asks for.
+        using var trainer = new Trainer(cfg, new RunFolder(Path.GetTempPath()), guidance, evaluator, torch.CPU);
         var curve = new List<(int, double, double)>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         QualityResult? q = null;
         for (int step = 1; step <= cfg.Iterations; step++)
         {
-            trainer.Step(step);
+            try { trainer.Step(step); }
+            catch (TrainingDivergedException e)
+            {
+                Diverged.Add($"{prompt} | {strategy} | seed {seed}: {e.Message}");
+                log.WriteLine($"  {prompt} | {strategy} | seed {seed}: diverged ({e.Message})");
+                return null;
+            }
             if (step % cfg.EvalEvery == 0 || step == cfg.Iterations)
             {
                 q = trainer.Evaluate()!;

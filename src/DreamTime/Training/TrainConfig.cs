@@ -93,6 +93,10 @@ public sealed record TrainConfig
             throw new UserError("--shading: probabilities must be non-negative and not all zero");
         if (GuidanceScale is double g && !(g >= 0 && g < 1e4)) throw new UserError($"--guidance-scale {g}: must be in [0, 10000)");
         if (PreviewEvery < 0 || CheckpointEvery < 0 || EvalEvery < 0) throw new UserError("--preview-every/--checkpoint-every/--eval-every: must be >= 0 (0 = never)");
+        if (EvalResolution < 8 || EvalResolution > 1024) throw new UserError($"eval_resolution {EvalResolution}: must be between 8 and 1024");
+        if (TurntableResolution < 8 || TurntableResolution > 2048) throw new UserError($"turntable_resolution {TurntableResolution}: must be between 8 and 2048");
+        if (!double.IsFinite(MeshThreshold)) throw new UserError($"mesh_threshold {MeshThreshold}: must be a finite number");
+        Cameras.Validate();
         if (MeshResolution < 16 || MeshResolution > 512) throw new UserError($"--mesh-resolution {MeshResolution}: must be in [16, 512]");
         if (TurntableFrames < 1 || TurntableFrames > 360) throw new UserError($"--turntable-frames {TurntableFrames}: must be in [1, 360]");
         foreach (var (name, v) in new[] { ("--lr", LrEncoding), ("--lr-network", LrNetwork), ("--lr-background", LrBackground) })

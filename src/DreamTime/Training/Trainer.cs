@@ -61,6 +61,7 @@ public sealed class Trainer : IDisposable
         Strategy = config.Timesteps.Build(guidance.Schedule);
         _cameras = new CameraSampler(config.Cameras, (int)(config.Seed & 0x7FFFFFFF));
         torch.manual_seed(config.Seed);
+        var resumed = resumeCheckpoint == null ? null : Checkpoint.LoadState(resumeCheckpoint);
         Model = resumeCheckpoint == null
             ? new NerfModel(config.Nerf, config.Seed)
             : NerfModel.LoadWeights(Checkpoint.ModelPath(resumeCheckpoint), config.Nerf);
@@ -71,10 +72,9 @@ public sealed class Trainer : IDisposable
         _optimizer = new AdamOptimizer(groups);
         if (resumeCheckpoint != null)
         {
-            var state = Checkpoint.LoadState(resumeCheckpoint);
             _optimizer.Load(Checkpoint.OptimizerPath(resumeCheckpoint));
-            StepReached = state.Step;
-            History.AddRange(state.History);
+            StepReached = resumed!.Step;
+            History.AddRange(resumed.History);
         }
     }
 
@@ -112,9 +112,8 @@ public sealed class Trainer : IDisposable
         if (bad != null) throw new TrainingDivergedException(step, $"gradient of {bad}");
         _optimizer.Step();
         StepReached = step;
-        sds.Stats.TryGetValue("posterior_entropy", out var entropy);
         return new StepRecord(step, t, loss.item<float>(), sds.Loss.item<float>(), sds.GradNorm, clock.Elapsed.TotalSeconds,
-            PosteriorEntropy: sds.Stats.ContainsKey("posterior_entropy") ? entropy : null);
+            PosteriorEntropy: sds.Stats.TryGetValue("posterior_entropy", out var entropy) ? entropy : null);
     }
 
     /// <summary>Renders one camera without gradients: rgb [H,W,3] and opacity [H,W] (diffuse-shaded, as the prior sees it).</summary>
@@ -140,7 +139,7 @@ public sealed class Trainer : IDisposable
     /// <summary>A preview: the training view shadings of a fixed camera, side by side.</summary>
     public void WritePreview(int step)
     {
-        var cam = new Camera(20, 30, 0.5 * (Config.Cameras.DistanceMin + Config.Cameras.DistanceMax), 0.5 * (Config.Cameras.FovYMinDeg + Config.Cameras.FovYMaxDeg));
+        var cam = Config.Cameras.MidCamera(20, 30);
         var images = new[] { ShadingMode.Diffuse, ShadingMode.Albedo, ShadingMode.Textureless }.Select(s =>
         {
             using var scope = torch.NewDisposeScope();

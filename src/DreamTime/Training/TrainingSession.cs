@@ -58,7 +58,8 @@ public sealed class TrainingSession(Trainer trainer, TextWriter log)
             progress.Report(step, $"t={rec.T} loss={rec.Loss:G4}" + (last != null ? $" psnr={last.Psnr:F2}" : ""));
         }
         progress.Finish();
-        if (trainer.StepReached >= cfg.Iterations && start <= cfg.Iterations) trainer.SaveCheckpoint();
+        bool savedLastStep = cfg.CheckpointEvery > 0 && cfg.Iterations % cfg.CheckpointEvery == 0;
+        if (trainer.StepReached >= cfg.Iterations && start <= cfg.Iterations && !savedLastStep) trainer.SaveCheckpoint();
         log.WriteLine($"training done in {wall.Elapsed.TotalSeconds:F0} s; exporting");
         var summary = Export?.Invoke(trainer, trainer.History) ?? new Dictionary<string, object?>();
         summary["seconds_this_session"] = Math.Round(wall.Elapsed.TotalSeconds, 1);

@@ -59,9 +59,13 @@ public sealed class StableDiffusionGuidance : IGuidance
     public NoiseSchedule Schedule => _pipe.Schedule;
     public int Resolution { get; }
 
-    /// <param name="pipeline">the loaded checkpoint (its device is where the guidance computes); not disposed by the guidance</param>
-    public StableDiffusionGuidance(StableDiffusionPipeline pipeline, StableDiffusionGuidanceOptions options)
+    private readonly bool _ownsPipeline;
+
+    /// <param name="pipeline">the loaded checkpoint (its device is where the guidance computes)</param>
+    /// <param name="ownsPipeline">dispose the pipeline with the guidance (when nobody else uses it)</param>
+    public StableDiffusionGuidance(StableDiffusionPipeline pipeline, StableDiffusionGuidanceOptions options, bool ownsPipeline = false)
     {
+        _ownsPipeline = ownsPipeline;
         options.Validate();
         _pipe = pipeline;
         Options = options;
@@ -118,5 +122,6 @@ public sealed class StableDiffusionGuidance : IGuidance
     {
         foreach (var e in _condByView.Values) e.Dispose();
         _uncond.Dispose();
+        if (_ownsPipeline) _pipe.Dispose();
     }
 }
