@@ -11,7 +11,7 @@ public sealed class TimestepOptionSet
     public readonly Option<int> Iterations = new("--iterations") { Description = "Number of training iterations N (t is given for i = 1..N).", DefaultValueFactory = _ => D.Iterations };
     public readonly Option<int> TMin = new("--t-min") { Description = "Smallest timestep (0.02 T by default).", DefaultValueFactory = _ => D.TMin };
     public readonly Option<int> TMax = new("--t-max") { Description = "Largest timestep (0.98 T by default).", DefaultValueFactory = _ => D.TMax };
-    public readonly Option<string> Prior = new("--prior") { Description = "TP-SDS weight W(t): wd*wp (paper), wp (W_p only), wd (W_d only) or uniform (= linear descent).", DefaultValueFactory = _ => D.Prior };
+    public readonly Option<string> TimePrior = new("--time-prior") { Description = "TP-SDS weight W(t): wd*wp (paper), wp (W_p only), wd (W_d only) or uniform (= linear descent).", DefaultValueFactory = _ => D.TimePrior };
     public readonly Option<double> M1 = new("--m1") { Description = "TP-SDS: upper end of W_p's plateau.", DefaultValueFactory = _ => D.M1 };
     public readonly Option<double> M2 = new("--m2") { Description = "TP-SDS: lower end of W_p's plateau (m2 <= m1).", DefaultValueFactory = _ => D.M2 };
     public readonly Option<double> S1 = new("--s1") { Description = "TP-SDS: width of W_p's Gaussian above m1 (> 0).", DefaultValueFactory = _ => D.S1 };
@@ -27,7 +27,7 @@ public sealed class TimestepOptionSet
 
     public TimestepOptionSet(Command cmd, bool includeSeed = true, bool includeNoiseTable = true)
     {
-        foreach (var o in new Option[] { Strategy, Iterations, TMin, TMax, Prior, M1, M2, S1, S2, Window, SwitchIteration, StageTwoTMax }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { Strategy, Iterations, TMin, TMax, TimePrior, M1, M2, S1, S2, Window, SwitchIteration, StageTwoTMax }) cmd.Options.Add(o);
         if (includeSeed) cmd.Options.Add(Seed);
         if (includeNoiseTable) foreach (var o in new Option[] { BetaSchedule, BetaStart, BetaEnd, TrainTimesteps }) cmd.Options.Add(o);
     }
@@ -39,7 +39,7 @@ public sealed class TimestepOptionSet
         var o = new TimestepOptions
         {
             Strategy = p.GetValue(Strategy)!, Iterations = p.GetValue(Iterations), TMin = p.GetValue(TMin), TMax = p.GetValue(TMax),
-            Prior = p.GetValue(Prior)!, M1 = p.GetValue(M1), M2 = p.GetValue(M2), S1 = p.GetValue(S1), S2 = p.GetValue(S2),
+            TimePrior = p.GetValue(TimePrior)!, M1 = p.GetValue(M1), M2 = p.GetValue(M2), S1 = p.GetValue(S1), S2 = p.GetValue(S2),
             Window = p.GetValue(Window), SwitchIteration = p.GetValue(SwitchIteration), StageTwoTMax = p.GetValue(StageTwoTMax),
             Seed = seed ?? p.GetValue(Seed),
         };

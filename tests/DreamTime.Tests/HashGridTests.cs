@@ -1,6 +1,6 @@
 using System.Numerics;
 using DreamTime.Runtime;
-using DreamTime.Scene;
+using DreamTime.Representations;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;

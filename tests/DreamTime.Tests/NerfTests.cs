@@ -1,6 +1,6 @@
 using DreamTime.Rendering;
 using DreamTime.Runtime;
-using DreamTime.Scene;
+using DreamTime.Representations;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -20,7 +20,7 @@ public class NerfTests
     [Fact]
     public void StartsAsACentredBlob()
     {
-        var model = new NerfModel(Small, 3);
+        var model = new NerfRepresentation(Small, 3);
         using var _ = torch.no_grad();
         var r = model.Render(new[] { Front }, 16, 16, ShadingMode.Diffuse, Lighting.Default, null);
         // blob_magic3d: density softplus(10 (1 - r/0.5)) ~ 10 in the middle, ~0 outside r = 0.5.
@@ -37,7 +37,7 @@ public class NerfTests
     [Fact]
     public void AnalyticNormalsMatchAutogradOfTheDensity()
     {
-        var model = new NerfModel(Small, 5);
+        var model = new NerfRepresentation(Small, 5);
         var field = model.Field;
         // Give the field some structure beyond the blob.
         using (torch.no_grad()) field.Encoding.Table.copy_(torch.randn(field.Encoding.Table.shape, generator: new Generator(8)) * 0.5);
@@ -56,7 +56,7 @@ public class NerfTests
     public void NormalGradientsMatchFiniteDifferences()
     {
         // float64 field; a loss on the normals alone exercises the analytic-normal path's own backward pass.
-        var model = new NerfModel(Small, 6);
+        var model = new NerfRepresentation(Small, 6);
         var field = model.Field;
         field.to(ScalarType.Float64);
         using (torch.no_grad()) field.Encoding.Table.copy_(torch.randn(field.Encoding.Table.shape, dtype: ScalarType.Float64, generator: new Generator(2)) * 0.5);
@@ -86,7 +86,7 @@ public class NerfTests
     [Fact]
     public void TrainingStepSendsGradientsToEveryGroup()
     {
-        var model = new NerfModel(Small, 1);
+        var model = new NerfRepresentation(Small, 1);
         var r = model.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(1));
         (r.Rgb.mean() + r.OrientationLoss + r.SparsityLoss + r.OpacityEntropyLoss).backward();
         foreach (var (group, ps) in model.ParameterGroups())
@@ -102,7 +102,7 @@ public class NerfTests
     [Fact]
     public void JitterChangesTheRenderAndEvaluationIsRepeatable()
     {
-        var model = new NerfModel(Small, 2);
+        var model = new NerfRepresentation(Small, 2);
         using var _ = torch.no_grad();
         var a = model.Render(new[] { Front }, 8, 8, ShadingMode.Albedo, Lighting.Default, null, normals: false).Rgb;
         var b = model.Render(new[] { Front }, 8, 8, ShadingMode.Albedo, Lighting.Default, null, normals: false).Rgb;
@@ -115,13 +115,13 @@ public class NerfTests
     public void SaveAndLoadReproducesRenders()
     {
         var cfg = Small with { BackgroundKind = "learned", BackgroundColor = new[] { 0.2, 0.5, 0.9 } };
-        var model = new NerfModel(cfg, 11);
+        var model = new NerfRepresentation(cfg, 11);
         using (torch.no_grad()) model.Field.Encoding.Table.add_(torch.randn(model.Field.Encoding.Table.shape, generator: new Generator(1)) * 0.1);
         var path = Path.Combine(Path.GetTempPath(), $"nerf-{Guid.NewGuid():N}.safetensors");
         try
         {
             model.SaveWeights(path);
-            var loaded = NerfModel.LoadWeights(path, cfg);
+            var loaded = NerfRepresentation.LoadWeights(path, cfg);
             using var _ = torch.no_grad();
             var cams = new[] { Front, new Camera(40, -120, 2.0, 40) };
             var a = model.Render(cams, 10, 10, ShadingMode.Diffuse, Lighting.Default, null);
@@ -139,12 +139,12 @@ public class NerfTests
         var path = Path.Combine(Path.GetTempPath(), $"nerf-{Guid.NewGuid():N}.safetensors");
         try
         {
-            new NerfModel(Small, 1).SaveWeights(path);
-            var e = Assert.Throws<UserError>(() => NerfModel.LoadWeights(path, Small with { HiddenWidth = 8 }));
+            new NerfRepresentation(Small, 1).SaveWeights(path);
+            var e = Assert.Throws<UserError>(() => NerfRepresentation.LoadWeights(path, Small with { HiddenWidth = 8 }));
             Assert.Contains("field.density_net.layers.0.weight", e.Message);
             Assert.Contains("[16,8]", e.Message);
             Assert.Contains("[8,8]", e.Message);
-            var e2 = Assert.Throws<UserError>(() => NerfModel.LoadWeights(path, Small with { BackgroundKind = "learned" }));
+            var e2 = Assert.Throws<UserError>(() => NerfRepresentation.LoadWeights(path, Small with { BackgroundKind = "learned" }));
             Assert.Contains("background", e2.Message);
         }
         finally { File.Delete(path); }
@@ -165,8 +165,8 @@ public class NerfTests
     public void SkippingInvisibleSamplesStaysWithinItsBound()
     {
         const double skip = 1e-3;
-        var all = new NerfModel(Small with { SkipWeight = 0 }, 4);
-        var some = new NerfModel(Small with { SkipWeight = skip }, 4);
+        var all = new NerfRepresentation(Small with { SkipWeight = 0 }, 4);
+        var some = new NerfRepresentation(Small with { SkipWeight = skip }, 4);
         using var _ = torch.no_grad();
         var a = all.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(3));
         var b = some.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(3));
@@ -197,7 +197,7 @@ public class NerfTests
         // A miniature training loop: photometric loss against exact renders of a two-tone ball, diffuse shading
         // with analytic normals in the graph, Adam with per-group rates. The NeRF must reproduce held-out views.
         var cfg = Small with { BackgroundKind = "fixed", BackgroundColor = new[] { 1.0, 1.0, 1.0 } };
-        var model = new NerfModel(cfg, 0);
+        var model = new NerfRepresentation(cfg, 0);
         var truth = new VolumeRenderer(96, "sphere", 1.0);
         Tensor White(Tensor d) => torch.ones(d.shape[0], 3);
         var groups = model.ParameterGroups().Where(g => g.Params.Any()).ToList();

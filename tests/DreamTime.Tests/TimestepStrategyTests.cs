@@ -53,7 +53,7 @@ public class TimestepStrategyTests
         double Wp(int t) => t > 800 ? Math.Exp(-Math.Pow(t - 800, 2) / (2 * 300.0 * 300.0)) : t < 500 ? Math.Exp(-Math.Pow(t - 500, 2) / (2 * 100.0 * 100.0)) : 1;
         Func<int, double> w = prior switch { "wd*wp" => t => Wd(t) * Wp(t), "wp" => Wp, "wd" => Wd, _ => _ => 1.0 };
         const int n = 200;
-        var ts = Run(new TimestepOptions { Iterations = n, Prior = prior });
+        var ts = Run(new TimestepOptions { Iterations = n, TimePrior = prior });
         for (int i = 1; i <= n; i++) Assert.Equal(ReferenceTpSds(i, n, w), ts[i - 1]);
     }
 
@@ -72,7 +72,7 @@ public class TimestepStrategyTests
     {
         // With W constant, sum_{t'=t}^{t_max} p = (t_max - t + 1)/961, so t(i) = t_max - ceil(961 i/N) + 1.
         const int n = 37;
-        var ts = Run(new TimestepOptions { Iterations = n, Prior = "uniform" });
+        var ts = Run(new TimestepOptions { Iterations = n, TimePrior = "uniform" });
         for (int i = 1; i <= n; i++)
         {
             int expected = Math.Max(980 - (int)Math.Ceiling(961.0 * i / n - 1e-9) + 1, 20);

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
-using DreamTime.Scene;
+using DreamTime.Representations;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -77,7 +77,7 @@ public static class BenchmarkCommand
 
     private static StepTimes Measure(NerfConfig cfg, HashGridBackend backend, int hw, int batch, ShadingMode shading, int steps, int warmup)
     {
-        var model = new NerfModel(cfg, seed: 0);
+        var model = new NerfRepresentation(cfg, seed: 0);
         model.Field.Encoding.Backend = backend;
         // The optimizer the trainer uses, so the "adam" column measures what `generate` runs.
         var opt = new AdamOptimizer(model.ParameterGroups().Select(g =>

@@ -14,15 +14,15 @@ public interface ITimestepStrategy
 public sealed record TimestepOptions
 {
     public static readonly string[] StrategyNames = { "tp-sds", "uniform", "linear", "hifa", "two-stage" };
-    public static readonly string[] PriorNames = { "wd*wp", "wp", "wd", "uniform" };
+    public static readonly string[] TimePriorNames = { "wd*wp", "wp", "wd", "uniform" };
 
     public string Strategy { get; init; } = "tp-sds";
     public int Iterations { get; init; } = 1000;
     public int TMin { get; init; } = 20;
     public int TMax { get; init; } = 980;
     public long Seed { get; init; } = 0;
-    /// <summary>TP-SDS prior: "wd*wp" (paper), "wp", "wd" or "uniform" (= linear descent).</summary>
-    public string Prior { get; init; } = "wd*wp";
+    /// <summary>TP-SDS time prior W(t) (not the built-in diffusion prior): "wd*wp" (paper), "wp", "wd" or "uniform" (= linear descent).</summary>
+    public string TimePrior { get; init; } = "wd*wp";
     public double M1 { get; init; } = 800;
     public double M2 { get; init; } = 500;
     public double S1 { get; init; } = 300;
@@ -40,7 +40,7 @@ public sealed record TimestepOptions
         if (TMin < 0 || TMin >= trainTimesteps) throw new UserError($"--t-min {TMin}: must be in [0, {trainTimesteps - 1}]");
         if (TMax < 0 || TMax >= trainTimesteps) throw new UserError($"--t-max {TMax}: must be in [0, {trainTimesteps - 1}]");
         if (TMin >= TMax) throw new UserError($"--t-min {TMin} must be smaller than --t-max {TMax}");
-        if (!PriorNames.Contains(Prior)) throw new UserError($"--prior {Prior}: unknown; allowed: {string.Join(", ", PriorNames)}");
+        if (!TimePriorNames.Contains(TimePrior)) throw new UserError($"--time-prior {TimePrior}: unknown; allowed: {string.Join(", ", TimePriorNames)}");
         if (M2 > M1) throw new UserError($"--m2 {M2} must not exceed --m1 {M1}");
         if (!(S1 > 0)) throw new UserError($"--s1 {S1}: must be positive");
         if (!(S2 > 0)) throw new UserError($"--s2 {S2}: must be positive");
@@ -125,7 +125,7 @@ public sealed class TimePrioritizedStrategy : ITimestepStrategy
             int t = o.TMin + k;
             double wd = schedule.InverseSqrtSnr(t);
             double wp = PriorWeight(t, o.M1, o.M2, o.S1, o.S2);
-            Weight[k] = o.Prior switch { "wd*wp" => wd * wp, "wp" => wp, "wd" => wd, _ => 1.0 };
+            Weight[k] = o.TimePrior switch { "wd*wp" => wd * wp, "wp" => wp, "wd" => wd, _ => 1.0 };
         }
         double sum = Weight.Sum();
         Probability = Weight.Select(w => w / sum).ToArray();

@@ -13,7 +13,7 @@ public static class SchedulePlot
         var fig = new Figure(1500, 500, 1, 3)
         {
             Title = $"{o.Strategy} schedule, N = {o.Iterations}, t in [{o.TMin}, {o.TMax}]" +
-                    (o.Strategy == "tp-sds" ? $", prior {o.Prior}, m1={o.M1} m2={o.M2} s1={o.S1} s2={o.S2}" : ""),
+                    (o.Strategy == "tp-sds" ? $", prior {o.TimePrior}, m1={o.M1} m2={o.M2} s1={o.S1} s2={o.S2}" : ""),
         };
         var tp = new TimePrioritizedStrategy(o with { Strategy = "tp-sds", Window = 0 }, schedule);
         var tAxis = Enumerable.Range(o.TMin, o.TMax - o.TMin + 1).Select(t => (double)t).ToArray();

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DreamTime.IO;
 using DreamTime.Runtime;
-using DreamTime.Scene;
+using DreamTime.Representations;
 
 namespace DreamTime.Training;
 
@@ -15,7 +15,7 @@ public static class Checkpoint
 
     public sealed record State(int Step, string Prompt, string Strategy, long Seed, List<StepRecord> History);
 
-    public static void Save(string dir, NerfModel model, AdamOptimizer optimizer, State state)
+    public static void Save(string dir, NerfRepresentation model, AdamOptimizer optimizer, State state)
     {
         var parent = Path.GetDirectoryName(dir)!;
         Directory.CreateDirectory(parent);

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using DreamTime.Diffusion;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
-using DreamTime.Scene;
+using DreamTime.Representations;
 
 namespace DreamTime.Training;
 

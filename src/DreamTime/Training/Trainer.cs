@@ -5,7 +5,7 @@ using DreamTime.Guidance;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
-using DreamTime.Scene;
+using DreamTime.Representations;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,7 +38,7 @@ public sealed class Trainer : IDisposable
     private const int StreamJitter = 1, StreamNoise = 2, StreamShading = 3;
 
     public TrainConfig Config { get; }
-    public NerfModel Model { get; }
+    public NerfRepresentation Model { get; }
     public IGuidance Guidance { get; }
     public ITimestepStrategy Strategy { get; }
     public RunFolder Run { get; }
@@ -63,8 +63,8 @@ public sealed class Trainer : IDisposable
         torch.manual_seed(config.Seed);
         var resumed = resumeCheckpoint == null ? null : Checkpoint.LoadState(resumeCheckpoint);
         Model = resumeCheckpoint == null
-            ? new NerfModel(config.Nerf, config.Seed)
-            : NerfModel.LoadWeights(Checkpoint.ModelPath(resumeCheckpoint), config.Nerf);
+            ? new NerfRepresentation(config.Nerf, config.Seed)
+            : NerfRepresentation.LoadWeights(Checkpoint.ModelPath(resumeCheckpoint), config.Nerf);
         Model.to(device);
         double LrOf(string group) => group switch { "encoding" => config.LrEncoding, "background" => config.LrBackground, _ => config.LrNetwork };
         var groups = Model.ParameterGroups().Select(g =>

@@ -1,5 +1,5 @@
 using DreamTime.Runtime;
-using DreamTime.Scene;
+using DreamTime.Representations;
 using DreamTime.Training;
 using TorchSharp;
 using Xunit;

@@ -97,6 +97,6 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("\"hash_levels\"", new TrainConfig().ToJson());
         // missing keys keep their defaults, also inside sections
         Assert.Equal(new TrainConfig(), TrainConfig.FromJson("{}", "config.json"));
-        Assert.Equal(new DreamTime.Scene.NerfConfig() with { HashLevels = 3 }, TrainConfig.FromJson("{\"nerf\": {\"hash_levels\": 3}}", "config.json").Nerf);
+        Assert.Equal(new DreamTime.Representations.NerfConfig() with { HashLevels = 3 }, TrainConfig.FromJson("{\"nerf\": {\"hash_levels\": 3}}", "config.json").Nerf);
     }
 }

@@ -3,7 +3,7 @@ using DreamTime.Guidance;
 using DreamTime.IO;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
-using DreamTime.Scene;
+using DreamTime.Representations;
 using DreamTime.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -42,7 +42,7 @@ internal static class TrainingTestSupport
     }
 
     /// <summary>The model's parameters by checkpoint key, copied to CPU float64 arrays.</summary>
-    public static Dictionary<string, double[]> Parameters(NerfModel model) =>
+    public static Dictionary<string, double[]> Parameters(NerfRepresentation model) =>
         model.state_dict().ToDictionary(kv => kv.Key, kv =>
         {
             using var t = kv.Value.detach().to(ScalarType.Float64).cpu().contiguous();

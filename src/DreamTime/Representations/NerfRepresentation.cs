@@ -5,14 +5,14 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace DreamTime.Scene;
+namespace DreamTime.Representations;
 
 /// <summary>
 /// The 3D scene optimised by score distillation: a <see cref="NerfField"/> (hash grid + MLPs) and a
 /// <see cref="Background"/>, rendered by a <see cref="VolumeRenderer"/> from <see cref="Camera"/>s.
 /// Checkpoint keys are the module paths ("field.encoding.table", "field.density_net.layers.0.weight", ...).
 /// </summary>
-public sealed class NerfModel : nn.Module
+public sealed class NerfRepresentation : nn.Module
 {
     private readonly NerfField field;
     private readonly Background background;
@@ -20,7 +20,7 @@ public sealed class NerfModel : nn.Module
     public NerfConfig Config { get; }
     public VolumeRenderer Renderer { get; }
 
-    public NerfModel(NerfConfig cfg, long seed) : base("nerf")
+    public NerfRepresentation(NerfConfig cfg, long seed) : base("nerf")
     {
         Config = cfg.Validate();
         var init = new Generator((ulong)seed);
@@ -82,10 +82,10 @@ public sealed class NerfModel : nn.Module
     }
 
     /// <summary>Builds a model for the config and fills it from a checkpoint; any missing, extra or misshapen tensor is a <see cref="UserError"/>.</summary>
-    public static NerfModel LoadWeights(string path, NerfConfig cfg)
+    public static NerfRepresentation LoadWeights(string path, NerfConfig cfg)
     {
         var file = SafetensorsFile.Open(path);
-        var model = new NerfModel(cfg, 0);
+        var model = new NerfRepresentation(cfg, 0);
         var expected = model.state_dict();
         foreach (var key in file.Entries.Keys)
             if (!expected.ContainsKey(key))
