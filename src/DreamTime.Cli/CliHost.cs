@@ -11,7 +11,7 @@ public static class CliHost
 {
     public const int UserErrorExit = 2;
 
-    public static int Run(RootCommand root, string[] args, TextWriter? stderr = null)
+    public static int Run(Command root, string[] args, TextWriter? stderr = null)
     {
         stderr ??= Console.Error;
         var parse = root.Parse(args);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using DreamTime.Diffusion;
 
 namespace DreamTime.Cli;
@@ -7,7 +8,7 @@ namespace DreamTime.Cli;
 public sealed class TimestepOptionSet
 {
     private static readonly TimestepOptions D = new();
-    public readonly Option<string> Strategy = new("--strategy") { Description = $"Timestep strategy: {string.Join(", ", TimestepOptions.StrategyNames)}. tp-sds = DreamTime's time-prioritized schedule; uniform = DreamFusion's t ~ U[t_min, t_max]; linear = linear descent; hifa = square-root descent; two-stage = ProlificDreamer's range switch.", DefaultValueFactory = _ => D.Strategy };
+    public readonly Option<string> Strategy = new("--strategy") { Description = "Timestep strategy: " + string.Join("; ", TimestepStrategies.All.Select(r => $"{r.Name} = {r.Description}")) + ".", DefaultValueFactory = _ => D.Strategy };
     public readonly Option<int> Iterations = new("--iterations") { Description = "Number of training iterations N (t is given for i = 1..N).", DefaultValueFactory = _ => D.Iterations };
     public readonly Option<int> TMin = new("--t-min") { Description = "Smallest timestep (0.02 T by default).", DefaultValueFactory = _ => D.TMin };
     public readonly Option<int> TMax = new("--t-max") { Description = "Largest timestep (0.98 T by default).", DefaultValueFactory = _ => D.TMax };
@@ -30,6 +31,18 @@ public sealed class TimestepOptionSet
         foreach (var o in new Option[] { Strategy, Iterations, TMin, TMax, TimePrior, M1, M2, S1, S2, Window, SwitchIteration, StageTwoTMax }) cmd.Options.Add(o);
         if (includeSeed) cmd.Options.Add(Seed);
         if (includeNoiseTable) foreach (var o in new Option[] { BetaSchedule, BetaStart, BetaEnd, TrainTimesteps }) cmd.Options.Add(o);
+    }
+
+    /// <summary>Each strategy option with its key under config.json's "timesteps" section, for `generate`'s overrides.</summary>
+    public IEnumerable<(Option Option, string Key, Func<ParseResult, JsonNode?> Read)> ConfigKeys()
+    {
+        static (Option, string, Func<ParseResult, JsonNode?>) Key<T>(Option<T> o, string key) => (o, key, p => JsonValue.Create(p.GetValue(o)));
+        return
+        [
+            Key(Strategy, "strategy"), Key(Iterations, "iterations"), Key(TMin, "t_min"), Key(TMax, "t_max"), Key(TimePrior, "time_prior"),
+            Key(M1, "m1"), Key(M2, "m2"), Key(S1, "s1"), Key(S2, "s2"), Key(Window, "window"), Key(SwitchIteration, "switch_iteration"),
+            Key(StageTwoTMax, "stage_two_t_max"), Key(Seed, "seed"),
+        ];
     }
 
     /// <summary>Reads and validates the options; the noise table comes from the options unless one is given.</summary>

@@ -46,7 +46,7 @@ public class BuiltinPriorGuidanceTests
     [Fact]
     public void GuidanceMatchesTheDenoiserAndScheduleByHand()
     {
-        var options = new BuiltinPriorOptions { GuidanceScale = 4, Weighting = SdsWeighting.OneMinusAlphaBar, KernelPixels = 16, Unconditional = UnconditionalSet.Family };
+        var options = new BuiltinPriorOptions { GuidanceScale = 4, Weighting = SdsWeighting.OneMinusAlphaBar, TemperaturePixels = 16, Unconditional = UnconditionalSet.Family };
         using var guidance = new BuiltinPriorGuidance("a red mushroom", options, Lib);
         Assert.Equal(Lib.FindFamily("mushroom")!.Members.Count, guidance.RenderedMembers.Count);
         var images = rand(new long[] { 1, Size, Size, 3 }, generator: new Generator(2)).requires_grad_(true);
@@ -88,7 +88,7 @@ public class BuiltinPriorGuidanceTests
     public void BadOptionsAreUserErrors()
     {
         Assert.Throws<UserError>(() => new BuiltinPriorGuidance("a dragon", null, Lib));
-        Assert.Throws<UserError>(() => new BuiltinPriorGuidance("a car", new BuiltinPriorOptions { KernelPixels = -1 }, Lib));
+        Assert.Throws<UserError>(() => new BuiltinPriorGuidance("a car", new BuiltinPriorOptions { TemperaturePixels = -1 }, Lib));
         Assert.Throws<UserError>(() => new BuiltinPriorGuidance("a car", new BuiltinPriorOptions { GuidanceScale = double.NaN }, Lib));
         Assert.Equal(UnconditionalSet.Family, BuiltinPriorOptions.ParseUnconditional("Family"));
         Assert.Contains("allowed: all, family", Assert.Throws<UserError>(() => BuiltinPriorOptions.ParseUnconditional("none")).Message);

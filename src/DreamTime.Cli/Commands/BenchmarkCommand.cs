@@ -80,8 +80,8 @@ public static class BenchmarkCommand
         var model = new NerfRepresentation(cfg, seed: 0);
         model.Field.Encoding.Backend = backend;
         // The optimizer the trainer uses, so the "adam" column measures what `generate` runs.
-        var opt = new AdamOptimizer(model.ParameterGroups().Select(g =>
-            new AdamOptimizer.Group(g.Group, g.Params.Select((prm, i) => ($"{g.Group}.{i}", prm)).ToList(), 1e-2)));
+        var opt = new AdamOptimizer(model.ParameterGroups.Select(g =>
+            new AdamOptimizer.Group(g.Name, g.Parameters.Select((prm, i) => ($"{g.Name}.{i}", prm)).ToList(), 1e-2)));
         var sampler = new CameraSampler(new CameraRanges(), 0);
         var target = torch.rand(new long[] { batch, hw, hw, 3 }, generator: new Generator(1));
         var samples = new List<StepTimes>();

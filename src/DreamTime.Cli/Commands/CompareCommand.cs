@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DreamTime.Diffusion;
+using DreamTime.Guidance;
 using DreamTime.Runtime;
 using DreamTime.Training;
 
@@ -21,38 +22,32 @@ public static class CompareCommand
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every K iterations (the curve's resolution).", DefaultValueFactory = _ => 50 };
         var threshold = new Option<double>("--psnr-threshold") { Description = "PSNR (dB) that counts as converged.", DefaultValueFactory = _ => 20.0 };
         var outDir = new Option<string>("--out") { Description = "Folder for results.csv, summary.md and curves.png.", DefaultValueFactory = _ => "runs/compare" };
-        foreach (var o in new Option[] { prompts, strategies, seeds, iterations, resolution, evalEvery, threshold, outDir }) cmd.Options.Add(o);
+        var temperature = new Option<string?>("--temperature-pixels") { Description = "The built-in prior's posterior temperature as an effective pixel count P (log-likelihoods multiplied by P/(H*W)); 'exact' = untempered. Default: the prior's default (64).", HelpName = "P|exact" };
+        foreach (var o in new Option[] { prompts, strategies, seeds, iterations, resolution, evalEvery, threshold, temperature, outDir }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var strats = p.GetValue(strategies)!;
-            int nSeeds = p.GetValue(seeds), n = p.GetValue(iterations), res = p.GetValue(resolution), every = p.GetValue(evalEvery);
-            foreach (var s in strats) new TimestepOptions { Strategy = s }.Validate(1000);
-            if (nSeeds < 1) throw new UserError($"--seeds {nSeeds}: must be at least 1");
-            if (every < 1) throw new UserError($"--eval-every {every}: must be at least 1");
-            var baseConfig = d with { Timesteps = d.Timesteps with { Iterations = n }, Height = res, Width = res, EvalEvery = every };
-            baseConfig.Validate();
-            baseConfig.Timesteps.Validate(1000);
             var list = p.GetValue(prompts)!;
-            foreach (var prompt in list) Guidance.BuiltinPrior.PriorLibrary.Default.Select(prompt); // unknown prompts fail before any work
+            int nSeeds = p.GetValue(seeds), n = p.GetValue(iterations), res = p.GetValue(resolution), every = p.GetValue(evalEvery);
+            if (nSeeds < 1) throw new UserError($"--seeds {nSeeds}: must be at least 1");
+            var baseConfig = d with
+            {
+                Timesteps = d.Timesteps with { Iterations = n }, Height = res, Width = res, EvalEvery = every,
+                Guidance = p.GetValue(temperature) is string tp ? ((BuiltinPriorSettings)d.Guidance) with { TemperaturePixels = ParseTemperature(tp) } : d.Guidance,
+            };
+            var cmp = new StrategyComparison(baseConfig, p.GetValue(threshold), new ProgressObserver(Console.Error));
+            cmp.Validate(list, strats);
             var dir = p.GetValue(outDir)!;
             AtomicFile.EnsureWritableFolder(dir, "--out");
-            var cmp = new StrategyComparison(baseConfig, p.GetValue(threshold), Console.Error);
-            int total = list.Length * strats.Length * nSeeds, done = 0;
-            foreach (var prompt in list)
-            foreach (var s in strats)
-            for (int seed = 0; seed < nSeeds; seed++)
-            {
-                Console.Error.WriteLine($"[{++done}/{total}]");
-                cmp.RunOne(prompt, s, seed);
-            }
-            AtomicFile.WriteAllText(Path.Combine(dir, "results.csv"), cmp.Csv());
-            var table = cmp.Table();
-            AtomicFile.WriteAllText(Path.Combine(dir, "summary.md"), $"{n} iterations, {res}x{res}, seeds 0..{nSeeds - 1}\n\n" + table);
-            cmp.WritePlot(Path.Combine(dir, "curves.png"));
-            Console.WriteLine(table);
-            foreach (var d in cmp.Diverged) Console.WriteLine($"diverged: {d}");
+            cmp.RunAll(list, strats, nSeeds);
+            var temperatureNote = ((BuiltinPriorSettings)baseConfig.Guidance).TemperaturePixels is double k ? $"temperature pixels {k}" : "untempered posterior";
+            cmp.WriteOutputs(dir, $"{n} iterations, {res}x{res}, seeds 0..{nSeeds - 1}, built-in prior with {temperatureNote}");
+            Console.WriteLine(cmp.Table());
+            foreach (var x in cmp.Diverged) Console.WriteLine($"diverged: {x}");
             return cmp.Diverged.Count > 0 ? GenerateCommand.DivergedExit : 0;
         });
         return cmd;
     }
+
+    private static double? ParseTemperature(string s) => GenerateCommand.ParseTemperature(s);
 }

@@ -1,140 +1,166 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DreamTime.Configuration;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
-using DreamTime.Rendering;
+using DreamTime.Representations;
 using DreamTime.Runtime;
 using DreamTime.Training;
 
 namespace DreamTime.Cli.Commands;
 
-/// <summary>`dreamtime generate PROMPT`: text-to-3D, the main job.</summary>
+/// <summary>
+/// `dreamtime generate PROMPT`: text-to-3D, the main job. The command builds a configuration (the defaults or
+/// --config FILE, then the options given, then --set KEY=VALUE) and hands it to <see cref="GenerationRun"/>.
+/// </summary>
 public static class GenerateCommand
 {
     public const int DivergedExit = 3, InterruptedExit = 130;
 
+    /// <summary>An option that sets configuration keys when it is given on the command line.</summary>
+    private sealed record Shortcut(Option Option, Func<ParseResult, IEnumerable<(string Path, JsonNode? Value)>> Keys);
+
     public static Command Create()
     {
         var d = new TrainConfig();
+        var nerf = (NerfSettings)d.Representation;
+        var builtin = (BuiltinPriorSettings)d.Guidance;
         var cmd = new Command("generate", "Turn a text prompt into a 3D asset (NeRF -> coloured mesh) by score distillation. " +
-            "Uses the built-in prior (no downloads) unless --model points at a Stable Diffusion checkpoint in the diffusers layout.");
+            "Uses the built-in prior (no downloads) unless --model points at a Stable Diffusion checkpoint in the diffusers layout. " +
+            "Every setting of config.json can be given with --config FILE and changed with --set KEY=VALUE; the options below are shortcuts for common keys.");
         var prompt = new Argument<string?>("prompt") { Description = "What to generate, e.g. \"a red mushroom\" (see `dreamtime prior list` for the built-in prior's vocabulary).", Arity = ArgumentArity.ZeroOrOne };
         var ts = new TimestepOptionSet(cmd, includeNoiseTable: false);
         ts.Iterations.DefaultValueFactory = _ => d.Iterations;
-        var o = new
-        {
-            Out = new Option<string?>("--out") { Description = "Run folder for every output (default: runs/<prompt>-<strategy>-seed<N>)." },
-            Overwrite = new Option<bool>("--overwrite") { Description = "Replace the run folder if it exists (otherwise an existing folder is refused)." },
-            Resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json decides every setting)." },
-            Model = new Option<string?>("--model") { Description = "Stable Diffusion checkpoint folder (diffusers layout). Default: the built-in prior." },
-            Device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device },
-            Negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (Stable Diffusion only).", DefaultValueFactory = _ => d.NegativePrompt },
-            Resolution = new Option<int>("--resolution") { Description = "Training render size in pixels (square).", DefaultValueFactory = _ => d.Height },
-            Batch = new Option<int>("--batch-size") { Description = "Cameras per step (all share the step's t).", DefaultValueFactory = _ => d.BatchSize },
-            Guidance = new Option<double?>("--guidance-scale") { Description = "Classifier-free guidance scale (default: 100 for Stable Diffusion, the prior's own default for the built-in prior)." },
-            Weighting = new Option<string>("--weighting") { Description = $"SDS weighting w(t): {string.Join(", ", ScoreDistillation.WeightingNames.Keys)}.", DefaultValueFactory = _ => d.Weighting },
-            GradClip = new Option<double?>("--grad-clip") { Description = "Clip the SDS gradient to [-c, c] (off by default)." },
-            NoViewPrompt = new Option<bool>("--no-view-prompt") { Description = "Stable Diffusion: do not append ', front view' etc. by camera." },
-            Shading = new Option<string>("--shading") { Description = "Probabilities of the shading modes per step as albedo,diffuse,textureless.", DefaultValueFactory = _ => $"{d.ShadingAlbedo},{d.ShadingDiffuse},{d.ShadingTextureless}" },
-            Lr = new Option<double>("--lr") { Description = "Adam learning rate of the hash-grid encoding.", DefaultValueFactory = _ => d.LrEncoding },
-            LrNet = new Option<double>("--lr-network") { Description = "Adam learning rate of the MLPs.", DefaultValueFactory = _ => d.LrNetwork },
-            LrBg = new Option<double>("--lr-background") { Description = "Adam learning rate of the background.", DefaultValueFactory = _ => d.LrBackground },
-            Orient = new Option<double>("--lambda-orientation") { Description = "Weight of the orientation regulariser (normals facing the camera).", DefaultValueFactory = _ => d.LambdaOrientation },
-            Sparsity = new Option<double>("--lambda-sparsity") { Description = "Weight of the sparsity regulariser (mean opacity).", DefaultValueFactory = _ => d.LambdaSparsity },
-            Entropy = new Option<double>("--lambda-opacity-entropy") { Description = "Weight of the opacity entropy regulariser (opacity 0 or 1).", DefaultValueFactory = _ => d.LambdaOpacityEntropy },
-            Preview = new Option<int>("--preview-every") { Description = "Write a preview image every K steps (0 = never).", DefaultValueFactory = _ => d.PreviewEvery },
-            Ckpt = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every K steps (0 = only at the end and on Ctrl-C).", DefaultValueFactory = _ => d.CheckpointEvery },
-            Eval = new Option<int>("--eval-every") { Description = "Measure quality against the built-in prior's members every K steps (0 = only at the end).", DefaultValueFactory = _ => d.EvalEvery },
-            Mesh = new Option<int>("--mesh-resolution") { Description = "Marching-cubes grid resolution for model.glb / model.obj.", DefaultValueFactory = _ => d.MeshResolution },
-            Frames = new Option<int>("--turntable-frames") { Description = "Frames of the turntable (PNG frames, GIF and contact sheet).", DefaultValueFactory = _ => d.TurntableFrames },
-        };
+        var config = new Option<string?>("--config") { Description = "Start from this configuration (the config.json format a run folder holds) instead of the defaults; options given beside it override it.", HelpName = "FILE" };
+        var set = new Option<string[]>("--set") { Description = "Change any configuration key, e.g. --set guidance.guidance_scale=2 --set representation.field.hash_levels=12 (applied last, in order; see a run's config.json for the keys).", AllowMultipleArgumentsPerToken = true, HelpName = "KEY=VALUE" };
+        var outDir = new Option<string?>("--out") { Description = "Run folder for every output (default: runs/<prompt>-<strategy>-seed<N>)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run folder if it exists (otherwise an existing folder is refused)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint. Its config.json decides every setting, except --device and a larger --iterations (the schedule is then recomputed for the new total).", HelpName = "DIR" };
+        var guidance = new Option<string?>("--guidance") { Description = $"Guidance by name: {Components.Guidance.Describe()}. Default: builtin, or stable-diffusion with --model." };
+        var model = new Option<string?>("--model") { Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance.", HelpName = "DIR" };
+        var representation = new Option<string?>("--representation") { Description = $"Representation by name: {Components.Representation.Describe()}. Default: nerf." };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device };
+        var negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (Stable Diffusion only).", DefaultValueFactory = _ => d.NegativePrompt };
+        var resolution = new Option<int>("--resolution") { Description = "Training render size in pixels (square).", DefaultValueFactory = _ => d.Height };
+        var batch = new Option<int>("--batch-size") { Description = "Cameras per step (all share the step's t).", DefaultValueFactory = _ => d.BatchSize };
+        var scale = new Option<double?>("--guidance-scale") { Description = $"Classifier-free guidance scale (default: {StableDiffusionSettings.DefaultGuidanceScale} for Stable Diffusion, {Guidance.BuiltinPrior.BuiltinPriorOptions.DefaultGuidanceScale} for the built-in prior)." };
+        var weighting = new Option<string>("--weighting") { Description = $"SDS weighting w(t): {string.Join(", ", ScoreDistillation.WeightingNames.Keys)}.", DefaultValueFactory = _ => d.Guidance.Weighting };
+        var gradClip = new Option<double?>("--grad-clip") { Description = "Clip the SDS gradient to [-c, c] (off by default)." };
+        var temperature = new Option<string>("--temperature-pixels") { Description = "Built-in prior: its posterior is tempered, log-likelihoods multiplied by P/(H*W) (at 64x64 and P = 64 that is 1/64). 'exact' = untempered.", DefaultValueFactory = _ => builtin.TemperaturePixels?.ToString(CultureInfo.InvariantCulture) ?? "exact", HelpName = "P|exact" };
+        var noViewPrompt = new Option<bool>("--no-view-prompt") { Description = "Stable Diffusion: do not append ', front view' etc. by camera." };
+        var shading = new Option<string>("--shading") { Description = "Probabilities of the shading modes per step as albedo,diffuse,textureless.", DefaultValueFactory = _ => $"{d.ShadingAlbedo},{d.ShadingDiffuse},{d.ShadingTextureless}" };
+        var lr = new Option<double>("--lr") { Description = "NeRF: Adam learning rate of the hash-grid encoding.", DefaultValueFactory = _ => nerf.LrEncoding };
+        var lrNet = new Option<double>("--lr-network") { Description = "NeRF: Adam learning rate of the MLPs.", DefaultValueFactory = _ => nerf.LrNetwork };
+        var lrBg = new Option<double>("--lr-background") { Description = "NeRF: Adam learning rate of the background.", DefaultValueFactory = _ => nerf.LrBackground };
+        var orient = new Option<double>("--lambda-orientation") { Description = "NeRF: weight of the orientation regulariser (normals facing the camera).", DefaultValueFactory = _ => nerf.LambdaOrientation };
+        var sparsity = new Option<double>("--lambda-sparsity") { Description = "NeRF: weight of the sparsity regulariser (mean opacity).", DefaultValueFactory = _ => nerf.LambdaSparsity };
+        var entropy = new Option<double>("--lambda-opacity-entropy") { Description = "NeRF: weight of the opacity entropy regulariser (opacity 0 or 1).", DefaultValueFactory = _ => nerf.LambdaOpacityEntropy };
+        var preview = new Option<int>("--preview-every") { Description = "Write a preview image every K steps (0 = never).", DefaultValueFactory = _ => d.PreviewEvery };
+        var ckpt = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every K steps (0 = only at the end and on Ctrl-C).", DefaultValueFactory = _ => d.CheckpointEvery };
+        var eval = new Option<int>("--eval-every") { Description = "Measure quality against the built-in prior's members every K steps (0 = only at the end).", DefaultValueFactory = _ => d.EvalEvery };
+        var mesh = new Option<int>("--mesh-resolution") { Description = "NeRF: marching-cubes grid resolution for model.glb / model.obj.", DefaultValueFactory = _ => nerf.MeshResolution };
+        var frames = new Option<int>("--turntable-frames") { Description = "Frames of the turntable (PNG frames, GIF and contact sheet).", DefaultValueFactory = _ => d.TurntableFrames };
         cmd.Arguments.Add(prompt);
-        foreach (var opt in new Option[] { o.Out, o.Overwrite, o.Resume, o.Model, o.Device, o.Negative, o.Resolution, o.Batch, o.Guidance, o.Weighting, o.GradClip,
-                     o.NoViewPrompt, o.Shading, o.Lr, o.LrNet, o.LrBg, o.Orient, o.Sparsity, o.Entropy, o.Preview, o.Ckpt, o.Eval, o.Mesh, o.Frames })
+        foreach (var opt in new Option[] { config, set, outDir, overwrite, resume, guidance, model, representation, device, negative, resolution, batch, scale, weighting, gradClip,
+                     temperature, noViewPrompt, shading, lr, lrNet, lrBg, orient, sparsity, entropy, preview, ckpt, eval, mesh, frames })
             cmd.Options.Add(opt);
+
+        static IEnumerable<(string, JsonNode?)> One<T>(string path, T value) => [(path, JsonValue.Create(value))];
+        // Type switches come first: they reset their section to the new component's defaults.
+        var shortcuts = new List<Shortcut>
+        {
+            new(guidance, p => One("guidance.type", p.GetValue(guidance))),
+            new(model, p => [("guidance.type", JsonValue.Create("stable-diffusion")), ("guidance.model", JsonValue.Create(p.GetValue(model)))]),
+            new(representation, p => One("representation.type", p.GetValue(representation))),
+            new(device, p => One("device", p.GetValue(device))),
+            new(negative, p => One("negative_prompt", p.GetValue(negative))),
+            new(resolution, p => [("height", JsonValue.Create(p.GetValue(resolution))), ("width", JsonValue.Create(p.GetValue(resolution)))]),
+            new(batch, p => One("batch_size", p.GetValue(batch))),
+            new(scale, p => One("guidance.guidance_scale", p.GetValue(scale))),
+            new(weighting, p => One("guidance.weighting", p.GetValue(weighting))),
+            new(gradClip, p => One("guidance.grad_clip", p.GetValue(gradClip))),
+            new(temperature, p => One("guidance.temperature_pixels", ParseTemperature(p.GetValue(temperature)!))),
+            new(noViewPrompt, p => One("guidance.view_dependent_prompt", !p.GetValue(noViewPrompt))),
+            new(shading, p =>
+            {
+                var v = ParseShading(p.GetValue(shading)!);
+                return [("shading_albedo", JsonValue.Create(v[0])), ("shading_diffuse", JsonValue.Create(v[1])), ("shading_textureless", JsonValue.Create(v[2]))];
+            }),
+            new(lr, p => One("representation.lr_encoding", p.GetValue(lr))),
+            new(lrNet, p => One("representation.lr_network", p.GetValue(lrNet))),
+            new(lrBg, p => One("representation.lr_background", p.GetValue(lrBg))),
+            new(orient, p => One("representation.lambda_orientation", p.GetValue(orient))),
+            new(sparsity, p => One("representation.lambda_sparsity", p.GetValue(sparsity))),
+            new(entropy, p => One("representation.lambda_opacity_entropy", p.GetValue(entropy))),
+            new(preview, p => One("preview_every", p.GetValue(preview))),
+            new(ckpt, p => One("checkpoint_every", p.GetValue(ckpt))),
+            new(eval, p => One("eval_every", p.GetValue(eval))),
+            new(mesh, p => One("representation.mesh_resolution", p.GetValue(mesh))),
+            new(frames, p => One("turntable_frames", p.GetValue(frames))),
+        };
+        shortcuts.AddRange(ts.ConfigKeys().Select(k => new Shortcut(k.Option, p => [("timesteps." + k.Key, k.Read(p))])));
 
         cmd.SetAction(p =>
         {
-            var resume = p.GetValue(o.Resume);
-            TrainConfig config;
-            RunFolder run;
-            string? checkpoint = null;
-            if (resume != null)
+            var observer = new ProgressObserver(Console.Error);
+            bool Given(Option o) => p.GetResult(o) is { Implicit: false };
+            GenerationRun run;
+            if (p.GetValue(resume) is string dir)
             {
-                // Settings given with --resume would be silently ignored (e.g. --iterations to extend a run).
-                var ignored = cmd.Options.Where(opt => opt != o.Resume && p.GetResult(opt) is { Implicit: false }).Select(opt => opt.Name).ToList();
+                // Anything else given with --resume would be silently ignored: config.json decides.
+                var ignored = cmd.Options.Where(o => o != resume && o != device && o != ts.Iterations && Given(o)).Select(o => o.Name).ToList();
                 if (p.GetValue(prompt) != null) ignored.Insert(0, "PROMPT");
-                if (ignored.Count > 0) throw new UserError($"--resume {resume}: the run's config.json decides every setting; drop {string.Join(", ", ignored)} (or edit config.json)");
-                run = new RunFolder(resume);
-                if (!File.Exists(run.Config)) throw new UserError($"--resume {resume}: no config.json there; not a run folder");
-                config = TrainConfig.FromJson(File.ReadAllText(run.Config), run.Config);
-                checkpoint = Checkpoint.Find(run.LastCheckpoint) ?? throw new UserError($"--resume {resume}: no checkpoint in {run.Checkpoints}");
+                if (ignored.Count > 0) throw new UserError($"--resume {dir}: the run's config.json decides every setting but --device and --iterations; drop {string.Join(", ", ignored)} (or edit config.json)");
+                run = GenerationRun.Resume(dir, new ResumeOverrides(Given(device) ? p.GetValue(device) : null, Given(ts.Iterations) ? p.GetValue(ts.Iterations) : null), observer);
             }
             else
             {
-                var text = p.GetValue(prompt);
-                if (string.IsNullOrWhiteSpace(text)) throw new UserError("prompt: empty; say what to generate, e.g. ./dreamtime generate \"a red mushroom\" (./dreamtime prior list shows what the built-in prior knows)");
-                var shading = ParseShading(p.GetValue(o.Shading)!);
-                int res = p.GetValue(o.Resolution);
-                var (timesteps, _) = ts.Read(p, NoiseSchedule.StableDiffusion);
-                config = d with
+                var tree = p.GetValue(config) is string file ? ConfigOverrides.Load(file) : ConfigOverrides.Defaults();
+                if (p.GetValue(prompt) is string text) tree["prompt"] = text.Trim();
+                foreach (var s in shortcuts.Where(s => Given(s.Option)))
+                foreach (var (path, value) in s.Keys(p))
+                    ConfigOverrides.Set(tree, path, value, s.Option.Name);
+                foreach (var assignment in p.GetValue(set) ?? []) ConfigOverrides.Apply(tree, assignment);
+                var cfg = TrainConfig.FromJson(tree, p.GetValue(config) ?? "configuration");
+                if (string.IsNullOrWhiteSpace(cfg.Prompt))
+                    throw new UserError("prompt: empty; say what to generate, e.g. ./dreamtime generate \"a red mushroom\" (./dreamtime prior list shows what the built-in prior knows)");
+                run = GenerationRun.Start(cfg, p.GetValue(outDir), p.GetValue(overwrite), observer);
+            }
+            using (run)
+            {
+                using var cancel = new CancellationTokenSource();
+                ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); Console.Error.WriteLine("\nCtrl-C: stopping after this step and saving a checkpoint..."); };
+                Console.CancelKeyPress += onCancel;
+                try
                 {
-                    Prompt = text.Trim(), NegativePrompt = p.GetValue(o.Negative)!, Model = p.GetValue(o.Model), Device = p.GetValue(o.Device)!,
-                    Timesteps = timesteps, Height = res, Width = res, BatchSize = p.GetValue(o.Batch), GuidanceScale = p.GetValue(o.Guidance),
-                    Weighting = p.GetValue(o.Weighting)!, GradClip = p.GetValue(o.GradClip), ViewDependentPrompt = !p.GetValue(o.NoViewPrompt),
-                    ShadingAlbedo = shading[0], ShadingDiffuse = shading[1], ShadingTextureless = shading[2],
-                    LrEncoding = p.GetValue(o.Lr), LrNetwork = p.GetValue(o.LrNet), LrBackground = p.GetValue(o.LrBg),
-                    LambdaOrientation = p.GetValue(o.Orient), LambdaSparsity = p.GetValue(o.Sparsity), LambdaOpacityEntropy = p.GetValue(o.Entropy),
-                    PreviewEvery = p.GetValue(o.Preview), CheckpointEvery = p.GetValue(o.Ckpt), EvalEvery = p.GetValue(o.Eval),
-                    MeshResolution = p.GetValue(o.Mesh), TurntableFrames = p.GetValue(o.Frames),
-                };
-                run = new RunFolder(p.GetValue(o.Out) ?? Path.Combine("runs", $"{Slug(config.Prompt)}-{timesteps.Strategy}-seed{timesteps.Seed}"));
+                    if (run.Run(cancel.Token) == SessionOutcome.Interrupted) return InterruptedExit;
+                    Console.WriteLine($"done: {run.Folder.Root}");
+                    return 0;
+                }
+                catch (TrainingDivergedException e)
+                {
+                    Console.Error.WriteLine($"error: {e.Message}");
+                    return DivergedExit;
+                }
+                finally { Console.CancelKeyPress -= onCancel; }
             }
-            config.Validate();
-            var device = TorchRuntime.ResolveDevice(config.Device);
-            // Build the guidance before touching the run folder: an unknown prompt or a bad checkpoint writes nothing.
-            var (guidance, evaluator) = GuidanceFactory.Create(config, device);
-            if (resume == null)
-            {
-                run.PrepareNew(p.GetValue(o.Overwrite));
-                AtomicFile.WriteAllText(run.Config, config.ToJson());
-            }
-            using var trainer = new Trainer(config, run, guidance, evaluator, device, checkpoint);
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); Console.Error.WriteLine("\nCtrl-C: stopping after this step and saving a checkpoint..."); };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                RunExports.WriteSchedule(trainer);
-                var session = new TrainingSession(trainer, Console.Error) { Export = RunExports.WriteAll };
-                var outcome = session.Run(cancel.Token);
-                if (outcome == SessionOutcome.Interrupted) return InterruptedExit;
-                Console.WriteLine($"done: {run.Root}");
-                return 0;
-            }
-            catch (TrainingDivergedException e)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return DivergedExit;
-            }
-            finally { Console.CancelKeyPress -= onCancel; }
         });
         return cmd;
     }
 
+    internal static double? ParseTemperature(string s) =>
+        s.Trim().Equals("exact", StringComparison.OrdinalIgnoreCase) ? null
+        : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v
+        : throw new UserError($"--temperature-pixels {s}: expected a positive number of pixels or 'exact'");
+
     private static double[] ParseShading(string s)
     {
         var parts = s.Split(',');
-        if (parts.Length != 3 || !parts.All(x => double.TryParse(x, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0))
+        if (parts.Length != 3 || !parts.All(x => double.TryParse(x, CultureInfo.InvariantCulture, out var v) && v >= 0))
             throw new UserError($"--shading {s}: expected three non-negative numbers albedo,diffuse,textureless (e.g. 0.2,0.6,0.2)");
-        var v = parts.Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var v = parts.Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
         if (v.Sum() <= 0) throw new UserError($"--shading {s}: at least one probability must be positive");
         return v;
-    }
-
-    public static string Slug(string text)
-    {
-        var chars = text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray();
-        var slug = string.Join("-", new string(chars).Split('-', StringSplitOptions.RemoveEmptyEntries));
-        return slug.Length == 0 ? "all" : slug.Length > 48 ? slug[..48] : slug;
     }
 }

@@ -137,7 +137,7 @@ public static class PriorCommand
         var size = new Option<int>("--size") { Description = "Render side in pixels (the guidance resolution).", DefaultValueFactory = _ => 64 };
         var cameras = new Option<int>("--cameras") { Description = "Random training cameras to average over.", DefaultValueFactory = _ => 4 };
         var samples = new Option<int>("--samples") { Description = "Members (x_0) drawn per camera.", DefaultValueFactory = _ => 8 };
-        var kernel = new Option<double>("--kernel-pixels") { Description = "Posterior kernel width as an effective pixel count (0 = exact posterior at the render size).", DefaultValueFactory = _ => BuiltinPriorOptions.DefaultKernelPixels };
+        var kernel = new Option<double>("--temperature-pixels") { Description = "Posterior temperature as an effective pixel count P: log-likelihoods are multiplied by P/(size*size) (0 = untempered, the exact posterior at the render size).", DefaultValueFactory = _ => BuiltinPriorOptions.DefaultTemperaturePixels };
         var supersample = new Option<int>("--supersample") { Description = "Rays per pixel side.", DefaultValueFactory = _ => BuiltinPriorOptions.DefaultSupersample };
         var k = MembersPerFamily(); var seed = FamilySeed();
         cmd.Arguments.Add(prompt);
@@ -152,7 +152,7 @@ public static class PriorCommand
             var kp = p.GetValue(kernel);
             var table = PosteriorEntropy.Measure(selection.Members, NoiseSchedule.StableDiffusion, p.GetValue(size), p.GetValue(cameras), p.GetValue(samples),
                 kp > 0 ? kp : null, new SdfRenderer { Supersample = p.GetValue(supersample) }, seed: 0);
-            output.WriteLine($"{selection.Describe()}, {p.GetValue(size)}px, kernel pixels {(kp > 0 ? kp.ToString(CultureInfo.InvariantCulture) : "exact")}; max entropy ln K = {Math.Log(selection.Members.Count):F3}");
+            output.WriteLine($"{selection.Describe()}, {p.GetValue(size)}px, temperature pixels {(kp > 0 ? kp.ToString(CultureInfo.InvariantCulture) : "exact")}; max entropy ln K = {Math.Log(selection.Members.Count):F3}");
             output.WriteLine("t,alpha_bar,mean_entropy,mean_top_weight,top_is_true_member");
             foreach (var row in table)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.T},{row.AlphaBar:F5},{row.MeanEntropy:F4},{row.MeanTopWeight:F4},{row.TopIsTrue:F3}"));

@@ -41,36 +41,25 @@ public static class SampleCommand
             if (png == null && tensorOut == null) throw new UserError("sample: give --out IMAGE.png and/or --out-tensor FILE");
             if (png != null) AtomicFile.EnsureWritableFile(png, "--out");
             if (tensorOut != null) AtomicFile.EnsureWritableFile(tensorOut, "--out-tensor");
-            int stepCount = parse.GetValue(steps);
-            if (stepCount < 1) throw new UserError($"--steps {stepCount}: must be at least 1");
-            double scale = parse.GetValue(guidance);
-            if (!double.IsFinite(scale)) throw new UserError($"--guidance {scale}: must be a finite number");
+            var request = new StableDiffusionPipeline.TextToImageRequest(parse.GetValue(prompt)!, parse.GetValue(negative)!, parse.GetValue(steps),
+                parse.GetValue(guidance), parse.GetValue(height), parse.GetValue(width), parse.GetValue(seed));
+            request.Validate();
             string? latentsPath = parse.GetValue(initLatents);
             if (latentsPath != null && !File.Exists(latentsPath)) throw new UserError($"--init-latents {latentsPath}: file not found");
 
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device)!);
             err.WriteLine($"loading {parse.GetValue(model)} on {dev}...");
             using var pipe = StableDiffusionPipeline.Load(parse.GetValue(model)!, dev, parse.GetValue(fp16Variant));
-            int f = pipe.VaeScaleFactor;
-            int h = parse.GetValue(height) ?? pipe.DefaultResolution, w = parse.GetValue(width) ?? pipe.DefaultResolution;
-            CheckSize("--height", h, f);
-            CheckSize("--width", w, f);
-            if (pipe.LatentChannels != pipe.Vae.Config.LatentChannels)
-                throw new UserError($"--model: the UNet takes {pipe.LatentChannels} input channels but the VAE has {pipe.Vae.Config.LatentChannels} latent channels; not a text-to-image checkpoint");
-            var shape = new long[] { 1, pipe.LatentChannels, h / f, w / f };
-
+            int h = request.Height ?? pipe.DefaultResolution, w = request.Width ?? pipe.DefaultResolution;
             using var scope = torch.NewDisposeScope();
-            var latents = latentsPath != null ? ReadLatents(latentsPath, shape, h, w) : torch.randn(shape, generator: new Generator((ulong)parse.GetValue(seed)));
-
-            var cond = pipe.EncodePrompt(parse.GetValue(prompt)!, out bool truncated);
-            if (truncated) err.WriteLine($"warning: --prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
-            var uncond = pipe.EncodePrompt(parse.GetValue(negative)!, out bool negTruncated);
-            if (negTruncated) err.WriteLine($"warning: --negative-prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
-
+            if (latentsPath != null) request = request with { InitialLatents = ReadLatents(latentsPath, pipe.LatentShape(h, w), h, w) };
             var started = DateTime.UtcNow;
-            var final = pipe.Sample(cond, uncond, latents, stepCount, scale,
+            var result = pipe.TextToImage(request,
                 (i, n, t) => err.WriteLine($"step {i}/{n} t={t} ({(DateTime.UtcNow - started).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s)"));
-            var image = pipe.DecodeToImages(final).cpu();
+            if (result.PromptTruncated) err.WriteLine($"warning: --prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
+            if (result.NegativePromptTruncated) err.WriteLine($"warning: --negative-prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
+            var image = result.Image;
+            int stepCount = request.Steps;
 
             if (tensorOut != null) SafetensorsFile.Save(tensorOut, new Dictionary<string, Tensor> { ["image"] = image });
             if (png != null) ImageIO.SavePng(png, RgbImage.FromTensor(image[0]));
@@ -78,12 +67,6 @@ public static class SampleCommand
             return 0;
         });
         return cmd;
-    }
-
-    private static void CheckSize(string option, int value, int vaeScale)
-    {
-        int multiple = Math.Max(8, vaeScale);
-        if (value <= 0 || value % multiple != 0) throw new UserError($"{option} {value}: must be a positive multiple of {multiple}");
     }
 
     /// <summary>Reads the tensor 'latents' and checks it has the shape the image size implies.</summary>

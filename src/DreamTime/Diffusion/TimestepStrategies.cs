@@ -13,7 +13,7 @@ public interface ITimestepStrategy
 /// <summary>Every knob of every strategy, with the paper's defaults. Validate() names the offending option.</summary>
 public sealed record TimestepOptions
 {
-    public static readonly string[] StrategyNames = { "tp-sds", "uniform", "linear", "hifa", "two-stage" };
+    public static IReadOnlyCollection<string> StrategyNames => TimestepStrategies.Names;
     public static readonly string[] TimePriorNames = { "wd*wp", "wp", "wd", "uniform" };
 
     public string Strategy { get; init; } = "tp-sds";
@@ -35,7 +35,7 @@ public sealed record TimestepOptions
 
     public void Validate(int trainTimesteps)
     {
-        if (!StrategyNames.Contains(Strategy)) throw new UserError($"--strategy {Strategy}: unknown strategy; allowed: {string.Join(", ", StrategyNames)}");
+        var registration = TimestepStrategies.Find(Strategy);
         if (Iterations <= 0) throw new UserError($"--iterations {Iterations}: must be a positive integer");
         if (TMin < 0 || TMin >= trainTimesteps) throw new UserError($"--t-min {TMin}: must be in [0, {trainTimesteps - 1}]");
         if (TMax < 0 || TMax >= trainTimesteps) throw new UserError($"--t-max {TMax}: must be in [0, {trainTimesteps - 1}]");
@@ -45,26 +45,58 @@ public sealed record TimestepOptions
         if (!(S1 > 0)) throw new UserError($"--s1 {S1}: must be positive");
         if (!(S2 > 0)) throw new UserError($"--s2 {S2}: must be positive");
         if (Window < 0 || Window >= trainTimesteps) throw new UserError($"--window {Window}: must be in [0, {trainTimesteps - 1}]");
-        if (Strategy == "two-stage")
-        {
-            if (StageTwoTMax <= TMin || StageTwoTMax > TMax) throw new UserError($"--stage2-t-max {StageTwoTMax}: must be in ({TMin}, {TMax}]");
-            if (SwitchIteration == 0 || SwitchIteration > Iterations) throw new UserError($"--switch-iteration {SwitchIteration}: must be in [1, {Iterations}] (or negative for half-way)");
-        }
+        registration.Validate?.Invoke(this);
     }
 
     public ITimestepStrategy Build(NoiseSchedule schedule)
     {
         Validate(schedule.TrainTimesteps);
-        ITimestepStrategy s = Strategy switch
-        {
-            "tp-sds" => new TimePrioritizedStrategy(this, schedule),
-            "uniform" => new UniformStrategy(TMin, TMax, Seed),
-            "linear" => new DescentStrategy("linear", TMin, TMax, Iterations, f => f),
-            "hifa" => new DescentStrategy("hifa", TMin, TMax, Iterations, Math.Sqrt),
-            "two-stage" => new TwoStageStrategy(TMin, TMax, StageTwoTMax, SwitchIteration > 0 ? SwitchIteration : Iterations / 2 + 1, Seed),
-            _ => throw new UserError($"--strategy {Strategy}: unknown"),
-        };
-        return Window > 0 && Strategy is "tp-sds" or "linear" or "hifa" ? new RandomWindow(s, Window, TMin, TMax, Seed) : s;
+        var r = TimestepStrategies.Find(Strategy);
+        var s = r.Create(this, schedule);
+        return Window > 0 && r.Deterministic ? new RandomWindow(s, Window, TMin, TMax, Seed) : s;
+    }
+}
+
+/// <summary>
+/// The strategies by name. Adding one is a type implementing <see cref="ITimestepStrategy"/> and one
+/// <see cref="Register"/> call here; its knobs live in <see cref="TimestepOptions"/> (and are then settable from
+/// config.json and `--set timesteps.KEY=VALUE` without a new command-line option).
+/// </summary>
+public static class TimestepStrategies
+{
+    /// <param name="Deterministic">t(i) is a fixed function of i, so --window can add a random offset around it.</param>
+    /// <param name="Validate">Checks of the options that only this strategy uses (a UserError naming the option).</param>
+    public sealed record Registration(string Name, string Description, bool Deterministic,
+        Func<TimestepOptions, NoiseSchedule, ITimestepStrategy> Create, Action<TimestepOptions>? Validate = null);
+
+    private static readonly List<Registration> Registered = new();
+
+    public static void Register(Registration r)
+    {
+        if (Registered.Any(x => x.Name == r.Name)) throw new InvalidOperationException($"strategy '{r.Name}' is registered twice");
+        Registered.Add(r);
+    }
+
+    public static IReadOnlyCollection<string> Names => Registered.Select(r => r.Name).ToList();
+    public static IReadOnlyList<Registration> All => Registered;
+
+    public static Registration Find(string name) => Registered.FirstOrDefault(r => r.Name == name)
+        ?? throw new UserError($"--strategy {name}: unknown strategy; allowed: {string.Join(", ", Names)}");
+
+    static TimestepStrategies()
+    {
+        Register(new("tp-sds", "DreamTime's time-prioritized schedule: t descends at the pace of W(t) = W_d W_p", true,
+            (o, schedule) => new TimePrioritizedStrategy(o, schedule)));
+        Register(new("uniform", "DreamFusion: t ~ U[t_min, t_max] at every step", false, (o, _) => new UniformStrategy(o.TMin, o.TMax, o.Seed)));
+        Register(new("linear", "linear descent from t_max to t_min", true, (o, _) => new DescentStrategy("linear", o.TMin, o.TMax, o.Iterations, f => f)));
+        Register(new("hifa", "HiFA: square-root descent", true, (o, _) => new DescentStrategy("hifa", o.TMin, o.TMax, o.Iterations, Math.Sqrt)));
+        Register(new("two-stage", "ProlificDreamer: U[t_min, t_max], then U[t_min, stage-two t_max] from the switch iteration", false,
+            (o, _) => new TwoStageStrategy(o.TMin, o.TMax, o.StageTwoTMax, o.SwitchIteration > 0 ? o.SwitchIteration : o.Iterations / 2 + 1, o.Seed),
+            o =>
+            {
+                if (o.StageTwoTMax <= o.TMin || o.StageTwoTMax > o.TMax) throw new UserError($"--stage2-t-max {o.StageTwoTMax}: must be in ({o.TMin}, {o.TMax}]");
+                if (o.SwitchIteration == 0 || o.SwitchIteration > o.Iterations) throw new UserError($"--switch-iteration {o.SwitchIteration}: must be in [1, {o.Iterations}] (or negative for half-way)");
+            }));
     }
 }
 

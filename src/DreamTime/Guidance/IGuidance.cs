@@ -1,27 +1,46 @@
 using DreamTime.Diffusion;
 using DreamTime.Rendering;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace DreamTime.Guidance;
 
-/// <summary>What one score-distillation step produced.</summary>
-/// <param name="Loss">Scalar whose gradient with respect to the images is the SDS gradient (already weighted by w(t)).</param>
-/// <param name="GradNorm">L2 norm of that gradient, for logging.</param>
-/// <param name="Stats">Anything else worth logging (e.g. posterior entropy), by name.</param>
-public sealed record GuidanceResult(Tensor Loss, double GradNorm, IReadOnlyDictionary<string, double> Stats);
+/// <summary>
+/// A reference view for image-conditioned guidance (Zero-1-to-3): the image [H,W,3] in [0,1] and the camera it
+/// was taken from; the guidance derives each training camera's pose relative to it.
+/// </summary>
+public sealed record ReferenceView(Tensor Image, Camera Camera);
+
+/// <summary>What the guidance is conditioned on: a prompt (text-to-3D) and/or a reference view (image-to-3D).</summary>
+public sealed record Conditioning(string Prompt, string NegativePrompt = "", ReferenceView? Reference = null);
+
+/// <summary>One step's input: the full render (rgb, opacity, depth, normals), its cameras, the conditioning, t and the noise stream.</summary>
+public sealed record GuidanceInput(RenderOutput Render, IReadOnlyList<Camera> Cameras, Conditioning Condition, int T, Generator Noise);
 
 /// <summary>
-/// A frozen 2D diffusion prior that turns renders into a score-distillation loss. The timestep comes from
-/// the trainer's strategy (one t for the whole batch); the guidance never picks t itself.
+/// What one guidance step produced: loss terms by name (each already weighted; the trainer sums and logs them)
+/// and statistics by name (logged, not optimised).
+/// </summary>
+public sealed record GuidanceOutput(IReadOnlyDictionary<string, Tensor> Losses, IReadOnlyDictionary<string, double> Stats);
+
+/// <summary>
+/// A frozen 2D diffusion prior that turns renders into loss terms. The timestep comes from the trainer's
+/// strategy (one t for the whole batch); a guidance never picks t itself.
 /// </summary>
 public interface IGuidance : IDisposable
 {
+    /// <summary>The registered type name ("builtin", "stable-diffusion", ...).</summary>
     string Name { get; }
     NoiseSchedule Schedule { get; }
 
-    /// <param name="images">Renders [B,H,W,3] in [0,1], part of the autograd graph.</param>
-    /// <param name="cameras">The B cameras the images were rendered from.</param>
-    /// <param name="t">Timestep in [0, T).</param>
-    /// <param name="noise">Generator for the noise of this step (seeded from run seed and step).</param>
-    GuidanceResult Step(Tensor images, IReadOnlyList<Camera> cameras, int t, Generator noise);
+    GuidanceOutput Step(GuidanceInput input);
+
+    /// <summary>Hook called at the start of every training step (threestudio's update_step).</summary>
+    void UpdateStep(int step) { }
+
+    /// <summary>
+    /// Parameters the guidance trains alongside the representation (e.g. VSD's LoRA), by group with learning
+    /// rates. The trainer optimises them and checkpoints save and restore them. Frozen priors have none.
+    /// </summary>
+    IReadOnlyList<Representations.ParameterGroup> TrainableGroups => [];
 }

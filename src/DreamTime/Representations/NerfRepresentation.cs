@@ -1,3 +1,5 @@
+using System.Numerics;
+using DreamTime.Geometry;
 using DreamTime.IO;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
@@ -12,22 +14,39 @@ namespace DreamTime.Representations;
 /// <see cref="Background"/>, rendered by a <see cref="VolumeRenderer"/> from <see cref="Camera"/>s.
 /// Checkpoint keys are the module paths ("field.encoding.table", "field.density_net.layers.0.weight", ...).
 /// </summary>
-public sealed class NerfRepresentation : nn.Module
+public sealed class NerfRepresentation : nn.Module, IRepresentation
 {
     private readonly NerfField field;
     private readonly Background background;
 
     public NerfConfig Config { get; }
+    /// <summary>Learning rates, regulariser weights and mesh export; the defaults where the NeRF is built from a bare config.</summary>
+    public NerfSettings Settings { get; }
     public VolumeRenderer Renderer { get; }
+    string IRepresentation.Name => "nerf";
 
-    public NerfRepresentation(NerfConfig cfg, long seed) : base("nerf")
+    public NerfRepresentation(NerfSettings settings, long seed) : this(settings.Field, seed, settings) { }
+
+    public NerfRepresentation(NerfConfig cfg, long seed, NerfSettings? settings = null) : base("nerf")
     {
         Config = cfg.Validate();
+        Settings = (settings ?? new NerfSettings()) with { Field = Config };
         var init = new Generator((ulong)seed);
         field = new NerfField(cfg, init);
         background = new Background(cfg, init);
         Renderer = new VolumeRenderer(cfg.SamplesPerRay, cfg.BoundShape, cfg.BoundRadius, cfg.SkipWeight);
         RegisterComponents();
+    }
+
+    public RenderOutput Render(RenderRequest r) => Render(r.Cameras, r.Height, r.Width, r.Shading, r.Light, r.Jitter);
+
+    public IReadOnlyDictionary<string, Tensor> Regularizers(RenderOutput render, int step)
+    {
+        var terms = new Dictionary<string, Tensor>();
+        if (Settings.LambdaOrientation > 0) terms["orientation"] = render.OrientationLoss * Settings.LambdaOrientation;
+        if (Settings.LambdaSparsity > 0) terms["sparsity"] = render.SparsityLoss * Settings.LambdaSparsity;
+        if (Settings.LambdaOpacityEntropy > 0) terms["opacity_entropy"] = render.OpacityEntropyLoss * Settings.LambdaOpacityEntropy;
+        return terms;
     }
 
     public NerfField Field => this.field;
@@ -66,12 +85,55 @@ public sealed class NerfRepresentation : nn.Module
         return parts.Count == 0 ? f(p) : torch.cat(parts, 0);
     }
 
-    /// <summary>Parameters by group, for per-group learning rates: "encoding", "network", "background".</summary>
-    public IEnumerable<(string Group, IEnumerable<Parameter> Params)> ParameterGroups()
+    /// <summary>Parameters by group with their learning rates: "encoding", "network", "background".</summary>
+    public IReadOnlyList<ParameterGroup> ParameterGroups =>
+    [
+        new("encoding", this.field.Encoding.parameters().ToList(), Settings.LrEncoding),
+        new("network", this.field.NetworkParameters.ToList(), Settings.LrNetwork),
+        new("background", background.parameters().ToList(), Settings.LrBackground),
+    ];
+
+    /// <summary>Marching cubes on the density at the settings' iso-level; vertex colours from the albedo.</summary>
+    public Mesh ExtractMesh()
     {
-        yield return ("encoding", field.Encoding.parameters().ToList());
-        yield return ("network", field.NetworkParameters.ToList());
-        yield return ("background", background.parameters().ToList());
+        float b = (float)Config.BoundRadius;
+        float[] Query(float[] xyz, Func<Tensor, Tensor> f)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var _ = torch.no_grad();
+            var pts = torch.tensor(xyz, new long[] { xyz.Length / 3, 3 });
+            return f(pts).to(torch.float32).cpu().contiguous().data<float>().ToArray();
+        }
+        return MeshExtraction.Extract(
+            xyz => Query(xyz, p => Density(p).reshape(-1)),
+            xyz => Query(xyz, p => Albedo(p).reshape(-1)),
+            (new Vector3(-b, -b, -b), new Vector3(b, b, b)),
+            new MeshExtractionOptions { Resolution = Settings.MeshResolution, IsoLevel = (float)Settings.MeshThreshold, KeepLargestComponent = true }).Mesh;
+    }
+
+    public void MoveTo(Device device) => this.to(device);
+
+    /// <summary>Starts from another NeRF's weights (a later stage of a run); the network shapes must match.</summary>
+    public void CopyFrom(NerfRepresentation other)
+    {
+        var source = other.state_dict();
+        using var _ = torch.no_grad();
+        foreach (var (key, target) in state_dict())
+        {
+            if (!source.TryGetValue(key, out var value) || !value.shape.SequenceEqual(target.shape))
+                throw new UserError($"representation: cannot start from the previous stage's NeRF: tensor '{key}' differs (the stages' representation.field settings must match)");
+            target.copy_(value.to(target.device));
+        }
+    }
+
+    public void Save(string path) => SaveWeights(path);
+
+    public void Load(string path)
+    {
+        using var loaded = LoadWeights(path, Config);
+        var source = loaded.state_dict();
+        using var _ = torch.no_grad();
+        foreach (var (key, target) in state_dict()) target.copy_(source[key].to(target.device));
     }
 
     /// <summary>Writes every parameter to a safetensors file (atomically), with the config in the metadata.</summary>

@@ -1,21 +1,27 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using DreamTime.Guidance;
 using DreamTime.IO;
-using DreamTime.Runtime;
 using DreamTime.Representations;
+using DreamTime.Runtime;
 
 namespace DreamTime.Training;
 
 /// <summary>
-/// A checkpoint folder: model weights, optimizer state and the step reached. Written to a temporary folder
-/// and swapped in by rename, so an interruption at any moment leaves the previous checkpoint intact.
+/// A checkpoint folder: the representation, the guidance's trainable state (when it has any), the optimizer
+/// and the step reached. Written to a temporary folder and swapped in by rename, so an interruption at any
+/// moment leaves the previous checkpoint intact.
 /// </summary>
 public static class Checkpoint
 {
-    private const string ModelFile = "model.safetensors", OptimizerFile = "optimizer.safetensors", StateFile = "state.json";
+    private const string RepresentationFile = "representation.safetensors", GuidanceFile = "guidance.safetensors",
+        OptimizerFile = "optimizer.safetensors", StateFile = "state.json";
 
     public sealed record State(int Step, string Prompt, string Strategy, long Seed, List<StepRecord> History);
 
-    public static void Save(string dir, NerfRepresentation model, AdamOptimizer optimizer, State state)
+    internal static readonly JsonSerializerOptions StateJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public static void Save(string dir, IRepresentation representation, IGuidance guidance, AdamOptimizer optimizer, State state)
     {
         var parent = Path.GetDirectoryName(dir)!;
         Directory.CreateDirectory(parent);
@@ -23,9 +29,11 @@ public static class Checkpoint
         var old = Path.Combine(parent, ".old-" + Path.GetFileName(dir));
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
-        model.SaveWeights(Path.Combine(tmp, ModelFile));
+        representation.Save(Path.Combine(tmp, RepresentationFile));
+        var trainable = GuidanceTensors(guidance);
+        if (trainable.Count > 0) SafetensorsFile.Save(Path.Combine(tmp, GuidanceFile), trainable);
         optimizer.Save(Path.Combine(tmp, OptimizerFile));
-        AtomicFile.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state));
+        AtomicFile.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, StateJson));
         if (Directory.Exists(old)) Directory.Delete(old, true);
         if (Directory.Exists(dir)) Directory.Move(dir, old);
         Directory.Move(tmp, dir);
@@ -40,19 +48,52 @@ public static class Checkpoint
         return File.Exists(Path.Combine(old, StateFile)) ? old : null;
     }
 
-    public static string ModelPath(string dir) => Path.Combine(dir, ModelFile);
+    public static string RepresentationPath(string dir) => Path.Combine(dir, RepresentationFile);
     public static string OptimizerPath(string dir) => Path.Combine(dir, OptimizerFile);
 
-    /// <summary>Checks the checkpoint is complete and reads its state; weights are loaded by the caller.</summary>
+    /// <summary>Checks the checkpoint is complete and reads its state.</summary>
     public static State LoadState(string dir)
     {
-        foreach (var f in new[] { ModelFile, OptimizerFile, StateFile })
+        foreach (var f in new[] { RepresentationFile, OptimizerFile, StateFile })
             if (!File.Exists(Path.Combine(dir, f))) throw new UserError($"--resume: checkpoint file {Path.Combine(dir, f)} is missing");
-        try { return JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(dir, StateFile))) ?? throw new JsonException("empty"); }
+        try { return JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(dir, StateFile)), StateJson) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw new UserError($"--resume: {Path.Combine(dir, StateFile)} is corrupt ({e.Message.Split('\n')[0]})"); }
     }
+
+    /// <summary>Restores the representation, the guidance's trainable state and the optimizer; returns the state.</summary>
+    public static State Load(string dir, IRepresentation representation, IGuidance guidance, AdamOptimizer optimizer)
+    {
+        var state = LoadState(dir);
+        representation.Load(RepresentationPath(dir));
+        var trainable = GuidanceTensors(guidance);
+        if (trainable.Count > 0)
+        {
+            var path = Path.Combine(dir, GuidanceFile);
+            if (!File.Exists(path)) throw new UserError($"--resume: checkpoint file {path} is missing (the guidance has trainable state)");
+            var file = SafetensorsFile.Open(path);
+            using var _ = TorchSharp.torch.no_grad();
+            foreach (var (key, target) in trainable)
+            {
+                if (!file.Entries.TryGetValue(key, out var entry) || !entry.Shape.SequenceEqual(target.shape))
+                    throw new UserError($"--resume: {path} has no tensor '{key}' of shape [{string.Join(",", target.shape)}]");
+                using var loaded = file.Load(key);
+                target.copy_(loaded.to(target.dtype).to(target.device));
+            }
+        }
+        optimizer.Load(OptimizerPath(dir));
+        return state;
+    }
+
+    private static Dictionary<string, TorchSharp.torch.Tensor> GuidanceTensors(IGuidance guidance) =>
+        guidance.TrainableGroups.SelectMany(g => g.Parameters.Select((p, i) => ($"{g.Name}.{i}", (TorchSharp.torch.Tensor)p)))
+            .ToDictionary(x => x.Item1, x => x.Item2);
 }
 
-/// <summary>What one training step logged.</summary>
-public sealed record StepRecord(int Step, int T, double Loss, double SdsLoss, double GradNorm, double Seconds,
-    double? Psnr = null, double? MaskIou = null, string? Nearest = null, double? PosteriorEntropy = null);
+/// <summary>What one training step logged: the total loss, each named loss term, the guidance's stats, and evaluation where it ran.</summary>
+public sealed record StepRecord(int Step, int T, double Loss, IReadOnlyDictionary<string, double> Losses,
+    IReadOnlyDictionary<string, double> Stats, double Seconds, double? Psnr = null, double? MaskIou = null, string? Nearest = null)
+{
+    /// <summary>Norm of the SDS gradient w(t)(eps_hat - eps), where the guidance reported it.</summary>
+    [JsonIgnore]
+    public double? GradNorm => Stats.TryGetValue("grad_norm", out var g) ? g : null;
+}

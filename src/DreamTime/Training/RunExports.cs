@@ -1,6 +1,6 @@
-using System.Numerics;
 using DreamTime.Diffusion;
 using DreamTime.Geometry;
+using DreamTime.Guidance;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
@@ -12,22 +12,35 @@ namespace DreamTime.Training;
 /// <summary>Everything a run leaves besides checkpoints: schedule, mesh, turntable, curves, comparison, metrics.</summary>
 public static class RunExports
 {
-    public static void WriteSchedule(Trainer trainer)
+    public static void WriteSchedule(Trainer trainer, RunFolder run)
     {
         var ts = Enumerable.Range(1, trainer.Config.Iterations).Select(trainer.Strategy.TimestepAt).ToArray();
-        AtomicFile.WriteAllText(trainer.Run.ScheduleCsv, ScheduleCsv.Format(ts));
-        SchedulePlot.Write(trainer.Run.SchedulePlot, trainer.Config.Timesteps, trainer.Guidance.Schedule, ts);
+        AtomicFile.WriteAllText(run.ScheduleCsv, ScheduleCsv.Format(ts));
+        SchedulePlot.Write(run.SchedulePlot, trainer.Config.Timesteps, trainer.Guidance.Schedule, ts);
+    }
+
+    /// <summary>A preview: the training view shadings of a fixed camera, side by side.</summary>
+    public static void WritePreview(Trainer trainer, RunFolder run, int step)
+    {
+        var cam = trainer.Config.Cameras.MidCamera(20, 30);
+        var images = new[] { ShadingMode.Diffuse, ShadingMode.Albedo, ShadingMode.Textureless }.Select(s =>
+        {
+            using var scope = torch.NewDisposeScope();
+            return RgbImage.FromTensor(trainer.RenderView(cam, 96, 96, s).Rgb);
+        }).ToList();
+        ImageIO.SavePng(Path.Combine(run.Previews, $"step_{step:D5}.png"), ImageIO.Grid(images, images.Count));
     }
 
     /// <summary>Final outputs; returns the summary that becomes metrics.json.</summary>
-    public static Dictionary<string, object?> WriteAll(Trainer trainer, IReadOnlyList<StepRecord> history)
+    public static Dictionary<string, object?> WriteAll(Trainer trainer, RunFolder run, IRunObserver observer)
     {
         var cfg = trainer.Config;
-        var run = trainer.Run;
+        var history = trainer.History;
         var summary = new Dictionary<string, object?>
         {
             ["prompt"] = cfg.Prompt,
             ["guidance"] = trainer.Guidance.Name,
+            ["representation"] = cfg.RepresentationName,
             ["strategy"] = cfg.Timesteps.Strategy,
             ["seed"] = cfg.Seed,
             ["iterations"] = trainer.StepReached,
@@ -40,9 +53,7 @@ public static class RunExports
             summary["psnr"] = Math.Round(quality.Psnr, 3);
             summary["mask_iou"] = Math.Round(quality.MaskIou, 4);
             using var scope = torch.NewDisposeScope();
-            if (trainer.Evaluator is PriorQualityEvaluator prior)
-                ImageIO.SavePng(run.Comparison, prior.Comparison(
-                    cam => trainer.RenderView(cam, cfg.EvalResolution, cfg.EvalResolution), quality.NearestIndex));
+            ImageIO.SavePng(run.Comparison, trainer.Evaluator!.Comparison(cam => trainer.RenderView(cam, cfg.EvalResolution, cfg.EvalResolution), quality));
         }
         var evals = history.Where(h => h.Psnr != null).ToList();
         foreach (var threshold in new[] { 20.0, 25.0 })
@@ -50,7 +61,7 @@ public static class RunExports
         summary["train_seconds_total"] = Math.Round(history.Sum(h => h.Seconds), 1);
         summary["seconds_per_step"] = history.Count > 0 ? Math.Round(history.Average(h => h.Seconds), 4) : null;
 
-        var mesh = ExtractMesh(trainer);
+        var mesh = trainer.Representation.ExtractMesh();
         summary["mesh_vertices"] = mesh.VertexCount;
         summary["mesh_triangles"] = mesh.TriangleCount;
         if (!mesh.IsEmpty)
@@ -60,44 +71,26 @@ public static class RunExports
             var views = CameraSampler.EvaluationViews(cfg.Cameras);
             ImageIO.SavePng(run.MeshPreview, MeshRasterizer.Turnaround(mesh, views, 128));
             // The exported mesh itself, scored like the NeRF: rasterised from the evaluation views.
-            if (trainer.Evaluator is PriorQualityEvaluator priorEval)
+            if (trainer.Evaluator != null)
             {
-                var r = priorEval.Evaluation.Evaluate(cam =>
+                using var scope = torch.NewDisposeScope();
+                var r = trainer.Evaluator.Evaluate(cam =>
                 {
                     var (img, mask) = MeshRasterizer.Render(mesh, cam, cfg.EvalResolution, cfg.EvalResolution, trainer.Light, supersample: 2);
-                    return (img.Pixels, mask);
+                    return (torch.tensor(img.Pixels, new long[] { img.Height, img.Width, 3 }), torch.tensor(mask, new long[] { img.Height, img.Width }));
                 });
                 summary["mesh_psnr"] = Math.Round(r.Psnr, 3);
-                summary["mesh_mask_iou"] = Math.Round(r.MaskIoU, 4);
+                summary["mesh_mask_iou"] = Math.Round(r.MaskIou, 4);
             }
         }
-        else Console.Error.WriteLine("warning: the density field has no surface at the mesh threshold; model.glb/model.obj not written");
+        else observer.Log("warning: the representation has no surface at the mesh threshold; model.glb/model.obj not written");
 
-        WriteTurntable(trainer);
+        WriteTurntable(trainer, run);
         WriteCurves(run.Curves, cfg, history);
         return summary;
     }
 
-    public static Mesh ExtractMesh(Trainer trainer)
-    {
-        var cfg = trainer.Config;
-        float b = (float)cfg.Nerf.BoundRadius;
-        float[] Query(float[] xyz, Func<Tensor, Tensor> f)
-        {
-            using var scope = torch.NewDisposeScope();
-            using var _ = torch.no_grad();
-            var pts = torch.tensor(xyz, new long[] { xyz.Length / 3, 3 });
-            return f(pts).to(torch.float32).cpu().contiguous().data<float>().ToArray();
-        }
-        var result = MeshExtraction.Extract(
-            xyz => Query(xyz, p => trainer.Model.Density(p).reshape(-1)),
-            xyz => Query(xyz, p => trainer.Model.Albedo(p).reshape(-1)),
-            (new Vector3(-b, -b, -b), new Vector3(b, b, b)),
-            new MeshExtractionOptions { Resolution = cfg.MeshResolution, IsoLevel = (float)cfg.MeshThreshold, KeepLargestComponent = true });
-        return result.Mesh;
-    }
-
-    public static void WriteTurntable(Trainer trainer)
+    public static void WriteTurntable(Trainer trainer, RunFolder run)
     {
         var cfg = trainer.Config;
         int n = cfg.TurntableFrames, res = cfg.TurntableResolution;
@@ -109,11 +102,11 @@ public static class RunExports
             double az = -180 + 360.0 * i / n;
             var img = RgbImage.FromTensor(trainer.RenderView(cfg.Cameras.MidCamera(20, az), res, res).Rgb);
             frames.Add(img);
-            ImageIO.SavePng(Path.Combine(trainer.Run.Turntable, $"frame_{i:D3}.png"), img);
+            ImageIO.SavePng(Path.Combine(run.Turntable, $"frame_{i:D3}.png"), img);
             if (i % ((n + 11) / 12) == 0) sheet.Add(img, $"az {az:F0}°");
         }
-        GifWriter.Write(trainer.Run.TurntableGif, frames, new GifOptions { FrameDelayMs = 80 });
-        sheet.SavePng(trainer.Run.TurntableSheet);
+        GifWriter.Write(run.TurntableGif, frames, new GifOptions { FrameDelayMs = 80 });
+        sheet.SavePng(run.TurntableSheet);
     }
 
     public static void WriteCurves(string path, TrainConfig cfg, IReadOnlyList<StepRecord> history)
@@ -145,7 +138,7 @@ public static class RunExports
         c.XLabel = "iteration";
         c.YLabel = "||w(t)(eps_hat - eps)||";
         c.LogY = true;
-        c.AddLine("grad norm", steps, history.Select(h => h.GradNorm).ToArray()).Opacity = 0.6f;
+        c.AddLine("grad norm", steps, history.Select(h => h.GradNorm ?? double.NaN).ToArray()).Opacity = 0.6f;
         fig.SavePng(path);
     }
 }

@@ -21,48 +21,82 @@ public sealed record ComparisonSummary(string Prompt, string Strategy, int Runs,
     double? MeanFirstReaching, int Reached, int DistinctMembers);
 
 /// <summary>
-/// Measures the paper's claims against the built-in prior's ground truth: the same prompts and seeds trained
-/// with each timestep strategy; fidelity (PSNR / mask IoU to the nearest member), convergence (first iteration
-/// reaching a PSNR threshold) and diversity (distinct members reached across seeds).
+/// Measures the paper's claims against ground truth: the same prompts and seeds trained with each timestep
+/// strategy through the one training loop (<see cref="TrainingSession"/>, writing nothing); fidelity (PSNR /
+/// mask IoU to the nearest member), convergence (first iteration reaching a PSNR threshold) and diversity
+/// (distinct members reached across seeds). Needs a guidance with a quality evaluator (the built-in prior).
 /// </summary>
-public sealed class StrategyComparison(TrainConfig baseConfig, double convergencePsnr, TextWriter log)
+public sealed class StrategyComparison(TrainConfig baseConfig, double convergencePsnr, IRunObserver observer)
 {
     public List<ComparisonRun> Runs { get; } = new();
 
     /// <summary>Runs that stopped on NaN/Inf, as "prompt | strategy | seed: reason".</summary>
     public List<string> Diverged { get; } = new();
 
-    /// <summary>Trains one run; a run that diverges is recorded in <see cref="Diverged"/> and returns null.</summary>
-    public ComparisonRun? RunOne(string prompt, string strategy, long seed)
+    /// <summary>Checks every setting and prompt before any training, so bad input fails at once.</summary>
+    public void Validate(IEnumerable<string> prompts, IEnumerable<string> strategies)
     {
-        var cfg = baseConfig with { Prompt = prompt, Timesteps = baseConfig.Timesteps with { Strategy = strategy, Seed = seed } };
-        cfg.Validate();
-        var (guidance, evaluator) = GuidanceFactory.Create(cfg, torch.CPU);
-        // Nothing is written: the trainer's run folder is only used for checkpoints and previews, which this loop never asks for.
-        using var trainer = new Trainer(cfg, new RunFolder(Path.GetTempPath()), guidance, evaluator, torch.CPU);
-        var curve = new List<(int, double, double)>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        QualityResult? q = null;
-        for (int step = 1; step <= cfg.Iterations; step++)
+        if (baseConfig.EvalEvery < 1) throw new UserError($"--eval-every {baseConfig.EvalEvery}: must be at least 1");
+        foreach (var s in strategies) (baseConfig.Timesteps with { Strategy = s }).Validate(1000);
+        foreach (var p in prompts) Configure(p, strategies.First(), 0).Validate();
+        if (baseConfig.Guidance is Guidance.BuiltinPriorSettings)
+            foreach (var p in prompts) Guidance.BuiltinPrior.PriorLibrary.Default.Select(p);
+        else throw new UserError($"compare: needs ground truth; the {baseConfig.GuidanceName} guidance has none (use the built-in prior)");
+    }
+
+    private TrainConfig Configure(string prompt, string strategy, long seed) =>
+        baseConfig with { Prompt = prompt, Timesteps = baseConfig.Timesteps with { Strategy = strategy, Seed = seed } };
+
+    /// <summary>Every prompt x strategy x seed in turn.</summary>
+    public void RunAll(IReadOnlyList<string> prompts, IReadOnlyList<string> strategies, int seeds, CancellationToken cancel = default)
+    {
+        Validate(prompts, strategies);
+        int total = prompts.Count * strategies.Count * seeds, done = 0;
+        foreach (var prompt in prompts)
+        foreach (var s in strategies)
+        for (int seed = 0; seed < seeds && !cancel.IsCancellationRequested; seed++)
         {
-            try { trainer.Step(step); }
-            catch (TrainingDivergedException e)
-            {
-                Diverged.Add($"{prompt} | {strategy} | seed {seed}: {e.Message}");
-                log.WriteLine($"  {prompt} | {strategy} | seed {seed}: diverged ({e.Message})");
-                return null;
-            }
-            if (step % cfg.EvalEvery == 0 || step == cfg.Iterations)
-            {
-                q = trainer.Evaluate()!;
-                curve.Add((step, q.Psnr, q.MaskIou));
-            }
+            observer.Log($"[{++done}/{total}] {prompt} | {s} | seed {seed}");
+            RunOne(prompt, s, seed, cancel);
         }
-        var run = new ComparisonRun(prompt, strategy, seed, curve, q!.NearestMember, q.NearestIndex, clock.Elapsed.TotalSeconds);
-        log.WriteLine($"  {prompt} | {strategy} | seed {seed}: PSNR {run.FinalPsnr:F2} dB, IoU {run.FinalIou:F3}, nearest {run.Nearest}, " +
-                      $"PSNR>={convergencePsnr} at {run.FirstReaching(convergencePsnr)?.ToString() ?? "never"} ({run.Seconds:F0} s)");
+    }
+
+    /// <summary>Trains one run; a run that diverges is recorded in <see cref="Diverged"/> and returns null.</summary>
+    public ComparisonRun? RunOne(string prompt, string strategy, long seed, CancellationToken cancel = default)
+    {
+        var cfg = Configure(prompt, strategy, seed);
+        cfg.Validate();
+        using var trainer = Trainer.Create(cfg, TorchSharp.torch.CPU);
+        if (trainer.Evaluator == null) throw new UserError($"compare: the {cfg.GuidanceName} guidance has no ground truth to score against");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            if (new TrainingSession(trainer, null, observer).Run(cancel) == SessionOutcome.Interrupted) return null;
+        }
+        catch (TrainingDivergedException e)
+        {
+            Diverged.Add($"{prompt} | {strategy} | seed {seed}: {e.Message}");
+            observer.Log($"  {prompt} | {strategy} | seed {seed}: diverged ({e.Message})");
+            return null;
+        }
+        // The curve is the evaluations at multiples of eval_every and the last step, as the summary table reports them.
+        var evals = trainer.History.Where(h => h.Psnr != null && (h.Step % cfg.EvalEvery == 0 || h.Step == cfg.Iterations)).ToList();
+        var last = evals[^1];
+        var run = new ComparisonRun(prompt, strategy, seed, evals.Select(h => (h.Step, h.Psnr!.Value, h.MaskIou!.Value)).ToList(),
+            last.Nearest!, trainer.Evaluate()!.NearestIndex, clock.Elapsed.TotalSeconds);
+        observer.Log($"  {prompt} | {strategy} | seed {seed}: PSNR {run.FinalPsnr:F2} dB, IoU {run.FinalIou:F3}, nearest {run.Nearest}, " +
+                     $"PSNR>={convergencePsnr} at {run.FirstReaching(convergencePsnr)?.ToString() ?? "never"} ({run.Seconds:F0} s)");
         Runs.Add(run);
         return run;
+    }
+
+    /// <summary>results.csv, summary.md (the table) and curves.png in a folder.</summary>
+    public void WriteOutputs(string dir, string heading)
+    {
+        AtomicFile.EnsureWritableFolder(dir, "--out");
+        AtomicFile.WriteAllText(Path.Combine(dir, "results.csv"), Csv());
+        AtomicFile.WriteAllText(Path.Combine(dir, "summary.md"), heading + "\n\n" + Table());
+        WritePlot(Path.Combine(dir, "curves.png"));
     }
 
     public IReadOnlyList<ComparisonSummary> Summaries() => Runs.GroupBy(r => (r.Prompt, r.Strategy)).Select(g =>

@@ -1,24 +1,14 @@
 using System.Diagnostics;
-using System.Text.Json;
+using DreamTime.Configuration;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
-using DreamTime.Imaging;
 using DreamTime.Rendering;
-using DreamTime.Runtime;
 using DreamTime.Representations;
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DreamTime.Training;
-
-/// <summary>Ground-truth quality of the current scene (the built-in prior knows its members; SD does not).</summary>
-public interface IQualityEvaluator
-{
-    /// <param name="render">Renders the scene from a camera at the evaluation resolution: rgb [H,W,3], opacity [H,W].</param>
-    QualityResult Evaluate(Func<Camera, (Tensor Rgb, Tensor Opacity)> render);
-}
-
-public sealed record QualityResult(string NearestMember, int NearestIndex, double Psnr, double MaskIou);
 
 /// <summary>A step produced NaN or Inf; the run stops and its last checkpoint stays as it was.</summary>
 public sealed class TrainingDivergedException(int step, string component)
@@ -29,19 +19,20 @@ public sealed class TrainingDivergedException(int step, string component)
 }
 
 /// <summary>
-/// The optimisation loop: per step a camera batch, a render, the guidance's SDS loss at the strategy's t,
-/// regularisers, Adam. Everything random in a step is seeded from (seed, step), so resuming from a checkpoint
-/// reproduces an uninterrupted run.
+/// One optimisation step at a time: a camera batch, a render of the representation, the guidance's loss terms
+/// at the strategy's t, the representation's regularisers, Adam over both their parameter groups. It knows the
+/// components only through <see cref="IRepresentation"/>, <see cref="IGuidance"/> and <see cref="ITimestepStrategy"/>.
+/// Everything random in a step is seeded from (seed, step), so resuming from a checkpoint reproduces an
+/// uninterrupted run.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
     private const int StreamJitter = 1, StreamNoise = 2, StreamShading = 3;
 
     public TrainConfig Config { get; }
-    public NerfRepresentation Model { get; }
+    public IRepresentation Representation { get; }
     public IGuidance Guidance { get; }
     public ITimestepStrategy Strategy { get; }
-    public RunFolder Run { get; }
     public IQualityEvaluator? Evaluator { get; }
     public List<StepRecord> History { get; } = new();
     public int StepReached { get; private set; }
@@ -49,32 +40,44 @@ public sealed class Trainer : IDisposable
 
     private readonly AdamOptimizer _optimizer;
     private readonly CameraSampler _cameras;
-    private readonly Device _device;
 
-    public Trainer(TrainConfig config, RunFolder run, IGuidance guidance, IQualityEvaluator? evaluator, Device device, string? resumeCheckpoint = null)
+    /// <summary>Takes ownership of the components; restores them and the optimizer from a checkpoint folder when one is given.</summary>
+    public Trainer(TrainConfig config, IRepresentation representation, GuidanceComponents guidance, string? resumeCheckpoint = null)
     {
         Config = config;
-        Run = run;
-        Guidance = guidance;
-        Evaluator = evaluator;
-        _device = device;
-        Strategy = config.Timesteps.Build(guidance.Schedule);
+        Representation = representation;
+        Guidance = guidance.Guidance;
+        Evaluator = guidance.Evaluator;
+        Strategy = config.Timesteps.Build(Guidance.Schedule);
         _cameras = new CameraSampler(config.Cameras, (int)(config.Seed & 0x7FFFFFFF));
-        torch.manual_seed(config.Seed);
-        var resumed = resumeCheckpoint == null ? null : Checkpoint.LoadState(resumeCheckpoint);
-        Model = resumeCheckpoint == null
-            ? new NerfRepresentation(config.Nerf, config.Seed)
-            : NerfRepresentation.LoadWeights(Checkpoint.ModelPath(resumeCheckpoint), config.Nerf);
-        Model.to(device);
-        double LrOf(string group) => group switch { "encoding" => config.LrEncoding, "background" => config.LrBackground, _ => config.LrNetwork };
-        var groups = Model.ParameterGroups().Select(g =>
-            new AdamOptimizer.Group(g.Group, g.Params.Select((p, i) => ($"{g.Group}.{i}", p)).ToList(), LrOf(g.Group)));
+        var groups = representation.ParameterGroups.Concat(Guidance.TrainableGroups).Select(g =>
+            new AdamOptimizer.Group(g.Name, g.Parameters.Select((p, i) => ($"{g.Name}.{i}", p)).ToList(), g.LearningRate));
         _optimizer = new AdamOptimizer(groups);
         if (resumeCheckpoint != null)
         {
-            _optimizer.Load(Checkpoint.OptimizerPath(resumeCheckpoint));
-            StepReached = resumed!.Step;
-            History.AddRange(resumed.History);
+            var state = Checkpoint.Load(resumeCheckpoint, representation, Guidance, _optimizer);
+            StepReached = state.Step;
+            History.AddRange(state.History);
+        }
+    }
+
+    /// <summary>Builds the configured components by name (guidance first, so that a bad prompt or checkpoint fails before any work) and the trainer.</summary>
+    public static Trainer Create(TrainConfig config, Device device, string? resumeCheckpoint = null, GuidanceComponents? guidance = null)
+    {
+        guidance ??= Components.Guidance.Create(config.Guidance, new ComponentContext(config, device));
+        IRepresentation? representation = null;
+        try
+        {
+            torch.manual_seed(config.Seed);
+            representation = Components.Representation.Create(config.Representation, new ComponentContext(config, device));
+            representation.MoveTo(device);
+            return new Trainer(config, representation, guidance, resumeCheckpoint);
+        }
+        catch
+        {
+            representation?.Dispose();
+            guidance.Guidance.Dispose();
+            throw;
         }
     }
 
@@ -97,23 +100,26 @@ public sealed class Trainer : IDisposable
         var cams = CamerasFor(step);
         using var jitter = Seeds.Generator(Config.Seed, step, StreamJitter);
         using var noise = Seeds.Generator(Config.Seed, step, StreamNoise);
+        Representation.UpdateStep(step);
+        Guidance.UpdateStep(step);
         _optimizer.ZeroGrad();
-        var render = Model.Render(cams, Config.Height, Config.Width, ShadingFor(step), Light, jitter);
-        var sds = Guidance.Step(render.Rgb, cams, t, noise);
-        var terms = new List<(string Name, Tensor Value)> { ("sds", sds.Loss) };
-        if (Config.LambdaOrientation > 0) terms.Add(("orientation", render.OrientationLoss * Config.LambdaOrientation));
-        if (Config.LambdaSparsity > 0) terms.Add(("sparsity", render.SparsityLoss * Config.LambdaSparsity));
-        if (Config.LambdaOpacityEntropy > 0) terms.Add(("opacity_entropy", render.OpacityEntropyLoss * Config.LambdaOpacityEntropy));
+        var render = Representation.Render(new RenderRequest(cams, Config.Height, Config.Width, ShadingFor(step), Light, jitter));
+        var guided = Guidance.Step(new GuidanceInput(render, cams, Config.Conditioning, t, noise));
+        var terms = guided.Losses.Concat(Representation.Regularizers(render, step)).ToList();
+        var values = new Dictionary<string, double>();
         foreach (var (name, value) in terms)
-            if (!double.IsFinite(value.item<float>())) throw new TrainingDivergedException(step, $"loss term '{name}'");
+        {
+            double v = value.item<float>();
+            if (!double.IsFinite(v)) throw new TrainingDivergedException(step, $"loss term '{name}'");
+            values[name] = v;
+        }
         var loss = terms.Select(x => x.Value).Aggregate((a, b) => a + b);
         loss.backward();
         var bad = _optimizer.FirstNonFiniteGradient();
         if (bad != null) throw new TrainingDivergedException(step, $"gradient of {bad}");
         _optimizer.Step();
         StepReached = step;
-        return new StepRecord(step, t, loss.item<float>(), sds.Loss.item<float>(), sds.GradNorm, clock.Elapsed.TotalSeconds,
-            PosteriorEntropy: sds.Stats.TryGetValue("posterior_entropy", out var entropy) ? entropy : null);
+        return new StepRecord(step, t, loss.item<float>(), values, guided.Stats, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Renders one camera without gradients: rgb [H,W,3] and opacity [H,W] (diffuse-shaded, as the prior sees it).</summary>
@@ -122,35 +128,24 @@ public sealed class Trainer : IDisposable
         using var _ = torch.no_grad();
         // A render holds ~1 KB of intermediates per sample: free them now, keep only the two images.
         using var scope = torch.NewDisposeScope();
-        var r = Model.Render(new[] { camera }, height, width, shading, Light, null);
+        var r = Representation.Render(new RenderRequest(new[] { camera }, height, width, shading, Light));
         return (r.Rgb[0].detach().MoveToOuterDisposeScope(), r.Opacity[0, .., .., 0].detach().MoveToOuterDisposeScope());
     }
 
+    /// <summary>Scores the representation against the guidance's ground truth (null where there is none).</summary>
     public QualityResult? Evaluate()
     {
         using var scope = torch.NewDisposeScope();
         return Evaluator?.Evaluate(cam => RenderView(cam, Config.EvalResolution, Config.EvalResolution));
     }
 
-    public void SaveCheckpoint() =>
-        Checkpoint.Save(Run.LastCheckpoint, Model, _optimizer,
+    public void SaveCheckpoint(string dir) =>
+        Checkpoint.Save(dir, Representation, Guidance, _optimizer,
             new Checkpoint.State(StepReached, Config.Prompt, Config.Timesteps.Strategy, Config.Seed, History));
-
-    /// <summary>A preview: the training view shadings of a fixed camera, side by side.</summary>
-    public void WritePreview(int step)
-    {
-        var cam = Config.Cameras.MidCamera(20, 30);
-        var images = new[] { ShadingMode.Diffuse, ShadingMode.Albedo, ShadingMode.Textureless }.Select(s =>
-        {
-            using var scope = torch.NewDisposeScope();
-            return RgbImage.FromTensor(RenderView(cam, 96, 96, s).Rgb);
-        }).ToList();
-        ImageIO.SavePng(Path.Combine(Run.Previews, $"step_{step:D5}.png"), ImageIO.Grid(images, images.Count));
-    }
 
     public void Dispose()
     {
-        Model.Dispose();
+        Representation.Dispose();
         Guidance.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using DreamTime.Runtime;
 
 namespace DreamTime.Training;
@@ -8,69 +9,76 @@ namespace DreamTime.Training;
 public enum SessionOutcome { Completed, Interrupted }
 
 /// <summary>
-/// Drives a run from its first (or resumed) step to its outputs: logging, previews, evaluation, checkpoints,
-/// Ctrl-C handling and the final exports.
+/// The one training loop: runs a trainer from its first (or resumed) step to the last, evaluating, logging and
+/// reporting progress. With a run folder it also writes metrics.jsonl, previews and checkpoints, saves a checkpoint
+/// on cancellation, and writes the final outputs; without one (a comparison) it writes nothing.
 /// </summary>
-public sealed class TrainingSession(Trainer trainer, TextWriter log)
+public sealed class TrainingSession(Trainer trainer, RunFolder? run, IRunObserver observer)
 {
-    public Func<Trainer, IReadOnlyList<StepRecord>, Dictionary<string, object?>>? Export { get; init; }
+    /// <summary>Final outputs (mesh, pictures); returns what goes into metrics.json. Only with a run folder.</summary>
+    public Func<Trainer, RunFolder, IRunObserver, Dictionary<string, object?>>? Export { get; init; }
 
     public SessionOutcome Run(CancellationToken cancel)
     {
         var cfg = trainer.Config;
-        var run = trainer.Run;
         int start = trainer.StepReached + 1;
         if (start > cfg.Iterations)
-        {
-            log.WriteLine($"run already finished at step {trainer.StepReached}; writing outputs again");
-        }
+            observer.Log($"run already finished at step {trainer.StepReached}; writing outputs again");
         else
-        {
-            log.WriteLine(start == 1
-                ? $"training '{cfg.Prompt}' with {trainer.Guidance.Name}, {cfg.Timesteps.Strategy}, {cfg.Iterations} iterations, {cfg.Height}x{cfg.Width}, seed {cfg.Seed} -> {run.Root}"
-                : $"resuming '{cfg.Prompt}' at step {start} of {cfg.Iterations} -> {run.Root}");
-        }
+            observer.Log(start == 1
+                ? $"training '{cfg.Prompt}' with {trainer.Guidance.Name} guidance, a {trainer.Config.RepresentationName}, {cfg.Timesteps.Strategy}, {cfg.Iterations} iterations, {cfg.Height}x{cfg.Width}, seed {cfg.Seed}" + (run != null ? $" -> {run.Root}" : "")
+                : $"resuming '{cfg.Prompt}' at step {start} of {cfg.Iterations}" + (run != null ? $" -> {run.Root}" : ""));
         // The log restarts from the checkpoint's history: steps after the checkpoint will be redone.
-        AtomicFile.WriteAllText(run.MetricsLog, string.Concat(trainer.History.Select(h => LogLine(h) + "\n")));
-        var progress = new ProgressBar(cfg.Iterations, start - 1);
+        if (run != null) AtomicFile.WriteAllText(run.MetricsLog, string.Concat(trainer.History.Select(h => LogLine(h) + "\n")));
         var wall = Stopwatch.StartNew();
-        for (int step = start; step <= cfg.Iterations; step++)
+        observer.Started(start, cfg.Iterations);
+        try
         {
-            if (cancel.IsCancellationRequested)
+            for (int step = start; step <= cfg.Iterations; step++)
             {
-                progress.Finish();
-                trainer.SaveCheckpoint();
-                log.WriteLine($"interrupted after step {trainer.StepReached}; checkpoint saved. Continue with: ./dreamtime generate --resume {run.Root}");
-                return SessionOutcome.Interrupted;
+                if (cancel.IsCancellationRequested)
+                {
+                    if (run == null) return SessionOutcome.Interrupted;
+                    trainer.SaveCheckpoint(run.LastCheckpoint);
+                    observer.Log($"interrupted after step {trainer.StepReached}; checkpoint saved. Continue with: dreamtime generate --resume {run.Root}");
+                    return SessionOutcome.Interrupted;
+                }
+                var rec = trainer.Step(step);
+                bool evalNow = trainer.Evaluator != null && cfg.EvalEvery > 0 && (step % cfg.EvalEvery == 0 || step == cfg.Iterations || step == 1);
+                if (evalNow)
+                {
+                    var q = trainer.Evaluate()!;
+                    rec = rec with { Psnr = q.Psnr, MaskIou = q.MaskIou, Nearest = q.NearestMember };
+                }
+                trainer.History.Add(rec);
+                if (run != null)
+                {
+                    File.AppendAllText(run.MetricsLog, LogLine(rec) + "\n");
+                    if (cfg.PreviewEvery > 0 && (step % cfg.PreviewEvery == 0 || step == 1)) RunExports.WritePreview(trainer, run, step);
+                    if (cfg.CheckpointEvery > 0 && step % cfg.CheckpointEvery == 0) trainer.SaveCheckpoint(run.LastCheckpoint);
+                }
+                observer.StepCompleted(rec, cfg.Iterations);
             }
-            var rec = trainer.Step(step);
-            bool evalNow = trainer.Evaluator != null && cfg.EvalEvery > 0 && (step % cfg.EvalEvery == 0 || step == cfg.Iterations || step == 1);
-            if (evalNow)
-            {
-                var q = trainer.Evaluate()!;
-                rec = rec with { Psnr = q.Psnr, MaskIou = q.MaskIou, Nearest = q.NearestMember };
-            }
-            trainer.History.Add(rec);
-            AppendLog(run.MetricsLog, rec);
-            if (cfg.PreviewEvery > 0 && (step % cfg.PreviewEvery == 0 || step == 1)) trainer.WritePreview(step);
-            if (cfg.CheckpointEvery > 0 && step % cfg.CheckpointEvery == 0) trainer.SaveCheckpoint();
-            var last = trainer.History.LastOrDefault(h => h.Psnr != null);
-            progress.Report(step, $"t={rec.T} loss={rec.Loss:G4}" + (last != null ? $" psnr={last.Psnr:F2}" : ""));
         }
-        progress.Finish();
+        finally { observer.Stopped(); }
+        if (run == null) return SessionOutcome.Completed;
         bool savedLastStep = cfg.CheckpointEvery > 0 && cfg.Iterations % cfg.CheckpointEvery == 0;
-        if (trainer.StepReached >= cfg.Iterations && start <= cfg.Iterations && !savedLastStep) trainer.SaveCheckpoint();
-        log.WriteLine($"training done in {wall.Elapsed.TotalSeconds:F0} s; exporting");
-        var summary = Export?.Invoke(trainer, trainer.History) ?? new Dictionary<string, object?>();
+        if (trainer.StepReached >= cfg.Iterations && start <= cfg.Iterations && !savedLastStep) trainer.SaveCheckpoint(run.LastCheckpoint);
+        observer.Log($"training done in {wall.Elapsed.TotalSeconds:F0} s; exporting");
+        var summary = Export?.Invoke(trainer, run, observer) ?? new Dictionary<string, object?>();
         summary["seconds_this_session"] = Math.Round(wall.Elapsed.TotalSeconds, 1);
         summary["peak_memory_mib"] = PeakMemoryMiB();
-        AtomicFile.WriteAllText(run.Metrics, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(run.Metrics, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return SessionOutcome.Completed;
     }
 
-    private static readonly JsonSerializerOptions LogJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-    private static string LogLine(StepRecord rec) => JsonSerializer.Serialize(rec, LogJson);
-    private static void AppendLog(string path, StepRecord rec) => File.AppendAllText(path, LogLine(rec) + "\n");
+    private static readonly JsonSerializerOptions LogJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static string LogLine(StepRecord rec) => JsonSerializer.Serialize(rec, LogJson);
 
     /// <summary>Peak resident memory of this process in MiB (Linux VmHWM), or null where unknown.</summary>
     public static double? PeakMemoryMiB()

@@ -20,7 +20,7 @@ public sealed record BuiltinPriorOptions
     // Measured (2D SDS on one view, 200 TP-SDS steps, 4 prompts x 2 seeds): scale 1 reached 25-32 dB against the
     // nearest member, 2 lost 0.5-3 dB, 3-15 oversaturated (16-26 dB) and collapsed every seed onto one member.
     public const double DefaultGuidanceScale = 1.0;
-    public const double DefaultKernelPixels = 64;
+    public const double DefaultTemperaturePixels = 64;
     public const int DefaultSupersample = 1;
 
     /// <summary>Classifier-free guidance scale s in eps_u + s (eps_c - eps_u); 1 = conditional only.</summary>
@@ -31,10 +31,13 @@ public sealed record BuiltinPriorOptions
     public double? GradClip { get; init; }
     public UnconditionalSet Unconditional { get; init; } = UnconditionalSet.AllFamilies;
     /// <summary>
-    /// Width of the posterior kernel as an effective pixel count P: log-likelihoods are scaled by P / (H W), so
-    /// the posterior is as sharp as the exact one of a P-pixel image whatever the render size. null = exact.
+    /// The posterior's temperature, given as an effective pixel count P: log-likelihoods are multiplied by
+    /// s = P / (H W), i.e. the posterior is tempered with temperature H W / P and is as sharp as the exact posterior
+    /// of a P-pixel image whatever the render size. At the default P = 64 and 64x64 renders s = 1/64: the broad,
+    /// coarse phase lasts longer, but at large t the posterior barely depends on the noise. null = untempered
+    /// (s = 1, the exact posterior of the member set).
     /// </summary>
-    public double? KernelPixels { get; init; } = DefaultKernelPixels;
+    public double? TemperaturePixels { get; init; } = DefaultTemperaturePixels;
     /// <summary>Rays per pixel side of the member renders (2 = 2x2 anti-aliasing).</summary>
     public int Supersample { get; init; } = DefaultSupersample;
 
@@ -42,7 +45,7 @@ public sealed record BuiltinPriorOptions
     {
         if (!(GuidanceScale >= 0) || double.IsInfinity(GuidanceScale)) throw new UserError($"--guidance-scale {GuidanceScale}: must be a finite number >= 0");
         if (GradClip is double c && !(c > 0)) throw new UserError($"--grad-clip {c}: must be > 0");
-        if (KernelPixels is double k && !(k > 0)) throw new UserError($"--kernel-pixels {k}: must be > 0 (or unset for the exact posterior)");
+        if (TemperaturePixels is double k && !(k > 0)) throw new UserError($"--temperature-pixels {k}: must be > 0 (or unset for the exact posterior)");
         if (Supersample < 1 || Supersample > 8) throw new UserError($"--supersample {Supersample}: must be between 1 and 8");
     }
 
@@ -57,7 +60,7 @@ public sealed record BuiltinPriorOptions
             : throw new UserError($"{option} {name}: unknown; allowed: {string.Join(", ", UnconditionalNames.Keys)}");
 
     /// <summary>Log-likelihood multiplier for images of the given pixel count.</summary>
-    public double Sharpness(long pixels) => KernelPixels is double k ? k / pixels : 1.0;
+    public double Sharpness(long pixels) => TemperaturePixels is double k ? k / pixels : 1.0;
 }
 
 /// <summary>
@@ -65,10 +68,13 @@ public sealed record BuiltinPriorOptions
 /// unconditional set are rendered analytically, and the exact denoiser of those image sets predicts the noise.
 /// Member renders are cached for the cameras of the latest step only.
 /// </summary>
-public sealed class BuiltinPriorGuidance : IGuidance
+public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
 {
-    public string Name => "builtin";
-    public NoiseSchedule Schedule => Options.Schedule;
+    public override string Name => "builtin";
+    public override NoiseSchedule Schedule => Options.Schedule;
+    public override SdsOptions Sds => new(Options.Weighting, Options.GuidanceScale, Options.GradClip);
+    /// <summary>The prompt the members were selected for (trimmed).</summary>
+    public string Prompt { get; }
     public BuiltinPriorOptions Options { get; }
     public PriorLibrary Library { get; }
     public PromptSelection Selection { get; }
@@ -88,6 +94,7 @@ public sealed class BuiltinPriorGuidance : IGuidance
         Options = options ?? new BuiltinPriorOptions();
         Options.Validate();
         Library = library ?? PriorLibrary.Default;
+        Prompt = prompt.Trim();
         Selection = Library.Select(prompt);
         RenderedMembers = Options.GuidanceScale == 1 ? Selection.Members
             : Options.Unconditional == UnconditionalSet.Family && Selection.Family != null ? Selection.Family.Members : Library.Members;
@@ -111,20 +118,19 @@ public sealed class BuiltinPriorGuidance : IGuidance
         return t;
     }
 
-    public GuidanceResult Step(Tensor images, IReadOnlyList<Camera> cameras, int t, Generator noise)
+    protected override Tensor Encode(GuidanceInput input)
     {
-        if (images.dim() != 4 || images.shape[3] != 3) throw new ArgumentException($"images must be [B,H,W,3], got [{string.Join(",", images.shape)}]");
-        int b = (int)images.shape[0], h = (int)images.shape[1], w = (int)images.shape[2];
-        if (cameras.Count != b) throw new ArgumentException($"{cameras.Count} cameras for a batch of {b}");
-        if (t < 0 || t >= Schedule.TrainTimesteps) throw new ArgumentOutOfRangeException(nameof(t), $"t {t} outside [0, {Schedule.TrainTimesteps})");
-        DropStaleCache(cameras, h, w);
+        if (input.Condition.Prompt.Trim() != Prompt)
+            throw new ArgumentException($"this built-in prior guidance was built for the prompt '{Prompt}', not '{input.Condition.Prompt}'");
+        return input.Render.Rgb * 2 - 1;
+    }
 
-        using var scope = NewDisposeScope();
-        double alphaBar = Schedule.AlphaBar(t), scale = Options.GuidanceScale;
-        var x0 = images * 2 - 1;
-        var (noisy, eps) = ScoreDistillation.AddNoise(x0, alphaBar, noise);
-        var device = images.device;
-        var rendered = torch.stack(cameras.Select(c => MemberImages(c, h, w)).ToArray()).to(device);
+    protected override Tensor PredictNoise(Tensor noisy, GuidanceInput input, double alphaBar, Dictionary<string, double> stats)
+    {
+        int b = (int)noisy.shape[0], h = (int)noisy.shape[1], w = (int)noisy.shape[2];
+        DropStaleCache(input.Cameras, h, w);
+        var device = noisy.device;
+        var rendered = torch.stack(input.Cameras.Select(c => MemberImages(c, h, w)).ToArray()).to(device);
         using var condIdx = torch.tensor(ConditionalIndex.Select(i => (long)i).ToArray(), device: device);
         var condImages = rendered.index_select(1, condIdx);
         var flat = noisy.reshape(b, -1);
@@ -132,28 +138,19 @@ public sealed class BuiltinPriorGuidance : IGuidance
 
         using var cond = ExactDenoiser.Denoise(flat, condImages, alphaBar, sharp);
         Tensor epsHat;
-        double uncondEntropy = double.NaN;
-        if (scale == 1) epsHat = cond.Eps;
+        // cond is disposed when this returns, so the guided prediction must be a tensor of its own
+        if (Options.GuidanceScale == 1) epsHat = cond.Eps.clone();
         else
         {
             using var uncond = ExactDenoiser.Denoise(flat, rendered, alphaBar, sharp);
-            epsHat = ExactDenoiser.Guided(cond.Eps, uncond.Eps, scale);
-            uncondEntropy = uncond.Entropy.mean().item<double>();
+            epsHat = ExactDenoiser.Guided(cond.Eps, uncond.Eps, Options.GuidanceScale);
+            stats["uncond_entropy"] = uncond.Entropy.mean().item<double>();
         }
-        var grad = ScoreDistillation.Gradient(epsHat.to(x0.dtype).reshape(x0.shape), eps, ScoreDistillation.Weight(Options.Weighting, alphaBar), Options.GradClip);
-        var loss = ScoreDistillation.Loss(x0, grad);
         var top = cond.Weights[0].argmax().item<long>();
-        var stats = new Dictionary<string, double>
-        {
-            ["posterior_entropy"] = cond.Entropy.mean().item<double>(),
-            ["top_member"] = top,
-            ["top_weight"] = cond.Weights[0, top].item<double>(),
-            ["uncond_entropy"] = uncondEntropy,
-            ["alpha_bar"] = alphaBar,
-        };
-        double gradNorm = grad.norm().ToDouble();
-        loss.MoveToOuterDisposeScope();
-        return new GuidanceResult(loss, gradNorm, stats);
+        stats["posterior_entropy"] = cond.Entropy.mean().item<double>();
+        stats["top_member"] = top;
+        stats["top_weight"] = cond.Weights[0, top].item<double>();
+        return epsHat;
     }
 
     /// <summary>Name of the conditional member a top_member stat refers to.</summary>
@@ -169,7 +166,7 @@ public sealed class BuiltinPriorGuidance : IGuidance
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var t in _cache.Values) t.Dispose();
         _cache.Clear();

@@ -19,8 +19,6 @@ public enum LatentMode
 /// <summary>Settings of Stable Diffusion score distillation; defaults as threestudio's DreamFusion-SD.</summary>
 public sealed record StableDiffusionGuidanceOptions
 {
-    public string Prompt { get; init; } = "";
-    public string NegativePrompt { get; init; } = "";
     public double GuidanceScale { get; init; } = 100;
     public SdsWeighting Weighting { get; init; } = SdsWeighting.OneMinusAlphaBar;
     /// <summary>Clip the SDS gradient to [-c, c]; null = no clipping.</summary>
@@ -43,20 +41,17 @@ public sealed record StableDiffusionGuidanceOptions
 /// Score distillation with a Stable Diffusion checkpoint, as threestudio does it: renders [B,H,W,3] in [0,1] are
 /// resized (bilinear) to the model's resolution, mapped to [-1,1] and encoded by the VAE (the gradient flows back
 /// through the encoder), scaled by scaling_factor, noised at the trainer's t; the UNet runs without gradient on
-/// [x_t, x_t] with [cond, uncond] text embeddings; the guided noise prediction gives
-/// grad = w(t) (eps_hat - eps) and the loss 0.5 ||z - stopgrad(z - grad)||^2 / B.
+/// [x_t, x_t] with [cond, uncond] text embeddings. Prompt embeddings are encoded once per distinct text.
 /// </summary>
-public sealed class StableDiffusionGuidance : IGuidance
+public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
 {
-    private static readonly string[] Views = { "front", "side", "back", "overhead" };
-
     private readonly StableDiffusionPipeline _pipe;
-    private readonly Dictionary<string, Tensor> _condByView = new();
-    private readonly Tensor _uncond;
+    private readonly Dictionary<string, Tensor> _embeddings = new();
 
     public StableDiffusionGuidanceOptions Options { get; }
-    public string Name => "stable-diffusion";
-    public NoiseSchedule Schedule => _pipe.Schedule;
+    public override string Name => "stable-diffusion";
+    public override NoiseSchedule Schedule => _pipe.Schedule;
+    public override SdsOptions Sds => new(Options.Weighting, Options.GuidanceScale, Options.GradClip);
     public int Resolution { get; }
 
     private readonly bool _ownsPipeline;
@@ -72,37 +67,26 @@ public sealed class StableDiffusionGuidance : IGuidance
         Resolution = options.Resolution ?? pipeline.DefaultResolution;
         if (Resolution % pipeline.VaeScaleFactor != 0)
             throw new UserError($"--sd-resolution {Resolution}: must be a multiple of the VAE scale factor {pipeline.VaeScaleFactor}");
-        _uncond = pipeline.EncodePrompt(options.NegativePrompt).DetachFromDisposeScope();
-        if (options.ViewDependentPrompt)
-            foreach (var v in Views) _condByView[v] = pipeline.EncodePrompt(PromptFor(v)).DetachFromDisposeScope();
-        else
-            _condByView[""] = pipeline.EncodePrompt(options.Prompt).DetachFromDisposeScope();
     }
 
-    /// <summary>The text the model sees for a view ("" = the view-independent prompt).</summary>
-    public string PromptFor(string view) => view == "" ? Options.Prompt : $"{Options.Prompt}, {view} view";
+    /// <summary>The text the model sees for a camera: the prompt, with ", front view" etc. when view-dependent.</summary>
+    public string PromptFor(string prompt, Camera camera) => Options.ViewDependentPrompt ? $"{prompt}, {camera.ViewName()} view" : prompt;
 
-    public GuidanceResult Step(Tensor images, IReadOnlyList<Camera> cameras, int t, Generator noise)
+    private Tensor Embedding(string text)
     {
-        if (images.ndim != 4 || images.shape[3] != 3) throw new ArgumentException($"images must be [B,H,W,3], got [{string.Join(",", images.shape)}]");
-        if (cameras.Count != images.shape[0]) throw new ArgumentException($"{cameras.Count} cameras for {images.shape[0]} images");
-        if (t < 0 || t >= Schedule.TrainTimesteps) throw new ArgumentOutOfRangeException(nameof(t), $"t = {t} outside [0, {Schedule.TrainTimesteps})");
+        if (!_embeddings.TryGetValue(text, out var e))
+            _embeddings[text] = e = _pipe.EncodePrompt(text).DetachFromDisposeScope();
+        return e;
+    }
 
-        using var scope = torch.NewDisposeScope();
-        var latents = EncodeImages(images, noise);
-        double ab = Schedule.AlphaBar(t);
-        var (noisy, eps) = ScoreDistillation.AddNoise(latents, ab, noise);
+    protected override Tensor Encode(GuidanceInput input) => EncodeImages(input.Render.Rgb, input.Noise);
 
-        var cond = torch.cat(cameras.Select(c => _condByView[Options.ViewDependentPrompt ? c.ViewName() : ""]).ToArray(), 0);
-        var uncond = _uncond.expand(cameras.Count, _uncond.shape[1], _uncond.shape[2]);
-        var epsHat = _pipe.GuidedNoise(noisy, t, cond, uncond, Options.GuidanceScale);
-
-        double w = ScoreDistillation.Weight(Options.Weighting, ab);
-        var grad = ScoreDistillation.Gradient(epsHat, eps, w, Options.GradClip);
-        var loss = ScoreDistillation.Loss(latents, grad);
-        double gradNorm = grad.norm().item<float>();
-        var stats = new Dictionary<string, double> { ["t"] = t, ["w"] = w, ["latent_std"] = latents.detach().std().item<float>() };
-        return new GuidanceResult(loss.MoveToOuterDisposeScope(), gradNorm, stats);
+    protected override Tensor PredictNoise(Tensor noisy, GuidanceInput input, double alphaBar, Dictionary<string, double> stats)
+    {
+        var cond = torch.cat(input.Cameras.Select(c => Embedding(PromptFor(input.Condition.Prompt, c))).ToArray(), 0);
+        var negative = Embedding(input.Condition.NegativePrompt);
+        var uncond = negative.expand(input.Cameras.Count, negative.shape[1], negative.shape[2]);
+        return _pipe.GuidedNoise(noisy, input.T, cond, uncond, Options.GuidanceScale);
     }
 
     /// <summary>[B,H,W,3] in [0,1] to scaled latents [B,4,R/f,R/f] (float32), differentiable with respect to the images.</summary>
@@ -118,10 +102,10 @@ public sealed class StableDiffusionGuidance : IGuidance
         return (z.to(ScalarType.Float32) * _pipe.Vae.Config.ScalingFactor).MoveToOuterDisposeScope();
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
-        foreach (var e in _condByView.Values) e.Dispose();
-        _uncond.Dispose();
+        foreach (var e in _embeddings.Values) e.Dispose();
+        _embeddings.Clear();
         if (_ownsPipeline) _pipe.Dispose();
     }
 }

@@ -204,6 +204,47 @@ public sealed class StableDiffusionPipeline : IDisposable
     }
 
     /// <summary>Latents (as the UNet sees them) to images [B, H, W, 3] in [0, 1] (float32), like diffusers' output_type="np".</summary>
+    /// <summary>A text-to-image request: prompts, DDIM steps, guidance, and the starting noise (a seed, or given latents).</summary>
+    public sealed record TextToImageRequest(string Prompt, string NegativePrompt = "", int Steps = 50, double GuidanceScale = 7.5,
+        int? Height = null, int? Width = null, long Seed = 0, Tensor? InitialLatents = null)
+    {
+        /// <summary>The checks that need no model, so a bad option fails before a checkpoint loads.</summary>
+        public void Validate()
+        {
+            if (Steps < 1) throw new UserError($"--steps {Steps}: must be at least 1");
+            if (!double.IsFinite(GuidanceScale)) throw new UserError($"--guidance {GuidanceScale}: must be a finite number");
+        }
+    }
+
+    /// <summary>The image [1,H,W,3] in [0,1] (on the CPU), and which prompts were longer than the tokenizer's limit.</summary>
+    public sealed record TextToImageResult(Tensor Image, bool PromptTruncated, bool NegativePromptTruncated);
+
+    /// <summary>The latent shape [1, C, H/f, W/f] of an image size; a size that the VAE cannot take is a UserError naming the option.</summary>
+    public long[] LatentShape(int height, int width)
+    {
+        int multiple = Math.Max(8, VaeScaleFactor);
+        foreach (var (option, value) in new[] { ("--height", height), ("--width", width) })
+            if (value <= 0 || value % multiple != 0) throw new UserError($"{option} {value}: must be a positive multiple of {multiple}");
+        if (LatentChannels != Vae.Config.LatentChannels)
+            throw new UserError($"--model: the UNet takes {LatentChannels} input channels but the VAE has {Vae.Config.LatentChannels} latent channels; not a text-to-image checkpoint");
+        return new long[] { 1, LatentChannels, height / VaeScaleFactor, width / VaeScaleFactor };
+    }
+
+    /// <summary>Text-to-image as diffusers' StableDiffusionPipeline with a DDIMScheduler (eta 0) computes it.</summary>
+    public TextToImageResult TextToImage(TextToImageRequest r, Action<int, int, int>? progress = null)
+    {
+        r.Validate();
+        var shape = LatentShape(r.Height ?? DefaultResolution, r.Width ?? DefaultResolution);
+        if (r.InitialLatents is { } given && !given.shape.SequenceEqual(shape))
+            throw new UserError($"initial latents have shape [{string.Join(",", given.shape)}] but the image size needs [{string.Join(",", shape)}]");
+        using var scope = torch.NewDisposeScope();
+        var latents = r.InitialLatents?.to(ScalarType.Float32) ?? torch.randn(shape, generator: new Generator((ulong)r.Seed));
+        var cond = EncodePrompt(r.Prompt, out bool truncated);
+        var uncond = EncodePrompt(r.NegativePrompt, out bool negativeTruncated);
+        var final = Sample(cond, uncond, latents, r.Steps, r.GuidanceScale, progress);
+        return new TextToImageResult(DecodeToImages(final).cpu().MoveToOuterDisposeScope(), truncated, negativeTruncated);
+    }
+
     public Tensor DecodeToImages(Tensor latents)
     {
         using var scope = torch.NewDisposeScope();

@@ -1,15 +1,14 @@
 using System.Diagnostics;
+using DreamTime.Training;
 
-namespace DreamTime.Training;
+namespace DreamTime.Cli;
 
 /// <summary>
 /// One-line progress with rate and ETA on stderr. On a terminal it redraws in place; otherwise (CI, pipes)
 /// it prints a line at every 5% so logs stay short.
 /// </summary>
-public sealed class ProgressBar(int total, int start, TextWriter? output = null)
+public sealed class ProgressBar(int total, int start, TextWriter output, bool interactive)
 {
-    private readonly TextWriter _out = output ?? Console.Error;
-    private readonly bool _interactive = output == null && !Console.IsErrorRedirected;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _lastPrintedPercent = -5;
     private bool _lineOpen;
@@ -26,26 +25,62 @@ public sealed class ProgressBar(int total, int start, TextWriter? output = null)
         int filled = (int)Math.Round(width * (double)done / total);
         string line = $"[{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} {percent,3}% " +
                       $"{(rate >= 1 ? $"{rate:F1} it/s" : rate > 0 ? $"{1 / rate:F2} s/it" : "-")} ETA {Format(eta)} {status}";
-        if (_interactive)
+        if (interactive)
         {
-            _out.Write("\r" + line.PadRight(_lastLength));
+            output.Write("\r" + line.PadRight(_lastLength));
             _lastLength = line.Length;
             _lineOpen = true;
-            if (done == total) { _out.WriteLine(); _lineOpen = false; }
+            if (done == total) Finish();
         }
         else if (percent / 5 != _lastPrintedPercent / 5 || done == total)
         {
             _lastPrintedPercent = percent;
-            _out.WriteLine(line);
+            output.WriteLine(line);
         }
     }
 
-    public void Finish() { if (_interactive && _lineOpen) { _out.WriteLine(); _lineOpen = false; } }
+    public void Finish()
+    {
+        if (!_lineOpen) return;
+        output.WriteLine();
+        _lineOpen = false;
+    }
 
     public static string Format(double seconds)
     {
         if (double.IsNaN(seconds) || double.IsInfinity(seconds)) return "--:--";
         var t = TimeSpan.FromSeconds(Math.Round(seconds));
         return t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:D2}:{t.Seconds:D2}" : $"{t.Minutes:D2}:{t.Seconds:D2}";
+    }
+}
+
+/// <summary>Follows a run on the console: log lines, and a progress bar with t, loss and the latest PSNR.</summary>
+public sealed class ProgressObserver(TextWriter output) : IRunObserver
+{
+    private readonly bool _interactive = output == Console.Error && !Console.IsErrorRedirected;
+    private ProgressBar? _bar;
+    private double? _lastPsnr;
+
+    public void Log(string message)
+    {
+        _bar?.Finish();
+        output.WriteLine(message);
+    }
+
+    public void Started(int first, int last)
+    {
+        if (first <= last) _bar = new ProgressBar(last, first - 1, output, _interactive);
+    }
+
+    public void StepCompleted(StepRecord record, int last)
+    {
+        _lastPsnr = record.Psnr ?? _lastPsnr;
+        _bar?.Report(record.Step, $"t={record.T} loss={record.Loss:G4}" + (_lastPsnr is double p ? $" psnr={p:F2}" : ""));
+    }
+
+    public void Stopped()
+    {
+        _bar?.Finish();
+        _bar = null;
     }
 }

@@ -1,0 +1,57 @@
+using DreamTime.Diffusion;
+using DreamTime.Guidance;
+using DreamTime.Guidance.BuiltinPrior;
+using DreamTime.Guidance.StableDiffusion;
+using DreamTime.Models.Diffusers;
+using DreamTime.Rendering;
+using DreamTime.Representations;
+
+namespace DreamTime.Configuration;
+
+/// <summary>A guidance and, where its data are known, the evaluator that scores results against ground truth.</summary>
+public sealed record GuidanceComponents(IGuidance Guidance, IQualityEvaluator? Evaluator);
+
+/// <summary>
+/// Every guidance and representation the configuration can name, and how each is built. Adding one is a
+/// settings type, the component type, and one Register call here (timestep strategies register in
+/// <see cref="TimestepStrategies"/>).
+/// </summary>
+public static class Components
+{
+    public static ComponentRegistry<GuidanceSettings, GuidanceComponents> Guidance { get; } = new("guidance");
+    public static ComponentRegistry<RepresentationSettings, IRepresentation> Representation { get; } = new("representation");
+
+    static Components()
+    {
+        Guidance.Register<BuiltinPriorSettings>("builtin",
+            "the built-in prior: exact diffusion model of procedural scene families, scored against ground truth (no downloads)",
+            (s, ctx) =>
+            {
+                var guidance = new BuiltinPriorGuidance(ctx.Config.Prompt, s.ToOptions());
+                var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
+                var evaluation = new PriorEvaluation(guidance.Selection.Members, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution);
+                return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
+            });
+        Guidance.Register<StableDiffusionSettings>("stable-diffusion",
+            "a Stable Diffusion checkpoint in the diffusers folder layout (--model DIR)",
+            (s, ctx) =>
+            {
+                var pipeline = StableDiffusionPipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA);
+                try { return new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true), null); }
+                catch
+                {
+                    pipeline.Dispose();
+                    throw;
+                }
+            });
+
+        Representation.Register<NerfSettings>("nerf",
+            "a NeRF: multi-resolution hash grid, density and albedo MLPs, a background MLP; exported by marching cubes",
+            (s, ctx) =>
+            {
+                var nerf = new NerfRepresentation(s, ctx.Config.Seed);
+                if (ctx.Previous is NerfRepresentation previous) nerf.CopyFrom(previous);
+                return nerf;
+            });
+    }
+}

@@ -1,0 +1,25 @@
+using DreamTime.Imaging;
+using DreamTime.Rendering;
+
+namespace DreamTime.Guidance.BuiltinPrior;
+
+/// <summary>The built-in prior's ground truth: nearest member, PSNR and mask IoU over the evaluation views.</summary>
+public sealed class PriorQualityEvaluator(PriorEvaluation evaluation) : IQualityEvaluator
+{
+    public PriorEvaluation Evaluation { get; } = evaluation;
+    public IReadOnlyList<Camera> Views => Evaluation.Views;
+
+    public QualityResult Evaluate(ViewRenderer render)
+    {
+        var r = Evaluation.Evaluate(cam => render(cam));
+        return new QualityResult(r.NearestName, r.NearestIndex, r.Psnr, r.MaskIoU);
+    }
+
+    /// <summary>Top row: the result from the evaluation views; bottom row: the nearest member from the same views.</summary>
+    public RgbImage Comparison(ViewRenderer render, QualityResult result)
+    {
+        var top = Evaluation.Views.Select(v => RgbImage.FromTensor(render(v).Rgb)).ToList();
+        var bottom = Evaluation.MemberImages.Select(images => new RgbImage(images[result.NearestIndex].Height, images[result.NearestIndex].Width, images[result.NearestIndex].Rgb)).ToList();
+        return ImageIO.Grid(top.Concat(bottom).ToList(), top.Count, scale: 2);
+    }
+}

@@ -1,0 +1,92 @@
+using DreamTime.Diffusion;
+using DreamTime.Guidance.BuiltinPrior;
+using DreamTime.Guidance.StableDiffusion;
+using DreamTime.Runtime;
+
+namespace DreamTime.Guidance;
+
+/// <summary>
+/// Settings of a guidance, chosen in config.json by "type" (see <see cref="Configuration.Components"/>). The
+/// score-distillation knobs every guidance shares live here; each registered guidance adds its own.
+/// </summary>
+public abstract record GuidanceSettings
+{
+    /// <summary>Classifier-free guidance scale; null = the guidance's own default.</summary>
+    public double? GuidanceScale { get; init; }
+    /// <summary>SDS weighting w(t) by name (see <see cref="ScoreDistillation.WeightingNames"/>).</summary>
+    public string Weighting { get; init; } = "1-ab";
+    /// <summary>Clip of the SDS gradient to [-c, c] (threestudio's grad_clip); null = none.</summary>
+    public double? GradClip { get; init; }
+
+    public virtual void Validate()
+    {
+        if (GuidanceScale is double g && !(g >= 0 && g < 1e4)) throw new UserError($"--guidance-scale {g}: must be in [0, 10000)");
+        if (GradClip is double c && !(c > 0)) throw new UserError($"--grad-clip {c}: must be > 0");
+        if (Weighting is null) throw new UserError("guidance.weighting: is null; give it a value or remove the key to use the default");
+        ScoreDistillation.ParseWeighting(Weighting);
+    }
+}
+
+/// <summary>The built-in prior: exact denoiser of procedural scene families (no downloads).</summary>
+public sealed record BuiltinPriorSettings : GuidanceSettings
+{
+    /// <summary>Noise table of the prior ("scaled_linear" = Stable Diffusion's, so strategies mean the same t).</summary>
+    public string BetaSchedule { get; init; } = "scaled_linear";
+    /// <inheritdoc cref="BuiltinPriorOptions.TemperaturePixels"/>
+    public double? TemperaturePixels { get; init; } = BuiltinPriorOptions.DefaultTemperaturePixels;
+    /// <summary>Members of the unconditional model: "all" families or the prompt's "family".</summary>
+    public string Unconditional { get; init; } = "all";
+    public int Supersample { get; init; } = BuiltinPriorOptions.DefaultSupersample;
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (BetaSchedule is null || !NoiseSchedule.BetaScheduleNames.Contains(BetaSchedule))
+            throw new UserError($"guidance.beta_schedule {BetaSchedule}: unknown; allowed: {string.Join(", ", NoiseSchedule.BetaScheduleNames)}");
+        ToOptions().Validate();
+    }
+
+    public BuiltinPriorOptions ToOptions() => new()
+    {
+        GuidanceScale = GuidanceScale ?? BuiltinPriorOptions.DefaultGuidanceScale,
+        Weighting = ScoreDistillation.ParseWeighting(Weighting),
+        GradClip = GradClip,
+        Schedule = new NoiseSchedule(BetaSchedule),
+        TemperaturePixels = TemperaturePixels,
+        Unconditional = BuiltinPriorOptions.ParseUnconditional(Unconditional ?? "", "guidance.unconditional"),
+        Supersample = Supersample,
+    };
+}
+
+/// <summary>A Stable Diffusion checkpoint in the diffusers folder layout.</summary>
+public sealed record StableDiffusionSettings : GuidanceSettings
+{
+    public const double DefaultGuidanceScale = 100;
+
+    /// <summary>The diffusers checkpoint folder.</summary>
+    public string Model { get; init; } = "";
+    /// <summary>Append ", front view" / ", side view" / ", back view" / ", overhead view" by camera.</summary>
+    public bool ViewDependentPrompt { get; init; } = true;
+    /// <summary>Side of the square image fed to the VAE; null = the model's resolution.</summary>
+    public int? Resolution { get; init; }
+    /// <summary>"sample" (a VAE posterior sample, threestudio) or "mean".</summary>
+    public string LatentMode { get; init; } = "sample";
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (string.IsNullOrWhiteSpace(Model)) throw new UserError("--model: the stable-diffusion guidance needs a diffusers checkpoint folder");
+        if (LatentMode is not ("sample" or "mean")) throw new UserError($"guidance.latent_mode {LatentMode}: use sample or mean");
+        ToOptions().Validate();
+    }
+
+    public StableDiffusionGuidanceOptions ToOptions() => new()
+    {
+        GuidanceScale = GuidanceScale ?? DefaultGuidanceScale,
+        Weighting = ScoreDistillation.ParseWeighting(Weighting),
+        GradClip = GradClip,
+        ViewDependentPrompt = ViewDependentPrompt,
+        Resolution = Resolution,
+        LatentMode = LatentMode == "mean" ? StableDiffusion.LatentMode.Mean : StableDiffusion.LatentMode.Sample,
+    };
+}

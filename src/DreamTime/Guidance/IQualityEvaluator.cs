@@ -1,0 +1,27 @@
+using DreamTime.Imaging;
+using DreamTime.Rendering;
+using static TorchSharp.torch;
+
+namespace DreamTime.Guidance;
+
+/// <summary>Renders a camera without gradients: rgb [H,W,3] in [0,1] and opacity [H,W].</summary>
+public delegate (Tensor Rgb, Tensor Opacity) ViewRenderer(Camera camera);
+
+public sealed record QualityResult(string NearestMember, int NearestIndex, double Psnr, double MaskIou);
+
+/// <summary>
+/// Ground-truth quality of a result, where a guidance's data are known (the built-in prior knows its members;
+/// Stable Diffusion has none). Anything that renders a camera can be scored: the trained representation, or
+/// its exported mesh.
+/// </summary>
+public interface IQualityEvaluator
+{
+    /// <summary>The fixed views the score is measured from.</summary>
+    IReadOnlyList<Camera> Views { get; }
+
+    /// <summary>Renders at the evaluation resolution.</summary>
+    QualityResult Evaluate(ViewRenderer render);
+
+    /// <summary>A picture of the result beside the reference it was scored against.</summary>
+    RgbImage Comparison(ViewRenderer render, QualityResult result);
+}

@@ -1,0 +1,50 @@
+using DreamTime.Diffusion;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.Guidance;
+
+/// <summary>Settings every score-distillation guidance shares.</summary>
+public sealed record SdsOptions(SdsWeighting Weighting, double GuidanceScale, double? GradClip);
+
+/// <summary>
+/// The skeleton every SDS variant shares: map the render to the space the model denoises (differentiably),
+/// noise it at t, ask the model for eps_hat without gradient, and hand w(t) (eps_hat - eps) to autograd through
+/// 0.5 ||x - stopgrad(x - grad)||^2 / B. A backend supplies the two model-specific parts.
+/// </summary>
+public abstract class ScoreDistillationGuidance : IGuidance
+{
+    public abstract string Name { get; }
+    public abstract NoiseSchedule Schedule { get; }
+    public abstract SdsOptions Sds { get; }
+
+    /// <summary>The render in the model's space (latents, or pixels in [-1, 1]), part of the autograd graph.</summary>
+    protected abstract Tensor Encode(GuidanceInput input);
+
+    /// <summary>The guided noise prediction for x_t (no gradient), plus anything worth logging.</summary>
+    protected abstract Tensor PredictNoise(Tensor noisy, GuidanceInput input, double alphaBar, Dictionary<string, double> stats);
+
+    public GuidanceOutput Step(GuidanceInput input)
+    {
+        var rgb = input.Render.Rgb;
+        if (rgb.ndim != 4 || rgb.shape[3] != 3) throw new ArgumentException($"render rgb must be [B,H,W,3], got [{string.Join(",", rgb.shape)}]");
+        if (input.Cameras.Count != rgb.shape[0]) throw new ArgumentException($"{input.Cameras.Count} cameras for a batch of {rgb.shape[0]}");
+        if (input.T < 0 || input.T >= Schedule.TrainTimesteps) throw new ArgumentOutOfRangeException(nameof(input), $"t {input.T} outside [0, {Schedule.TrainTimesteps})");
+
+        using var scope = torch.NewDisposeScope();
+        var x = Encode(input);
+        double alphaBar = Schedule.AlphaBar(input.T);
+        var (noisy, eps) = ScoreDistillation.AddNoise(x, alphaBar, input.Noise);
+        var stats = new Dictionary<string, double>();
+        var epsHat = PredictNoise(noisy, input, alphaBar, stats);
+        double w = ScoreDistillation.Weight(Sds.Weighting, alphaBar);
+        var grad = ScoreDistillation.Gradient(epsHat.to(x.dtype).reshape(x.shape), eps, w, Sds.GradClip);
+        var loss = ScoreDistillation.Loss(x, grad);
+        stats["grad_norm"] = grad.norm().ToDouble();
+        stats["w"] = w;
+        stats["alpha_bar"] = alphaBar;
+        return new GuidanceOutput(new Dictionary<string, Tensor> { ["sds"] = loss.MoveToOuterDisposeScope() }, stats);
+    }
+
+    public virtual void Dispose() { }
+}
