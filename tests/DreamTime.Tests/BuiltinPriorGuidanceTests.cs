@@ -3,6 +3,7 @@ using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
+using DreamTime.Tests.Training;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -30,7 +31,7 @@ public class BuiltinPriorGuidanceTests
         var images = start.unsqueeze(0).detach().requires_grad_(true);
         double before = (images[0] - target).square().sum().item<float>();
 
-        var result = guidance.Step(images, new[] { Cam }, 30, new Generator(5));
+        var result = guidance.StepImages(images, new[] { Cam }, 30, new Generator(5));
         result.Loss.backward();
         Assert.Equal(2, (int)result.Stats["top_member"]);
         Assert.True(result.Stats["posterior_entropy"] < 0.05, $"entropy {result.Stats["posterior_entropy"]}");
@@ -51,7 +52,7 @@ public class BuiltinPriorGuidanceTests
         Assert.Equal(Lib.FindFamily("mushroom")!.Members.Count, guidance.RenderedMembers.Count);
         var images = rand(new long[] { 1, Size, Size, 3 }, generator: new Generator(2)).requires_grad_(true);
         int t = 600;
-        var result = guidance.Step(images, new[] { Cam }, t, new Generator(9));
+        var result = guidance.StepImages(images, new[] { Cam }, t, new Generator(9));
 
         // same noise, same renders, computed without the guidance class
         double ab = NoiseSchedule.StableDiffusion.AlphaBar(t);
@@ -80,7 +81,7 @@ public class BuiltinPriorGuidanceTests
         Assert.Equal(Lib.FindFamily("car")!.Members.Count, plain.RenderedMembers.Count);
         Assert.InRange(first.min().item<float>(), -1f, 1f);
         var images = full(new long[] { 1, 8, 8, 3 }, 0.5f);
-        guidance.Step(images, new[] { Cam with { AzimuthDeg = 10 } }, 500, new Generator(1));
+        guidance.StepImages(images, new[] { Cam with { AzimuthDeg = 10 } }, 500, new Generator(1));
         Assert.NotSame(first, guidance.MemberImages(Cam, 8, 8));
     }
 

@@ -89,14 +89,14 @@ public class NerfTests
         var model = new NerfRepresentation(Small, 1);
         var r = model.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(1));
         (r.Rgb.mean() + r.OrientationLoss + r.SparsityLoss + r.OpacityEntropyLoss).backward();
-        foreach (var (group, ps) in model.ParameterGroups())
+        foreach (var (group, ps, _) in model.ParameterGroups)
         {
             var list = ps.ToList();
             Assert.NotEmpty(list);
             Assert.True(list.Any(p => p.grad is not null && p.grad.abs().sum().item<float>() > 0), $"group {group} got no gradient");
         }
-        Assert.Equal(new[] { "encoding", "network", "background" }, model.ParameterGroups().Select(g => g.Group));
-        Assert.Equal(model.parameters().Count(), model.ParameterGroups().Sum(g => g.Params.Count()));
+        Assert.Equal(new[] { "encoding", "network", "background" }, model.ParameterGroups.Select(g => g.Name));
+        Assert.Equal(model.parameters().Count(), model.ParameterGroups.Sum(g => g.Parameters.Count));
     }
 
     [Fact]
@@ -200,8 +200,8 @@ public class NerfTests
         var model = new NerfRepresentation(cfg, 0);
         var truth = new VolumeRenderer(96, "sphere", 1.0);
         Tensor White(Tensor d) => torch.ones(d.shape[0], 3);
-        var groups = model.ParameterGroups().Where(g => g.Params.Any()).ToList();
-        var opt = torch.optim.Adam(groups.Select(g => new TorchSharp.Modules.Adam.ParamGroup(g.Params, new TorchSharp.Modules.Adam.Options { LearningRate = g.Group == "encoding" ? 3e-2 : 3e-3 })), lr: 1e-2);
+        var groups = model.ParameterGroups.Where(g => g.Parameters.Any()).ToList();
+        var opt = torch.optim.Adam(groups.Select(g => new TorchSharp.Modules.Adam.ParamGroup(g.Parameters, new TorchSharp.Modules.Adam.Options { LearningRate = g.Name == "encoding" ? 3e-2 : 3e-3 })), lr: 1e-2);
         var sampler = new CameraSampler(new CameraRanges(), 5);
         var heldOut = new[] { new Camera(30, 50, 2.2, 45), new Camera(-5, -140, 2.2, 45) };
         double EvalMse()

@@ -16,4 +16,14 @@ namespace DreamTime.Rendering;
 /// <param name="WeightsEntropyLoss">mean over rays that see something of the entropy of their normalised sample weights.</param>
 public sealed record RenderOutput(
     Tensor Rgb, Tensor Opacity, Tensor Depth, Tensor Normal, Tensor Background,
-    Tensor OrientationLoss, Tensor SparsityLoss, Tensor OpacityEntropyLoss, Tensor WeightsEntropyLoss);
+    Tensor OrientationLoss, Tensor SparsityLoss, Tensor OpacityEntropyLoss, Tensor WeightsEntropyLoss)
+{
+    /// <summary>Plain images [B,H,W,3] as a render (opaque, no geometry): for score distillation in image space.</summary>
+    public static RenderOutput FromImages(Tensor rgb)
+    {
+        var b = rgb.shape[0]; var h = rgb.shape[1]; var w = rgb.shape[2];
+        var zero = TorchSharp.torch.zeros(1, device: rgb.device);
+        return new RenderOutput(rgb, TorchSharp.torch.ones(b, h, w, 1, device: rgb.device), TorchSharp.torch.zeros(b, h, w, 1, device: rgb.device),
+            TorchSharp.torch.zeros(b, h, w, 3, device: rgb.device), TorchSharp.torch.zeros(b, h, w, 3, device: rgb.device), zero, zero, zero, zero);
+    }
+}

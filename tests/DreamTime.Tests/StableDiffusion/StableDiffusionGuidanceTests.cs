@@ -3,6 +3,7 @@ using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
 using TorchSharp;
+using DreamTime.Tests.Training;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -17,15 +18,15 @@ public class StableDiffusionGuidanceTests
     public void GradientReachesTheRenderedImages()
     {
         using var scope = NewDisposeScope();
-        using var g = new StableDiffusionGuidance(P, new StableDiffusionGuidanceOptions { Prompt = Hamburger, GradClip = 10 });
+        using var g = new StableDiffusionGuidance(P, new StableDiffusionGuidanceOptions { GradClip = 10 });
         Assert.Equal(32, g.Resolution);
-        Assert.Equal(Hamburger + ", back view", g.PromptFor("back"));
+        Assert.Equal(Hamburger + ", back view", g.PromptFor(Hamburger, new Camera(10, 180, 3, 40)));
         var images = torch.rand(new long[] { 2, 24, 24, 3 }, generator: new Generator(3)).requires_grad_(true);
         var cameras = new[] { new Camera(10, 0, 3, 40), new Camera(10, 180, 3, 40) };
         foreach (int t in new[] { 20, 500, 980 })
         {
             images.grad?.zero_();
-            var r = g.Step(images, cameras, t, new Generator(5));
+            var r = g.StepImages(images, cameras, t, new Generator(5), Hamburger);
             r.Loss.backward();
             var grad = images.grad!;
             Assert.True(grad.isfinite().all().item<bool>(), $"t={t}: non-finite image gradient");
@@ -43,11 +44,11 @@ public class StableDiffusionGuidanceTests
     public void ImageGradientIsTheEncoderVjpOfTheSdsGradient()
     {
         using var scope = NewDisposeScope();
-        var options = new StableDiffusionGuidanceOptions { Prompt = Hamburger, ViewDependentPrompt = false, LatentMode = LatentMode.Mean, GuidanceScale = 100 };
+        var options = new StableDiffusionGuidanceOptions { ViewDependentPrompt = false, LatentMode = LatentMode.Mean, GuidanceScale = 100 };
         using var g = new StableDiffusionGuidance(P, options);
         var image = ((TinySd.Ref("vae_image") + 1) / 2).permute(0, 2, 3, 1).contiguous().requires_grad_(true);
         const int t = 500;
-        var r = g.Step(image, new[] { new Camera(0, 0, 3, 40) }, t, new Generator(9));
+        var r = g.StepImages(image, new[] { new Camera(0, 0, 3, 40) }, t, new Generator(9), Hamburger);
         r.Loss.backward();
 
         // the same computation spelled out from the fixture's embeddings

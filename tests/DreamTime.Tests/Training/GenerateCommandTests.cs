@@ -119,11 +119,11 @@ public class GenerateCommandTests : IDisposable
     public void ResumeWithATruncatedCheckpoint()
     {
         var root = MakeRunFolder();
-        var model = Path.Combine(root, "checkpoints", "last", "model.safetensors");
+        var model = Path.Combine(root, "checkpoints", "last", "representation.safetensors");
         var bytes = File.ReadAllBytes(model);
         File.WriteAllBytes(model, bytes[..(bytes.Length / 2)]);
         var before = Snapshot(root);
-        AssertUserError(Generate("--resume", root), "model.safetensors", "truncated or corrupt");
+        AssertUserError(Generate("--resume", root), "representation.safetensors", "truncated or corrupt");
         AssertUnchanged(before, root);
     }
 
@@ -149,17 +149,18 @@ public class GenerateCommandTests : IDisposable
         var root = MakeRunFolder();
         var configPath = Path.Combine(root, "config.json");
         var config = JsonNode.Parse(File.ReadAllText(configPath))!;
-        Assert.Equal(4, config["nerf"]!["hash_levels"]!.GetValue<int>());
-        config["nerf"]!["hash_levels"] = 3;
+        Assert.Equal(4, config["representation"]!["field"]!["hash_levels"]!.GetValue<int>());
+        config["representation"]!["field"]!["hash_levels"] = 3;
         File.WriteAllText(configPath, config.ToJsonString());
         var before = Snapshot(root);
-        var line = AssertUserError(Generate("--resume", root), "model.safetensors", "'field.", "shape [");
+        var line = AssertUserError(Generate("--resume", root), "representation.safetensors", "'field.", "shape [");
         Assert.Matches(@"\[\d+(,\d+)*\].*\[\d+(,\d+)*\]", line);
         AssertUnchanged(before, root);
     }
 
     [Theory]
-    [InlineData("nerf")]
+    [InlineData("representation")]
+    [InlineData("guidance")]
     [InlineData("timesteps")]
     [InlineData("cameras")]
     [InlineData("prompt")]
@@ -180,7 +181,8 @@ public class GenerateCommandTests : IDisposable
     {
         var root = MakeRunFolder();
         var before = Snapshot(root);
-        AssertUserError(Generate("--resume", root, "--iterations", "10", "--lr", "0.5"), "config.json decides", "--iterations, --lr");
+        AssertUserError(Generate("--resume", root, "--iterations", "10", "--lr", "0.5", "--seed", "2"), "config.json decides", "--seed, --lr");
+        AssertUserError(Generate("--resume", root, "--iterations", "3"), "--iterations 3", "only be extended", "has 4");
         AssertUserError(Generate("a red mushroom", "--resume", root), "config.json decides", "PROMPT");
         AssertUnchanged(before, root);
     }

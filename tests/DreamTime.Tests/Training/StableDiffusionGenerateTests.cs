@@ -19,22 +19,21 @@ public class StableDiffusionGenerateTests : IDisposable
         var cfg = new TrainConfig
         {
             Prompt = "a hamburger",
-            Model = Fixtures.TinySd15,
+            Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = Fixtures.TinySd15 },
             Height = 16, Width = 16,
-            LambdaOrientation = 0, LambdaSparsity = 0, LambdaOpacityEntropy = 0, // only the SDS loss may move the parameters
             Timesteps = new Diffusion.TimestepOptions { Iterations = 3, Seed = 1 },
-            Nerf = new NerfConfig(HashLevels: 4, Log2TableSize: 12, SamplesPerRay: 16),
+            // only the SDS loss may move the parameters
+            Representation = new NerfSettings { Field = new NerfConfig(HashLevels: 4, Log2TableSize: 12, SamplesPerRay: 16), LambdaOrientation = 0 },
         };
-        var (guidance, evaluator) = GuidanceFactory.Create(cfg, torch.CPU);
-        Assert.Null(evaluator);
-        using var trainer = new Trainer(cfg, new RunFolder(_dir), guidance, evaluator, torch.CPU);
-        var before = trainer.Model.ParameterGroups().ToDictionary(g => g.Group, g => g.Params.Select(p => p.detach().clone()).ToList());
+        using var trainer = Trainer.Create(cfg, torch.CPU);
+        Assert.Null(trainer.Evaluator);
+        var before = trainer.Representation.ParameterGroups.ToDictionary(g => g.Name, g => g.Parameters.Select(p => p.detach().clone()).ToList());
         for (int step = 1; step <= 3; step++)
         {
             var rec = trainer.Step(step);
             Assert.True(double.IsFinite(rec.Loss) && rec.GradNorm > 0, $"step {step}: loss {rec.Loss}, grad norm {rec.GradNorm}");
         }
-        foreach (var (group, parameters) in trainer.Model.ParameterGroups().Select(g => (g.Group, g.Params.ToList())))
+        foreach (var (group, parameters) in trainer.Representation.ParameterGroups.Select(g => (g.Name, g.Parameters.ToList())))
         {
             if (parameters.Count == 0) continue;
             double change = parameters.Zip(before[group]).Sum(pair => (pair.First - pair.Second).abs().max().item<float>());

@@ -14,7 +14,7 @@ public class TrainConfigValidationTests
     [Theory]
     [InlineData("eval_resolution")]
     [InlineData("turntable_resolution")]
-    [InlineData("mesh_threshold")]
+    [InlineData("representation.mesh_threshold")]
     [InlineData("cameras: distance")]
     [InlineData("cameras: field-of-view")]
     [InlineData("cameras: elevation")]
@@ -24,7 +24,7 @@ public class TrainConfigValidationTests
         {
             "eval_resolution" => new TrainConfig { EvalResolution = 0 },
             "turntable_resolution" => new TrainConfig { TurntableResolution = -4 },
-            "mesh_threshold" => new TrainConfig { MeshThreshold = double.NaN },
+            "representation.mesh_threshold" => new TrainConfig { Representation = new DreamTime.Representations.NerfSettings { MeshThreshold = double.NaN } },
             "cameras: distance" => new TrainConfig { Cameras = new CameraRanges(DistanceMin: 3, DistanceMax: 2) },
             "cameras: field-of-view" => new TrainConfig { Cameras = new CameraRanges(FovYMinDeg: 0) },
             _ => new TrainConfig { Cameras = new CameraRanges(ElevationMinDeg: 10, ElevationMaxDeg: -10) },
@@ -37,7 +37,7 @@ public class TrainConfigValidationTests
     public void NonInteractiveProgressPrintsFromTheFirstStep()
     {
         var w = new StringWriter();
-        var bar = new ProgressBar(100, 0, w);
+        var bar = new DreamTime.Cli.ProgressBar(100, 0, w, interactive: false);
         bar.Report(1, "t=980");
         bar.Report(2, "t=979");
         bar.Report(5, "t=970");

@@ -20,12 +20,12 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         // defaults become; with MLP/background rates of 0.001 this run gained under 1 dB.
         // The tiny field's peak density after 80 steps is ~8, under the default mesh threshold (10): the mesh is
         // taken at 2 here.
-        var cfg = Tiny(n) with { EvalEvery = 40, LrEncoding = 0.02, LrNetwork = 0.01, LrBackground = 0.01, MeshThreshold = 2 };
+        var cfg = (Tiny(n) with { EvalEvery = 40 }).WithNerf(r => r with { LrEncoding = 0.02, LrNetwork = 0.01, LrBackground = 0.01, MeshThreshold = 2 });
         var log = new StringWriter();
         using var trainer = NewTrainer(cfg, Path.Combine(_dir, "run"), evaluator: true);
         var run = trainer.Run;
-        RunExports.WriteSchedule(trainer);
-        var outcome = new TrainingSession(trainer, log) { Export = RunExports.WriteAll }.Run(CancellationToken.None);
+        RunExports.WriteSchedule(trainer, run);
+        var outcome = new TrainingSession(trainer, run, new TextRunObserver(log)) { Export = RunExports.WriteAll }.Run(CancellationToken.None);
         output.WriteLine(log.ToString());
         Assert.Equal(SessionOutcome.Completed, outcome);
 
@@ -47,8 +47,8 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
 
         // model.glb: a binary glTF 2.0 whose mesh has as many vertices as reported
         int vertices = m.GetProperty("mesh_vertices").GetInt32();
-        output.WriteLine($"mesh at threshold {cfg.MeshThreshold}: {vertices} vertices, {m.GetProperty("mesh_triangles").GetInt32()} triangles");
-        Assert.True(vertices > 0, $"empty mesh at threshold {cfg.MeshThreshold}");
+        output.WriteLine($"mesh at threshold 2: {vertices} vertices, {m.GetProperty("mesh_triangles").GetInt32()} triangles");
+        Assert.True(vertices > 0, "empty mesh at threshold 2");
         var glb = File.ReadAllBytes(run.Glb);
         Assert.Equal("glTF", Encoding.ASCII.GetString(glb, 0, 4));
         Assert.Equal(2u, BitConverter.ToUInt32(glb, 4));
@@ -83,7 +83,8 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
                      new TrainConfig(),
                      Tiny(7, seed: 11, prompt: "a snowman with a hat") with
                      {
-                         Model = "some/sd-folder", GuidanceScale = 7.5, GradClip = 2, Device = "cuda:1", BatchSize = 3,
+                         Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = "some/sd-folder", GuidanceScale = 7.5, GradClip = 2, ViewDependentPrompt = false },
+                         Device = "cuda:1", BatchSize = 3,
                          Timesteps = new DreamTime.Diffusion.TimestepOptions { Strategy = "two-stage", Iterations = 7, Seed = 11, SwitchIteration = 4, Window = 5 },
                          Cameras = new DreamTime.Rendering.CameraRanges(ElevationMinDeg: 0, DistanceMax: 3),
                      },
@@ -97,6 +98,7 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("\"hash_levels\"", new TrainConfig().ToJson());
         // missing keys keep their defaults, also inside sections
         Assert.Equal(new TrainConfig(), TrainConfig.FromJson("{}", "config.json"));
-        Assert.Equal(new DreamTime.Representations.NerfConfig() with { HashLevels = 3 }, TrainConfig.FromJson("{\"nerf\": {\"hash_levels\": 3}}", "config.json").Nerf);
+        var partial = TrainConfig.FromJson("{\"representation\": {\"type\": \"nerf\", \"field\": {\"hash_levels\": 3}}}", "config.json");
+        Assert.Equal(new DreamTime.Representations.NerfConfig() with { HashLevels = 3 }, ((DreamTime.Representations.NerfSettings)partial.Representation).Field);
     }
 }

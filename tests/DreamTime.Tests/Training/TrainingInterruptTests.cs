@@ -1,3 +1,4 @@
+using DreamTime.Configuration;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
 using DreamTime.Rendering;
@@ -19,10 +20,10 @@ public class TrainingInterruptTests : IDisposable
         private int _calls;
         public string Name => inner.Name;
         public NoiseSchedule Schedule => inner.Schedule;
-        public GuidanceResult Step(Tensor images, IReadOnlyList<Camera> cameras, int t, Generator noise)
+        public GuidanceOutput Step(GuidanceInput input)
         {
             if (++_calls == call) cancel.Cancel();
-            return inner.Step(images, cameras, t, noise);
+            return inner.Step(input);
         }
         public void Dispose() => inner.Dispose();
     }
@@ -38,12 +39,12 @@ public class TrainingInterruptTests : IDisposable
         var root = Path.Combine(_dir, "run");
         using (var cancel = new CancellationTokenSource())
         {
-            var (prior, evaluator) = GuidanceFactory.Create(cfg, CPU);
-            using var trainer = new Trainer(cfg, new RunFolder(root), new CtrlCDuringCall(prior, k, cancel), evaluator, CPU);
+            var (prior, evaluator) = Components.Guidance.Create(cfg.Guidance, new ComponentContext(cfg, CPU));
+            using var trainer = new TestTrainer(Trainer.Create(cfg, CPU, guidance: new GuidanceComponents(new CtrlCDuringCall(prior, k, cancel), evaluator)), new RunFolder(root));
             trainer.Run.PrepareNew(overwrite: false);   // as generate does before training
             File.WriteAllText(trainer.Run.Config, cfg.ToJson());
             var log = new StringWriter();
-            var outcome = new TrainingSession(trainer, log) { Export = RunExports.WriteAll }.Run(cancel.Token);
+            var outcome = new TrainingSession(trainer, trainer.Run, new TextRunObserver(log)) { Export = RunExports.WriteAll }.Run(cancel.Token);
 
             // the step in flight finishes, then the run stops with a checkpoint and says how to continue
             Assert.Equal(SessionOutcome.Interrupted, outcome);
@@ -69,7 +70,7 @@ public class TrainingInterruptTests : IDisposable
             for (int s = 1; s <= n; s++) trainer.Step(s);
             straight = Parameters(trainer.Model);
         }
-        Assert.Equal(0.0, MaxDifference(straight, Tensors(Checkpoint.ModelPath(run.LastCheckpoint))));
+        Assert.Equal(0.0, MaxDifference(straight, Tensors(Checkpoint.RepresentationPath(run.LastCheckpoint))));
     }
 
     [Fact]
@@ -84,16 +85,16 @@ public class TrainingInterruptTests : IDisposable
             trainer.SaveCheckpoint();
         }
         var last = Path.Combine(root, "checkpoints", "last");
-        var weights = Tensors(Checkpoint.ModelPath(last));
+        var weights = Tensors(Checkpoint.RepresentationPath(last));
         using (var resumed = NewTrainer(cfg, root, Checkpoint.Find(last), new ScriptedGuidance()))
         {
             var guidance = (ScriptedGuidance)resumed.Guidance;
-            var outcome = new TrainingSession(resumed, TextWriter.Null).Run(new CancellationToken(true));
+            var outcome = new TrainingSession(resumed, resumed.Run, SilentRunObserver.Instance).Run(new CancellationToken(true));
             Assert.Equal(SessionOutcome.Interrupted, outcome);
             Assert.Equal(0, guidance.Calls);
             Assert.Equal(2, resumed.StepReached);
         }
         Assert.Equal(2, Checkpoint.LoadState(last).Step);
-        Assert.Equal(0.0, MaxDifference(weights, Tensors(Checkpoint.ModelPath(last))));
+        Assert.Equal(0.0, MaxDifference(weights, Tensors(Checkpoint.RepresentationPath(last))));
     }
 }

@@ -1,3 +1,4 @@
+using DreamTime.Configuration;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
 using DreamTime.IO;
@@ -29,19 +30,41 @@ internal static class TrainingTestSupport
         CheckpointEvery = 0,
         EvalEvery = 0,
         EvalResolution = 16,
-        MeshResolution = 24,
         TurntableFrames = 2,
         TurntableResolution = 16,
-        Nerf = TinyNerf,
+        Representation = new NerfSettings { Field = TinyNerf, MeshResolution = 24 },
     };
 
-    public static Trainer NewTrainer(TrainConfig cfg, string runRoot, string? checkpoint = null, IGuidance? guidance = null, bool evaluator = false)
+    /// <summary>A trainer on the CPU with the configured components, or the given guidance; with its run folder.</summary>
+    public static TestTrainer NewTrainer(TrainConfig cfg, string runRoot, string? checkpoint = null, IGuidance? guidance = null, bool evaluator = false)
     {
-        var (g, e) = guidance == null ? GuidanceFactory.Create(cfg, torch.CPU) : (guidance, null);
-        return new Trainer(cfg, new RunFolder(runRoot), g, evaluator ? e : null, torch.CPU, checkpoint);
+        GuidanceComponents? g = null;
+        if (guidance != null) g = new GuidanceComponents(guidance, null);
+        else if (!evaluator)
+        {
+            var built = Components.Guidance.Create(cfg.Guidance, new ComponentContext(cfg, torch.CPU));
+            g = built with { Evaluator = null };
+        }
+        return new TestTrainer(Trainer.Create(cfg, torch.CPU, checkpoint, g), new RunFolder(runRoot));
+    }
+
+    /// <summary>The tiny config with changed NeRF settings.</summary>
+    public static TrainConfig WithNerf(this TrainConfig cfg, Func<NerfSettings, NerfSettings> change) =>
+        cfg with { Representation = change((NerfSettings)cfg.Representation) };
+
+    /// <summary>One guidance step on plain images [B,H,W,3] (image-space score distillation).</summary>
+    public static (Tensor Loss, double GradNorm, IReadOnlyDictionary<string, double> Stats) StepImages(this IGuidance guidance, Tensor images,
+        IReadOnlyList<Camera> cameras, int t, Generator noise, string? prompt = null)
+    {
+        prompt ??= (guidance as DreamTime.Guidance.BuiltinPrior.BuiltinPriorGuidance)?.Prompt ?? "";
+        var r = guidance.Step(new GuidanceInput(RenderOutput.FromImages(images), cameras, new Conditioning(prompt), t, noise));
+        return (r.Losses["sds"], r.Stats["grad_norm"], r.Stats);
     }
 
     /// <summary>The model's parameters by checkpoint key, copied to CPU float64 arrays.</summary>
+    public static Dictionary<string, double[]> Parameters(IRepresentation representation) =>
+        Parameters((NerfRepresentation)representation);
+
     public static Dictionary<string, double[]> Parameters(NerfRepresentation model) =>
         model.state_dict().ToDictionary(kv => kv.Key, kv =>
         {
@@ -87,13 +110,29 @@ internal sealed class ScriptedGuidance(Func<int, Tensor, Tensor?>? replaceLoss =
     public NoiseSchedule Schedule { get; } = NoiseSchedule.StableDiffusion;
     public int Calls { get; private set; }
 
-    public GuidanceResult Step(Tensor images, IReadOnlyList<Camera> cameras, int t, Generator noise)
+    public GuidanceOutput Step(GuidanceInput input)
     {
         Calls++;
         onCall?.Invoke(Calls);
+        var images = input.Render.Rgb;
         var loss = replaceLoss?.Invoke(Calls, images) ?? (images - 0.5).square().mean();
-        return new GuidanceResult(loss, 1.0, new Dictionary<string, double>());
+        return new GuidanceOutput(new Dictionary<string, Tensor> { ["sds"] = loss }, new Dictionary<string, double> { ["grad_norm"] = 1.0 });
     }
 
     public void Dispose() { }
+}
+
+/// <summary>A trainer with its run folder, as a run has them.</summary>
+internal sealed class TestTrainer(Trainer trainer, RunFolder run) : IDisposable
+{
+    public Trainer Trainer { get; } = trainer;
+    public RunFolder Run { get; } = run;
+    public IRepresentation Model => Trainer.Representation;
+    public IGuidance Guidance => Trainer.Guidance;
+    public int StepReached => Trainer.StepReached;
+    public List<StepRecord> History => Trainer.History;
+    public StepRecord Step(int step) => Trainer.Step(step);
+    public void SaveCheckpoint() => Trainer.SaveCheckpoint(Run.LastCheckpoint);
+    public static implicit operator Trainer(TestTrainer t) => t.Trainer;
+    public void Dispose() => Trainer.Dispose();
 }
