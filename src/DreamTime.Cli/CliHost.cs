@@ -23,7 +23,7 @@ public static class CliHost
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = stderr });
         }
         catch (Exception e) when (Unwrap(e) is UserError ue)
         {

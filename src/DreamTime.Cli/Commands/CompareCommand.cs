@@ -35,7 +35,7 @@ public static class CompareCommand
                 Timesteps = d.Timesteps with { Iterations = n }, Height = res, Width = res, EvalEvery = every,
                 Guidance = p.GetValue(temperature) is string tp ? ((BuiltinPriorSettings)d.Guidance) with { TemperaturePixels = ParseTemperature(tp) } : d.Guidance,
             };
-            var cmp = new StrategyComparison(baseConfig, p.GetValue(threshold), new ProgressObserver(Console.Error));
+            var cmp = new StrategyComparison(baseConfig, p.GetValue(threshold), new ProgressObserver(p.InvocationConfiguration.Error));
             cmp.Validate(list, strats);
             var dir = p.GetValue(outDir)!;
             AtomicFile.EnsureWritableFolder(dir, "--out");

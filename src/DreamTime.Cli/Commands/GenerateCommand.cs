@@ -103,7 +103,7 @@ public static class GenerateCommand
 
         cmd.SetAction(p =>
         {
-            var observer = new ProgressObserver(Console.Error);
+            var observer = new ProgressObserver(p.InvocationConfiguration.Error);
             bool Given(Option o) => p.GetResult(o) is { Implicit: false };
             GenerationRun run;
             if (p.GetValue(resume) is string dir)
@@ -140,7 +140,7 @@ public static class GenerateCommand
                 }
                 catch (TrainingDivergedException e)
                 {
-                    Console.Error.WriteLine($"error: {e.Message}");
+                    p.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
                     return DivergedExit;
                 }
                 finally { Console.CancelKeyPress -= onCancel; }

@@ -49,7 +49,7 @@ public static class ConfigOverrides
         if (!node.ContainsKey(key))
         {
             var section = parts.Length > 1 ? string.Join('.', parts[..^1]) : "the configuration";
-            var type = node["type"] is JsonValue t ? $" ({t})" : "";
+            var type = node["type"] is JsonValue t ? $" ({t.GetValue<string>()})" : "";
             throw new UserError($"{what}: {section}{type} has no key '{key}'; its keys: {string.Join(", ", node.Select(kv => kv.Key))}");
         }
         if (parts.Length == 2 && key == "type" && value is JsonValue v && v.TryGetValue<string>(out var name) && node["type"]?.GetValue<string>() != name)

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using DreamTime.Cli;
+using DreamTime.Cli.Commands;
+using DreamTime.Training;
+using Xunit;
+using static DreamTime.Tests.Training.TrainingTestSupport;
+
+namespace DreamTime.Tests.Training;
+
+/// <summary>`compare` and <see cref="StrategyComparison"/>: runs through the one training loop, and tables that follow from the runs.</summary>
+public class StrategyComparisonTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dt-compare-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void RunsMatchStandaloneTrainingAndTheSummaryFollowsFromThem()
+    {
+        var baseConfig = Tiny(4) with { EvalEvery = 2 };
+        var cmp = new StrategyComparison(baseConfig, convergencePsnr: 0, SilentRunObserver.Instance);
+        cmp.RunAll(["a red mushroom"], ["tp-sds", "uniform"], seeds: 2);
+        Assert.Equal(4, cmp.Runs.Count);
+        Assert.Empty(cmp.Diverged);
+        Assert.All(cmp.Runs, r => Assert.Equal(new[] { 2, 4 }, r.Curve.Select(c => c.Step)));
+
+        // the comparison's run is the run generate's loop gives for the same configuration
+        var one = cmp.Runs.Single(r => r.Strategy == "uniform" && r.Seed == 1);
+        var cfg = baseConfig with { Timesteps = baseConfig.Timesteps with { Strategy = "uniform", Seed = 1 } };
+        using (var trainer = NewTrainer(cfg, Path.Combine(_dir, "standalone"), evaluator: true))
+        {
+            new TrainingSession(trainer, null, SilentRunObserver.Instance).Run(CancellationToken.None);
+            var last = trainer.History[^1];
+            Assert.Equal((last.Psnr!.Value, last.MaskIou!.Value, last.Nearest), (one.FinalPsnr, one.FinalIou, one.Nearest));
+        }
+
+        // the summary is the mean, sample standard deviation and distinct count of the runs
+        foreach (var s in cmp.Summaries())
+        {
+            var runs = cmp.Runs.Where(r => r.Prompt == s.Prompt && r.Strategy == s.Strategy).ToList();
+            double mean = runs.Average(r => r.FinalPsnr);
+            double sd = Math.Sqrt(runs.Sum(r => (r.FinalPsnr - mean) * (r.FinalPsnr - mean)) / (runs.Count - 1));
+            Assert.Equal((2, mean, sd, runs.Select(r => r.NearestIndex).Distinct().Count()), (s.Runs, s.MeanPsnr, s.SdPsnr, s.DistinctMembers));
+            // threshold 0 dB: every run converges at its first evaluation
+            Assert.Equal((2.0, 2), (s.MeanFirstReaching, s.Reached));
+        }
+        var table = cmp.Table().Trim().Split('\n');
+        Assert.Equal(2 + 2, table.Length);
+        Assert.Equal(1 + 4, cmp.Csv().Trim().Split('\n').Length);
+
+        cmp.WriteOutputs(Path.Combine(_dir, "out"), "heading");
+        foreach (var f in new[] { "results.csv", "summary.md", "curves.png" }) Assert.True(File.Exists(Path.Combine(_dir, "out", f)), f);
+        Assert.StartsWith("heading", File.ReadAllText(Path.Combine(_dir, "out", "summary.md")));
+    }
+
+    [Fact]
+    public void AThresholdNoRunReachesIsReportedAsNever()
+    {
+        var cmp = new StrategyComparison(Tiny(2) with { EvalEvery = 2 }, convergencePsnr: 99, SilentRunObserver.Instance);
+        cmp.RunAll(["a snowman"], ["linear"], seeds: 1);
+        var s = Assert.Single(cmp.Summaries());
+        Assert.Equal((null, 0), (s.MeanFirstReaching, s.Reached));
+        Assert.Contains("| - (0/1) |", cmp.Table());
+    }
+
+    [Theory]
+    [InlineData("--seeds", "0", "--seeds 0")]
+    [InlineData("--strategies", "fastest", "--strategy fastest: unknown strategy; allowed: tp-sds")]
+    [InlineData("--prompts", "a purple giraffe", "a purple giraffe")]
+    [InlineData("--eval-every", "0", "--eval-every 0")]
+    [InlineData("--iterations", "-1", "--iterations -1")]
+    [InlineData("--temperature-pixels", "zero", "--temperature-pixels zero")]
+    public void BadInputIsAOneLineErrorBeforeAnyTraining(string option, string value, string expected)
+    {
+        var outDir = Path.Combine(_dir, "out");
+        var root = new RootCommand { CompareCommand.Create() };
+        var err = new StringWriter();
+        int code = CliHost.Run(root, ["compare", option, value, "--out", outDir], err);
+        Assert.Equal(2, code);
+        var line = Assert.Single(err.ToString().Trim().Split('\n'));
+        Assert.Contains(expected, line);
+        Assert.False(Directory.Exists(outDir));
+    }
+}
