@@ -5,9 +5,10 @@ namespace DreamTime.Models.Clip;
 
 /// <summary>
 /// CLIP's byte-level BPE tokenizer, read from a transformers tokenizer folder (a diffusers checkpoint's
-/// <c>tokenizer/</c>). It reproduces transformers' CLIPTokenizer as it runs without ftfy: special tokens named by
-/// the config are cut out of the text verbatim first (so with SD 2.x's pad token "!", every "!" becomes that
-/// token); the rest is cleaned (control characters dropped, CJK ideographs isolated, NFC, whitespace collapsed,
+/// <c>tokenizer/</c>). It reproduces the tokenizers-backed CLIP tokenizer diffusers loads (CLIPTokenizerFast, built
+/// from vocab.json and merges.txt): special tokens named by the config are cut out of the raw text verbatim first,
+/// as tokenizers does for special tokens added without normalization (so with SD 2.x's pad token "!", every "!"
+/// becomes that token, and "&lt;|STARTOFTEXT|&gt;" is ordinary text); the rest is normalized (NFC, whitespace collapsed,
 /// lower-cased), split with CLIP's pattern and byte-pair encoded with an end-of-word marker.
 /// </summary>
 public sealed class ClipTokenizer
@@ -99,16 +100,12 @@ public sealed class ClipTokenizer
     private void EncodeOrdinaryText(string text, List<int> ids)
     {
         if (text.Length == 0) return;
-        foreach (var word in ClipTextNormalizer.PreTokenize(ClipTextNormalizer.Clean(text)))
+        foreach (var word in ClipTextNormalizer.PreTokenize(ClipTextNormalizer.Normalize(text)))
             ids.AddRange(_wordCache.GetOrAdd(word, EncodeWord));
     }
 
-    private int[] EncodeWord(string word)
-    {
-        // The reference keeps these two as whole tokens even when they reach the BPE step (e.g. typed in capitals).
-        if (word is "<|startoftext|>" or "<|endoftext|>") return [_vocab.GetValueOrDefault(word, UnkId)];
-        return _bpe.Encode(ByteLevelBpe.SpellBytes(word)).Select(s => _vocab.GetValueOrDefault(s, UnkId)).ToArray();
-    }
+    private int[] EncodeWord(string word) =>
+        _bpe.Encode(ByteLevelBpe.SpellBytes(word)).Select(s => _vocab.GetValueOrDefault(s, UnkId)).ToArray();
 
     private int IdOf(NamedToken token, string key, IReadOnlyDictionary<string, int> added)
     {
