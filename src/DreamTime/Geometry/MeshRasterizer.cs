@@ -59,7 +59,7 @@ public static class MeshRasterizer
         public View(Camera camera, int height, int width)
         {
             Height = height; Width = width;
-            Focal = (float)(0.5 * height / Math.Tan(0.5 * camera.FovYDeg * Math.PI / 180));
+            Focal = (float)camera.FocalPixels(height);
             var m = camera.CameraToWorld();
             Right = new Vector3((float)m[0, 0], (float)m[1, 0], (float)m[2, 0]);
             Up = new Vector3((float)m[0, 1], (float)m[1, 1], (float)m[2, 1]);
