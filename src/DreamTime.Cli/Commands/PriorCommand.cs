@@ -75,8 +75,7 @@ public static class PriorCommand
             var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
             var selection = lib.Select(p.GetValue(prompt) ?? "");
             var chosen = selection.Members.Take(nMembers).ToList();
-            var r = new CameraRanges();
-            var cams = Enumerable.Range(0, nViews).Select(i => r.MidCamera(p.GetValue(elevation), -180 + 360.0 * i / nViews)).ToList();
+            var cams = new CameraRanges().Ring(nViews, p.GetValue(elevation));
             var renderer = new SdfRenderer { Supersample = ss };
             var perView = cams.Select(c => renderer.Render(chosen.Select(m => m.Scene).ToList(), c, px, px)).ToList();
             var tiles = new List<RgbImage>();

@@ -8,8 +8,8 @@ namespace DreamTime.Geometry;
 /// <summary>
 /// Draws a <see cref="Mesh"/> (z-up world coordinates) with a z-buffer, through the same pinhole as
 /// <see cref="Camera.Rays"/>: the image of a mesh lines up pixel for pixel with the NeRF render and the built-in
-/// prior's images of that camera. Shading is the prior's: colour * (ambient + diffuse * max(0, n.l)) with a
-/// world-fixed light, on a white background. Lighting is two-sided: a triangle seen from behind (an open mesh,
+/// prior's images of that camera. Shading is the prior's (<see cref="Lighting.Shade(Vector3, Vector3, ShadingMode)"/>
+/// with a world-fixed light), on a white background. Lighting is two-sided: a triangle seen from behind (an open mesh,
 /// or a flipped one) is lit with its normals turned towards the viewer rather than drawn black.
 /// </summary>
 public static class MeshRasterizer
@@ -59,7 +59,7 @@ public static class MeshRasterizer
         public View(Camera camera, int height, int width)
         {
             Height = height; Width = width;
-            Focal = (float)(0.5 * height / Math.Tan(0.5 * camera.FovYDeg * Math.PI / 180));
+            Focal = (float)camera.FocalPixels(height);
             var m = camera.CameraToWorld();
             Right = new Vector3((float)m[0, 0], (float)m[1, 0], (float)m[2, 0]);
             Up = new Vector3((float)m[0, 1], (float)m[1, 1], (float)m[2, 1]);
@@ -220,8 +220,7 @@ public static class MeshRasterizer
             facesAway[f] = Vector3.Dot(fn, mesh.Position(mesh.Indices[3 * f]) - view.Position) > 0;
         }
         var vertexNormals = mesh.Normals == null ? null : mesh.UnitNormalsForExport();
-        var lightDir = new Vector3((float)light.DirX, (float)light.DirY, (float)light.DirZ);
-        float ambient = (float)light.Ambient, diffuse = (float)light.Diffuse, inv = 1f / (s * s);
+        float inv = 1f / (s * s);
 
         var pixels = new float[height * width * 3];
         var mask = new float[height * width];
@@ -244,8 +243,8 @@ public static class MeshRasterizer
                     var normal = vertexNormals == null ? faceNormals[f]
                         : SafeNormalize(w.X * At(vertexNormals, a) + w.Y * At(vertexNormals, b) + w.Z * At(vertexNormals, c), faceNormals[f]);
                     if (facesAway[f]) normal = -normal;
-                    var shaded = albedo * (ambient + diffuse * MathF.Max(0, Vector3.Dot(normal, lightDir)));
-                    rgb += Vector3.Clamp(shaded, Vector3.Zero, Vector3.One);
+                    // Vertex colours are not checked on the way in, and image pixels must stay in [0,1].
+                    rgb += Vector3.Clamp(light.Shade(albedo, normal), Vector3.Zero, Vector3.One);
                 }
                 int p = row * width + col;
                 pixels[3 * p] = rgb.X * inv; pixels[3 * p + 1] = rgb.Y * inv; pixels[3 * p + 2] = rgb.Z * inv;

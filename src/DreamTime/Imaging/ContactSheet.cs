@@ -1,10 +1,12 @@
+using System.Numerics;
 using SkiaSharp;
 
 namespace DreamTime.Imaging;
 
 /// <summary>
-/// Tiles images into a grid with an optional caption under each tile (e.g. "az 45°") and a title on top.
-/// Tiles of different sizes are centred in cells as large as the largest tile.
+/// Tiles images into a grid with an optional caption under each tile (e.g. "az 45°") and a title on top: the
+/// tiles are placed by <see cref="ImageIO.Grid(IReadOnlyList{RgbImage}, GridLayout, Vector3)"/> (tiles of different
+/// sizes centred in cells as large as the largest), the text is drawn into the bands the layout leaves for it.
 /// </summary>
 public sealed class ContactSheet
 {
@@ -64,36 +66,39 @@ public sealed class ContactSheet
         using var captionFont = Fonts.Create(CaptionSize);
         using var titleFont = Fonts.Create(TitleSize, bold: true);
 
-        int cellW = tiles.Max(t => t.Image.Width) * TileScale, cellH = tiles.Max(t => t.Image.Height) * TileScale;
         bool captioned = tiles.Any(t => t.Caption.Length > 0);
         int captionH = captioned ? (int)MathF.Ceiling(LinePlot.LineHeight(captionFont)) + 4 : 0;
         int titleH = Title.Length > 0 ? (int)MathF.Ceiling(LinePlot.LineHeight(titleFont) + Margin) : 0;
-        int columns = Math.Min(Columns, tiles.Count), rows = (tiles.Count + Columns - 1) / Columns;
-        int width = columns * cellW + (columns + 1) * Gap;
-        int height = titleH + rows * (cellH + captionH) + (rows + 1) * Gap;
+        // Smooth enlargement happens before tiling, so the grid itself only ever repeats pixels.
+        var images = tiles.Select(t => SmoothScaling ? Enlarge(t.Image, TileScale) : t.Image).ToList();
+        var layout = new GridLayout(images, Columns, SmoothScaling ? 1 : TileScale, Gap, titleH, captionH);
+        var grid = ImageIO.Grid(images, layout, new Vector3(Background.Red / 255f, Background.Green / 255f, Background.Blue / 255f));
 
-        var bmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var bmp = ImageIO.ToBitmap(grid);
         using var canvas = new SKCanvas(bmp);
-        canvas.Clear(Background);
         using var ink = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
         if (titleH > 0)
-            canvas.DrawText(LinePlot.Ellipsize(Title, titleFont, width - 2 * Margin), width / 2f, Margin - titleFont.Metrics.Ascent,
+            canvas.DrawText(LinePlot.Ellipsize(Title, titleFont, layout.Width - 2 * Margin), layout.Width / 2f, Margin - titleFont.Metrics.Ascent,
                 SKTextAlign.Center, titleFont, ink);
-
-        var sampling = SmoothScaling ? new SKSamplingOptions(SKCubicResampler.Mitchell) : new SKSamplingOptions(SKFilterMode.Nearest, SKMipmapMode.None);
         for (int n = 0; n < tiles.Count; n++)
         {
-            var (image, caption) = tiles[n];
-            float cellX = Gap + (n % Columns) * (cellW + Gap), cellY = titleH + Gap + (n / Columns) * (cellH + captionH + Gap);
-            int w = image.Width * TileScale, h = image.Height * TileScale;
-            using (var tile = ImageIO.ToBitmap(image))
-            using (var skImage = SKImage.FromBitmap(tile))
-                canvas.DrawImage(skImage, SKRect.Create(cellX + (cellW - w) / 2, cellY + (cellH - h) / 2, w, h), sampling);
-            if (caption.Length > 0)
-                canvas.DrawText(LinePlot.Ellipsize(caption, captionFont, cellW), cellX + cellW / 2f, cellY + cellH + 2 - captionFont.Metrics.Ascent,
-                    SKTextAlign.Center, captionFont, ink);
+            string caption = tiles[n].Caption;
+            if (caption.Length == 0) continue;
+            var (cellX, cellY) = layout.CellOrigin(n);
+            canvas.DrawText(LinePlot.Ellipsize(caption, captionFont, layout.CellWidth), cellX + layout.CellWidth / 2f,
+                cellY + layout.CellHeight + 2 - captionFont.Metrics.Ascent, SKTextAlign.Center, captionFont, ink);
         }
         canvas.Flush();
         return bmp;
+    }
+
+    private static RgbImage Enlarge(RgbImage image, int scale)
+    {
+        using var tile = ImageIO.ToBitmap(image);
+        using var skImage = SKImage.FromBitmap(tile);
+        using var big = new SKBitmap(new SKImageInfo(image.Width * scale, image.Height * scale, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using (var canvas = new SKCanvas(big))
+            canvas.DrawImage(skImage, SKRect.Create(0, 0, big.Width, big.Height), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        return ImageIO.FromBitmap(big);
     }
 }

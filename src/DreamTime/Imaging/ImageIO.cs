@@ -1,3 +1,4 @@
+using System.Numerics;
 using DreamTime.Runtime;
 using SkiaSharp;
 
@@ -81,18 +82,26 @@ public static class ImageIO
         SavePng(path, bmp);
     }
 
-    /// <summary>Tiles images (all the same size) into a grid with a small gap; nearest-neighbour upscaling by an integer factor.</summary>
-    public static RgbImage Grid(IReadOnlyList<RgbImage> images, int columns, int scale = 1, int gap = 2, float background = 1f)
+    /// <summary>Tiles images into a grid with a small gap; nearest-neighbour upscaling by an integer factor.</summary>
+    public static RgbImage Grid(IReadOnlyList<RgbImage> images, int columns, int scale = 1, int gap = 2, float background = 1f) =>
+        Grid(images, new GridLayout(images, columns, scale, gap), new Vector3(background));
+
+    /// <summary>
+    /// Copies each image, enlarged by repeating pixels, to its place in <paramref name="layout"/> (made for these
+    /// images) over a background of the given RGB.
+    /// </summary>
+    public static RgbImage Grid(IReadOnlyList<RgbImage> images, GridLayout layout, Vector3 background)
     {
-        if (images.Count == 0) throw new ArgumentException("no images");
-        int h = images[0].Height * scale, w = images[0].Width * scale;
-        int rows = (images.Count + columns - 1) / columns;
-        int H = rows * h + (rows + 1) * gap, W = columns * w + (columns + 1) * gap;
-        var outImg = RgbImage.Filled(H, W, background, background, background);
+        if (images.Count != layout.Count) throw new ArgumentException($"{images.Count} images for a layout of {layout.Count}");
+        var outImg = RgbImage.Filled(layout.Height, layout.Width, background.X, background.Y, background.Z);
+        int scale = layout.Scale, W = layout.Width;
         for (int n = 0; n < images.Count; n++)
         {
             var src = images[n];
-            int oy = gap + (n / columns) * (h + gap), ox = gap + (n % columns) * (w + gap);
+            int h = src.Height * scale, w = src.Width * scale;
+            if (w > layout.CellWidth || h > layout.CellHeight)
+                throw new ArgumentException($"image {n} ({src.Height}x{src.Width}) does not fit the layout's {layout.CellHeight}x{layout.CellWidth} cells");
+            var (ox, oy) = layout.TileOrigin(n, src);
             for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
@@ -101,5 +110,50 @@ public static class ImageIO
             }
         }
         return outImg;
+    }
+}
+
+/// <summary>
+/// Where <see cref="ImageIO.Grid(IReadOnlyList{RgbImage}, GridLayout, Vector3)"/> puts each image: row-major cells
+/// as large as the largest image times <see cref="Scale"/>, each image centred in its cell, <see cref="Gap"/>
+/// pixels between and around the cells, a band of <see cref="Top"/> pixels above them (for a title) and one of
+/// <see cref="Below"/> pixels under every cell (for a caption). Fewer images than columns make a narrower grid.
+/// </summary>
+public sealed record GridLayout
+{
+    public int Count { get; }
+    public int Columns { get; }
+    public int Rows { get; }
+    public int Scale { get; }
+    public int Gap { get; }
+    public int Top { get; }
+    public int Below { get; }
+    public int CellWidth { get; }
+    public int CellHeight { get; }
+    public int Width => Columns * CellWidth + (Columns + 1) * Gap;
+    public int Height => Top + Rows * (CellHeight + Below) + (Rows + 1) * Gap;
+
+    public GridLayout(IReadOnlyList<RgbImage> images, int columns, int scale = 1, int gap = 2, int top = 0, int below = 0)
+    {
+        if (images.Count == 0) throw new ArgumentException("no images");
+        if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, "a grid needs at least one column");
+        if (scale < 1) throw new ArgumentOutOfRangeException(nameof(scale), scale, "must be at least 1");
+        if (gap < 0 || top < 0 || below < 0) throw new ArgumentOutOfRangeException(nameof(gap), "gap and bands must not be negative");
+        Count = images.Count;
+        Columns = Math.Min(columns, Count);
+        Rows = (Count + Columns - 1) / Columns;
+        Scale = scale; Gap = gap; Top = top; Below = below;
+        CellWidth = images.Max(i => i.Width) * scale;
+        CellHeight = images.Max(i => i.Height) * scale;
+    }
+
+    /// <summary>Top-left pixel of cell <paramref name="n"/> (row n / Columns, column n % Columns).</summary>
+    public (int X, int Y) CellOrigin(int n) => (Gap + (n % Columns) * (CellWidth + Gap), Top + Gap + (n / Columns) * (CellHeight + Below + Gap));
+
+    /// <summary>Top-left pixel of <paramref name="image"/> placed, enlarged, in cell <paramref name="n"/>.</summary>
+    public (int X, int Y) TileOrigin(int n, RgbImage image)
+    {
+        var (x, y) = CellOrigin(n);
+        return (x + (CellWidth - image.Width * Scale) / 2, y + (CellHeight - image.Height * Scale) / 2);
     }
 }

@@ -44,13 +44,19 @@ public sealed record Camera(double ElevationDeg, double AzimuthDeg, double Dista
     }
 
     /// <summary>
+    /// Focal length in pixels of an image <paramref name="height"/> pixels high; the mesh rasteriser projects with
+    /// it too, so its images line up with these rays.
+    /// </summary>
+    public double FocalPixels(int height) => 0.5 * height / Math.Tan(0.5 * FovYDeg * Math.PI / 180);
+
+    /// <summary>
     /// Rays through pixel centres, row-major from the top-left pixel: origins and unit directions, each
     /// [height*width*3] floats.
     /// </summary>
     public (float[] Origins, float[] Directions) Rays(int height, int width)
     {
         var m = CameraToWorld();
-        double focal = 0.5 * height / Math.Tan(0.5 * FovYDeg * Math.PI / 180);
+        double focal = FocalPixels(height);
         var o = new float[height * width * 3];
         var d = new float[height * width * 3];
         for (int i = 0; i < height; i++)

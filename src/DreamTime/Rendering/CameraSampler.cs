@@ -12,6 +12,16 @@ public sealed record CameraRanges(
     public Camera MidCamera(double elevationDeg, double azimuthDeg) =>
         new(elevationDeg, azimuthDeg, 0.5 * (DistanceMin + DistanceMax), 0.5 * (FovYMinDeg + FovYMaxDeg));
 
+    /// <summary>
+    /// <paramref name="count"/> <see cref="MidCamera"/>s at one elevation, azimuths evenly spaced from -180 degrees
+    /// (the back view first, the front one half-way), all looking at the origin.
+    /// </summary>
+    public IReadOnlyList<Camera> Ring(int count, double elevationDeg)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "a camera ring needs at least one camera");
+        return Enumerable.Range(0, count).Select(i => MidCamera(elevationDeg, -180 + 360.0 * i / count)).ToList();
+    }
+
     public void Validate()
     {
         if (!(ElevationMinDeg <= ElevationMaxDeg && ElevationMinDeg >= -90 && ElevationMaxDeg <= 90))
@@ -41,6 +51,5 @@ public sealed class CameraSampler(CameraRanges ranges, int seed)
     }
 
     /// <summary>Fixed evaluation views: evenly spaced azimuths at a moderate elevation, mid-range distance and fov.</summary>
-    public static IReadOnlyList<Camera> EvaluationViews(CameraRanges r, int count = 8, double elevationDeg = 20) =>
-        Enumerable.Range(0, count).Select(i => r.MidCamera(elevationDeg, -180 + 360.0 * i / count)).ToList();
+    public static IReadOnlyList<Camera> EvaluationViews(CameraRanges r, int count = 8, double elevationDeg = 20) => r.Ring(count, elevationDeg);
 }

@@ -73,17 +73,6 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
         return (1 - torch.exp(-tau)) * transmittance;
     }
 
-    /// <summary>Per-sample colour [N,3] for a shading mode; normals [N,3] needed unless shading is Albedo.</summary>
-    public static Tensor Shade(Tensor albedo, Tensor? normal, ShadingMode shading, Lighting light)
-    {
-        if (shading == ShadingMode.Albedo) return albedo;
-        if (normal is null) throw new ArgumentException($"{shading} shading needs normals");
-        var l = torch.tensor(new[] { light.DirX, light.DirY, light.DirZ }, dtype: normal.dtype, device: normal.device);
-        var lambert = (normal * l).sum(-1, keepdim: true).clamp_min(0);
-        var intensity = light.Ambient + light.Diffuse * lambert;
-        return shading == ShadingMode.Textureless ? intensity.expand(-1, 3) : albedo * intensity;
-    }
-
     public RenderOutput Render(IVolumeField field, Func<Tensor, Tensor> background, IReadOnlyList<Camera> cameras,
                                int height, int width, ShadingMode shading, Lighting light, Generator? jitter, bool normals, Device device,
                                ScalarType dtype = ScalarType.Float32, int? samplesPerRay = null)
@@ -125,7 +114,7 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
         KeptSamples = keep.shape[0];
         TotalSamples = live * s;
 
-        var colour = Shade(albedo, normalKeep, shading, light);
+        var colour = light.Shade(albedo, normalKeep, shading);
         var rgbLive = torch.zeros(live, 3, dtype: dtype, device: device).index_add(0, rayOf, wKeep * colour, 1);
         Tensor normalLive, orientSum;
         if (needNormals)

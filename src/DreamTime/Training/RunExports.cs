@@ -96,14 +96,14 @@ public static class RunExports
         int n = cfg.TurntableFrames, res = cfg.TurntableResolution;
         var frames = new List<RgbImage>();
         var sheet = new ContactSheet(Math.Min(n, 6)) { Title = $"\"{cfg.Prompt}\" ({cfg.Timesteps.Strategy}, {trainer.StepReached} iterations)" };
+        var cameras = cfg.Cameras.Ring(n, 20);
         for (int i = 0; i < n; i++)
         {
             using var scope = torch.NewDisposeScope();
-            double az = -180 + 360.0 * i / n;
-            var img = RgbImage.FromTensor(trainer.RenderView(cfg.Cameras.MidCamera(20, az), res, res).Rgb);
+            var img = RgbImage.FromTensor(trainer.RenderView(cameras[i], res, res).Rgb);
             frames.Add(img);
             ImageIO.SavePng(Path.Combine(run.Turntable, $"frame_{i:D3}.png"), img);
-            if (i % ((n + 11) / 12) == 0) sheet.Add(img, $"az {az:F0}°");
+            if (i % ((n + 11) / 12) == 0) sheet.Add(img, $"az {cameras[i].AzimuthDeg:F0}°");
         }
         GifWriter.Write(run.TurntableGif, frames, new GifOptions { FrameDelayMs = 80 });
         sheet.SavePng(run.TurntableSheet);

@@ -9,8 +9,8 @@ public sealed record SceneImage(int Height, int Width, float[] Rgb, float[] Mask
 
 /// <summary>
 /// Sphere-traces PriorScenes through the rays of Rendering.Camera, so pixels line up with the NeRF renderer.
-/// Shading is albedo * (ambient + diffuse * max(0, n.l)) with a world-fixed light: a member looks the same
-/// from every view. Rays only visit primitives whose bounding sphere they cross.
+/// Shading is <see cref="Lighting.Shade(Vector3, Vector3, ShadingMode)"/> with a world-fixed light: a member
+/// looks the same from every view. Rays only visit primitives whose bounding sphere they cross.
 /// </summary>
 public sealed class SdfRenderer
 {
@@ -36,8 +36,7 @@ public sealed class SdfRenderer
         var (origins, dirs) = camera.Rays(height * s, width * s);
         var o = new Vector3(origins[0], origins[1], origins[2]);
         var images = scenes.Select(_ => new SceneImage(height, width, new float[height * width * 3], new float[height * width])).ToArray();
-        var light = new Vector3((float)Light.DirX, (float)Light.DirY, (float)Light.DirZ);
-        float ambient = (float)Light.Ambient, diffuse = (float)Light.Diffuse, inv = 1f / (s * s);
+        float inv = 1f / (s * s);
         Parallel.For(0, scenes.Count * height, job =>
         {
             int m = job / height, row = job % height;
@@ -55,7 +54,7 @@ public sealed class SdfRenderer
                     var d = new Vector3(dirs[k], dirs[k + 1], dirs[k + 2]);
                     if (Trace(scene._primitives, o, d, candidates, out var albedo, out var normal))
                     {
-                        rgb += albedo * (ambient + diffuse * MathF.Max(0, Vector3.Dot(normal, light)));
+                        rgb += Light.Shade(albedo, normal);
                         cover += 1;
                     }
                     else rgb += new Vector3(Background);
