@@ -66,8 +66,8 @@ public sealed class ContactSheet
 
         int cellW = tiles.Max(t => t.Image.Width) * TileScale, cellH = tiles.Max(t => t.Image.Height) * TileScale;
         bool captioned = tiles.Any(t => t.Caption.Length > 0);
-        int captionH = captioned ? (int)MathF.Ceiling(LinePlot.LineHeight(captionFont)) + 4 : 0;
-        int titleH = Title.Length > 0 ? (int)MathF.Ceiling(LinePlot.LineHeight(titleFont) + Margin) : 0;
+        int captionH = captioned ? (int)MathF.Ceiling(Fonts.LineHeight(captionFont)) + 4 : 0;
+        int titleH = Title.Length > 0 ? (int)MathF.Ceiling(Fonts.LineHeight(titleFont) + Margin) : 0;
         int columns = Math.Min(Columns, tiles.Count), rows = (tiles.Count + Columns - 1) / Columns;
         int width = columns * cellW + (columns + 1) * Gap;
         int height = titleH + rows * (cellH + captionH) + (rows + 1) * Gap;
@@ -77,7 +77,7 @@ public sealed class ContactSheet
         canvas.Clear(Background);
         using var ink = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
         if (titleH > 0)
-            canvas.DrawText(LinePlot.Ellipsize(Title, titleFont, width - 2 * Margin), width / 2f, Margin - titleFont.Metrics.Ascent,
+            canvas.DrawText(Fonts.Ellipsize(Title, titleFont, width - 2 * Margin), width / 2f, Margin - titleFont.Metrics.Ascent,
                 SKTextAlign.Center, titleFont, ink);
 
         var sampling = SmoothScaling ? new SKSamplingOptions(SKCubicResampler.Mitchell) : new SKSamplingOptions(SKFilterMode.Nearest, SKMipmapMode.None);
@@ -90,7 +90,7 @@ public sealed class ContactSheet
             using (var skImage = SKImage.FromBitmap(tile))
                 canvas.DrawImage(skImage, SKRect.Create(cellX + (cellW - w) / 2, cellY + (cellH - h) / 2, w, h), sampling);
             if (caption.Length > 0)
-                canvas.DrawText(LinePlot.Ellipsize(caption, captionFont, cellW), cellX + cellW / 2f, cellY + cellH + 2 - captionFont.Metrics.Ascent,
+                canvas.DrawText(Fonts.Ellipsize(caption, captionFont, cellW), cellX + cellW / 2f, cellY + cellH + 2 - captionFont.Metrics.Ascent,
                     SKTextAlign.Center, captionFont, ink);
         }
         canvas.Flush();
