@@ -179,7 +179,7 @@ public class PlotLineTests
     }
 }
 
-public class PanelFigureTests
+public class PlotFigureTests
 {
     private static readonly SKColor Blue = new ScottPlot.Palettes.Category10().GetColor(0).ToSKColor();
     private static readonly SKColor Orange = new ScottPlot.Palettes.Category10().GetColor(1).ToSKColor();

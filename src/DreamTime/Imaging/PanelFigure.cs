@@ -11,6 +11,7 @@ namespace DreamTime.Imaging;
 public sealed class PanelFigure : IDisposable
 {
     private readonly Plot?[,] panels;
+    private readonly HashSet<Plot> fitted = [];
 
     public PanelFigure(int width, int height, int rows = 1, int cols = 1)
     {
@@ -92,6 +93,14 @@ public sealed class PanelFigure : IDisposable
                 if (panels[r, c] is not { } plot) continue;
                 PlotFont.Apply(plot);
                 StyleAxisLabels(plot);
+                // ScottPlot's render-time autoscale fits a shared x axis to the first y axis's data only, cutting off
+                // series on the secondary axis; fitting every axis to all the data that uses it avoids that.
+                // Limits a caller set are left alone; those fitted here are fitted again, to data added since.
+                if (plot.GetPlottables().Any() && (fitted.Contains(plot) || !plot.Axes.GetAxes().Any(a => a.Range.HasBeenSet)))
+                {
+                    plot.Axes.AutoScale();
+                    fitted.Add(plot);
+                }
                 // The panels share one canvas: clearing it for each would wipe the title and the panels before.
                 plot.RenderManager.ClearCanvasBeforeEachRender = false;
                 // A small inset keeps one panel's right-hand axis label clear of the next panel's left-hand one.
