@@ -67,8 +67,8 @@ public sealed class ContactSheet
         using var titleFont = Fonts.Create(TitleSize, bold: true);
 
         bool captioned = tiles.Any(t => t.Caption.Length > 0);
-        int captionH = captioned ? (int)MathF.Ceiling(LinePlot.LineHeight(captionFont)) + 4 : 0;
-        int titleH = Title.Length > 0 ? (int)MathF.Ceiling(LinePlot.LineHeight(titleFont) + Margin) : 0;
+        int captionH = captioned ? (int)MathF.Ceiling(Fonts.LineHeight(captionFont)) + 4 : 0;
+        int titleH = Title.Length > 0 ? (int)MathF.Ceiling(Fonts.LineHeight(titleFont) + Margin) : 0;
         // Smooth enlargement happens before tiling, so the grid itself only ever repeats pixels.
         var images = tiles.Select(t => SmoothScaling ? Enlarge(t.Image, TileScale) : t.Image).ToList();
         var layout = new GridLayout(images, Columns, SmoothScaling ? 1 : TileScale, Gap, titleH, captionH);
@@ -78,14 +78,14 @@ public sealed class ContactSheet
         using var canvas = new SKCanvas(bmp);
         using var ink = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
         if (titleH > 0)
-            canvas.DrawText(LinePlot.Ellipsize(Title, titleFont, layout.Width - 2 * Margin), layout.Width / 2f, Margin - titleFont.Metrics.Ascent,
+            canvas.DrawText(Fonts.Ellipsize(Title, titleFont, layout.Width - 2 * Margin), layout.Width / 2f, Margin - titleFont.Metrics.Ascent,
                 SKTextAlign.Center, titleFont, ink);
         for (int n = 0; n < tiles.Count; n++)
         {
             string caption = tiles[n].Caption;
             if (caption.Length == 0) continue;
             var (cellX, cellY) = layout.CellOrigin(n);
-            canvas.DrawText(LinePlot.Ellipsize(caption, captionFont, layout.CellWidth), cellX + layout.CellWidth / 2f,
+            canvas.DrawText(Fonts.Ellipsize(caption, captionFont, layout.CellWidth), cellX + layout.CellWidth / 2f,
                 cellY + layout.CellHeight + 2 - captionFont.Metrics.Ascent, SKTextAlign.Center, captionFont, ink);
         }
         canvas.Flush();

@@ -18,6 +18,20 @@ public static class Fonts
     public static SKFont Create(float size, bool bold = false) =>
         new(Regular, size) { Edging = SKFontEdging.Antialias, Subpixel = true, Embolden = bold, Hinting = SKFontHinting.Slight };
 
+    internal static float LineHeight(SKFont font) => font.Metrics.Descent - font.Metrics.Ascent;
+
+    /// <summary>Shortens text with an ellipsis until it fits the width.</summary>
+    internal static string Ellipsize(string text, SKFont font, float maxWidth)
+    {
+        if (font.MeasureText(text) <= maxWidth) return text;
+        for (int n = text.Length - 1; n > 0; n--)
+        {
+            var shorter = text[..n].TrimEnd() + "\u2026";
+            if (font.MeasureText(shorter) <= maxWidth) return shorter;
+        }
+        return "";
+    }
+
     private static SKTypeface LoadEmbedded()
     {
         using var stream = typeof(Fonts).Assembly.GetManifestResourceStream(ResourceName)

@@ -112,33 +112,34 @@ public static class RunExports
     public static void WriteCurves(string path, TrainConfig cfg, IReadOnlyList<StepRecord> history)
     {
         if (history.Count == 0) return;
-        var fig = new Figure(1500, 480, 1, 3) { Title = $"\"{cfg.Prompt}\" — {cfg.Timesteps.Strategy}, seed {cfg.Seed}" };
+        using var fig = new PanelFigure(1500, 480, 1, 3) { Title = $"\"{cfg.Prompt}\" — {cfg.Timesteps.Strategy}, seed {cfg.Seed}" };
         var steps = history.Select(h => (double)h.Step).ToArray();
         var a = fig.Panel(0, 0);
-        a.Title = "SDS loss and timestep";
-        a.XLabel = "iteration";
-        a.YLabel = "loss";
-        a.LogY = true;
-        a.AddLine("loss", steps, history.Select(h => h.Loss).ToArray()).Opacity = 0.6f;
-        a.SecondaryY.Label = "t";
+        a.Title("SDS loss and timestep");
+        a.XLabel("iteration");
+        a.YLabel("loss");
+        a.UseLogScale();
+        a.AddLine("loss", steps, history.Select(h => h.Loss).ToArray()).Opacity = 0.6;
+        a.Axes.Right.Label.Text = "timestep t";
         a.AddLine("t", steps, history.Select(h => (double)h.T).ToArray(), secondaryY: true);
         var evals = history.Where(h => h.Psnr != null).ToList();
         var b = fig.Panel(0, 1);
-        b.Title = "Fidelity to the nearest member";
-        b.XLabel = "iteration";
-        b.YLabel = "PSNR (dB)";
+        b.Title("Fidelity to the nearest member");
+        b.XLabel("iteration");
+        b.YLabel("PSNR (dB)");
         if (evals.Count > 0)
         {
-            b.AddLine("PSNR", evals.Select(h => (double)h.Step).ToArray(), evals.Select(h => h.Psnr!.Value).ToArray()).Style = SeriesStyle.LineWithMarkers;
-            b.SecondaryY.Label = "mask IoU";
-            b.AddLine("mask IoU", evals.Select(h => (double)h.Step).ToArray(), evals.Select(h => h.MaskIou!.Value).ToArray(), secondaryY: true).Style = SeriesStyle.LineWithMarkers;
+            var evalSteps = evals.Select(h => (double)h.Step).ToArray();
+            b.AddLine("PSNR", evalSteps, evals.Select(h => h.Psnr!.Value).ToArray()).MarkerSize = 7;
+            b.Axes.Right.Label.Text = "mask IoU";
+            b.AddLine("mask IoU", evalSteps, evals.Select(h => h.MaskIou!.Value).ToArray(), secondaryY: true).MarkerSize = 7;
         }
         var c = fig.Panel(0, 2);
-        c.Title = "SDS gradient norm";
-        c.XLabel = "iteration";
-        c.YLabel = "||w(t)(eps_hat - eps)||";
-        c.LogY = true;
-        c.AddLine("grad norm", steps, history.Select(h => h.GradNorm ?? double.NaN).ToArray()).Opacity = 0.6f;
+        c.Title("SDS gradient norm");
+        c.XLabel("iteration");
+        c.YLabel("||w(t)(eps_hat - eps)||");
+        c.UseLogScale();
+        c.AddLine("grad norm", steps, history.Select(h => h.GradNorm ?? double.NaN).ToArray()).Opacity = 0.6;
         fig.SavePng(path);
     }
 }

@@ -132,18 +132,18 @@ public sealed class StrategyComparison(TrainConfig baseConfig, double convergenc
     public void WritePlot(string path)
     {
         var prompts = Runs.Select(r => r.Prompt).Distinct().ToList();
-        var fig = new Figure(520 * prompts.Count, 460, 1, prompts.Count) { Title = "Fidelity to the nearest member (mean over seeds)" };
+        using var fig = new PanelFigure(520 * prompts.Count, 460, 1, prompts.Count) { Title = "Fidelity to the nearest member (mean over seeds)" };
         for (int i = 0; i < prompts.Count; i++)
         {
             var ax = fig.Panel(0, i);
-            ax.Title = prompts[i];
-            ax.XLabel = "iteration";
-            ax.YLabel = "PSNR (dB)";
+            ax.Title(prompts[i]);
+            ax.XLabel("iteration");
+            ax.YLabel("PSNR (dB)");
             foreach (var g in Runs.Where(r => r.Prompt == prompts[i]).GroupBy(r => r.Strategy))
             {
                 var steps = g.First().Curve.Select(c => (double)c.Step).ToArray();
                 var mean = steps.Select((_, k) => g.Average(r => r.Curve[k].Psnr)).ToArray();
-                ax.AddLine(g.Key, steps, mean).Style = SeriesStyle.LineWithMarkers;
+                ax.AddLine(g.Key, steps, mean).MarkerSize = 7;
             }
         }
         fig.SavePng(path);
