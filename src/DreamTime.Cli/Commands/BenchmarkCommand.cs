@@ -1,3 +1,4 @@
+using DreamTime.Benchmarks;
 using DreamTime.Training;
 using System.CommandLine;
 using System.Diagnostics;
@@ -10,13 +11,91 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Cli.Commands;
 
-/// <summary>`dreamtime benchmark nerf-step`: times one NeRF training step (render, loss, backward, Adam) by part.</summary>
+/// <summary>
+/// `dreamtime benchmark ...`: speed measurements of the pipeline's parts on this machine, as tables of medians.
+/// Timings live here rather than in tests, where a loaded machine would turn them into failures.
+/// </summary>
 public static class BenchmarkCommand
 {
     public static Command Create()
     {
         var cmd = new Command("benchmark", "Measure the speed of parts of the pipeline on this machine.");
         cmd.Subcommands.Add(NerfStep());
+        cmd.Subcommands.Add(Gif());
+        cmd.Subcommands.Add(Rasterize());
+        cmd.Subcommands.Add(MarchingCubesCommand());
+        return cmd;
+    }
+
+    private static Option<int> RunsOption() => new("--runs") { Description = "Timed runs (1..1000); every column is the median over them.", DefaultValueFactory = _ => 5 };
+    private static Option<int> WarmupOption() => new("--warmup") { Description = "Untimed runs first (0..100): JIT compilation, caches.", DefaultValueFactory = _ => 1 };
+
+    private static Command Gif()
+    {
+        var d = new GifBenchmarkSettings();
+        var frames = new Option<int>("--frames") { Description = "Frames in the animation (1..1000).", DefaultValueFactory = _ => d.Frames };
+        var size = new Option<int>("--size") { Description = "Side of the square frames in pixels (1..4096).", DefaultValueFactory = _ => d.Size };
+        var palette = new Option<string>("--palette") { Description = "median-cut (fitted to the frames, as turntables use) or color-cube (fixed).", DefaultValueFactory = _ => GifBenchmarkSettings.NameOf(d.Palette) };
+        var noDither = new Option<bool>("--no-dither") { Description = "Map colours to the nearest palette entry without ordered dithering." };
+        var runs = RunsOption();
+        var warmup = WarmupOption();
+        var cmd = new Command("gif", "Time GIF encoding of generated frames (smooth gradients with noise) and print the median time of each stage: float-to-byte conversion, palette, colour indices, LZW, file assembly.");
+        foreach (var o in new Option[] { frames, size, palette, noDither, runs, warmup }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var settings = new GifBenchmarkSettings
+            {
+                Frames = p.GetValue(frames), Size = p.GetValue(size), Palette = GifBenchmarkSettings.ParsePalette(p.GetValue(palette)!),
+                Dither = !p.GetValue(noDither), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup),
+            };
+            settings.Validate();
+            Console.WriteLine($"gif: ms, median of {settings.Runs} encodes after {settings.Warmup} warm-up, {Environment.ProcessorCount} cores");
+            Console.Write(GifBenchmark.Run(settings).Table());
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Rasterize()
+    {
+        var d = new RasterizeBenchmarkSettings();
+        var meshGrid = new Option<int>("--mesh-grid") { Description = "Lattice nodes per axis of the ball mesh (4..512); about 6 x grid^2 triangles, ~59,000 at 100.", DefaultValueFactory = _ => d.MeshGrid };
+        var size = new Option<int>("--size") { Description = "Side of the square image in pixels (1..4096).", DefaultValueFactory = _ => d.Size };
+        var supersample = new Option<int>("--supersample") { Description = "Samples per pixel along each axis (1..4), as turnarounds use 2.", DefaultValueFactory = _ => d.Supersample };
+        var runs = RunsOption();
+        var warmup = WarmupOption();
+        var cmd = new Command("rasterize", "Time the mesh rasterizer on one view of a ball mesh and print the median time of each stage: setup (transform, clip, project), z-buffer, shading.");
+        foreach (var o in new Option[] { meshGrid, size, supersample, runs, warmup }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var settings = new RasterizeBenchmarkSettings
+            {
+                MeshGrid = p.GetValue(meshGrid), Size = p.GetValue(size), Supersample = p.GetValue(supersample), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup),
+            };
+            settings.Validate();
+            Console.WriteLine($"rasterize: ms, median of {settings.Runs} renders after {settings.Warmup} warm-up, {Environment.ProcessorCount} cores");
+            Console.Write(RasterizeBenchmark.Run(settings).Table());
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command MarchingCubesCommand()
+    {
+        var d = new MarchingCubesBenchmarkSettings();
+        var grid = new Option<int>("--grid") { Description = "Lattice nodes per axis (2..512); mesh export uses 128 by default.", DefaultValueFactory = _ => d.Grid };
+        var runs = RunsOption();
+        var warmup = WarmupOption();
+        var cmd = new Command("marching-cubes", "Time marching cubes on a ball sampled on an n^3 lattice and print the median times of sampling and extraction.");
+        foreach (var o in new Option[] { grid, runs, warmup }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var settings = new MarchingCubesBenchmarkSettings { Grid = p.GetValue(grid), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup) };
+            settings.Validate();
+            Console.WriteLine($"marching-cubes: ms, median of {settings.Runs} runs after {settings.Warmup} warm-up, {Environment.ProcessorCount} cores");
+            Console.Write(MarchingCubesBenchmark.Run(settings).Table());
+            return 0;
+        });
         return cmd;
     }
 
