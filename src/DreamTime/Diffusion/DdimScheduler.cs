@@ -9,7 +9,7 @@ namespace DreamTime.Diffusion;
 public sealed record DdimConfig
 {
     public static readonly string[] SpacingNames = { "leading", "trailing", "linspace" };
-    public static readonly string[] PredictionTypes = { "epsilon", "v_prediction", "sample" };
+    public static readonly string[] PredictionTypes = ModelPrediction.Types;
 
     public int TrainTimesteps { get; init; } = 1000;
     public double BetaStart { get; init; } = 0.0001;
@@ -108,25 +108,7 @@ public sealed class DdimScheduler
         // float32 scalars as in the reference, where alphas_cumprod is a float32 tensor
         float alphaProd = Schedule.AlphasCumprod[timestep];
         float alphaProdPrev = prev >= 0 ? Schedule.AlphasCumprod[prev] : (float)_finalAlphaCumprod;
-        float betaProd = 1f - alphaProd;
-        float sqrtA = MathF.Sqrt(alphaProd), sqrtB = MathF.Sqrt(betaProd);
-
-        Tensor x0, eps;
-        switch (Config.PredictionType)
-        {
-            case "epsilon":
-                x0 = (sample - sqrtB * modelOutput) / sqrtA;
-                eps = modelOutput;
-                break;
-            case "sample":
-                x0 = modelOutput;
-                eps = (sample - sqrtA * x0) / sqrtB;
-                break;
-            default: // v_prediction
-                x0 = sqrtA * sample - sqrtB * modelOutput;
-                eps = sqrtA * modelOutput + sqrtB * sample;
-                break;
-        }
+        var (eps, x0) = ModelPrediction.ToEpsilonAndX0(Config.PredictionType, modelOutput, sample, alphaProd);
         if (Config.ClipSample) x0 = x0.clamp(-Config.ClipSampleRange, Config.ClipSampleRange);
         return MathF.Sqrt(alphaProdPrev) * x0 + MathF.Sqrt(1f - alphaProdPrev) * eps;
     }

@@ -5,6 +5,13 @@ using DreamTime.Rendering;
 
 namespace DreamTime.Geometry;
 
+/// <summary>Seconds spent in each stage of <see cref="MeshRasterizer.Render"/>, added to by every render it is passed to.</summary>
+public sealed class RasterTimings
+{
+    /// <summary>Vertices to the camera, near-plane clipping and projection; the z-buffer; shading and downsampling.</summary>
+    public double Setup, Rasterize, Resolve;
+}
+
 /// <summary>
 /// Draws a <see cref="Mesh"/> (z-up world coordinates) with a z-buffer, through the same pinhole as
 /// <see cref="Camera.Rays"/>: the image of a mesh lines up pixel for pixel with the NeRF render and the built-in
@@ -24,21 +31,35 @@ public static class MeshRasterizer
     /// Renders the mesh. The mask is each pixel's covered fraction: 0 or 1 with one sample per pixel, steps of
     /// 1/s^2 with <paramref name="supersample"/> = s (s x s samples per pixel, averaged, as in SdfRenderer).
     /// </summary>
-    public static (RgbImage Image, float[] Mask) Render(Mesh mesh, Camera camera, int height, int width, Lighting? light = null, int supersample = 1)
+    /// <param name="timings">when given, each stage's time is added to it (for benchmarks)</param>
+    public static (RgbImage Image, float[] Mask) Render(Mesh mesh, Camera camera, int height, int width, Lighting? light = null, int supersample = 1, RasterTimings? timings = null)
     {
         if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"image size must be positive, got {height}x{width}");
         if (supersample < 1 || supersample > MaxSupersample)
             throw new ArgumentOutOfRangeException(nameof(supersample), $"supersample must be 1..{MaxSupersample}, got {supersample}");
         light ??= Lighting.Default;
         int s = supersample;
+        long clock = System.Diagnostics.Stopwatch.GetTimestamp();
         var view = new View(camera, height * s, width * s);
         var samples = new SampleBuffer(height * s, width * s);
         if (!mesh.IsEmpty)
         {
             var triangles = Setup(mesh, view);
+            if (timings != null) timings.Setup += Lap(ref clock);
             Rasterize(triangles, samples);
+            if (timings != null) timings.Rasterize += Lap(ref clock);
         }
-        return Resolve(mesh, view, samples, light, s, height, width);
+        var result = Resolve(mesh, view, samples, light, s, height, width);
+        if (timings != null) timings.Resolve += Lap(ref clock);
+        return result;
+    }
+
+    private static double Lap(ref long clock)
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        double seconds = (now - clock) / (double)System.Diagnostics.Stopwatch.Frequency;
+        clock = now;
+        return seconds;
     }
 
     /// <summary>Renders each camera's view at size x size (2x2 supersampled) and tiles them, up to four per row.</summary>

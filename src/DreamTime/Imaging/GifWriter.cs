@@ -16,6 +16,13 @@ public sealed record GifOptions
     public bool Dither { get; init; } = true;
 }
 
+/// <summary>Seconds spent in each stage of <see cref="GifWriter.Encode"/>, added to by every encode it is passed to.</summary>
+public sealed class GifTimings
+{
+    /// <summary>Float pixels to bytes; the shared palette; nearest-colour indices (with dithering); LZW; the file's bytes.</summary>
+    public double Convert, Palette, Index, Compress, Write;
+}
+
 /// <summary>Writes an animated GIF (GIF89a) with one palette shared by all frames, so colours do not flicker.</summary>
 public static class GifWriter
 {
@@ -27,27 +34,43 @@ public static class GifWriter
         AtomicFile.WriteAllBytes(path, bytes);
     }
 
-    public static byte[] Encode(IReadOnlyList<RgbImage> frames, GifOptions? options = null)
+    /// <param name="timings">when given, each stage's time is added to it (for benchmarks)</param>
+    public static byte[] Encode(IReadOnlyList<RgbImage> frames, GifOptions? options = null, GifTimings? timings = null)
     {
         options ??= new GifOptions();
         var delays = Validate(frames, options);
         int width = frames[0].Width, height = frames[0].Height;
+        long clock = System.Diagnostics.Stopwatch.GetTimestamp();
 
         var rgbFrames = new byte[frames.Count][];
         Parallel.For(0, frames.Count, i => rgbFrames[i] = ToBytes(frames[i]));
+        if (timings != null) timings.Convert += Lap(ref clock);
         var palette = options.Palette == GifPaletteKind.ColorCube ? GifPalette.ColorCube() : GifPalette.MedianCut(rgbFrames);
+        if (timings != null) timings.Palette += Lap(ref clock);
 
         var indexed = new byte[frames.Count][];
         for (int i = 0; i < frames.Count; i++) indexed[i] = ToIndices(rgbFrames[i], width, palette, options.Dither);
+        if (timings != null) timings.Index += Lap(ref clock);
         var compressed = new byte[frames.Count][];
         Parallel.For(0, frames.Count, () => new GifLzw(), (i, _, lzw) => { compressed[i] = lzw.Encode(indexed[i], MinCodeSize); return lzw; }, _ => { });
+        if (timings != null) timings.Compress += Lap(ref clock);
 
         using var gif = new MemoryStream();
         WriteHeader(gif, width, height, palette);
         if (options.LoopCount is int loops) WriteLoopExtension(gif, loops);
         for (int i = 0; i < frames.Count; i++) WriteFrame(gif, width, height, delays[i], compressed[i]);
         gif.WriteByte(0x3B); // trailer
-        return gif.ToArray();
+        var bytes = gif.ToArray();
+        if (timings != null) timings.Write += Lap(ref clock);
+        return bytes;
+    }
+
+    private static double Lap(ref long clock)
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        double seconds = (now - clock) / (double)System.Diagnostics.Stopwatch.Frequency;
+        clock = now;
+        return seconds;
     }
 
     /// <summary>Checks the frames and options; returns each frame's delay in hundredths of a second.</summary>

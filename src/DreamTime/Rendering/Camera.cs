@@ -84,11 +84,15 @@ public sealed record Camera(double ElevationDeg, double AzimuthDeg, double Dista
                 torch.tensor(d, new long[] { height * width, 3 }, device: device));
     }
 
-    /// <summary>The view-dependent prompt suffix DreamFusion uses for this camera.</summary>
+    /// <summary>
+    /// The view-dependent prompt suffix DreamFusion uses for this camera, with threestudio's thresholds (all strict):
+    /// "overhead" above the overhead elevation, else "front" within the front range of azimuth 0, "back" within the
+    /// back range of azimuth 180, "side" otherwise.
+    /// </summary>
     public string ViewName(double overheadElevationDeg = 60, double frontRangeDeg = 45, double backRangeDeg = 45)
     {
         if (ElevationDeg > overheadElevationDeg) return "overhead";
-        double az = ((AzimuthDeg % 360) + 540) % 360 - 180; // (-180, 180]
+        double az = ((AzimuthDeg % 360) + 540) % 360 - 180; // [-180, 180)
         if (Math.Abs(az) < frontRangeDeg) return "front";
         if (Math.Abs(az) > 180 - backRangeDeg) return "back";
         return "side";

@@ -50,9 +50,7 @@ public sealed class Trainer : IDisposable
         Evaluator = guidance.Evaluator;
         Strategy = config.Timesteps.Build(Guidance.Schedule);
         _cameras = new CameraSampler(config.Cameras, (int)(config.Seed & 0x7FFFFFFF));
-        var groups = representation.ParameterGroups.Concat(Guidance.TrainableGroups).Select(g =>
-            new AdamOptimizer.Group(g.Name, g.Parameters.Select((p, i) => ($"{g.Name}.{i}", p)).ToList(), g.LearningRate));
-        _optimizer = new AdamOptimizer(groups);
+        _optimizer = AdamOptimizer.For(representation.ParameterGroups.Concat(Guidance.TrainableGroups));
         if (resumeCheckpoint != null)
         {
             var state = Checkpoint.Load(resumeCheckpoint, representation, Guidance, _optimizer);

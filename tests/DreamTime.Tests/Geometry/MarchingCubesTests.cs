@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 using DreamTime.Geometry;
 using Xunit;
@@ -184,17 +183,13 @@ public class MarchingCubesTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Grid128TakesAboutASecond()
+    public void Grid128GivesAClosedOrientedMesh()
     {
+        // speed is `dreamtime benchmark marching-cubes`'s business: a timing bound here fails on a loaded machine
         int n = 128;
         var grid = TestShapes.SampleGrid(n, TestShapes.UnitBounds, TestShapes.Ball(Center, Radius));
-        SphereMesh(32); // warm up the JIT
-        var watch = Stopwatch.StartNew();
         var mesh = MarchingCubes.Extract(grid, n, n, n, TestShapes.UnitBounds, 0f);
-        watch.Stop();
-        output.WriteLine($"128^3 marching cubes: {watch.Elapsed.TotalMilliseconds:F0} ms, {mesh.VertexCount} vertices, {mesh.TriangleCount} triangles, {Environment.ProcessorCount} cores");
         Assert.Null(TestShapes.ClosedAndOriented(mesh));
-        Assert.True(watch.Elapsed.TotalSeconds < 10, $"took {watch.Elapsed.TotalSeconds:F1} s"); // loose: the machine is shared
     }
 
     [Fact]

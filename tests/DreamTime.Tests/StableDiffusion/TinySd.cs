@@ -1,5 +1,7 @@
 using DreamTime.Models.Diffusers;
+using DreamTime.Models.Unet;
 using DreamTime.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DreamTime.Tests.StableDiffusion;
@@ -14,6 +16,26 @@ public static class TinySd
     });
 
     public static StableDiffusionPipeline Pipeline => _pipeline.Value;
+
+    private static readonly Lazy<UNet2DConditionModel> _unet64 = new(() =>
+    {
+        var unet = new UNet2DConditionModel(Pipeline.Unet.Config);
+        using (no_grad())
+        {
+            var src = Pipeline.Unet.named_parameters().ToDictionary(x => x.name, x => x.parameter);
+            foreach (var (name, p) in unet.named_parameters()) p.copy_(src[name]);
+        }
+        unet.eval();
+        unet.to(ScalarType.Float64);
+        return unet;
+    });
+
+    /// <summary>
+    /// The fixture's UNet in float64. Its weights are fp16 values, exact in float64, so this computes the same
+    /// function with rounding error ~1e-16: a yardstick for how far a float32 evaluation strays on this machine's
+    /// math library, independent of which SIMD or BLAS path that library takes.
+    /// </summary>
+    public static UNet2DConditionModel Float64Unet => _unet64.Value;
 
     public static Tensor Ref(string key) => Fixtures.Sd15Outputs.Load(key);
 

@@ -154,28 +154,16 @@ public sealed class StableDiffusionPipeline : IDisposable
     }
 
     /// <summary>
-    /// The guided prediction turned into a noise prediction whatever the model predicts: for v-prediction
-    /// eps = sqrt(ab) v + sqrt(1 - ab) x_t, for x0-prediction eps = (x_t - sqrt(ab) x0) / sqrt(1 - ab).
+    /// The guided prediction turned into a noise prediction whatever the model predicts (see
+    /// <see cref="ModelPrediction"/>). Guiding the raw outputs and then converting equals converting each branch and
+    /// then guiding: the conversion is affine in the output with coefficients shared by both branches.
     /// </summary>
     public Tensor GuidedNoise(Tensor latents, int t, Tensor cond, Tensor uncond, double guidance)
     {
+        using var scope = torch.NewDisposeScope();
         var pred = GuidedPrediction(latents, t, cond, uncond, guidance);
-        double ab = Schedule.AlphaBar(t);
-        switch (SchedulerConfig.PredictionType)
-        {
-            case "v_prediction":
-            {
-                using var p = pred;
-                return p * Math.Sqrt(ab) + latents.to(pred.device).to(ScalarType.Float32) * Math.Sqrt(1 - ab);
-            }
-            case "sample":
-            {
-                using var p = pred;
-                return (latents.to(pred.device).to(ScalarType.Float32) - p * Math.Sqrt(ab)) / Math.Sqrt(1 - ab);
-            }
-            default:
-                return pred;
-        }
+        var x = latents.to(pred.device).to(ScalarType.Float32);
+        return ModelPrediction.ToEpsilon(SchedulerConfig.PredictionType, pred, x, Schedule.AlphasCumprod[t]).MoveToOuterDisposeScope();
     }
 
     /// <summary>
