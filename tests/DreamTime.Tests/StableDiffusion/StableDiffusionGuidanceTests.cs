@@ -54,7 +54,7 @@ public class StableDiffusionGuidanceTests
         // the same computation spelled out from the fixture's embeddings
         var hidden = TinySd.Ref("clip_last_hidden_state");
         var x = (image.detach() * 2 - 1).permute(0, 3, 1, 2).requires_grad_(true);
-        var mean = P.Vae.Encode(x).Mean;
+        var mean = P.Vae!.Encode(x).Mean;
         var z = mean.detach() * P.Vae.Config.ScalingFactor;
         double ab = P.Schedule.AlphaBar(t);
         var eps = torch.randn(z.shape, generator: new Generator(9));
