@@ -18,12 +18,12 @@ public static class SampleCommand
     public static Command Create()
     {
         var cmd = new Command("sample", "Generate an image from a prompt with a Stable Diffusion checkpoint in the diffusers folder layout (DDIM sampler, classifier-free guidance).");
-        var model = new Option<string>("--model") { Description = "Diffusers checkpoint folder (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/).", Required = true, HelpName = "DIR" };
+        var model = new Option<string>("--model") { Description = "Diffusers checkpoint folder (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/; without vae/ a pixel-space model).", Required = true, HelpName = "DIR" };
         var prompt = new Option<string>("--prompt") { Description = "The prompt.", Required = true };
         var negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (the unconditional branch of guidance).", DefaultValueFactory = _ => "" };
         var steps = new Option<int>("--steps") { Description = "Number of DDIM steps.", DefaultValueFactory = _ => 50 };
         var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale (1 = none).", DefaultValueFactory = _ => 7.5 };
-        var height = new Option<int?>("--height") { Description = "Image height in pixels (multiple of 8); default: the UNet's sample_size times the VAE scale factor." };
+        var height = new Option<int?>("--height") { Description = "Image height in pixels (multiple of 8 with a VAE); default: the UNet's sample_size times the VAE scale factor." };
         var width = new Option<int?>("--width") { Description = "Image width in pixels (multiple of 8); default as --height." };
         var seed = new Option<long>("--seed") { Description = "Seed of the initial noise (CPU generator).", DefaultValueFactory = _ => 0 };
         var initLatents = new Option<string?>("--init-latents") { Description = "Safetensors file with one float tensor 'latents' [1, C, H/f, W/f] to start from instead of seeded noise.", HelpName = "FILE" };

@@ -46,6 +46,22 @@ public sealed record DdimConfig
         if (!NoiseSchedule.BetaScheduleNames.Contains(cfg.BetaSchedule)) throw new UserError($"{c.Path}: beta_schedule \"{cfg.BetaSchedule}\" is not supported; allowed: {string.Join(", ", NoiseSchedule.BetaScheduleNames)}");
         return cfg;
     }
+
+    /// <summary>The scheduler_config.json diffusers writes for a DDIMScheduler with these fields (and <see cref="From"/> reads back).</summary>
+    public System.Text.Json.Nodes.JsonObject ToJson() => new()
+    {
+        ["_class_name"] = "DDIMScheduler",
+        ["num_train_timesteps"] = TrainTimesteps,
+        ["beta_start"] = BetaStart,
+        ["beta_end"] = BetaEnd,
+        ["beta_schedule"] = BetaSchedule,
+        ["clip_sample"] = ClipSample,
+        ["clip_sample_range"] = ClipSampleRange,
+        ["set_alpha_to_one"] = SetAlphaToOne,
+        ["steps_offset"] = StepsOffset,
+        ["prediction_type"] = PredictionType,
+        ["timestep_spacing"] = TimestepSpacing,
+    };
 }
 
 /// <summary>

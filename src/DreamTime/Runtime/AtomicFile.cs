@@ -30,6 +30,33 @@ public static class AtomicFile
 
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes, 0, bytes.Length));
 
+    /// <summary>
+    /// Replaces a whole folder so that a reader sees either the previous folder or the complete new one: fill
+    /// writes into a temporary folder beside it (".tmp-NAME"), which is then swapped in by renames. An interruption
+    /// during the swap can leave the previous folder as ".old-NAME" beside it.
+    /// </summary>
+    public static void WriteFolder(string dir, Action<string> fill)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
+        var parent = Path.GetDirectoryName(full)!;
+        var name = Path.GetFileName(full);
+        Directory.CreateDirectory(parent);
+        var tmp = Path.Combine(parent, ".tmp-" + name);
+        var old = Path.Combine(parent, ".old-" + name);
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        Directory.CreateDirectory(tmp);
+        try { fill(tmp); }
+        catch
+        {
+            try { Directory.Delete(tmp, true); } catch { /* best effort */ }
+            throw;
+        }
+        if (Directory.Exists(old)) Directory.Delete(old, true);
+        if (Directory.Exists(full)) Directory.Move(full, old);
+        Directory.Move(tmp, full);
+        if (Directory.Exists(old)) Directory.Delete(old, true);
+    }
+
     /// <summary>Checks up front that a file can be created in the folder, so a run fails before doing work.</summary>
     public static void EnsureWritableFolder(string dir, string optionName)
     {

@@ -23,21 +23,14 @@ public static class Checkpoint
 
     public static void Save(string dir, IRepresentation representation, IGuidance guidance, AdamOptimizer optimizer, State state)
     {
-        var parent = Path.GetDirectoryName(dir)!;
-        Directory.CreateDirectory(parent);
-        var tmp = Path.Combine(parent, ".tmp-" + Path.GetFileName(dir));
-        var old = Path.Combine(parent, ".old-" + Path.GetFileName(dir));
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        Directory.CreateDirectory(tmp);
-        representation.Save(Path.Combine(tmp, RepresentationFile));
-        var trainable = GuidanceTensors(guidance);
-        if (trainable.Count > 0) SafetensorsFile.Save(Path.Combine(tmp, GuidanceFile), trainable);
-        optimizer.Save(Path.Combine(tmp, OptimizerFile));
-        AtomicFile.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, StateJson));
-        if (Directory.Exists(old)) Directory.Delete(old, true);
-        if (Directory.Exists(dir)) Directory.Move(dir, old);
-        Directory.Move(tmp, dir);
-        if (Directory.Exists(old)) Directory.Delete(old, true);
+        AtomicFile.WriteFolder(dir, tmp =>
+        {
+            representation.Save(Path.Combine(tmp, RepresentationFile));
+            var trainable = GuidanceTensors(guidance);
+            if (trainable.Count > 0) SafetensorsFile.Save(Path.Combine(tmp, GuidanceFile), trainable);
+            optimizer.Save(Path.Combine(tmp, OptimizerFile));
+            AtomicFile.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, StateJson));
+        });
     }
 
     /// <summary>Finds the newest complete checkpoint (also one left as .old by an interrupted swap).</summary>

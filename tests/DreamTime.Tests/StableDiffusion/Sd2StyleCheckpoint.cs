@@ -61,6 +61,25 @@ public static class Sd2StyleCheckpoint
         File.WriteAllText(path, o.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
     }
 
+    /// <summary>
+    /// TorchSharp leaves norm parameters uninitialised; this draws every weight: norms near (1, 0), the rest
+    /// scaled by fan-in so activations stay in a sane range through the deep net.
+    /// </summary>
+    public static void RandomizeWeights(Generator g, params nn.Module[] modules)
+    {
+        using var _ = torch.no_grad();
+        foreach (var m in modules)
+            foreach (var (name, p) in m.named_parameters())
+            {
+                var r = torch.randn(p.shape, generator: g);
+                bool norm = name.Contains("norm");
+                bool bias = name.EndsWith("bias");
+                double fanIn = p.ndim > 1 ? p.shape.Skip(1).Aggregate(1L, (a, b) => a * b) : 1;
+                var value = norm && !bias ? 1 + 0.1 * r : bias ? 0.05 * r : r / Math.Sqrt(fanIn);
+                p.copy_(value);
+            }
+    }
+
     /// <summary>Creates the folder with configs and random weights; returns the generated (float32) models for comparison.</summary>
     public static (ClipTextModel Text, UNet2DConditionModel Unet, AutoencoderKL Vae) Write(string dir, long seed)
     {
@@ -74,20 +93,7 @@ public static class Sd2StyleCheckpoint
         var text = new ClipTextModel(ClipTextConfig.From(ConfigJson.Read(Path.Combine(dir, "text_encoder", "config.json"))));
         var unet = new UNet2DConditionModel(UNetConfig.From(ConfigJson.Read(Path.Combine(dir, "unet", "config.json"))));
         var vae = new AutoencoderKL(AutoencoderKLConfig.From(ConfigJson.Read(Path.Combine(dir, "vae", "config.json"))));
-        // TorchSharp leaves norm parameters uninitialised; draw every weight here: norms near (1, 0), the rest
-        // scaled by fan-in so activations stay in a sane range through the deep net.
-        var g = new Generator((ulong)seed);
-        using (torch.no_grad())
-            foreach (var m in new nn.Module[] { text, unet, vae })
-                foreach (var (name, p) in m.named_parameters())
-                {
-                    var r = torch.randn(p.shape, generator: g);
-                    bool norm = name.Contains("norm");
-                    bool bias = name.EndsWith("bias");
-                    double fanIn = p.ndim > 1 ? p.shape.Skip(1).Aggregate(1L, (a, b) => a * b) : 1;
-                    var value = norm && !bias ? 1 + 0.1 * r : bias ? 0.05 * r : r / Math.Sqrt(fanIn);
-                    p.copy_(value);
-                }
+        RandomizeWeights(new Generator((ulong)seed), text, unet, vae);
 
         // text encoder: transformers-style keys with the prefix and the position-id buffer
         var textTensors = text.named_parameters().ToDictionary(p => "text_model." + p.name, p => (Tensor)p.parameter.detach());

@@ -66,7 +66,7 @@ public class StableDiffusionGuidanceTests(ITestOutputHelper output)
         var cond = P.EncodePrompt(Hamburger);
         var uncond = P.EncodePrompt("");
         var x = (image.detach() * 2 - 1).permute(0, 3, 1, 2).requires_grad_(true);
-        var mean = P.Vae.Encode(x).Mean;
+        var mean = P.Vae!.Encode(x).Mean;
         var z = mean.detach() * P.Vae.Config.ScalingFactor;
         double ab = P.Schedule.AlphaBar(t);
         var eps = torch.randn(z.shape, generator: new Generator(9));

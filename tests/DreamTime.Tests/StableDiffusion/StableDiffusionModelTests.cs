@@ -38,7 +38,7 @@ public class StableDiffusionModelTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var d = P.Vae.Encode(TinySd.Ref("vae_image"));
+        var d = P.Vae!.Encode(TinySd.Ref("vae_image"));
         TinySd.AssertClose(TinySd.Ref("vae_mean"), d.Mean, 1e-4, "vae mean");
         TinySd.AssertClose(TinySd.Ref("vae_logvar"), d.LogVar, 1e-4, "vae logvar");
         var decoded = P.Vae.Decode(TinySd.Ref("vae_decode_latents"));
@@ -50,7 +50,7 @@ public class StableDiffusionModelTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         var image = TinySd.Ref("vae_image").requires_grad_(true);
-        var mean = P.Vae.Encode(image).Mean;
+        var mean = P.Vae!.Encode(image).Mean;
         var loss = (mean * TinySd.Ref("vae_vjp_v")).sum();
         loss.backward();
         TinySd.AssertClose(TinySd.Ref("vae_vjp_grad_image"), image.grad!, 1e-4, "d(sum(mean*v))/d image");

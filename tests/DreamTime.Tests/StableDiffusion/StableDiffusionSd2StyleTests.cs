@@ -57,7 +57,7 @@ public class StableDiffusionSd2StyleTests : IDisposable
         // weights arrive as stored: text encoder exactly, the fp16 UNet rounded, the float32 VAE (not the fp16 variant)
         AssertSameParameters(text, p.TextEncoder, null);
         AssertSameParameters(unet, p.Unet, ScalarType.Float16);
-        AssertSameParameters(vae, p.Vae, null);
+        AssertSameParameters(vae, p.Vae!, null);
         Assert.Equal(16, p.DefaultResolution);
 
         var image = Generate(p);
@@ -85,7 +85,7 @@ public class StableDiffusionSd2StyleTests : IDisposable
             }
             ComponentWeights.Save(p.TextEncoder, Path.Combine(copy, "text_encoder", "model.safetensors"));
             ComponentWeights.Save(p.Unet, Path.Combine(copy, "unet", "diffusion_pytorch_model.safetensors"));
-            ComponentWeights.Save(p.Vae, Path.Combine(copy, "vae", "diffusion_pytorch_model.safetensors"));
+            ComponentWeights.Save(p.Vae!, Path.Combine(copy, "vae", "diffusion_pytorch_model.safetensors"));
             using var p2 = StableDiffusionPipeline.Load(copy);
             TinySd.AssertClose(image, Generate(p2), 0, "image after save/load");
         }
@@ -99,7 +99,7 @@ public class StableDiffusionSd2StyleTests : IDisposable
         var (_, _, vae) = Sd2StyleCheckpoint.Write(_dir, 12);
         using var p = StableDiffusionPipeline.Load(_dir, preferFp16Variant: true);
         Assert.Equal(ScalarType.Float32, p.Dtype); // CPU computes in float32
-        AssertSameParameters(vae, p.Vae, ScalarType.Float16);
+        AssertSameParameters(vae, p.Vae!, ScalarType.Float16);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed record StableDiffusionGuidanceOptions
     public double? GradClip { get; init; }
     /// <summary>Append ", front view" / ", side view" / ", back view" / ", overhead view" by camera.</summary>
     public bool ViewDependentPrompt { get; init; } = true;
-    /// <summary>Side of the square image fed to the VAE; null = the model's resolution (UNet sample_size x VAE scale factor).</summary>
+    /// <summary>Side of the square image fed to the VAE (to the UNet in pixel space); null = the model's resolution (UNet sample_size x VAE scale factor).</summary>
     public int? Resolution { get; init; }
     public LatentMode LatentMode { get; init; } = LatentMode.Sample;
 
@@ -41,7 +41,9 @@ public sealed record StableDiffusionGuidanceOptions
 /// Score distillation with a Stable Diffusion checkpoint, as threestudio does it: renders [B,H,W,3] in [0,1] are
 /// resized (bilinear) to the model's resolution, mapped to [-1,1] and encoded by the VAE (the gradient flows back
 /// through the encoder), scaled by scaling_factor, noised at the trainer's t; the UNet runs without gradient on
-/// [x_t, x_t] with [cond, uncond] text embeddings. Prompt embeddings are encoded once per distinct text.
+/// [x_t, x_t] with [cond, uncond] text embeddings. Prompt embeddings are encoded once per distinct text. A
+/// pixel-space pipeline skips the encoder (as DeepFloyd IF's first stage in threestudio): the resized render in
+/// [-1,1] is what gets noised.
 /// </summary>
 public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
 {
@@ -89,13 +91,17 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
         return _pipe.GuidedNoise(noisy, input.T, cond, uncond, Options.GuidanceScale);
     }
 
-    /// <summary>[B,H,W,3] in [0,1] to scaled latents [B,4,R/f,R/f] (float32), differentiable with respect to the images.</summary>
+    /// <summary>
+    /// [B,H,W,3] in [0,1] to scaled latents [B,4,R/f,R/f] (float32), or in pixel space to images [B,3,R,R] in
+    /// [-1,1]; differentiable with respect to the images.
+    /// </summary>
     public Tensor EncodeImages(Tensor images, Generator? generator)
     {
         using var scope = torch.NewDisposeScope();
         var bchw = images.to(_pipe.Device).permute(0, 3, 1, 2);
         if (bchw.shape[2] != Resolution || bchw.shape[3] != Resolution)
             bchw = nn.functional.interpolate(bchw, size: new long[] { Resolution, Resolution }, mode: InterpolationMode.Bilinear, align_corners: false);
+        if (_pipe.IsPixelSpace) return (bchw * 2 - 1).to(ScalarType.Float32).MoveToOuterDisposeScope();
         var x = (bchw * 2 - 1).to(_pipe.VaeDtype);
         var posterior = _pipe.Vae.Encode(x);
         var z = Options.LatentMode == LatentMode.Sample ? posterior.Sample(generator) : posterior.Mean;

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DreamTime.Models.Diffusers;
 using DreamTime.Models.Layers;
 using DreamTime.Runtime;
@@ -39,6 +40,22 @@ public sealed record ClipTextConfig
         Activations.Get(cfg.HiddenAct, c.Path + ": hidden_act");
         return cfg;
     }
+
+    /// <summary>The config.json transformers writes for a CLIPTextModel with these fields (and <see cref="From"/> reads back).</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["architectures"] = new JsonArray("CLIPTextModel"),
+        ["model_type"] = "clip_text_model",
+        ["vocab_size"] = VocabSize,
+        ["hidden_size"] = HiddenSize,
+        ["intermediate_size"] = IntermediateSize,
+        ["num_hidden_layers"] = NumHiddenLayers,
+        ["num_attention_heads"] = NumAttentionHeads,
+        ["max_position_embeddings"] = MaxPositionEmbeddings,
+        ["hidden_act"] = HiddenAct,
+        ["layer_norm_eps"] = LayerNormEps,
+        ["eos_token_id"] = EosTokenId,
+    };
 }
 
 /// <summary>What the CLIP text transformer returns.</summary>

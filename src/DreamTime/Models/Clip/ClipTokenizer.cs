@@ -20,15 +20,20 @@ public sealed class ClipTokenizer
     /// <summary>Length of a padded sequence, BOS and EOS included (77 for Stable Diffusion).</summary>
     public int MaxLength { get; }
     public int VocabSize => _vocab.Count;
+    /// <summary>The folder the tokenizer was read from.</summary>
+    public string Folder { get; }
 
     private readonly Dictionary<string, int> _vocab;
+    private readonly ClipTokenizerSettings _settings;
     private readonly ByteLevelBpe _bpe;
     /// <summary>Texts cut out of the prompt as single tokens, longest first so the longest match wins.</summary>
     private readonly (string Text, int Id)[] _specialTokens;
     private readonly ConcurrentDictionary<string, int[]> _wordCache = new();
 
-    private ClipTokenizer(Dictionary<string, int> vocab, ByteLevelBpe bpe, ClipTokenizerSettings settings)
+    private ClipTokenizer(string folder, Dictionary<string, int> vocab, ByteLevelBpe bpe, ClipTokenizerSettings settings)
     {
+        Folder = Path.GetFullPath(folder);
+        _settings = settings;
         _vocab = vocab;
         _bpe = bpe;
         BosId = IdOf(settings.Bos, "bos_token", settings.AddedTokens);
@@ -51,8 +56,15 @@ public sealed class ClipTokenizer
         if (!Directory.Exists(tokenizerDir)) throw new UserError($"tokenizer folder not found: {tokenizerDir}");
         var vocab = ClipTokenizerFiles.ReadVocab(tokenizerDir);
         var bpe = new ByteLevelBpe(ClipTokenizerFiles.ReadMerges(tokenizerDir));
-        return new ClipTokenizer(vocab, bpe, ClipTokenizerFiles.ReadSettings(tokenizerDir));
+        return new ClipTokenizer(tokenizerDir, vocab, bpe, ClipTokenizerFiles.ReadSettings(tokenizerDir));
     }
+
+    /// <summary>
+    /// Writes a tokenizer folder that <see cref="FromFolder"/> (and transformers) read back to this tokenizer: the
+    /// files it was read from, copied, with tokenizer_config.json and special_tokens_map.json written from its
+    /// settings where the source folder had none.
+    /// </summary>
+    public void Save(string dir) => ClipTokenizerFiles.Write(Folder, _settings, dir);
 
     /// <summary>Token ids of the text with BOS first and EOS last; not truncated, not padded.</summary>
     public int[] Encode(string text)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using DreamTime.Runtime;
 
 namespace DreamTime.Models.Clip;
@@ -94,6 +95,29 @@ internal static class ClipTokenizerFiles
         if (File.Exists(mapPath)) ReadTokens(ReadObject(mapPath), mapPath, tokens);
 
         return new ClipTokenizerSettings(tokens["bos_token"], tokens["eos_token"], tokens["pad_token"], tokens["unk_token"], maxLength, added);
+    }
+
+    /// <summary>Copies the folder's files into dir; a missing JSON config is written from the settings read (defaults included).</summary>
+    public static void Write(string sourceDir, ClipTokenizerSettings settings, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (var name in new[] { VocabFile, MergesFile })
+            File.Copy(Required(sourceDir, name), Path.Combine(dir, name), overwrite: true);
+        var tokens = new JsonObject
+        {
+            ["bos_token"] = settings.Bos.Content, ["eos_token"] = settings.Eos.Content,
+            ["pad_token"] = settings.Pad.Content, ["unk_token"] = settings.Unk.Content,
+        };
+        var config = (JsonObject)tokens.DeepClone();
+        config["model_max_length"] = settings.MaxLength;
+        config["tokenizer_class"] = "CLIPTokenizer";
+        foreach (var (name, content) in new[] { (ConfigFile, config), (SpecialTokensFile, tokens) })
+        {
+            var source = Path.Combine(sourceDir, name);
+            var target = Path.Combine(dir, name);
+            if (File.Exists(source)) File.Copy(source, target, overwrite: true);
+            else File.WriteAllText(target, content.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        }
     }
 
     private static void ReadTokens(JsonElement root, string path, Dictionary<string, NamedToken> tokens)

@@ -133,7 +133,8 @@ public sealed class ComponentWeights
 
     /// <summary>
     /// Writes a module's parameters as one safetensors file under the checkpoint's key names (the module's
-    /// parameter names, optionally prefixed), converted to dtype when given. Atomic.
+    /// parameter names, optionally prefixed), converted to dtype when given, with the "format": "pt" metadata
+    /// transformers and diffusers write. Atomic.
     /// </summary>
     public static void Save(nn.Module module, string path, ScalarType? dtype = null, string keyPrefix = "")
     {
@@ -141,7 +142,7 @@ public sealed class ComponentWeights
         var tensors = module.named_parameters().ToDictionary(
             p => keyPrefix + p.name,
             p => dtype is ScalarType d ? p.parameter.detach().to(d) : p.parameter.detach());
-        SafetensorsFile.Save(path, tensors);
+        SafetensorsFile.Save(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
     }
 
     // Old conversions store attention projections as 1x1 convolutions: [o, i, 1, 1] for a linear [o, i].

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 using DreamTime.Diffusion;
 using DreamTime.Models.Clip;
@@ -12,7 +13,8 @@ namespace DreamTime.Models.Diffusers;
 /// <summary>
 /// A Stable Diffusion 1.x/2.x checkpoint in the diffusers folder layout, loaded once: text encoder, UNet, VAE and
 /// the scheduler's noise table, all on one device. fp16 weights compute in fp16 on CUDA and in float32 on the
-/// CPU; a VAE whose config says force_upcast runs in float32 (as diffusers does).
+/// CPU; a VAE whose config says force_upcast runs in float32 (as diffusers does). A folder whose model_index.json
+/// lists no vae (and that has no vae/) is pixel-space: the UNet denoises RGB images in [-1, 1] directly.
 /// </summary>
 public sealed class StableDiffusionPipeline : IDisposable
 {
@@ -20,24 +22,29 @@ public sealed class StableDiffusionPipeline : IDisposable
     public Device Device { get; }
     /// <summary>dtype of the text encoder and UNet.</summary>
     public ScalarType Dtype { get; }
-    /// <summary>dtype of the VAE.</summary>
+    /// <summary>dtype of the VAE (the UNet's when there is none).</summary>
     public ScalarType VaeDtype { get; }
     public ClipTextModel TextEncoder { get; }
     public UNet2DConditionModel Unet { get; }
-    public AutoencoderKL Vae { get; }
+    /// <summary>The latent-space autoencoder; null for a pixel-space pipeline.</summary>
+    public AutoencoderKL? Vae { get; }
     public DdimConfig SchedulerConfig { get; }
     public NoiseSchedule Schedule { get; }
 
     /// <summary>The checkpoint's tokenizer (tokenizer/), or null when the folder has none.</summary>
     public ClipTokenizer? Tokenizer { get; }
 
-    /// <summary>Image pixels per latent pixel.</summary>
-    public int VaeScaleFactor => Vae.Config.ScaleFactor;
+    /// <summary>No VAE: the UNet's samples are the images, mapped from [0, 1] to [-1, 1].</summary>
+    [MemberNotNullWhen(false, nameof(Vae))]
+    public bool IsPixelSpace => Vae == null;
+
+    /// <summary>Image pixels per latent pixel (1 in pixel space).</summary>
+    public int VaeScaleFactor => Vae?.Config.ScaleFactor ?? 1;
     /// <summary>The image size the UNet was configured for: sample_size times the VAE scale factor.</summary>
     public int DefaultResolution => Unet.Config.SampleSize * VaeScaleFactor;
     public int LatentChannels => Unet.Config.InChannels;
 
-    private StableDiffusionPipeline(string folder, Device device, ScalarType dtype, ScalarType vaeDtype, ClipTokenizer? tokenizer, ClipTextModel text, UNet2DConditionModel unet, AutoencoderKL vae, DdimConfig scheduler)
+    private StableDiffusionPipeline(string folder, Device device, ScalarType dtype, ScalarType vaeDtype, ClipTokenizer? tokenizer, ClipTextModel text, UNet2DConditionModel unet, AutoencoderKL? vae, DdimConfig scheduler)
     {
         Tokenizer = tokenizer;
         Folder = folder;
@@ -62,35 +69,43 @@ public sealed class StableDiffusionPipeline : IDisposable
         var schedulerConfig = DdimConfig.From(index.ComponentConfig("scheduler", "scheduler_config.json", null));
 
         var textConfig = ClipTextConfig.From(index.ComponentConfig("text_encoder", "config.json", "CLIPTextModel"));
-        var unetConfig = UNetConfig.From(index.ComponentConfig("unet", "config.json", "UNet2DConditionModel"));
-        var vaeConfig = AutoencoderKLConfig.From(index.ComponentConfig("vae", "config.json", "AutoencoderKL"));
+        var unetJson = index.ComponentConfig("unet", "config.json", "UNet2DConditionModel");
+        var unetConfig = UNetConfig.From(unetJson);
+        bool pixelSpace = index.IsPixelSpace();
+        if (pixelSpace && (unetConfig.InChannels != 3 || unetConfig.OutChannels != 3))
+            throw new UserError($"{unetJson.Path}: in_channels {unetConfig.InChannels} and out_channels {unetConfig.OutChannels}, but without a VAE the UNet denoises RGB images and needs 3 and 3 (model_index.json lists no vae)");
+        var vaeConfig = pixelSpace ? null : AutoencoderKLConfig.From(index.ComponentConfig("vae", "config.json", "AutoencoderKL"));
 
         var textWeights = ComponentWeights.Open(index.ComponentFolder("text_encoder"), "text_encoder", preferFp16Variant);
         var unetWeights = ComponentWeights.Open(index.ComponentFolder("unet"), "unet", preferFp16Variant);
-        var vaeWeights = ComponentWeights.Open(index.ComponentFolder("vae"), "vae", preferFp16Variant);
+        var vaeWeights = pixelSpace ? null : ComponentWeights.Open(index.ComponentFolder("vae"), "vae", preferFp16Variant);
         var tokenizerDir = Path.Combine(folder, "tokenizer");
         var tokenizer = Directory.Exists(tokenizerDir) ? ClipTokenizer.FromFolder(tokenizerDir) : null;
 
         bool cuda = device.type == DeviceType.CUDA;
         ScalarType ComputeType(ComponentWeights w) => cuda && w.StoredFloatType() == ScalarType.Float16 ? ScalarType.Float16 : ScalarType.Float32;
         var dtype = ComputeType(unetWeights);
-        var vaeDtype = vaeConfig.ForceUpcast ? ScalarType.Float32 : ComputeType(vaeWeights);
+        var vaeDtype = vaeConfig == null ? dtype : vaeConfig.ForceUpcast ? ScalarType.Float32 : ComputeType(vaeWeights!);
 
         var text = new ClipTextModel(textConfig);
         textWeights.LoadInto(text, ClipKey);
         var unet = new UNet2DConditionModel(unetConfig);
         unetWeights.LoadInto(unet, k => k);
-        var vae = new AutoencoderKL(vaeConfig);
-        vaeWeights.LoadInto(vae, VaeKey);
+        AutoencoderKL? vae = null;
+        if (vaeConfig != null)
+        {
+            vae = new AutoencoderKL(vaeConfig);
+            vaeWeights!.LoadInto(vae, VaeKey);
+        }
 
-        foreach (var m in new nn.Module[] { text, unet, vae })
+        foreach (var m in new nn.Module?[] { text, unet, vae }.OfType<nn.Module>())
         {
             m.eval();
             foreach (var p in m.parameters()) p.requires_grad = false;
         }
         text.to(device).to(dtype);
         unet.to(device).to(dtype);
-        vae.to(device).to(vaeDtype);
+        vae?.to(device).to(vaeDtype);
         return new StableDiffusionPipeline(Path.GetFullPath(folder), device, dtype, vaeDtype, tokenizer, text, unet, vae, schedulerConfig);
     }
 
@@ -191,7 +206,6 @@ public sealed class StableDiffusionPipeline : IDisposable
         return latents;
     }
 
-    /// <summary>Latents (as the UNet sees them) to images [B, H, W, 3] in [0, 1] (float32), like diffusers' output_type="np".</summary>
     /// <summary>A text-to-image request: prompts, DDIM steps, guidance, and the starting noise (a seed, or given latents).</summary>
     public sealed record TextToImageRequest(string Prompt, string NegativePrompt = "", int Steps = 50, double GuidanceScale = 7.5,
         int? Height = null, int? Width = null, long Seed = 0, Tensor? InitialLatents = null)
@@ -207,13 +221,18 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// <summary>The image [1,H,W,3] in [0,1] (on the CPU), and which prompts were longer than the tokenizer's limit.</summary>
     public sealed record TextToImageResult(Tensor Image, bool PromptTruncated, bool NegativePromptTruncated);
 
-    /// <summary>The latent shape [1, C, H/f, W/f] of an image size; a size that the VAE cannot take is a UserError naming the option.</summary>
+    /// <summary>
+    /// The latent shape [1, C, H/f, W/f] of an image size (the image shape [1, 3, H, W] in pixel space); a size that
+    /// the VAE cannot take is a UserError naming the option.
+    /// </summary>
     public long[] LatentShape(int height, int width)
     {
-        int multiple = Math.Max(8, VaeScaleFactor);
+        // the UNet itself takes any size (its upsamplers follow the skip connections); only the VAE needs multiples of 8
+        int multiple = IsPixelSpace ? 1 : Math.Max(8, VaeScaleFactor);
         foreach (var (option, value) in new[] { ("--height", height), ("--width", width) })
-            if (value <= 0 || value % multiple != 0) throw new UserError($"{option} {value}: must be a positive multiple of {multiple}");
-        if (LatentChannels != Vae.Config.LatentChannels)
+            if (value <= 0 || value % multiple != 0)
+                throw new UserError($"{option} {value}: must be " + (multiple == 1 ? "positive" : $"a positive multiple of {multiple}"));
+        if (!IsPixelSpace && LatentChannels != Vae.Config.LatentChannels)
             throw new UserError($"--model: the UNet takes {LatentChannels} input channels but the VAE has {Vae.Config.LatentChannels} latent channels; not a text-to-image checkpoint");
         return new long[] { 1, LatentChannels, height / VaeScaleFactor, width / VaeScaleFactor };
     }
@@ -233,12 +252,17 @@ public sealed class StableDiffusionPipeline : IDisposable
         return new TextToImageResult(DecodeToImages(final).cpu().MoveToOuterDisposeScope(), truncated, negativeTruncated);
     }
 
+    /// <summary>
+    /// Latents (as the UNet sees them) to images [B, H, W, 3] in [0, 1] (float32), like diffusers' output_type="np";
+    /// in pixel space the samples are the images in [-1, 1] and are only mapped.
+    /// </summary>
     public Tensor DecodeToImages(Tensor latents)
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var z = latents.to(Device).to(VaeDtype) / Vae.Config.ScalingFactor;
-        var images = Vae.Decode(z).to(ScalarType.Float32);
+        var images = IsPixelSpace
+            ? latents.to(Device).to(ScalarType.Float32)
+            : Vae.Decode(latents.to(Device).to(VaeDtype) / Vae.Config.ScalingFactor).to(ScalarType.Float32);
         return (images / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope();
     }
 
@@ -246,7 +270,7 @@ public sealed class StableDiffusionPipeline : IDisposable
     {
         TextEncoder.Dispose();
         Unet.Dispose();
-        Vae.Dispose();
+        Vae?.Dispose();
     }
 }
 
@@ -278,12 +302,28 @@ public sealed class DiffusersFolder
         return dir;
     }
 
+    /// <summary>
+    /// True when model_index.json lists no vae (absent, null or [null, null], as diffusers writes a pipeline saved
+    /// without one). A vae/ folder that the index does not list is refused rather than ignored, because a latent
+    /// checkpoint whose index lost its vae entry would otherwise fail later with a confusing channel mismatch.
+    /// </summary>
+    public bool IsPixelSpace()
+    {
+        if (Listed("vae")) return false;
+        if (Directory.Exists(Path.Combine(Folder, "vae")))
+            throw new UserError($"{Path.Combine(Folder, "model_index.json")}: lists no vae, but the folder has vae/; add \"vae\": [\"diffusers\", \"AutoencoderKL\"] to use it, or remove vae/ for a pixel-space model");
+        return true;
+    }
+
+    private bool Listed(string component) =>
+        Index.TryGetPropertyValue(component, out var entry) && entry is not null && !(entry is JsonArray arr && arr.All(e => e is null));
+
     /// <summary>Reads a component's config after checking that model_index.json lists it (with the expected class, when given).</summary>
     public ConfigJson ComponentConfig(string component, string fileName, string? expectedClass)
     {
         var indexPath = Path.Combine(Folder, "model_index.json");
         if (!Index.TryGetPropertyValue(component, out var entry) || entry is not JsonArray arr || arr.Count != 2 || arr[1] == null)
-            throw new UserError($"{indexPath}: component '{component}' is missing; a Stable Diffusion checkpoint needs text_encoder, unet, vae and scheduler");
+            throw new UserError($"{indexPath}: component '{component}' is missing; a Stable Diffusion checkpoint needs text_encoder, unet and scheduler (and vae unless it is pixel-space)");
         var cls = arr[1]!.ToString();
         if (expectedClass != null && cls != expectedClass)
             throw new UserError($"{indexPath}: component '{component}' is a {cls}; only {expectedClass} is supported");

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DreamTime.Models.Diffusers;
 using DreamTime.Runtime;
 
@@ -55,7 +56,8 @@ public sealed record UNetConfig
         if (up.Length != n) throw new UserError($"{c.Path}: 'up_block_types' has {up.Length} entries but 'down_block_types' has {n}");
         foreach (var d in down) if (!DownBlockNames.Contains(d)) throw new UserError($"{c.Path}: down block type \"{d}\" is not supported; allowed: {string.Join(", ", DownBlockNames)}");
         foreach (var u in up) if (!UpBlockNames.Contains(u)) throw new UserError($"{c.Path}: up block type \"{u}\" is not supported; allowed: {string.Join(", ", UpBlockNames)}");
-        var mid = c.String("mid_block_type", "UNetMidBlock2DCrossAttn");
+        // unlike most keys, an explicit null is meaningful here: diffusers then builds no mid block
+        var mid = c.Root.TryGetPropertyValue("mid_block_type", out var midNode) && midNode is null ? null : c.String("mid_block_type", "UNetMidBlock2DCrossAttn");
         if (mid != null && !MidBlockNames.Contains(mid)) throw new UserError($"{c.Path}: mid block type \"{mid}\" is not supported; allowed: {string.Join(", ", MidBlockNames)} or null");
 
         foreach (var key in new[] { "class_embed_type", "addition_embed_type", "encoder_hid_dim", "encoder_hid_dim_type", "num_class_embeds",
@@ -107,6 +109,46 @@ public sealed record UNetConfig
         cfg.Validate(c.Path);
         return cfg;
     }
+
+    /// <summary>
+    /// The config.json diffusers writes for this model (and <see cref="From"/> reads back to an equal config).
+    /// Per-block values are written as one value when every block shares it, as diffusers' own configs do.
+    /// </summary>
+    public JsonObject ToJson() => new()
+    {
+        ["_class_name"] = "UNet2DConditionModel",
+        ["sample_size"] = SampleSize,
+        ["in_channels"] = InChannels,
+        ["out_channels"] = OutChannels,
+        ["center_input_sample"] = CenterInputSample,
+        ["flip_sin_to_cos"] = FlipSinToCos,
+        ["freq_shift"] = FreqShift,
+        ["down_block_types"] = new JsonArray(DownBlockTypes.Select(t => (JsonNode?)t).ToArray()),
+        ["mid_block_type"] = MidBlockType,
+        ["up_block_types"] = new JsonArray(UpBlockTypes.Select(t => (JsonNode?)t).ToArray()),
+        ["only_cross_attention"] = PerBlock(OnlyCrossAttention),
+        ["block_out_channels"] = new JsonArray(BlockOutChannels.Select(c => (JsonNode?)c).ToArray()),
+        ["layers_per_block"] = PerBlock(LayersPerBlock),
+        ["downsample_padding"] = DownsamplePadding,
+        ["mid_block_scale_factor"] = MidBlockScaleFactor,
+        ["act_fn"] = ActFn,
+        ["norm_num_groups"] = NormNumGroups,
+        ["norm_eps"] = NormEps,
+        ["cross_attention_dim"] = PerBlock(CrossAttentionDim),
+        ["transformer_layers_per_block"] = PerBlock(TransformerLayersPerBlock),
+        // the head count goes under diffusers' historical name: its UNet2DConditionModel refuses num_attention_heads
+        ["attention_head_dim"] = PerBlock(AttentionHeads),
+        ["num_attention_heads"] = null,
+        ["use_linear_projection"] = UseLinearProjection,
+        ["upcast_attention"] = UpcastAttention,
+        ["resnet_out_scale_factor"] = ResnetOutScaleFactor,
+        ["conv_in_kernel"] = ConvInKernel,
+        ["conv_out_kernel"] = ConvOutKernel,
+        ["time_embedding_dim"] = TimeEmbeddingDim,
+    };
+
+    private static JsonNode PerBlock<T>(T[] values) where T : notnull =>
+        values.Distinct().Count() == 1 ? JsonValue.Create(values[0])! : new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
 
     public void Validate(string where)
     {
