@@ -64,7 +64,7 @@ public sealed class ComponentRegistry<TSettings, TComponent> where TSettings : c
             var entry = registry.Find(name);
             node.Remove("type");
             try { return (TSettings)node.Deserialize(entry.Settings, options)!; }
-            catch (JsonException e) { throw new UserError($"'{registry.Section}' ({name}): {e.Message.Split('\n')[0]}"); }
+            catch (JsonException e) { throw new UserError($"{registry.Section} ({name}): {JsonErrors.Describe(e, registry.Section)}"); }
         }
 
         public override void Write(Utf8JsonWriter writer, TSettings value, JsonSerializerOptions options)

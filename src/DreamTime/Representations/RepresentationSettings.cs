@@ -32,7 +32,14 @@ public sealed record NerfSettings : RepresentationSettings
     public override void Validate()
     {
         if (Field is null) throw new UserError("representation.field: is null; give it a value or remove the key to use the default");
-        Field.Validate();
+        try { Field.Validate(); }
+        catch (UserError e)
+        {
+            // NerfConfig names its fields as C# does; say them as config.json does.
+            var text = e.Message.StartsWith("nerf config: ") ? e.Message["nerf config: ".Length..] : e.Message;
+            var words = text.Split(' ', 2);
+            throw new UserError($"representation.field.{System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(words[0])} {(words.Length > 1 ? words[1] : "")}".TrimEnd());
+        }
         foreach (var (name, v) in new[] { ("--lr", LrEncoding), ("--lr-network", LrNetwork), ("--lr-background", LrBackground) })
             if (!(v > 0 && v < 10)) throw new UserError($"{name} {v}: must be in (0, 10)");
         foreach (var (name, v) in new[] { ("--lambda-orientation", LambdaOrientation), ("--lambda-sparsity", LambdaSparsity), ("--lambda-opacity-entropy", LambdaOpacityEntropy) })

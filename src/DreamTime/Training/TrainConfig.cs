@@ -66,7 +66,7 @@ public sealed record TrainConfig
     {
         TrainConfig cfg;
         try { cfg = JsonSerializer.Deserialize<TrainConfig>(text, Json) ?? throw new UserError($"{path}: empty configuration"); }
-        catch (JsonException e) { throw new UserError($"{path}: invalid configuration ({e.Message.Split('\n')[0]})"); }
+        catch (JsonException e) { throw new UserError($"{path}: invalid configuration ({JsonErrors.Describe(e)})"); }
         catch (UserError e) { throw new UserError($"{path}: {e.Message}"); }
         // JSON null overrides the non-nullable defaults; caught here, it would be a NullReferenceException mid-setup.
         foreach (var (key, value) in new (string, object?)[]

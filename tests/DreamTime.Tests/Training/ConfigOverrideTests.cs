@@ -64,6 +64,13 @@ public class ConfigOverrideTests : IDisposable
         var e = Assert.Throws<UserError>(() => TrainConfig.FromJson(tree, "run.json"));
         Assert.Contains("run.json", e.Message);
         Assert.Contains("lr_encodng", e.Message);
+        Assert.Contains("unknown key 'representation.lr_encodng'", e.Message);
+        var wrongType = ConfigOverrides.Defaults();
+        wrongType["guidance"]!.AsObject()["temperature_pixels"] = "hot";
+        Assert.Contains("'guidance.temperature_pixels' has the wrong type (expected a number)", Assert.Throws<UserError>(() => TrainConfig.FromJson(wrongType, "run.json")).Message);
+        var badField = ConfigOverrides.Defaults();
+        badField["representation"]!["field"]!.AsObject()["hash_levels"] = 99;
+        Assert.StartsWith("representation.field.hash_levels 99 must be in 1..32", Assert.Throws<UserError>(() => TrainConfig.FromJson(badField, "run.json").Validate()).Message);
         var noType = ConfigOverrides.Defaults();
         noType["guidance"]!.AsObject().Remove("type");
         Assert.Contains("'guidance.type' is missing", Assert.Throws<UserError>(() => TrainConfig.FromJson(noType, "run.json")).Message);
