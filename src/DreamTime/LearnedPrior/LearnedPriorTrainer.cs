@@ -46,6 +46,7 @@ public sealed class LearnedPriorTrainer : IDisposable
         torch.random.manual_seed(config.Seed);
         Unet = new UNet2DConditionModel(config.UnetConfig());
         Text = new ClipTextModel(config.TextConfig(Tokenizer));
+        InitialiseNorms(Unet); InitialiseNorms(Text);
         Unet.to(Device); Text.to(Device);
         Unet.train(); Text.train();
         _parameters = Unet.named_parameters().Select(p => ("unet." + p.name, p.parameter))
@@ -61,6 +62,19 @@ public sealed class LearnedPriorTrainer : IDisposable
             foreach (var (name, p) in _parameters) _ema[name] = p.detach().clone().DetachFromDisposeScope();
         _alphasCumprod = torch.tensor(LearnedPriorConfig.Schedule.AlphasCumprod).to(Device).DetachFromDisposeScope();
         Data = new PriorTrainingData(config.Seed, config.ImageSize, config.EmptyCaptionRate, tokenizer: Tokenizer);
+    }
+
+    /// <summary>
+    /// TorchSharp's GroupNorm leaves its affine parameters as uninitialised memory (values up to 1e32, or NaN):
+    /// a freshly built model must start from PyTorch's defaults, scale 1 and shift 0, as every norm does there.
+    /// </summary>
+    internal static void InitialiseNorms(nn.Module module)
+    {
+        using var _ = torch.no_grad();
+        foreach (var (_, m) in module.named_modules())
+            if (m is TorchSharp.Modules.GroupNorm or TorchSharp.Modules.LayerNorm)
+                foreach (var (name, p) in m.named_parameters(recurse: false))
+                    if (name == "weight") p.fill_(1); else if (name == "bias") p.zero_();
     }
 
     /// <summary>Runs step Step + 1 and returns its loss (mean squared error of the predicted noise) and mean timestep.</summary>
