@@ -84,17 +84,7 @@ public sealed class LearnedPriorTrainer : IDisposable
         int step = Step + 1;
         using var scope = torch.NewDisposeScope();
         int b = Config.BatchSize;
-        var (x0, captions) = Data.Batch((step - 1) * b, b);
-        var ids = torch.tensor(captions.SelectMany(c => Tokenizer.EncodePadded(c, out _)).ToArray(), new long[] { b, Tokenizer.MaxLength }).to(Device);
-        // drawn on the CPU from (seed, step) generators, so the batch does not depend on the device or on earlier steps
-        var t = torch.randint(0, LearnedPriorConfig.Schedule.TrainTimesteps, new long[] { b }, dtype: ScalarType.Int64, generator: Seeds.Generator(Config.Seed, step, 1));
-        var noise = torch.randn(x0.shape, generator: Seeds.Generator(Config.Seed, step, 2));
-        x0 = x0.to(Device); noise = noise.to(Device); t = t.to(Device);
-        var ab = _alphasCumprod.index_select(0, t).view(b, 1, 1, 1);
-        var xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise;
-        var context = Text.Forward(ids).LastHiddenState;
-        var pred = Unet.Forward(xt, t, context);
-        var loss = torch.nn.functional.mse_loss(pred, noise);
+        var (loss, t) = BatchLoss((step - 1) * b, b, Config.Seed, step);
         double value = loss.item<float>();
         if (!double.IsFinite(value)) throw new TrainingDivergedException(step, "loss");
         _optimizer.ZeroGrad();
@@ -105,6 +95,33 @@ public sealed class LearnedPriorTrainer : IDisposable
         UpdateEma(step);
         Step = step;
         return (value, t.to(ScalarType.Float64).mean().item<double>());
+    }
+
+    /// <summary>
+    /// The loss on examples [first, first + count) with timesteps and noise from (seed, stream); no update, no
+    /// gradient. A fixed evaluation batch shows progress without the noise of each step's fresh batch.
+    /// </summary>
+    public double EvaluationLoss(int first, int count, int seed, int stream = -1)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        return BatchLoss(first, count, seed, stream).Loss.item<float>();
+    }
+
+    // The epsilon-prediction MSE of examples [first, first + count); t and noise are drawn on the CPU from
+    // (seed, stream) generators, so a batch depends neither on the device nor on earlier steps.
+    private (Tensor Loss, Tensor T) BatchLoss(int first, int count, int seed, int stream)
+    {
+        var (x0, captions) = Data.Batch(first, count);
+        var ids = torch.tensor(captions.SelectMany(c => Tokenizer.EncodePadded(c, out _)).ToArray(), new long[] { count, Tokenizer.MaxLength }).to(Device);
+        var t = torch.randint(0, LearnedPriorConfig.Schedule.TrainTimesteps, new long[] { count }, dtype: ScalarType.Int64, generator: Seeds.Generator(seed, stream, 1));
+        var noise = torch.randn(x0.shape, generator: Seeds.Generator(seed, stream, 2));
+        x0 = x0.to(Device); noise = noise.to(Device); t = t.to(Device);
+        var ab = _alphasCumprod.index_select(0, t).view(count, 1, 1, 1);
+        var xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise;
+        var context = Text.Forward(ids).LastHiddenState;
+        var pred = Unet.Forward(xt, t, context);
+        return (torch.nn.functional.mse_loss(pred, noise), t);
     }
 
     public double CurrentLearningRate => Config.LearningRate * Config.LearningRateFactor(Math.Max(1, Step));
