@@ -13,12 +13,21 @@ namespace DreamTime.Training;
 /// </summary>
 public sealed class AdamOptimizer
 {
-    public sealed record Group(string Name, IReadOnlyList<(string Name, Parameter Param)> Parameters, double LearningRate);
+    /// <param name="WeightDecay">
+    /// Decoupled weight decay (AdamW): each step first shrinks the parameters by lr * WeightDecay, apart from the
+    /// gradient's moments, as PyTorch's AdamW does. 0 is plain Adam.
+    /// </param>
+    public sealed record Group(string Name, IReadOnlyList<(string Name, Parameter Param)> Parameters, double LearningRate, double WeightDecay = 0);
 
     private readonly List<Group> _groups;
     private readonly Dictionary<string, (Tensor M, Tensor V)> _moments = new();
     private readonly double _beta1, _beta2, _eps;
     public long StepCount { get; private set; }
+    /// <summary>
+    /// Multiplies every group's learning rate (a warm-up or decay schedule sets it before each step); it is not
+    /// saved, since a schedule recomputes it from the step.
+    /// </summary>
+    public double LearningRateScale { get; set; } = 1;
     public IReadOnlyList<Group> Groups => _groups;
 
     /// <summary>One Adam group per parameter group, its parameters named "group.index" (the checkpoint keys of its state).</summary>
@@ -67,11 +76,12 @@ public sealed class AdamOptimizer
         using var _ = torch.no_grad();
         foreach (var g in _groups)
         {
-            double stepSize = g.LearningRate / bc1;
+            double lr = g.LearningRate * LearningRateScale, stepSize = lr / bc1;
             foreach (var (name, p) in g.Parameters)
             {
                 var grad = p.grad;
                 if (grad is null) continue;
+                if (g.WeightDecay != 0) p.mul_(1 - lr * g.WeightDecay);
                 var (m, v) = _moments[name];
                 m.mul_(_beta1).add_(grad, alpha: 1 - _beta1);
                 v.mul_(_beta2).addcmul_(grad, grad, value: 1 - _beta2);

@@ -44,11 +44,14 @@ public sealed class SceneFamily
     public IReadOnlyList<AttributeSlot> Slots { get; }
     public IReadOnlyList<FamilyMember> Members { get; }
 
+    private readonly Action<Random, IReadOnlyDictionary<string, string>, SceneBuilder> _build;
+
     internal SceneFamily(string name, string[] nouns, string[] partWords, AttributeSlot[] slots,
                          Action<Random, IReadOnlyDictionary<string, string>, SceneBuilder> build, int memberCount, int seed)
     {
         if (memberCount < 1) throw new UserError($"members per family {memberCount}: must be at least 1");
         Name = name; Nouns = nouns; PartWords = partWords; Slots = slots;
+        _build = build;
         var combos = Combinations(slots);
         var members = new List<FamilyMember>(memberCount);
         var order = new Random(Seeds.Mix(seed, StableHash(name), 1));
@@ -58,16 +61,30 @@ public sealed class SceneFamily
             // each pass through the combinations is freshly shuffled so that K < #combos still covers every value often
             if (k % combos.Count == 0) shuffled = combos.OrderBy(_ => order.Next()).ToList();
             var attrs = shuffled[k % combos.Count];
-            var b = new SceneBuilder();
-            build(new Random(Seeds.Mix(seed, StableHash(name), 1000 + k)), attrs, b);
+            var scene = Build(attrs, new Random(Seeds.Mix(seed, StableHash(name), 1000 + k)));
             var labels = slots.Select(s => s.Values.First(v => v.Value == attrs[s.Name]).Label).Where(l => l != null);
             members.Add(new FamilyMember
             {
-                Family = name, Index = k, Attributes = attrs, Scene = b.Build(),
+                Family = name, Index = k, Attributes = attrs, Scene = scene,
                 Name = $"{name} #{k} ({string.Join(", ", labels)})",
             });
         }
         Members = members;
+    }
+
+    /// <summary>
+    /// A fresh scene of this family with the given attribute values: the generator's continuous draws (sizes,
+    /// proportions, colour shades) come from <paramref name="rng"/>, so every draw is a new shape with those
+    /// attributes. Members are built this same way, from seeds of their own.
+    /// </summary>
+    public PriorScene Build(IReadOnlyDictionary<string, string> attributes, Random rng)
+    {
+        foreach (var slot in Slots)
+            if (!attributes.TryGetValue(slot.Name, out var v) || slot.Values.All(x => x.Value != v))
+                throw new ArgumentException($"{Name}: attribute '{slot.Name}' needs one of {string.Join("|", slot.Values.Select(x => x.Value))}", nameof(attributes));
+        var b = new SceneBuilder();
+        _build(rng, attributes, b);
+        return b.Build();
     }
 
     /// <summary>"cap colour: red|brown; spots: spots|plain" — for listings and error messages.</summary>

@@ -1,0 +1,211 @@
+using DreamTime.IO;
+using DreamTime.Models.Clip;
+using DreamTime.Models.Diffusers;
+using DreamTime.Models.Unet;
+using DreamTime.Runtime;
+using DreamTime.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using Parameter = TorchSharp.Modules.Parameter;
+
+namespace DreamTime.LearnedPrior;
+
+/// <summary>
+/// Trains a small text-conditioned pixel-space diffusion model (UNet2DConditionModel + CLIPTextModel, together)
+/// on <see cref="PriorTrainingData"/> with the epsilon-prediction MSE, AdamW and an EMA of the weights. Step s
+/// uses examples [(s-1) B, s B) and noise and timesteps seeded by (seed, s) only, so a run resumed from a
+/// checkpoint (weights, EMA, optimizer moments, step) continues bit for bit.
+/// </summary>
+public sealed class LearnedPriorTrainer : IDisposable
+{
+    public LearnedPriorConfig Config { get; }
+    public Device Device { get; }
+    public ClipTokenizer Tokenizer { get; }
+    public UNet2DConditionModel Unet { get; }
+    public ClipTextModel Text { get; }
+    public PriorTrainingData Data { get; }
+    /// <summary>Steps completed so far (the next step is Step + 1).</summary>
+    public int Step { get; private set; }
+
+    private readonly AdamOptimizer _optimizer;
+    private readonly List<(string Name, Parameter Param)> _parameters;
+    private readonly Dictionary<string, Tensor> _ema = new();
+    private readonly Tensor _alphasCumprod;
+    private readonly string _tokenizerFolder;
+
+    public const string ModelFile = "model.safetensors", EmaFile = "ema.safetensors", OptimizerFile = "optimizer.safetensors", StepFile = "step.txt";
+
+    public LearnedPriorTrainer(LearnedPriorConfig config, Device? device = null)
+    {
+        config.Validate();
+        Config = config;
+        Device = device ?? torch.CPU;
+        _tokenizerFolder = Directory.CreateTempSubdirectory("dt-prior-tokenizer-").FullName;
+        Tokenizer = LearnedPriorTokenizer.WriteAndLoad(_tokenizerFolder);
+        // module initialisation draws from torch's global generator; seeding it makes a fresh run repeatable
+        torch.random.manual_seed(config.Seed);
+        Unet = new UNet2DConditionModel(config.UnetConfig());
+        Text = new ClipTextModel(config.TextConfig(Tokenizer));
+        InitialiseNorms(Unet); InitialiseNorms(Text);
+        Unet.to(Device); Text.to(Device);
+        Unet.train(); Text.train();
+        _parameters = Unet.named_parameters().Select(p => ("unet." + p.name, p.parameter))
+            .Concat(Text.named_parameters().Select(p => ("text." + p.name, p.parameter))).ToList();
+        // decay the weight matrices and kernels, not biases, norms' scales or embeddings (the usual AdamW split)
+        bool Decays((string Name, Parameter Param) p) => p.Param.dim() >= 2 && !p.Name.Contains("embedding");
+        _optimizer = new AdamOptimizer(new[]
+        {
+            new AdamOptimizer.Group("decay", _parameters.Where(Decays).ToList(), config.LearningRate, config.WeightDecay),
+            new AdamOptimizer.Group("no_decay", _parameters.Where(p => !Decays(p)).ToList(), config.LearningRate),
+        }, config.AdamBeta1, config.AdamBeta2, config.AdamEps);
+        using (torch.no_grad())
+            foreach (var (name, p) in _parameters) _ema[name] = p.detach().clone().DetachFromDisposeScope();
+        _alphasCumprod = torch.tensor(LearnedPriorConfig.Schedule.AlphasCumprod).to(Device).DetachFromDisposeScope();
+        Data = new PriorTrainingData(config.Seed, config.ImageSize, config.EmptyCaptionRate, tokenizer: Tokenizer);
+    }
+
+    /// <summary>
+    /// TorchSharp's GroupNorm leaves its affine parameters as uninitialised memory (values up to 1e32, or NaN):
+    /// a freshly built model must start from PyTorch's defaults, scale 1 and shift 0, as every norm does there.
+    /// </summary>
+    internal static void InitialiseNorms(nn.Module module)
+    {
+        using var _ = torch.no_grad();
+        foreach (var (_, m) in module.named_modules())
+            if (m is TorchSharp.Modules.GroupNorm or TorchSharp.Modules.LayerNorm)
+                foreach (var (name, p) in m.named_parameters(recurse: false))
+                    if (name == "weight") p.fill_(1); else if (name == "bias") p.zero_();
+    }
+
+    /// <summary>Runs step Step + 1 and returns its loss (mean squared error of the predicted noise) and mean timestep.</summary>
+    /// <exception cref="TrainingDivergedException">the loss or a gradient is not finite; nothing was updated</exception>
+    public (double Loss, double MeanT) TrainStep()
+    {
+        int step = Step + 1;
+        using var scope = torch.NewDisposeScope();
+        int b = Config.BatchSize;
+        var (loss, t) = BatchLoss((step - 1) * b, b, Config.Seed, step);
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) throw new TrainingDivergedException(step, "loss");
+        _optimizer.ZeroGrad();
+        loss.backward();
+        if (_optimizer.FirstNonFiniteGradient() is string bad) throw new TrainingDivergedException(step, "gradient of " + bad);
+        _optimizer.LearningRateScale = Config.LearningRateFactor(step);
+        _optimizer.Step();
+        UpdateEma(step);
+        Step = step;
+        return (value, t.to(ScalarType.Float64).mean().item<double>());
+    }
+
+    /// <summary>
+    /// The loss on examples [first, first + count) with timesteps and noise from (seed, stream); no update, no
+    /// gradient. A fixed evaluation batch shows progress without the noise of each step's fresh batch.
+    /// </summary>
+    public double EvaluationLoss(int first, int count, int seed, int stream = -1)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        return BatchLoss(first, count, seed, stream).Loss.item<float>();
+    }
+
+    // The epsilon-prediction MSE of examples [first, first + count); t and noise are drawn on the CPU from
+    // (seed, stream) generators, so a batch depends neither on the device nor on earlier steps.
+    private (Tensor Loss, Tensor T) BatchLoss(int first, int count, int seed, int stream)
+    {
+        var (x0, captions) = Data.Batch(first, count);
+        var ids = torch.tensor(captions.SelectMany(c => Tokenizer.EncodePadded(c, out _)).ToArray(), new long[] { count, Tokenizer.MaxLength }).to(Device);
+        var t = torch.randint(0, LearnedPriorConfig.Schedule.TrainTimesteps, new long[] { count }, dtype: ScalarType.Int64, generator: Seeds.Generator(seed, stream, 1));
+        var noise = torch.randn(x0.shape, generator: Seeds.Generator(seed, stream, 2));
+        x0 = x0.to(Device); noise = noise.to(Device); t = t.to(Device);
+        var ab = _alphasCumprod.index_select(0, t).view(count, 1, 1, 1);
+        var xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise;
+        var context = Text.Forward(ids).LastHiddenState;
+        var pred = Unet.Forward(xt, t, context);
+        return (torch.nn.functional.mse_loss(pred, noise), t);
+    }
+
+    public double CurrentLearningRate => Config.LearningRate * Config.LearningRateFactor(Math.Max(1, Step));
+
+    private void UpdateEma(int step)
+    {
+        double decay = Math.Min(Config.EmaDecay, (1.0 + step) / (10.0 + step));
+        using var _ = torch.no_grad();
+        foreach (var (name, p) in _parameters) _ema[name].mul_(decay).add_(p.detach(), alpha: 1 - decay);
+    }
+
+    /// <summary>New modules (on the CPU, eval mode) holding the EMA weights: the model used for inference.</summary>
+    public (UNet2DConditionModel Unet, ClipTextModel Text) EmaModels()
+    {
+        var unet = new UNet2DConditionModel(Unet.Config);
+        var text = new ClipTextModel(Text.Config);
+        using (torch.no_grad())
+        {
+            foreach (var (name, p) in unet.named_parameters()) p.copy_(_ema["unet." + name]);
+            foreach (var (name, p) in text.named_parameters()) p.copy_(_ema["text." + name]);
+        }
+        unet.eval(); text.eval();
+        return (unet, text);
+    }
+
+    /// <summary>The EMA model as a pixel-space diffusers folder (model_index.json, unet/, text_encoder/, tokenizer/, scheduler/), written atomically.</summary>
+    public void SaveModel(string folder)
+    {
+        var (unet, text) = EmaModels();
+        using (unet) using (text)
+            DiffusersWriter.SavePixelSpace(folder, Tokenizer, text, unet, LearnedPriorConfig.SchedulerConfig());
+    }
+
+    /// <summary>Weights, EMA, optimizer state and step into a folder that replaces <paramref name="folder"/> whole.</summary>
+    public void SaveCheckpoint(string folder)
+    {
+        AtomicFile.WriteFolder(folder, dir =>
+        {
+            SafetensorsFile.Save(Path.Combine(dir, ModelFile), _parameters.ToDictionary(p => p.Name, p => (Tensor)p.Param.detach().cpu()));
+            SafetensorsFile.Save(Path.Combine(dir, EmaFile), _ema.ToDictionary(kv => kv.Key, kv => kv.Value.cpu()));
+            _optimizer.Save(Path.Combine(dir, OptimizerFile));
+            File.WriteAllText(Path.Combine(dir, StepFile), Step.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        });
+    }
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/> for this configuration.</summary>
+    public void LoadCheckpoint(string folder)
+    {
+        foreach (var f in new[] { ModelFile, EmaFile, OptimizerFile, StepFile })
+            if (!File.Exists(Path.Combine(folder, f))) throw new UserError($"checkpoint {folder}: {f} is missing; not a learned-prior checkpoint");
+        if (!int.TryParse(File.ReadAllText(Path.Combine(folder, StepFile)).Trim(), out int step) || step < 0)
+            throw new UserError($"checkpoint {folder}: {StepFile} does not hold a step number");
+        using (torch.no_grad())
+        {
+            LoadInto(Path.Combine(folder, ModelFile), _parameters.Select(p => (p.Name, (Tensor)p.Param)));
+            LoadInto(Path.Combine(folder, EmaFile), _ema.Select(kv => (kv.Key, kv.Value)));
+        }
+        _optimizer.Load(Path.Combine(folder, OptimizerFile));
+        Step = step;
+    }
+
+    private static void LoadInto(string path, IEnumerable<(string Name, Tensor Target)> targets)
+    {
+        var file = SafetensorsFile.Open(path);
+        foreach (var (name, target) in targets)
+        {
+            if (!file.Contains(name)) throw new UserError($"{path}: no tensor '{name}'; the checkpoint belongs to another configuration");
+            using var t = file.Load(name);
+            if (!t.shape.SequenceEqual(target.shape))
+                throw new UserError($"{path}: '{name}' has shape [{string.Join(",", t.shape)}], this configuration needs [{string.Join(",", target.shape)}]");
+            target.copy_(t);
+        }
+    }
+
+    /// <summary>All trained parameters and EMA tensors by name (for comparing runs).</summary>
+    public IReadOnlyDictionary<string, Tensor> StateForComparison() =>
+        _parameters.ToDictionary(p => p.Name, p => (Tensor)p.Param).Concat(_ema.Select(kv => new KeyValuePair<string, Tensor>("ema." + kv.Key, kv.Value)))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+
+    public void Dispose()
+    {
+        Unet.Dispose(); Text.Dispose();
+        foreach (var t in _ema.Values) t.Dispose();
+        _alphasCumprod.Dispose();
+        try { Directory.Delete(_tokenizerFolder, true); } catch (IOException) { }
+    }
+}

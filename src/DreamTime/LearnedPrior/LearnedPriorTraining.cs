@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DreamTime.Imaging;
+using DreamTime.Models.Diffusers;
+using DreamTime.Runtime;
+using DreamTime.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.LearnedPrior;
+
+/// <summary>Names of everything a learned-prior training run writes.</summary>
+public sealed class LearnedPriorFolder(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+    public string Config => Path.Combine(Root, "config.json");
+    /// <summary>The EMA model as a diffusers folder: what `sample --model` and guidance load.</summary>
+    public string Model => Path.Combine(Root, "model");
+    public string MetricsLog => Path.Combine(Root, "metrics.jsonl");
+    public string LossCurve => Path.Combine(Root, "loss.png");
+    public string Samples => Path.Combine(Root, "samples.png");
+    public string LastCheckpoint => Path.Combine(Root, "checkpoints", "last");
+}
+
+/// <summary>One line of metrics.jsonl.</summary>
+public sealed record LearnedPriorStep(int Step, double Loss, double LearningRate, double MeanT, double Seconds);
+
+/// <summary>How a training session ended and where its outputs are.</summary>
+public sealed record LearnedPriorResult(LearnedPriorFolder Folder, int LastStep, bool Completed, double FinalLoss);
+
+/// <summary>
+/// The `prior train` service: a new run (or a resumed one) from the first missing step to the configured last,
+/// with progress through <see cref="IRunObserver"/>, a checkpoint every K steps (and at the end or on
+/// cancellation), and at the end the EMA model as a diffusers folder, a loss curve, a sample grid and the
+/// resolved config beside them. A non-finite loss or gradient stops the run with the last checkpoint intact.
+/// </summary>
+public static class LearnedPriorTraining
+{
+    private static readonly JsonSerializerOptions LineJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>Starts a run in <paramref name="outDir"/>, which must not exist (or be empty) unless <paramref name="overwrite"/>.</summary>
+    public static LearnedPriorResult Train(LearnedPriorConfig config, string outDir, bool overwrite, IRunObserver observer, CancellationToken cancel = default)
+    {
+        config.Validate();
+        var device = TorchRuntime.ResolveDevice(config.Device);
+        new RunFolder(outDir).PrepareNew(overwrite);
+        var folder = new LearnedPriorFolder(outDir);
+        AtomicFile.WriteAllText(folder.Config, config.ToJson());
+        using var trainer = new LearnedPriorTrainer(config, device);
+        observer.Log($"training a learned prior: UNet ({string.Join(", ", config.Channels)}) {Count(trainer.Unet):N0} parameters, text encoder {Count(trainer.Text):N0}; " +
+                     $"{config.Steps} steps of batch {config.BatchSize} at {config.ImageSize}x{config.ImageSize} on {device}");
+        return Run(trainer, folder, observer, cancel);
+    }
+
+    /// <summary>
+    /// Continues the run in <paramref name="dir"/> from its last checkpoint with its own config.json; a new total
+    /// step count or device may be given (a new total reshapes the cosine schedule from there on).
+    /// </summary>
+    public static LearnedPriorResult Resume(string dir, int? steps, string? device, IRunObserver observer, CancellationToken cancel = default)
+    {
+        var folder = new LearnedPriorFolder(dir);
+        if (!File.Exists(folder.Config)) throw new UserError($"--resume {dir}: no config.json there; not a learned-prior training folder");
+        var config = LearnedPriorConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);
+        if (!Directory.Exists(folder.LastCheckpoint)) throw new UserError($"--resume {dir}: no checkpoint in {folder.LastCheckpoint}");
+        if (steps is int n) config = config with { Steps = n };
+        if (device != null) config = config with { Device = device };
+        config.Validate();
+        var dev = TorchRuntime.ResolveDevice(config.Device);
+        using var trainer = new LearnedPriorTrainer(config, dev);
+        trainer.LoadCheckpoint(folder.LastCheckpoint);
+        if (trainer.Step > config.Steps) throw new UserError($"--steps {config.Steps}: the checkpoint is already at step {trainer.Step}");
+        AtomicFile.WriteAllText(folder.Config, config.ToJson());
+        // steps after the checkpoint were lost with the interruption and will be trained again
+        var kept = ReadMetrics(folder.MetricsLog).Where(m => m.Step <= trainer.Step).Select(m => JsonSerializer.Serialize(m, LineJson) + "\n");
+        AtomicFile.WriteAllText(folder.MetricsLog, string.Concat(kept));
+        observer.Log($"resuming {folder.Root} at step {trainer.Step + 1} of {config.Steps}");
+        return Run(trainer, folder, observer, cancel);
+    }
+
+    private static LearnedPriorResult Run(LearnedPriorTrainer trainer, LearnedPriorFolder folder, IRunObserver observer, CancellationToken cancel)
+    {
+        var config = trainer.Config;
+        int last = config.Steps;
+        double loss = double.NaN;
+        observer.Started(trainer.Step + 1, last);
+        try
+        {
+            using var log = new StreamWriter(folder.MetricsLog, append: true);
+            while (trainer.Step < last)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    trainer.SaveCheckpoint(folder.LastCheckpoint);
+                    observer.Log($"interrupted after step {trainer.Step}; checkpoint saved, continue with --resume {folder.Root}");
+                    return new LearnedPriorResult(folder, trainer.Step, false, loss);
+                }
+                var clock = Stopwatch.StartNew();
+                var (l, meanT) = trainer.TrainStep();
+                loss = l;
+                var record = new LearnedPriorStep(trainer.Step, l, trainer.CurrentLearningRate, meanT, clock.Elapsed.TotalSeconds);
+                log.WriteLine(JsonSerializer.Serialize(record, LineJson));
+                log.Flush();
+                observer.StepCompleted(new StepRecord(trainer.Step, (int)Math.Round(meanT), l, new Dictionary<string, double> { ["mse"] = l },
+                    new Dictionary<string, double> { ["lr"] = record.LearningRate }, record.Seconds), last);
+                if (trainer.Step % config.CheckpointEvery == 0 || trainer.Step == last) trainer.SaveCheckpoint(folder.LastCheckpoint);
+            }
+        }
+        finally { observer.Stopped(); }
+
+        observer.Log($"saving the EMA model to {folder.Model}");
+        trainer.SaveModel(folder.Model);
+        WriteLossCurve(folder.LossCurve, ReadMetrics(folder.MetricsLog));
+        if (config.SampleSeeds > 0)
+        {
+            observer.Log($"sampling {trainer.Data.Families.Count} families x {config.SampleSeeds} seeds ({config.SampleSteps} DDIM steps, guidance {config.SampleGuidance.ToString(CultureInfo.InvariantCulture)})");
+            WriteSampleGrid(folder.Samples, folder.Model, trainer.Data, config, trainer.Device);
+        }
+        observer.Log($"done: model {folder.Model}, loss curve {folder.LossCurve}" + (config.SampleSeeds > 0 ? $", samples {folder.Samples}" : ""));
+        return new LearnedPriorResult(folder, trainer.Step, true, loss);
+    }
+
+    public static IReadOnlyList<LearnedPriorStep> ReadMetrics(string path) =>
+        !File.Exists(path) ? Array.Empty<LearnedPriorStep>()
+            : File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(l => JsonSerializer.Deserialize<LearnedPriorStep>(l, LineJson)!).ToList();
+
+    /// <summary>The prompt the sample grid uses for a family ("a mushroom, front view"): its noun and a view, no attributes.</summary>
+    public static string FamilyPrompt(Guidance.BuiltinPrior.SceneFamily family) =>
+        PriorTrainingData.Caption(family, new Dictionary<string, string>(), Array.Empty<string>(), "front");
+
+    /// <summary>
+    /// One row per family, one column per seed: the saved model loaded back like any checkpoint, DDIM with
+    /// classifier-free guidance; seed s starts from the noise `sample --seed s` would use.
+    /// </summary>
+    public static void WriteSampleGrid(string path, string modelFolder, PriorTrainingData data, LearnedPriorConfig config, Device device)
+    {
+        using var pipe = StableDiffusionPipeline.Load(modelFolder, device);
+        using var scope = torch.NewDisposeScope();
+        var shape = pipe.LatentShape(config.ImageSize, config.ImageSize);
+        var noise = torch.cat(Enumerable.Range(0, config.SampleSeeds).Select(s => torch.randn(shape, generator: new Generator((ulong)s))).ToArray(), 0);
+        var uncond = pipe.EncodePrompt("");
+        var tiles = new List<RgbImage>();
+        foreach (var family in data.Families)
+        {
+            var cond = pipe.EncodePrompt(FamilyPrompt(family));
+            var images = pipe.DecodeToImages(pipe.Sample(cond, uncond, noise, config.SampleSteps, config.SampleGuidance)).cpu();
+            for (int i = 0; i < config.SampleSeeds; i++) tiles.Add(RgbImage.FromTensor(images[i]));
+        }
+        ImageIO.SavePng(path, ImageIO.Grid(tiles, config.SampleSeeds, scale: Math.Max(1, 128 / config.ImageSize)));
+    }
+
+    public static void WriteLossCurve(string path, IReadOnlyList<LearnedPriorStep> steps)
+    {
+        if (steps.Count == 0) return;
+        using var fig = new PanelFigure(900, 520) { Title = "Learned prior: training loss" };
+        var p = fig.Panel(0, 0);
+        p.XLabel("step");
+        p.YLabel("noise-prediction MSE");
+        p.UseLogScale();
+        var x = steps.Select(s => (double)s.Step).ToArray();
+        p.AddLine("loss", x, steps.Select(s => s.Loss).ToArray()).Opacity = 0.35;
+        // single-batch losses are noisy (t is drawn per example); a trailing mean shows the trend
+        int w = Math.Clamp(steps.Count / 20, 1, 200);
+        var smooth = new double[steps.Count];
+        double sum = 0;
+        for (int i = 0; i < steps.Count; i++)
+        {
+            sum += steps[i].Loss;
+            if (i >= w) sum -= steps[i - w].Loss;
+            smooth[i] = sum / Math.Min(i + 1, w);
+        }
+        p.AddLine($"mean of last {w}", x, smooth);
+        fig.SavePng(path);
+    }
+
+    private static long Count(nn.Module m) => m.parameters().Sum(p => p.numel());
+}
