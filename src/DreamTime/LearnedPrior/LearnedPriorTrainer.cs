@@ -42,11 +42,13 @@ public sealed class LearnedPriorTrainer : IDisposable
         Device = device ?? torch.CPU;
         _tokenizerFolder = Directory.CreateTempSubdirectory("dt-prior-tokenizer-").FullName;
         Tokenizer = LearnedPriorTokenizer.WriteAndLoad(_tokenizerFolder);
-        // module initialisation draws from torch's global generator; seeding it makes a fresh run repeatable
-        torch.random.manual_seed(config.Seed);
         Unet = new UNet2DConditionModel(config.UnetConfig());
         Text = new ClipTextModel(config.TextConfig(Tokenizer));
-        InitialiseNorms(Unet); InitialiseNorms(Text);
+        using (var init = Seeds.Generator(config.Seed, 0, 0x1417))
+        {
+            InitialiseWeights(Unet, init);
+            InitialiseWeights(Text, init);
+        }
         Unet.to(Device); Text.to(Device);
         Unet.train(); Text.train();
         _parameters = Unet.named_parameters().Select(p => ("unet." + p.name, p.parameter))
@@ -62,6 +64,27 @@ public sealed class LearnedPriorTrainer : IDisposable
             foreach (var (name, p) in _parameters) _ema[name] = p.detach().clone().DetachFromDisposeScope();
         _alphasCumprod = torch.tensor(LearnedPriorConfig.Schedule.AlphasCumprod).to(Device).DetachFromDisposeScope();
         Data = new PriorTrainingData(config.Seed, config.ImageSize, config.EmptyCaptionRate, tokenizer: Tokenizer);
+    }
+
+    /// <summary>
+    /// Draws every parameter from the run's own generator, in parameter order: the modules' constructors draw from
+    /// torch's global generator, which anything else in the process (another run, a test in parallel) also advances,
+    /// so a seeded fresh run would not be repeatable. Weights and biases are U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as
+    /// PyTorch's Linear and Conv2d defaults give; norms start at scale 1, shift 0.
+    /// </summary>
+    internal static void InitialiseWeights(nn.Module module, Generator generator)
+    {
+        using var _ = torch.no_grad();
+        var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in parameters)
+        {
+            var weight = name.EndsWith(".bias") && parameters.TryGetValue(name[..^".bias".Length] + ".weight", out var w) ? w : p;
+            if (weight.dim() < 2) continue; // norm scales and shifts: set below
+            long fanIn = weight.numel() / weight.shape[0];
+            double bound = 1 / Math.Sqrt(fanIn);
+            p.copy_((torch.rand(p.shape, generator: generator) * 2 - 1) * bound);
+        }
+        InitialiseNorms(module);
     }
 
     /// <summary>

@@ -194,8 +194,8 @@ public class LearnedPriorTrainingTests : IDisposable
             for (int i = 0; i < 2; i++) first.TrainStep();
             first.SaveCheckpoint(ckpt);
         }
-        // a trainer built with another seed starts from other weights: only the checkpoint can make it match
-        using var resumed = new LearnedPriorTrainer(cfg with { Seed = cfg.Seed });
+        // a fresh trainer starts from the initial weights, two steps behind: only the checkpoint can make it match
+        using var resumed = new LearnedPriorTrainer(cfg);
         resumed.LoadCheckpoint(ckpt);
         Assert.Equal(2, resumed.Step);
         for (int i = 0; i < 2; i++) resumed.TrainStep();
