@@ -175,10 +175,23 @@ public class LearnedPriorTrainingTests : IDisposable
             Tensor expected;
             using (torch.no_grad()) expected = unet.Forward(x, 500, text.Forward(ids).LastHiddenState.expand(2, 16, 32));
             var got = pipe.PredictNoise(x, 500, pipe.EncodePrompt(prompt).expand(2, 16, 32));
-            Assert.True(TensorsEqual(expected, got), $"max difference {(expected - got).abs().max().item<float>()}");
-            // the EMA model is not the raw weights: after 2 steps they differ
+            // the round trip itself is exact: every loaded weight equals the EMA weight bit for bit
+            foreach (var (mine, loaded) in new (nn.Module, nn.Module)[] { (unet, pipe.Unet), (text, pipe.TextEncoder) })
+            {
+                var a = mine.state_dict();
+                var b = loaded.state_dict();
+                Assert.Equal(a.Keys.Order(), b.Keys.Order());
+                foreach (var k in a.Keys) Assert.True(TensorsEqual(a[k], b[k].to(a[k].dtype)), k);
+            }
+            // The two forward passes may take different BLAS/oneDNN paths (the pipeline's own calls, another memory
+            // layout), which round differently on some CPUs and thread counts: a few float32 units, nothing more.
+            double scale = 1 + expected.abs().max().item<float>();
+            double diff = (expected - got).abs().max().item<float>();
+            Assert.True(diff <= 1e-5 * scale, $"max difference {diff:E3}");
+            // the EMA model is not the raw weights: after 2 steps they differ by far more than rounding
             using var raw = torch.no_grad();
-            Assert.False(TensorsEqual(trainer.Unet.Forward(x, 500, trainer.Text.Forward(ids).LastHiddenState.expand(2, 16, 32)), expected));
+            var rawPrediction = trainer.Unet.Forward(x, 500, trainer.Text.Forward(ids).LastHiddenState.expand(2, 16, 32));
+            Assert.True((rawPrediction - expected).abs().max().item<float>() > 1e-3 * scale);
         }
     }
 
