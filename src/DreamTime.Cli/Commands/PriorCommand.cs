@@ -16,7 +16,7 @@ public static class PriorCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("prior", "Inspect the built-in prior: procedural scene families with an exact diffusion denoiser (no downloaded weights).");
+        var cmd = new Command("prior", "Inspect the built-in prior: procedural scene families with a closed-form diffusion denoiser, the posterior mean over their members (no downloaded weights).");
         cmd.Subcommands.Add(List());
         cmd.Subcommands.Add(Render());
         cmd.Subcommands.Add(Entropy());

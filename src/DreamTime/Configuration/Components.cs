@@ -24,7 +24,7 @@ public static class Components
     static Components()
     {
         Guidance.Register<BuiltinPriorSettings>("builtin",
-            "the built-in prior: exact diffusion model of procedural scene families, scored against ground truth (no downloads)",
+            "the built-in prior: closed-form denoiser (posterior mean over members, tempered by --temperature-pixels) of procedural scene families, scored against ground truth (no downloads)",
             (s, ctx) =>
             {
                 var guidance = new BuiltinPriorGuidance(ctx.Config.Prompt, s.ToOptions());
