@@ -16,9 +16,6 @@ public sealed record QualityResult(string NearestMember, int NearestIndex, doubl
 /// </summary>
 public interface IQualityEvaluator
 {
-    /// <summary>The fixed views the score is measured from.</summary>
-    IReadOnlyList<Camera> Views { get; }
-
     /// <summary>Renders at the evaluation resolution.</summary>
     QualityResult Evaluate(ViewRenderer render);
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace DreamTime.Guidance;
 
 /// <summary>Settings every score-distillation guidance shares.</summary>
-public sealed record SdsOptions(SdsWeighting Weighting, double GuidanceScale, double? GradClip);
+public sealed record SdsOptions(SdsWeighting Weighting, double? GradClip);
 
 /// <summary>
 /// The skeleton every SDS variant shares: map the render to the space the model denoises (differentiably),

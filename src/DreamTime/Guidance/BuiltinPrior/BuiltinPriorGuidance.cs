@@ -72,7 +72,7 @@ public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
 {
     public override string Name => "builtin";
     public override NoiseSchedule Schedule => Options.Schedule;
-    public override SdsOptions Sds => new(Options.Weighting, Options.GuidanceScale, Options.GradClip);
+    public override SdsOptions Sds => new(Options.Weighting, Options.GradClip);
     /// <summary>The prompt the members were selected for (trimmed).</summary>
     public string Prompt { get; }
     public BuiltinPriorOptions Options { get; }

@@ -7,7 +7,6 @@ namespace DreamTime.Guidance.BuiltinPrior;
 public sealed class PriorQualityEvaluator(PriorEvaluation evaluation) : IQualityEvaluator
 {
     public PriorEvaluation Evaluation { get; } = evaluation;
-    public IReadOnlyList<Camera> Views => Evaluation.Views;
 
     public QualityResult Evaluate(ViewRenderer render)
     {

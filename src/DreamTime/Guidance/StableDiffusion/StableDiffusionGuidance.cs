@@ -53,7 +53,7 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
     public StableDiffusionGuidanceOptions Options { get; }
     public override string Name => "stable-diffusion";
     public override NoiseSchedule Schedule => _pipe.Schedule;
-    public override SdsOptions Sds => new(Options.Weighting, Options.GuidanceScale, Options.GradClip);
+    public override SdsOptions Sds => new(Options.Weighting, Options.GradClip);
     public int Resolution { get; }
 
     private readonly bool _ownsPipeline;
