@@ -19,6 +19,7 @@ public static class BenchmarkCommand
         cmd.Subcommands.Add(Gif());
         cmd.Subcommands.Add(Rasterize());
         cmd.Subcommands.Add(MarchingCubesCommand());
+        cmd.Subcommands.Add(LearnedPrior());
         return cmd;
     }
 
@@ -46,6 +47,34 @@ public static class BenchmarkCommand
             settings.Validate();
             Console.WriteLine($"gif: ms, median of {settings.Runs} encodes after {settings.Warmup} warm-up, {Environment.ProcessorCount} cores");
             Console.Write(GifBenchmark.Run(settings).Table());
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command LearnedPrior()
+    {
+        var d = new LearnedPriorBenchmarkSettings();
+        var channels = new Option<string[]>("--channels")
+        {
+            Description = "UNet block_out_channels to measure, one comma-separated list per configuration.",
+            DefaultValueFactory = _ => d.Channels.Select(c => string.Join(",", c)).ToArray(), AllowMultipleArgumentsPerToken = true,
+        };
+        var batch = new Option<int>("--batch-size") { Description = "Training batch (1..4096), as `prior train --batch-size`.", DefaultValueFactory = _ => d.BatchSize };
+        var runs = RunsOption();
+        var warmup = WarmupOption();
+        var cmd = new Command("learned-prior", "Time `prior train` and the learned prior's use in SDS for each UNet width list: parameters, rendering a training batch, one update (forward, backward, AdamW, EMA), and one classifier-free-guided noise prediction (batch 2).");
+        foreach (var o in new Option[] { channels, batch, runs, warmup }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var settings = new LearnedPriorBenchmarkSettings
+            {
+                Channels = p.GetValue(channels)!.Select(DreamTime.LearnedPrior.LearnedPriorConfig.ParseChannels).ToList(),
+                BatchSize = p.GetValue(batch), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup),
+            };
+            settings.Validate();
+            Console.WriteLine($"learned-prior: ms, median of {settings.Runs} runs after {settings.Warmup} warm-up, {settings.ImageSize}x{settings.ImageSize} RGB, {Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads");
+            Console.Write(LearnedPriorBenchmark.Run(settings).Table());
             return 0;
         });
         return cmd;

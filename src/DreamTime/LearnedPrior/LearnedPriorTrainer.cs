@@ -107,7 +107,16 @@ public sealed class LearnedPriorTrainer : IDisposable
         int step = Step + 1;
         using var scope = torch.NewDisposeScope();
         int b = Config.BatchSize;
-        var (loss, t) = BatchLoss((step - 1) * b, b, Config.Seed, step);
+        var (x0, captions) = Data.Batch((step - 1) * b, b);
+        return TrainOn(x0, captions);
+    }
+
+    /// <summary>Step Step + 1 on a batch already rendered (the benchmark times rendering and the update apart).</summary>
+    internal (double Loss, double MeanT) TrainOn(Tensor x0, string[] captions)
+    {
+        int step = Step + 1;
+        using var scope = torch.NewDisposeScope();
+        var (loss, t) = LossOn(x0, captions, Config.Seed, step);
         double value = loss.item<float>();
         if (!double.IsFinite(value)) throw new TrainingDivergedException(step, "loss");
         _optimizer.ZeroGrad();
@@ -136,6 +145,12 @@ public sealed class LearnedPriorTrainer : IDisposable
     private (Tensor Loss, Tensor T) BatchLoss(int first, int count, int seed, int stream)
     {
         var (x0, captions) = Data.Batch(first, count);
+        return LossOn(x0, captions, seed, stream);
+    }
+
+    private (Tensor Loss, Tensor T) LossOn(Tensor x0, string[] captions, int seed, int stream)
+    {
+        int count = captions.Length;
         var ids = torch.tensor(captions.SelectMany(c => Tokenizer.EncodePadded(c, out _)).ToArray(), new long[] { count, Tokenizer.MaxLength }).to(Device);
         var t = torch.randint(0, LearnedPriorConfig.Schedule.TrainTimesteps, new long[] { count }, dtype: ScalarType.Int64, generator: Seeds.Generator(seed, stream, 1));
         var noise = torch.randn(x0.shape, generator: Seeds.Generator(seed, stream, 2));
