@@ -20,6 +20,7 @@ public static class BenchmarkCommand
         cmd.Subcommands.Add(Rasterize());
         cmd.Subcommands.Add(MarchingCubesCommand());
         cmd.Subcommands.Add(LearnedPrior());
+        cmd.Subcommands.Add(SdsStep());
         return cmd;
     }
 
@@ -47,6 +48,31 @@ public static class BenchmarkCommand
             settings.Validate();
             Console.WriteLine($"gif: ms, median of {settings.Runs} encodes after {settings.Warmup} warm-up, {Environment.ProcessorCount} cores");
             Console.Write(GifBenchmark.Run(settings).Table());
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command SdsStep()
+    {
+        var d = new SdsStepBenchmarkSettings();
+        var resolutions = new Option<int[]>("--resolutions") { Description = "Render sizes to measure (8..512); the learned prior resizes renders to its 32x32.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => d.Resolutions.ToArray() };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt of the runs (built-in prior vocabulary).", DefaultValueFactory = _ => d.Prompt };
+        var model = new Option<string?>("--model") { Description = "A learned-prior folder instead of the shipped one.", HelpName = "DIR" };
+        var steps = new Option<int>("--steps") { Description = "Timed steps (1..1000); the median is reported.", DefaultValueFactory = _ => d.Steps };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (0..100).", DefaultValueFactory = _ => d.Warmup };
+        var cmd = new Command("sds-step", "Time whole text-to-3D training steps with the built-in prior and with the learned prior at the same render sizes (default configuration otherwise).");
+        foreach (var o in new Option[] { resolutions, prompt, model, steps, warmup }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var settings = new SdsStepBenchmarkSettings
+            {
+                Resolutions = p.GetValue(resolutions)!, Prompt = p.GetValue(prompt)!, LearnedModel = p.GetValue(model) is string m ? Path.GetFullPath(m) : null,
+                Steps = p.GetValue(steps), Warmup = p.GetValue(warmup),
+            };
+            settings.Validate();
+            Console.WriteLine($"sds-step: median of {settings.Steps} steps after {settings.Warmup} warm-up, \"{settings.Prompt}\", {Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads");
+            Console.Write(SdsStepBenchmark.Run(settings).Table());
             return 0;
         });
         return cmd;

@@ -38,7 +38,9 @@ public static class GenerateCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run folder if it exists (otherwise an existing folder is refused)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint. Its config.json decides every setting, except --device and a larger --iterations (the schedule is then recomputed for the new total).", HelpName = "DIR" };
         var guidance = new Option<string?>("--guidance") { Description = $"Guidance by name: {Components.Guidance.Describe()}. Default: builtin, or stable-diffusion with --model." };
-        var model = new Option<string?>("--model") { Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance.", HelpName = "DIR" };
+        var model = new Option<string?>("--model") { Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance. With --prior learned: a learned-prior folder from `prior train` instead of the shipped one.", HelpName = "DIR" };
+        var prior = new Option<string?>("--prior") { Description = "Shortcut for the guidance: builtin (closed-form posterior over the families' members) or learned (the small diffusion model trained on the same families, shipped with DreamTime).", HelpName = "builtin|learned" };
+        prior.AcceptOnlyFromAmong("builtin", "learned");
         var representation = new Option<string?>("--representation") { Description = $"Representation by name: {Components.Representation.Describe()}. Default: nerf." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device };
         var negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (Stable Diffusion only).", DefaultValueFactory = _ => d.NegativePrompt };
@@ -62,7 +64,7 @@ public static class GenerateCommand
         var mesh = new Option<int>("--mesh-resolution") { Description = "NeRF: marching-cubes grid resolution for model.glb / model.obj.", DefaultValueFactory = _ => nerf.MeshResolution };
         var frames = new Option<int>("--turntable-frames") { Description = "Frames of the turntable (PNG frames, GIF and contact sheet).", DefaultValueFactory = _ => d.TurntableFrames };
         cmd.Arguments.Add(prompt);
-        foreach (var opt in new Option[] { config, set, outDir, overwrite, resume, guidance, model, representation, device, negative, resolution, batch, scale, weighting, gradClip,
+        foreach (var opt in new Option[] { config, set, outDir, overwrite, resume, guidance, prior, model, representation, device, negative, resolution, batch, scale, weighting, gradClip,
                      temperature, noViewPrompt, shading, lr, lrNet, lrBg, orient, sparsity, entropy, preview, ckpt, eval, mesh, frames })
             cmd.Options.Add(opt);
 
@@ -71,7 +73,8 @@ public static class GenerateCommand
         var shortcuts = new List<Shortcut>
         {
             new(guidance, p => One("guidance.type", p.GetValue(guidance))),
-            new(model, p => [("guidance.type", JsonValue.Create("stable-diffusion")), ("guidance.model", JsonValue.Create(p.GetValue(model)))]),
+            new(prior, p => One("guidance.type", p.GetValue(prior))),
+            new(model, p => [("guidance.type", JsonValue.Create(p.GetValue(prior) == "learned" ? "learned" : "stable-diffusion")), ("guidance.model", JsonValue.Create(p.GetValue(model)))]),
             new(representation, p => One("representation.type", p.GetValue(representation))),
             new(device, p => One("device", p.GetValue(device))),
             new(negative, p => One("negative_prompt", p.GetValue(negative))),

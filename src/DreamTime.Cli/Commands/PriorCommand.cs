@@ -22,6 +22,57 @@ public static class PriorCommand
         cmd.Subcommands.Add(Entropy());
         cmd.Subcommands.Add(Bench());
         cmd.Subcommands.Add(Train());
+        cmd.Subcommands.Add(Export());
+        cmd.Subcommands.Add(Check());
+        return cmd;
+    }
+
+    private static Command Export()
+    {
+        var run = new Option<string>("--run") { Description = "A `prior train` folder (finished or not): its last checkpoint's EMA weights are exported.", Required = true, HelpName = "DIR" };
+        var outDir = new Option<string>("--out") { Description = "The model folder to write (diffusers layout, no vae/).", Required = true, HelpName = "DIR" };
+        var dtype = new Option<string?>("--dtype") { Description = "Weights as float16 (half the size, loads as float32) or float32; default: the training's model_dtype.", HelpName = "float16|float32" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace --out if it exists." };
+        var cmd = new Command("export", "Write the EMA model of a learned-prior training folder's last checkpoint as a diffusers folder, with its training config.");
+        foreach (var o in new Option[] { run, outDir, dtype, overwrite }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            LearnedPriorTraining.Export(p.GetValue(run)!, p.GetValue(outDir)!, p.GetValue(overwrite), p.GetValue(dtype), new ProgressObserver(p.InvocationConfiguration.Error));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Check()
+    {
+        var model = new Option<string?>("--model") { Description = "The learned prior to check (default: the shipped one).", HelpName = "DIR" };
+        var seeds = new Option<int>("--seeds") { Description = "Samples per family (seeds 0..N-1).", DefaultValueFactory = _ => SampleCheck.DefaultSeeds };
+        var steps = new Option<int>("--steps") { Description = "DDIM steps per sample.", DefaultValueFactory = _ => SampleCheck.DefaultSteps };
+        var guidance = new Option<double>("--guidance-scale") { Description = "Classifier-free guidance scale of the sampler.", DefaultValueFactory = _ => SampleCheck.DefaultGuidance };
+        var outPath = new Option<string?>("--out") { Description = "PNG grid: one row per family, its samples then each sample's nearest member.", HelpName = "FILE" };
+        var cmd = new Command("check", "Show that a learned prior learned the families: sample \"a NOUN, front view\" for every family over several seeds and " +
+            "count the samples whose nearest member (PSNR against every member of every family, rendered from the front) belongs to the prompt's family.");
+        foreach (var o in new Option[] { model, seeds, steps, guidance, outPath }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var folder = p.GetValue(model) ?? ShippedModel.Folder;
+            if (p.GetValue(outPath) is string png) AtomicFile.EnsureWritableFile(png, "--out");
+            var result = SampleCheck.Run(folder, p.GetValue(seeds), p.GetValue(steps), p.GetValue(guidance), log: new ProgressObserver(p.InvocationConfiguration.Error).Log);
+            var o = p.InvocationConfiguration.Output;
+            o.WriteLine("| family | prompt | nearest member in the family | nearest members' families |");
+            o.WriteLine("|---|---|---|---|");
+            foreach (var g in result.Rows.GroupBy(r => r.Family))
+                o.WriteLine($"| {g.Key} | {g.First().Prompt} | {g.Count(r => r.Correct)}/{g.Count()} | {string.Join(", ", g.Select(r => r.NearestFamily))} |");
+            o.WriteLine(FormattableString.Invariant($"nearest member in the prompt's family: {result.Rows.Count(r => r.Correct)}/{result.Rows.Count} = {100 * result.Rate:F1}% (chance {100.0 / PriorLibrary.Default.Families.Count:F1}%)"));
+            if (p.GetValue(outPath) is string path)
+            {
+                var tmp = path + ".tmp.png";
+                ImageIO.SavePng(tmp, result.Grid);
+                File.Move(tmp, path, overwrite: true);
+                o.WriteLine($"grid: {path}");
+            }
+            return 0;
+        });
         return cmd;
     }
 

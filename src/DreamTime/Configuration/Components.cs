@@ -45,6 +45,27 @@ public static class Components
                 }
             });
 
+        Guidance.Register<LearnedPriorSettings>("learned",
+            "the learned prior: a small pixel-space diffusion model trained on the built-in scene families (ships with DreamTime; `prior train` makes others), scored against the built-in prior's members",
+            (s, ctx) =>
+            {
+                // the ground truth first: a prompt outside the families' vocabulary fails before the model loads
+                var selection = PriorLibrary.Default.Select(ctx.Config.Prompt);
+                var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
+                var evaluation = new PriorEvaluation(selection.Members, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution);
+                var pipeline = StableDiffusionPipeline.Load(s.ModelFolder, ctx.Device);
+                try
+                {
+                    if (!pipeline.IsPixelSpace) throw new Runtime.UserError($"guidance.model {s.ModelFolder}: has a vae/; a learned prior is a pixel-space model (use --model with the stable-diffusion guidance for latent checkpoints)");
+                    return new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true), new PriorQualityEvaluator(evaluation));
+                }
+                catch
+                {
+                    pipeline.Dispose();
+                    throw;
+                }
+            });
+
         Representation.Register<NerfSettings>("nerf",
             "a NeRF: multi-resolution hash grid, density and albedo MLPs, a background MLP; exported by marching cubes",
             (s, ctx) =>

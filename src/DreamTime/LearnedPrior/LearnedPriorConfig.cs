@@ -40,6 +40,18 @@ public sealed record LearnedPriorConfig
     public int SampleSteps { get; init; } = 50;
     public double SampleGuidance { get; init; } = 5.0;
     public string Device { get; init; } = "cpu";
+    /// <summary>
+    /// How the model folder stores its weights: "float16" halves the files (the text encoder's 49,408-token
+    /// embedding is most of them) and loads as float32; "float32" keeps the trained values bit for bit.
+    /// </summary>
+    public string ModelDtype { get; init; } = "float16";
+
+    public TorchSharp.torch.ScalarType ModelScalarType => ModelDtype switch
+    {
+        "float16" => TorchSharp.torch.ScalarType.Float16,
+        "float32" => TorchSharp.torch.ScalarType.Float32,
+        _ => throw new UserError($"model_dtype {ModelDtype}: use float16 or float32"),
+    };
 
     /// <summary>The noise table the model is trained on: Stable Diffusion's, so TP-SDS's timestep knobs keep their meaning.</summary>
     public static NoiseSchedule Schedule => NoiseSchedule.StableDiffusion;
@@ -66,6 +78,7 @@ public sealed record LearnedPriorConfig
         if (CheckpointEvery < 1) throw new UserError($"--checkpoint-every {CheckpointEvery}: must be at least 1");
         if (SampleSeeds < 0 || SampleSeeds > 16) throw new UserError($"sample_seeds {SampleSeeds}: must be between 0 and 16");
         if (SampleSteps < 1) throw new UserError($"sample_steps {SampleSteps}: must be at least 1");
+        _ = ModelScalarType;
         if (!double.IsFinite(SampleGuidance)) throw new UserError($"sample_guidance {SampleGuidance}: must be a finite number");
     }
 

@@ -190,7 +190,7 @@ public sealed class LearnedPriorTrainer : IDisposable
     {
         var (unet, text) = EmaModels();
         using (unet) using (text)
-            DiffusersWriter.SavePixelSpace(folder, Tokenizer, text, unet, LearnedPriorConfig.SchedulerConfig());
+            DiffusersWriter.SavePixelSpace(folder, Tokenizer, text, unet, LearnedPriorConfig.SchedulerConfig(), Config.ModelScalarType);
     }
 
     /// <summary>Weights, EMA, optimizer state and step into a folder that replaces <paramref name="folder"/> whole.</summary>

@@ -121,6 +121,27 @@ public static class LearnedPriorTraining
         return new LearnedPriorResult(folder, trainer.Step, true, loss);
     }
 
+    /// <summary>
+    /// Writes the EMA model of a training folder's last checkpoint as a diffusers folder (an unfinished run's
+    /// model, or a finished one in another dtype), with the training config beside it (training_config.json).
+    /// </summary>
+    public static void Export(string runDir, string outDir, bool overwrite, string? dtype, IRunObserver observer)
+    {
+        var folder = new LearnedPriorFolder(runDir);
+        if (!File.Exists(folder.Config)) throw new UserError($"--run {runDir}: no config.json there; not a learned-prior training folder");
+        var config = LearnedPriorConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);
+        if (dtype != null) config = config with { ModelDtype = dtype };
+        config.Validate();
+        if (!Directory.Exists(folder.LastCheckpoint)) throw new UserError($"--run {runDir}: no checkpoint in {folder.LastCheckpoint}");
+        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !overwrite)
+            throw new UserError($"--out {outDir}: folder exists and is not empty; pass --overwrite to replace it");
+        using var trainer = new LearnedPriorTrainer(config with { Device = "cpu" });
+        trainer.LoadCheckpoint(folder.LastCheckpoint);
+        trainer.SaveModel(outDir);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "training_config.json"), config.ToJson());
+        observer.Log($"exported the EMA model of step {trainer.Step} ({config.ModelDtype}) to {Path.GetFullPath(outDir)}");
+    }
+
     public static IReadOnlyList<LearnedPriorStep> ReadMetrics(string path) =>
         !File.Exists(path) ? Array.Empty<LearnedPriorStep>()
             : File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(l => JsonSerializer.Deserialize<LearnedPriorStep>(l, LineJson)!).ToList();

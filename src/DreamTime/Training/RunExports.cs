@@ -39,7 +39,7 @@ public static class RunExports
         var summary = new Dictionary<string, object?>
         {
             ["prompt"] = cfg.Prompt,
-            ["guidance"] = trainer.Guidance.Name,
+            ["guidance"] = trainer.Config.GuidanceName,
             ["representation"] = cfg.RepresentationName,
             ["strategy"] = cfg.Timesteps.Strategy,
             ["seed"] = cfg.Seed,

@@ -1,14 +1,23 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using DreamTime.Imaging;
+using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
 
 namespace DreamTime.Training;
 
-/// <summary>One training run of a comparison: its PSNR curve and where it ended.</summary>
-public sealed record ComparisonRun(string Prompt, string Strategy, long Seed, IReadOnlyList<(int Step, double Psnr, double Iou)> Curve,
-    string Nearest, int NearestIndex, double Seconds)
+/// <summary>One evaluation of a comparison run: iteration, PSNR and mask IoU to the nearest member.</summary>
+public sealed record CurvePoint(int Step, double Psnr, double Iou);
+
+/// <summary>
+/// One training run of a comparison: its PSNR curve, the member it ended nearest to among those the prompt names,
+/// and the member nearest among the prompt's whole family (whether the result has the prompt's attributes).
+/// </summary>
+public sealed record ComparisonRun(string Prompt, string Strategy, long Seed, IReadOnlyList<CurvePoint> Curve,
+    string Nearest, int NearestIndex, double Seconds, string FamilyNearest, bool HasAttributes)
 {
     public double FinalPsnr => Curve[^1].Psnr;
     public double FinalIou => Curve[^1].Iou;
@@ -16,22 +25,37 @@ public sealed record ComparisonRun(string Prompt, string Strategy, long Seed, IR
     public int? FirstReaching(double psnr) => Curve.Where(c => c.Psnr >= psnr).Select(c => (int?)c.Step).FirstOrDefault();
 }
 
-/// <summary>Aggregate of one (prompt, strategy) over seeds.</summary>
+/// <summary>
+/// Aggregate of one (prompt, strategy) over seeds. Diversity is the mean PSNR between the results of every pair
+/// of seeds over the evaluation views (lower = more diverse; unlike a count of members it does not saturate at
+/// the number of seeds); null with a single seed.
+/// </summary>
 public sealed record ComparisonSummary(string Prompt, string Strategy, int Runs, double MeanPsnr, double SdPsnr, double MeanIou,
-    double? MeanFirstReaching, int Reached, int DistinctMembers);
+    IReadOnlyList<(double? MeanFirst, int Reached)> Convergence, int WithAttributes, int DistinctMembers, double? PairwisePsnr);
 
 /// <summary>
 /// Measures the paper's claims against ground truth: the same prompts and seeds trained with each timestep
-/// strategy through the one training loop (<see cref="TrainingSession"/>, writing nothing); fidelity (PSNR /
-/// mask IoU to the nearest member), convergence (first iteration reaching a PSNR threshold) and diversity
-/// (distinct members reached across seeds). Needs a guidance with a quality evaluator (the built-in prior).
+/// strategy through the one training loop (<see cref="TrainingSession"/>); fidelity (PSNR / mask IoU to the
+/// nearest member the prompt names), convergence (first iteration reaching each PSNR threshold), attributes
+/// (the nearest member of the whole family is one the prompt names) and diversity (distinct members, and mean
+/// pairwise PSNR between seeds). Needs a guidance scored against the built-in families (builtin or learned).
+/// With a study folder every finished run is kept there (runs/NAME.json and the result's evaluation views,
+/// runs/NAME.png), so an interrupted study continues where it stopped.
 /// </summary>
-public sealed class StrategyComparison(TrainConfig baseConfig, double convergencePsnr, IRunObserver observer)
+public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<double> convergencePsnr, IRunObserver observer, string? studyFolder = null)
 {
+    public StrategyComparison(TrainConfig baseConfig, double convergencePsnr, IRunObserver observer, string? studyFolder = null)
+        : this(baseConfig, [convergencePsnr], observer, studyFolder) { }
+
     public List<ComparisonRun> Runs { get; } = new();
+    public IReadOnlyList<double> Thresholds { get; } = convergencePsnr.Count > 0 ? convergencePsnr : throw new ArgumentException("at least one PSNR threshold");
 
     /// <summary>Runs that stopped on NaN/Inf, as "prompt | strategy | seed: reason".</summary>
     public List<string> Diverged { get; } = new();
+
+    private readonly Dictionary<string, Guidance.BuiltinPrior.PriorEvaluation> _familyEvaluations = new();
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Checks every setting and prompt before any training, so bad input fails at once.</summary>
     public void Validate(IEnumerable<string> prompts, IEnumerable<string> strategies)
@@ -39,24 +63,60 @@ public sealed class StrategyComparison(TrainConfig baseConfig, double convergenc
         if (baseConfig.EvalEvery < 1) throw new UserError($"--eval-every {baseConfig.EvalEvery}: must be at least 1");
         foreach (var s in strategies) (baseConfig.Timesteps with { Strategy = s }).Validate(1000);
         foreach (var p in prompts) Configure(p, strategies.First(), 0).Validate();
-        if (baseConfig.Guidance is Guidance.BuiltinPriorSettings)
+        if (baseConfig.Guidance is Guidance.BuiltinPriorSettings or Guidance.LearnedPriorSettings)
             foreach (var p in prompts) Guidance.BuiltinPrior.PriorLibrary.Default.Select(p);
-        else throw new UserError($"compare: needs ground truth; the {baseConfig.GuidanceName} guidance has none (use the built-in prior)");
+        else throw new UserError($"compare: needs ground truth; the {baseConfig.GuidanceName} guidance has none (use the built-in or the learned prior)");
     }
 
     private TrainConfig Configure(string prompt, string strategy, long seed) =>
         baseConfig with { Prompt = prompt, Timesteps = baseConfig.Timesteps with { Strategy = strategy, Seed = seed } };
 
-    /// <summary>Every prompt x strategy x seed in turn.</summary>
+    /// <summary>
+    /// Opens the study folder: a new one records the base configuration and thresholds (study.json); an existing
+    /// one must hold the same, and its finished runs are loaded instead of trained again.
+    /// </summary>
+    public void OpenStudy()
+    {
+        if (studyFolder == null) return;
+        AtomicFile.EnsureWritableFolder(studyFolder, "--out");
+        var path = Path.Combine(studyFolder, "study.json");
+        var study = new JsonObject { ["config"] = baseConfig.ToJsonObject(), ["psnr_thresholds"] = new JsonArray(Thresholds.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()) }.ToJsonString(Json);
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path);
+            if (existing != study)
+                throw new UserError($"--out {studyFolder}: holds a study with other settings ({path}); continue it with the same options, or choose another --out or --overwrite");
+        }
+        else AtomicFile.WriteAllText(path, study);
+        Directory.CreateDirectory(Path.Combine(studyFolder, "runs"));
+    }
+
+    private static string RunName(string prompt, long seed, string strategy) =>
+        $"{new string(prompt.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-')}-{strategy}-seed{seed}";
+
+    private string? RunFile(string prompt, string strategy, long seed, string extension) =>
+        studyFolder == null ? null : Path.Combine(studyFolder, "runs", RunName(prompt, seed, strategy) + extension);
+
+    /// <summary>Every prompt x strategy x seed in turn; runs the study folder already holds are loaded, not trained.</summary>
     public void RunAll(IReadOnlyList<string> prompts, IReadOnlyList<string> strategies, int seeds, CancellationToken cancel = default)
     {
         Validate(prompts, strategies);
+        OpenStudy();
         int total = prompts.Count * strategies.Count * seeds, done = 0;
         foreach (var prompt in prompts)
         foreach (var s in strategies)
         for (int seed = 0; seed < seeds && !cancel.IsCancellationRequested; seed++)
         {
-            observer.Log($"[{++done}/{total}] {prompt} | {s} | seed {seed}");
+            ++done;
+            if (RunFile(prompt, s, seed, ".json") is string file && File.Exists(file))
+            {
+                var kept = JsonSerializer.Deserialize<ComparisonRun>(File.ReadAllText(file), Json)
+                           ?? throw new UserError($"{file}: empty; delete it to train that run again");
+                Runs.Add(kept);
+                observer.Log($"[{done}/{total}] {prompt} | {s} | seed {seed}: kept from {file}");
+                continue;
+            }
+            observer.Log($"[{done}/{total}] {prompt} | {s} | seed {seed}");
             RunOne(prompt, s, seed, cancel);
         }
     }
@@ -82,12 +142,55 @@ public sealed class StrategyComparison(TrainConfig baseConfig, double convergenc
         // The curve is the evaluations at multiples of eval_every and the last step, as the summary table reports them.
         var evals = trainer.History.Where(h => h.Psnr != null && (h.Step % cfg.EvalEvery == 0 || h.Step == cfg.Iterations)).ToList();
         var last = evals[^1];
-        var run = new ComparisonRun(prompt, strategy, seed, evals.Select(h => (h.Step, h.Psnr!.Value, h.MaskIou!.Value)).ToList(),
-            last.Nearest!, trainer.Evaluate()!.NearestIndex, clock.Elapsed.TotalSeconds);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var views = CameraSampler.EvaluationViews(cfg.Cameras).Select(v => trainer.RenderView(v, cfg.EvalResolution, cfg.EvalResolution)).ToList();
+        var (familyNearest, hasAttributes) = FamilyNearest(prompt, cfg, views);
+        var run = new ComparisonRun(prompt, strategy, seed, evals.Select(h => new CurvePoint(h.Step, h.Psnr!.Value, h.MaskIou!.Value)).ToList(),
+            last.Nearest!, trainer.Evaluate()!.NearestIndex, seconds, familyNearest, hasAttributes);
         observer.Log($"  {prompt} | {strategy} | seed {seed}: PSNR {run.FinalPsnr:F2} dB, IoU {run.FinalIou:F3}, nearest {run.Nearest}, " +
-                     $"PSNR>={convergencePsnr} at {run.FirstReaching(convergencePsnr)?.ToString() ?? "never"} ({run.Seconds:F0} s)");
+                     $"PSNR>={Thresholds[0]} at {run.FirstReaching(Thresholds[0])?.ToString() ?? "never"} ({run.Seconds:F0} s)");
+        if (RunFile(prompt, strategy, seed, ".png") is string png)
+        {
+            // the views first: a run counts as finished once its .json exists
+            var strip = ImageIO.Grid(views.Select(v => RgbImage.FromTensor(v.Rgb)).ToList(), views.Count, gap: 0);
+            var tmp = png + ".tmp.png";
+            ImageIO.SavePng(tmp, strip);
+            File.Move(tmp, png, overwrite: true);
+            AtomicFile.WriteAllText(RunFile(prompt, strategy, seed, ".json")!, JsonSerializer.Serialize(run, Json));
+        }
+        foreach (var (rgb, opacity) in views) { rgb.Dispose(); opacity.Dispose(); }
         Runs.Add(run);
         return run;
+    }
+
+    /// <summary>The nearest member of the prompt's whole family (all families when it names none), and whether the prompt names it.</summary>
+    private (string Name, bool NamedByPrompt) FamilyNearest(string prompt, TrainConfig cfg, IReadOnlyList<(TorchSharp.torch.Tensor Rgb, TorchSharp.torch.Tensor Opacity)> views)
+    {
+        var library = Guidance.BuiltinPrior.PriorLibrary.Default;
+        var selection = library.Select(prompt);
+        var key = selection.Family?.Name ?? "";
+        if (!_familyEvaluations.TryGetValue(key, out var evaluation))
+            _familyEvaluations[key] = evaluation = new Guidance.BuiltinPrior.PriorEvaluation(
+                selection.Family?.Members ?? library.Members, CameraSampler.EvaluationViews(cfg.Cameras), cfg.EvalResolution, cfg.EvalResolution);
+        var result = evaluation.Evaluate(camera => views[evaluation.Views.ToList().IndexOf(camera)]);
+        var nearest = evaluation.Members[result.NearestIndex];
+        return (nearest.Name, selection.Members.Any(m => m.GlobalIndex == nearest.GlobalIndex));
+    }
+
+    /// <summary>Mean PSNR between the evaluation views of every pair of seeds' results (from the study folder); null without two.</summary>
+    public double? PairwisePsnr(string prompt, string strategy)
+    {
+        var images = Runs.Where(r => r.Prompt == prompt && r.Strategy == strategy)
+            .Select(r => RunFile(prompt, strategy, r.Seed, ".png")).Where(f => f != null && File.Exists(f)).Select(f => ImageIO.LoadImage(f!).Pixels).ToList();
+        var psnrs = new List<double>();
+        for (int a = 0; a < images.Count; a++)
+        for (int b = a + 1; b < images.Count; b++)
+        {
+            double se = 0;
+            for (int k = 0; k < images[a].Length; k++) { double d = images[a][k] - images[b][k]; se += d * d; }
+            psnrs.Add(10 * Math.Log10(1 / Math.Max(se / images[a].Length, 1e-12)));
+        }
+        return psnrs.Count > 0 ? psnrs.Average() : null;
     }
 
     /// <summary>results.csv, summary.md (the table) and curves.png in a folder.</summary>
@@ -103,28 +206,37 @@ public sealed class StrategyComparison(TrainConfig baseConfig, double convergenc
     {
         var ps = g.Select(r => r.FinalPsnr).ToList();
         double mean = ps.Average(), sd = ps.Count > 1 ? Math.Sqrt(ps.Sum(p => (p - mean) * (p - mean)) / (ps.Count - 1)) : 0;
-        var reached = g.Select(r => r.FirstReaching(convergencePsnr)).Where(x => x != null).Select(x => (double)x!.Value).ToList();
-        return new ComparisonSummary(g.Key.Prompt, g.Key.Strategy, ps.Count, mean, sd, g.Average(r => r.FinalIou),
-            reached.Count > 0 ? reached.Average() : null, reached.Count, g.Select(r => r.NearestIndex).Distinct().Count());
+        var convergence = Thresholds.Select(t =>
+        {
+            var reached = g.Select(r => r.FirstReaching(t)).Where(x => x != null).Select(x => (double)x!.Value).ToList();
+            return (reached.Count > 0 ? (double?)reached.Average() : null, reached.Count);
+        }).ToList();
+        return new ComparisonSummary(g.Key.Prompt, g.Key.Strategy, ps.Count, mean, sd, g.Average(r => r.FinalIou), convergence,
+            g.Count(r => r.HasAttributes), g.Select(r => r.NearestIndex).Distinct().Count(), PairwisePsnr(g.Key.Prompt, g.Key.Strategy));
     }).ToList();
+
+    private static string F(double x, string format) => x.ToString(format, CultureInfo.InvariantCulture);
 
     public string Table()
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"| prompt | strategy | runs | final PSNR (dB) | mask IoU | first iter PSNR>={convergencePsnr.ToString(CultureInfo.InvariantCulture)} (runs reaching) | distinct members |");
-        sb.AppendLine("|---|---|---|---|---|---|---|");
+        var first = string.Concat(Thresholds.Select(t => $" first iter PSNR>={F(t, "G")} (runs reaching) |"));
+        sb.AppendLine($"| prompt | strategy | runs | final PSNR (dB) | mask IoU |{first} has the prompt's attributes | distinct members | PSNR between seeds (dB) |");
+        sb.AppendLine("|---|---|---|---|---|" + string.Concat(Thresholds.Select(_ => "---|")) + "---|---|---|");
         foreach (var s in Summaries())
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {s.Prompt} | {s.Strategy} | {s.Runs} | {s.MeanPsnr:F2} ± {s.SdPsnr:F2} | {s.MeanIou:F3} | {(s.MeanFirstReaching is double f ? f.ToString("F0", CultureInfo.InvariantCulture) : "-")} ({s.Reached}/{s.Runs}) | {s.DistinctMembers} |"));
+        {
+            var conv = string.Concat(s.Convergence.Select(c => $" {(c.MeanFirst is double f ? F(f, "F0") : "-")} ({c.Reached}/{s.Runs}) |"));
+            sb.AppendLine($"| {s.Prompt} | {s.Strategy} | {s.Runs} | {F(s.MeanPsnr, "F2")} ± {F(s.SdPsnr, "F2")} | {F(s.MeanIou, "F3")} |{conv} {s.WithAttributes}/{s.Runs} | {s.DistinctMembers} | {(s.PairwisePsnr is double d ? F(d, "F2") : "-")} |");
+        }
         return sb.ToString();
     }
 
     public string Csv()
     {
-        var sb = new StringBuilder("prompt,strategy,seed,final_psnr,final_mask_iou,nearest_member,first_iteration_reaching,seconds\n");
+        var sb = new StringBuilder("prompt,strategy,seed,final_psnr,final_mask_iou,nearest_member," + string.Join(",", Thresholds.Select(t => $"first_iteration_psnr_{F(t, "G")}")) + ",family_nearest,has_attributes,seconds\n");
         foreach (var r in Runs)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"\"{r.Prompt}\",{r.Strategy},{r.Seed},{r.FinalPsnr:F3},{r.FinalIou:F4},\"{r.Nearest}\",{r.FirstReaching(convergencePsnr)?.ToString() ?? ""},{r.Seconds:F1}"));
+                $"\"{r.Prompt}\",{r.Strategy},{r.Seed},{r.FinalPsnr:F3},{r.FinalIou:F4},\"{r.Nearest}\",{string.Join(",", Thresholds.Select(t => r.FirstReaching(t)?.ToString(CultureInfo.InvariantCulture) ?? ""))},\"{r.FamilyNearest}\",{(r.HasAttributes ? 1 : 0)},{r.Seconds:F1}"));
         return sb.ToString();
     }
 

@@ -41,7 +41,7 @@ public class StrategyComparisonTests : IDisposable
             double sd = Math.Sqrt(runs.Sum(r => (r.FinalPsnr - mean) * (r.FinalPsnr - mean)) / (runs.Count - 1));
             Assert.Equal((2, mean, sd, runs.Select(r => r.NearestIndex).Distinct().Count()), (s.Runs, s.MeanPsnr, s.SdPsnr, s.DistinctMembers));
             // threshold 0 dB: every run converges at its first evaluation
-            Assert.Equal((2.0, 2), (s.MeanFirstReaching, s.Reached));
+            Assert.Equal((2.0, 2), (s.Convergence[0].MeanFirst, s.Convergence[0].Reached));
         }
         var table = cmp.Table().Trim().Split('\n');
         Assert.Equal(2 + 2, table.Length);
@@ -58,7 +58,7 @@ public class StrategyComparisonTests : IDisposable
         var cmp = new StrategyComparison(Tiny(2) with { EvalEvery = 2 }, convergencePsnr: 99, SilentRunObserver.Instance);
         cmp.RunAll(["a snowman"], ["linear"], seeds: 1);
         var s = Assert.Single(cmp.Summaries());
-        Assert.Equal((null, 0), (s.MeanFirstReaching, s.Reached));
+        Assert.Equal((null, 0), (s.Convergence[0].MeanFirst, s.Convergence[0].Reached));
         Assert.Contains("| - (0/1) |", cmp.Table());
     }
 

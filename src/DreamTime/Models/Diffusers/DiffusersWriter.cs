@@ -4,6 +4,7 @@ using DreamTime.Diffusion;
 using DreamTime.Models.Clip;
 using DreamTime.Models.Unet;
 using DreamTime.Runtime;
+using static TorchSharp.torch;
 
 namespace DreamTime.Models.Diffusers;
 
@@ -19,10 +20,11 @@ public static class DiffusersWriter
 
     /// <summary>
     /// Replaces <paramref name="folder"/> with model_index.json, unet/, text_encoder/, tokenizer/ and scheduler/
-    /// (float32 weights stay float32). The folder appears complete or not at all: it is written beside the target
-    /// and renamed into place.
+    /// (weights in <paramref name="weightsType"/>, float32 by default). The folder appears complete or not at all:
+    /// it is written beside the target and renamed into place.
     /// </summary>
-    public static void SavePixelSpace(string folder, ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet, DdimConfig scheduler)
+    public static void SavePixelSpace(string folder, ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet, DdimConfig scheduler,
+                                      ScalarType weightsType = ScalarType.Float32)
     {
         // a pixel-space UNet denoises the RGB image itself; anything else could not be loaded back
         if (unet.Config.InChannels != 3 || unet.Config.OutChannels != 3)
@@ -32,9 +34,9 @@ public static class DiffusersWriter
             WriteJson(Path.Combine(dir, "model_index.json"), ModelIndex());
             WriteJson(Path.Combine(dir, "scheduler", "scheduler_config.json"), scheduler.ToJson());
             WriteJson(Path.Combine(dir, "unet", "config.json"), unet.Config.ToJson());
-            ComponentWeights.Save(unet, Path.Combine(dir, "unet", "diffusion_pytorch_model.safetensors"));
+            ComponentWeights.Save(unet, Path.Combine(dir, "unet", "diffusion_pytorch_model.safetensors"), weightsType);
             WriteJson(Path.Combine(dir, "text_encoder", "config.json"), textEncoder.Config.ToJson());
-            ComponentWeights.Save(textEncoder, Path.Combine(dir, "text_encoder", "model.safetensors"), keyPrefix: "text_model.");
+            ComponentWeights.Save(textEncoder, Path.Combine(dir, "text_encoder", "model.safetensors"), weightsType, keyPrefix: "text_model.");
             tokenizer.Save(Path.Combine(dir, "tokenizer"));
         });
     }

@@ -1,0 +1,10 @@
+namespace DreamTime.LearnedPrior;
+
+/// <summary>
+/// The learned prior that ships with DreamTime (models/learned-prior in the repository, copied beside the
+/// binaries at build time), trained by the command in its training.json.
+/// </summary>
+public static class ShippedModel
+{
+    public static string Folder => Path.Combine(AppContext.BaseDirectory, "models", "learned-prior");
+}
