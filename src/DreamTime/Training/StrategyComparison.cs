@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
@@ -19,8 +20,8 @@ public sealed record CurvePoint(int Step, double Psnr, double Iou);
 public sealed record ComparisonRun(string Prompt, string Strategy, long Seed, IReadOnlyList<CurvePoint> Curve,
     string Nearest, int NearestIndex, double Seconds, string FamilyNearest, bool HasAttributes)
 {
-    public double FinalPsnr => Curve[^1].Psnr;
-    public double FinalIou => Curve[^1].Iou;
+    [JsonIgnore] public double FinalPsnr => Curve[^1].Psnr;
+    [JsonIgnore] public double FinalIou => Curve[^1].Iou;
     /// <summary>First evaluated iteration whose PSNR reaches the threshold (convergence), or null.</summary>
     public int? FirstReaching(double psnr) => Curve.Where(c => c.Psnr >= psnr).Select(c => (int?)c.Step).FirstOrDefault();
 }
