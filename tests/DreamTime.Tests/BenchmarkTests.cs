@@ -146,6 +146,11 @@ public class BenchmarkTests
     [InlineData("nerf-step --shading flat", "--shading flat")]
     [InlineData("nerf-step --backend gpu", "--backend gpu")]
     [InlineData("nerf-step --threads -1", "--threads -1")]
+    [InlineData("learned-prior --channels 32,60", "--channels 32,60")]
+    [InlineData("learned-prior --batch-size 0", "--batch-size 0")]
+    [InlineData("learned-prior --runs 0", "--runs 0")]
+    [InlineData("sds-step --resolutions 4", "--resolutions 4")]
+    [InlineData("sds-step --steps 0", "--steps 0")]
     public void BadOptionsAreOneLineErrors(string args, string named)
     {
         var (code, err) = Run(args.Split(' '));
@@ -160,6 +165,7 @@ public class BenchmarkTests
     [InlineData("rasterize --mesh-grid 6 --size 8 --supersample 2 --runs 1 --warmup 0")]
     [InlineData("marching-cubes --grid 6 --runs 1 --warmup 0")]
     [InlineData("nerf-step --rays-hw 2 --samples 2 --levels 1 --log2-table 8 --base-res 2 --width 4 --steps 1 --warmup 0 --backend tensor")]
+    [InlineData("learned-prior --channels 8,16 --batch-size 2 --runs 1 --warmup 0")]
     public void TinyRunsSucceed(string args)
     {
         var (code, err) = Run(args.Split(' '));

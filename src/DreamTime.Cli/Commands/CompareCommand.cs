@@ -26,7 +26,6 @@ public static class CompareCommand
         var outDir = new Option<string>("--out") { Description = "Study folder: study.json (the settings), runs/ (each finished run and its evaluation views), results.csv, summary.md, curves.png.", DefaultValueFactory = _ => "runs/compare" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start the study in --out afresh, deleting the runs it holds (without it, a study with the same settings continues and one with other settings is refused)." };
         var prior = new Option<string>("--prior") { Description = "builtin (closed-form posterior over the members) or learned (the small diffusion model trained on the same families).", DefaultValueFactory = _ => "builtin", HelpName = "builtin|learned" };
-        prior.AcceptOnlyFromAmong("builtin", "learned");
         var model = new Option<string?>("--model") { Description = "A learned-prior folder (from `prior train`) instead of the shipped one; implies --prior learned.", HelpName = "DIR" };
         var temperature = new Option<string?>("--temperature-pixels") { Description = "The built-in prior's posterior temperature as an effective pixel count P (log-likelihoods multiplied by P/(H*W)); 'exact' = untempered. Default: the prior's default (64).", HelpName = "P|exact" };
         foreach (var o in new Option[] { prompts, strategies, seeds, iterations, resolution, evalEvery, thresholds, prior, model, temperature, outDir, overwrite }) cmd.Options.Add(o);
@@ -38,7 +37,7 @@ public static class CompareCommand
             if (nSeeds < 1) throw new UserError($"--seeds {nSeeds}: must be at least 1");
             var psnrs = p.GetValue(thresholds)!;
             if (psnrs.Length == 0 || psnrs.Any(t => !double.IsFinite(t))) throw new UserError("--psnr-thresholds: give one or more finite PSNRs in dB, e.g. 20 25");
-            bool learned = p.GetValue(prior) == "learned" || p.GetValue(model) != null;
+            bool learned = GenerateCommand.ParsePrior(p.GetValue(prior)!) == "learned" || p.GetValue(model) != null;
             if (learned && p.GetValue(temperature) != null) throw new UserError("--temperature-pixels: only the built-in prior has a posterior temperature; drop it with --prior learned");
             GuidanceSettings guidance = learned
                 ? new LearnedPriorSettings { Model = p.GetValue(model) is string m ? Path.GetFullPath(m) : null }

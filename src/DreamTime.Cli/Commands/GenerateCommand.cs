@@ -40,7 +40,6 @@ public static class GenerateCommand
         var guidance = new Option<string?>("--guidance") { Description = $"Guidance by name: {Components.Guidance.Describe()}. Default: builtin, or stable-diffusion with --model." };
         var model = new Option<string?>("--model") { Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance. With --prior learned: a learned-prior folder from `prior train` instead of the shipped one.", HelpName = "DIR" };
         var prior = new Option<string?>("--prior") { Description = "Shortcut for the guidance: builtin (closed-form posterior over the families' members) or learned (the small diffusion model trained on the same families, shipped with DreamTime).", HelpName = "builtin|learned" };
-        prior.AcceptOnlyFromAmong("builtin", "learned");
         var representation = new Option<string?>("--representation") { Description = $"Representation by name: {Components.Representation.Describe()}. Default: nerf." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device };
         var negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (Stable Diffusion only).", DefaultValueFactory = _ => d.NegativePrompt };
@@ -73,7 +72,7 @@ public static class GenerateCommand
         var shortcuts = new List<Shortcut>
         {
             new(guidance, p => One("guidance.type", p.GetValue(guidance))),
-            new(prior, p => One("guidance.type", p.GetValue(prior))),
+            new(prior, p => One("guidance.type", ParsePrior(p.GetValue(prior)!))),
             new(model, p => [("guidance.type", JsonValue.Create(p.GetValue(prior) == "learned" ? "learned" : "stable-diffusion")), ("guidance.model", JsonValue.Create(p.GetValue(model)))]),
             new(representation, p => One("representation.type", p.GetValue(representation))),
             new(device, p => One("device", p.GetValue(device))),
@@ -151,6 +150,9 @@ public static class GenerateCommand
         });
         return cmd;
     }
+
+    /// <summary>--prior: the guidance type it stands for.</summary>
+    internal static string ParsePrior(string s) => s is "builtin" or "learned" ? s : throw new UserError($"--prior {s}: unknown prior; use builtin or learned");
 
     internal static double? ParseTemperature(string s) =>
         s.Trim().Equals("exact", StringComparison.OrdinalIgnoreCase) ? null

@@ -127,6 +127,7 @@ public static class LearnedPriorTraining
     /// </summary>
     public static void Export(string runDir, string outDir, bool overwrite, string? dtype, IRunObserver observer)
     {
+        if (dtype is not (null or "float16" or "float32")) throw new UserError($"--dtype {dtype}: use float16 or float32");
         var folder = new LearnedPriorFolder(runDir);
         if (!File.Exists(folder.Config)) throw new UserError($"--run {runDir}: no config.json there; not a learned-prior training folder");
         var config = LearnedPriorConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);

@@ -58,22 +58,30 @@ public static class SampleCheck
             for (int s = 0; s < seeds; s++)
             {
                 var sample = RgbImage.FromTensor(images[s]);
-                int best = 0;
-                double bestMse = double.MaxValue;
-                for (int m = 0; m < members.Length; m++)
-                {
-                    double se = 0;
-                    var rgb = members[m].Rgb;
-                    for (int k = 0; k < rgb.Length; k++) { double d = sample.Pixels[k] - rgb[k]; se += d * d; }
-                    if (se < bestMse) { bestMse = se; best = m; }
-                }
+                var (best, psnr) = Nearest(sample.Pixels, members);
                 var nearest = library.Members[best];
-                rows.Add(new SampleCheckRow(family.Name, prompt, s, nearest.Name, nearest.Family, 10 * Math.Log10(1 / Math.Max(bestMse / sample.Pixels.Length, 1e-12))));
+                rows.Add(new SampleCheckRow(family.Name, prompt, s, nearest.Name, nearest.Family, psnr));
                 tiles.Add(sample);
                 nearestTiles.Add(new RgbImage(size, size, members[best].Rgb));
             }
             tiles.AddRange(nearestTiles);
         }
         return new SampleCheckResult(rows, ImageIO.Grid(tiles, 2 * seeds, scale: Math.Max(1, 96 / size)));
+    }
+
+    /// <summary>The member image with the highest PSNR against <paramref name="rgb"/> (the first of equals), and that PSNR.</summary>
+    internal static (int Index, double Psnr) Nearest(float[] rgb, IReadOnlyList<SceneImage> members)
+    {
+        int best = 0;
+        double bestSe = double.MaxValue;
+        for (int m = 0; m < members.Count; m++)
+        {
+            var other = members[m].Rgb;
+            if (other.Length != rgb.Length) throw new ArgumentException($"member {m} has {other.Length} values, the sample {rgb.Length}");
+            double se = 0;
+            for (int k = 0; k < rgb.Length; k++) { double d = rgb[k] - other[k]; se += d * d; }
+            if (se < bestSe) { bestSe = se; best = m; }
+        }
+        return (best, 10 * Math.Log10(1 / Math.Max(bestSe / rgb.Length, 1e-12)));
     }
 }

@@ -104,7 +104,7 @@ public class LearnedPriorDataTests
         var attrs = family.Members[0].Attributes;
         var a = family.Build(attrs, new Random(1));
         var b = family.Build(attrs, new Random(2));
-        Assert.Equal(a.Primitives.Count == b.Primitives.Count || attrs["spots"] == "spots", true);
+        Assert.True(a.Primitives.Count == b.Primitives.Count || attrs["spots"] == "spots");
         Assert.NotEqual(a.Primitives[0].Center, b.Primitives[0].Center);
         Assert.Throws<ArgumentException>(() => family.Build(new Dictionary<string, string>(), new Random(1)));
     }
@@ -145,6 +145,7 @@ public class LearnedPriorTrainingTests : IDisposable
     {
         Steps = steps, BatchSize = 4, LearningRate = 3e-3, WarmupSteps = 2, ImageSize = 16, Channels = new[] { 8, 16 },
         TextHidden = 32, TextHeads = 2, TextLayers = 1, CheckpointEvery = 1000, SampleSeeds = 0, SampleSteps = 2, Seed = 3,
+        ModelDtype = "float32", // the round-trip tests compare weights bit for bit
     };
 
     [Fact]

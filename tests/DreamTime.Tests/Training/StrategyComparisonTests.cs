@@ -62,6 +62,46 @@ public class StrategyComparisonTests : IDisposable
         Assert.Contains("| - (0/1) |", cmp.Table());
     }
 
+    [Fact]
+    public void AStudyFolderKeepsFinishedRunsAndDiversityIsThePsnrBetweenSeeds()
+    {
+        var study = Path.Combine(_dir, "study");
+        var baseConfig = Tiny(2) with { EvalEvery = 2 };
+        var first = new StrategyComparison(baseConfig, [20.0, 25.0], SilentRunObserver.Instance, study);
+        first.RunAll(["a snowman"], ["uniform"], seeds: 1);
+        var trained = Assert.Single(first.Runs);
+        var runs = Path.Combine(study, "runs");
+        Assert.True(File.Exists(Path.Combine(runs, "a-snowman-uniform-seed0.json")));
+        Assert.True(File.Exists(Path.Combine(runs, "a-snowman-uniform-seed0.png")));
+        Assert.StartsWith("snowman", trained.FamilyNearest);
+        // "a snowman" names every snowman, so the family's nearest member is always one the prompt names
+        Assert.True(trained.HasAttributes);
+
+        // Seed 1 is planted as a finished run: a flat grey result at 0.4 against seed 0 replaced by flat 0.2.
+        // A study that finds it loads it instead of training, and the PSNR between the two is 10 log10(1 / 0.2^2).
+        var planted = trained with { Seed = 1, Seconds = 12345 };
+        var json = new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+        File.WriteAllText(Path.Combine(runs, "a-snowman-uniform-seed1.json"), System.Text.Json.JsonSerializer.Serialize(planted, json));
+        var strip = DreamTime.Imaging.ImageIO.LoadImage(Path.Combine(runs, "a-snowman-uniform-seed0.png"));
+        DreamTime.Imaging.ImageIO.SavePng(Path.Combine(runs, "a-snowman-uniform-seed0.png"), DreamTime.Imaging.RgbImage.Filled(strip.Height, strip.Width, 0.2f, 0.2f, 0.2f));
+        DreamTime.Imaging.ImageIO.SavePng(Path.Combine(runs, "a-snowman-uniform-seed1.png"), DreamTime.Imaging.RgbImage.Filled(strip.Height, strip.Width, 0.4f, 0.4f, 0.4f));
+
+        var second = new StrategyComparison(baseConfig, [20.0, 25.0], SilentRunObserver.Instance, study);
+        second.RunAll(["a snowman"], ["uniform"], seeds: 2);
+        Assert.Equal(2, second.Runs.Count);
+        Assert.Equal(trained.Curve, second.Runs[0].Curve);
+        Assert.Equal(12345, second.Runs[1].Seconds);
+        var summary = Assert.Single(second.Summaries());
+        Assert.Equal(10 * Math.Log10(1 / 0.04), summary.PairwisePsnr!.Value, 6);
+        Assert.Equal(2, summary.Convergence.Count);
+
+        // other settings in the same folder are refused, and nothing there changes
+        var other = new StrategyComparison(baseConfig with { EvalEvery = 1 }, [20.0, 25.0], SilentRunObserver.Instance, study);
+        var e = Assert.Throws<DreamTime.Runtime.UserError>(() => other.RunAll(["a snowman"], ["uniform"], seeds: 2));
+        Assert.Contains("other settings", e.Message);
+        Assert.Equal(4, Directory.GetFiles(runs).Length);
+    }
+
     [Theory]
     [InlineData("--seeds", "0", "--seeds 0")]
     [InlineData("--strategies", "fastest", "--strategy fastest: unknown strategy; allowed: tp-sds")]

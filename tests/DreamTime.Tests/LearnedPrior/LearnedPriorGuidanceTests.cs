@@ -1,0 +1,196 @@
+using System.CommandLine;
+using System.Text.Json;
+using DreamTime.Cli;
+using DreamTime.Cli.Commands;
+using DreamTime.Configuration;
+using DreamTime.Guidance;
+using DreamTime.Guidance.BuiltinPrior;
+using DreamTime.IO;
+using DreamTime.LearnedPrior;
+using DreamTime.Models.Diffusers;
+using DreamTime.Rendering;
+using DreamTime.Runtime;
+using DreamTime.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace DreamTime.Tests.LearnedPrior;
+
+/// <summary>
+/// The learned prior as a guidance ("learned"), its float16 model folder, export from a checkpoint, and the sample
+/// check; on a tiny model trained here (the shipped model is tested where it is measured, by `prior check`).
+/// </summary>
+public class LearnedPriorGuidanceTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dt-learned-").FullName;
+    public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
+
+    private string TinyModel(string dtype = "float32")
+    {
+        var folder = Path.Combine(_dir, "model-" + dtype);
+        if (Directory.Exists(folder)) return folder;
+        using var trainer = new LearnedPriorTrainer(LearnedPriorTrainingTests.Tiny(2) with { ModelDtype = dtype });
+        for (int i = 0; i < 2; i++) trainer.TrainStep();
+        trainer.SaveModel(folder);
+        return folder;
+    }
+
+    private static TrainConfig Config(string model, string prompt = "a red mushroom") =>
+        Training.TrainingTestSupport.Tiny(2, prompt: prompt) with { Guidance = new LearnedPriorSettings { Model = model } };
+
+    [Fact]
+    public void TrainsThroughTheOneLoopAndIsScoredAgainstThePromptsMembers()
+    {
+        var cfg = Config(TinyModel());
+        var built = Components.Guidance.Create(cfg.Guidance, new ComponentContext(cfg, torch.CPU));
+        var evaluator = Assert.IsType<PriorQualityEvaluator>(built.Evaluator);
+        // the same ground truth as the built-in prior: the members the prompt names
+        Assert.Equal(PriorLibrary.Default.Select(cfg.Prompt).Members.Select(m => m.Name), evaluator.Evaluation.Members.Select(m => m.Name));
+        using var trainer = Trainer.Create(cfg, torch.CPU, guidance: built);
+        for (int step = 1; step <= 2; step++)
+        {
+            var record = trainer.Step(step);
+            Assert.True(double.IsFinite(record.Loss));
+            Assert.True(record.Stats["grad_norm"] > 0);
+        }
+        var quality = trainer.Evaluate()!;
+        Assert.True(double.IsFinite(quality.Psnr));
+    }
+
+    [Fact]
+    public void ConfigRoundTripsWithTheTypeAndModelAndNothingComputed()
+    {
+        var cfg = Config("/some/model");
+        var json = cfg.ToJson();
+        Assert.Contains("\"type\": \"learned\"", json);
+        Assert.DoesNotContain("model_folder", json);
+        Assert.Equal(cfg.ToJson(), TrainConfig.FromJson(json, "config.json").ToJson());
+        // no model named: the shipped one, beside the binaries
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "models", "learned-prior"), new LearnedPriorSettings().ModelFolder);
+    }
+
+    [Fact]
+    public void ALatentCheckpointIsRefusedByName()
+    {
+        var cfg = Config(Fixtures.TinySd15);
+        var e = Assert.Throws<UserError>(() => Components.Guidance.Create(cfg.Guidance, new ComponentContext(cfg, torch.CPU)));
+        Assert.Contains("has a vae/", e.Message);
+    }
+
+    [Fact]
+    public void APromptOutsideTheFamiliesFailsBeforeAnyModelLoads()
+    {
+        var cfg = Config(Path.Combine(_dir, "does-not-exist"), prompt: "a purple giraffe");
+        var e = Assert.Throws<UserError>(() => Components.Guidance.Create(cfg.Guidance, new ComponentContext(cfg, torch.CPU)));
+        Assert.Contains("giraffe", e.Message);
+    }
+
+    [Fact]
+    public void Float16ModelHoldsTheEmaWeightsRoundedToHalfAndLoadsAsFloat32()
+    {
+        var config = LearnedPriorTrainingTests.Tiny(2) with { ModelDtype = "float16" };
+        using var trainer = new LearnedPriorTrainer(config);
+        for (int i = 0; i < 2; i++) trainer.TrainStep();
+        var folder = Path.Combine(_dir, "half");
+        trainer.SaveModel(folder);
+        Assert.All(SafetensorsFile.Open(Path.Combine(folder, "unet", "diffusion_pytorch_model.safetensors")).Entries.Values, e => Assert.Equal("F16", e.DType));
+        var (unet, text) = trainer.EmaModels();
+        using (unet) using (text)
+        using (var pipe = StableDiffusionPipeline.Load(folder))
+        {
+            Assert.Equal(ScalarType.Float32, pipe.Dtype);
+            foreach (var (mine, loaded) in new (nn.Module, nn.Module)[] { (unet, pipe.Unet), (text, pipe.TextEncoder) })
+            {
+                var a = mine.state_dict();
+                var b = loaded.state_dict();
+                foreach (var k in a.Keys)
+                    Assert.True(a[k].to(ScalarType.Float16).to(ScalarType.Float32).equal(b[k]).all().item<bool>(), k);
+            }
+        }
+    }
+
+    [Fact]
+    public void ExportWritesTheModelTheFinishedRunWrote()
+    {
+        var run = Path.Combine(_dir, "run");
+        LearnedPriorTraining.Train(LearnedPriorTrainingTests.Tiny(2), run, overwrite: false, SilentRunObserver.Instance);
+        var exported = Path.Combine(_dir, "exported");
+        LearnedPriorTraining.Export(run, exported, overwrite: false, dtype: null, SilentRunObserver.Instance);
+        foreach (var f in new[] { "unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors", "unet/config.json", "model_index.json" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(run, "model", f)), File.ReadAllBytes(Path.Combine(exported, f)));
+        Assert.Equal(File.ReadAllText(Path.Combine(run, "config.json")), File.ReadAllText(Path.Combine(exported, "training_config.json")));
+        // an existing folder is kept unless --overwrite
+        var e = Assert.Throws<UserError>(() => LearnedPriorTraining.Export(run, exported, overwrite: false, dtype: null, SilentRunObserver.Instance));
+        Assert.Contains("--overwrite", e.Message);
+        var bad = Assert.Throws<UserError>(() => LearnedPriorTraining.Export(_dir, Path.Combine(_dir, "x"), false, null, SilentRunObserver.Instance));
+        Assert.Contains("not a learned-prior training folder", bad.Message);
+    }
+
+    [Fact]
+    public void NearestMemberOfAMemberRenderIsItselfAndItsPsnrIsTheClosedForm()
+    {
+        var library = PriorLibrary.Default;
+        var camera = new CameraRanges().MidCamera(15, 0);
+        var members = new SdfRenderer().Render(library.Members.Take(30).Select(m => m.Scene).ToList(), camera, 16, 16);
+        foreach (int i in new[] { 0, 7, 29 })
+            Assert.Equal(i, SampleCheck.Nearest(members[i].Rgb, members).Index);
+        // a uniform offset of 0.1 everywhere: MSE 0.01, PSNR 20 dB, whichever member is nearest
+        var shifted = members[3].Rgb.Select(v => v + 0.1f).ToArray();
+        var (index, psnr) = SampleCheck.Nearest(shifted, new[] { members[3] });
+        Assert.Equal(0, index);
+        Assert.Equal(20, psnr, 3);
+    }
+
+    [Fact]
+    public void CheckSamplesEveryFamilyAndCountsMatches()
+    {
+        var result = SampleCheck.Run(TinyModel(), seeds: 2, steps: 2);
+        int families = PriorLibrary.Default.Families.Count;
+        Assert.Equal(2 * families, result.Rows.Count);
+        Assert.Equal(PriorLibrary.Default.Families.Select(f => f.Name), result.Rows.Select(r => r.Family).Distinct());
+        Assert.Equal(result.Rows.Count(r => r.NearestFamily == r.Family) / (double)result.Rows.Count, result.Rate);
+        // one row of tiles per family: its samples, then each sample's nearest member (2-pixel gaps and margins)
+        int scale = 96 / 16, tile = 16 * scale;
+        Assert.Equal(families * tile + (families + 1) * 2, result.Grid.Height);
+        Assert.Equal(4 * tile + 5 * 2, result.Grid.Width);
+    }
+
+    [Fact]
+    public void SdsStepBenchmarkTimesBothPriorsAtEachSize()
+    {
+        var result = Benchmarks.SdsStepBenchmark.Run(new Benchmarks.SdsStepBenchmarkSettings { Resolutions = [16], LearnedModel = TinyModel(), Steps = 1, Warmup = 0 });
+        Assert.Equal(new[] { ("builtin", 16), ("learned", 16) }, result.Rows.Select(r => (r.Prior, r.Resolution)));
+        Assert.All(result.Rows, r => Assert.True(double.IsFinite(r.SecondsPerStep) && r.SecondsPerStep > 0));
+        var lines = result.Table().Trim().Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("16x16", lines[2]);
+    }
+
+    private static (int Code, string Err) Run(params string[] args)
+    {
+        var root = new RootCommand { PriorCommand.Create(), CompareCommand.Create(), GenerateCommand.Create() };
+        var err = new StringWriter();
+        int code = CliHost.Run(root, args, err);
+        return (code, err.ToString());
+    }
+
+    [Theory]
+    [InlineData("compare --prior learned --temperature-pixels 4", "--temperature-pixels")]
+    [InlineData("compare --prior giraffe", "giraffe")]
+    [InlineData("compare --psnr-thresholds 20 Infinity", "--psnr-thresholds")]
+    [InlineData("compare --model /no/such/model", "/no/such/model")]
+    [InlineData("prior check --model /no/such/model", "/no/such/model")]
+    [InlineData("prior check --seeds 0", "--seeds 0")]
+    [InlineData("prior export --run /no/such/run --out /tmp/x", "/no/such/run")]
+    [InlineData("prior export --run /tmp --out /tmp/x --dtype int8", "int8")]
+    [InlineData("generate mushroom --prior magic", "magic")]
+    public void BadInputIsOneLineExitTwo(string args, string named)
+    {
+        var (code, err) = Run(args.Split(' '));
+        Assert.Equal(CliHost.UserErrorExit, code);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains(named, lines[0]);
+    }
+}
