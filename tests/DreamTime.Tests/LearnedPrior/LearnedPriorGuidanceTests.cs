@@ -157,6 +157,39 @@ public class LearnedPriorGuidanceTests : IDisposable
     }
 
     [Fact]
+    public void CorruptOrMismatchedCheckpointsAndModelsAreOneLineErrorsNamingTheFile()
+    {
+        var run = Path.Combine(_dir, "run");
+        LearnedPriorTraining.Train(LearnedPriorTrainingTests.Tiny(1), run, overwrite: false, SilentRunObserver.Instance);
+        var ckpt = Path.Combine(run, "checkpoints", "last");
+
+        // another configuration's checkpoint: the first tensor whose shape differs is named with both shapes
+        using (var wider = new LearnedPriorTrainer(LearnedPriorTrainingTests.Tiny(1) with { Channels = [16, 16] }))
+        {
+            var e = Assert.Throws<UserError>(() => wider.LoadCheckpoint(ckpt));
+            Assert.Contains(Path.Combine(ckpt, LearnedPriorTrainer.ModelFile), e.Message);
+            Assert.Contains("this configuration needs", e.Message);
+        }
+        // a truncated checkpoint file
+        var ema = Path.Combine(ckpt, LearnedPriorTrainer.EmaFile);
+        var bytes = File.ReadAllBytes(ema);
+        File.WriteAllBytes(ema, bytes[..(bytes.Length / 2)]);
+        var (code, err) = Run("prior", "train", "--resume", run, "--steps", "2");
+        Assert.Equal(CliHost.UserErrorExit, code);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(ema, err);
+
+        // a model folder whose UNet weights are cut short: the loader's error, as for any diffusers checkpoint
+        var weights = Path.Combine(run, "model", "unet", "diffusion_pytorch_model.safetensors");
+        var w = File.ReadAllBytes(weights);
+        File.WriteAllBytes(weights, w[..(w.Length - 100)]);
+        var (code2, err2) = Run("prior", "check", "--model", Path.Combine(run, "model"), "--seeds", "1", "--steps", "1");
+        Assert.Equal(CliHost.UserErrorExit, code2);
+        Assert.Single(err2.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(weights, err2);
+    }
+
+    [Fact]
     public void SdsStepBenchmarkTimesBothPriorsAtEachSize()
     {
         var result = Benchmarks.SdsStepBenchmark.Run(new Benchmarks.SdsStepBenchmarkSettings { Resolutions = [16], LearnedModel = TinyModel(), Steps = 1, Warmup = 0 });
