@@ -81,15 +81,31 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         if (studyFolder == null) return;
         AtomicFile.EnsureWritableFolder(studyFolder, "--out");
         var path = Path.Combine(studyFolder, "study.json");
-        var study = new JsonObject { ["config"] = baseConfig.ToJsonObject(), ["psnr_thresholds"] = new JsonArray(Thresholds.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()) }.ToJsonString(Json);
+        var study = new JsonObject { ["config"] = baseConfig.ToJsonObject(), ["psnr_thresholds"] = new JsonArray(Thresholds.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()) };
+        // a learned prior is named by its folder, whose weights may be retrained in place: the study pins their hash
+        if (baseConfig.Guidance is Guidance.LearnedPriorSettings learned) study["model_sha256"] = WeightsHash(learned.ModelFolder);
+        var text = study.ToJsonString(Json);
         if (File.Exists(path))
         {
             var existing = File.ReadAllText(path);
-            if (existing != study)
-                throw new UserError($"--out {studyFolder}: holds a study with other settings ({path}); continue it with the same options, or choose another --out or --overwrite");
+            if (existing != text)
+                throw new UserError($"--out {studyFolder}: holds a study with other settings or another learned-prior model ({path}); continue it with the same options, or choose another --out or --overwrite");
         }
-        else AtomicFile.WriteAllText(path, study);
+        else AtomicFile.WriteAllText(path, text);
         Directory.CreateDirectory(Path.Combine(studyFolder, "runs"));
+    }
+
+    /// <summary>SHA-256 over the model folder's safetensors files (sorted by path).</summary>
+    private static string WeightsHash(string folder)
+    {
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        foreach (var f in Directory.GetFiles(folder, "*.safetensors", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var bytes = File.ReadAllBytes(f);
+            sha.TransformBlock(bytes, 0, bytes.Length, null, 0);
+        }
+        sha.TransformFinalBlock([], 0, 0);
+        return Convert.ToHexString(sha.Hash!).ToLowerInvariant();
     }
 
     private static string RunName(string prompt, long seed, string strategy) =>

@@ -59,6 +59,29 @@ public class LearnedPriorGuidanceTests : IDisposable
     }
 
     [Fact]
+    public void CompareRunsOnTheLearnedPriorAndAStudyRefusesAChangedModel()
+    {
+        var model = TinyModel();
+        var cfg = Config(model) with { EvalEvery = 2 };
+        var study = Path.Combine(_dir, "study");
+        var cmp = new StrategyComparison(cfg, [20.0], SilentRunObserver.Instance, study);
+        cmp.RunAll(["a chair"], ["tp-sds"], seeds: 1);
+        var run = Assert.Single(cmp.Runs);
+        Assert.StartsWith("chair", run.Nearest);
+        Assert.Contains("model_sha256", File.ReadAllText(Path.Combine(study, "study.json")));
+
+        // the same folder retrained in place: the kept runs belong to the old weights
+        using (var other = new LearnedPriorTrainer(LearnedPriorTrainingTests.Tiny(1) with { Seed = 11 }))
+        {
+            other.TrainStep();
+            other.SaveModel(model);
+        }
+        var again = new StrategyComparison(cfg, [20.0], SilentRunObserver.Instance, study);
+        var e = Assert.Throws<UserError>(() => again.RunAll(["a chair"], ["tp-sds"], seeds: 1));
+        Assert.Contains("another learned-prior model", e.Message);
+    }
+
+    [Fact]
     public void ConfigRoundTripsWithTheTypeAndModelAndNothingComputed()
     {
         var cfg = Config("/some/model");
