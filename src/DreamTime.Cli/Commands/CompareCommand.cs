@@ -18,7 +18,8 @@ public static class CompareCommand
             "and diversity (distinct members, PSNR between seeds). Every finished run is kept in --out: running the same command again continues an interrupted study.");
         var prompts = new Option<string[]>("--prompts") { Description = "Prompts to train (built-in prior vocabulary).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => new[] { "a red mushroom", "a snowman", "a chair" } };
         var strategies = new Option<string[]>("--strategies") { Description = $"Strategies to compare ({string.Join(", ", TimestepOptions.StrategyNames)}).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => new[] { "tp-sds", "uniform" } };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per prompt and strategy (0..N-1).", DefaultValueFactory = _ => 3 };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per prompt and strategy (--first-seed .. --first-seed + N - 1), trained seed by seed.", DefaultValueFactory = _ => 3 };
+        var firstSeed = new Option<int>("--first-seed") { Description = "The first seed; two processes can share one --out by splitting the seeds (e.g. --seeds 3, and --first-seed 3 --seeds 3).", DefaultValueFactory = _ => 0 };
         var iterations = new Option<int>("--iterations") { Description = "Iterations per run.", DefaultValueFactory = _ => 600 };
         var resolution = new Option<int>("--resolution") { Description = "Training render size (smaller than generate's default so that many runs fit in minutes).", DefaultValueFactory = _ => 32 };
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every K iterations (the curve's resolution).", DefaultValueFactory = _ => 50 };
@@ -28,13 +29,15 @@ public static class CompareCommand
         var prior = new Option<string>("--prior") { Description = "builtin (closed-form posterior over the members) or learned (the small diffusion model trained on the same families).", DefaultValueFactory = _ => "builtin", HelpName = "builtin|learned" };
         var model = new Option<string?>("--model") { Description = "A learned-prior folder (from `prior train`) instead of the shipped one; implies --prior learned.", HelpName = "DIR" };
         var temperature = new Option<string?>("--temperature-pixels") { Description = "The built-in prior's posterior temperature as an effective pixel count P (log-likelihoods multiplied by P/(H*W)); 'exact' = untempered. Default: the prior's default (64).", HelpName = "P|exact" };
-        foreach (var o in new Option[] { prompts, strategies, seeds, iterations, resolution, evalEvery, thresholds, prior, model, temperature, outDir, overwrite }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, prior, model, temperature, outDir, overwrite }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var strats = p.GetValue(strategies)!;
             var list = p.GetValue(prompts)!;
             int nSeeds = p.GetValue(seeds), n = p.GetValue(iterations), res = p.GetValue(resolution), every = p.GetValue(evalEvery);
             if (nSeeds < 1) throw new UserError($"--seeds {nSeeds}: must be at least 1");
+            int first = p.GetValue(firstSeed);
+            if (first < 0) throw new UserError($"--first-seed {first}: must be 0 or more");
             var psnrs = p.GetValue(thresholds)!;
             if (psnrs.Length == 0 || psnrs.Any(t => !double.IsFinite(t))) throw new UserError("--psnr-thresholds: give one or more finite PSNRs in dB, e.g. 20 25");
             bool learned = GenerateCommand.ParsePrior(p.GetValue(prior)!) == "learned" || p.GetValue(model) != null;
@@ -48,14 +51,14 @@ public static class CompareCommand
             cmp.Validate(list, strats);
             if (learned) Models.Diffusers.StableDiffusionPipeline.Load(((LearnedPriorSettings)guidance).ModelFolder, TorchSharp.torch.CPU).Dispose();
             if (p.GetValue(overwrite)) new RunFolder(dir).PrepareNew(overwrite: true);
-            cmp.RunAll(list, strats, nSeeds);
+            cmp.RunAll(list, strats, nSeeds, firstSeed: first);
             var priorNote = guidance switch
             {
                 LearnedPriorSettings l => $"learned prior {l.Model ?? "(shipped)"}, guidance scale {(l.GuidanceScale ?? LearnedPriorSettings.DefaultGuidanceScale).ToString(CultureInfo.InvariantCulture)}",
                 BuiltinPriorSettings b => "built-in prior with " + (b.TemperaturePixels is double k ? $"temperature pixels {k.ToString(CultureInfo.InvariantCulture)}" : "untempered posterior"),
                 _ => guidance.GetType().Name,
             };
-            cmp.WriteOutputs(dir, $"{n} iterations, {res}x{res}, seeds 0..{nSeeds - 1}, {priorNote}");
+            cmp.WriteOutputs(dir, $"{n} iterations, {res}x{res}, seeds {first}..{first + nSeeds - 1}, {priorNote}");
             Console.WriteLine(cmp.Table());
             foreach (var x in cmp.Diverged) Console.WriteLine($"diverged: {x}");
             return cmp.Diverged.Count > 0 ? GenerateCommand.DivergedExit : 0;

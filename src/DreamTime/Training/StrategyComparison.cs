@@ -114,16 +114,22 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     private string? RunFile(string prompt, string strategy, long seed, string extension) =>
         studyFolder == null ? null : Path.Combine(studyFolder, "runs", RunName(prompt, seed, strategy) + extension);
 
-    /// <summary>Every prompt x strategy x seed in turn; runs the study folder already holds are loaded, not trained.</summary>
-    public void RunAll(IReadOnlyList<string> prompts, IReadOnlyList<string> strategies, int seeds, CancellationToken cancel = default)
+    /// <summary>
+    /// Seeds firstSeed .. firstSeed + seeds - 1, each over every prompt x strategy, seed by seed (so a study stopped
+    /// early holds whole rounds); runs the study folder already holds are loaded, not trained. Processes that share
+    /// a study folder can split the seeds between them.
+    /// </summary>
+    public void RunAll(IReadOnlyList<string> prompts, IReadOnlyList<string> strategies, int seeds, CancellationToken cancel = default, int firstSeed = 0)
     {
         Validate(prompts, strategies);
+        if (firstSeed < 0) throw new UserError($"--first-seed {firstSeed}: must be 0 or more");
         OpenStudy();
         int total = prompts.Count * strategies.Count * seeds, done = 0;
+        for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         foreach (var prompt in prompts)
         foreach (var s in strategies)
-        for (int seed = 0; seed < seeds && !cancel.IsCancellationRequested; seed++)
         {
+            if (cancel.IsCancellationRequested) return;
             ++done;
             if (RunFile(prompt, s, seed, ".json") is string file && File.Exists(file))
             {

@@ -104,6 +104,7 @@ public class StrategyComparisonTests : IDisposable
 
     [Theory]
     [InlineData("--seeds", "0", "--seeds 0")]
+    [InlineData("--first-seed", "-1", "--first-seed -1")]
     [InlineData("--strategies", "fastest", "--strategy fastest: unknown strategy; allowed: tp-sds")]
     [InlineData("--prompts", "a purple giraffe", "a purple giraffe")]
     [InlineData("--eval-every", "0", "--eval-every 0")]
