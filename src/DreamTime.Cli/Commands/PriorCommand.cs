@@ -91,7 +91,8 @@ public static class PriorCommand
         var resume = new Option<string?>("--resume") { Description = "Continue the training in this folder from its last checkpoint; its config.json decides every setting but --steps and --device.", HelpName = "DIR" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the --out folder if it exists (otherwise an existing folder is refused)." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device };
-        foreach (var o in new Option[] { outDir, steps, batch, lr, channels, seed, ckpt, resume, overwrite, device }) cmd.Options.Add(o);
+        var init = new Option<string?>("--init") { Description = "Start from this learned-prior model's weights (e.g. the shipped one) with a fresh optimizer and schedule; give another --seed to draw new data.", HelpName = "MODEL" };
+        foreach (var o in new Option[] { outDir, steps, batch, lr, channels, seed, ckpt, resume, overwrite, device, init }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var err = p.InvocationConfiguration.Error;
@@ -117,6 +118,7 @@ public static class PriorCommand
                         Steps = p.GetValue(steps), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr),
                         Channels = LearnedPriorConfig.ParseChannels(p.GetValue(channels)!), Seed = p.GetValue(seed),
                         CheckpointEvery = p.GetValue(ckpt), Device = p.GetValue(device)!,
+                        InitModel = p.GetValue(init) is string m ? Path.GetFullPath(m) : null,
                     };
                     result = LearnedPriorTraining.Train(config, dir2, p.GetValue(overwrite), observer, cancel.Token);
                 }

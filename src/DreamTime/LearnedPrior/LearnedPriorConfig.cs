@@ -41,6 +41,11 @@ public sealed record LearnedPriorConfig
     public double SampleGuidance { get; init; } = 5.0;
     public string Device { get; init; } = "cpu";
     /// <summary>
+    /// A learned-prior model folder whose weights start the training instead of random ones (a fresh optimizer
+    /// and schedule): how a later session continues a shipped model, whose optimizer state is not shipped.
+    /// </summary>
+    public string? InitModel { get; init; }
+    /// <summary>
     /// How the model folder stores its weights: "float16" halves the files (the text encoder's 49,408-token
     /// embedding is most of them) and loads as float32; "float32" keeps the trained values bit for bit.
     /// </summary>

@@ -100,6 +100,27 @@ public sealed class LearnedPriorTrainer : IDisposable
                     if (name == "weight") p.fill_(1); else if (name == "bias") p.zero_();
     }
 
+    /// <summary>
+    /// Starts from a saved model's weights (raw and EMA alike) instead of the random initialisation; its UNet and
+    /// text encoder must have this configuration's shapes.
+    /// </summary>
+    public void InitialiseFrom(string modelFolder)
+    {
+        using var pipe = StableDiffusionPipeline.Load(modelFolder);
+        using var _ = torch.no_grad();
+        foreach (var (prefix, source) in new (string, nn.Module)[] { ("unet.", pipe.Unet), ("text.", pipe.TextEncoder) })
+            foreach (var (name, p) in source.named_parameters())
+            {
+                var key = prefix + name;
+                var target = _parameters.FirstOrDefault(x => x.Name == key).Param
+                    ?? throw new UserError($"--init {modelFolder}: has a parameter '{key}' this configuration does not; train with the model's --channels");
+                if (!target.shape.SequenceEqual(p.shape))
+                    throw new UserError($"--init {modelFolder}: '{key}' has shape [{string.Join(",", p.shape)}], this configuration needs [{string.Join(",", target.shape)}]; train with the model's --channels");
+                target.copy_(p);
+                _ema[key].copy_(p);
+            }
+    }
+
     /// <summary>Runs step Step + 1 and returns its loss (mean squared error of the predicted noise) and mean timestep.</summary>
     /// <exception cref="TrainingDivergedException">the loss or a gradient is not finite; nothing was updated</exception>
     public (double Loss, double MeanT) TrainStep()

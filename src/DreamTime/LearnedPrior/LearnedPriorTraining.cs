@@ -45,10 +45,14 @@ public static class LearnedPriorTraining
     {
         config.Validate();
         var device = TorchRuntime.ResolveDevice(config.Device);
+        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !overwrite)
+            new RunFolder(outDir).PrepareNew(overwrite: false); // refuses, naming --overwrite
+        // a bad --init fails before the folder is touched
+        using var trainer = new LearnedPriorTrainer(config, device);
+        if (config.InitModel != null) trainer.InitialiseFrom(config.InitModel);
         new RunFolder(outDir).PrepareNew(overwrite);
         var folder = new LearnedPriorFolder(outDir);
         AtomicFile.WriteAllText(folder.Config, config.ToJson());
-        using var trainer = new LearnedPriorTrainer(config, device);
         observer.Log($"training a learned prior: UNet ({string.Join(", ", config.Channels)}) {Count(trainer.Unet):N0} parameters, text encoder {Count(trainer.Text):N0}; " +
                      $"{config.Steps} steps of batch {config.BatchSize} at {config.ImageSize}x{config.ImageSize} on {device}");
         return Run(trainer, folder, observer, cancel);

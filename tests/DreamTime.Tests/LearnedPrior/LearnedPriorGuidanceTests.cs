@@ -151,6 +151,32 @@ public class LearnedPriorGuidanceTests : IDisposable
     }
 
     [Fact]
+    public void InitStartsFromTheModelsWeightsAndRefusesAnotherShape()
+    {
+        var model = TinyModel();
+        var run = Path.Combine(_dir, "continued");
+        var config = LearnedPriorTrainingTests.Tiny(1) with { Seed = 8, InitModel = model };
+        using (var trainer = new LearnedPriorTrainer(config))
+        {
+            trainer.InitialiseFrom(model);
+            var (unet, text) = trainer.EmaModels();
+            using (unet) using (text)
+            using (var pipe = StableDiffusionPipeline.Load(model))
+                foreach (var (mine, saved) in new (nn.Module, nn.Module)[] { (unet, pipe.Unet), (text, pipe.TextEncoder), (trainer.Unet, pipe.Unet) })
+                {
+                    var a = mine.state_dict();
+                    var b = saved.state_dict();
+                    foreach (var k in b.Keys) Assert.True(a[k].equal(b[k]).all().item<bool>(), k);
+                }
+        }
+        var e = Assert.Throws<UserError>(() => LearnedPriorTraining.Train(config with { Channels = [16, 16] }, run, false, SilentRunObserver.Instance));
+        Assert.Contains("--init", e.Message);
+        Assert.False(Directory.Exists(run));
+        LearnedPriorTraining.Train(config, run, false, SilentRunObserver.Instance);
+        Assert.Contains(model, File.ReadAllText(Path.Combine(run, "config.json")));
+    }
+
+    [Fact]
     public void NearestMemberOfAMemberRenderIsItselfAndItsPsnrIsTheClosedForm()
     {
         var library = PriorLibrary.Default;
