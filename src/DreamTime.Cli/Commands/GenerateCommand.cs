@@ -132,8 +132,7 @@ public static class GenerateCommand
             using (run)
             {
                 using var cancel = new CancellationTokenSource();
-                ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); Console.Error.WriteLine("\nCtrl-C: stopping after this step and saving a checkpoint..."); };
-                Console.CancelKeyPress += onCancel;
+                using var signals = new StopSignals(cancel, Console.Error);
                 try
                 {
                     if (run.Run(cancel.Token) == SessionOutcome.Interrupted) return InterruptedExit;
@@ -145,7 +144,6 @@ public static class GenerateCommand
                     p.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
                     return DivergedExit;
                 }
-                finally { Console.CancelKeyPress -= onCancel; }
             }
         });
         return cmd;

@@ -99,8 +99,7 @@ public static class PriorCommand
             var observer = new ProgressObserver(err);
             bool Given(Option o) => p.GetResult(o) is { Implicit: false };
             using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); Console.Error.WriteLine("\nCtrl-C: stopping after this step and saving a checkpoint..."); };
-            Console.CancelKeyPress += onCancel;
+            using var signals = new StopSignals(cancel, Console.Error);
             try
             {
                 LearnedPriorResult result;
@@ -131,7 +130,6 @@ public static class PriorCommand
                 err.WriteLine($"error: {e.Message}");
                 return GenerateCommand.DivergedExit;
             }
-            finally { Console.CancelKeyPress -= onCancel; }
         });
         return cmd;
     }

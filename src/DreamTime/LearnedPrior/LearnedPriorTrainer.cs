@@ -40,6 +40,7 @@ public sealed class LearnedPriorTrainer : IDisposable
         config.Validate();
         Config = config;
         Device = device ?? torch.CPU;
+        if (Device.type == DeviceType.CPU) TorchRuntime.DisableOneDnnConvolutions();
         _tokenizerFolder = Directory.CreateTempSubdirectory("dt-prior-tokenizer-").FullName;
         Tokenizer = LearnedPriorTokenizer.WriteAndLoad(_tokenizerFolder);
         Unet = new UNet2DConditionModel(config.UnetConfig());

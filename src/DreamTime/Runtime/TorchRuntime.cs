@@ -15,6 +15,38 @@ public static class TorchRuntime
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int param, int value);
 
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
+    private static extern IntPtr GlobalContext();
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
+    private static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+    private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    /// <summary>
+    /// Turns oneDNN (and NNPACK) off for CPU convolutions, as torch.backends.mkldnn.enabled = False does; TorchSharp
+    /// exposes no switch, so this calls libtorch's own setter. oneDNN's convolution backward returns NaN input
+    /// gradients at random on AMD Zen 5 for narrow convolutions (32->3 at 32x32: one call in twenty), which stops
+    /// UNet trainings at a random step and makes resumed runs differ; libtorch's own kernels do not. Returns false
+    /// where the setter is missing (another libtorch build): the library's default stays.
+    /// </summary>
+    public static bool DisableOneDnnConvolutions()
+    {
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+            var context = GlobalContext();
+            SetUserEnabledMkldnn(context, false);
+            SetUserEnabledNnpack(context, false); // unsupported on these CPUs: it would warn on every conv
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     private const int M_TRIM_THRESHOLD = -1;
     private const int M_MMAP_THRESHOLD = -3;
 

@@ -36,11 +36,11 @@ public sealed class ResnetBlock2D : nn.Module
 
     public Tensor Forward(Tensor x, Tensor? timeEmbedding)
     {
-        var h = conv1.forward(_act(norm1.forward(x)));
+        var h = NarrowConvolution.Forward(conv1, _act(norm1.forward(x)));
         if (time_emb_proj != null && timeEmbedding is not null)
             h = h + time_emb_proj.forward(_act(timeEmbedding)).unsqueeze(-1).unsqueeze(-1);
-        h = conv2.forward(_act(norm2.forward(h)));
-        var shortcut = conv_shortcut != null ? conv_shortcut.forward(x) : x;
+        h = NarrowConvolution.Forward(conv2, _act(norm2.forward(h)));
+        var shortcut = conv_shortcut != null ? NarrowConvolution.Forward(conv_shortcut, x) : x;
         var sum = shortcut + h;
         return _outputScale == 1.0 ? sum : sum / _outputScale;
     }
@@ -62,7 +62,7 @@ public sealed class Downsample2D : nn.Module
     public Tensor Forward(Tensor x)
     {
         if (_padding == 0) x = nn.functional.pad(x, new long[] { 0, 1, 0, 1 }, PaddingModes.Constant, 0);
-        return conv.forward(x);
+        return NarrowConvolution.Forward(conv, x);
     }
 }
 
@@ -82,6 +82,6 @@ public sealed class Upsample2D : nn.Module
         var up = size == null
             ? nn.functional.interpolate(x, scale_factor: new double[] { 2.0, 2.0 }, mode: InterpolationMode.Nearest)
             : nn.functional.interpolate(x, size: size, mode: InterpolationMode.Nearest);
-        return conv.forward(up);
+        return NarrowConvolution.Forward(conv, up);
     }
 }

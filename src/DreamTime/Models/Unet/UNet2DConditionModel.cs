@@ -103,29 +103,12 @@ public sealed class UNet2DConditionModel : nn.Module
         var temb = time_embedding.Forward(features);
 
         var x = Config.CenterInputSample ? 2 * sample - 1.0 : sample;
-        x = conv_in.forward(x);
+        x = NarrowConvolution.Forward(conv_in, x);
         var skips = new List<Tensor> { x };
         foreach (var block in down_blocks) x = block.Forward(x, temb, context, skips);
         if (mid_block != null) x = mid_block.Forward(x, temb, context);
         foreach (var block in up_blocks) x = block.Forward(x, temb, context, skips);
-        return OutputConv(_act(conv_norm_out.forward(x)));
-    }
-
-    /// <summary>
-    /// conv_out, as unfold + matmul when its backward will run. oneDNN's convolution backward returns NaN input
-    /// gradients for this narrow output conv on AMD Zen 5 (measured: 32 -> 3 channels at 32x32, batch 32, about
-    /// one call in twenty, repeatable for a given input), which stops a learned-prior training at a random step;
-    /// the unfolded product is the same convolution. Inference (no gradient) keeps the library's conv.
-    /// </summary>
-    private Tensor OutputConv(Tensor h)
-    {
-        if (!torch.is_grad_enabled() || !(conv_out.weight!.requires_grad || h.requires_grad)) return conv_out.forward(h);
-        var w = conv_out.weight!;
-        long k = w.shape[2];
-        var columns = nn.functional.unfold(h, k, padding: k / 2);
-        var y = w.view(w.shape[0], -1).matmul(columns);
-        if (conv_out.bias is { } b) y = y + b.view(1, -1, 1);
-        return y.view(h.shape[0], w.shape[0], h.shape[2], h.shape[3]);
+        return NarrowConvolution.Forward(conv_out, _act(conv_norm_out.forward(x)));
     }
 
     /// <summary>Forward with an integer timestep shared by the batch.</summary>
