@@ -50,6 +50,29 @@ public class Zero123LoaderTests : IDisposable
         Assert.Equal(32, p.ImageEncoder.Config.ImageSize);
     }
 
+    /// <summary>
+    /// Tests and callers load inside their own dispose scopes; parameters that joined such a scope (the vision
+    /// embeddings' did) vanish from the model when it ends, and the next forward fails.
+    /// </summary>
+    [Fact]
+    public void PipelineLoadedInsideADisposeScopeKeepsEveryParameter()
+    {
+        Zero123Pipeline p;
+        using (TorchSharp.torch.NewDisposeScope()) p = Zero123Pipeline.Load(Fixtures.TinyZero123);
+        using (p)
+        {
+            var stored = DreamTime.IO.SafetensorsFile.Open(Path.Combine(Fixtures.TinyZero123, "image_encoder", "model.safetensors")).Entries.Count;
+            Assert.Equal(stored, p.ImageEncoder.named_parameters().Count());
+            Assert.Equal(2, p.CcProjection.named_parameters().Count());
+            var fresh = new DreamTime.Models.Unet.UNet2DConditionModel(p.Unet.Config);
+            Assert.Equal(fresh.named_parameters().Count(), p.Unet.named_parameters().Count());
+            var freshVae = new DreamTime.Models.Vae.AutoencoderKL(p.Vae.Config);
+            Assert.Equal(freshVae.named_parameters().Count(), p.Vae.named_parameters().Count());
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            Assert.Equal(new long[] { 1, 32 }, p.ImageEncoder.Forward(TorchSharp.torch.zeros(1, 3, 32, 32)).ImageEmbeds.shape);
+        }
+    }
+
     [Fact]
     public void TextToImageFolderIsNotZero123()
     {

@@ -71,12 +71,13 @@ public sealed class ClipVisionEmbeddings : nn.Module
     public ClipVisionEmbeddings(ClipVisionConfig c) : base(nameof(ClipVisionEmbeddings))
     {
         _c = c;
-        // a Parameter wrapping a fresh tensor joins the caller's dispose scope; the model must outlive that scope
         class_embedding = new Parameter(torch.zeros(c.HiddenSize));
-        class_embedding.DetachFromDisposeScope();
         patch_embedding = nn.Conv2d(c.NumChannels, c.HiddenSize, c.PatchSize, stride: c.PatchSize, bias: false);
         position_embedding = nn.Embedding(c.Positions, c.HiddenSize);
         RegisterComponents();
+        // A new Parameter, and nn.Embedding's weight, join the dispose scope current at construction (measured with
+        // TorchSharp 0.107), so a model built inside a caller's scope would lose them when that scope ends.
+        foreach (var p in parameters()) p.DetachFromDisposeScope();
     }
 
     /// <summary>[class token, patch tokens in row-major order] plus their position embeddings: [B, 1 + patches, hidden].</summary>
