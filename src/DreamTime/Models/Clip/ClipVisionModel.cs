@@ -26,18 +26,16 @@ public sealed record ClipVisionConfig
     public int Positions => PatchesPerSide * PatchesPerSide + 1;
 
     /// <summary>
-    /// Reads a CLIPVisionConfig, or the "vision_config" section of a full CLIPConfig (whose projection_dim sits at
-    /// the top level), since both are saved beside CLIPVisionModelWithProjection weights.
+    /// Reads a CLIPVisionConfig, or, as transformers does for a full CLIPConfig, its "vision_config" section alone.
     /// </summary>
     public static ClipVisionConfig From(ConfigJson c)
     {
         var v = c.Root["vision_config"] is System.Text.Json.Nodes.JsonObject section ? new ConfigJson(c.Path + " (vision_config)", section) : c;
-        int projectionFallback = c.Int("projection_dim", 512);
         var cfg = new ClipVisionConfig
         {
             HiddenSize = v.Int("hidden_size", 768),
             IntermediateSize = v.Int("intermediate_size", 3072),
-            ProjectionDim = v.Int("projection_dim", projectionFallback),
+            ProjectionDim = v.Int("projection_dim", 512),
             NumHiddenLayers = v.Int("num_hidden_layers", 12),
             NumAttentionHeads = v.Int("num_attention_heads", 12),
             NumChannels = v.Int("num_channels", 3),
