@@ -67,24 +67,27 @@ public sealed class ClipAttention : nn.Module
 {
     private readonly Linear q_proj, k_proj, v_proj, out_proj;
     private readonly int _heads;
+    private readonly bool _causal;
 
-    public ClipAttention(long dim, int heads) : base(nameof(ClipAttention))
+    /// <param name="causal">true for the text model (token i sees tokens 0..i); the vision model attends to every patch</param>
+    public ClipAttention(long dim, int heads, bool causal = true) : base(nameof(ClipAttention))
     {
         q_proj = nn.Linear(dim, dim);
         k_proj = nn.Linear(dim, dim);
         v_proj = nn.Linear(dim, dim);
         out_proj = nn.Linear(dim, dim);
         _heads = heads;
+        _causal = causal;
         RegisterComponents();
     }
 
-    /// <summary>Causal self-attention: token i sees tokens 0..i.</summary>
+    /// <summary>Self-attention; when causal, token i sees tokens 0..i.</summary>
     public Tensor Forward(Tensor x)
     {
         var q = SpatialSelfAttention.SplitHeads(q_proj.forward(x), _heads);
         var k = SpatialSelfAttention.SplitHeads(k_proj.forward(x), _heads);
         var v = SpatialSelfAttention.SplitHeads(v_proj.forward(x), _heads);
-        var o = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
+        var o = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: _causal);
         return out_proj.forward(SpatialSelfAttention.MergeHeads(o));
     }
 }
@@ -112,12 +115,18 @@ public sealed class ClipEncoderLayer : nn.Module
     private readonly ClipAttention self_attn;
     private readonly ClipMlp mlp;
 
-    public ClipEncoderLayer(ClipTextConfig c) : base(nameof(ClipEncoderLayer))
+    public ClipEncoderLayer(ClipTextConfig c)
+        : this(c.HiddenSize, c.NumAttentionHeads, c.IntermediateSize, Activations.Get(c.HiddenAct, "text_encoder hidden_act"), c.LayerNormEps, causal: true)
     {
-        layer_norm1 = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
-        self_attn = new ClipAttention(c.HiddenSize, c.NumAttentionHeads);
-        layer_norm2 = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
-        mlp = new ClipMlp(c.HiddenSize, c.IntermediateSize, Activations.Get(c.HiddenAct, "text_encoder hidden_act"));
+    }
+
+    /// <summary>The layer the text and the vision transformers share; they differ only in whether attention is causal.</summary>
+    public ClipEncoderLayer(long hidden, int heads, long intermediate, Func<Tensor, Tensor> act, double layerNormEps, bool causal) : base(nameof(ClipEncoderLayer))
+    {
+        layer_norm1 = nn.LayerNorm(hidden, layerNormEps);
+        self_attn = new ClipAttention(hidden, heads, causal);
+        layer_norm2 = nn.LayerNorm(hidden, layerNormEps);
+        mlp = new ClipMlp(hidden, intermediate, act);
         RegisterComponents();
     }
 
@@ -150,9 +159,13 @@ public sealed class ClipEncoder : nn.Module
 {
     private readonly ModuleList<ClipEncoderLayer> layers;
 
-    public ClipEncoder(ClipTextConfig c) : base(nameof(ClipEncoder))
+    public ClipEncoder(ClipTextConfig c) : this(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new ClipEncoderLayer(c)))
     {
-        layers = nn.ModuleList(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new ClipEncoderLayer(c)).ToArray());
+    }
+
+    public ClipEncoder(IEnumerable<ClipEncoderLayer> layers) : base(nameof(ClipEncoder))
+    {
+        this.layers = nn.ModuleList(layers.ToArray());
         RegisterComponents();
     }
 
