@@ -40,7 +40,6 @@ public sealed class LearnedPriorTrainer : IDisposable
         config.Validate();
         Config = config;
         Device = device ?? torch.CPU;
-        if (Device.type == DeviceType.CPU) TorchRuntime.DisableOneDnnConvolutions();
         _tokenizerFolder = Directory.CreateTempSubdirectory("dt-prior-tokenizer-").FullName;
         Tokenizer = LearnedPriorTokenizer.WriteAndLoad(_tokenizerFolder);
         Unet = new UNet2DConditionModel(config.UnetConfig());
@@ -138,6 +137,7 @@ public sealed class LearnedPriorTrainer : IDisposable
     {
         int step = Step + 1;
         using var scope = torch.NewDisposeScope();
+        using var cpuKernels = TorchRuntime.WithoutOneDnnConvolutions();
         var (loss, t) = LossOn(x0, captions, Config.Seed, step);
         double value = loss.item<float>();
         if (!double.IsFinite(value)) throw new TrainingDivergedException(step, "loss");

@@ -2,7 +2,7 @@ namespace DreamTime.LearnedPrior;
 
 /// <summary>
 /// The learned prior that ships with DreamTime (models/learned-prior in the repository, copied beside the
-/// binaries at build time), trained by the command in its training.json.
+/// binaries at build time), trained by the command in the README; its training settings are in training_config.json beside it.
 /// </summary>
 public static class ShippedModel
 {

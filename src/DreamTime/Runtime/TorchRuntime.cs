@@ -24,26 +24,57 @@ public static class TorchRuntime
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
     private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
 
+    [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static extern bool UserEnabledMkldnn(IntPtr context);
+
+    private static readonly object OneDnnLock = new();
+    private static int _withoutOneDnn;
+    private static bool _oneDnnWasEnabled;
+
     /// <summary>
-    /// Turns oneDNN (and NNPACK) off for CPU convolutions, as torch.backends.mkldnn.enabled = False does; TorchSharp
-    /// exposes no switch, so this calls libtorch's own setter. oneDNN's convolution backward returns NaN input
-    /// gradients at random on AMD Zen 5 for narrow convolutions (32->3 at 32x32: one call in twenty), which stops
-    /// UNet trainings at a random step and makes resumed runs differ; libtorch's own kernels do not. Returns false
-    /// where the setter is missing (another libtorch build): the library's default stays.
+    /// Turns oneDNN (and NNPACK) off for CPU convolutions until disposed, as torch.backends.mkldnn.enabled = False
+    /// does (TorchSharp exposes no switch, so this calls libtorch's own setter). oneDNN's convolution backward returns
+    /// NaN input gradients at random on AMD Zen 5 for narrow convolutions (32->3 at 32x32: one call in twenty), which
+    /// stopped UNet trainings at a random step and made resumed runs differ; libtorch's own kernels do not, at about
+    /// twice the cost. Counted, so overlapping users (parallel tests) turn it back on only when the last one ends.
+    /// Where the setter is missing (another libtorch build) nothing changes.
     /// </summary>
-    public static bool DisableOneDnnConvolutions()
+    public static IDisposable WithoutOneDnnConvolutions()
     {
-        try
+        lock (OneDnnLock)
         {
-            torch.InitializeDeviceType(DeviceType.CPU);
-            var context = GlobalContext();
-            SetUserEnabledMkldnn(context, false);
-            SetUserEnabledNnpack(context, false); // unsupported on these CPUs: it would warn on every conv
-            return true;
+            try
+            {
+                if (_withoutOneDnn == 0)
+                {
+                    var context = GlobalContext();
+                    _oneDnnWasEnabled = UserEnabledMkldnn(context);
+                    SetUserEnabledMkldnn(context, false);
+                    SetUserEnabledNnpack(context, false); // unsupported on these CPUs: it would warn on every conv
+                }
+                _withoutOneDnn++;
+                return new OneDnnScope();
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return new OneDnnScope(counted: false);
+            }
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+    }
+
+    private sealed class OneDnnScope(bool counted = true) : IDisposable
+    {
+        private bool _disposed = !counted;
+
+        public void Dispose()
         {
-            return false;
+            lock (OneDnnLock)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                if (--_withoutOneDnn == 0 && _oneDnnWasEnabled) SetUserEnabledMkldnn(GlobalContext(), true);
+            }
         }
     }
 
