@@ -32,6 +32,7 @@ public sealed class LearnedPriorTrainer : IDisposable
     private readonly Dictionary<string, Tensor> _ema = new();
     private readonly Tensor _alphasCumprod;
     private readonly string _tokenizerFolder;
+    private readonly IDisposable _cpuKernels;
 
     public const string ModelFile = "model.safetensors", EmaFile = "ema.safetensors", OptimizerFile = "optimizer.safetensors", StepFile = "step.txt";
 
@@ -40,6 +41,8 @@ public sealed class LearnedPriorTrainer : IDisposable
         config.Validate();
         Config = config;
         Device = device ?? torch.CPU;
+        // for the trainer's whole life: its forward passes (evaluation loss, sampling) came out non-finite too
+        _cpuKernels = TorchRuntime.WithoutOneDnnConvolutions();
         _tokenizerFolder = Directory.CreateTempSubdirectory("dt-prior-tokenizer-").FullName;
         Tokenizer = LearnedPriorTokenizer.WriteAndLoad(_tokenizerFolder);
         Unet = new UNet2DConditionModel(config.UnetConfig());
@@ -137,7 +140,6 @@ public sealed class LearnedPriorTrainer : IDisposable
     {
         int step = Step + 1;
         using var scope = torch.NewDisposeScope();
-        using var cpuKernels = TorchRuntime.WithoutOneDnnConvolutions();
         var (loss, t) = LossOn(x0, captions, Config.Seed, step);
         double value = loss.item<float>();
         if (!double.IsFinite(value)) throw new TrainingDivergedException(step, "loss");
@@ -267,5 +269,6 @@ public sealed class LearnedPriorTrainer : IDisposable
         foreach (var t in _ema.Values) t.Dispose();
         _alphasCumprod.Dispose();
         try { Directory.Delete(_tokenizerFolder, true); } catch (IOException) { }
+        _cpuKernels.Dispose();
     }
 }
