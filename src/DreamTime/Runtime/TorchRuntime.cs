@@ -28,9 +28,13 @@ public static class TorchRuntime
     [return: MarshalAs(UnmanagedType.U1)]
     private static extern bool UserEnabledMkldnn(IntPtr context);
 
+    [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledNNPACKEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static extern bool UserEnabledNnpack(IntPtr context);
+
     private static readonly object OneDnnLock = new();
     private static int _withoutOneDnn;
-    private static bool _oneDnnWasEnabled;
+    private static bool _oneDnnWasEnabled, _nnpackWasEnabled;
 
     /// <summary>
     /// Turns oneDNN (and NNPACK) off for CPU convolutions until disposed, as torch.backends.mkldnn.enabled = False
@@ -50,6 +54,7 @@ public static class TorchRuntime
                 {
                     var context = GlobalContext();
                     _oneDnnWasEnabled = UserEnabledMkldnn(context);
+                    _nnpackWasEnabled = UserEnabledNnpack(context);
                     SetUserEnabledMkldnn(context, false);
                     SetUserEnabledNnpack(context, false); // unsupported on these CPUs: it would warn on every conv
                 }
@@ -73,7 +78,10 @@ public static class TorchRuntime
             {
                 if (_disposed) return;
                 _disposed = true;
-                if (--_withoutOneDnn == 0 && _oneDnnWasEnabled) SetUserEnabledMkldnn(GlobalContext(), true);
+                if (--_withoutOneDnn > 0) return;
+                var context = GlobalContext();
+                SetUserEnabledMkldnn(context, _oneDnnWasEnabled);
+                SetUserEnabledNnpack(context, _nnpackWasEnabled);
             }
         }
     }
