@@ -82,6 +82,13 @@ public sealed class ComponentWeights
         }
     }
 
+    /// <summary>
+    /// The type this component computes in on <paramref name="device"/>: half-precision weights run in float16 on a
+    /// GPU, everything else (and everything on the CPU, where float16 kernels are slow or missing) in float32.
+    /// </summary>
+    public ScalarType ComputeType(Device device) =>
+        device.type == DeviceType.CUDA && StoredFloatType() == ScalarType.Float16 ? ScalarType.Float16 : ScalarType.Float32;
+
     /// <summary>The dtype most weights are stored in (F16 for fp16 checkpoints).</summary>
     public ScalarType StoredFloatType()
     {

@@ -82,10 +82,8 @@ public sealed class StableDiffusionPipeline : IDisposable
         var tokenizerDir = Path.Combine(folder, "tokenizer");
         var tokenizer = Directory.Exists(tokenizerDir) ? ClipTokenizer.FromFolder(tokenizerDir) : null;
 
-        bool cuda = device.type == DeviceType.CUDA;
-        ScalarType ComputeType(ComponentWeights w) => cuda && w.StoredFloatType() == ScalarType.Float16 ? ScalarType.Float16 : ScalarType.Float32;
-        var dtype = ComputeType(unetWeights);
-        var vaeDtype = vaeConfig == null ? dtype : vaeConfig.ForceUpcast ? ScalarType.Float32 : ComputeType(vaeWeights!);
+        var dtype = unetWeights.ComputeType(device);
+        var vaeDtype = vaeConfig == null ? dtype : vaeConfig.ForceUpcast ? ScalarType.Float32 : vaeWeights!.ComputeType(device);
 
         var text = new ClipTextModel(textConfig);
         textWeights.LoadInto(text, ClipKey);

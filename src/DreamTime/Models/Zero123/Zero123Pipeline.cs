@@ -89,10 +89,8 @@ public sealed class Zero123Pipeline : IDisposable
         var unetWeights = ComponentWeights.Open(index.ComponentFolder("unet"), "unet", preferFp16Variant);
         var vaeWeights = ComponentWeights.Open(index.ComponentFolder("vae"), "vae", preferFp16Variant);
 
-        bool cuda = device.type == DeviceType.CUDA;
-        ScalarType ComputeType(ComponentWeights w) => cuda && w.StoredFloatType() == ScalarType.Float16 ? ScalarType.Float16 : ScalarType.Float32;
-        var dtype = ComputeType(unetWeights);
-        var vaeDtype = vaeConfig.ForceUpcast ? ScalarType.Float32 : ComputeType(vaeWeights);
+        var dtype = unetWeights.ComputeType(device);
+        var vaeDtype = vaeConfig.ForceUpcast ? ScalarType.Float32 : vaeWeights.ComputeType(device);
 
         var encoder = new ClipVisionModelWithProjection(encoderConfig);
         var cc = new CCProjection(ccConfig);
