@@ -49,21 +49,31 @@ public static class PriorCommand
         var seeds = new Option<int>("--seeds") { Description = "Samples per family (seeds 0..N-1).", DefaultValueFactory = _ => SampleCheck.DefaultSeeds };
         var steps = new Option<int>("--steps") { Description = "DDIM steps per sample.", DefaultValueFactory = _ => SampleCheck.DefaultSteps };
         var guidance = new Option<double>("--guidance-scale") { Description = "Classifier-free guidance scale of the sampler.", DefaultValueFactory = _ => SampleCheck.DefaultGuidance };
-        var outPath = new Option<string?>("--out") { Description = "PNG grid: one row per family, its samples then each sample's nearest member.", HelpName = "FILE" };
+        var outPath = new Option<string?>("--out") { Description = "PNG grid: one row per family, its samples then each sample's nearest member render.", HelpName = "FILE" };
+        var ceiling = new Option<int>("--ceiling-renders") { Description = "Also run the matching on this many real front-view training renders per family and print their rate: " +
+            "the most any model can score (0: skip).", DefaultValueFactory = _ => SampleCheck.DefaultCeilingRenders };
         var cmd = new Command("check", "Show that a learned prior learned the families: sample \"a NOUN, front view\" for every family over several seeds and " +
-            "count the samples whose nearest member (PSNR against every member of every family, rendered from the front) belongs to the prompt's family.");
-        foreach (var o in new Option[] { model, seeds, steps, guidance, outPath }) cmd.Options.Add(o);
+            "count the samples whose nearest member render (PSNR against every member of every family, rendered from a grid of front views) belongs to the prompt's family.");
+        foreach (var o in new Option[] { model, seeds, steps, guidance, outPath, ceiling }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var folder = p.GetValue(model) ?? ShippedModel.Folder;
+            int ceilingRenders = p.GetValue(ceiling);
+            if (ceilingRenders < 0 || ceilingRenders > 1000) throw new UserError($"--ceiling-renders {ceilingRenders}: must be between 0 and 1000");
             if (p.GetValue(outPath) is string png) AtomicFile.EnsureWritableFile(png, "--out");
-            var result = SampleCheck.Run(folder, p.GetValue(seeds), p.GetValue(steps), p.GetValue(guidance), log: new ProgressObserver(p.InvocationConfiguration.Error).Log);
+            var log = new ProgressObserver(p.InvocationConfiguration.Error).Log;
+            var result = SampleCheck.Run(folder, p.GetValue(seeds), p.GetValue(steps), p.GetValue(guidance), log: log);
             var o = p.InvocationConfiguration.Output;
             o.WriteLine("| family | prompt | nearest member in the family | nearest members' families |");
             o.WriteLine("|---|---|---|---|");
             foreach (var g in result.Rows.GroupBy(r => r.Family))
                 o.WriteLine($"| {g.Key} | {g.First().Prompt} | {g.Count(r => r.Correct)}/{g.Count()} | {string.Join(", ", g.Select(r => r.NearestFamily))} |");
             o.WriteLine(FormattableString.Invariant($"nearest member in the prompt's family: {result.Rows.Count(r => r.Correct)}/{result.Rows.Count} = {100 * result.Rate:F1}% (chance {100.0 / PriorLibrary.Default.Families.Count:F1}%)"));
+            if (ceilingRenders > 0)
+            {
+                var real = SampleCheck.RunOnRenders(ceilingRenders, result.Size, log: log);
+                o.WriteLine(FormattableString.Invariant($"the same matching on real front-view training renders (the check's ceiling): {real.Rows.Count(r => r.Correct)}/{real.Rows.Count} = {100 * real.Rate:F1}%"));
+            }
             if (p.GetValue(outPath) is string path)
             {
                 var tmp = path + ".tmp.png";

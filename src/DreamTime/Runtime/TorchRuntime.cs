@@ -40,8 +40,8 @@ public static class TorchRuntime
     /// Turns oneDNN (and NNPACK) off for CPU convolutions until disposed, as torch.backends.mkldnn.enabled = False
     /// does (TorchSharp exposes no switch, so this calls libtorch's own setter). oneDNN's convolution backward returns
     /// NaN input gradients at random on AMD Zen 5 for narrow convolutions (32->3 at 32x32: one call in twenty), which
-    /// stopped UNet trainings at a random step and made resumed runs differ; libtorch's own kernels do not, at about
-    /// twice the cost. Counted, so overlapping users (parallel tests) turn it back on only when the last one ends.
+    /// stopped UNet trainings at a random step and made resumed runs differ, and its forward pass gave non-finite
+    /// samples for small pixel-space models; libtorch's own kernels do not, at about twice the cost. Counted, so overlapping users (parallel tests) turn it back on only when the last one ends.
     /// Where the setter is missing (another libtorch build) nothing changes.
     /// </summary>
     public static IDisposable WithoutOneDnnConvolutions()

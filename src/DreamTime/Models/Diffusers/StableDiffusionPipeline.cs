@@ -56,7 +56,13 @@ public sealed class StableDiffusionPipeline : IDisposable
         Vae = vae;
         SchedulerConfig = scheduler;
         Schedule = new NoiseSchedule(scheduler.BetaSchedule, scheduler.TrainTimesteps, scheduler.BetaStart, scheduler.BetaEnd);
+        // A pixel-space UNet is small and narrow (3-channel input and output, 8-32 channels per level): oneDNN's
+        // convolutions returned non-finite outputs at random for such models on AMD Zen 5 (14 of 22 test samples of
+        // an (8, 16) model), in forward passes as well as backward. libtorch's own kernels are used for its lifetime.
+        _cpuKernels = vae == null && device.type == DeviceType.CPU ? TorchRuntime.WithoutOneDnnConvolutions() : null;
     }
+
+    private readonly IDisposable? _cpuKernels;
 
     /// <param name="folder">the checkpoint folder (with model_index.json)</param>
     /// <param name="device">where every tensor lives</param>
@@ -269,6 +275,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         TextEncoder.Dispose();
         Unet.Dispose();
         Vae?.Dispose();
+        _cpuKernels?.Dispose();
     }
 }
 
