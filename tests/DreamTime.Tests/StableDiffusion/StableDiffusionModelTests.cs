@@ -24,6 +24,24 @@ public class StableDiffusionModelTests(ITestOutputHelper output)
         TinySd.AssertClose(TinySd.Ref("clip_pooler_output"), o.Pooled, 1e-4, "pooler_output");
     }
 
+    /// <summary>A pipeline loaded inside a caller's dispose scope (as tests and commands do) keeps the text embeddings.</summary>
+    [Fact]
+    public void TextEncoderLoadedInsideADisposeScopeKeepsItsEmbeddings()
+    {
+        StableDiffusionPipeline p;
+        using (NewDisposeScope()) p = StableDiffusionPipeline.Load(Fixtures.TinySd15);
+        using (p)
+        {
+            var names = p.TextEncoder.named_parameters().Select(x => x.name).ToList();
+            Assert.Contains("embeddings.token_embedding.weight", names);
+            Assert.Contains("embeddings.position_embedding.weight", names);
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var ids = TinySd.Ref("clip_input_ids");
+            TinySd.AssertClose(TinySd.Ref("clip_last_hidden_state"), p.TextEncoder.Forward(ids).LastHiddenState, 1e-4, "last_hidden_state");
+        }
+    }
+
     [Fact]
     public void UnetMatchesReference()
     {

@@ -146,6 +146,9 @@ public sealed class ClipEmbeddings : nn.Module
         token_embedding = nn.Embedding(c.VocabSize, c.HiddenSize);
         position_embedding = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
         RegisterComponents();
+        // nn.Embedding's weight joins the dispose scope current at construction (TorchSharp 0.107): a text model built
+        // inside a caller's scope would lose both embeddings when that scope ends (see ClipVisionEmbeddings)
+        foreach (var p in parameters()) p.DetachFromDisposeScope();
     }
 
     public Tensor Forward(Tensor ids)
