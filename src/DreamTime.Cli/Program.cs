@@ -17,6 +17,7 @@ var root = new Command("dreamtime", "DreamTime for .NET: text-to-3D by score dis
 root.Subcommands.Add(ScheduleCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
+root.Subcommands.Add(SampleViewsCommand.Create());
 root.Subcommands.Add(PriorCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());

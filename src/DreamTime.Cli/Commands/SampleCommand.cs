@@ -53,9 +53,7 @@ public static class SampleCommand
             int h = request.Height ?? pipe.DefaultResolution, w = request.Width ?? pipe.DefaultResolution;
             using var scope = torch.NewDisposeScope();
             if (latentsPath != null) request = request with { InitialLatents = ReadLatents(latentsPath, pipe.LatentShape(h, w), h, w) };
-            var started = DateTime.UtcNow;
-            var result = pipe.TextToImage(request,
-                (i, n, t) => err.WriteLine($"step {i}/{n} t={t} ({(DateTime.UtcNow - started).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s)"));
+            var result = pipe.TextToImage(request, StepLog(err));
             if (result.PromptTruncated) err.WriteLine($"warning: --prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
             if (result.NegativePromptTruncated) err.WriteLine($"warning: --negative-prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
             var image = result.Image;
@@ -67,6 +65,13 @@ public static class SampleCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>A sampler's progress callback that writes one line per step: step i/n, timestep, seconds since it was made.</summary>
+    public static Action<int, int, int> StepLog(TextWriter err)
+    {
+        var started = DateTime.UtcNow;
+        return (i, n, t) => err.WriteLine($"step {i}/{n} t={t} ({(DateTime.UtcNow - started).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s)");
     }
 
     /// <summary>Reads the tensor 'latents' and checks it has the shape the image size implies.</summary>

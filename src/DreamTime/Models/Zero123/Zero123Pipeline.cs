@@ -194,7 +194,7 @@ public sealed class Zero123Pipeline : IDisposable
     /// <summary>
     /// The UNet's context for each pose: cc_projection([image embedding, pose features]), [P, 1, embedding] float32.
     /// </summary>
-    /// <param name="poses">[P, 3]: d_elevation (degrees), d_azimuth (degrees), d_radius</param>
+    /// <param name="poses">[P, 3]: d_polar (degrees), d_azimuth (degrees), d_radius, see <see cref="Zero123Pose"/></param>
     public Tensor PromptEmbeds(Zero123Condition cond, Tensor poses)
     {
         using var scope = torch.NewDisposeScope();
@@ -237,6 +237,72 @@ public sealed class Zero123Pipeline : IDisposable
         var guided = halves[0] + guidanceScale * (halves[1] - halves[0]);
         // converting after guiding equals guiding converted branches: the conversion is affine with shared coefficients
         return ModelPrediction.ToEpsilon(SchedulerConfig.PredictionType, guided, x, Schedule.AlphasCumprod[t]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A novel view to sample: the target camera, DDIM steps, guidance scale, and the starting noise (a seed, or given latents).</summary>
+    public sealed record ViewRequest(Zero123Pose Pose, int Steps = 50, double GuidanceScale = 3.0, long Seed = 0, Tensor? InitialLatents = null)
+    {
+        /// <summary>The checks that need no model, so a bad option fails before a checkpoint loads.</summary>
+        public void Validate()
+        {
+            if (Steps < 1) throw new UserError($"--steps {Steps}: must be at least 1");
+            if (!double.IsFinite(GuidanceScale)) throw new UserError($"--guidance-scale {GuidanceScale}: must be a finite number");
+            if (!double.IsFinite(Pose.PolarDeg) || !double.IsFinite(Pose.AzimuthDeg) || !double.IsFinite(Pose.Radius))
+                throw new UserError($"pose ({Pose.PolarDeg}, {Pose.AzimuthDeg}, {Pose.Radius}): angles and radius must be finite numbers");
+        }
+    }
+
+    /// <summary>The shape [1, C, h, w] of the latents a view is sampled in: those of the condition's image latents.</summary>
+    public long[] LatentShape(Zero123Condition cond) => new[] { 1, LatentChannels, cond.ImageLatents.shape[2], cond.ImageLatents.shape[3] };
+
+    /// <summary>
+    /// DDIM (eta 0) from <paramref name="initialLatents"/> to the view at <paramref name="pose"/>, every step's noise
+    /// from <see cref="PredictNoiseGuided"/> (both branches at every scale, also at 1, where the community pipeline
+    /// skips the unconditional one); returns the final latents (float32).
+    /// </summary>
+    /// <param name="progress">called after each step with (step index from 1, step count, timestep)</param>
+    public Tensor SampleLatents(Zero123Condition cond, Zero123Pose pose, Tensor initialLatents, int steps, double guidanceScale, Action<int, int, int>? progress = null)
+    {
+        // PredictNoiseGuided has already turned the model's output into noise, so the scheduler must read it as noise
+        var scheduler = new DdimScheduler(SchedulerConfig with { PredictionType = ModelPrediction.Epsilon });
+        var timesteps = scheduler.SetTimesteps(steps);
+        using var poses = Zero123Pose.ToTensor(new[] { pose });
+        var latents = (initialLatents.to(Device).to(ScalarType.Float32) * scheduler.InitNoiseSigma).DetachFromDisposeScope();
+        for (int i = 0; i < timesteps.Length; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var eps = PredictNoiseGuided(latents, timesteps[i], cond, poses, guidanceScale);
+            var next = scheduler.Step(eps, timesteps[i], latents).MoveToOuterDisposeScope();
+            latents.Dispose();
+            latents = next;
+            progress?.Invoke(i + 1, timesteps.Length, timesteps[i]);
+        }
+        return latents;
+    }
+
+    /// <summary>Latents as the UNet denoises them to images [B, H, W, 3] in [0, 1] (float32), as the community pipeline decodes.</summary>
+    public Tensor DecodeToImages(Tensor latents)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var images = Vae.Decode(latents.to(Device).to(VaeDtype) / Vae.Config.ScalingFactor).to(ScalarType.Float32);
+        return (images / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The novel view of the encoded input image: seeded (CPU generator) or given starting noise, <see cref="SampleLatents"/>,
+    /// VAE decode; the image [1, H, W, 3] in [0, 1] on the CPU, H and W those of the condition.
+    /// </summary>
+    public Tensor SampleView(Zero123Condition cond, ViewRequest r, Action<int, int, int>? progress = null)
+    {
+        r.Validate();
+        var shape = LatentShape(cond);
+        if (r.InitialLatents is { } given && !given.shape.SequenceEqual(shape))
+            throw new UserError($"initial latents have shape [{string.Join(",", given.shape)}] but the condition needs [{string.Join(",", shape)}]");
+        using var scope = torch.NewDisposeScope();
+        var noise = r.InitialLatents?.to(ScalarType.Float32) ?? torch.randn(shape, generator: new Generator((ulong)r.Seed));
+        var final = SampleLatents(cond, r.Pose, noise, r.Steps, r.GuidanceScale, progress);
+        return DecodeToImages(final).cpu().MoveToOuterDisposeScope();
     }
 
     public void Dispose()
