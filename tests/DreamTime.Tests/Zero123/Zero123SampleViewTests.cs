@@ -44,7 +44,10 @@ public class Zero123SampleViewTests : IDisposable
         var x = noise;
         foreach (var t in timesteps) x = scheduler.Step(P.PredictNoiseGuided(x, t, cond, poses, 3.0), t, x);
 
-        Assert.Equal(0, TinySd.MaxAbsDiff(x, ours));
+        // the same operations, but not bit for bit: with other tests running, the math library may split the same
+        // product differently between threads (6.7e-6 seen); float32 rounding of latents ~1, times the guidance scale 3
+        // and the DDIM step's 1/sqrt(alpha_bar) (~1.4 at t = 501), stays far below 1e-4
+        Assert.True(TinySd.MaxAbsDiff(x, ours) < 1e-4, $"the loop differs from hand-unrolled DDIM by {TinySd.MaxAbsDiff(x, ours)}");
         Assert.True(TinySd.MaxAbsDiff(noise, ours) > 0.1, "two steps left the noise as it was");
         // the pose and the scale reach the UNet
         Assert.True(TinySd.MaxAbsDiff(ours, P.SampleLatents(cond, pose with { AzimuthDeg = -40 }, noise, 2, 3.0)) > 1e-3);
@@ -61,7 +64,8 @@ public class Zero123SampleViewTests : IDisposable
         var b = P.SampleView(cond, request);
         var other = P.SampleView(cond, request with { Seed = 6 });
         Assert.Equal(new long[] { 1, P.DefaultResolution, P.DefaultResolution, 3 }, a.shape);
-        Assert.Equal(0, TinySd.MaxAbsDiff(a, b));
+        // equal up to the thread-split rounding described in SamplingLoopIsDdimOverTheGuidedNoise
+        Assert.True(TinySd.MaxAbsDiff(a, b) < 1e-4, $"the same seed differs by {TinySd.MaxAbsDiff(a, b)}");
         Assert.True(TinySd.MaxAbsDiff(a, other) > 1e-3, "another seed gave the same image");
         Assert.True(a.min().item<float>() >= 0 && a.max().item<float>() <= 1);
     }
@@ -103,11 +107,18 @@ public class Zero123SampleViewTests : IDisposable
         // the atomic write left nothing beside it
         Assert.Equal(new[] { "view.png" }, Directory.GetFiles(Path.GetDirectoryName(outPath)!).Select(f => Path.GetFileName(f)).ToArray());
 
-        // the same seed writes the same file; the PNG is the sampled view itself
+        // the same seed writes the same picture (a value within 1e-4 of a rounding boundary may land one level off)
         var again = Path.Combine(_dir, "views", "again.png");
         Assert.Equal(0, Run("--model", Fixtures.TinyZero123, "--image", DiscPng(), "--elevation", "10", "--azimuth", "30",
             "--steps", "2", "--seed", "1", "--out", again).Exit);
-        Assert.Equal(File.ReadAllBytes(outPath), File.ReadAllBytes(again));
+        using var first = SKBitmap.Decode(outPath);
+        using var second = SKBitmap.Decode(again);
+        for (int y = 0; y < first.Height; y++)
+            for (int x = 0; x < first.Width; x++)
+            {
+                SKColor c1 = first.GetPixel(x, y), c2 = second.GetPixel(x, y);
+                Assert.True(Math.Abs(c1.Red - c2.Red) <= 1 && Math.Abs(c1.Green - c2.Green) <= 1 && Math.Abs(c1.Blue - c2.Blue) <= 1, $"pixel ({x}, {y}): {c1} against {c2}");
+            }
     }
 
     /// <summary>Runs the command as the program does: exit code and what it wrote to stderr.</summary>
