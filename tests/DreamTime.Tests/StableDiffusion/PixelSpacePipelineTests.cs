@@ -41,14 +41,16 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         Assert.Equal(PixelSpaceCheckpoint.UnetConfig.ToJson().ToJsonString(), P.Unet.Config.ToJson().ToJsonString());
 
         var embedding = P.EncodePrompt(Mushroom);
-        Assert.Equal(0, TinySd.MaxAbsDiff(checkpoint.Embedding(Mushroom), embedding));
+        // the same weights give the same outputs up to thread-split rounding (not bit for bit when tests run in parallel;
+        // the weights themselves round-trip bit for bit)
+        Assert.True(TinySd.MaxAbsDiff(checkpoint.Embedding(Mushroom), embedding) < 1e-5);
 
         var x = torch.randn(new long[] { 2, 3, 8, 8 }, generator: new Generator(4));
         var context = embedding.expand(2, embedding.shape[1], embedding.shape[2]);
         Tensor expected;
         using (torch.no_grad()) expected = checkpoint.Unet.Forward(x, 500, context);
         Assert.True(expected.abs().max().item<float>() > 0.1, "the UNet's output is too small for the comparison to mean anything");
-        Assert.Equal(0, TinySd.MaxAbsDiff(expected, P.PredictNoise(x, 500, context)));
+        Assert.True(TinySd.MaxAbsDiff(expected, P.PredictNoise(x, 500, context)) < 1e-5);
     }
 
     /// <summary>

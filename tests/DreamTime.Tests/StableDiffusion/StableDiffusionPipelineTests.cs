@@ -46,7 +46,8 @@ public class StableDiffusionPipelineTests
         var latents = TinySd.Ref("pipe_latents");
         var a = P.Sample(cond, P.EncodePrompt(""), latents, 2, 1.0);
         var b = P.Sample(cond, P.EncodePrompt("a red mushroom"), latents, 2, 1.0);
-        Assert.Equal(0, TinySd.MaxAbsDiff(a, b));
+        // equal up to thread-split rounding of the same products (not bit for bit when tests run in parallel)
+        Assert.True(TinySd.MaxAbsDiff(a, b) < 1e-5, $"guidance 1 still depends on the negative prompt: {TinySd.MaxAbsDiff(a, b)}");
         Assert.True(TinySd.MaxAbsDiff(a, P.Sample(cond, P.EncodePrompt(""), latents, 2, 3.0)) > 1e-4);
     }
 }

@@ -68,7 +68,9 @@ public class StableDiffusionSampleCommandTests : IDisposable
         using var ia = SafetensorsFile.Open(a).Load("image");
         using var ib = SafetensorsFile.Open(b).Load("image");
         Assert.Equal(new long[] { 1, 32, 32, 3 }, ia.shape);
-        Assert.Equal(0, TinySd.MaxAbsDiff(ia, ib));
+        // equal up to rounding: under parallel tests the math library may split a product differently between threads
+        // (1.8e-6 seen after two steps), far below what a different seed changes
+        Assert.True(TinySd.MaxAbsDiff(ia, ib) < 1e-4, $"the same seed differs by {TinySd.MaxAbsDiff(ia, ib)}");
     }
 
     [Fact]
