@@ -9,16 +9,7 @@ public class TokenizeCommandTests
 {
     /// <summary>Runs `tokenize` in-process with its own output writers (no global Console redirection).</summary>
     private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var root = new RootCommand("test");
-        root.Subcommands.Add(TokenizeCommand.Create());
-        var parse = root.Parse(["tokenize", .. args]);
-        Assert.Empty(parse.Errors);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
-        return (exit, output.ToString(), error.ToString());
-    }
+        => CommandTestSupport.Invoke(TokenizeCommand.Create(), args);
 
     [Fact]
     public void PrintsUnpaddedIdsAsOneJsonLine()

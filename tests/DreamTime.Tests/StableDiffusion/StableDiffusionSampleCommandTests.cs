@@ -19,16 +19,7 @@ public class StableDiffusionSampleCommandTests : IDisposable
     }
 
     private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var root = new RootCommand("test");
-        root.Subcommands.Add(SampleCommand.Create());
-        var parse = root.Parse(["sample", .. args]);
-        Assert.Empty(parse.Errors);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
-        return (exit, output.ToString(), error.ToString());
-    }
+        => CommandTestSupport.Invoke(SampleCommand.Create(), args);
 
     private string WriteLatents(string name, Tensor latents)
     {

@@ -81,16 +81,7 @@ public class Zero123SampleViewTests : IDisposable
         ObjectImageTests.Write(Path.Combine(_dir, name), ObjectImageTests.DiscOnAlpha(48, 40, 20, 22, 12, (200, 40, 40)), 48, 40);
 
     private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var root = new RootCommand("test");
-        root.Subcommands.Add(SampleViewsCommand.Create());
-        var parse = root.Parse(["sample-views", .. args]);
-        Assert.Empty(parse.Errors);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
-        return (exit, output.ToString(), error.ToString());
-    }
+        => CommandTestSupport.Invoke(SampleViewsCommand.Create(), args);
 
     [Fact]
     public void CommandWritesAViewOfTheModelResolution()
