@@ -32,6 +32,12 @@ public sealed record LearnedPriorConfig
     public int TextHidden { get; init; } = 128;
     public int TextLayers { get; init; } = 2;
     public int TextHeads { get; init; } = 4;
+    /// <summary>
+    /// Adds the attention-pooled caption embedding to the timestep embedding (diffusers' addition_embed_type
+    /// "text"), so every ResNet block sees the caption. Without it, cross-attention alone carried so little of the
+    /// caption after 3,500 steps that samples ignored it (x0 only 0.2-0.6 dB better with the caption than without).
+    /// </summary>
+    public bool AddTextEmbedding { get; init; } = true;
     public double EmptyCaptionRate { get; init; } = 0.1;
     public int Seed { get; init; }
     public int CheckpointEvery { get; init; } = 250;
@@ -120,6 +126,8 @@ public sealed record LearnedPriorConfig
             CrossAttentionDim = Enumerable.Repeat(TextHidden, n).ToArray(),
             TransformerLayersPerBlock = Enumerable.Repeat(1, n).ToArray(),
             AttentionHeads = Channels.Select(c => Math.Max(1, c / 32)).ToArray(),
+            AdditionEmbedType = AddTextEmbedding ? "text" : null,
+            AdditionEmbedTypeNumHeads = TextHeads,
         };
     }
 

@@ -47,6 +47,7 @@ public sealed class UNet2DConditionModel : nn.Module
 {
     private readonly Conv2d conv_in;
     private readonly TimestepEmbedding time_embedding;
+    private readonly TextTimeEmbedding? add_embedding;
     private readonly ModuleList<UNetDownBlock> down_blocks;
     private readonly UNetMidBlock? mid_block;
     private readonly ModuleList<UNetUpBlock> up_blocks;
@@ -63,6 +64,8 @@ public sealed class UNet2DConditionModel : nn.Module
         var ch = c.BlockOutChannels;
         conv_in = nn.Conv2d(c.InChannels, ch[0], c.ConvInKernel, padding: (c.ConvInKernel - 1) / 2);
         time_embedding = new TimestepEmbedding(ch[0], c.TimeEmbedDim, _act);
+        // diffusers pools from cross_attention_dim (encoder_hid_dim is not supported); the entries are equal when set
+        if (c.AdditionEmbedType == "text") add_embedding = new TextTimeEmbedding(c.CrossAttentionDim[0], c.TimeEmbedDim, c.AdditionEmbedTypeNumHeads);
 
         var downs = new List<UNetDownBlock>();
         long output = ch[0];
@@ -101,6 +104,7 @@ public sealed class UNet2DConditionModel : nn.Module
         t = t.to(sample.device).expand(batch);
         var features = TimestepEmbedding.SinusoidalFeatures(t, (int)Config.BlockOutChannels[0], Config.FlipSinToCos, Config.FreqShift).to(sample.dtype);
         var temb = time_embedding.Forward(features);
+        if (add_embedding != null) temb = temb + add_embedding.Forward(context);
 
         var x = Config.CenterInputSample ? 2 * sample - 1.0 : sample;
         x = NarrowConvolution.Forward(conv_in, x);

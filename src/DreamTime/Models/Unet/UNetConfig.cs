@@ -42,6 +42,9 @@ public sealed record UNetConfig
     public int ConvInKernel { get; init; } = 3;
     public int ConvOutKernel { get; init; } = 3;
     public int? TimeEmbeddingDim { get; init; }
+    /// <summary>null, or "text": the pooled text embedding is added to the timestep embedding (<see cref="TextTimeEmbedding"/>).</summary>
+    public string? AdditionEmbedType { get; init; }
+    public int AdditionEmbedTypeNumHeads { get; init; } = 64;
 
     public int BlockCount => BlockOutChannels.Length;
     public int TimeEmbedDim => TimeEmbeddingDim ?? BlockOutChannels[0] * 4;
@@ -60,13 +63,15 @@ public sealed record UNetConfig
         var mid = c.Root.TryGetPropertyValue("mid_block_type", out var midNode) && midNode is null ? null : c.String("mid_block_type", "UNetMidBlock2DCrossAttn");
         if (mid != null && !MidBlockNames.Contains(mid)) throw new UserError($"{c.Path}: mid block type \"{mid}\" is not supported; allowed: {string.Join(", ", MidBlockNames)} or null");
 
-        foreach (var key in new[] { "class_embed_type", "addition_embed_type", "encoder_hid_dim", "encoder_hid_dim_type", "num_class_embeds",
+        foreach (var key in new[] { "class_embed_type", "encoder_hid_dim", "encoder_hid_dim_type", "num_class_embeds",
                                     "time_cond_proj_dim", "timestep_post_act", "time_embedding_act_fn", "reverse_transformer_layers_per_block",
                                     "cross_attention_norm" })
             c.RequireUnset(key, "SD 1.x/2.x UNets only");
         if (c.Bool("dual_cross_attention", false)) throw new UserError($"{c.Path}: 'dual_cross_attention' = true is not supported");
         if (c.Bool("resnet_skip_time_act", false)) throw new UserError($"{c.Path}: 'resnet_skip_time_act' = true is not supported");
         if (c.Bool("class_embeddings_concat", false)) throw new UserError($"{c.Path}: 'class_embeddings_concat' = true is not supported");
+        var addition = c.String("addition_embed_type", null);
+        if (addition != null && addition != "text") throw new UserError($"{c.Path}: addition_embed_type \"{addition}\" is not supported; allowed: \"text\" or null");
         c.RequireValue("resnet_time_scale_shift", "default", "default");
         c.RequireValue("time_embedding_type", "positional", "positional");
         c.RequireValue("attention_type", "default", "default");
@@ -105,6 +110,8 @@ public sealed record UNetConfig
             ConvInKernel = c.Int("conv_in_kernel", 3),
             ConvOutKernel = c.Int("conv_out_kernel", 3),
             TimeEmbeddingDim = c.NullableInt("time_embedding_dim"),
+            AdditionEmbedType = addition,
+            AdditionEmbedTypeNumHeads = c.Int("addition_embed_type_num_heads", 64),
         };
         cfg.Validate(c.Path);
         return cfg;
@@ -145,6 +152,8 @@ public sealed record UNetConfig
         ["conv_in_kernel"] = ConvInKernel,
         ["conv_out_kernel"] = ConvOutKernel,
         ["time_embedding_dim"] = TimeEmbeddingDim,
+        ["addition_embed_type"] = AdditionEmbedType,
+        ["addition_embed_type_num_heads"] = AdditionEmbedTypeNumHeads,
     };
 
     private static JsonNode PerBlock<T>(T[] values) where T : notnull =>
@@ -155,6 +164,12 @@ public sealed record UNetConfig
         if (BlockOutChannels.Any(ch => ch <= 0 || ch % NormNumGroups != 0))
             throw new UserError($"{where}: every block_out_channels entry must be a positive multiple of norm_num_groups {NormNumGroups}");
         if (AttentionHeads.Any(h => h <= 0)) throw new UserError($"{where}: attention head counts must be positive");
+        if (AdditionEmbedType == "text")
+        {
+            if (CrossAttentionDim.Distinct().Count() != 1) throw new UserError($"{where}: addition_embed_type \"text\" needs one cross_attention_dim for every block");
+            if (AdditionEmbedTypeNumHeads <= 0 || CrossAttentionDim[0] % AdditionEmbedTypeNumHeads != 0)
+                throw new UserError($"{where}: addition_embed_type_num_heads {AdditionEmbedTypeNumHeads} must divide cross_attention_dim {CrossAttentionDim[0]}");
+        }
         if (ConvInKernel % 2 == 0 || ConvOutKernel % 2 == 0) throw new UserError($"{where}: conv_in_kernel and conv_out_kernel must be odd");
     }
 }
