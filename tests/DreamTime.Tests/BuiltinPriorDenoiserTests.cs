@@ -23,6 +23,25 @@ public class BuiltinPriorDenoiserTests
     private static double[] Row(Tensor t, int i) => t[i].data<double>().ToArray();
 
     [Fact]
+    public void APriorLogWeightOfLogNIsTheMemberRepeatedNTimes()
+    {
+        // a weighted data set {(x_k, n_k)} is the plain data set with x_k written n_k times
+        var members = RandomMatrix(3, 10, 4);
+        var noisy = T(RandomMatrix(2, 10, 5, 1.2));
+        int[] counts = { 1, 3, 2 };
+        var repeated = new double[counts.Sum(), 10];
+        int row = 0;
+        for (int k = 0; k < 3; k++)
+            for (int c = 0; c < counts[k]; c++, row++)
+                for (int j = 0; j < 10; j++) repeated[row, j] = members[k, j];
+        using var weighted = ExactDenoiser.Denoise(noisy, T(members), 0.4, 0.7, logPrior: tensor(counts.Select(c => Math.Log(c)).ToArray()));
+        using var plain = ExactDenoiser.Denoise(noisy, T(repeated), 0.4, 0.7);
+        Assert.True((weighted.X0 - plain.X0).abs().max().item<double>() < 1e-12);
+        Assert.True((weighted.Eps - plain.Eps).abs().max().item<double>() < 1e-12);
+        Assert.Equal(plain.Weights[0, 1].item<double>() + plain.Weights[0, 2].item<double>() + plain.Weights[0, 3].item<double>(), weighted.Weights[0, 1].item<double>(), 12);
+    }
+
+    [Fact]
     public void MatchesTheClosedFormComputedByHand()
     {
         int k = 5, d = 12, b = 3;

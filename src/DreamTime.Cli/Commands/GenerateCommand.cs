@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using DreamTime.Configuration;
 using DreamTime.Diffusion;
@@ -40,6 +41,11 @@ public static class GenerateCommand
         var guidance = new Option<string?>("--guidance") { Description = $"Guidance by name: {Components.Guidance.Describe()}. Default: builtin, or stable-diffusion with --model." };
         var model = new Option<string?>("--model") { Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance. With --prior learned: a learned-prior folder from `prior train` instead of the shipped one.", HelpName = "DIR" };
         var prior = new Option<string?>("--prior") { Description = "Shortcut for the guidance: builtin (closed-form posterior over the families' members) or learned (the small diffusion model trained on the same families, shipped with DreamTime).", HelpName = "builtin|learned" };
+        var image = new Option<string?>("--image") { Description = "Image-to-3D: a PNG or JPEG of one object (with alpha, or on a plain background) to turn into 3D instead of a prompt. Selects the builtin-image guidance (the built-in prior conditioned on the picture) unless --guidance says otherwise.", HelpName = "FILE" };
+        var imageElevation = new Option<double?>("--image-elevation") { Description = "Image-to-3D: elevation of the camera that took the picture, in degrees (default 0).", HelpName = "DEG" };
+        var imageAzimuth = new Option<double?>("--image-azimuth") { Description = "Image-to-3D: azimuth of that camera, in degrees (default 0, the front).", HelpName = "DEG" };
+        var imageDistance = new Option<double?>("--image-distance") { Description = "Image-to-3D: distance of that camera from the object (default: the middle of the training cameras' range).", HelpName = "D" };
+        var imageFraming = new Option<string?>("--image-framing") { Description = "Image-to-3D: center (cut out, centred and scaled to 85% of the frame, as Zero-1-to-3 expects), none (the picture as taken by the input camera, e.g. from `prior render --member`), auto (the guidance's choice: none for builtin-image, center otherwise).", HelpName = "auto|center|none" };
         var representation = new Option<string?>("--representation") { Description = $"Representation by name: {Components.Representation.Describe()}. Default: nerf." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device };
         var negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (Stable Diffusion only).", DefaultValueFactory = _ => d.NegativePrompt };
@@ -63,7 +69,7 @@ public static class GenerateCommand
         var mesh = new Option<int>("--mesh-resolution") { Description = "NeRF: marching-cubes grid resolution for model.glb / model.obj.", DefaultValueFactory = _ => nerf.MeshResolution };
         var frames = new Option<int>("--turntable-frames") { Description = "Frames of the turntable (PNG frames, GIF and contact sheet).", DefaultValueFactory = _ => d.TurntableFrames };
         cmd.Arguments.Add(prompt);
-        foreach (var opt in new Option[] { config, set, outDir, overwrite, resume, guidance, prior, model, representation, device, negative, resolution, batch, scale, weighting, gradClip,
+        foreach (var opt in new Option[] { config, set, outDir, overwrite, resume, guidance, prior, model, image, imageElevation, imageAzimuth, imageDistance, imageFraming, representation, device, negative, resolution, batch, scale, weighting, gradClip,
                      temperature, noViewPrompt, shading, lr, lrNet, lrBg, orient, sparsity, entropy, preview, ckpt, eval, mesh, frames })
             cmd.Options.Add(opt);
 
@@ -74,6 +80,16 @@ public static class GenerateCommand
             new(guidance, p => One("guidance.type", p.GetValue(guidance))),
             new(prior, p => One("guidance.type", ParsePrior(p.GetValue(prior)!))),
             new(model, p => [("guidance.type", JsonValue.Create(p.GetValue(prior) == "learned" ? "learned" : "stable-diffusion")), ("guidance.model", JsonValue.Create(p.GetValue(model)))]),
+            new(image, p =>
+            {
+                var reference = JsonSerializer.SerializeToNode(new ReferenceSettings { Image = Path.GetFullPath(p.GetValue(image)!) }, TrainConfig.Json);
+                bool typeGiven = new Option[] { guidance, prior, model }.Any(o => p.GetResult(o) is { Implicit: false });
+                return typeGiven ? new (string, JsonNode?)[] { ("reference", reference) } : new (string, JsonNode?)[] { ("guidance.type", JsonValue.Create("builtin-image")), ("reference", reference) };
+            }),
+            new(imageElevation, p => One("reference.elevation_deg", p.GetValue(imageElevation))),
+            new(imageAzimuth, p => One("reference.azimuth_deg", p.GetValue(imageAzimuth))),
+            new(imageDistance, p => One("reference.distance", p.GetValue(imageDistance))),
+            new(imageFraming, p => One("reference.framing", p.GetValue(imageFraming))),
             new(representation, p => One("representation.type", p.GetValue(representation))),
             new(device, p => One("device", p.GetValue(device))),
             new(negative, p => One("negative_prompt", p.GetValue(negative))),
@@ -119,13 +135,17 @@ public static class GenerateCommand
             else
             {
                 var tree = p.GetValue(config) is string file ? ConfigOverrides.Load(file) : ConfigOverrides.Defaults();
+                foreach (var o in new Option[] { imageElevation, imageAzimuth, imageDistance, imageFraming })
+                    if (Given(o) && !Given(image) && tree["reference"] is null) throw new UserError($"{o.Name}: describes the input picture of image-to-3D; give --image FILE with it");
                 if (p.GetValue(prompt) is string text) tree["prompt"] = text.Trim();
                 foreach (var s in shortcuts.Where(s => Given(s.Option)))
                 foreach (var (path, value) in s.Keys(p))
                     ConfigOverrides.Set(tree, path, value, s.Option.Name);
                 foreach (var assignment in p.GetValue(set) ?? []) ConfigOverrides.Apply(tree, assignment);
                 var cfg = TrainConfig.FromJson(tree, p.GetValue(config) ?? "configuration");
-                if (string.IsNullOrWhiteSpace(cfg.Prompt))
+                if (cfg.Guidance is BuiltinImagePriorSettings && !string.IsNullOrWhiteSpace(cfg.Prompt))
+                    throw new UserError($"prompt \"{cfg.Prompt}\": the builtin-image guidance is conditioned on the picture alone; drop the prompt");
+                if (string.IsNullOrWhiteSpace(cfg.Prompt) && cfg.Reference == null)
                     throw new UserError("prompt: empty; say what to generate, e.g. ./dreamtime generate \"a red mushroom\" (./dreamtime prior list shows what the built-in prior knows)");
                 run = GenerationRun.Start(cfg, p.GetValue(outDir), p.GetValue(overwrite), observer);
             }

@@ -173,7 +173,8 @@ public static class PriorCommand
 
     private static Command Render()
     {
-        var cmd = new Command("render", "Render the first members a prompt selects (rows) from evenly spaced views (columns) into one PNG grid.");
+        var cmd = new Command("render", "Render the first members a prompt selects (rows) from evenly spaced views (columns) into one PNG grid; " +
+            "with --member, one member from one camera as an image-to-3D input picture (RGBA: the object's coverage is its alpha).");
         var prompt = new Argument<string>("prompt") { Description = "Prompt such as \"a red mushroom\"; \"\" selects every family." };
         var outPath = new Option<string>("--out") { Description = "PNG file to write.", Required = true };
         var views = new Option<int>("--views") { Description = "Number of views (columns), at evenly spaced azimuths.", DefaultValueFactory = _ => 4 };
@@ -181,9 +182,11 @@ public static class PriorCommand
         var size = new Option<int>("--size") { Description = "Side of each rendered view in pixels.", DefaultValueFactory = _ => 128 };
         var elevation = new Option<double>("--elevation") { Description = "Camera elevation in degrees.", DefaultValueFactory = _ => 20 };
         var supersample = new Option<int>("--supersample") { Description = "Rays per pixel side (1 or more; 2 = 2x2 anti-aliasing).", DefaultValueFactory = _ => 2 };
+        var member = new Option<int?>("--member") { Description = "Write one input picture instead of the grid: the prompt's N-th member (1 = first), seen from --elevation and --azimuth at the middle of the training cameras' distance and field of view; `generate --image FILE --image-elevation E --image-azimuth A` turns it into 3D.", HelpName = "N" };
+        var azimuth = new Option<double>("--azimuth") { Description = "With --member: camera azimuth in degrees (0 = the front).", DefaultValueFactory = _ => 0 };
         var k = MembersPerFamily(); var seed = FamilySeed();
         cmd.Arguments.Add(prompt);
-        foreach (var o in new Option[] { outPath, views, members, size, elevation, supersample, k, seed }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { outPath, views, members, size, elevation, supersample, member, azimuth, k, seed }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var output = p.InvocationConfiguration.Output;
@@ -196,6 +199,18 @@ public static class PriorCommand
             AtomicFile.EnsureWritableFile(file, "--out");
             var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
             var selection = lib.Select(p.GetValue(prompt) ?? "");
+            if (p.GetValue(member) is int n)
+            {
+                if (n < 1 || n > selection.Members.Count) throw new UserError($"--member {n}: {selection.Describe()} has members 1 to {selection.Members.Count}");
+                double el = p.GetValue(elevation), az = p.GetValue(azimuth);
+                if (!(el >= -90 && el <= 90)) throw new UserError($"--elevation {el}: must be within [-90, 90] degrees");
+                var m = selection.Members[n - 1];
+                var picture = new SdfRenderer { Supersample = ss }.Render(m.Scene, new CameraRanges().MidCamera(el, az), px, px);
+                ImageIO.SavePngWithAlpha(file, new RgbImage(px, px, picture.Rgb), picture.Mask);
+                output.WriteLine(FormattableString.Invariant($"{m.Name}: wrote {file} ({px}x{px}, elevation {el}, azimuth {az})"));
+                output.WriteLine(FormattableString.Invariant($"  to 3D: ./dreamtime generate --image {file} --image-elevation {el} --image-azimuth {az}"));
+                return 0;
+            }
             var chosen = selection.Members.Take(nMembers).ToList();
             var cams = new CameraRanges().Ring(nViews, p.GetValue(elevation));
             var renderer = new SdfRenderer { Supersample = ss };

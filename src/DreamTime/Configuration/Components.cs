@@ -32,6 +32,19 @@ public static class Components
                 var evaluation = new PriorEvaluation(guidance.Selection.Members, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution);
                 return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
             });
+        Guidance.Register<BuiltinImagePriorSettings>("builtin-image",
+            "the built-in prior conditioned on an input picture (--image) instead of a prompt: members weighted by how well each, seen from the input camera, explains the picture; scored against the most likely one (no downloads)",
+            (s, ctx) =>
+            {
+                var reference = ctx.Config.LoadReference() ?? throw new Runtime.UserError("guidance builtin-image: needs an input picture (--image FILE)");
+                BuiltinPriorGuidance guidance;
+                using (reference.Image) using (reference.Mask)
+                    guidance = BuiltinPriorGuidance.ForImage(reference, s.ToOptions(), s.ImageNoise);
+                // the ground truth is the member the picture most likely shows: for `prior render --member`, that member
+                var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
+                var evaluation = new PriorEvaluation(new[] { guidance.Selection.Members[0] }, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution);
+                return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
+            });
         Guidance.Register<StableDiffusionSettings>("stable-diffusion",
             "a Stable Diffusion checkpoint in the diffusers folder layout (--model DIR)",
             (s, ctx) =>

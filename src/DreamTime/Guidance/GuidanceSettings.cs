@@ -18,6 +18,9 @@ public abstract record GuidanceSettings
     /// <summary>Clip of the SDS gradient to [-c, c] (threestudio's grad_clip); null = none.</summary>
     public double? GradClip { get; init; }
 
+    /// <summary>How an image-to-3D input is framed when reference.framing is "auto": "center" (Zero-1-to-3's inputs) or "none".</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public virtual string ImageFraming => "center";
+
     public virtual void Validate()
     {
         if (GuidanceScale is double g && !(g >= 0 && g < 1e4)) throw new UserError($"--guidance-scale {g}: must be in [0, 10000)");
@@ -54,6 +57,42 @@ public sealed record BuiltinPriorSettings : GuidanceSettings
         Schedule = new NoiseSchedule(BetaSchedule),
         TemperaturePixels = TemperaturePixels,
         Unconditional = BuiltinPriorOptions.ParseUnconditional(Unconditional ?? "", "guidance.unconditional"),
+        Supersample = Supersample,
+    };
+}
+
+/// <summary>
+/// The built-in prior conditioned on an input image instead of a prompt (image-to-3D with no downloads): the
+/// members are weighted by how well each, seen from the input camera, explains the image.
+/// </summary>
+public sealed record BuiltinImagePriorSettings : GuidanceSettings
+{
+    public string BetaSchedule { get; init; } = "scaled_linear";
+    /// <inheritdoc cref="BuiltinPriorOptions.TemperaturePixels"/>
+    public double? TemperaturePixels { get; init; } = BuiltinPriorOptions.DefaultTemperaturePixels;
+    public int Supersample { get; init; } = BuiltinPriorOptions.DefaultSupersample;
+    /// <summary>Standard deviation of the input image's pixels about a member's render in the image likelihood (colours in [0, 1]).</summary>
+    public double ImageNoise { get; init; } = BuiltinPriorGuidance.DefaultImageNoise;
+
+    /// <summary>The input is a render taken with the input camera: framing it again would move the object away from where that camera sees it.</summary>
+    public override string ImageFraming => "none";
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (BetaSchedule is null || !NoiseSchedule.BetaScheduleNames.Contains(BetaSchedule))
+            throw new UserError($"guidance.beta_schedule {BetaSchedule}: unknown; allowed: {string.Join(", ", NoiseSchedule.BetaScheduleNames)}");
+        if (!(ImageNoise > 0 && double.IsFinite(ImageNoise))) throw new UserError($"guidance.image_noise {ImageNoise}: must be a positive number");
+        ToOptions().Validate();
+    }
+
+    public BuiltinPriorOptions ToOptions() => new()
+    {
+        GuidanceScale = GuidanceScale ?? BuiltinPriorOptions.DefaultGuidanceScale,
+        Weighting = ScoreDistillation.ParseWeighting(Weighting),
+        GradClip = GradClip,
+        Schedule = new NoiseSchedule(BetaSchedule),
+        TemperaturePixels = TemperaturePixels,
         Supersample = Supersample,
     };
 }

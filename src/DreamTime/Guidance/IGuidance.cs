@@ -6,10 +6,11 @@ using static TorchSharp.torch;
 namespace DreamTime.Guidance;
 
 /// <summary>
-/// A reference view for image-conditioned guidance (Zero-1-to-3): the image [H,W,3] in [0,1] and the camera it
-/// was taken from; the guidance derives each training camera's pose relative to it.
+/// A reference view for image-conditioned guidance (Zero-1-to-3, the built-in image prior): the image [H,W,3] in
+/// [0,1] (the object over white), its foreground mask [H,W] in [0,1], and the camera it was taken from; the
+/// guidance derives each training camera's pose relative to it.
 /// </summary>
-public sealed record ReferenceView(Tensor Image, Camera Camera);
+public sealed record ReferenceView(Tensor Image, Tensor Mask, Camera Camera);
 
 /// <summary>What the guidance is conditioned on: a prompt (text-to-3D) and/or a reference view (image-to-3D).</summary>
 public sealed record Conditioning(string Prompt, string NegativePrompt = "", ReferenceView? Reference = null);

@@ -76,6 +76,27 @@ public static class ImageIO
         AtomicFile.WriteAllBytes(path, data.ToArray());
     }
 
+    /// <summary>
+    /// Writes an image of an object over white with its coverage as alpha: the colours are un-composited
+    /// ((c - (1 - a)) / a), so that compositing the PNG over white gives the image back.
+    /// </summary>
+    public static void SavePngWithAlpha(string path, RgbImage overWhite, float[] alpha)
+    {
+        int n = overWhite.Width * overWhite.Height;
+        if (alpha.Length != n) throw new ArgumentException($"{alpha.Length} alpha values for a {overWhite.Width}x{overWhite.Height} image");
+        using var bmp = new SKBitmap(overWhite.Width, overWhite.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var bytes = new byte[4 * n];
+        for (int i = 0; i < n; i++)
+        {
+            float a = Math.Clamp(alpha[i], 0f, 1f);
+            for (int c = 0; c < 3; c++)
+                bytes[4 * i + c] = a > 0 ? ToByte((overWhite.Pixels[3 * i + c] - (1 - a)) / a) : (byte)255;
+            bytes[4 * i + 3] = ToByte(a);
+        }
+        System.Runtime.InteropServices.Marshal.Copy(bytes, 0, bmp.GetPixels(), bytes.Length);
+        SavePng(path, bmp);
+    }
+
     public static void SavePng(string path, RgbImage img)
     {
         using var bmp = ToBitmap(img);

@@ -166,6 +166,19 @@ public sealed class ObjectImage
         return new ObjectImage(image, outMask, cut.Source, cut.RemovedBackground, cut.Width, cut.Height);
     }
 
+    /// <summary>
+    /// The cut-out without re-framing: the whole image, centred in the square frame and scaled so its longer side
+    /// fills it, composited over the background. For pictures already taken with the input camera (such as
+    /// `prior render --member`), whose object must stay where that camera saw it.
+    /// </summary>
+    public static ObjectImage Fit(ObjectCutout cut, ObjectImageOptions options)
+    {
+        options.Validate();
+        var whole = (0, 0, cut.Width - 1, cut.Height - 1);
+        var (image, outMask) = Frame(cut.Rgb, cut.Mask, cut.Width, cut.Height, whole, options with { ForegroundRatio = 1 });
+        return new ObjectImage(image, outMask, cut.Source, cut.RemovedBackground, cut.Width, cut.Height);
+    }
+
     /// <summary>The image as a [3, Size, Size] float32 tensor in [0, 1] (channels first), as the pipelines take it.</summary>
     public TorchSharp.torch.Tensor ToTensor()
     {

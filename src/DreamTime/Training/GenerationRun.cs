@@ -80,7 +80,11 @@ public sealed class GenerationRun : IDisposable
         return new TrainingSession(Trainer, Folder, _observer) { Export = RunExports.WriteAll }.Run(cancel);
     }
 
-    public static string DefaultFolder(TrainConfig c) => Path.Combine("runs", $"{Slug(c.Prompt)}-{c.Timesteps.Strategy}-seed{c.Seed}");
+    public static string DefaultFolder(TrainConfig c)
+    {
+        var name = string.IsNullOrWhiteSpace(c.Prompt) && c.Reference != null ? Path.GetFileNameWithoutExtension(c.Reference.Image) : c.Prompt;
+        return Path.Combine("runs", $"{Slug(name)}-{c.Timesteps.Strategy}-seed{c.Seed}");
+    }
 
     public static string Slug(string text)
     {

@@ -55,6 +55,15 @@ public static class RunExports
             using var scope = torch.NewDisposeScope();
             ImageIO.SavePng(run.Comparison, trainer.Evaluator!.Comparison(cam => trainer.RenderView(cam, cfg.EvalResolution, cfg.EvalResolution), quality));
         }
+        if (trainer.Reference != null)
+        {
+            summary["image"] = cfg.Reference!.Image;
+            ViewRenderer atTrainingSize = cam => trainer.RenderView(cam, cfg.Height, cfg.Width);
+            var (psnr, iou) = trainer.Reference.Evaluate(atTrainingSize);
+            summary["input_view_psnr"] = Math.Round(psnr, 3);
+            summary["input_view_mask_iou"] = Math.Round(iou, 4);
+            ImageIO.SavePng(run.InputView, trainer.Reference.Comparison(atTrainingSize));
+        }
         var evals = history.Where(h => h.Psnr != null).ToList();
         foreach (var threshold in new[] { 20.0, 25.0 })
             summary[$"first_iteration_psnr_{threshold:F0}"] = evals.FirstOrDefault(h => h.Psnr >= threshold)?.Step;

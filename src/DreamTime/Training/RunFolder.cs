@@ -20,6 +20,8 @@ public sealed class RunFolder(string root)
     public string TurntableGif => Path.Combine(Root, "turntable.gif");
     public string TurntableSheet => Path.Combine(Root, "turntable_sheet.png");
     public string Comparison => Path.Combine(Root, "comparison.png");
+    /// <summary>Image-to-3D: the prepared input picture beside the result seen from the input camera.</summary>
+    public string InputView => Path.Combine(Root, "input_view.png");
     public string Checkpoints => Path.Combine(Root, "checkpoints");
     public string LastCheckpoint => Path.Combine(Checkpoints, "last");
 

@@ -23,6 +23,8 @@ public sealed record TrainConfig
     public TimestepOptions Timesteps { get; init; } = new() { Iterations = 1000 };
     public GuidanceSettings Guidance { get; init; } = new BuiltinPriorSettings();
     public RepresentationSettings Representation { get; init; } = new NerfSettings();
+    /// <summary>The input view of image-to-3D; null for text-to-3D.</summary>
+    public ReferenceSettings? Reference { get; init; }
 
     public int Height { get; init; } = 64;
     public int Width { get; init; } = 64;
@@ -80,6 +82,9 @@ public sealed record TrainConfig
 
     public static TrainConfig FromJson(JsonObject node, string path) => FromJson(node.ToJsonString(), path);
 
+    /// <summary>Reads and prepares the input picture at the training resolution (null for text-to-3D).</summary>
+    public ReferenceView? LoadReference() => Reference?.Load(Guidance, Cameras, Height);
+
     public void Validate()
     {
         if (Height < 8 || Width < 8 || Height > 1024 || Width > 1024) throw new UserError($"--resolution {Height}x{Width}: must be between 8 and 1024");
@@ -91,6 +96,12 @@ public sealed record TrainConfig
         if (TurntableResolution < 8 || TurntableResolution > 2048) throw new UserError($"turntable_resolution {TurntableResolution}: must be between 8 and 2048");
         if (TurntableFrames < 1 || TurntableFrames > 360) throw new UserError($"--turntable-frames {TurntableFrames}: must be in [1, 360]");
         Cameras.Validate();
+        if (Reference != null)
+        {
+            Reference.Validate();
+            if (Height != Width) throw new UserError($"--resolution {Height}x{Width}: image-to-3D renders square views, like its input picture");
+        }
+        else if (Guidance is BuiltinImagePriorSettings) throw new UserError("guidance builtin-image: needs an input picture (--image FILE)");
         Timesteps.Validate(1000);
         Guidance.Validate();
         Representation.Validate();

@@ -27,13 +27,17 @@ public sealed class TrainingDivergedException(int step, string component)
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    private const int StreamJitter = 1, StreamNoise = 2, StreamShading = 3;
+    private const int StreamJitter = 1, StreamNoise = 2, StreamShading = 3, StreamReferenceJitter = 4;
 
     public TrainConfig Config { get; }
     public IRepresentation Representation { get; }
     public IGuidance Guidance { get; }
     public ITimestepStrategy Strategy { get; }
     public IQualityEvaluator? Evaluator { get; }
+    /// <summary>The input view's own losses in image-to-3D; null for text-to-3D.</summary>
+    public ReferenceViewLoss? Reference { get; }
+    /// <summary>What the guidance is conditioned on: the prompt and, in image-to-3D, the input view.</summary>
+    public Conditioning Conditioning { get; }
     public List<StepRecord> History { get; } = new();
     public int StepReached { get; private set; }
     public Lighting Light { get; } = Lighting.Default;
@@ -45,6 +49,9 @@ public sealed class Trainer : IDisposable
     public Trainer(TrainConfig config, IRepresentation representation, GuidanceComponents guidance, string? resumeCheckpoint = null)
     {
         Config = config;
+        var reference = config.LoadReference();
+        if (reference != null) Reference = new ReferenceViewLoss(reference, config.Reference!.LambdaRgb, config.Reference.LambdaMask);
+        Conditioning = config.Conditioning with { Reference = reference };
         Representation = representation;
         Guidance = guidance.Guidance;
         Evaluator = guidance.Evaluator;
@@ -102,8 +109,14 @@ public sealed class Trainer : IDisposable
         Guidance.UpdateStep(step);
         _optimizer.ZeroGrad();
         var render = Representation.Render(new RenderRequest(cams, Config.Height, Config.Width, ShadingFor(step), Light, jitter));
-        var guided = Guidance.Step(new GuidanceInput(render, cams, Config.Conditioning, t, noise));
+        var guided = Guidance.Step(new GuidanceInput(render, cams, Conditioning, t, noise));
         var terms = guided.Losses.Concat(Representation.Regularizers(render, step)).ToList();
+        if (Reference is { Active: true })
+        {
+            using var refJitter = Seeds.Generator(Config.Seed, step, StreamReferenceJitter);
+            var refRender = Representation.Render(new RenderRequest(new[] { Reference.View.Camera }, Config.Height, Config.Width, ShadingMode.Diffuse, Light, refJitter));
+            terms.AddRange(Reference.Losses(refRender));
+        }
         var values = new Dictionary<string, double>();
         foreach (var (name, value) in terms)
         {
@@ -145,5 +158,6 @@ public sealed class Trainer : IDisposable
     {
         Representation.Dispose();
         Guidance.Dispose();
+        Reference?.Dispose();
     }
 }

@@ -25,7 +25,9 @@ public sealed class Posterior : IDisposable
 /// The optimal denoiser of the empirical distribution {x_k}: for x_t = sqrt(ab) x_0 + sqrt(1 - ab) eps,
 /// w_k = softmax_k(-s ||x_t - sqrt(ab) x_k||^2 / (2 (1 - ab))), x0_hat = sum_k w_k x_k,
 /// eps_hat = (x_t - sqrt(ab) x0_hat) / sqrt(1 - ab). s = 1 is exact; s &lt; 1 widens the kernel (a tempered
-/// posterior), which keeps the posterior broad over a longer range of t.
+/// posterior), which keeps the posterior broad over a longer range of t. Members may carry prior log-weights
+/// (log pi_k, added to the logits): the data set is then a weighted one, as when an input image makes some
+/// members likelier than others.
 /// </summary>
 public static class ExactDenoiser
 {
@@ -33,7 +35,8 @@ public static class ExactDenoiser
     /// <param name="members">Member images in the diffusion range [-1, 1]: [K, D] shared by the batch, or [B, K, D] (one set per camera).</param>
     /// <param name="alphaBar">ab_t in (0, 1).</param>
     /// <param name="sharpness">s: multiplies the log-likelihood; 1 = the exact posterior.</param>
-    public static Posterior Denoise(Tensor noisy, Tensor members, double alphaBar, double sharpness = 1.0)
+    /// <param name="logPrior">[K] unnormalised log-weights of the members; null = uniform.</param>
+    public static Posterior Denoise(Tensor noisy, Tensor members, double alphaBar, double sharpness = 1.0, Tensor? logPrior = null)
     {
         if (!(alphaBar > 0 && alphaBar < 1)) throw new ArgumentOutOfRangeException(nameof(alphaBar), $"alpha_bar {alphaBar} must be in (0, 1)");
         if (noisy.dim() != 2) throw new ArgumentException($"noisy must be [B, D], got [{string.Join(",", noisy.shape)}]");
@@ -48,6 +51,7 @@ public static class ExactDenoiser
         var memberNorms = xs.square().sum(-1);
         var dist2 = x.square().sum(-1, keepdim: true) - 2 * sa * cross + alphaBar * (shared ? memberNorms.unsqueeze(0) : memberNorms);
         var logits = dist2 * (-sharpness / (2 * (1 - alphaBar)));
+        if (logPrior is not null) logits = logits + logPrior.to(float64).to(logits.device);
         var logW = logits - logits.logsumexp(-1, keepdim: true);
         var w = logW.exp();
         var x0 = shared ? w.matmul(xs) : w.unsqueeze(1).bmm(xs).squeeze(1);

@@ -1,0 +1,57 @@
+using DreamTime.Guidance;
+using DreamTime.Imaging;
+using DreamTime.Rendering;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.Training;
+
+/// <summary>
+/// Direct supervision of the input view in image-to-3D, as threestudio's zero123 system and Magic123 do: the
+/// render from the input camera against the picture (composited over the render's own background, so only the
+/// object's pixels are asked for) and its opacity against the picture's mask, both mean squared errors.
+/// </summary>
+public sealed class ReferenceViewLoss(ReferenceView view, double lambdaRgb, double lambdaMask) : IDisposable
+{
+    public ReferenceView View { get; } = view;
+    public double LambdaRgb { get; } = lambdaRgb;
+    public double LambdaMask { get; } = lambdaMask;
+    public bool Active => LambdaRgb > 0 || LambdaMask > 0;
+
+    /// <summary>"ref_rgb" and "ref_mask" (weighted) for a render [1,H,W,*] of <see cref="ReferenceView.Camera"/> at the picture's size.</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> Losses(RenderOutput render)
+    {
+        var device = render.Rgb.device;
+        var mask = View.Mask.to(device).unsqueeze(0).unsqueeze(-1);
+        var target = View.Image.to(device).unsqueeze(0) * mask + render.Background * (1 - mask);
+        if (LambdaRgb > 0) yield return new("ref_rgb", LambdaRgb * nn.functional.mse_loss(render.Rgb, target));
+        if (LambdaMask > 0) yield return new("ref_mask", LambdaMask * nn.functional.mse_loss(render.Opacity, mask));
+    }
+
+    /// <summary>PSNR (dB) of a render of the input camera against the picture over white, and IoU of (opacity &gt; 0.5) against (mask &gt; 0.5).</summary>
+    public (double Psnr, double MaskIou) Evaluate(ViewRenderer render)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (rgb, opacity) = render(View.Camera);
+        var image = View.Image.to(float64); var mask = View.Mask.to(float64);
+        if (!rgb.shape.SequenceEqual(image.shape)) throw new ArgumentException($"render of the input view is [{string.Join(",", rgb.shape)}], the picture [{string.Join(",", image.shape)}]");
+        double mse = (rgb.to(float64).clamp(0, 1) - image).square().mean().item<double>();
+        var a = opacity.to(float64) > 0.5; var b = mask > 0.5;
+        double union = (a | b).sum().item<long>();
+        double iou = union == 0 ? 1 : (a & b).sum().item<long>() / union;
+        return (mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(1 / mse), iou);
+    }
+
+    /// <summary>The picture beside a render of the input camera.</summary>
+    public RgbImage Comparison(ViewRenderer render)
+    {
+        using var scope = torch.NewDisposeScope();
+        return ImageIO.Grid(new[] { RgbImage.FromTensor(View.Image), RgbImage.FromTensor(render(View.Camera).Rgb) }, 2, scale: 2);
+    }
+
+    public void Dispose()
+    {
+        View.Image.Dispose();
+        View.Mask.Dispose();
+    }
+}
