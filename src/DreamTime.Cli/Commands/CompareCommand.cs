@@ -29,7 +29,10 @@ public static class CompareCommand
         var prior = new Option<string>("--prior") { Description = "builtin (closed-form posterior over the members) or learned (the small diffusion model trained on the same families).", DefaultValueFactory = _ => "builtin", HelpName = "builtin|learned" };
         var model = new Option<string?>("--model") { Description = "A learned-prior folder (from `prior train`) instead of the shipped one; implies --prior learned.", HelpName = "DIR" };
         var temperature = new Option<string?>("--temperature-pixels") { Description = "The built-in prior's posterior temperature as an effective pixel count P (log-likelihoods multiplied by P/(H*W)); 'exact' = untempered. Default: the prior's default (64).", HelpName = "P|exact" };
-        foreach (var o in new Option[] { prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, prior, model, temperature, outDir, overwrite }) cmd.Options.Add(o);
+        var images = new Option<string[]>("--images") { Description = "Image-to-3D instead of prompts: input pictures (e.g. from `prior render --member`) trained with the built-in image prior and scored against the member each shows.", AllowMultipleArgumentsPerToken = true, HelpName = "FILE" };
+        var imageElevation = new Option<double>("--image-elevation") { Description = "With --images: elevation of the camera that took every picture, in degrees.", DefaultValueFactory = _ => 0 };
+        var imageAzimuth = new Option<double>("--image-azimuth") { Description = "With --images: azimuth of that camera, in degrees.", DefaultValueFactory = _ => 0 };
+        foreach (var o in new Option[] { prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, prior, model, temperature, images, imageElevation, imageAzimuth, outDir, overwrite }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var strats = p.GetValue(strategies)!;
@@ -41,11 +44,22 @@ public static class CompareCommand
             var psnrs = p.GetValue(thresholds)!;
             if (psnrs.Length == 0 || psnrs.Any(t => !double.IsFinite(t))) throw new UserError("--psnr-thresholds: give one or more finite PSNRs in dB, e.g. 20 25");
             bool learned = GenerateCommand.ParsePrior(p.GetValue(prior)!) == "learned" || p.GetValue(model) != null;
+            var pictures = p.GetValue(images) ?? [];
+            bool Given(Option o) => p.GetResult(o) is { Implicit: false };
+            if (pictures.Length == 0 && (Given(imageElevation) || Given(imageAzimuth))) throw new UserError("--image-elevation/--image-azimuth: describe the pictures of --images; give --images FILE... with them");
+            if (pictures.Length > 0)
+            {
+                if (Given(prompts)) throw new UserError("--prompts: a study compares prompts or pictures (--images), not both");
+                if (learned || Given(prior) || p.GetValue(temperature) != null) throw new UserError("--images: pictures are trained with the built-in image prior; drop --prior, --model and --temperature-pixels");
+                list = pictures.Select(Path.GetFullPath).ToArray();
+            }
             if (learned && p.GetValue(temperature) != null) throw new UserError("--temperature-pixels: only the built-in prior has a posterior temperature; drop it with --prior learned");
             GuidanceSettings guidance = learned
                 ? new LearnedPriorSettings { Model = p.GetValue(model) is string m ? Path.GetFullPath(m) : null }
                 : p.GetValue(temperature) is string tp ? ((BuiltinPriorSettings)d.Guidance) with { TemperaturePixels = GenerateCommand.ParseTemperature(tp) } : d.Guidance;
+            if (pictures.Length > 0) guidance = new BuiltinImagePriorSettings();
             var baseConfig = d with { Timesteps = d.Timesteps with { Iterations = n }, Height = res, Width = res, EvalEvery = every, Guidance = guidance };
+            if (pictures.Length > 0) baseConfig = baseConfig with { Reference = new ReferenceSettings { Image = list[0], ElevationDeg = p.GetValue(imageElevation), AzimuthDeg = p.GetValue(imageAzimuth) } };
             var dir = p.GetValue(outDir)!;
             var cmp = new StrategyComparison(baseConfig, psnrs, new ProgressObserver(p.InvocationConfiguration.Error), dir);
             cmp.Validate(list, strats);
@@ -56,6 +70,7 @@ public static class CompareCommand
             {
                 LearnedPriorSettings l => $"learned prior {l.Model ?? "(shipped)"}, guidance scale {(l.GuidanceScale ?? LearnedPriorSettings.DefaultGuidanceScale).ToString(CultureInfo.InvariantCulture)}",
                 BuiltinPriorSettings b => "built-in prior with " + (b.TemperaturePixels is double k ? $"temperature pixels {k.ToString(CultureInfo.InvariantCulture)}" : "untempered posterior"),
+                BuiltinImagePriorSettings => FormattableString.Invariant($"built-in image prior, pictures taken from elevation {p.GetValue(imageElevation)}, azimuth {p.GetValue(imageAzimuth)}"),
                 _ => guidance.GetType().Name,
             };
             cmp.WriteOutputs(dir, $"{n} iterations, {res}x{res}, seeds {first}..{first + nSeeds - 1}, {priorNote}");

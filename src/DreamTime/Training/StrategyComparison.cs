@@ -58,19 +58,32 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>Checks every setting and prompt before any training, so bad input fails at once.</summary>
+    /// <summary>An image study (image-to-3D): its subjects are input pictures (paths), not prompts.</summary>
+    public bool ImageStudy => baseConfig.Reference != null;
+
+    /// <summary>How tables, plots and run names call a subject: the prompt, or the picture's file name without extension.</summary>
+    public string Label(string subject) => ImageStudy ? Path.GetFileNameWithoutExtension(subject) : subject;
+
+    /// <summary>Checks every setting and prompt (or picture) before any training, so bad input fails at once.</summary>
     public void Validate(IEnumerable<string> prompts, IEnumerable<string> strategies)
     {
         if (baseConfig.EvalEvery < 1) throw new UserError($"--eval-every {baseConfig.EvalEvery}: must be at least 1");
         foreach (var s in strategies) (baseConfig.Timesteps with { Strategy = s }).Validate(1000);
         foreach (var p in prompts) Configure(p, strategies.First(), 0).Validate();
-        if (baseConfig.Guidance is Guidance.BuiltinPriorSettings or Guidance.LearnedPriorSettings)
+        if (ImageStudy && baseConfig.Guidance is Guidance.BuiltinImagePriorSettings)
+            foreach (var p in prompts)
+            {
+                var reference = Configure(p, strategies.First(), 0).LoadReference()!;
+                reference.Image.Dispose(); reference.Mask.Dispose();
+            }
+        else if (!ImageStudy && baseConfig.Guidance is Guidance.BuiltinPriorSettings or Guidance.LearnedPriorSettings)
             foreach (var p in prompts) Guidance.BuiltinPrior.PriorLibrary.Default.Select(p);
-        else throw new UserError($"compare: needs ground truth; the {baseConfig.GuidanceName} guidance has none (use the built-in or the learned prior)");
+        else throw new UserError($"compare: needs ground truth; the {baseConfig.GuidanceName} guidance has none here (use the built-in or the learned prior for prompts, the built-in image prior for pictures)");
     }
 
-    private TrainConfig Configure(string prompt, string strategy, long seed) =>
-        baseConfig with { Prompt = prompt, Timesteps = baseConfig.Timesteps with { Strategy = strategy, Seed = seed } };
+    private TrainConfig Configure(string subject, string strategy, long seed) =>
+        (ImageStudy ? baseConfig with { Prompt = "", Reference = baseConfig.Reference! with { Image = subject } } : baseConfig with { Prompt = subject })
+        with { Timesteps = baseConfig.Timesteps with { Strategy = strategy, Seed = seed } };
 
     /// <summary>
     /// Opens the study folder: a new one records the base configuration and thresholds (study.json); an existing
@@ -108,8 +121,8 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         return Convert.ToHexString(sha.Hash!).ToLowerInvariant();
     }
 
-    private static string RunName(string prompt, long seed, string strategy) =>
-        $"{new string(prompt.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-')}-{strategy}-seed{seed}";
+    private string RunName(string subject, long seed, string strategy) =>
+        $"{new string(Label(subject).Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-')}-{strategy}-seed{seed}";
 
     private string? RunFile(string prompt, string strategy, long seed, string extension) =>
         studyFolder == null ? null : Path.Combine(studyFolder, "runs", RunName(prompt, seed, strategy) + extension);
@@ -136,10 +149,10 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
                 var kept = JsonSerializer.Deserialize<ComparisonRun>(File.ReadAllText(file), Json)
                            ?? throw new UserError($"{file}: empty; delete it to train that run again");
                 Runs.Add(kept);
-                observer.Log($"[{done}/{total}] {prompt} | {s} | seed {seed}: kept from {file}");
+                observer.Log($"[{done}/{total}] {Label(prompt)} | {s} | seed {seed}: kept from {file}");
                 continue;
             }
-            observer.Log($"[{done}/{total}] {prompt} | {s} | seed {seed}");
+            observer.Log($"[{done}/{total}] {Label(prompt)} | {s} | seed {seed}");
             RunOne(prompt, s, seed, cancel);
         }
     }
@@ -158,8 +171,8 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         }
         catch (TrainingDivergedException e)
         {
-            Diverged.Add($"{prompt} | {strategy} | seed {seed}: {e.Message}");
-            observer.Log($"  {prompt} | {strategy} | seed {seed}: diverged ({e.Message})");
+            Diverged.Add($"{Label(prompt)} | {strategy} | seed {seed}: {e.Message}");
+            observer.Log($"  {Label(prompt)} | {strategy} | seed {seed}: diverged ({e.Message})");
             return null;
         }
         // The curve is the evaluations at multiples of eval_every and the last step, as the summary table reports them.
@@ -167,10 +180,11 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         var last = evals[^1];
         var seconds = clock.Elapsed.TotalSeconds;
         var views = CameraSampler.EvaluationViews(cfg.Cameras).Select(v => trainer.RenderView(v, cfg.EvalResolution, cfg.EvalResolution)).ToList();
-        var (familyNearest, hasAttributes) = FamilyNearest(prompt, cfg, views);
+        var pictured = (trainer.Guidance as Guidance.BuiltinPrior.BuiltinPriorGuidance) is { ImageConditioned: true } g ? g.Selection.Members[0] : null;
+        var (familyNearest, hasAttributes) = FamilyNearest(prompt, cfg, views, pictured);
         var run = new ComparisonRun(prompt, strategy, seed, evals.Select(h => new CurvePoint(h.Step, h.Psnr!.Value, h.MaskIou!.Value)).ToList(),
             last.Nearest!, trainer.Evaluate()!.NearestIndex, seconds, familyNearest, hasAttributes);
-        observer.Log($"  {prompt} | {strategy} | seed {seed}: PSNR {run.FinalPsnr:F2} dB, IoU {run.FinalIou:F3}, nearest {run.Nearest}, " +
+        observer.Log($"  {Label(prompt)} | {strategy} | seed {seed}: PSNR {run.FinalPsnr:F2} dB, IoU {run.FinalIou:F3}, nearest {run.Nearest}, " +
                      $"PSNR>={Thresholds[0]} at {run.FirstReaching(Thresholds[0])?.ToString() ?? "never"} ({run.Seconds:F0} s)");
         if (RunFile(prompt, strategy, seed, ".png") is string png)
         {
@@ -186,18 +200,23 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         return run;
     }
 
-    /// <summary>The nearest member of the prompt's whole family (all families when it names none), and whether the prompt names it.</summary>
-    private (string Name, bool NamedByPrompt) FamilyNearest(string prompt, TrainConfig cfg, IReadOnlyList<(TorchSharp.torch.Tensor Rgb, TorchSharp.torch.Tensor Opacity)> views)
+    /// <summary>
+    /// The nearest member of the prompt's whole family (all families when it names none), and whether the prompt
+    /// names it; for a picture, the nearest member of the pictured member's family, and whether it is that member.
+    /// </summary>
+    private (string Name, bool NamedByPrompt) FamilyNearest(string prompt, TrainConfig cfg, IReadOnlyList<(TorchSharp.torch.Tensor Rgb, TorchSharp.torch.Tensor Opacity)> views,
+                                                            Guidance.BuiltinPrior.FamilyMember? pictured)
     {
         var library = Guidance.BuiltinPrior.PriorLibrary.Default;
-        var selection = library.Select(prompt);
-        var key = selection.Family?.Name ?? "";
+        var family = pictured != null ? library.FindFamily(pictured.Family) : library.Select(prompt).Family;
+        var key = family?.Name ?? "";
         if (!_familyEvaluations.TryGetValue(key, out var evaluation))
             _familyEvaluations[key] = evaluation = new Guidance.BuiltinPrior.PriorEvaluation(
-                selection.Family?.Members ?? library.Members, CameraSampler.EvaluationViews(cfg.Cameras), cfg.EvalResolution, cfg.EvalResolution);
+                family?.Members ?? library.Members, CameraSampler.EvaluationViews(cfg.Cameras), cfg.EvalResolution, cfg.EvalResolution);
         var result = evaluation.Evaluate(camera => views[evaluation.Views.ToList().IndexOf(camera)]);
         var nearest = evaluation.Members[result.NearestIndex];
-        return (nearest.Name, selection.Members.Any(m => m.GlobalIndex == nearest.GlobalIndex));
+        bool named = pictured != null ? nearest.GlobalIndex == pictured.GlobalIndex : library.Select(prompt).Members.Any(m => m.GlobalIndex == nearest.GlobalIndex);
+        return (nearest.Name, named);
     }
 
     /// <summary>Mean PSNR between the evaluation views of every pair of seeds' results (from the study folder); null without two.</summary>
@@ -244,22 +263,23 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     {
         var sb = new StringBuilder();
         var first = string.Concat(Thresholds.Select(t => $" first iter PSNR>={F(t, "G")} (runs reaching) |"));
-        sb.AppendLine($"| prompt | strategy | runs | final PSNR (dB) | mask IoU |{first} has the prompt's attributes | distinct members | PSNR between seeds (dB) |");
+        var (subject, attributes) = ImageStudy ? ("image", "lands on the pictured member") : ("prompt", "has the prompt's attributes");
+        sb.AppendLine($"| {subject} | strategy | runs | final PSNR (dB) | mask IoU |{first} {attributes} | distinct members | PSNR between seeds (dB) |");
         sb.AppendLine("|---|---|---|---|---|" + string.Concat(Thresholds.Select(_ => "---|")) + "---|---|---|");
         foreach (var s in Summaries())
         {
             var conv = string.Concat(s.Convergence.Select(c => $" {(c.MeanFirst is double f ? F(f, "F0") : "-")} ({c.Reached}/{s.Runs}) |"));
-            sb.AppendLine($"| {s.Prompt} | {s.Strategy} | {s.Runs} | {F(s.MeanPsnr, "F2")} ± {F(s.SdPsnr, "F2")} | {F(s.MeanIou, "F3")} |{conv} {s.WithAttributes}/{s.Runs} | {s.DistinctMembers} | {(s.PairwisePsnr is double d ? F(d, "F2") : "-")} |");
+            sb.AppendLine($"| {Label(s.Prompt)} | {s.Strategy} | {s.Runs} | {F(s.MeanPsnr, "F2")} ± {F(s.SdPsnr, "F2")} | {F(s.MeanIou, "F3")} |{conv} {s.WithAttributes}/{s.Runs} | {s.DistinctMembers} | {(s.PairwisePsnr is double d ? F(d, "F2") : "-")} |");
         }
         return sb.ToString();
     }
 
     public string Csv()
     {
-        var sb = new StringBuilder("prompt,strategy,seed,final_psnr,final_mask_iou,nearest_member," + string.Join(",", Thresholds.Select(t => $"first_iteration_psnr_{F(t, "G")}")) + ",family_nearest,has_attributes,seconds\n");
+        var sb = new StringBuilder((ImageStudy ? "image" : "prompt") + ",strategy,seed,final_psnr,final_mask_iou,nearest_member," + string.Join(",", Thresholds.Select(t => $"first_iteration_psnr_{F(t, "G")}")) + ",family_nearest,has_attributes,seconds\n");
         foreach (var r in Runs)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"\"{r.Prompt}\",{r.Strategy},{r.Seed},{r.FinalPsnr:F3},{r.FinalIou:F4},\"{r.Nearest}\",{string.Join(",", Thresholds.Select(t => r.FirstReaching(t)?.ToString(CultureInfo.InvariantCulture) ?? ""))},\"{r.FamilyNearest}\",{(r.HasAttributes ? 1 : 0)},{r.Seconds:F1}"));
+                $"\"{Label(r.Prompt)}\",{r.Strategy},{r.Seed},{r.FinalPsnr:F3},{r.FinalIou:F4},\"{r.Nearest}\",{string.Join(",", Thresholds.Select(t => r.FirstReaching(t)?.ToString(CultureInfo.InvariantCulture) ?? ""))},\"{r.FamilyNearest}\",{(r.HasAttributes ? 1 : 0)},{r.Seconds:F1}"));
         return sb.ToString();
     }
 
@@ -271,7 +291,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         for (int i = 0; i < prompts.Count; i++)
         {
             var ax = fig.Panel(0, i);
-            ax.Title(prompts[i]);
+            ax.Title(Label(prompts[i]));
             ax.XLabel("iteration");
             ax.YLabel("PSNR (dB)");
             foreach (var g in Runs.Where(r => r.Prompt == prompts[i]).GroupBy(r => r.Strategy))

@@ -154,4 +154,36 @@ public class ImageTo3DTests : IDisposable
             Assert.False(Directory.Exists(outDir), string.Join(" ", args));
         }
     }
+
+    [Fact]
+    public void CompareTrainsPicturesAndAsksWhetherTheyLandOnThePicturedMember()
+    {
+        var file = InputPicture();
+        var outDir = Path.Combine(_dir, "study");
+        var (code, err) = Cli(CompareCommand.Create(), "--images", file, "--image-elevation", "15", "--image-azimuth", "30", "--strategies", "uniform",
+            "--seeds", "1", "--iterations", "4", "--eval-every", "2", "--resolution", "16", "--out", outDir);
+        Assert.True(code == 0, err);
+        var csv = File.ReadAllLines(Path.Combine(outDir, "results.csv"));
+        Assert.StartsWith("image,strategy,seed,", csv[0]);
+        Assert.StartsWith("\"mushroom\",uniform,0,", csv[1]);
+        var summary = File.ReadAllText(Path.Combine(outDir, "summary.md"));
+        Assert.Contains("lands on the pictured member", summary);
+        Assert.Contains("built-in image prior, pictures taken from elevation 15, azimuth 30", summary);
+        Assert.True(File.Exists(Path.Combine(outDir, "runs", "mushroom-uniform-seed0.json")));
+
+        foreach (var (args, expected) in new (string[], string)[]
+                 {
+                     (new[] { "--images", file, "--prompts", "a snowman" }, "not both"),
+                     (new[] { "--images", file, "--prior", "learned" }, "built-in image prior"),
+                     (new[] { "--image-elevation", "10" }, "give --images"),
+                     (new[] { "--images", Path.Combine(_dir, "none.png") }, "none.png: file not found"),
+                 })
+        {
+            var bad = Path.Combine(_dir, "bad-study");
+            var (c, e) = Cli(CompareCommand.Create(), args.Concat(new[] { "--out", bad }).ToArray());
+            Assert.True(c == 2, $"{string.Join(" ", args)}: exit {c}, {e}");
+            Assert.Contains(expected, Assert.Single(e.Trim().Split('\n')));
+            Assert.False(Directory.Exists(bad));
+        }
+    }
 }
