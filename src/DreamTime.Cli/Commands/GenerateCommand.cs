@@ -39,9 +39,9 @@ public static class GenerateCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run folder if it exists (otherwise an existing folder is refused)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint. Its config.json decides every setting, except --device and a larger --iterations (the schedule is then recomputed for the new total).", HelpName = "DIR" };
         var guidance = new Option<string?>("--guidance") { Description = $"Guidance by name: {Components.Guidance.Describe()}. Default: builtin, or stable-diffusion with --model." };
-        var model = new Option<string?>("--model") { Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance. With --prior learned: a learned-prior folder from `prior train` instead of the shipped one.", HelpName = "DIR" };
+        var model = new Option<string?>("--model") { Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance. With --image: a Zero-1-to-3 checkpoint (diffusers community layout), the zero123 guidance. With --prior learned: a learned-prior folder from `prior train` instead of the shipped one.", HelpName = "DIR" };
         var prior = new Option<string?>("--prior") { Description = "Shortcut for the guidance: builtin (closed-form posterior over the families' members) or learned (the small diffusion model trained on the same families, shipped with DreamTime).", HelpName = "builtin|learned" };
-        var image = new Option<string?>("--image") { Description = "Image-to-3D: a PNG or JPEG of one object (with alpha, or on a plain background) to turn into 3D instead of a prompt. Selects the builtin-image guidance (the built-in prior conditioned on the picture) unless --guidance says otherwise.", HelpName = "FILE" };
+        var image = new Option<string?>("--image") { Description = "Image-to-3D: a PNG or JPEG of one object (with alpha, or on a plain background) to turn into 3D instead of a prompt. Selects the builtin-image guidance (the built-in prior conditioned on the picture), or zero123 with --model.", HelpName = "FILE" };
         var imageElevation = new Option<double?>("--image-elevation") { Description = "Image-to-3D: elevation of the camera that took the picture, in degrees (default 0).", HelpName = "DEG" };
         var imageAzimuth = new Option<double?>("--image-azimuth") { Description = "Image-to-3D: azimuth of that camera, in degrees (default 0, the front).", HelpName = "DEG" };
         var imageDistance = new Option<double?>("--image-distance") { Description = "Image-to-3D: distance of that camera from the object (default: the middle of the training cameras' range).", HelpName = "D" };
@@ -79,7 +79,7 @@ public static class GenerateCommand
         {
             new(guidance, p => One("guidance.type", p.GetValue(guidance))),
             new(prior, p => One("guidance.type", ParsePrior(p.GetValue(prior)!))),
-            new(model, p => [("guidance.type", JsonValue.Create(p.GetValue(prior) == "learned" ? "learned" : "stable-diffusion")), ("guidance.model", JsonValue.Create(p.GetValue(model)))]),
+            new(model, p => [("guidance.type", JsonValue.Create(p.GetValue(prior) == "learned" ? "learned" : p.GetValue(image) != null ? "zero123" : "stable-diffusion")), ("guidance.model", JsonValue.Create(p.GetValue(model)))]),
             new(image, p =>
             {
                 var reference = JsonSerializer.SerializeToNode(new ReferenceSettings { Image = Path.GetFullPath(p.GetValue(image)!) }, TrainConfig.Json);
@@ -143,8 +143,8 @@ public static class GenerateCommand
                     ConfigOverrides.Set(tree, path, value, s.Option.Name);
                 foreach (var assignment in p.GetValue(set) ?? []) ConfigOverrides.Apply(tree, assignment);
                 var cfg = TrainConfig.FromJson(tree, p.GetValue(config) ?? "configuration");
-                if (cfg.Guidance is BuiltinImagePriorSettings && !string.IsNullOrWhiteSpace(cfg.Prompt))
-                    throw new UserError($"prompt \"{cfg.Prompt}\": the builtin-image guidance is conditioned on the picture alone; drop the prompt");
+                if (cfg.Reference != null && !string.IsNullOrWhiteSpace(cfg.Prompt))
+                    throw new UserError($"prompt \"{cfg.Prompt}\": image-to-3D is conditioned on the picture alone; drop the prompt");
                 if (string.IsNullOrWhiteSpace(cfg.Prompt) && cfg.Reference == null)
                     throw new UserError("prompt: empty; say what to generate, e.g. ./dreamtime generate \"a red mushroom\" (./dreamtime prior list shows what the built-in prior knows)");
                 run = GenerationRun.Start(cfg, p.GetValue(outDir), p.GetValue(overwrite), observer);

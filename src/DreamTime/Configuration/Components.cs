@@ -45,6 +45,25 @@ public static class Components
                 var evaluation = new PriorEvaluation(new[] { guidance.Selection.Members[0] }, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution);
                 return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
             });
+        Guidance.Register<Zero123Settings>("zero123",
+            "a Zero-1-to-3 checkpoint in the diffusers community layout (--model DIR) for image-to-3D (--image): novel views of the input picture guide the other cameras",
+            (s, ctx) =>
+            {
+                if (ctx.Config.Reference == null) throw new Runtime.UserError("guidance zero123: needs an input picture (--image FILE)");
+                var pipeline = Models.Zero123.Zero123Pipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA);
+                try
+                {
+                    // the picture at the model's own resolution: the training-size copy would blur what CLIP and the VAE see
+                    var reference = ctx.Config.Reference.Load(s, ctx.Config.Cameras, s.Resolution ?? pipeline.DefaultResolution);
+                    using (reference.Image) using (reference.Mask)
+                        return new GuidanceComponents(new Guidance.Zero123.Zero123Guidance(pipeline, s.ToOptions(), reference.Image, reference.Camera, ownsPipeline: true), null);
+                }
+                catch
+                {
+                    pipeline.Dispose();
+                    throw;
+                }
+            });
         Guidance.Register<StableDiffusionSettings>("stable-diffusion",
             "a Stable Diffusion checkpoint in the diffusers folder layout (--model DIR)",
             (s, ctx) =>

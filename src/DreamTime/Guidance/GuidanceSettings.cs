@@ -97,6 +97,38 @@ public sealed record BuiltinImagePriorSettings : GuidanceSettings
     };
 }
 
+/// <summary>A Zero-1-to-3 checkpoint in the diffusers community layout (image-to-3D; needs reference.image).</summary>
+public sealed record Zero123Settings : GuidanceSettings
+{
+    /// <summary>threestudio's zero123 default.</summary>
+    public const double DefaultGuidanceScale = 3;
+
+    /// <summary>The checkpoint folder (model_index.json, image_encoder/, cc_projection/, unet/, vae/, scheduler/).</summary>
+    public string Model { get; init; } = "";
+    /// <summary>Side of the square image fed to the VAE; null = the model's resolution.</summary>
+    public int? Resolution { get; init; }
+    /// <summary>"sample" (a VAE posterior sample, threestudio) or "mean".</summary>
+    public string LatentMode { get; init; } = "sample";
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (string.IsNullOrWhiteSpace(Model)) throw new UserError("--model: the zero123 guidance needs a Zero-1-to-3 checkpoint folder");
+        if (LatentMode is not ("sample" or "mean")) throw new UserError($"guidance.latent_mode {LatentMode}: use sample or mean");
+        ToOptions().Validate();
+    }
+
+    public StableDiffusionGuidanceOptions ToOptions() => new()
+    {
+        GuidanceScale = GuidanceScale ?? DefaultGuidanceScale,
+        Weighting = ScoreDistillation.ParseWeighting(Weighting),
+        GradClip = GradClip,
+        ViewDependentPrompt = false,
+        Resolution = Resolution,
+        LatentMode = LatentMode == "mean" ? StableDiffusion.LatentMode.Mean : StableDiffusion.LatentMode.Sample,
+    };
+}
+
 /// <summary>A Stable Diffusion checkpoint in the diffusers folder layout.</summary>
 public sealed record StableDiffusionSettings : GuidanceSettings
 {

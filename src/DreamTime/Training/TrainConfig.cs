@@ -98,10 +98,12 @@ public sealed record TrainConfig
         Cameras.Validate();
         if (Reference != null)
         {
+            if (Guidance is not (BuiltinImagePriorSettings or Zero123Settings))
+                throw new UserError($"guidance {GuidanceName}: is conditioned on text; image-to-3D (--image) needs builtin-image or zero123 (--model with a Zero-1-to-3 checkpoint)");
             Reference.Validate();
             if (Height != Width) throw new UserError($"--resolution {Height}x{Width}: image-to-3D renders square views, like its input picture");
         }
-        else if (Guidance is BuiltinImagePriorSettings) throw new UserError("guidance builtin-image: needs an input picture (--image FILE)");
+        else if (Guidance is BuiltinImagePriorSettings or Zero123Settings) throw new UserError($"guidance {GuidanceName}: needs an input picture (--image FILE)");
         Timesteps.Validate(1000);
         Guidance.Validate();
         Representation.Validate();

@@ -141,6 +141,7 @@ public class ImageTo3DTests : IDisposable
                      (new[] { "--image", notImage }, "notes.png: not an image"),
                      (new[] { "--image", blank }, "blank.png"),
                      (new[] { "a red mushroom", "--image", picture }, "drop the prompt"),
+                     (new[] { "--image", picture, "--guidance", "builtin" }, "is conditioned on text"),
                      (new[] { "a red mushroom", "--image-elevation", "10" }, "--image-elevation: describes the input picture"),
                      (new[] { "--image", picture, "--image-framing", "tight" }, "--image-framing tight: unknown"),
                      (new[] { "--image", picture, "--image-elevation", "100" }, "--image-elevation 100"),
