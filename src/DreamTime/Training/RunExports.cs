@@ -104,7 +104,7 @@ public static class RunExports
         var cfg = trainer.Config;
         int n = cfg.TurntableFrames, res = cfg.TurntableResolution;
         var frames = new List<RgbImage>();
-        var sheet = new ContactSheet(Math.Min(n, 6)) { Title = $"\"{cfg.Prompt}\" ({cfg.Timesteps.Strategy}, {trainer.StepReached} iterations)" };
+        var sheet = new ContactSheet(Math.Min(n, 6)) { Title = $"{cfg.Subject} ({cfg.Timesteps.Strategy}, {trainer.StepReached} iterations)" };
         var cameras = cfg.Cameras.Ring(n, 20);
         for (int i = 0; i < n; i++)
         {
@@ -121,7 +121,7 @@ public static class RunExports
     public static void WriteCurves(string path, TrainConfig cfg, IReadOnlyList<StepRecord> history)
     {
         if (history.Count == 0) return;
-        using var fig = new PanelFigure(1500, 480, 1, 3) { Title = $"\"{cfg.Prompt}\" — {cfg.Timesteps.Strategy}, seed {cfg.Seed}" };
+        using var fig = new PanelFigure(1500, 480, 1, 3) { Title = $"{cfg.Subject} — {cfg.Timesteps.Strategy}, seed {cfg.Seed}" };
         var steps = history.Select(h => (double)h.Step).ToArray();
         var a = fig.Panel(0, 0);
         a.Title("SDS loss and timestep");

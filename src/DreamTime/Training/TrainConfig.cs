@@ -46,6 +46,8 @@ public sealed record TrainConfig
     [JsonIgnore] public long Seed => Timesteps.Seed;
     [JsonIgnore] public int Iterations => Timesteps.Iterations;
     [JsonIgnore] public Conditioning Conditioning => new(Prompt, NegativePrompt);
+    /// <summary>What a run is of, for titles and logs: the quoted prompt, or the input picture's file name.</summary>
+    [JsonIgnore] public string Subject => Reference != null ? Path.GetFileName(Reference.Image) : $"\"{Prompt}\"";
     [JsonIgnore] public string GuidanceName => Components.Guidance.NameOf(Guidance);
     [JsonIgnore] public string RepresentationName => Components.Representation.NameOf(Representation);
 

@@ -26,7 +26,7 @@ public sealed class TrainingSession(Trainer trainer, RunFolder? run, IRunObserve
             observer.Log($"run already finished at step {trainer.StepReached}; writing outputs again");
         else
             observer.Log(start == 1
-                ? $"training '{cfg.Prompt}' with {trainer.Config.GuidanceName} guidance, a {trainer.Config.RepresentationName}, {cfg.Timesteps.Strategy}, {cfg.Iterations} iterations, {cfg.Height}x{cfg.Width}, seed {cfg.Seed}" + (run != null ? $" -> {run.Root}" : "")
+                ? $"training {cfg.Subject} with {trainer.Config.GuidanceName} guidance, a {trainer.Config.RepresentationName}, {cfg.Timesteps.Strategy}, {cfg.Iterations} iterations, {cfg.Height}x{cfg.Width}, seed {cfg.Seed}" + (run != null ? $" -> {run.Root}" : "")
                 : $"resuming '{cfg.Prompt}' at step {start} of {cfg.Iterations}" + (run != null ? $" -> {run.Root}" : ""));
         // The log restarts from the checkpoint's history: steps after the checkpoint will be redone.
         if (run != null) AtomicFile.WriteAllText(run.MetricsLog, string.Concat(trainer.History.Select(h => LogLine(h) + "\n")));
