@@ -11,12 +11,22 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void ResumingFromACheckpointReproducesTheUninterruptedRun(bool randomEverything)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void ResumingFromACheckpointReproducesTheUninterruptedRun(bool randomEverything, bool imageTo3D)
     {
         const int n = 6, k = 3;
         var cfg = Tiny(n);
+        // image-to-3D adds the input view's render and losses to every step
+        if (imageTo3D)
+        {
+            var picture = Path.Combine(_dir, "in.png");
+            var member = Guidance.BuiltinPrior.PriorLibrary.Default.Select("a snowman").Members[0];
+            var render = new Guidance.BuiltinPrior.SdfRenderer().Render(member.Scene, new Rendering.CameraRanges().MidCamera(10, 20), 16, 16);
+            Imaging.ImageIO.SavePngWithAlpha(picture, new Imaging.RgbImage(16, 16, render.Rgb), render.Mask);
+            cfg = cfg with { Prompt = "", Guidance = new Guidance.BuiltinImagePriorSettings(), Reference = new Guidance.ReferenceSettings { Image = picture, ElevationDeg = 10, AzimuthDeg = 20 } };
+        }
         // Every per-step random choice at once: t, shading mode, two cameras, regularisers on all of them.
         if (randomEverything)
             cfg = (cfg with
@@ -56,6 +66,7 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"step {i + 1}: t {straightRecords[i].T} / {resumedRecords[i].T}, loss {straightRecords[i].Loss:R} / {resumedRecords[i].Loss:R}");
         Assert.Equal(straightRecords.Select(r => (r.Step, r.T, r.Loss, string.Join(",", r.Losses))), resumedRecords.Select(r => (r.Step, r.T, r.Loss, string.Join(",", r.Losses))));
         if (randomEverything) Assert.Equal(new[] { "sds", "orientation", "sparsity", "opacity_entropy" }, straightRecords[0].Losses.Keys);
+        if (imageTo3D) Assert.Equal(new[] { "sds", "orientation", "ref_rgb", "ref_mask" }, straightRecords[0].Losses.Keys);
         double dp = MaxDifference(straightParams, resumedParams), da = MaxDifference(straightAdam, resumedAdam);
         output.WriteLine($"max |param difference| {dp:G3}, max |Adam state difference| {da:G3}");
         Assert.Equal(0.0, dp);
