@@ -54,12 +54,16 @@ public static class PriorCommand
             "the most any model can score (0: skip).", DefaultValueFactory = _ => SampleCheck.DefaultCeilingRenders };
         var cmd = new Command("check", "Show that a learned prior learned the families: sample \"a NOUN, front view\" for every family over several seeds and " +
             "count the samples whose nearest member render (PSNR against every member of every family, rendered from a grid of front views) belongs to the prompt's family.");
-        foreach (var o in new Option[] { model, seeds, steps, guidance, outPath, ceiling }) cmd.Options.Add(o);
+        var textUse = new Option<int>("--text-use-renders") { Description = "Also measure how much the model uses its captions: x0 predicted from this many fresh captioned renders noised at t = " +
+            string.Join(", ", SampleCheck.TextUseTimesteps) + ", with their captions and with the empty caption, as PSNR (0: skip).", DefaultValueFactory = _ => SampleCheck.DefaultTextUseRenders };
+        foreach (var o in new Option[] { model, seeds, steps, guidance, outPath, ceiling, textUse }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var folder = p.GetValue(model) ?? ShippedModel.Folder;
             int ceilingRenders = p.GetValue(ceiling);
             if (ceilingRenders < 0 || ceilingRenders > 1000) throw new UserError($"--ceiling-renders {ceilingRenders}: must be between 0 and 1000");
+            int textRenders = p.GetValue(textUse);
+            if (textRenders < 0 || textRenders > 4096) throw new UserError($"--text-use-renders {textRenders}: must be between 0 and 4096");
             if (p.GetValue(outPath) is string png) AtomicFile.EnsureWritableFile(png, "--out");
             var log = new ProgressObserver(p.InvocationConfiguration.Error).Log;
             var result = SampleCheck.Run(folder, p.GetValue(seeds), p.GetValue(steps), p.GetValue(guidance), log: log);
@@ -73,6 +77,15 @@ public static class PriorCommand
             {
                 var real = SampleCheck.RunOnRenders(ceilingRenders, result.Size, log: log);
                 o.WriteLine(FormattableString.Invariant($"the same matching on real front-view training renders (the check's ceiling): {real.Rows.Count(r => r.Correct)}/{real.Rows.Count} = {100 * real.Rate:F1}%"));
+            }
+            if (textRenders > 0)
+            {
+                using var pipe = Models.Diffusers.StableDiffusionPipeline.Load(folder);
+                o.WriteLine();
+                o.WriteLine($"| t | x0 PSNR with the captions (dB) | with the empty caption (dB) | gain (dB) |   ({textRenders} fresh training renders)");
+                o.WriteLine("|---|---|---|---|");
+                foreach (var r in SampleCheck.TextUse(pipe, textRenders))
+                    o.WriteLine(FormattableString.Invariant($"| {r.T} | {r.PsnrWithCaption:F2} | {r.PsnrWithoutCaption:F2} | {r.Gain:+0.00;-0.00} |"));
             }
             if (p.GetValue(outPath) is string path)
             {

@@ -23,6 +23,12 @@ public sealed record SampleCheckResult(IReadOnlyList<SampleCheckRow> Rows, RgbIm
 /// <summary>The member render nearest to an image: which member, from which view, and the PSNR between them.</summary>
 public sealed record NearestRender(int Member, int View, double Psnr);
 
+/// <summary>How much a model's denoising uses its caption at one timestep: PSNR of x0_hat against the clean renders, with the true captions and with the empty one.</summary>
+public sealed record TextUseRow(int T, double PsnrWithCaption, double PsnrWithoutCaption)
+{
+    public double Gain => PsnrWithCaption - PsnrWithoutCaption;
+}
+
 /// <summary>
 /// Shows that a learned prior learned the families: for each family, DDIM samples of "a NOUN, front view" over
 /// several seeds, each matched (PSNR) against every member of every family rendered from each of
@@ -59,6 +65,43 @@ public static class SampleCheck
             for (int s = 0; s < seeds; s++) samples.Add((family.Name, prompt, s, RgbImage.FromTensor(images[s]).Pixels));
         }
         return Match(samples, size, seeds, log);
+    }
+
+    public const int DefaultTextUseRenders = 64;
+    public static readonly int[] TextUseTimesteps = { 200, 400, 600, 800 };
+
+    /// <summary>
+    /// Does the model use its text? Fresh captioned training renders (a stream the training never drew: seed
+    /// 4242) are noised at each t and denoised once with their captions and once with the empty caption; a model
+    /// that ignores its captions predicts x0 equally well both ways. Noise is seeded by (t), so runs compare.
+    /// </summary>
+    public static IReadOnlyList<TextUseRow> TextUse(StableDiffusionPipeline pipe, int count = DefaultTextUseRenders, IReadOnlyList<int>? timesteps = null, int seed = 4242)
+    {
+        if (count < 1 || count > 4096) throw new Runtime.UserError($"--text-use-renders {count}: must be between 1 and 4096 (0 skips the measurement)");
+        timesteps ??= TextUseTimesteps;
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var data = new PriorTrainingData(seed, pipe.DefaultResolution, emptyCaptionRate: 0, tokenizer: pipe.Tokenizer);
+        var (x0, captions) = data.Batch(0, count);
+        x0 = x0.to(pipe.Device);
+        var withCaption = torch.cat(captions.Select(c => pipe.EncodePrompt(c)).ToArray(), 0);
+        var empty = pipe.EncodePrompt("");
+        var rows = new List<TextUseRow>();
+        foreach (int t in timesteps)
+        {
+            double ab = pipe.Schedule.AlphaBar(t);
+            var noise = torch.randn(x0.shape, generator: new Generator((ulong)t)).to(pipe.Device);
+            var xt = x0 * Math.Sqrt(ab) + noise * Math.Sqrt(1 - ab);
+            double Psnr(Tensor context)
+            {
+                var eps = pipe.GuidedNoise(xt, t, context, empty, 1.0);
+                var x0Hat = ((xt - Math.Sqrt(1 - ab) * eps) / Math.Sqrt(ab)).clamp(-1, 1);
+                double mse = ((x0Hat - x0) / 2).square().mean().item<float>();
+                return 10 * Math.Log10(1 / Math.Max(mse, 1e-12));
+            }
+            rows.Add(new TextUseRow(t, Psnr(withCaption), Psnr(empty)));
+        }
+        return rows;
     }
 
     /// <summary>

@@ -235,6 +235,25 @@ public class LearnedPriorGuidanceTests : IDisposable
     }
 
     [Fact]
+    public void TextUseDenoisesFreshRendersWithAndWithoutTheirCaptions()
+    {
+        using var pipe = StableDiffusionPipeline.Load(TinyModel());
+        var rows = SampleCheck.TextUse(pipe, count: 8, timesteps: [100, 900]);
+        Assert.Equal(new[] { 100, 900 }, rows.Select(r => r.T));
+        Assert.All(rows, r => Assert.True(double.IsFinite(r.PsnrWithCaption) && double.IsFinite(r.PsnrWithoutCaption), $"t {r.T}: {r}"));
+        // x_t holds less of x0 at larger t, so any denoiser predicts it worse there
+        Assert.True(rows[0].PsnrWithCaption > rows[1].PsnrWithCaption, $"{rows[0]} / {rows[1]}");
+        Assert.True(rows[0].PsnrWithoutCaption > rows[1].PsnrWithoutCaption, $"{rows[0]} / {rows[1]}");
+        // the same noise for the same t: the measurement repeats (within the rounding of thread splits)
+        var again = SampleCheck.TextUse(pipe, count: 8, timesteps: [100, 900]);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(rows[i].PsnrWithCaption, again[i].PsnrWithCaption, 3);
+            Assert.Equal(rows[i].PsnrWithoutCaption, again[i].PsnrWithoutCaption, 3);
+        }
+    }
+
+    [Fact]
     public void CorruptOrMismatchedCheckpointsAndModelsAreOneLineErrorsNamingTheFile()
     {
         var run = Path.Combine(_dir, "run");
