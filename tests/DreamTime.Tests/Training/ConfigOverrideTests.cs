@@ -48,7 +48,7 @@ public class ConfigOverrideTests : IDisposable
     [InlineData("representation.field.levels=3", "representation.field has no key 'levels'; its keys: hash_levels")]
     [InlineData("nerf.hash_levels=3", "'nerf' is not a section")]
     [InlineData("guidance_scale", "expected KEY=VALUE")]
-    [InlineData("guidance.type=zero123", "guidance.type zero123: unknown; allowed: builtin, stable-diffusion")]
+    [InlineData("guidance.type=deepfloyd-if", "guidance.type deepfloyd-if: unknown; allowed: builtin, builtin-image, zero123, stable-diffusion")]
     public void BadAssignmentsNameTheKey(string assignment, string expected)
     {
         var e = Assert.Throws<UserError>(() => ConfigOverrides.Apply(ConfigOverrides.Defaults(), assignment));
