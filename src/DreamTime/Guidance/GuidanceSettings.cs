@@ -97,69 +97,74 @@ public sealed record BuiltinImagePriorSettings : GuidanceSettings
     };
 }
 
-/// <summary>A Zero-1-to-3 checkpoint in the diffusers community layout (image-to-3D; needs reference.image).</summary>
-public sealed record Zero123Settings : GuidanceSettings
+/// <summary>
+/// What the guidances that distil a latent diffusers checkpoint share: the folder, the size of the image the VAE
+/// encodes, and whether it encodes to a posterior sample or its mean.
+/// </summary>
+public abstract record CheckpointGuidanceSettings : GuidanceSettings
 {
-    /// <summary>threestudio's zero123 default.</summary>
-    public const double DefaultGuidanceScale = 3;
-
-    /// <summary>The checkpoint folder (model_index.json, image_encoder/, cc_projection/, unet/, vae/, scheduler/).</summary>
+    /// <summary>The checkpoint folder.</summary>
     public string Model { get; init; } = "";
     /// <summary>Side of the square image fed to the VAE; null = the model's resolution.</summary>
     public int? Resolution { get; init; }
     /// <summary>"sample" (a VAE posterior sample, threestudio) or "mean".</summary>
     public string LatentMode { get; init; } = "sample";
 
+    /// <summary>What --model must name, for the error when it is missing.</summary>
+    protected abstract string ModelRequirement { get; }
+
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(Model)) throw new UserError("--model: the zero123 guidance needs a Zero-1-to-3 checkpoint folder");
+        if (string.IsNullOrWhiteSpace(Model)) throw new UserError($"--model: {ModelRequirement}");
         if (LatentMode is not ("sample" or "mean")) throw new UserError($"guidance.latent_mode {LatentMode}: use sample or mean");
-        ToOptions().Validate();
     }
 
-    public StableDiffusionGuidanceOptions ToOptions() => new()
+    protected StableDiffusionGuidanceOptions Options(double defaultGuidanceScale, bool viewDependentPrompt) => new()
     {
-        GuidanceScale = GuidanceScale ?? DefaultGuidanceScale,
+        GuidanceScale = GuidanceScale ?? defaultGuidanceScale,
         Weighting = ScoreDistillation.ParseWeighting(Weighting),
         GradClip = GradClip,
-        ViewDependentPrompt = false,
+        ViewDependentPrompt = viewDependentPrompt,
         Resolution = Resolution,
         LatentMode = LatentMode == "mean" ? StableDiffusion.LatentMode.Mean : StableDiffusion.LatentMode.Sample,
     };
 }
 
-/// <summary>A Stable Diffusion checkpoint in the diffusers folder layout.</summary>
-public sealed record StableDiffusionSettings : GuidanceSettings
+/// <summary>A Zero-1-to-3 checkpoint in the diffusers community layout (image-to-3D; needs reference.image): image_encoder/, cc_projection/, unet/, vae/, scheduler/.</summary>
+public sealed record Zero123Settings : CheckpointGuidanceSettings
 {
-    public const double DefaultGuidanceScale = 100;
+    /// <summary>threestudio's zero123 default.</summary>
+    public const double DefaultGuidanceScale = 3;
 
-    /// <summary>The diffusers checkpoint folder.</summary>
-    public string Model { get; init; } = "";
-    /// <summary>Append ", front view" / ", side view" / ", back view" / ", overhead view" by camera.</summary>
-    public bool ViewDependentPrompt { get; init; } = true;
-    /// <summary>Side of the square image fed to the VAE; null = the model's resolution.</summary>
-    public int? Resolution { get; init; }
-    /// <summary>"sample" (a VAE posterior sample, threestudio) or "mean".</summary>
-    public string LatentMode { get; init; } = "sample";
+    protected override string ModelRequirement => "the zero123 guidance needs a Zero-1-to-3 checkpoint folder";
 
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(Model)) throw new UserError("--model: the stable-diffusion guidance needs a diffusers checkpoint folder");
-        if (LatentMode is not ("sample" or "mean")) throw new UserError($"guidance.latent_mode {LatentMode}: use sample or mean");
         ToOptions().Validate();
     }
 
-    public StableDiffusionGuidanceOptions ToOptions() => new()
+    public StableDiffusionGuidanceOptions ToOptions() => Options(DefaultGuidanceScale, viewDependentPrompt: false);
+}
+
+/// <summary>A Stable Diffusion checkpoint in the diffusers folder layout.</summary>
+public sealed record StableDiffusionSettings : CheckpointGuidanceSettings
+{
+    public const double DefaultGuidanceScale = 100;
+
+    /// <summary>Append ", front view" / ", side view" / ", back view" / ", overhead view" by camera.</summary>
+    public bool ViewDependentPrompt { get; init; } = true;
+
+    protected override string ModelRequirement => "the stable-diffusion guidance needs a diffusers checkpoint folder";
+
+    public override void Validate()
     {
-        GuidanceScale = GuidanceScale ?? DefaultGuidanceScale,
-        Weighting = ScoreDistillation.ParseWeighting(Weighting),
-        GradClip = GradClip,
-        ViewDependentPrompt = ViewDependentPrompt,
-        Resolution = Resolution,
-        LatentMode = LatentMode == "mean" ? StableDiffusion.LatentMode.Mean : StableDiffusion.LatentMode.Sample,
-    };
+        base.Validate();
+        ToOptions().Validate();
+    }
+
+    public StableDiffusionGuidanceOptions ToOptions() => Options(DefaultGuidanceScale, ViewDependentPrompt);
 }
 
 /// <summary>
