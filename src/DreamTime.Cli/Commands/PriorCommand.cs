@@ -47,7 +47,8 @@ public static class PriorCommand
     {
         var model = new Option<string?>("--model") { Description = "The learned prior to check (default: the shipped one).", HelpName = "DIR" };
         var seeds = new Option<int>("--seeds") { Description = "Samples per family (seeds 0..N-1).", DefaultValueFactory = _ => SampleCheck.DefaultSeeds };
-        var steps = new Option<int>("--steps") { Description = "DDIM steps per sample.", DefaultValueFactory = _ => SampleCheck.DefaultSteps };
+        var steps = new Option<int>("--steps") { Description = "Sampler steps per sample.", DefaultValueFactory = _ => SampleCheck.DefaultSteps };
+        var scheduler = new Option<string?>("--scheduler") { Description = "Sampler: ddpm (ancestral) or ddim (deterministic, eta 0); default: the model's scheduler (DDPM for trained priors).", HelpName = "ddpm|ddim" };
         var guidance = new Option<double>("--guidance-scale") { Description = "Classifier-free guidance scale of the sampler.", DefaultValueFactory = _ => SampleCheck.DefaultGuidance };
         var outPath = new Option<string?>("--out") { Description = "PNG grid: one row per family, its samples then each sample's nearest member render.", HelpName = "FILE" };
         var ceiling = new Option<int>("--ceiling-renders") { Description = "Also run the matching on this many real front-view training renders per family and print their rate: " +
@@ -56,7 +57,7 @@ public static class PriorCommand
             "count the samples whose nearest member render (PSNR against every member of every family, rendered from a grid of front views) belongs to the prompt's family.");
         var textUse = new Option<int>("--text-use-renders") { Description = "Also measure how much the model uses its captions: x0 predicted from this many fresh captioned renders noised at t = " +
             string.Join(", ", SampleCheck.TextUseTimesteps) + ", with their captions and with the empty caption, as PSNR (0: skip).", DefaultValueFactory = _ => SampleCheck.DefaultTextUseRenders };
-        foreach (var o in new Option[] { model, seeds, steps, guidance, outPath, ceiling, textUse }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, seeds, steps, scheduler, guidance, outPath, ceiling, textUse }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var folder = p.GetValue(model) ?? ShippedModel.Folder;
@@ -66,7 +67,7 @@ public static class PriorCommand
             if (textRenders < 0 || textRenders > 4096) throw new UserError($"--text-use-renders {textRenders}: must be between 0 and 4096");
             if (p.GetValue(outPath) is string png) AtomicFile.EnsureWritableFile(png, "--out");
             var log = new ProgressObserver(p.InvocationConfiguration.Error).Log;
-            var result = SampleCheck.Run(folder, p.GetValue(seeds), p.GetValue(steps), p.GetValue(guidance), log: log);
+            var result = SampleCheck.Run(folder, p.GetValue(seeds), p.GetValue(steps), p.GetValue(guidance), log: log, sampler: p.GetValue(scheduler));
             var o = p.InvocationConfiguration.Output;
             o.WriteLine("| family | prompt | nearest member in the family | nearest members' families |");
             o.WriteLine("|---|---|---|---|");
@@ -114,7 +115,7 @@ public static class PriorCommand
         var resume = new Option<string?>("--resume") { Description = "Continue the training in this folder from its last checkpoint; its config.json decides every setting but --steps and --device.", HelpName = "DIR" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the --out folder if it exists (otherwise an existing folder is refused)." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device };
-        var init = new Option<string?>("--init") { Description = "Start from this learned-prior model's weights (e.g. the shipped one) with a fresh optimizer and schedule; give another --seed to draw new data.", HelpName = "MODEL" };
+        var init = new Option<string?>("--init") { Description = "Start from this learned-prior model's weights (e.g. the shipped one) with a fresh optimizer and schedule; its architecture switches (add_text_embedding) follow the model; give another --seed to draw new data.", HelpName = "MODEL" };
         foreach (var o in new Option[] { outDir, steps, batch, lr, channels, seed, ckpt, resume, overwrite, device, init }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
@@ -142,6 +143,7 @@ public static class PriorCommand
                         CheckpointEvery = p.GetValue(ckpt), Device = p.GetValue(device)!,
                         InitModel = p.GetValue(init) is string m ? Path.GetFullPath(m) : null,
                     };
+                    if (config.InitModel is string initFolder) config = config.WithArchitectureOf(initFolder);
                     result = LearnedPriorTraining.Train(config, dir2, p.GetValue(overwrite), observer, cancel.Token);
                 }
                 if (!result.Completed) return GenerateCommand.InterruptedExit;

@@ -111,6 +111,7 @@ public sealed class LearnedPriorTrainer : IDisposable
     {
         using var pipe = StableDiffusionPipeline.Load(modelFolder);
         using var _ = torch.no_grad();
+        var covered = new HashSet<string>();
         foreach (var (prefix, source) in new (string, nn.Module)[] { ("unet.", pipe.Unet), ("text.", pipe.TextEncoder) })
             foreach (var (name, p) in source.named_parameters())
             {
@@ -121,7 +122,11 @@ public sealed class LearnedPriorTrainer : IDisposable
                     throw new UserError($"--init {modelFolder}: '{key}' has shape [{string.Join(",", p.shape)}], this configuration needs [{string.Join(",", target.shape)}]; train with the model's --channels");
                 target.copy_(p);
                 _ema[key].copy_(p);
+                covered.Add(key);
             }
+        // a part the model lacks would silently keep its random start and perturb the model it continues
+        if (_parameters.FirstOrDefault(x => !covered.Contains(x.Name)).Name is string missing)
+            throw new UserError($"--init {modelFolder}: has no parameter '{missing}', which this configuration needs; not a model of this architecture");
     }
 
     /// <summary>Runs step Step + 1 and returns its loss (mean squared error of the predicted noise) and mean timestep.</summary>

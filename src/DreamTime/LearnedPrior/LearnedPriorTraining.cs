@@ -118,7 +118,7 @@ public static class LearnedPriorTraining
         WriteLossCurve(folder.LossCurve, ReadMetrics(folder.MetricsLog));
         if (config.SampleSeeds > 0)
         {
-            observer.Log($"sampling {trainer.Data.Families.Count} families x {config.SampleSeeds} seeds ({config.SampleSteps} DDIM steps, guidance {config.SampleGuidance.ToString(CultureInfo.InvariantCulture)})");
+            observer.Log($"sampling {trainer.Data.Families.Count} families x {config.SampleSeeds} seeds ({config.SampleSteps} {LearnedPriorConfig.SchedulerConfig().Sampler.ToUpperInvariant()} steps, guidance {config.SampleGuidance.ToString(CultureInfo.InvariantCulture)})");
             WriteSampleGrid(folder.Samples, folder.Model, trainer.Data, config, trainer.Device);
         }
         observer.Log($"done: model {folder.Model}, loss curve {folder.LossCurve}" + (config.SampleSeeds > 0 ? $", samples {folder.Samples}" : ""));
@@ -156,8 +156,9 @@ public static class LearnedPriorTraining
         PriorTrainingData.Caption(family, new Dictionary<string, string>(), Array.Empty<string>(), "front");
 
     /// <summary>
-    /// One row per family, one column per seed: the saved model loaded back like any checkpoint, DDIM with
-    /// classifier-free guidance; seed s starts from the noise `sample --seed s` would use.
+    /// One row per family, one column per seed: the saved model loaded back like any checkpoint, its sampler (DDPM)
+    /// with classifier-free guidance; seed s starts from the noise `sample --seed s` would use, and each row's step
+    /// noise comes from a generator seeded by the row.
     /// </summary>
     public static void WriteSampleGrid(string path, string modelFolder, PriorTrainingData data, LearnedPriorConfig config, Device device)
     {
@@ -170,7 +171,8 @@ public static class LearnedPriorTraining
         foreach (var family in data.Families)
         {
             var cond = pipe.EncodePrompt(FamilyPrompt(family));
-            var images = pipe.DecodeToImages(pipe.Sample(cond, uncond, noise, config.SampleSteps, config.SampleGuidance)).cpu();
+            using var stepNoise = new Generator((ulong)tiles.Count);
+            var images = pipe.DecodeToImages(pipe.Sample(cond, uncond, noise, config.SampleSteps, config.SampleGuidance, stepNoise: stepNoise)).cpu();
             for (int i = 0; i < config.SampleSeeds; i++) tiles.Add(RgbImage.FromTensor(images[i]));
         }
         ImageIO.SavePng(path, ImageIO.Grid(tiles, config.SampleSeeds, scale: Math.Max(1, 128 / config.ImageSize)));

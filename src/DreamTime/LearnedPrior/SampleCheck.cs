@@ -39,12 +39,15 @@ public sealed record TextUseRow(int T, double PsnrWithCaption, double PsnrWithou
 /// </summary>
 public static class SampleCheck
 {
-    public const int DefaultSeeds = 5, DefaultSteps = 50, DefaultCeilingRenders = 20;
+    public const int DefaultSeeds = 5, DefaultSteps = 100, DefaultCeilingRenders = 20;
     public const double DefaultGuidance = 5;
 
+    /// <param name="sampler">"ddim" or "ddpm" instead of the model's scheduler</param>
     public static SampleCheckResult Run(string modelFolder, int seeds = DefaultSeeds, int steps = DefaultSteps, double guidance = DefaultGuidance, Device? device = null,
-                                        Action<string>? log = null)
+                                        Action<string>? log = null, string? sampler = null)
     {
+        if (sampler != null && !Diffusion.SchedulerConfig.SamplerNames.Contains(sampler))
+            throw new Runtime.UserError($"--scheduler {sampler}: not a sampler; allowed: {string.Join(", ", Diffusion.SchedulerConfig.SamplerNames)}");
         if (seeds < 1 || seeds > 64) throw new Runtime.UserError($"--seeds {seeds}: must be between 1 and 64");
         if (steps < 1 || steps > 1000) throw new Runtime.UserError($"--steps {steps}: must be between 1 and 1000");
         if (!(guidance >= 0) || double.IsInfinity(guidance)) throw new Runtime.UserError($"--guidance-scale {guidance}: must be a finite number >= 0");
@@ -61,7 +64,9 @@ public static class SampleCheck
         {
             var prompt = LearnedPriorTraining.FamilyPrompt(family);
             log?.Invoke($"sampling \"{prompt}\" x {seeds}");
-            var images = pipe.DecodeToImages(pipe.Sample(pipe.EncodePrompt(prompt), uncond, noise, steps, guidance)).cpu();
+            // DDPM's step noise: one generator per family, so a family's samples do not depend on the others
+            using var stepNoise = new Generator((ulong)samples.Count);
+            var images = pipe.DecodeToImages(pipe.Sample(pipe.EncodePrompt(prompt), uncond, noise, steps, guidance, sampler: sampler, stepNoise: stepNoise)).cpu();
             for (int s = 0; s < seeds; s++) samples.Add((family.Name, prompt, s, RgbImage.FromTensor(images[s]).Pixels));
         }
         return Match(samples, size, seeds, log);

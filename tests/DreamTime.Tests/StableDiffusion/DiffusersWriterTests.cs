@@ -89,12 +89,15 @@ public class DiffusersWriterTests(PixelSpaceCheckpoint checkpoint) : IClassFixtu
         };
         Assert.Equal(text, ClipTextConfig.From(RoundTrip("text.json", text.ToJson())));
 
-        var ddim = new DdimConfig
+        var ddim = new SchedulerConfig
         {
             TrainTimesteps = 500, BetaStart = 0.00085, BetaEnd = 0.012, BetaSchedule = "scaled_linear", ClipSample = false, ClipSampleRange = 2,
             SetAlphaToOne = false, StepsOffset = 1, PredictionType = "v_prediction", TimestepSpacing = "trailing",
         };
-        Assert.Equal(ddim, DdimConfig.From(RoundTrip("scheduler.json", ddim.ToJson())));
+        Assert.Equal(ddim, SchedulerConfig.From(RoundTrip("scheduler.json", ddim.ToJson())));
+        var ddpm = ddim with { ClassName = SchedulerConfig.DdpmClass };
+        Assert.Equal(ddpm, SchedulerConfig.From(RoundTrip("scheduler-ddpm.json", ddpm.ToJson())));
+        Assert.Equal("ddpm", SchedulerConfig.From(RoundTrip("scheduler-ddpm.json", ddpm.ToJson())).Sampler);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class PixelSpaceCheckpoint : IDisposable
         HiddenSize = 32, IntermediateSize = 37, NumHiddenLayers = 2, NumAttentionHeads = 4,
     };
 
-    public static readonly DdimConfig SchedulerConfig = new()
+    public static readonly SchedulerConfig SchedulerConfig = new()
     {
         BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012, ClipSample = false, SetAlphaToOne = false, StepsOffset = 1,
     };

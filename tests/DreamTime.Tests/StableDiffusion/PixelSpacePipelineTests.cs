@@ -91,6 +91,58 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         TinySd.AssertClose(expected, result.Image, 1e-4, "pixel-space text-to-image");
     }
 
+    /// <summary>
+    /// `--scheduler ddpm`, three steps written out by hand: the seed's generator draws the starting noise and then
+    /// one noise per step but the last; each step is the posterior mean of the strided forward process
+    /// (x0 clipped as the config says; no clipping here) plus its standard deviation times that noise.
+    /// </summary>
+    [Fact]
+    public void TextToImageWithDdpmIsTheAncestralLoop()
+    {
+        using var scope = NewDisposeScope();
+        const double guidance = 1.5;
+        const long seed = 21;
+        var result = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance, Seed: seed, Sampler: "ddpm"));
+        var again = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance, Seed: seed, Sampler: "ddpm"));
+        Assert.Equal(0, TinySd.MaxAbsDiff(result.Image, again.Image));
+
+        var alphaBar = new double[1000];
+        double product = 1;
+        for (int i = 0; i < 1000; i++)
+        {
+            double sqrtBeta = Math.Sqrt(0.00085) + (Math.Sqrt(0.012) - Math.Sqrt(0.00085)) * i / 999;
+            product *= 1 - sqrtBeta * sqrtBeta;
+            alphaBar[i] = product;
+        }
+        var generator = new Generator((ulong)seed);
+        var x = torch.randn(new long[] { 1, 3, 8, 8 }, generator: generator);
+        var cond = checkpoint.Embedding(Mushroom);
+        var uncond = checkpoint.Embedding("");
+        foreach (var (t, prev) in new[] { (667, 334), (334, 1), (1, -332) })
+        {
+            double ab = alphaBar[t], abPrev = prev >= 0 ? alphaBar[prev] : 1, beta = 1 - ab / abPrev;
+            var eps = checkpoint.GuidedEps(x, t, cond, uncond, guidance);
+            var x0 = (x - Math.Sqrt(1 - ab) * eps) / Math.Sqrt(ab);
+            var mean = Math.Sqrt(abPrev) * beta / (1 - ab) * x0 + Math.Sqrt(ab / abPrev) * (1 - abPrev) / (1 - ab) * x;
+            double variance = Math.Max((1 - abPrev) / (1 - ab) * beta, 1e-20);
+            x = mean + Math.Sqrt(variance) * torch.randn(x.shape, generator: generator);
+        }
+        var expected = (x / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1);
+        TinySd.AssertClose(expected, result.Image, 1e-4, "pixel-space DDPM text-to-image");
+        var ddim = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance, Seed: seed));
+        Assert.True(TinySd.MaxAbsDiff(ddim.Image, result.Image) > 0.01, "DDPM's step noise must change the image from DDIM's");
+    }
+
+    [Fact]
+    public void SampleCommandRefusesAnUnknownScheduler()
+    {
+        var root = new RootCommand("test");
+        root.Subcommands.Add(SampleCommand.Create());
+        var parse = root.Parse(["sample", "--model", checkpoint.Folder, "--prompt", Mushroom, "--scheduler", "euler", "--out", Path.Combine(_dir, "x.png")]);
+        var e = Assert.Throws<UserError>(() => parse.Invoke(new InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter(), EnableDefaultExceptionHandler = false }));
+        Assert.Contains("--scheduler euler", e.Message);
+    }
+
     [Fact]
     public void SampleCommandWritesAPng()
     {

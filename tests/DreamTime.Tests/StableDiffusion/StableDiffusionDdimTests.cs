@@ -14,7 +14,7 @@ public class StableDiffusionDdimTests
     public void ExactPredictionStepsToTheDdimPoint(string prediction)
     {
         using var scope = NewDisposeScope();
-        var s = new DdimScheduler(new DdimConfig { BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012, PredictionType = prediction, ClipSample = false, SetAlphaToOne = false, StepsOffset = 1 });
+        var s = new DdimScheduler(new SchedulerConfig { BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012, PredictionType = prediction, ClipSample = false, SetAlphaToOne = false, StepsOffset = 1 });
         var ts = s.SetTimesteps(20);
         var g = new Generator(1);
         var x0 = randn(new long[] { 1, 4, 8, 8 }, generator: g);
@@ -39,7 +39,7 @@ public class StableDiffusionDdimTests
     [Fact]
     public void TimestepSpacings()
     {
-        DdimScheduler Make(string spacing, int offset) => new(new DdimConfig { TimestepSpacing = spacing, StepsOffset = offset });
+        DdimScheduler Make(string spacing, int offset) => new(new SchedulerConfig { TimestepSpacing = spacing, StepsOffset = offset });
         Assert.Equal(new[] { 751, 501, 251, 1 }, Make("leading", 1).SetTimesteps(4));
         Assert.Equal(new[] { 999, 749, 499, 249 }, Make("trailing", 0).SetTimesteps(4));
         Assert.Equal(new[] { 999, 666, 333, 0 }, Make("linspace", 0).SetTimesteps(4));
@@ -49,7 +49,7 @@ public class StableDiffusionDdimTests
     public void ClipSampleBoundsThePredictedX0()
     {
         using var scope = NewDisposeScope();
-        var s = new DdimScheduler(new DdimConfig { ClipSample = true, SetAlphaToOne = true });
+        var s = new DdimScheduler(new SchedulerConfig { ClipSample = true, SetAlphaToOne = true });
         s.SetTimesteps(1); // one step from t = 0 to the final alpha (1): the result is the clipped x0
         var xt = full(new long[] { 1, 1, 2, 2 }, 5f);
         var result = s.Step(zeros(1, 1, 2, 2), 0, xt);

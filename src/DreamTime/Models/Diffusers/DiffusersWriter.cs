@@ -23,7 +23,7 @@ public static class DiffusersWriter
     /// (weights in <paramref name="weightsType"/>, float32 by default). The folder appears complete or not at all:
     /// it is written beside the target and renamed into place.
     /// </summary>
-    public static void SavePixelSpace(string folder, ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet, DdimConfig scheduler,
+    public static void SavePixelSpace(string folder, ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet, SchedulerConfig scheduler,
                                       ScalarType weightsType = ScalarType.Float32)
     {
         // a pixel-space UNet denoises the RGB image itself; anything else could not be loaded back
@@ -31,7 +31,7 @@ public static class DiffusersWriter
             throw new ArgumentException($"a pixel-space UNet needs in_channels and out_channels 3, got {unet.Config.InChannels} and {unet.Config.OutChannels}", nameof(unet));
         AtomicFile.WriteFolder(folder, dir =>
         {
-            WriteJson(Path.Combine(dir, "model_index.json"), ModelIndex());
+            WriteJson(Path.Combine(dir, "model_index.json"), ModelIndex(scheduler.ClassName));
             WriteJson(Path.Combine(dir, "scheduler", "scheduler_config.json"), scheduler.ToJson());
             WriteJson(Path.Combine(dir, "unet", "config.json"), unet.Config.ToJson());
             ComponentWeights.Save(unet, Path.Combine(dir, "unet", "diffusion_pytorch_model.safetensors"), weightsType);
@@ -41,14 +41,14 @@ public static class DiffusersWriter
         });
     }
 
-    private static JsonObject ModelIndex() => new()
+    private static JsonObject ModelIndex(string schedulerClass) => new()
     {
         ["_class_name"] = "StableDiffusionPipeline",
         ["feature_extractor"] = new JsonArray(null, null),
         ["image_encoder"] = new JsonArray(null, null),
         ["requires_safety_checker"] = false,
         ["safety_checker"] = new JsonArray(null, null),
-        ["scheduler"] = new JsonArray("diffusers", "DDIMScheduler"),
+        ["scheduler"] = new JsonArray("diffusers", schedulerClass),
         ["text_encoder"] = new JsonArray("transformers", "CLIPTextModel"),
         ["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer"),
         ["unet"] = new JsonArray("diffusers", "UNet2DConditionModel"),

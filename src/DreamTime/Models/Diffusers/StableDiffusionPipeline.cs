@@ -28,7 +28,7 @@ public sealed class StableDiffusionPipeline : IDisposable
     public UNet2DConditionModel Unet { get; }
     /// <summary>The latent-space autoencoder; null for a pixel-space pipeline.</summary>
     public AutoencoderKL? Vae { get; }
-    public DdimConfig SchedulerConfig { get; }
+    public SchedulerConfig SchedulerConfig { get; }
     public NoiseSchedule Schedule { get; }
 
     /// <summary>The checkpoint's tokenizer (tokenizer/), or null when the folder has none.</summary>
@@ -44,7 +44,7 @@ public sealed class StableDiffusionPipeline : IDisposable
     public int DefaultResolution => Unet.Config.SampleSize * VaeScaleFactor;
     public int LatentChannels => Unet.Config.InChannels;
 
-    private StableDiffusionPipeline(string folder, Device device, ScalarType dtype, ScalarType vaeDtype, ClipTokenizer? tokenizer, ClipTextModel text, UNet2DConditionModel unet, AutoencoderKL? vae, DdimConfig scheduler)
+    private StableDiffusionPipeline(string folder, Device device, ScalarType dtype, ScalarType vaeDtype, ClipTokenizer? tokenizer, ClipTextModel text, UNet2DConditionModel unet, AutoencoderKL? vae, SchedulerConfig scheduler)
     {
         Tokenizer = tokenizer;
         Folder = folder;
@@ -72,7 +72,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         TorchRuntime.ConfigureAllocator();
         device ??= torch.CPU;
         var index = DiffusersFolder.Open(folder);
-        var schedulerConfig = DdimConfig.From(index.ComponentConfig("scheduler", "scheduler_config.json", null));
+        var schedulerConfig = SchedulerConfig.From(index.ComponentConfig("scheduler", "scheduler_config.json", null));
 
         var textConfig = ClipTextConfig.From(index.ComponentConfig("text_encoder", "config.json", "CLIPTextModel"));
         var unetJson = index.ComponentConfig("unet", "config.json", "UNet2DConditionModel");
@@ -186,13 +186,19 @@ public sealed class StableDiffusionPipeline : IDisposable
     }
 
     /// <summary>
-    /// Text-to-image denoising with DDIM (eta 0) and classifier-free guidance (only when guidance > 1, as in
-    /// diffusers); returns the final latents (float32).
+    /// Text-to-image denoising with the checkpoint's sampler (DDPM for a DDPMScheduler, DDIM with eta 0 otherwise)
+    /// or <paramref name="sampler"/>, and classifier-free guidance (only when guidance > 1, as in diffusers);
+    /// returns the final latents (float32).
     /// </summary>
     /// <param name="progress">called after each step with (step index from 1, step count, timestep)</param>
-    public Tensor Sample(Tensor cond, Tensor uncond, Tensor initialLatents, int steps, double guidance, Action<int, int, int>? progress = null)
+    /// <param name="sampler">"ddim" or "ddpm" instead of the checkpoint's</param>
+    /// <param name="stepNoise">draws DDPM's noise at every step (default: a generator seeded 0)</param>
+    public Tensor Sample(Tensor cond, Tensor uncond, Tensor initialLatents, int steps, double guidance, Action<int, int, int>? progress = null,
+                         string? sampler = null, Generator? stepNoise = null)
     {
-        var scheduler = new DdimScheduler(SchedulerConfig);
+        var config = sampler == null ? SchedulerConfig : SchedulerConfig.WithSampler(sampler);
+        using var defaultNoise = stepNoise == null ? new Generator(0) : null;
+        var scheduler = DenoisingSchedulers.Create(config, stepNoise ?? defaultNoise!);
         var timesteps = scheduler.SetTimesteps(steps);
         var latents = (initialLatents.to(Device).to(ScalarType.Float32) * scheduler.InitNoiseSigma).DetachFromDisposeScope();
         for (int i = 0; i < timesteps.Length; i++)
@@ -211,12 +217,15 @@ public sealed class StableDiffusionPipeline : IDisposable
     }
 
     /// <summary>A text-to-image request: prompts, DDIM steps, guidance, and the starting noise (a seed, or given latents).</summary>
+    /// <param name="Sampler">"ddim" or "ddpm" instead of the checkpoint's scheduler</param>
     public sealed record TextToImageRequest(string Prompt, string NegativePrompt = "", int Steps = 50, double GuidanceScale = 7.5,
-        int? Height = null, int? Width = null, long Seed = 0, Tensor? InitialLatents = null)
+        int? Height = null, int? Width = null, long Seed = 0, Tensor? InitialLatents = null, string? Sampler = null)
     {
         /// <summary>The checks that need no model, so a bad option fails before a checkpoint loads.</summary>
         public void Validate()
         {
+            if (Sampler != null && !SchedulerConfig.SamplerNames.Contains(Sampler))
+                throw new UserError($"--scheduler {Sampler}: not a sampler; allowed: {string.Join(", ", SchedulerConfig.SamplerNames)}");
             if (Steps < 1) throw new UserError($"--steps {Steps}: must be at least 1");
             if (!double.IsFinite(GuidanceScale)) throw new UserError($"--guidance {GuidanceScale}: must be a finite number");
         }
@@ -249,10 +258,12 @@ public sealed class StableDiffusionPipeline : IDisposable
         if (r.InitialLatents is { } given && !given.shape.SequenceEqual(shape))
             throw new UserError($"initial latents have shape [{string.Join(",", given.shape)}] but the image size needs [{string.Join(",", shape)}]");
         using var scope = torch.NewDisposeScope();
-        var latents = r.InitialLatents?.to(ScalarType.Float32) ?? torch.randn(shape, generator: new Generator((ulong)r.Seed));
+        // one generator for the starting noise and then DDPM's step noise, as diffusers' pipelines use theirs
+        using var generator = new Generator((ulong)r.Seed);
+        var latents = r.InitialLatents?.to(ScalarType.Float32) ?? torch.randn(shape, generator: generator);
         var cond = EncodePrompt(r.Prompt, out bool truncated);
         var uncond = EncodePrompt(r.NegativePrompt, out bool negativeTruncated);
-        var final = Sample(cond, uncond, latents, r.Steps, r.GuidanceScale, progress);
+        var final = Sample(cond, uncond, latents, r.Steps, r.GuidanceScale, progress, r.Sampler, generator);
         return new TextToImageResult(DecodeToImages(final).cpu().MoveToOuterDisposeScope(), truncated, negativeTruncated);
     }
 

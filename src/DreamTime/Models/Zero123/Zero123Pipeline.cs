@@ -43,7 +43,7 @@ public sealed class Zero123Pipeline : IDisposable
     public CCProjection CcProjection { get; }
     public UNet2DConditionModel Unet { get; }
     public AutoencoderKL Vae { get; }
-    public DdimConfig SchedulerConfig { get; }
+    public SchedulerConfig SchedulerConfig { get; }
     public NoiseSchedule Schedule { get; }
 
     public int VaeScaleFactor => Vae.Config.ScaleFactor;
@@ -52,7 +52,7 @@ public sealed class Zero123Pipeline : IDisposable
     public int DefaultResolution => Unet.Config.SampleSize * VaeScaleFactor;
 
     private Zero123Pipeline(string folder, Device device, ScalarType dtype, ScalarType vaeDtype, ClipVisionModelWithProjection encoder,
-        CCProjection cc, UNet2DConditionModel unet, AutoencoderKL vae, DdimConfig scheduler)
+        CCProjection cc, UNet2DConditionModel unet, AutoencoderKL vae, SchedulerConfig scheduler)
     {
         Folder = folder;
         Device = device;
@@ -81,7 +81,7 @@ public sealed class Zero123Pipeline : IDisposable
         var unetJson = index.ComponentConfig("unet", "config.json", "UNet2DConditionModel");
         var unetConfig = UNetConfig.From(unetJson);
         var vaeConfig = AutoencoderKLConfig.From(index.ComponentConfig("vae", "config.json", "AutoencoderKL"));
-        var schedulerConfig = DdimConfig.From(index.ComponentConfig("scheduler", "scheduler_config.json", null));
+        var schedulerConfig = SchedulerConfig.From(index.ComponentConfig("scheduler", "scheduler_config.json", null));
         CheckShapesAgree(index, unetJson.Path, unetConfig, vaeConfig, encoderConfig, ccConfig);
 
         var encoderWeights = ComponentWeights.Open(index.ComponentFolder("image_encoder"), "image_encoder", preferFp16Variant);
