@@ -174,6 +174,16 @@ public class LearnedPriorGuidanceTests : IDisposable
         Assert.False(Directory.Exists(run));
         LearnedPriorTraining.Train(config, run, false, SilentRunObserver.Instance);
         Assert.Contains(model, File.ReadAllText(Path.Combine(run, "config.json")));
+
+        // the other text-embedding switch: a part the model lacks must not keep its random start unnoticed, and
+        // the CLI's WithArchitectureOf takes the model's switch back
+        var other = config with { AddTextEmbedding = !config.AddTextEmbedding };
+        using (var trainer = new LearnedPriorTrainer(other))
+        {
+            var missing = Assert.ThrowsAny<UserError>(() => trainer.InitialiseFrom(model));
+            Assert.Contains("--init", missing.Message);
+        }
+        Assert.Equal(config.AddTextEmbedding, other.WithArchitectureOf(model).AddTextEmbedding);
     }
 
     [Fact]
