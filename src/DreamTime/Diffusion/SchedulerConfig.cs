@@ -109,17 +109,17 @@ public sealed record SchedulerConfig
     {
         var json = new System.Text.Json.Nodes.JsonObject
         {
-        ["_class_name"] = ClassName,
-        ["num_train_timesteps"] = TrainTimesteps,
-        ["beta_start"] = BetaStart,
-        ["beta_end"] = BetaEnd,
-        ["beta_schedule"] = BetaSchedule,
-        ["clip_sample"] = ClipSample,
-        ["clip_sample_range"] = ClipSampleRange,
-        ["set_alpha_to_one"] = SetAlphaToOne,
-        ["steps_offset"] = StepsOffset,
-        ["prediction_type"] = PredictionType,
-        ["timestep_spacing"] = TimestepSpacing,
+            ["_class_name"] = ClassName,
+            ["num_train_timesteps"] = TrainTimesteps,
+            ["beta_start"] = BetaStart,
+            ["beta_end"] = BetaEnd,
+            ["beta_schedule"] = BetaSchedule,
+            ["clip_sample"] = ClipSample,
+            ["clip_sample_range"] = ClipSampleRange,
+            ["set_alpha_to_one"] = SetAlphaToOne,
+            ["steps_offset"] = StepsOffset,
+            ["prediction_type"] = PredictionType,
+            ["timestep_spacing"] = TimestepSpacing,
         };
         if (ClassName == DdpmClass) json["variance_type"] = VarianceType;
         return json;

@@ -53,6 +53,20 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         Assert.True(TinySd.MaxAbsDiff(expected, P.PredictNoise(x, 500, context)) < 1e-5);
     }
 
+    /// <summary>alphas_cumprod of the scaled_linear betas (0.00085 to 0.012 over 1000 steps), computed here in float64.</summary>
+    private static double[] ScaledLinearAlphaBar()
+    {
+        var alphaBar = new double[1000];
+        double product = 1;
+        for (int i = 0; i < 1000; i++)
+        {
+            double sqrtBeta = Math.Sqrt(0.00085) + (Math.Sqrt(0.012) - Math.Sqrt(0.00085)) * i / 999;
+            product *= 1 - sqrtBeta * sqrtBeta;
+            alphaBar[i] = product;
+        }
+        return alphaBar;
+    }
+
     /// <summary>
     /// Three DDIM steps written out by hand: leading spacing with steps_offset 1 visits t = 667, 334, 1, the last
     /// step lands on alphas_cumprod[0] (set_alpha_to_one false); alphas_cumprod comes from the scaled_linear
@@ -68,14 +82,7 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         Assert.Equal(new long[] { 1, 8, 8, 3 }, result.Image.shape);
         Assert.True(result.Image.min().item<float>() >= 0 && result.Image.max().item<float>() <= 1);
 
-        var alphaBar = new double[1000];
-        double product = 1;
-        for (int i = 0; i < 1000; i++)
-        {
-            double sqrtBeta = Math.Sqrt(0.00085) + (Math.Sqrt(0.012) - Math.Sqrt(0.00085)) * i / 999;
-            product *= 1 - sqrtBeta * sqrtBeta;
-            alphaBar[i] = product;
-        }
+        var alphaBar = ScaledLinearAlphaBar();
         var cond = checkpoint.Embedding(Mushroom);
         var uncond = checkpoint.Embedding("");
         var x = noise.clone();
@@ -106,14 +113,7 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         var again = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance, Seed: seed, Sampler: "ddpm"));
         Assert.Equal(0, TinySd.MaxAbsDiff(result.Image, again.Image));
 
-        var alphaBar = new double[1000];
-        double product = 1;
-        for (int i = 0; i < 1000; i++)
-        {
-            double sqrtBeta = Math.Sqrt(0.00085) + (Math.Sqrt(0.012) - Math.Sqrt(0.00085)) * i / 999;
-            product *= 1 - sqrtBeta * sqrtBeta;
-            alphaBar[i] = product;
-        }
+        var alphaBar = ScaledLinearAlphaBar();
         var generator = new Generator((ulong)seed);
         var x = torch.randn(new long[] { 1, 3, 8, 8 }, generator: generator);
         var cond = checkpoint.Embedding(Mushroom);
