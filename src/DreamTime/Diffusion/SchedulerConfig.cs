@@ -1,5 +1,7 @@
 using DreamTime.Models.Diffusers;
 using DreamTime.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace DreamTime.Diffusion;
 
@@ -29,6 +31,15 @@ public sealed record SchedulerConfig
     public string PredictionType { get; init; } = "epsilon";
     public string TimestepSpacing { get; init; } = "leading";
 
+    /// <summary>
+    /// Optional statistics of the training images' per-channel spatial means (x0 in the model's space): their mean
+    /// and standard deviation over the data. When set, the sampler starts from the forward process's marginal of
+    /// those channel means instead of pure noise (<see cref="MatchStartToData"/>). Not a diffusers key: diffusers
+    /// ignores it. Learned priors record it at export.
+    /// </summary>
+    public double[]? DataChannelMean { get; init; }
+    public double[]? DataChannelStd { get; init; }
+
     /// <summary>Reads any diffusers scheduler config (DDIM, PNDM, Euler, ...): the shared keys define the noise table.</summary>
     public static SchedulerConfig From(ConfigJson c)
     {
@@ -49,7 +60,13 @@ public sealed record SchedulerConfig
             StepsOffset = c.Int("steps_offset", 0),
             PredictionType = c.String("prediction_type", "epsilon")!,
             TimestepSpacing = c.String("timestep_spacing", "leading")!,
+            DataChannelMean = c.DoubleList("data_channel_mean"),
+            DataChannelStd = c.DoubleList("data_channel_std"),
         };
+        if ((cfg.DataChannelMean == null) != (cfg.DataChannelStd == null) || cfg.DataChannelMean?.Length != cfg.DataChannelStd?.Length || cfg.DataChannelMean?.Length == 0)
+            throw new UserError($"{c.Path}: 'data_channel_mean' and 'data_channel_std' must both be given, with one number per channel");
+        if (cfg.DataChannelMean != null && (cfg.DataChannelMean.Any(v => !double.IsFinite(v)) || cfg.DataChannelStd!.Any(v => !(v >= 0) || !double.IsFinite(v))))
+            throw new UserError($"{c.Path}: 'data_channel_mean' must be finite and 'data_channel_std' finite and >= 0");
         if (!PredictionTypes.Contains(cfg.PredictionType)) throw new UserError($"{c.Path}: prediction_type \"{cfg.PredictionType}\" is not supported; allowed: {string.Join(", ", PredictionTypes)}");
         if (!SpacingNames.Contains(cfg.TimestepSpacing)) throw new UserError($"{c.Path}: timestep_spacing \"{cfg.TimestepSpacing}\" is not supported; allowed: {string.Join(", ", SpacingNames)}");
         if (!NoiseSchedule.BetaScheduleNames.Contains(cfg.BetaSchedule)) throw new UserError($"{c.Path}: beta_schedule \"{cfg.BetaSchedule}\" is not supported; allowed: {string.Join(", ", NoiseSchedule.BetaScheduleNames)}");
@@ -104,6 +121,31 @@ public sealed record SchedulerConfig
         return ts;
     }
 
+    /// <summary>
+    /// The starting noise with its per-channel spatial means replaced by draws from the forward process's marginal
+    /// at the first inference step: sqrt(ab) m + sqrt(ab s^2 + (1 - ab)/(H W)) u per channel, where m and s are the
+    /// data statistics and u is the noise's own channel mean standardised (exactly N(0, 1) for Gaussian noise), so the
+    /// start stays a deterministic function of the seed's noise. Why: Stable Diffusion's table ends at ab = 0.0047,
+    /// not 0, so x_T still carries sqrt(ab) x0, and a small image averages its noise over few pixels (std 1/32 at
+    /// 32x32): a model trained on this table reads the image's mean colour off x_T, and pure noise (channel means
+    /// near 0) asks it for a grey-tinted image. Returns <paramref name="noise"/> itself when no statistics are set.
+    /// </summary>
+    public Tensor MatchStartToData(Tensor noise, double alphaBar)
+    {
+        if (DataChannelMean == null) return noise;
+        long channels = noise.shape[1];
+        if (channels != DataChannelMean.Length)
+            throw new UserError($"scheduler config: data_channel_mean has {DataChannelMean.Length} channels but the model samples {channels}");
+        double pixels = noise.shape.Skip(2).Aggregate(1L, (a, b) => a * b);
+        using var scope = torch.NewDisposeScope();
+        var spatial = Enumerable.Range(2, noise.shape.Length - 2).Select(d => (long)d).ToArray();
+        var channelMean = noise.mean(spatial, keepdim: true);
+        var viewShape = new long[] { 1, channels }.Concat(Enumerable.Repeat(1L, noise.shape.Length - 2)).ToArray();
+        var mean = torch.tensor(DataChannelMean.Select(v => Math.Sqrt(alphaBar) * v).ToArray(), dtype: noise.dtype, device: noise.device).view(viewShape);
+        var std = torch.tensor(DataChannelStd!.Select(v => Math.Sqrt(alphaBar * v * v + (1 - alphaBar) / pixels)).ToArray(), dtype: noise.dtype, device: noise.device).view(viewShape);
+        return (noise - channelMean + mean + std * (channelMean * Math.Sqrt(pixels))).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The scheduler_config.json diffusers writes for this class with these fields (and <see cref="From"/> reads back).</summary>
     public System.Text.Json.Nodes.JsonObject ToJson()
     {
@@ -122,6 +164,11 @@ public sealed record SchedulerConfig
             ["timestep_spacing"] = TimestepSpacing,
         };
         if (ClassName == DdpmClass) json["variance_type"] = VarianceType;
+        if (DataChannelMean != null)
+        {
+            json["data_channel_mean"] = new System.Text.Json.Nodes.JsonArray(DataChannelMean.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
+            json["data_channel_std"] = new System.Text.Json.Nodes.JsonArray(DataChannelStd!.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
+        }
         return json;
     }
 }

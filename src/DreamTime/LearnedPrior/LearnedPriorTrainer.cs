@@ -217,9 +217,11 @@ public sealed class LearnedPriorTrainer : IDisposable
     /// <summary>The EMA model as a pixel-space diffusers folder (model_index.json, unet/, text_encoder/, tokenizer/, scheduler/), written atomically.</summary>
     public void SaveModel(string folder)
     {
+        var (mean, std) = Data.ChannelStatistics();
+        var scheduler = LearnedPriorConfig.SchedulerConfig() with { DataChannelMean = mean, DataChannelStd = std };
         var (unet, text) = EmaModels();
         using (unet) using (text)
-            DiffusersWriter.SavePixelSpace(folder, Tokenizer, text, unet, LearnedPriorConfig.SchedulerConfig(), Config.ModelScalarType);
+            DiffusersWriter.SavePixelSpace(folder, Tokenizer, text, unet, scheduler, Config.ModelScalarType);
     }
 
     /// <summary>Weights, EMA, optimizer state and step into a folder that replaces <paramref name="folder"/> whole.</summary>

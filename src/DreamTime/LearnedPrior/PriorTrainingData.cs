@@ -110,4 +110,28 @@ public sealed class PriorTrainingData
         var images = (hwc.permute(0, 3, 1, 2) * 2 - 1).contiguous();
         return (images, examples.Select(e => e.Caption).ToArray());
     }
+
+    public const int StatisticsExamples = 1024;
+
+    /// <summary>
+    /// Mean and standard deviation over examples [0, count) of each image's per-channel spatial mean, in the UNet's
+    /// [-1, 1] range: what the sampler needs to start from the forward process's marginal (SchedulerConfig.MatchStartToData).
+    /// </summary>
+    public (double[] Mean, double[] Std) ChannelStatistics(int count = StatisticsExamples)
+    {
+        var means = new List<double[]>();
+        for (int first = 0; first < count; first += 128)
+        {
+            var (images, _) = Batch(first, Math.Min(128, count - first));
+            using (images)
+            using (var m = images.to(ScalarType.Float64).mean(new long[] { 2, 3 }))
+            {
+                var v = m.data<double>().ToArray();
+                for (int i = 0; i < v.Length / 3; i++) means.Add(v.Skip(3 * i).Take(3).ToArray());
+            }
+        }
+        var mean = Enumerable.Range(0, 3).Select(c => means.Average(x => x[c])).ToArray();
+        var std = Enumerable.Range(0, 3).Select(c => Math.Sqrt(means.Sum(x => (x[c] - mean[c]) * (x[c] - mean[c])) / (means.Count - 1))).ToArray();
+        return (mean, std);
+    }
 }

@@ -112,6 +112,27 @@ public class LearnedPriorDataTests
 
 public class AdamWTests
 {
+    /// <summary>Per-image channel means of 150 examples (two batches inside), averaged and spread here pixel by pixel.</summary>
+    [Fact]
+    public void ChannelStatisticsAreThoseOfTheExamplesChannelMeans()
+    {
+        var data = new PriorTrainingData(seed: 4, size: 8);
+        var (mean, std) = data.ChannelStatistics(150);
+        var perImage = Enumerable.Range(0, 150).Select(i =>
+        {
+            var rgb = data.Example(i).Rgb; // [H, W, 3] in [0, 1]
+            return Enumerable.Range(0, 3).Select(c => Enumerable.Range(0, 64).Average(p => 2.0 * rgb[3 * p + c] - 1)).ToArray();
+        }).ToList();
+        for (int c = 0; c < 3; c++)
+        {
+            double m = perImage.Average(v => v[c]);
+            double s = Math.Sqrt(perImage.Sum(v => (v[c] - m) * (v[c] - m)) / 149);
+            Assert.True(Math.Abs(mean[c] - m) < 1e-6, $"channel {c}: mean {mean[c]} vs {m}");
+            Assert.True(Math.Abs(std[c] - s) < 1e-6, $"channel {c}: std {std[c]} vs {s}");
+            Assert.True(s > 0.01, "renders differ, so their channel means must spread");
+        }
+    }
+
     [Fact]
     public void DecoupledWeightDecayMatchesTheClosedForm()
     {
@@ -189,6 +210,10 @@ public class LearnedPriorTrainingTests : IDisposable
             double scale = 1 + expected.abs().max().item<float>();
             double diff = (expected - got).abs().max().item<float>();
             Assert.True(diff <= 1e-5 * scale, $"max difference {diff:E3}");
+            // the sampler's start statistics are the training data's
+            var (dataMean, dataStd) = trainer.Data.ChannelStatistics();
+            Assert.Equal(dataMean, pipe.SchedulerConfig.DataChannelMean);
+            Assert.Equal(dataStd, pipe.SchedulerConfig.DataChannelStd);
             // the EMA model is not the raw weights: after 2 steps they differ by far more than rounding
             using var raw = torch.no_grad();
             var rawPrediction = trainer.Unet.Forward(x, 500, trainer.Text.Forward(ids).LastHiddenState.expand(2, 16, 32));

@@ -133,6 +133,34 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         Assert.True(TinySd.MaxAbsDiff(ddim.Image, result.Image) > 0.01, "DDPM's step noise must change the image from DDIM's");
     }
 
+    /// <summary>
+    /// A scheduler config with the data's channel statistics changes only the start: sampling from the seed's noise
+    /// equals sampling, without statistics, from that noise with its channel means moved to
+    /// sqrt(ab) m + sqrt(ab s^2 + (1 - ab)/64) * 8 * (noise channel mean), ab at the first timestep (667 of 3 steps).
+    /// </summary>
+    [Fact]
+    public void DataStatisticsMoveOnlyTheStartsChannelMeans()
+    {
+        using var scope = NewDisposeScope();
+        double[] mean = { 0.6, 0.5, -0.3 }, std = { 0.1, 0.2, 0.05 };
+        var folder = checkpoint.CopyTo(Path.Combine(_dir, "with-statistics"));
+        var schedulerFile = Path.Combine(folder, "scheduler", "scheduler_config.json");
+        File.WriteAllText(schedulerFile, (PixelSpaceCheckpoint.SchedulerConfig with { DataChannelMean = mean, DataChannelStd = std }).ToJson().ToJsonString());
+        using var withStatistics = StableDiffusionPipeline.Load(folder);
+        var noise = torch.randn(new long[] { 2, 3, 8, 8 }, generator: new Generator(8));
+        var cond = P.EncodePrompt(Mushroom);
+        var uncond = P.EncodePrompt("");
+        var got = withStatistics.Sample(cond, uncond, noise, 3, 2.0);
+
+        double ab = ScaledLinearAlphaBar()[667];
+        var channelMean = noise.mean(new long[] { 2, 3 }, keepdim: true);
+        var target = torch.tensor(mean.Select(m => Math.Sqrt(ab) * m).ToArray(), dtype: ScalarType.Float32).view(1, 3, 1, 1)
+                     + torch.tensor(std.Select(s => Math.Sqrt(ab * s * s + (1 - ab) / 64)).ToArray(), dtype: ScalarType.Float32).view(1, 3, 1, 1) * channelMean * 8;
+        var expected = P.Sample(cond, uncond, noise - channelMean + target, 3, 2.0);
+        TinySd.AssertClose(expected, got, 1e-4, "sampling with data statistics");
+        Assert.True(TinySd.MaxAbsDiff(P.Sample(cond, uncond, noise, 3, 2.0), got) > 0.01, "the statistics must change the samples");
+    }
+
     [Fact]
     public void SampleCommandRefusesAnUnknownScheduler()
     {

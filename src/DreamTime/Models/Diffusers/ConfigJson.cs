@@ -87,6 +87,15 @@ public sealed class ConfigJson
         catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException) { throw Wrong(key, "a list of integers"); }
     }
 
+    public double[]? DoubleList(string key)
+    {
+        var v = Get(key);
+        if (v == null) return null;
+        if (v is not JsonArray a) throw Wrong(key, "a list of numbers");
+        try { return a.Select(e => e!.GetValue<double>()).ToArray(); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException) { throw Wrong(key, "a list of numbers"); }
+    }
+
     /// <summary>A value that diffusers accepts as one integer for every block or as a list with one per block.</summary>
     public int[] PerBlockInts(string key, int blocks, int fallback)
     {

@@ -200,7 +200,8 @@ public sealed class StableDiffusionPipeline : IDisposable
         using var defaultNoise = stepNoise == null ? new Generator(0) : null;
         var scheduler = DenoisingSchedulers.Create(config, stepNoise ?? defaultNoise!);
         var timesteps = scheduler.SetTimesteps(steps);
-        var latents = (initialLatents.to(Device).to(ScalarType.Float32) * scheduler.InitNoiseSigma).DetachFromDisposeScope();
+        var start = config.MatchStartToData(initialLatents.to(Device).to(ScalarType.Float32), Schedule.AlphasCumprod[timesteps[0]]);
+        var latents = (start * scheduler.InitNoiseSigma).DetachFromDisposeScope();
         for (int i = 0; i < timesteps.Length; i++)
         {
             using var scope = torch.NewDisposeScope();
