@@ -29,10 +29,11 @@ public static class CompareCommand
         var prior = new Option<string>("--prior") { Description = "builtin (closed-form posterior over the members) or learned (the small diffusion model trained on the same families).", DefaultValueFactory = _ => "builtin", HelpName = "builtin|learned" };
         var model = new Option<string?>("--model") { Description = "A learned-prior folder (from `prior train`) instead of the shipped one; implies --prior learned.", HelpName = "DIR" };
         var temperature = new Option<string?>("--temperature-pixels") { Description = "The built-in prior's posterior temperature as an effective pixel count P (log-likelihoods multiplied by P/(H*W)); 'exact' = untempered. Default: the prior's default (64).", HelpName = "P|exact" };
+        var scale = new Option<double?>("--guidance-scale") { Description = $"Classifier-free guidance scale of every run (default: the prior's own, {LearnedPriorSettings.DefaultGuidanceScale} for the learned prior, {Guidance.BuiltinPrior.BuiltinPriorOptions.DefaultGuidanceScale} for the built-in one)." };
         var images = new Option<string[]>("--images") { Description = "Image-to-3D instead of prompts: input pictures (e.g. from `prior render --member`) trained with the built-in image prior and scored against the member each shows.", AllowMultipleArgumentsPerToken = true, HelpName = "FILE" };
         var imageElevation = new Option<double>("--image-elevation") { Description = "With --images: elevation of the camera that took every picture, in degrees.", DefaultValueFactory = _ => 0 };
         var imageAzimuth = new Option<double>("--image-azimuth") { Description = "With --images: azimuth of that camera, in degrees.", DefaultValueFactory = _ => 0 };
-        foreach (var o in new Option[] { prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, prior, model, temperature, images, imageElevation, imageAzimuth, outDir, overwrite }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, prior, model, temperature, scale, images, imageElevation, imageAzimuth, outDir, overwrite }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var strats = p.GetValue(strategies)!;
@@ -58,6 +59,8 @@ public static class CompareCommand
                 ? new LearnedPriorSettings { Model = p.GetValue(model) is string m ? Path.GetFullPath(m) : null }
                 : p.GetValue(temperature) is string tp ? ((BuiltinPriorSettings)d.Guidance) with { TemperaturePixels = GenerateCommand.ParseTemperature(tp) } : d.Guidance;
             if (pictures.Length > 0) guidance = new BuiltinImagePriorSettings();
+            if (p.GetValue(scale) is double g) guidance = guidance with { GuidanceScale = g };
+            guidance.Validate();
             var baseConfig = d with { Timesteps = d.Timesteps with { Iterations = n }, Height = res, Width = res, EvalEvery = every, Guidance = guidance };
             if (pictures.Length > 0) baseConfig = baseConfig with { Reference = new ReferenceSettings { Image = list[0], ElevationDeg = p.GetValue(imageElevation), AzimuthDeg = p.GetValue(imageAzimuth) } };
             var dir = p.GetValue(outDir)!;
@@ -69,7 +72,7 @@ public static class CompareCommand
             var priorNote = guidance switch
             {
                 LearnedPriorSettings l => $"learned prior {l.Model ?? "(shipped)"}, guidance scale {(l.GuidanceScale ?? LearnedPriorSettings.DefaultGuidanceScale).ToString(CultureInfo.InvariantCulture)}",
-                BuiltinPriorSettings b => "built-in prior with " + (b.TemperaturePixels is double k ? $"temperature pixels {k.ToString(CultureInfo.InvariantCulture)}" : "untempered posterior"),
+                BuiltinPriorSettings b => "built-in prior with " + (b.TemperaturePixels is double k ? $"temperature pixels {k.ToString(CultureInfo.InvariantCulture)}" : "untempered posterior") + (b.GuidanceScale is double bg ? $", guidance scale {bg.ToString(CultureInfo.InvariantCulture)}" : ""),
                 BuiltinImagePriorSettings => FormattableString.Invariant($"built-in image prior, pictures taken from elevation {p.GetValue(imageElevation)}, azimuth {p.GetValue(imageAzimuth)}"),
                 _ => guidance.GetType().Name,
             };

@@ -110,6 +110,7 @@ public class StrategyComparisonTests : IDisposable
     [InlineData("--eval-every", "0", "--eval-every 0")]
     [InlineData("--iterations", "-1", "--iterations -1")]
     [InlineData("--temperature-pixels", "zero", "--temperature-pixels zero")]
+    [InlineData("--guidance-scale", "-1", "--guidance-scale -1")]
     public void BadInputIsAOneLineErrorBeforeAnyTraining(string option, string value, string expected)
     {
         var outDir = Path.Combine(_dir, "out");
