@@ -24,6 +24,7 @@ public static class PriorCommand
         cmd.Subcommands.Add(Train());
         cmd.Subcommands.Add(Export());
         cmd.Subcommands.Add(Check());
+        cmd.Subcommands.Add(Hints());
         return cmd;
     }
 
@@ -307,6 +308,43 @@ public static class PriorCommand
             output.WriteLine("t,alpha_bar,mean_entropy,mean_top_weight,top_is_true_member");
             foreach (var row in table)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.T},{row.AlphaBar:F5},{row.MeanEntropy:F4},{row.MeanTopWeight:F4},{row.TopIsTrue:F3}"));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Hints()
+    {
+        var cmd = new Command("hints", "Is a small-t step a coarse hint? Member renders of the prompt, low-pass filtered (what an early NeRF looks like), are noised at t and " +
+            "denoised once by the built-in prior (posterior mean over the members) and once by a learned prior; prints the PSNR of the input and of each x0_hat against the clean member.");
+        var prompt = new Argument<string>("prompt") { Description = "Prompt whose members are rendered (built-in prior vocabulary)." };
+        var model = new Option<string?>("--model") { Description = "The learned prior (default: the shipped one); renders are made at its resolution.", HelpName = "DIR" };
+        var cameras = new Option<int>("--cameras") { Description = "Random training cameras to average over (every member from each).", DefaultValueFactory = _ => 4 };
+        var blur = new Option<int>("--blur") { Description = "Degradation: average-pool by this factor and upsample back (1 = clean renders).", DefaultValueFactory = _ => 4 };
+        var guidance = new Option<double>("--guidance-scale") { Description = "The learned prior's classifier-free guidance scale.", DefaultValueFactory = _ => Guidance.LearnedPriorSettings.DefaultGuidanceScale };
+        var temperature = new Option<string>("--temperature-pixels") { Description = "The built-in prior's temperature as an effective pixel count P, or 'exact'.",
+            DefaultValueFactory = _ => BuiltinPriorOptions.DefaultTemperaturePixels.ToString(CultureInfo.InvariantCulture), HelpName = "P|exact" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the cameras and the noise.", DefaultValueFactory = _ => 0 };
+        cmd.Arguments.Add(prompt);
+        foreach (var o in new Option[] { model, cameras, blur, guidance, temperature, seed }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var selection = PriorLibrary.Default.Select(p.GetValue(prompt) ?? "");
+            if (selection.Family is null) throw new UserError($"prompt \"{selection.Prompt}\": names no family; hints need one family's members");
+            double g = p.GetValue(guidance);
+            if (!(g >= 0 && g < 1e4)) throw new UserError($"--guidance-scale {g}: must be in [0, 10000)");
+            double? kp = GenerateCommand.ParseTemperature(p.GetValue(temperature)!);
+            using var pipe = Models.Diffusers.StableDiffusionPipeline.Load(p.GetValue(model) ?? ShippedModel.Folder, TorchSharp.torch.CPU);
+            if (!pipe.IsPixelSpace) throw new UserError($"--model {p.GetValue(model)}: has a vae/; hints need a pixel-space learned prior");
+            int size = pipe.DefaultResolution;
+            double sharpness = kp is double k ? k / (size * size) : 1.0;
+            var rows = Guidance.DenoiserHints.Measure([Guidance.DenoiserHints.Exact(sharpness), Guidance.DenoiserHints.Learned(pipe, selection.Prompt, g)],
+                selection.Members, pipe.Schedule, size, p.GetValue(cameras), p.GetValue(blur), p.GetValue(seed));
+            var o = p.InvocationConfiguration.Output;
+            o.WriteLine(FormattableString.Invariant($"{selection.Describe()}, {size}px, blur {p.GetValue(blur)}, {p.GetValue(cameras)} cameras; built-in prior temperature pixels {(kp is double kk ? kk.ToString(CultureInfo.InvariantCulture) : "exact")}; learned prior guidance {g}"));
+            o.WriteLine("t,alpha_bar,input_psnr,builtin_x0_psnr,learned_x0_psnr");
+            foreach (var r in rows)
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.T},{r.AlphaBar:F5},{r.InputPsnr:F2},{r.HintPsnr[0]:F2},{r.HintPsnr[1]:F2}"));
             return 0;
         });
         return cmd;
