@@ -108,10 +108,7 @@ public class LearnedPriorDataTests
         Assert.NotEqual(a.Primitives[0].Center, b.Primitives[0].Center);
         Assert.Throws<ArgumentException>(() => family.Build(new Dictionary<string, string>(), new Random(1)));
     }
-}
 
-public class AdamWTests
-{
     /// <summary>Per-image channel means of 150 examples (two batches inside), averaged and spread here pixel by pixel.</summary>
     [Fact]
     public void ChannelStatisticsAreThoseOfTheExamplesChannelMeans()
@@ -132,7 +129,10 @@ public class AdamWTests
             Assert.True(s > 0.01, "renders differ, so their channel means must spread");
         }
     }
+}
 
+public class AdamWTests
+{
     [Fact]
     public void DecoupledWeightDecayMatchesTheClosedForm()
     {
