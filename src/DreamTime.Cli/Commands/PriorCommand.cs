@@ -332,7 +332,7 @@ public static class PriorCommand
             var selection = PriorLibrary.Default.Select(p.GetValue(prompt) ?? "");
             if (selection.Family is null) throw new UserError($"prompt \"{selection.Prompt}\": names no family; hints need one family's members");
             double g = p.GetValue(guidance);
-            if (!(g >= 0 && g < 1e4)) throw new UserError($"--guidance-scale {g}: must be in [0, 10000)");
+            new Guidance.LearnedPriorSettings { GuidanceScale = g }.Validate();
             double? kp = GenerateCommand.ParseTemperature(p.GetValue(temperature)!);
             using var pipe = Models.Diffusers.StableDiffusionPipeline.Load(p.GetValue(model) ?? ShippedModel.Folder, TorchSharp.torch.CPU);
             if (!pipe.IsPixelSpace) throw new UserError($"--model {p.GetValue(model)}: has a vae/; hints need a pixel-space learned prior");

@@ -49,12 +49,13 @@ public static class DenoiserHints
             var images = renderer.Render(members.Select(m => m.Scene).ToList(), camera, size, size);
             var clean = tensor(images.SelectMany(im => im.Rgb).ToArray(), new long[] { members.Count, size, size, 3 }).permute(0, 3, 1, 2) * 2 - 1;
             var degraded = Degrade(clean, blur);
+            double inputPsnr = Psnr(degraded, clean).sum().item<double>();
             for (int i = 0; i < timesteps.Count; i++)
             {
                 double ab = schedule.AlphaBar(timesteps[i]);
                 var (noisy, _) = ScoreDistillation.AddNoise(degraded, ab, Seeds.Generator(seed, c, 0x41E7 + timesteps[i]));
                 var query = new HintQuery(noisy, timesteps[i], ab, camera, clean);
-                sums[i][0] += Psnr(degraded, clean).sum().item<double>();
+                sums[i][0] += inputPsnr;
                 for (int d = 0; d < denoisers.Count; d++)
                     sums[i][1 + d] += Psnr(denoisers[d](query).to(clean.device).to(float32), clean).sum().item<double>();
             }
