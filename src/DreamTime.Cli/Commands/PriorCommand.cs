@@ -47,7 +47,8 @@ public static class PriorCommand
     private static Command Check()
     {
         var model = new Option<string?>("--model") { Description = "The learned prior to check (default: the shipped one).", HelpName = "DIR" };
-        var seeds = new Option<int>("--seeds") { Description = "Samples per family (seeds 0..N-1).", DefaultValueFactory = _ => SampleCheck.DefaultSeeds };
+        var seeds = new Option<int>("--seeds") { Description = "Samples per family (seeds --first-seed .. --first-seed + N - 1).", DefaultValueFactory = _ => SampleCheck.DefaultSeeds };
+        var firstSeed = new Option<int>("--first-seed") { Description = "The first seed: choose sampler settings on one range of seeds, measure them on another.", DefaultValueFactory = _ => 0 };
         var steps = new Option<int>("--steps") { Description = "Sampler steps per sample.", DefaultValueFactory = _ => SampleCheck.DefaultSteps };
         var scheduler = new Option<string?>("--scheduler") { Description = "Sampler: ddpm (ancestral) or ddim (deterministic, eta 0); default: the model's scheduler (DDPM for trained priors).", HelpName = "ddpm|ddim" };
         var guidance = new Option<double>("--guidance-scale") { Description = "Classifier-free guidance scale of the sampler.", DefaultValueFactory = _ => SampleCheck.DefaultGuidance };
@@ -58,7 +59,7 @@ public static class PriorCommand
             "count the samples whose nearest member render (PSNR against every member of every family, rendered from a grid of front views) belongs to the prompt's family.");
         var textUse = new Option<int>("--text-use-renders") { Description = "Also measure how much the model uses its captions: x0 predicted from this many fresh captioned renders noised at t = " +
             string.Join(", ", SampleCheck.TextUseTimesteps) + ", with their captions and with the empty caption, as PSNR (0: skip).", DefaultValueFactory = _ => SampleCheck.DefaultTextUseRenders };
-        foreach (var o in new Option[] { model, seeds, steps, scheduler, guidance, outPath, ceiling, textUse }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, seeds, firstSeed, steps, scheduler, guidance, outPath, ceiling, textUse }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var folder = p.GetValue(model) ?? ShippedModel.Folder;
@@ -68,7 +69,7 @@ public static class PriorCommand
             if (textRenders < 0 || textRenders > 4096) throw new UserError($"--text-use-renders {textRenders}: must be between 0 and 4096");
             if (p.GetValue(outPath) is string png) AtomicFile.EnsureWritableFile(png, "--out");
             var log = new ProgressObserver(p.InvocationConfiguration.Error).Log;
-            var result = SampleCheck.Run(folder, p.GetValue(seeds), p.GetValue(steps), p.GetValue(guidance), log: log, sampler: p.GetValue(scheduler));
+            var result = SampleCheck.Run(folder, p.GetValue(seeds), p.GetValue(steps), p.GetValue(guidance), log: log, sampler: p.GetValue(scheduler), firstSeed: p.GetValue(firstSeed));
             var o = p.InvocationConfiguration.Output;
             o.WriteLine("| family | prompt | nearest member in the family | nearest members' families |");
             o.WriteLine("|---|---|---|---|");

@@ -43,12 +43,14 @@ public static class SampleCheck
     public const double DefaultGuidance = 5;
 
     /// <param name="sampler">"ddim" or "ddpm" instead of the model's scheduler</param>
+    /// <param name="firstSeed">the first of the seeds: sampler settings chosen on one range of seeds can be measured on another</param>
     public static SampleCheckResult Run(string modelFolder, int seeds = DefaultSeeds, int steps = DefaultSteps, double guidance = DefaultGuidance, Device? device = null,
-                                        Action<string>? log = null, string? sampler = null)
+                                        Action<string>? log = null, string? sampler = null, int firstSeed = 0)
     {
         if (sampler != null && !Diffusion.SchedulerConfig.SamplerNames.Contains(sampler))
             throw new Runtime.UserError($"--scheduler {sampler}: not a sampler; allowed: {string.Join(", ", Diffusion.SchedulerConfig.SamplerNames)}");
         if (seeds < 1 || seeds > 64) throw new Runtime.UserError($"--seeds {seeds}: must be between 1 and 64");
+        if (firstSeed < 0 || firstSeed > 1_000_000) throw new Runtime.UserError($"--first-seed {firstSeed}: must be between 0 and 1000000");
         if (steps < 1 || steps > 1000) throw new Runtime.UserError($"--steps {steps}: must be between 1 and 1000");
         if (!(guidance >= 0) || double.IsInfinity(guidance)) throw new Runtime.UserError($"--guidance-scale {guidance}: must be a finite number >= 0");
         using var pipe = StableDiffusionPipeline.Load(modelFolder, device ?? torch.CPU);
@@ -57,17 +59,18 @@ public static class SampleCheck
         var library = PriorLibrary.Default;
         using var scope = torch.NewDisposeScope();
         var shape = pipe.LatentShape(size, size);
-        var noise = torch.cat(Enumerable.Range(0, seeds).Select(s => torch.randn(shape, generator: new Generator((ulong)s))).ToArray(), 0);
+        var noise = torch.cat(Enumerable.Range(0, seeds).Select(s => torch.randn(shape, generator: new Generator((ulong)(firstSeed + s)))).ToArray(), 0);
         var uncond = pipe.EncodePrompt("");
         var samples = new List<(string Family, string Prompt, int Seed, float[] Rgb)>();
         foreach (var family in library.Families)
         {
             var prompt = LearnedPriorTraining.FamilyPrompt(family);
             log?.Invoke($"sampling \"{prompt}\" x {seeds}");
-            // DDPM's step noise: one generator per family, so a family's samples do not depend on the others
-            using var stepNoise = new Generator((ulong)samples.Count);
+            // DDPM's step noise: one generator per family, so a family's samples do not depend on the others; the
+            // first seed moves it too, so another seed range is an independent draw (seed 0 keeps the recorded figures)
+            using var stepNoise = new Generator((ulong)firstSeed * 1_000_003 + (ulong)samples.Count);
             var images = pipe.DecodeToImages(pipe.Sample(pipe.EncodePrompt(prompt), uncond, noise, steps, guidance, sampler: sampler, stepNoise: stepNoise)).cpu();
-            for (int s = 0; s < seeds; s++) samples.Add((family.Name, prompt, s, RgbImage.FromTensor(images[s]).Pixels));
+            for (int s = 0; s < seeds; s++) samples.Add((family.Name, prompt, firstSeed + s, RgbImage.FromTensor(images[s]).Pixels));
         }
         return Match(samples, size, seeds, log);
     }

@@ -29,10 +29,12 @@ public sealed record ComparisonRun(string Prompt, string Strategy, long Seed, IR
 /// <summary>
 /// Aggregate of one (prompt, strategy) over seeds. Diversity is the mean PSNR between the results of every pair
 /// of seeds over the evaluation views (lower = more diverse; unlike a count of members it does not saturate at
-/// the number of seeds); null with a single seed.
+/// the number of seeds); null with a single seed. OppositeSideGain is the runs' mean of
+/// <see cref="StrategyComparison.OppositeSideGain(ComparisonRun)"/> (view consistency); null without kept views.
 /// </summary>
 public sealed record ComparisonSummary(string Prompt, string Strategy, int Runs, double MeanPsnr, double SdPsnr, double MeanIou,
-    IReadOnlyList<(double? MeanFirst, int Reached)> Convergence, int WithAttributes, int DistinctMembers, double? PairwisePsnr);
+    IReadOnlyList<(double? MeanFirst, int Reached)> Convergence, int WithAttributes, int DistinctMembers, double? PairwisePsnr,
+    double? OppositeSideGain = null);
 
 /// <summary>
 /// Measures the paper's claims against ground truth: the same prompts and seeds trained with each timestep
@@ -235,6 +237,59 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         return psnrs.Count > 0 ? psnrs.Average() : null;
     }
 
+    private readonly Dictionary<string, float[][]> _memberViews = new();
+
+    /// <summary>
+    /// View consistency of a kept run (the multi-face problem), against its family-nearest member: see
+    /// <see cref="OppositeSideGain(IReadOnlyList{float[]}, IReadOnlyList{float[]})"/>. Null without the run's views.
+    /// </summary>
+    public double? OppositeSideGain(ComparisonRun run)
+    {
+        if (RunFile(run.Prompt, run.Strategy, run.Seed, ".png") is not string file || !File.Exists(file)) return null;
+        var strip = ImageIO.LoadImage(file);
+        var cameras = CameraSampler.EvaluationViews(baseConfig.Cameras);
+        int size = baseConfig.EvalResolution;
+        if (strip.Height != size || strip.Width != size * cameras.Count)
+            throw new UserError($"{file}: {strip.Width}x{strip.Height}, expected {cameras.Count} views of {size}x{size} side by side");
+        if (!_memberViews.TryGetValue(run.FamilyNearest, out var member))
+        {
+            var m = Guidance.BuiltinPrior.PriorLibrary.Default.Members.FirstOrDefault(x => x.Name == run.FamilyNearest)
+                    ?? throw new UserError($"{file}: its run names member \"{run.FamilyNearest}\", which the built-in library does not have");
+            var renders = new Guidance.BuiltinPrior.PriorEvaluation([m], cameras, size, size).MemberImages;
+            _memberViews[run.FamilyNearest] = member = renders.Select(r => r[0].Rgb).ToArray();
+        }
+        var views = Enumerable.Range(0, cameras.Count).Select(v =>
+        {
+            var tile = new float[size * size * 3];
+            for (int y = 0; y < size; y++) Array.Copy(strip.Pixels, (y * strip.Width + v * size) * 3, tile, y * size * 3, size * 3);
+            return tile;
+        }).ToList();
+        return OppositeSideGain(views, member);
+    }
+
+    /// <summary>
+    /// For each view of a ring (an even number of views, evenly spaced in azimuth), the PSNR of the result's view
+    /// against the member seen from the opposite side minus that against the member seen from the same view, in
+    /// dB, averaged over the views. Below 0: each side of the result looks like the member's own side. About 0:
+    /// the member looks alike from both sides (a rotationally symmetric object), or the result resembles neither.
+    /// Above 0: the result shows the member's other side where it should show this one (a front seen from the
+    /// back: the multi-face, or Janus, problem).
+    /// </summary>
+    public static double OppositeSideGain(IReadOnlyList<float[]> views, IReadOnlyList<float[]> member)
+    {
+        if (views.Count != member.Count || views.Count % 2 != 0 || views.Count == 0)
+            throw new ArgumentException($"{views.Count} result views and {member.Count} member views: need the same even number");
+        double Mse(float[] a, float[] b)
+        {
+            double se = 0;
+            for (int k = 0; k < a.Length; k++) { double d = a[k] - b[k]; se += d * d; }
+            return Math.Max(se / a.Length, 1e-12);
+        }
+        int n = views.Count;
+        // PSNR(opposite) - PSNR(same) = 10 log10(MSE(same) / MSE(opposite))
+        return Enumerable.Range(0, n).Average(v => 10 * Math.Log10(Mse(views[v], member[v]) / Mse(views[v], member[(v + n / 2) % n])));
+    }
+
     /// <summary>results.csv, summary.md (the table) and curves.png in a folder.</summary>
     public void WriteOutputs(string dir, string heading)
     {
@@ -254,7 +309,8 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
             return (reached.Count > 0 ? (double?)reached.Average() : null, reached.Count);
         }).ToList();
         return new ComparisonSummary(g.Key.Prompt, g.Key.Strategy, ps.Count, mean, sd, g.Average(r => r.FinalIou), convergence,
-            g.Count(r => r.HasAttributes), g.Select(r => r.NearestIndex).Distinct().Count(), PairwisePsnr(g.Key.Prompt, g.Key.Strategy));
+            g.Count(r => r.HasAttributes), g.Select(r => r.NearestIndex).Distinct().Count(), PairwisePsnr(g.Key.Prompt, g.Key.Strategy),
+            g.Select(OppositeSideGain).Where(x => x != null).Select(x => x!.Value).DefaultIfEmpty(double.NaN).Average() is double o && !double.IsNaN(o) ? o : null);
     }).ToList();
 
     private static string F(double x, string format) => x.ToString(format, CultureInfo.InvariantCulture);
@@ -264,22 +320,22 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         var sb = new StringBuilder();
         var first = string.Concat(Thresholds.Select(t => $" first iter PSNR>={F(t, "G")} (runs reaching) |"));
         var (subject, attributes) = ImageStudy ? ("image", "lands on the pictured member") : ("prompt", "has the prompt's attributes");
-        sb.AppendLine($"| {subject} | strategy | runs | final PSNR (dB) | mask IoU |{first} {attributes} | distinct members | PSNR between seeds (dB) |");
-        sb.AppendLine("|---|---|---|---|---|" + string.Concat(Thresholds.Select(_ => "---|")) + "---|---|---|");
+        sb.AppendLine($"| {subject} | strategy | runs | final PSNR (dB) | mask IoU |{first} {attributes} | distinct members | PSNR between seeds (dB) | opposite side - own side (dB) |");
+        sb.AppendLine("|---|---|---|---|---|" + string.Concat(Thresholds.Select(_ => "---|")) + "---|---|---|---|");
         foreach (var s in Summaries())
         {
             var conv = string.Concat(s.Convergence.Select(c => $" {(c.MeanFirst is double f ? F(f, "F0") : "-")} ({c.Reached}/{s.Runs}) |"));
-            sb.AppendLine($"| {Label(s.Prompt)} | {s.Strategy} | {s.Runs} | {F(s.MeanPsnr, "F2")} ± {F(s.SdPsnr, "F2")} | {F(s.MeanIou, "F3")} |{conv} {s.WithAttributes}/{s.Runs} | {s.DistinctMembers} | {(s.PairwisePsnr is double d ? F(d, "F2") : "-")} |");
+            sb.AppendLine($"| {Label(s.Prompt)} | {s.Strategy} | {s.Runs} | {F(s.MeanPsnr, "F2")} ± {F(s.SdPsnr, "F2")} | {F(s.MeanIou, "F3")} |{conv} {s.WithAttributes}/{s.Runs} | {s.DistinctMembers} | {(s.PairwisePsnr is double d ? F(d, "F2") : "-")} | {(s.OppositeSideGain is double o ? F(o, "+0.00;-0.00") : "-")} |");
         }
         return sb.ToString();
     }
 
     public string Csv()
     {
-        var sb = new StringBuilder((ImageStudy ? "image" : "prompt") + ",strategy,seed,final_psnr,final_mask_iou,nearest_member," + string.Join(",", Thresholds.Select(t => $"first_iteration_psnr_{F(t, "G")}")) + ",family_nearest,has_attributes,seconds\n");
+        var sb = new StringBuilder((ImageStudy ? "image" : "prompt") + ",strategy,seed,final_psnr,final_mask_iou,nearest_member," + string.Join(",", Thresholds.Select(t => $"first_iteration_psnr_{F(t, "G")}")) + ",family_nearest,has_attributes,opposite_side_gain,seconds\n");
         foreach (var r in Runs)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"\"{Label(r.Prompt)}\",{r.Strategy},{r.Seed},{r.FinalPsnr:F3},{r.FinalIou:F4},\"{r.Nearest}\",{string.Join(",", Thresholds.Select(t => r.FirstReaching(t)?.ToString(CultureInfo.InvariantCulture) ?? ""))},\"{r.FamilyNearest}\",{(r.HasAttributes ? 1 : 0)},{r.Seconds:F1}"));
+                $"\"{Label(r.Prompt)}\",{r.Strategy},{r.Seed},{r.FinalPsnr:F3},{r.FinalIou:F4},\"{r.Nearest}\",{string.Join(",", Thresholds.Select(t => r.FirstReaching(t)?.ToString(CultureInfo.InvariantCulture) ?? ""))},\"{r.FamilyNearest}\",{(r.HasAttributes ? 1 : 0)},{OppositeSideGain(r)?.ToString("F3", CultureInfo.InvariantCulture) ?? ""},{r.Seconds:F1}"));
         return sb.ToString();
     }
 

@@ -245,6 +245,20 @@ public class LearnedPriorGuidanceTests : IDisposable
     }
 
     [Fact]
+    public void FirstSeedStartsTheCheckAtThatSeed()
+    {
+        // DDIM has no step noise, so a sample depends only on its seed's start noise: seed 1 of a check from seed 0
+        // is the sample of a check that starts at seed 1 (up to the rounding of a batch of 2 against 1)
+        var both = SampleCheck.Run(TinyModel(), seeds: 2, steps: 2, sampler: "ddim");
+        var second = SampleCheck.Run(TinyModel(), seeds: 1, steps: 2, sampler: "ddim", firstSeed: 1);
+        var expected = both.Rows.Where(r => r.Seed == 1).ToList();
+        Assert.Equal(expected.Select(r => (r.Family, r.NearestMember)), second.Rows.Select(r => (r.Family, r.NearestMember)));
+        Assert.All(second.Rows, r => Assert.Equal(1, r.Seed));
+        for (int i = 0; i < expected.Count; i++) Assert.Equal(expected[i].Psnr, second.Rows[i].Psnr, 2);
+        Assert.Throws<DreamTime.Runtime.UserError>(() => SampleCheck.Run(TinyModel(), seeds: 1, steps: 1, firstSeed: -1));
+    }
+
+    [Fact]
     public void TextUseDenoisesFreshRendersWithAndWithoutTheirCaptions()
     {
         using var pipe = StableDiffusionPipeline.Load(TinyModel());

@@ -102,6 +102,42 @@ public class StrategyComparisonTests : IDisposable
         Assert.Equal(4, Directory.GetFiles(runs).Length);
     }
 
+    [Fact]
+    public void OppositeSideGainIsThePsnrAgainstTheOtherSideMinusThatAgainstThisSide()
+    {
+        float[] Flat(float v) => Enumerable.Repeat(v, 12).ToArray();
+        // member sides 0.6 and 0.7; a result at 0.5 and 0.8 is 0.1 from its own side and 0.2 from the other:
+        // 10 log10(0.01 / 0.04) per view; the same result with its sides swapped scores the opposite
+        var member = new[] { Flat(0.6f), Flat(0.7f) };
+        Assert.Equal(10 * Math.Log10(0.25), StrategyComparison.OppositeSideGain([Flat(0.5f), Flat(0.8f)], member), 5);
+        Assert.Equal(10 * Math.Log10(4), StrategyComparison.OppositeSideGain([Flat(0.8f), Flat(0.5f)], member), 5);
+        Assert.Throws<ArgumentException>(() => StrategyComparison.OppositeSideGain([Flat(0.5f)], [Flat(0.6f)]));
+    }
+
+    [Fact]
+    public void AKeptRunShowingTheMembersOtherSideScoresTheOppositeOfOneShowingItsOwn()
+    {
+        var study = Path.Combine(_dir, "views-study");
+        var baseConfig = Tiny(2) with { EvalEvery = 2 };
+        var cmp = new StrategyComparison(baseConfig, [20.0], SilentRunObserver.Instance, study);
+        cmp.RunAll(["a snowman"], ["uniform"], seeds: 1);
+        var run = Assert.Single(cmp.Runs);
+        var png = Path.Combine(study, "runs", "a-snowman-uniform-seed0.png");
+        var cameras = DreamTime.Rendering.CameraSampler.EvaluationViews(baseConfig.Cameras);
+        var member = DreamTime.Guidance.BuiltinPrior.PriorLibrary.Default.Members.Single(m => m.Name == run.FamilyNearest);
+        var renders = new DreamTime.Guidance.BuiltinPrior.PriorEvaluation([member], cameras, baseConfig.EvalResolution, baseConfig.EvalResolution).MemberImages;
+        var images = renders.Select(r => new DreamTime.Imaging.RgbImage(baseConfig.EvalResolution, baseConfig.EvalResolution, r[0].Rgb)).ToList();
+        DreamTime.Imaging.ImageIO.SavePng(png, DreamTime.Imaging.ImageIO.Grid(images, images.Count, gap: 0));
+        double own = cmp.OppositeSideGain(run)!.Value;
+        // the strip holds the member itself: each view is far nearer its own side (8-bit rounding only)
+        Assert.True(own < -20, $"own views: {own:F2} dB");
+        var half = images.Count / 2;
+        DreamTime.Imaging.ImageIO.SavePng(png, DreamTime.Imaging.ImageIO.Grid(images.Skip(half).Concat(images.Take(half)).ToList(), images.Count, gap: 0));
+        // summed over the ring, swapping each view with the opposite one exchanges the two terms of every view
+        Assert.Equal(-own, cmp.OppositeSideGain(run)!.Value, 6);
+        Assert.Contains("opposite side - own side", cmp.Table());
+    }
+
     [Theory]
     [InlineData("--seeds", "0", "--seeds 0")]
     [InlineData("--first-seed", "-1", "--first-seed -1")]
