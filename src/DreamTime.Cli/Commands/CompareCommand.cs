@@ -15,7 +15,7 @@ public static class CompareCommand
         var d = new TrainConfig();
         var cmd = new Command("compare", "Train the same prompts and seeds with several timestep strategies on the built-in or the learned prior and " +
             "print fidelity (PSNR, mask IoU to the nearest member the prompt names), convergence (first iteration reaching each PSNR), attributes, " +
-            "and diversity (distinct members, PSNR between seeds). Every finished run is kept in --out: running the same command again continues an interrupted study.");
+            "diversity (distinct members, PSNR between seeds) and view consistency (PSNR against the member's opposite side minus its own side). Every finished run is kept in --out: running the same command again continues an interrupted study.");
         var prompts = new Option<string[]>("--prompts") { Description = "Prompts to train (built-in prior vocabulary).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => new[] { "a red mushroom", "a snowman", "a chair" } };
         var strategies = new Option<string[]>("--strategies") { Description = $"Strategies to compare ({string.Join(", ", TimestepOptions.StrategyNames)}).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => new[] { "tp-sds", "uniform" } };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per prompt and strategy (--first-seed .. --first-seed + N - 1), trained seed by seed.", DefaultValueFactory = _ => 3 };

@@ -93,6 +93,9 @@ public class Zero123GuidanceTests(ITestOutputHelper output)
     [Fact]
     public void ConditionFromAnImageHasTheEncodersShapes()
     {
+        // the by-hand latents must match exactly: hold one set of convolution kernels for both encodings, which a
+        // parallel test loading a pixel-space model would otherwise switch process-wide between them
+        using var kernels = DreamTime.Runtime.TorchRuntime.WithoutOneDnnConvolutions();
         using var scope = NewDisposeScope();
         // a 48x40 image with a diagonal ramp: neither square nor the generation size, so both resizes run
         var ramp = torch.linspace(0, 1, 48).view(1, 48, 1) * 0.5 + torch.linspace(0, 1, 40).view(1, 1, 40) * 0.5;
