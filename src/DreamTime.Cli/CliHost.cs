@@ -4,8 +4,9 @@ using DreamTime.Runtime;
 namespace DreamTime.Cli;
 
 /// <summary>
-/// Runs the command line: user errors become one line on stderr and exit code 2; anything else is a bug and
-/// keeps its stack trace (exit code 1). Parse errors also exit with 2.
+/// Runs the command line: user errors become one line on stderr and exit code 2; so do file-system failures (a
+/// folder deleted under a running command, a full disk, no permission), whose messages name the path; anything
+/// else is a bug and keeps its stack trace (exit code 1). Parse errors also exit with 2.
 /// </summary>
 public static class CliHost
 {
@@ -28,6 +29,11 @@ public static class CliHost
         catch (Exception e) when (Unwrap(e) is UserError ue)
         {
             stderr.WriteLine($"error: {ue.Message}");
+            return UserErrorExit;
+        }
+        catch (Exception e) when (Unwrap(e) is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {Unwrap(e).Message.ReplaceLineEndings(" ")}");
             return UserErrorExit;
         }
     }
