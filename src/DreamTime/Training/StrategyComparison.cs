@@ -308,9 +308,10 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
             var reached = g.Select(r => r.FirstReaching(t)).Where(x => x != null).Select(x => (double)x!.Value).ToList();
             return (reached.Count > 0 ? (double?)reached.Average() : null, reached.Count);
         }).ToList();
+        var sides = g.Select(OppositeSideGain).OfType<double>().ToList();
         return new ComparisonSummary(g.Key.Prompt, g.Key.Strategy, ps.Count, mean, sd, g.Average(r => r.FinalIou), convergence,
             g.Count(r => r.HasAttributes), g.Select(r => r.NearestIndex).Distinct().Count(), PairwisePsnr(g.Key.Prompt, g.Key.Strategy),
-            g.Select(OppositeSideGain).Where(x => x != null).Select(x => x!.Value).DefaultIfEmpty(double.NaN).Average() is double o && !double.IsNaN(o) ? o : null);
+            sides.Count > 0 ? sides.Average() : null);
     }).ToList();
 
     private static string F(double x, string format) => x.ToString(format, CultureInfo.InvariantCulture);
