@@ -118,7 +118,9 @@ public static class PriorCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the --out folder if it exists (otherwise an existing folder is refused)." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device };
         var init = new Option<string?>("--init") { Description = "Start from this learned-prior model's weights (e.g. the shipped one) with a fresh optimizer and schedule; its architecture switches (add_text_embedding) follow the model; give another --seed to draw new data.", HelpName = "MODEL" };
-        foreach (var o in new Option[] { outDir, steps, batch, lr, channels, seed, ckpt, resume, overwrite, device, init }) cmd.Options.Add(o);
+        var offset = new Option<double>("--offset-noise") { Description = "Offset noise: add this times one normal draw per image and channel to the training noise, " +
+            "so the model learns the noise's mean colour (against tinted sample backgrounds); 0: none.", DefaultValueFactory = _ => d.OffsetNoise };
+        foreach (var o in new Option[] { outDir, steps, batch, lr, channels, seed, ckpt, resume, overwrite, device, init, offset }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var err = p.InvocationConfiguration.Error;
@@ -142,7 +144,7 @@ public static class PriorCommand
                     {
                         Steps = p.GetValue(steps), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr),
                         Channels = LearnedPriorConfig.ParseChannels(p.GetValue(channels)!), Seed = p.GetValue(seed),
-                        CheckpointEvery = p.GetValue(ckpt), Device = p.GetValue(device)!,
+                        CheckpointEvery = p.GetValue(ckpt), Device = p.GetValue(device)!, OffsetNoise = p.GetValue(offset),
                         InitModel = p.GetValue(init) is string m ? Path.GetFullPath(m) : null,
                     };
                     if (config.InitModel is string initFolder) config = config.WithArchitectureOf(initFolder);

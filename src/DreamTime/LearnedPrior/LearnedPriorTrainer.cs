@@ -182,13 +182,21 @@ public sealed class LearnedPriorTrainer : IDisposable
         int count = captions.Length;
         var ids = torch.tensor(captions.SelectMany(c => Tokenizer.EncodePadded(c, out _)).ToArray(), new long[] { count, Tokenizer.MaxLength }).to(Device);
         var t = torch.randint(0, LearnedPriorConfig.Schedule.TrainTimesteps, new long[] { count }, dtype: ScalarType.Int64, generator: Seeds.Generator(seed, stream, 1));
-        var noise = torch.randn(x0.shape, generator: Seeds.Generator(seed, stream, 2));
+        var noise = Noise(x0.shape, seed, stream);
         x0 = x0.to(Device); noise = noise.to(Device); t = t.to(Device);
         var ab = _alphasCumprod.index_select(0, t).view(count, 1, 1, 1);
         var xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise;
         var context = Text.Forward(ids).LastHiddenState;
         var pred = Unet.Forward(xt, t, context);
         return (torch.nn.functional.mse_loss(pred, noise), t);
+    }
+
+    /// <summary>The training noise of a batch: standard normal, plus <see cref="LearnedPriorConfig.OffsetNoise"/> times one draw per image and channel.</summary>
+    internal Tensor Noise(long[] shape, int seed, int stream)
+    {
+        var noise = torch.randn(shape, generator: Seeds.Generator(seed, stream, 2));
+        if (Config.OffsetNoise == 0) return noise;
+        return noise + Config.OffsetNoise * torch.randn(new[] { shape[0], shape[1], 1, 1 }, generator: Seeds.Generator(seed, stream, 3));
     }
 
     public double CurrentLearningRate => Config.LearningRate * Config.LearningRateFactor(Math.Max(1, Step));

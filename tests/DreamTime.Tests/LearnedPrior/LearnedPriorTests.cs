@@ -170,6 +170,21 @@ public class LearnedPriorTrainingTests : IDisposable
     };
 
     [Fact]
+    public void OffsetNoiseAddsOneDrawPerImageAndChannelToThePlainNoise()
+    {
+        using var plain = new LearnedPriorTrainer(Tiny(1));
+        using var offset = new LearnedPriorTrainer(Tiny(1) with { OffsetNoise = 0.3 });
+        long[] shape = { 256, 3, 16, 16 };
+        var difference = offset.Noise(shape, seed: 5, stream: 7) - plain.Noise(shape, seed: 5, stream: 7);
+        // constant over each image's channel (float rounding of the sum only) ...
+        Assert.True(difference.std(new long[] { 2, 3 }).max().item<float>() < 1e-6);
+        // ... and normal with standard deviation 0.3 over the 768 (image, channel) pairs: 4 standard errors of the estimate
+        double sd = difference.mean(new long[] { 2, 3 }).std().item<float>();
+        Assert.InRange(sd, 0.3 - 4 * 0.3 / Math.Sqrt(2 * 768), 0.3 + 4 * 0.3 / Math.Sqrt(2 * 768));
+        Assert.Throws<DreamTime.Runtime.UserError>(() => (Tiny(1) with { OffsetNoise = -0.1 }).Validate());
+    }
+
+    [Fact]
     public void TrainingLowersTheLossOnAFixedBatch()
     {
         using var trainer = new LearnedPriorTrainer(Tiny(20));
