@@ -230,9 +230,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         for (int a = 0; a < images.Count; a++)
         for (int b = a + 1; b < images.Count; b++)
         {
-            double se = 0;
-            for (int k = 0; k < images[a].Length; k++) { double d = images[a][k] - images[b][k]; se += d * d; }
-            psnrs.Add(10 * Math.Log10(1 / Math.Max(se / images[a].Length, 1e-12)));
+            psnrs.Add(10 * Math.Log10(1 / MeanSquaredError(images[a], images[b])));
         }
         return psnrs.Count > 0 ? psnrs.Average() : null;
     }
@@ -279,15 +277,17 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     {
         if (views.Count != member.Count || views.Count % 2 != 0 || views.Count == 0)
             throw new ArgumentException($"{views.Count} result views and {member.Count} member views: need the same even number");
-        double Mse(float[] a, float[] b)
-        {
-            double se = 0;
-            for (int k = 0; k < a.Length; k++) { double d = a[k] - b[k]; se += d * d; }
-            return Math.Max(se / a.Length, 1e-12);
-        }
         int n = views.Count;
         // PSNR(opposite) - PSNR(same) = 10 log10(MSE(same) / MSE(opposite))
-        return Enumerable.Range(0, n).Average(v => 10 * Math.Log10(Mse(views[v], member[v]) / Mse(views[v], member[(v + n / 2) % n])));
+        return Enumerable.Range(0, n).Average(v => 10 * Math.Log10(MeanSquaredError(views[v], member[v]) / MeanSquaredError(views[v], member[(v + n / 2) % n])));
+    }
+
+    /// <summary>Mean squared difference of two images in [0, 1], floored at 1e-12 so identical images give a finite PSNR (120 dB).</summary>
+    private static double MeanSquaredError(float[] a, float[] b)
+    {
+        double se = 0;
+        for (int k = 0; k < a.Length; k++) { double d = a[k] - b[k]; se += d * d; }
+        return Math.Max(se / a.Length, 1e-12);
     }
 
     /// <summary>results.csv, summary.md (the table) and curves.png in a folder.</summary>
