@@ -33,7 +33,8 @@ public static class CompareCommand
         var images = new Option<string[]>("--images") { Description = "Image-to-3D instead of prompts: input pictures (e.g. from `prior render --member`) trained with the built-in image prior and scored against the member each shows.", AllowMultipleArgumentsPerToken = true, HelpName = "FILE" };
         var imageElevation = new Option<double>("--image-elevation") { Description = "With --images: elevation of the camera that took every picture, in degrees.", DefaultValueFactory = _ => 0 };
         var imageAzimuth = new Option<double>("--image-azimuth") { Description = "With --images: azimuth of that camera, in degrees.", DefaultValueFactory = _ => 0 };
-        foreach (var o in new Option[] { prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, prior, model, temperature, scale, images, imageElevation, imageAzimuth, outDir, overwrite }) cmd.Options.Add(o);
+        var timePrior = new Option<string>("--time-prior") { Description = $"TP-SDS's weight W(t) in the tp-sds runs ({string.Join(", ", TimestepOptions.TimePriorNames)}): the paper's wd*wp, or one factor alone for an ablation (in its own --out: runs keep the strategy's name).", DefaultValueFactory = _ => d.Timesteps.TimePrior };
+        foreach (var o in new Option[] { prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, timePrior, prior, model, temperature, scale, images, imageElevation, imageAzimuth, outDir, overwrite }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var strats = p.GetValue(strategies)!;
@@ -61,7 +62,7 @@ public static class CompareCommand
             if (pictures.Length > 0) guidance = new BuiltinImagePriorSettings();
             if (p.GetValue(scale) is double g) guidance = guidance with { GuidanceScale = g };
             guidance.Validate();
-            var baseConfig = d with { Timesteps = d.Timesteps with { Iterations = n }, Height = res, Width = res, EvalEvery = every, Guidance = guidance };
+            var baseConfig = d with { Timesteps = d.Timesteps with { Iterations = n, TimePrior = p.GetValue(timePrior)! }, Height = res, Width = res, EvalEvery = every, Guidance = guidance };
             if (pictures.Length > 0) baseConfig = baseConfig with { Reference = new ReferenceSettings { Image = list[0], ElevationDeg = p.GetValue(imageElevation), AzimuthDeg = p.GetValue(imageAzimuth) } };
             var dir = p.GetValue(outDir)!;
             var cmp = new StrategyComparison(baseConfig, psnrs, new ProgressObserver(p.InvocationConfiguration.Error), dir);
@@ -76,6 +77,7 @@ public static class CompareCommand
                 BuiltinImagePriorSettings => FormattableString.Invariant($"built-in image prior, pictures taken from elevation {p.GetValue(imageElevation)}, azimuth {p.GetValue(imageAzimuth)}"),
                 _ => guidance.GetType().Name,
             };
+            if (baseConfig.Timesteps.TimePrior != d.Timesteps.TimePrior) priorNote += $", TP-SDS time prior {baseConfig.Timesteps.TimePrior}";
             cmp.WriteOutputs(dir, $"{n} iterations, {res}x{res}, seeds {first}..{first + nSeeds - 1}, {priorNote}");
             Console.WriteLine(cmp.Table());
             foreach (var x in cmp.Diverged) Console.WriteLine($"diverged: {x}");

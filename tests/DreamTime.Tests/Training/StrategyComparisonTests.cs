@@ -147,6 +147,7 @@ public class StrategyComparisonTests : IDisposable
     [InlineData("--iterations", "-1", "--iterations -1")]
     [InlineData("--temperature-pixels", "zero", "--temperature-pixels zero")]
     [InlineData("--guidance-scale", "-1", "--guidance-scale -1")]
+    [InlineData("--time-prior", "wq", "--time-prior wq: unknown; allowed: wd*wp, wp")]
     public void BadInputIsAOneLineErrorBeforeAnyTraining(string option, string value, string expected)
     {
         var outDir = Path.Combine(_dir, "out");
@@ -157,5 +158,19 @@ public class StrategyComparisonTests : IDisposable
         var line = Assert.Single(err.ToString().Trim().Split('\n'));
         Assert.Contains(expected, line);
         Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void TheTimePriorOptionReachesTheStudysTpSdsRuns()
+    {
+        var outDir = Path.Combine(_dir, "wp");
+        var root = new RootCommand { CompareCommand.Create() };
+        var err = new StringWriter();
+        int code = CliHost.Run(root, ["compare", "--time-prior", "wp", "--prompts", "a snowman", "--strategies", "tp-sds", "--seeds", "1",
+            "--iterations", "2", "--eval-every", "2", "--out", outDir], err);
+        Assert.True(code == 0, err.ToString());
+        var study = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "study.json")))!;
+        Assert.Equal("wp", (string?)study["config"]!["timesteps"]!["time_prior"]);
+        Assert.Contains("TP-SDS time prior wp", File.ReadLines(Path.Combine(outDir, "summary.md")).First());
     }
 }
