@@ -12,7 +12,7 @@ public sealed class TimestepOptionSet
     public readonly Option<int> Iterations = new("--iterations") { Description = "Number of training iterations N (t is given for i = 1..N).", DefaultValueFactory = _ => D.Iterations };
     public readonly Option<int> TMin = new("--t-min") { Description = "Smallest timestep (0.02 T by default).", DefaultValueFactory = _ => D.TMin };
     public readonly Option<int> TMax = new("--t-max") { Description = "Largest timestep (0.98 T by default).", DefaultValueFactory = _ => D.TMax };
-    public readonly Option<string> TimePrior = new("--time-prior") { Description = "TP-SDS weight W(t): wd*wp (paper), wp (W_p only), wd (W_d only) or uniform (= linear descent).", DefaultValueFactory = _ => D.TimePrior };
+    public readonly Option<string> TimePrior = NewTimePrior();
     public readonly Option<double> M1 = new("--m1") { Description = "TP-SDS: upper end of W_p's plateau.", DefaultValueFactory = _ => D.M1 };
     public readonly Option<double> M2 = new("--m2") { Description = "TP-SDS: lower end of W_p's plateau (m2 <= m1).", DefaultValueFactory = _ => D.M2 };
     public readonly Option<double> S1 = new("--s1") { Description = "TP-SDS: width of W_p's Gaussian above m1 (> 0).", DefaultValueFactory = _ => D.S1 };
@@ -25,6 +25,10 @@ public sealed class TimestepOptionSet
     public readonly Option<double> BetaStart = new("--beta-start") { Description = "First beta of the noise table.", DefaultValueFactory = _ => 0.00085 };
     public readonly Option<double> BetaEnd = new("--beta-end") { Description = "Last beta of the noise table.", DefaultValueFactory = _ => 0.012 };
     public readonly Option<int> TrainTimesteps = new("--train-timesteps") { Description = "Number of training timesteps T.", DefaultValueFactory = _ => 1000 };
+
+    /// <summary>`--time-prior`, also offered by `compare` (which has no other strategy options) for the W(t) ablation.</summary>
+    public static Option<string> NewTimePrior() =>
+        new("--time-prior") { Description = "TP-SDS weight W(t): wd*wp (paper), wp (W_p only), wd (W_d only) or uniform (= linear descent).", DefaultValueFactory = _ => D.TimePrior };
 
     public TimestepOptionSet(Command cmd, bool includeSeed = true, bool includeNoiseTable = true)
     {

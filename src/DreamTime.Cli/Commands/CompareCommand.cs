@@ -33,7 +33,8 @@ public static class CompareCommand
         var images = new Option<string[]>("--images") { Description = "Image-to-3D instead of prompts: input pictures (e.g. from `prior render --member`) trained with the built-in image prior and scored against the member each shows.", AllowMultipleArgumentsPerToken = true, HelpName = "FILE" };
         var imageElevation = new Option<double>("--image-elevation") { Description = "With --images: elevation of the camera that took every picture, in degrees.", DefaultValueFactory = _ => 0 };
         var imageAzimuth = new Option<double>("--image-azimuth") { Description = "With --images: azimuth of that camera, in degrees.", DefaultValueFactory = _ => 0 };
-        var timePrior = new Option<string>("--time-prior") { Description = $"TP-SDS's weight W(t) in the tp-sds runs ({string.Join(", ", TimestepOptions.TimePriorNames)}): the paper's wd*wp, or one factor alone for an ablation (in its own --out: runs keep the strategy's name).", DefaultValueFactory = _ => d.Timesteps.TimePrior };
+        var timePrior = TimestepOptionSet.NewTimePrior();
+        timePrior.Description += " Here: the tp-sds runs' weight; an ablation needs its own --out (its runs keep the name tp-sds).";
         foreach (var o in new Option[] { prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, timePrior, prior, model, temperature, scale, images, imageElevation, imageAzimuth, outDir, overwrite }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
