@@ -6,6 +6,7 @@ using TorchSharp;
 using DreamTime.Tests.Training;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.Scenes;
 
 namespace DreamTime.Tests;
 

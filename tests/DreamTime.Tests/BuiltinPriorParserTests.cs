@@ -1,6 +1,7 @@
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Runtime;
 using Xunit;
+using DreamTime.Scenes;
 
 namespace DreamTime.Tests;
 

@@ -2,6 +2,7 @@ using System.Numerics;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Rendering;
 using Xunit;
+using DreamTime.Scenes;
 
 namespace DreamTime.Tests;
 

@@ -4,6 +4,7 @@ using DreamTime.Representations;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests;
 

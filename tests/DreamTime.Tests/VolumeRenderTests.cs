@@ -5,6 +5,7 @@ using DreamTime.Runtime;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.Scenes;
 
 namespace DreamTime.Tests;
 

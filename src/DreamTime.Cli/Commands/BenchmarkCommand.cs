@@ -1,8 +1,9 @@
 using System.CommandLine;
-using DreamTime.Benchmarks;
+using DreamTime.Studies.Benchmarks;
 using DreamTime.Representations;
 using DreamTime.Runtime;
 using TorchSharp;
+using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Cli.Commands;
 

@@ -4,6 +4,7 @@ using DreamTime.Diffusion;
 using DreamTime.Guidance;
 using DreamTime.Runtime;
 using DreamTime.Training;
+using DreamTime.Studies.Comparison;
 
 namespace DreamTime.Cli.Commands;
 

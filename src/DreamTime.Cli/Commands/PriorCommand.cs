@@ -8,6 +8,10 @@ using DreamTime.LearnedPrior;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
 using DreamTime.Training;
+using DreamTime.Scenes;
+using DreamTime.Studies.Entropy;
+using DreamTime.Studies.Hints;
+using DreamTime.Studies.PriorCheck;
 
 namespace DreamTime.Cli.Commands;
 
@@ -341,7 +345,7 @@ public static class PriorCommand
             if (!pipe.IsPixelSpace) throw new UserError($"--model {p.GetValue(model)}: has a vae/; hints need a pixel-space learned prior");
             int size = pipe.DefaultResolution;
             double sharpness = kp is double k ? k / (size * size) : 1.0;
-            var rows = Guidance.DenoiserHints.Measure([Guidance.DenoiserHints.Exact(sharpness), Guidance.DenoiserHints.Learned(pipe, selection.Prompt, g)],
+            var rows = Studies.Hints.DenoiserHints.Measure([Studies.Hints.DenoiserHints.Exact(sharpness), Studies.Hints.DenoiserHints.Learned(pipe, selection.Prompt, g)],
                 selection.Members, pipe.Schedule, size, p.GetValue(cameras), p.GetValue(blur), p.GetValue(seed));
             var o = p.InvocationConfiguration.Output;
             o.WriteLine(FormattableString.Invariant($"{selection.Describe()}, {size}px, blur {p.GetValue(blur)}, {p.GetValue(cameras)} cameras; built-in prior temperature pixels {(kp is double kk ? kk.ToString(CultureInfo.InvariantCulture) : "exact")}; learned prior guidance {g}"));

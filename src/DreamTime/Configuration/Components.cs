@@ -5,6 +5,9 @@ using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
 using DreamTime.Representations;
+using DreamTime.Evaluation;
+using DreamTime.Representations.Nerf;
+using DreamTime.Scenes;
 
 namespace DreamTime.Configuration;
 

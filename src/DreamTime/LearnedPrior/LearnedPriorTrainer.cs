@@ -7,6 +7,7 @@ using DreamTime.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
+using DreamTime.Optimization;
 
 namespace DreamTime.LearnedPrior;
 
@@ -141,7 +142,7 @@ public sealed class LearnedPriorTrainer : IDisposable
     }
 
     /// <summary>Step Step + 1 on a batch already rendered (the benchmark times rendering and the update apart).</summary>
-    internal (double Loss, double MeanT) TrainOn(Tensor x0, string[] captions)
+    public (double Loss, double MeanT) TrainOn(Tensor x0, string[] captions)
     {
         int step = Step + 1;
         using var scope = torch.NewDisposeScope();

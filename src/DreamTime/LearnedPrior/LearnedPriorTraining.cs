@@ -8,6 +8,7 @@ using DreamTime.Runtime;
 using DreamTime.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using DreamTime.Scenes;
 
 namespace DreamTime.LearnedPrior;
 
@@ -152,7 +153,7 @@ public static class LearnedPriorTraining
             : File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(l => JsonSerializer.Deserialize<LearnedPriorStep>(l, LineJson)!).ToList();
 
     /// <summary>The prompt the sample grid uses for a family ("a mushroom, front view"): its noun and a view, no attributes.</summary>
-    public static string FamilyPrompt(Guidance.BuiltinPrior.SceneFamily family) =>
+    public static string FamilyPrompt(Scenes.SceneFamily family) =>
         PriorTrainingData.Caption(family, new Dictionary<string, string>(), Array.Empty<string>(), "front");
 
     /// <summary>

@@ -4,6 +4,7 @@ using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using DreamTime.Scenes;
 
 namespace DreamTime.LearnedPrior;
 

@@ -1,4 +1,5 @@
 using DreamTime.Runtime;
+using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Representations;
 

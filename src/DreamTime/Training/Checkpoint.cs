@@ -4,6 +4,7 @@ using DreamTime.Guidance;
 using DreamTime.IO;
 using DreamTime.Representations;
 using DreamTime.Runtime;
+using DreamTime.Optimization;
 
 namespace DreamTime.Training;
 

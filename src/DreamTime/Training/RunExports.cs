@@ -6,6 +6,7 @@ using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using DreamTime.Evaluation;
 
 namespace DreamTime.Training;
 

@@ -7,6 +7,8 @@ using DreamTime.Representations;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using DreamTime.Evaluation;
+using DreamTime.Optimization;
 
 namespace DreamTime.Training;
 

@@ -5,6 +5,7 @@ using DreamTime.Imaging;
 using DreamTime.Rendering;
 using Xunit;
 using Xunit.Abstractions;
+using DreamTime.Scenes;
 
 namespace DreamTime.Tests.Geometry;
 

@@ -4,6 +4,8 @@ using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Rendering;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.Scenes;
+using DreamTime.Studies.Hints;
 
 namespace DreamTime.Tests.LearnedPrior;
 

@@ -14,6 +14,10 @@ using DreamTime.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.Evaluation;
+using DreamTime.Scenes;
+using DreamTime.Studies.Comparison;
+using DreamTime.Studies.PriorCheck;
 
 namespace DreamTime.Tests.LearnedPrior;
 
@@ -313,7 +317,7 @@ public class LearnedPriorGuidanceTests : IDisposable
     [Fact]
     public void SdsStepBenchmarkTimesBothPriorsAtEachSize()
     {
-        var result = Benchmarks.SdsStepBenchmark.Run(new Benchmarks.SdsStepBenchmarkSettings { Resolutions = [16], LearnedModel = TinyModel(), Steps = 1, Warmup = 0 });
+        var result = Studies.Benchmarks.SdsStepBenchmark.Run(new Studies.Benchmarks.SdsStepBenchmarkSettings { Resolutions = [16], LearnedModel = TinyModel(), Steps = 1, Warmup = 0 });
         Assert.Equal(new[] { ("builtin", 16), ("learned", 16) }, result.Rows.Select(r => (r.Prior, r.Resolution)));
         Assert.All(result.Rows, r => Assert.True(double.IsFinite(r.SecondsPerStep) && r.SecondsPerStep > 0));
         var lines = result.Table().Trim().Split('\n');

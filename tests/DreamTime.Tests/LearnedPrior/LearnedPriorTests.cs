@@ -10,6 +10,8 @@ using SkiaSharp;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.Optimization;
+using DreamTime.Scenes;
 
 namespace DreamTime.Tests.LearnedPrior;
 

@@ -8,6 +8,7 @@ using TorchSharp;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
 using static TorchSharp.torch;
+using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Training;
 

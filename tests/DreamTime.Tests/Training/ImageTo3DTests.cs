@@ -11,6 +11,7 @@ using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 using static DreamTime.Tests.Training.TrainingTestSupport;
+using DreamTime.Scenes;
 
 namespace DreamTime.Tests.Training;
 

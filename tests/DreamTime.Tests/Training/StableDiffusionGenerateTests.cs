@@ -3,6 +3,7 @@ using DreamTime.Representations;
 using DreamTime.Training;
 using TorchSharp;
 using Xunit;
+using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Training;
 

@@ -4,6 +4,7 @@ using DreamTime.Cli.Commands;
 using DreamTime.Training;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
+using DreamTime.Studies.Comparison;
 
 namespace DreamTime.Tests.Training;
 
@@ -124,8 +125,8 @@ public class StrategyComparisonTests : IDisposable
         var run = Assert.Single(cmp.Runs);
         var png = Path.Combine(study, "runs", "a-snowman-uniform-seed0.png");
         var cameras = DreamTime.Rendering.CameraSampler.EvaluationViews(baseConfig.Cameras);
-        var member = DreamTime.Guidance.BuiltinPrior.PriorLibrary.Default.Members.Single(m => m.Name == run.FamilyNearest);
-        var renders = new DreamTime.Guidance.BuiltinPrior.PriorEvaluation([member], cameras, baseConfig.EvalResolution, baseConfig.EvalResolution).MemberImages;
+        var member = DreamTime.Scenes.PriorLibrary.Default.Members.Single(m => m.Name == run.FamilyNearest);
+        var renders = new DreamTime.Evaluation.PriorEvaluation([member], cameras, baseConfig.EvalResolution, baseConfig.EvalResolution).MemberImages;
         var images = renders.Select(r => new DreamTime.Imaging.RgbImage(baseConfig.EvalResolution, baseConfig.EvalResolution, r[0].Rgb)).ToList();
         DreamTime.Imaging.ImageIO.SavePng(png, DreamTime.Imaging.ImageIO.Grid(images, images.Count, gap: 0));
         double own = cmp.OppositeSideGain(run)!.Value;

@@ -3,6 +3,7 @@ using TorchSharp;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
 using static TorchSharp.torch;
+using DreamTime.Optimization;
 
 namespace DreamTime.Tests.Training;
 

@@ -22,8 +22,8 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
         if (imageTo3D)
         {
             var picture = Path.Combine(_dir, "in.png");
-            var member = Guidance.BuiltinPrior.PriorLibrary.Default.Select("a snowman").Members[0];
-            var render = new Guidance.BuiltinPrior.SdfRenderer().Render(member.Scene, new Rendering.CameraRanges().MidCamera(10, 20), 16, 16);
+            var member = Scenes.PriorLibrary.Default.Select("a snowman").Members[0];
+            var render = new Scenes.SdfRenderer().Render(member.Scene, new Rendering.CameraRanges().MidCamera(10, 20), 16, 16);
             Imaging.ImageIO.SavePngWithAlpha(picture, new Imaging.RgbImage(16, 16, render.Rgb), render.Mask);
             cfg = cfg with { Prompt = "", Guidance = new Guidance.BuiltinImagePriorSettings(), Reference = new Guidance.ReferenceSettings { Image = picture, ElevationDeg = 10, AzimuthDeg = 20 } };
         }

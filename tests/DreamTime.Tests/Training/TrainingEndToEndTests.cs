@@ -4,6 +4,7 @@ using DreamTime.Training;
 using Xunit;
 using Xunit.Abstractions;
 using static DreamTime.Tests.Training.TrainingTestSupport;
+using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Training;
 
@@ -99,6 +100,6 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         // missing keys keep their defaults, also inside sections
         Assert.Equal(new TrainConfig(), TrainConfig.FromJson("{}", "config.json"));
         var partial = TrainConfig.FromJson("{\"representation\": {\"type\": \"nerf\", \"field\": {\"hash_levels\": 3}}}", "config.json");
-        Assert.Equal(new DreamTime.Representations.NerfConfig() with { HashLevels = 3 }, ((DreamTime.Representations.NerfSettings)partial.Representation).Field);
+        Assert.Equal(new DreamTime.Representations.Nerf.NerfConfig() with { HashLevels = 3 }, ((DreamTime.Representations.NerfSettings)partial.Representation).Field);
     }
 }

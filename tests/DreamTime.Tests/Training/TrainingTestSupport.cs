@@ -8,6 +8,7 @@ using DreamTime.Representations;
 using DreamTime.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Training;
 

@@ -3,6 +3,8 @@ using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using DreamTime.Scenes;
+using DreamTime.Evaluation;
 
 namespace DreamTime.Guidance.BuiltinPrior;
 

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace DreamTime.Representations;
+namespace DreamTime.Representations.Nerf;
 
 /// <summary>
 /// The colour behind the scene, per ray: a small MLP of the view direction ("mlp", threestudio's neural

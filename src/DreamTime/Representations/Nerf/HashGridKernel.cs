@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DreamTime.Representations;
+namespace DreamTime.Representations.Nerf;
 
 /// <summary>
 /// The hash-grid encoding as two loops over raw CPU memory (two features per level). Built from tensor ops

@@ -1,4 +1,4 @@
-namespace DreamTime.Representations;
+namespace DreamTime.Representations.Nerf;
 
 /// <summary>
 /// Where each level of a multi-resolution hash grid lives in the one flat feature table, and how a grid

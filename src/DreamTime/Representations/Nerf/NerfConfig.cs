@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using DreamTime.Runtime;
 
-namespace DreamTime.Representations;
+namespace DreamTime.Representations.Nerf;
 
 /// <summary>
 /// Everything that decides a NeRF's architecture and how it is rendered. JSON round-trips (it is stored in

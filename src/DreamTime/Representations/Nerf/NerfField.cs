@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace DreamTime.Representations;
+namespace DreamTime.Representations.Nerf;
 
 /// <summary>
 /// The scene's neural field (threestudio's implicit volume): hash-grid features of the normalised position

@@ -7,7 +7,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace DreamTime.Representations;
+namespace DreamTime.Representations.Nerf;
 
 /// <summary>
 /// The 3D scene optimised by score distillation: a <see cref="NerfField"/> (hash grid + MLPs) and a

@@ -5,8 +5,10 @@ using DreamTime.Representations;
 using DreamTime.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using DreamTime.Representations.Nerf;
+using DreamTime.Optimization;
 
-namespace DreamTime.Benchmarks;
+namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>What `benchmark nerf-step` trains: a NeRF of <see cref="Config"/> fitting random targets.</summary>
 public sealed record NerfStepSettings

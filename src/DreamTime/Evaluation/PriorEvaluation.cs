@@ -1,7 +1,8 @@
 using DreamTime.Rendering;
 using static TorchSharp.torch;
+using DreamTime.Scenes;
 
-namespace DreamTime.Guidance.BuiltinPrior;
+namespace DreamTime.Evaluation;
 
 /// <summary>How close a result is to the prompt's members, measured over fixed evaluation views.</summary>
 /// <param name="NearestIndex">Index of the nearest member in the evaluated member list (highest PSNR).</param>

@@ -1,7 +1,7 @@
 using DreamTime.Imaging;
 using DreamTime.Rendering;
 
-namespace DreamTime.Guidance.BuiltinPrior;
+namespace DreamTime.Evaluation;
 
 /// <summary>The built-in prior's ground truth: nearest member, PSNR and mask IoU over the evaluation views.</summary>
 public sealed class PriorQualityEvaluator(PriorEvaluation evaluation) : IQualityEvaluator

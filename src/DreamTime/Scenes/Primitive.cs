@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace DreamTime.Guidance.BuiltinPrior;
+namespace DreamTime.Scenes;
 
 public enum PrimitiveKind
 {

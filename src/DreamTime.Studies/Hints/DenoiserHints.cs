@@ -5,8 +5,9 @@ using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using DreamTime.Scenes;
 
-namespace DreamTime.Guidance;
+namespace DreamTime.Studies.Hints;
 
 /// <summary>One denoiser's input: noisy degraded member renders from one camera, and the clean renders of every member from it.</summary>
 /// <param name="Noisy">x_t, [N, 3, H, W] in the diffusion range</param>

@@ -1,6 +1,6 @@
 using DreamTime.Runtime;
 
-namespace DreamTime.Guidance.BuiltinPrior;
+namespace DreamTime.Scenes;
 
 /// <summary>
 /// Maps a prompt to a family and attribute filters. Lower-cases, treats punctuation and hyphens as spaces,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace DreamTime.Benchmarks;
+namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>Plain-text tables and the statistics the benchmarks report.</summary>
 public static class BenchmarkTable

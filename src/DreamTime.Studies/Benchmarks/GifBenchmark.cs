@@ -1,6 +1,6 @@
 using DreamTime.Imaging;
 
-namespace DreamTime.Benchmarks;
+namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>What `benchmark gif` encodes: an animation of smooth, slightly noisy frames, like a turntable of renders.</summary>
 public sealed record GifBenchmarkSettings

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace DreamTime.Guidance.BuiltinPrior;
+namespace DreamTime.Scenes;
 
 /// <summary>
 /// The built-in scene families. Each builder works in its own units with the ground at z = 0 and the front

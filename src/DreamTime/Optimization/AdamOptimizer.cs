@@ -4,7 +4,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
 
-namespace DreamTime.Training;
+namespace DreamTime.Optimization;
 
 /// <summary>
 /// Adam with named parameter groups and per-group learning rates. Written out (rather than TorchSharp's

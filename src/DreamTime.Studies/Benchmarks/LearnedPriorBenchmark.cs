@@ -2,7 +2,7 @@ using DreamTime.LearnedPrior;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DreamTime.Benchmarks;
+namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>What `benchmark learned-prior` measures: one training configuration per UNet width list.</summary>
 public sealed record LearnedPriorBenchmarkSettings

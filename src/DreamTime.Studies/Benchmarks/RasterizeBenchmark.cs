@@ -1,7 +1,7 @@
 using DreamTime.Geometry;
 using DreamTime.Rendering;
 
-namespace DreamTime.Benchmarks;
+namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>What `benchmark rasterize` draws: the marching-cubes ball of a mesh-grid^3 lattice (~6 grid^2 triangles).</summary>
 public sealed record RasterizeBenchmarkSettings

@@ -1,7 +1,7 @@
 using System.Numerics;
 using DreamTime.Geometry;
 
-namespace DreamTime.Benchmarks;
+namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>What `benchmark marching-cubes` meshes: a ball on an n^3 lattice over [-1, 1]^3.</summary>
 public sealed record MarchingCubesBenchmarkSettings

@@ -1,6 +1,6 @@
 using DreamTime.Runtime;
 
-namespace DreamTime.Guidance.BuiltinPrior;
+namespace DreamTime.Scenes;
 
 /// <summary>
 /// All scene families of the built-in prior for one (members per family, seed): the data distribution the

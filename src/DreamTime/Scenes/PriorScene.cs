@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace DreamTime.Guidance.BuiltinPrior;
+namespace DreamTime.Scenes;
 
 /// <summary>A small scene: the union of coloured primitives, centred on the origin and inside a sphere of radius BoundRadius.</summary>
 public sealed class PriorScene

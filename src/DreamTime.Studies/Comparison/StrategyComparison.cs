@@ -7,8 +7,9 @@ using DreamTime.Imaging;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
+using DreamTime.Training;
 
-namespace DreamTime.Training;
+namespace DreamTime.Studies.Comparison;
 
 /// <summary>One evaluation of a comparison run: iteration, PSNR and mask IoU to the nearest member.</summary>
 public sealed record CurvePoint(int Step, double Psnr, double Iou);
@@ -56,7 +57,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     /// <summary>Runs that stopped on NaN/Inf, as "prompt | strategy | seed: reason".</summary>
     public List<string> Diverged { get; } = new();
 
-    private readonly Dictionary<string, Guidance.BuiltinPrior.PriorEvaluation> _familyEvaluations = new();
+    private readonly Dictionary<string, Evaluation.PriorEvaluation> _familyEvaluations = new();
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -79,7 +80,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
                 reference.Image.Dispose(); reference.Mask.Dispose();
             }
         else if (!ImageStudy && baseConfig.Guidance is Guidance.BuiltinPriorSettings or Guidance.LearnedPriorSettings)
-            foreach (var p in prompts) Guidance.BuiltinPrior.PriorLibrary.Default.Select(p);
+            foreach (var p in prompts) Scenes.PriorLibrary.Default.Select(p);
         else throw new UserError($"compare: needs ground truth; the {baseConfig.GuidanceName} guidance has none here (use the built-in or the learned prior for prompts, the built-in image prior for pictures)");
     }
 
@@ -207,13 +208,13 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     /// names it; for a picture, the nearest member of the pictured member's family, and whether it is that member.
     /// </summary>
     private (string Name, bool NamedByPrompt) FamilyNearest(string prompt, TrainConfig cfg, IReadOnlyList<(TorchSharp.torch.Tensor Rgb, TorchSharp.torch.Tensor Opacity)> views,
-                                                            Guidance.BuiltinPrior.FamilyMember? pictured)
+                                                            Scenes.FamilyMember? pictured)
     {
-        var library = Guidance.BuiltinPrior.PriorLibrary.Default;
+        var library = Scenes.PriorLibrary.Default;
         var family = pictured != null ? library.FindFamily(pictured.Family) : library.Select(prompt).Family;
         var key = family?.Name ?? "";
         if (!_familyEvaluations.TryGetValue(key, out var evaluation))
-            _familyEvaluations[key] = evaluation = new Guidance.BuiltinPrior.PriorEvaluation(
+            _familyEvaluations[key] = evaluation = new Evaluation.PriorEvaluation(
                 family?.Members ?? library.Members, CameraSampler.EvaluationViews(cfg.Cameras), cfg.EvalResolution, cfg.EvalResolution);
         var result = evaluation.Evaluate(camera => views[evaluation.Views.ToList().IndexOf(camera)]);
         var nearest = evaluation.Members[result.NearestIndex];
@@ -251,9 +252,9 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
             throw new UserError($"{file}: {strip.Width}x{strip.Height}, expected {cameras.Count} views of {size}x{size} side by side");
         if (!_memberViews.TryGetValue(run.FamilyNearest, out var member))
         {
-            var m = Guidance.BuiltinPrior.PriorLibrary.Default.Members.FirstOrDefault(x => x.Name == run.FamilyNearest)
+            var m = Scenes.PriorLibrary.Default.Members.FirstOrDefault(x => x.Name == run.FamilyNearest)
                     ?? throw new UserError($"{file}: its run names member \"{run.FamilyNearest}\", which the built-in library does not have");
-            var renders = new Guidance.BuiltinPrior.PriorEvaluation([m], cameras, size, size).MemberImages;
+            var renders = new Evaluation.PriorEvaluation([m], cameras, size, size).MemberImages;
             _memberViews[run.FamilyNearest] = member = renders.Select(r => r[0].Rgb).ToArray();
         }
         var views = Enumerable.Range(0, cameras.Count).Select(v =>

@@ -1,7 +1,7 @@
 using DreamTime.Guidance;
 using DreamTime.Training;
 
-namespace DreamTime.Benchmarks;
+namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>What `benchmark sds-step` trains: the default text-to-3D configuration with each prior, at each render size.</summary>
 public sealed record SdsStepBenchmarkSettings

@@ -1,7 +1,7 @@
 using System.Numerics;
 using DreamTime.Runtime;
 
-namespace DreamTime.Guidance.BuiltinPrior;
+namespace DreamTime.Scenes;
 
 /// <summary>One value a discrete attribute can take, the prompt phrases that name it, and how a member's name shows it.</summary>
 /// <param name="Value">Canonical value ("red", "spots").</param>
