@@ -5,6 +5,7 @@ using DreamTime.Guidance;
 using DreamTime.Runtime;
 using DreamTime.Training;
 using DreamTime.Studies.Comparison;
+using DreamTime.Configuration;
 
 namespace DreamTime.Cli.Commands;
 

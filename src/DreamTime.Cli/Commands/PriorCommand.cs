@@ -12,6 +12,7 @@ using DreamTime.Scenes;
 using DreamTime.Studies.Entropy;
 using DreamTime.Studies.Hints;
 using DreamTime.Studies.PriorCheck;
+using DreamTime.Guidance;
 
 namespace DreamTime.Cli.Commands;
 

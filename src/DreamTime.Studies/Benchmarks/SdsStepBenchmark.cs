@@ -1,5 +1,6 @@
 using DreamTime.Guidance;
 using DreamTime.Training;
+using DreamTime.Configuration;
 
 namespace DreamTime.Studies.Benchmarks;
 

@@ -8,6 +8,7 @@ using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
 using DreamTime.Training;
+using DreamTime.Configuration;
 
 namespace DreamTime.Studies.Comparison;
 

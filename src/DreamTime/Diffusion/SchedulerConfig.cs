@@ -2,6 +2,7 @@ using DreamTime.Models.Diffusers;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using DreamTime.IO;
 
 namespace DreamTime.Diffusion;
 

@@ -2,6 +2,7 @@ using DreamTime.Diffusion;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Runtime;
+using DreamTime.LearnedPrior;
 
 namespace DreamTime.Guidance;
 
@@ -185,7 +186,7 @@ public sealed record LearnedPriorSettings : GuidanceSettings
     /// <summary>Append ", front view" / ", side view" / ... by camera, as the training captions do.</summary>
     public bool ViewDependentPrompt { get; init; } = true;
 
-    [System.Text.Json.Serialization.JsonIgnore] public string ModelFolder => Model ?? LearnedPrior.ShippedModel.Folder;
+    [System.Text.Json.Serialization.JsonIgnore] public string ModelFolder => Model ?? ShippedModel.Folder;
 
     public override void Validate()
     {

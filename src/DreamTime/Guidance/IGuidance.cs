@@ -2,6 +2,7 @@ using DreamTime.Diffusion;
 using DreamTime.Rendering;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DreamTime.Optimization;
 
 namespace DreamTime.Guidance;
 
@@ -43,5 +44,5 @@ public interface IGuidance : IDisposable
     /// Parameters the guidance trains alongside the representation (e.g. VSD's LoRA), by group with learning
     /// rates. The trainer optimises them and checkpoints save and restore them. Frozen priors have none.
     /// </summary>
-    IReadOnlyList<Representations.ParameterGroup> TrainableGroups => [];
+    IReadOnlyList<ParameterGroup> TrainableGroups => [];
 }

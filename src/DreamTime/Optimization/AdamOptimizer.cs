@@ -31,7 +31,7 @@ public sealed class AdamOptimizer
     public IReadOnlyList<Group> Groups => _groups;
 
     /// <summary>One Adam group per parameter group, its parameters named "group.index" (the checkpoint keys of its state).</summary>
-    public static AdamOptimizer For(IEnumerable<Representations.ParameterGroup> groups) =>
+    public static AdamOptimizer For(IEnumerable<ParameterGroup> groups) =>
         new(groups.Select(g => new Group(g.Name, g.Parameters.Select((p, i) => ($"{g.Name}.{i}", p)).ToList(), g.LearningRate)));
 
     public AdamOptimizer(IEnumerable<Group> groups, double beta1 = 0.9, double beta2 = 0.99, double eps = 1e-15)

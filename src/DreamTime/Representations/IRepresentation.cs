@@ -2,11 +2,10 @@ using DreamTime.Geometry;
 using DreamTime.Rendering;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DreamTime.Optimization;
 
 namespace DreamTime.Representations;
 
-/// <summary>Parameters that share a learning rate (nerfstudio's param groups): the representation decides both.</summary>
-public sealed record ParameterGroup(string Name, IReadOnlyList<Parameter> Parameters, double LearningRate);
 
 /// <summary>What one render is asked for. Jitter: stratified-sampling generator in training; null = deterministic.</summary>
 public sealed record RenderRequest(IReadOnlyList<Camera> Cameras, int Height, int Width, ShadingMode Shading, Lighting Light, Generator? Jitter = null);

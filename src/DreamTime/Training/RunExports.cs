@@ -7,6 +7,7 @@ using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using DreamTime.Evaluation;
+using DreamTime.Configuration;
 
 namespace DreamTime.Training;
 

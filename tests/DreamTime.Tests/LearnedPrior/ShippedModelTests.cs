@@ -2,6 +2,7 @@ using DreamTime.LearnedPrior;
 using DreamTime.Models.Diffusers;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.Guidance;
 
 namespace DreamTime.Tests.LearnedPrior;
 

@@ -2,6 +2,7 @@ using DreamTime.Diffusion;
 using DreamTime.Runtime;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.IO;
 
 namespace DreamTime.Tests.StableDiffusion;
 
@@ -102,7 +103,7 @@ public class DdpmSchedulerTests
         {
             var path = Path.Combine(dir, "scheduler_config.json");
             File.WriteAllText(path, "{\"_class_name\": \"DDPMScheduler\", \"variance_type\": \"learned_range\"}");
-            var bad = Assert.Throws<UserError>(() => SchedulerConfig.From(DreamTime.Models.Diffusers.ConfigJson.Read(path)));
+            var bad = Assert.Throws<UserError>(() => SchedulerConfig.From(DreamTime.IO.ConfigJson.Read(path)));
             Assert.Contains("variance_type", bad.Message);
             Assert.Contains(path, bad.Message);
         }

@@ -12,6 +12,7 @@ using DreamTime.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.Configuration;
 
 namespace DreamTime.Tests.StableDiffusion;
 

@@ -3,6 +3,7 @@ using DreamTime.Models.Unet;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.IO;
 
 namespace DreamTime.Tests.StableDiffusion;
 

@@ -3,6 +3,7 @@ using DreamTime.Models.Diffusers;
 using DreamTime.Runtime;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.IO;
 
 namespace DreamTime.Tests.StableDiffusion;
 

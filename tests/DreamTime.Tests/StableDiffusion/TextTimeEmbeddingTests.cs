@@ -4,6 +4,7 @@ using DreamTime.Runtime;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using DreamTime.IO;
 
 namespace DreamTime.Tests.StableDiffusion;
 

@@ -9,6 +9,7 @@ using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
 using static TorchSharp.torch;
 using DreamTime.Representations.Nerf;
+using DreamTime.Optimization;
 
 namespace DreamTime.Tests.Training;
 

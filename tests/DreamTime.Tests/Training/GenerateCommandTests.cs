@@ -5,6 +5,7 @@ using DreamTime.Cli.Commands;
 using DreamTime.Training;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
+using DreamTime.Configuration;
 
 namespace DreamTime.Tests.Training;
 

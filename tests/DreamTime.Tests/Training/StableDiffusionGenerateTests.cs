@@ -4,6 +4,7 @@ using DreamTime.Training;
 using TorchSharp;
 using Xunit;
 using DreamTime.Representations.Nerf;
+using DreamTime.Configuration;
 
 namespace DreamTime.Tests.Training;
 

@@ -2,6 +2,7 @@ using DreamTime.Rendering;
 using DreamTime.Runtime;
 using DreamTime.Training;
 using Xunit;
+using DreamTime.Configuration;
 
 namespace DreamTime.Tests.Training;
 

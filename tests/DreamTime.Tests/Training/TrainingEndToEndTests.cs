@@ -5,6 +5,7 @@ using Xunit;
 using Xunit.Abstractions;
 using static DreamTime.Tests.Training.TrainingTestSupport;
 using DreamTime.Representations.Nerf;
+using DreamTime.Configuration;
 
 namespace DreamTime.Tests.Training;
 

@@ -7,6 +7,7 @@ using DreamTime.Models.Vae;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using DreamTime.IO;
 
 namespace DreamTime.Models.Diffusers;
 

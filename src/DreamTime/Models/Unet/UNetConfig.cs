@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using DreamTime.Models.Diffusers;
 using DreamTime.Runtime;
+using DreamTime.IO;
 
 namespace DreamTime.Models.Unet;
 

@@ -4,6 +4,7 @@ using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DreamTime.IO;
 
 namespace DreamTime.Models.Vae;
 

@@ -3,6 +3,7 @@ using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DreamTime.IO;
 
 namespace DreamTime.Models.Zero123;
 

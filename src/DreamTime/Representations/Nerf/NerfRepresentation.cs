@@ -6,6 +6,7 @@ using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DreamTime.Optimization;
 
 namespace DreamTime.Representations.Nerf;
 

@@ -2,8 +2,9 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
+using DreamTime.Geometry;
 
-namespace DreamTime.Geometry;
+namespace DreamTime.Rendering;
 
 /// <summary>Seconds spent in each stage of <see cref="MeshRasterizer.Render"/>, added to by every render it is passed to.</summary>
 public sealed class RasterTimings

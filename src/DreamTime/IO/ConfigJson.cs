@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DreamTime.Runtime;
 
-namespace DreamTime.Models.Diffusers;
+namespace DreamTime.IO;
 
 /// <summary>
 /// Typed access to one component's config.json with diffusers' defaults: a key that is absent or null

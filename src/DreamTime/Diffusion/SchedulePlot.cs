@@ -1,6 +1,7 @@
 using DreamTime.Diffusion;
+using DreamTime.Imaging;
 
-namespace DreamTime.Imaging;
+namespace DreamTime.Diffusion;
 
 /// <summary>
 /// One figure that shows a timestep schedule at a glance: the TP-SDS weight W(t) and its factors, the

@@ -8,7 +8,7 @@ using DreamTime.Rendering;
 using DreamTime.Representations;
 using DreamTime.Runtime;
 
-namespace DreamTime.Training;
+namespace DreamTime.Configuration;
 
 /// <summary>
 /// Everything a run depends on. Saved as config.json in the run folder before training starts; a run is

@@ -1,4 +1,4 @@
-namespace DreamTime.LearnedPrior;
+namespace DreamTime.Guidance;
 
 /// <summary>
 /// The learned prior that ships with DreamTime (models/learned-prior in the repository, copied beside the
