@@ -4,43 +4,6 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Studies.Benchmarks;
 
-/// <summary>What `benchmark learned-prior` measures: one training configuration per UNet width list.</summary>
-public sealed record LearnedPriorBenchmarkSettings
-{
-    public IReadOnlyList<int[]> Channels { get; init; } = new[] { new[] { 32, 64, 64 }, new[] { 32, 64, 128 } };
-    public int BatchSize { get; init; } = 32;
-    public int ImageSize { get; init; } = 32;
-    public int Runs { get; init; } = 5;
-    public int Warmup { get; init; } = 1;
-
-    public void Validate()
-    {
-        BenchmarkTable.RequireRange(BatchSize, 1, 4096, "--batch-size");
-        BenchmarkTable.RequireRange(Runs, 1, 1000, "--runs");
-        BenchmarkTable.RequireRange(Warmup, 0, 100, "--warmup");
-        if (Channels.Count == 0) throw new Runtime.UserError("--channels: give at least one width list, e.g. 32,64,64");
-        foreach (var c in Channels) Config(c).Validate();
-    }
-
-    public LearnedPriorConfig Config(int[] channels) => new() { Channels = channels, BatchSize = BatchSize, ImageSize = ImageSize, SampleSeeds = 0 };
-}
-
-/// <summary>One row: parameter counts and median seconds of each part of a training step and of guided inference.</summary>
-public sealed record LearnedPriorBenchmarkRow(int[] Channels, long UnetParameters, long TextParameters, double RenderBatch, double Update, double GuidedInference);
-
-public sealed record LearnedPriorBenchmarkResult(LearnedPriorBenchmarkSettings Settings, IReadOnlyList<LearnedPriorBenchmarkRow> Rows)
-{
-    public string Table() => BenchmarkTable.Format(
-        ["block_out_channels", "UNet params", "text params", $"render batch {Settings.BatchSize}", "update (fwd+bwd+AdamW+EMA)", "training step", "CFG inference, batch 2"],
-        Rows.Select(r => (IReadOnlyList<string>)new[]
-        {
-            "(" + string.Join(", ", r.Channels) + ")", Millions(r.UnetParameters), Millions(r.TextParameters),
-            BenchmarkTable.Ms(r.RenderBatch), BenchmarkTable.Ms(r.Update), BenchmarkTable.Ms(r.RenderBatch + r.Update), BenchmarkTable.Ms(r.GuidedInference),
-        }).ToList());
-
-    private static string Millions(long n) => (n / 1e6).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " M";
-}
-
 /// <summary>
 /// Times the parts of `prior train` and of the learned prior's use in SDS, for each width list: rendering a batch
 /// of captioned examples, one optimiser update on it (text encoder and UNet forward and backward, AdamW, EMA),

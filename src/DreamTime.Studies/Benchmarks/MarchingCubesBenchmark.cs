@@ -3,33 +3,6 @@ using DreamTime.Geometry;
 
 namespace DreamTime.Studies.Benchmarks;
 
-/// <summary>What `benchmark marching-cubes` meshes: a ball on an n^3 lattice over [-1, 1]^3.</summary>
-public sealed record MarchingCubesBenchmarkSettings
-{
-    /// <summary>Lattice nodes per axis.</summary>
-    public int Grid { get; init; } = 128;
-    public int Runs { get; init; } = 5;
-    public int Warmup { get; init; } = 1;
-
-    public void Validate()
-    {
-        BenchmarkTable.RequireRange(Grid, 2, 512, "--grid");
-        BenchmarkTable.RequireRange(Runs, 1, 1000, "--runs");
-        BenchmarkTable.RequireRange(Warmup, 0, 100, "--warmup");
-    }
-}
-
-/// <summary>Median seconds of sampling the density lattice and of extracting its surface, and the mesh's size.</summary>
-public sealed record MarchingCubesBenchmarkResult(MarchingCubesBenchmarkSettings Settings, double Sample, double Extract, double Total, int Vertices, int Triangles)
-{
-    public string Table() => BenchmarkTable.Format(
-        ["grid", "sample", "extract", "total", "vertices", "triangles"],
-        [[
-            $"{Settings.Grid}^3", BenchmarkTable.Ms(Sample), BenchmarkTable.Ms(Extract), BenchmarkTable.Ms(Total),
-            Vertices.ToString(), Triangles.ToString(),
-        ]]);
-}
-
 /// <summary>Times <see cref="MarchingCubes.Extract"/>, and the lattice sampling that comes before it in mesh export.</summary>
 public static class MarchingCubesBenchmark
 {

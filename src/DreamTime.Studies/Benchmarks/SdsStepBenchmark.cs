@@ -4,45 +4,6 @@ using DreamTime.Configuration;
 
 namespace DreamTime.Studies.Benchmarks;
 
-/// <summary>What `benchmark sds-step` trains: the default text-to-3D configuration with each prior, at each render size.</summary>
-public sealed record SdsStepBenchmarkSettings
-{
-    public IReadOnlyList<int> Resolutions { get; init; } = new[] { 32, 64 };
-    public string Prompt { get; init; } = "a red mushroom";
-    /// <summary>The learned prior's folder; null = the shipped model.</summary>
-    public string? LearnedModel { get; init; }
-    public int Steps { get; init; } = 10;
-    public int Warmup { get; init; } = 2;
-
-    public void Validate()
-    {
-        BenchmarkTable.RequireRange(Steps, 1, 1000, "--steps");
-        BenchmarkTable.RequireRange(Warmup, 0, 100, "--warmup");
-        if (Resolutions.Count == 0) throw new Runtime.UserError("--resolutions: give at least one render size");
-        foreach (var r in Resolutions) BenchmarkTable.RequireRange(r, 8, 512, "--resolutions");
-    }
-
-    public IEnumerable<(string Name, GuidanceSettings Guidance)> Priors() =>
-    [
-        ("builtin", new BuiltinPriorSettings()),
-        ("learned", new LearnedPriorSettings { Model = LearnedModel }),
-    ];
-}
-
-public sealed record SdsStepBenchmarkRow(string Prior, int Resolution, double SecondsPerStep);
-
-public sealed record SdsStepBenchmarkResult(IReadOnlyList<SdsStepBenchmarkRow> Rows)
-{
-    /// <summary>One row per render size: each prior's median step, and the learned prior's cost relative to the built-in one.</summary>
-    public string Table() => BenchmarkTable.Format(
-        ["render", "built-in prior (ms/step)", "learned prior (ms/step)", "learned / built-in"],
-        Rows.GroupBy(r => r.Resolution).Select(g =>
-        {
-            double b = g.Single(r => r.Prior == "builtin").SecondsPerStep, l = g.Single(r => r.Prior == "learned").SecondsPerStep;
-            return (IReadOnlyList<string>)new[] { $"{g.Key}x{g.Key}", BenchmarkTable.Ms(b), BenchmarkTable.Ms(l), (l / b).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) };
-        }).ToList());
-}
-
 /// <summary>
 /// Times whole text-to-3D training steps (render, guidance, regularisers, backward, Adam) of the default
 /// configuration with the built-in prior and with the learned prior at the same render size: what choosing the

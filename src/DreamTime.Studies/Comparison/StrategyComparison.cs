@@ -12,32 +12,6 @@ using DreamTime.Configuration;
 
 namespace DreamTime.Studies.Comparison;
 
-/// <summary>One evaluation of a comparison run: iteration, PSNR and mask IoU to the nearest member.</summary>
-public sealed record CurvePoint(int Step, double Psnr, double Iou);
-
-/// <summary>
-/// One training run of a comparison: its PSNR curve, the member it ended nearest to among those the prompt names,
-/// and the member nearest among the prompt's whole family (whether the result has the prompt's attributes).
-/// </summary>
-public sealed record ComparisonRun(string Prompt, string Strategy, long Seed, IReadOnlyList<CurvePoint> Curve,
-    string Nearest, int NearestIndex, double Seconds, string FamilyNearest, bool HasAttributes)
-{
-    [JsonIgnore] public double FinalPsnr => Curve[^1].Psnr;
-    [JsonIgnore] public double FinalIou => Curve[^1].Iou;
-    /// <summary>First evaluated iteration whose PSNR reaches the threshold (convergence), or null.</summary>
-    public int? FirstReaching(double psnr) => Curve.Where(c => c.Psnr >= psnr).Select(c => (int?)c.Step).FirstOrDefault();
-}
-
-/// <summary>
-/// Aggregate of one (prompt, strategy) over seeds. Diversity is the mean PSNR between the results of every pair
-/// of seeds over the evaluation views (lower = more diverse; unlike a count of members it does not saturate at
-/// the number of seeds); null with a single seed. OppositeSideGain is the runs' mean of
-/// <see cref="StrategyComparison.OppositeSideGain(ComparisonRun)"/> (view consistency); null without kept views.
-/// </summary>
-public sealed record ComparisonSummary(string Prompt, string Strategy, int Runs, double MeanPsnr, double SdPsnr, double MeanIou,
-    IReadOnlyList<(double? MeanFirst, int Reached)> Convergence, int WithAttributes, int DistinctMembers, double? PairwisePsnr,
-    double? OppositeSideGain = null);
-
 /// <summary>
 /// Measures the paper's claims against ground truth: the same prompts and seeds trained with each timestep
 /// strategy through the one training loop (<see cref="TrainingSession"/>); fidelity (PSNR / mask IoU to the

@@ -7,12 +7,6 @@ using DreamTime.Guidance.BuiltinPrior;
 
 namespace DreamTime.Studies.Entropy;
 
-/// <summary>One row of the coarse-to-fine measurement.</summary>
-/// <param name="MeanEntropy">Mean entropy (nats) of the posterior weights.</param>
-/// <param name="MeanTopWeight">Mean largest weight.</param>
-/// <param name="TopIsTrue">Fraction of samples whose largest weight is on the member x_t was made from.</param>
-public sealed record EntropyRow(int T, double AlphaBar, double MeanEntropy, double MeanTopWeight, double TopIsTrue);
-
 /// <summary>
 /// Measures how long the posterior stays broad: members rendered at random training cameras are noised at t
 /// and denoised against the same member set; high entropy = the coarse phase (x0_hat is a blend), near 0 =

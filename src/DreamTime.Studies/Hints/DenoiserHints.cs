@@ -9,15 +9,6 @@ using DreamTime.Scenes;
 
 namespace DreamTime.Studies.Hints;
 
-/// <summary>One denoiser's input: noisy degraded member renders from one camera, and the clean renders of every member from it.</summary>
-/// <param name="Noisy">x_t, [N, 3, H, W] in the diffusion range</param>
-/// <param name="MemberRenders">the prompt's members from <paramref name="Camera"/>, [K, 3, H, W] in [-1, 1] (what the built-in prior denoises against)</param>
-public sealed record HintQuery(Tensor Noisy, int T, double AlphaBar, Camera Camera, Tensor MemberRenders);
-
-/// <summary>One timestep: how close the degraded input is to the clean member, and each denoiser's x0_hat.</summary>
-/// <param name="HintPsnr">PSNR (dB) of x0_hat against the clean member, one per denoiser in the order given</param>
-public sealed record HintRow(int T, double AlphaBar, double InputPsnr, IReadOnlyList<double> HintPsnr);
-
 /// <summary>
 /// Is a small-t step a coarse hint or only a local one? SDS pulls the render toward x0_hat(x_t), since
 /// w(t)(eps_hat - eps) = w(t) sqrt(ab/(1-ab)) (x - x0_hat). This feeds the same noisy, low-pass-filtered member

@@ -9,28 +9,6 @@ using DreamTime.LearnedPrior;
 
 namespace DreamTime.Studies.PriorCheck;
 
-/// <summary>One image of the check: the family its prompt names, and the member (and view) it is nearest to.</summary>
-public sealed record SampleCheckRow(string Family, string Prompt, int Seed, string NearestMember, string NearestFamily, Camera NearestView, double Psnr)
-{
-    public bool Correct => NearestFamily == Family;
-}
-
-/// <param name="Size">the images' side in pixels</param>
-public sealed record SampleCheckResult(IReadOnlyList<SampleCheckRow> Rows, RgbImage Grid, int Size)
-{
-    /// <summary>The fraction of images whose nearest member belongs to the prompt's family.</summary>
-    public double Rate => Rows.Count == 0 ? 0 : Rows.Count(r => r.Correct) / (double)Rows.Count;
-}
-
-/// <summary>The member render nearest to an image: which member, from which view, and the PSNR between them.</summary>
-public sealed record NearestRender(int Member, int View, double Psnr);
-
-/// <summary>How much a model's denoising uses its caption at one timestep: PSNR of x0_hat against the clean renders, with the true captions and with the empty one.</summary>
-public sealed record TextUseRow(int T, double PsnrWithCaption, double PsnrWithoutCaption)
-{
-    public double Gain => PsnrWithCaption - PsnrWithoutCaption;
-}
-
 /// <summary>
 /// Shows that a learned prior learned the families: for each family, DDIM samples of "a NOUN, front view" over
 /// several seeds, each matched (PSNR) against every member of every family rendered from each of

@@ -8,9 +8,6 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Configuration;
 
-/// <summary>What a component factory may use: the whole run configuration, the device, and for a later stage the previous stage's representation.</summary>
-public sealed record ComponentContext(TrainConfig Config, Device Device, IRepresentation? Previous = null);
-
 /// <summary>
 /// Components of one kind (guidance, representation) by name: each name has a settings type, which is what
 /// config.json holds under the section (with "type": name), and a factory. Serialisation goes through

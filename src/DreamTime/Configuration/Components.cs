@@ -11,9 +11,6 @@ using DreamTime.Scenes;
 
 namespace DreamTime.Configuration;
 
-/// <summary>A guidance and, where its data are known, the evaluator that scores results against ground truth.</summary>
-public sealed record GuidanceComponents(IGuidance Guidance, IQualityEvaluator? Evaluator);
-
 /// <summary>
 /// Every guidance and representation the configuration can name, and how each is built. Adding one is a
 /// settings type, the component type, and one Register call here (timestep strategies register in

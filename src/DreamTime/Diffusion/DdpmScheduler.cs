@@ -3,24 +3,6 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Diffusion;
 
-/// <summary>A sampler over a noise table: picks the inference timesteps, then maps x_t to x_prev from the model output.</summary>
-public interface IDenoisingScheduler
-{
-    /// <summary>The descending inference timesteps for <paramref name="steps"/> steps.</summary>
-    int[] SetTimesteps(int steps);
-    /// <summary>The standard deviation of the starting noise.</summary>
-    double InitNoiseSigma { get; }
-    /// <summary>One step from <paramref name="timestep"/> to the next inference timestep.</summary>
-    Tensor Step(Tensor modelOutput, int timestep, Tensor sample);
-}
-
-public static class DenoisingSchedulers
-{
-    /// <summary>The sampler <paramref name="config"/> names; <paramref name="noise"/> draws DDPM's step noise (on the CPU).</summary>
-    public static IDenoisingScheduler Create(SchedulerConfig config, Generator noise) =>
-        config.Sampler == SchedulerConfig.DdpmSampler ? new DdpmScheduler(config, noise) : new DdimScheduler(config);
-}
-
 /// <summary>
 /// diffusers' DDPMScheduler (variance_type "fixed_small"): ancestral sampling. Each step draws x_prev from the
 /// posterior q(x_prev | x_t, x0_hat) of the strided step t -> prev = t - T/n, mean

@@ -4,11 +4,6 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Evaluation;
 
-/// <summary>Renders a camera without gradients: rgb [H,W,3] in [0,1] and opacity [H,W].</summary>
-public delegate (Tensor Rgb, Tensor Opacity) ViewRenderer(Camera camera);
-
-public sealed record QualityResult(string NearestMember, int NearestIndex, double Psnr, double MaskIou);
-
 /// <summary>
 /// Ground-truth quality of a result, where a guidance's data are known (the built-in prior knows its members;
 /// Stable Diffusion has none). Anything that renders a camera can be scored: the trained representation, or

@@ -5,12 +5,6 @@ using SharpGLTF.Schema2;
 
 namespace DreamTime.Geometry;
 
-public sealed record GlbOptions
-{
-    /// <summary>Mark the material KHR_materials_unlit, so viewers show the vertex colours without shading.</summary>
-    public bool Unlit { get; init; }
-}
-
 /// <summary>
 /// Writes a mesh as binary glTF 2.0 (.glb): one node, one mesh, one triangle primitive with POSITION, NORMAL,
 /// COLOR_0 (float rgb) and 32-bit indices, and one single-sided material (base colour white so the vertex colours

@@ -2,30 +2,6 @@ using System.Numerics;
 
 namespace DreamTime.Geometry;
 
-public sealed record MeshExtractionOptions
-{
-    /// <summary>Samples per axis (nodes, so Resolution - 1 cells), first and last on the bounds.</summary>
-    public int Resolution { get; init; } = 128;
-
-    /// <summary>The surface is where density equals this; inside is density above it.</summary>
-    public float IsoLevel { get; init; } = 0f;
-
-    /// <summary>Points handed to the density and albedo functions per call.</summary>
-    public int BatchSize { get; init; } = 65536;
-
-    /// <summary>Drop every connected piece but the one with the most triangles (floaters, specks).</summary>
-    public bool KeepLargestComponent { get; init; }
-}
-
-/// <param name="Mesh">Empty when the iso-surface does not cross the grid; the caller decides what that means.</param>
-/// <param name="DensityMin">Smallest finite density sampled (NaN if none was finite).</param>
-/// <param name="DensityMax">Largest finite density sampled (NaN if none was finite).</param>
-/// <param name="InsideFraction">Fraction of grid nodes with density above the iso level.</param>
-public sealed record MeshExtractionResult(Mesh Mesh, float DensityMin, float DensityMax, double InsideFraction)
-{
-    public bool IsEmpty => Mesh.IsEmpty;
-}
-
 /// <summary>
 /// Turns a density field into a coloured mesh: samples the field on a grid over the bounds in batches, runs
 /// marching cubes, optionally keeps the largest piece, and colours each vertex with the albedo field there.

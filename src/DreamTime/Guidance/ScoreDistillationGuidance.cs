@@ -4,9 +4,6 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Guidance;
 
-/// <summary>Settings every score-distillation guidance shares.</summary>
-public sealed record SdsOptions(SdsWeighting Weighting, double? GradClip);
-
 /// <summary>
 /// The skeleton every SDS variant shares: map the render to the space the model denoises (differentiably),
 /// noise it at t, ask the model for eps_hat without gradient, and hand w(t) (eps_hat - eps) to autograd through

@@ -1,14 +1,5 @@
 namespace DreamTime.Imaging;
 
-/// <summary>How the 256 colours of an animated GIF are chosen.</summary>
-public enum GifPaletteKind
-{
-    /// <summary>Median cut over the colours of all frames: one shared palette fitted to the content (best for renders).</summary>
-    MedianCut,
-    /// <summary>A fixed 6x7x6 colour cube (252 colours): content-independent, coarse on smooth shading.</summary>
-    ColorCube,
-}
-
 /// <summary>
 /// Up to 256 RGB colours and a nearest-colour lookup. The lookup is cached per 6-bit-per-channel cell,
 /// so mapping millions of pixels costs a table read each, not a search over the palette.

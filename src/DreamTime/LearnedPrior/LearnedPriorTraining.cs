@@ -12,25 +12,6 @@ using DreamTime.Scenes;
 
 namespace DreamTime.LearnedPrior;
 
-/// <summary>Names of everything a learned-prior training run writes.</summary>
-public sealed class LearnedPriorFolder(string root)
-{
-    public string Root { get; } = Path.GetFullPath(root);
-    public string Config => Path.Combine(Root, "config.json");
-    /// <summary>The EMA model as a diffusers folder: what `sample --model` and guidance load.</summary>
-    public string Model => Path.Combine(Root, "model");
-    public string MetricsLog => Path.Combine(Root, "metrics.jsonl");
-    public string LossCurve => Path.Combine(Root, "loss.png");
-    public string Samples => Path.Combine(Root, "samples.png");
-    public string LastCheckpoint => Path.Combine(Root, "checkpoints", "last");
-}
-
-/// <summary>One line of metrics.jsonl.</summary>
-public sealed record LearnedPriorStep(int Step, double Loss, double LearningRate, double MeanT, double Seconds);
-
-/// <summary>How a training session ended and where its outputs are.</summary>
-public sealed record LearnedPriorResult(LearnedPriorFolder Folder, int LastStep, bool Completed, double FinalLoss);
-
 /// <summary>
 /// The `prior train` service: a new run (or a resumed one) from the first missing step to the configured last,
 /// with progress through <see cref="IRunObserver"/>, a checkpoint every K steps (and at the end or on

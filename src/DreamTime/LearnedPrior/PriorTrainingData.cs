@@ -8,10 +8,6 @@ using DreamTime.Scenes;
 
 namespace DreamTime.LearnedPrior;
 
-/// <summary>One labelled render: the scene's family and attribute values, its camera, the caption and the RGB image.</summary>
-/// <param name="Rgb">row-major HWC in [0, 1]</param>
-public sealed record TrainingExample(string Family, IReadOnlyDictionary<string, string> Attributes, Camera Camera, string Caption, int Size, float[] Rgb);
-
 /// <summary>
 /// An unlimited stream of captioned renders of the built-in scene families, example i a pure function of
 /// (seed, i): a resumed run sees exactly the batches an uninterrupted one would, without saving any state.

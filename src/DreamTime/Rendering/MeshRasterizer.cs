@@ -6,13 +6,6 @@ using DreamTime.Geometry;
 
 namespace DreamTime.Rendering;
 
-/// <summary>Seconds spent in each stage of <see cref="MeshRasterizer.Render"/>, added to by every render it is passed to.</summary>
-public sealed class RasterTimings
-{
-    /// <summary>Vertices to the camera, near-plane clipping and projection; the z-buffer; shading and downsampling.</summary>
-    public double Setup, Rasterize, Resolve;
-}
-
 /// <summary>
 /// Draws a <see cref="Mesh"/> (z-up world coordinates) with a z-buffer, through the same pinhole as
 /// <see cref="Camera.Rays"/>: the image of a mesh lines up pixel for pixel with the NeRF render and the built-in

@@ -3,12 +3,6 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Rendering;
 
-/// <summary>Timings of the last render's parts, in seconds (filled only when <see cref="VolumeRenderer.Timings"/> is set).</summary>
-public sealed class RenderTimings
-{
-    public double Rays, Field, Composite;
-}
-
 /// <summary>
 /// Emission-absorption volume rendering of an <see cref="IVolumeField"/> along camera rays: stratified samples
 /// between the ray's entry into and exit from the scene bounds (jittered in training, bin midpoints in

@@ -6,10 +6,6 @@ using DreamTime.Optimization;
 
 namespace DreamTime.Representations;
 
-
-/// <summary>What one render is asked for. Jitter: stratified-sampling generator in training; null = deterministic.</summary>
-public sealed record RenderRequest(IReadOnlyList<Camera> Cameras, int Height, int Width, ShadingMode Shading, Lighting Light, Generator? Jitter = null);
-
 /// <summary>
 /// A 3D representation as the trainer sees it: it renders named outputs (rgb, opacity, depth, normals) for
 /// cameras, owns its parameter groups and regularisers, extracts a mesh, and saves and loads itself. The

@@ -4,9 +4,6 @@ using DreamTime.Rendering;
 
 namespace DreamTime.Scenes;
 
-/// <summary>An analytic render: RGB in [0,1] (row-major HWC) and the coverage mask (1 = object) per pixel.</summary>
-public sealed record SceneImage(int Height, int Width, float[] Rgb, float[] Mask);
-
 /// <summary>
 /// Sphere-traces PriorScenes through the rays of Rendering.Camera, so pixels line up with the NeRF renderer.
 /// Shading is <see cref="Lighting.Shade(Vector3, Vector3, ShadingMode)"/> with a world-fixed light: a member

@@ -3,9 +3,6 @@ using DreamTime.Runtime;
 
 namespace DreamTime.Training;
 
-/// <summary>What a resumed run may change: where it computes, and how far it goes (only further).</summary>
-public sealed record ResumeOverrides(string? Device = null, int? Iterations = null);
-
 /// <summary>
 /// A text-to-3D run with its folder: starts a new one from a configuration, or resumes one from its folder,
 /// then trains and writes every output. The CLI's `generate` is a thin layer over this.

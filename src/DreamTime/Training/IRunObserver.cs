@@ -18,16 +18,3 @@ public interface IRunObserver
     /// <summary>No more steps in this session (finished, interrupted or failed).</summary>
     void Stopped() { }
 }
-
-/// <summary>Writes log lines to a text writer and ignores progress (tests, batch jobs).</summary>
-public sealed class TextRunObserver(TextWriter writer) : IRunObserver
-{
-    public void Log(string message) => writer.WriteLine(message);
-}
-
-/// <summary>Reports nothing.</summary>
-public sealed class SilentRunObserver : IRunObserver
-{
-    public static readonly SilentRunObserver Instance = new();
-    public void Log(string message) { }
-}

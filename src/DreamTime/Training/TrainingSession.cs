@@ -5,9 +5,6 @@ using DreamTime.Runtime;
 
 namespace DreamTime.Training;
 
-/// <summary>How a session ended.</summary>
-public enum SessionOutcome { Completed, Interrupted }
-
 /// <summary>
 /// The one training loop: runs a trainer from its first (or resumed) step to the last, evaluating, logging and
 /// reporting progress. With a run folder it also writes metrics.jsonl, previews and checkpoints, saves a checkpoint

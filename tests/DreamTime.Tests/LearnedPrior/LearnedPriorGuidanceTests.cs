@@ -18,6 +18,8 @@ using DreamTime.Evaluation;
 using DreamTime.Scenes;
 using DreamTime.Studies.Comparison;
 using DreamTime.Studies.PriorCheck;
+using DreamTime.Studies.Benchmarks;
+using DreamTime.Tests.Training;
 
 namespace DreamTime.Tests.LearnedPrior;
 
@@ -41,7 +43,7 @@ public class LearnedPriorGuidanceTests : IDisposable
     }
 
     private static TrainConfig Config(string model, string prompt = "a red mushroom") =>
-        Training.TrainingTestSupport.Tiny(2, prompt: prompt) with { Guidance = new LearnedPriorSettings { Model = model } };
+        DreamTime.Tests.Training.TrainingTestSupport.Tiny(2, prompt: prompt) with { Guidance = new LearnedPriorSettings { Model = model } };
 
     [Fact]
     public void TrainsThroughTheOneLoopAndIsScoredAgainstThePromptsMembers()
@@ -317,7 +319,7 @@ public class LearnedPriorGuidanceTests : IDisposable
     [Fact]
     public void SdsStepBenchmarkTimesBothPriorsAtEachSize()
     {
-        var result = Studies.Benchmarks.SdsStepBenchmark.Run(new Studies.Benchmarks.SdsStepBenchmarkSettings { Resolutions = [16], LearnedModel = TinyModel(), Steps = 1, Warmup = 0 });
+        var result = DreamTime.Studies.Benchmarks.SdsStepBenchmark.Run(new DreamTime.Studies.Benchmarks.SdsStepBenchmarkSettings { Resolutions = [16], LearnedModel = TinyModel(), Steps = 1, Warmup = 0 });
         Assert.Equal(new[] { ("builtin", 16), ("learned", 16) }, result.Rows.Select(r => (r.Prior, r.Resolution)));
         Assert.All(result.Rows, r => Assert.True(double.IsFinite(r.SecondsPerStep) && r.SecondsPerStep > 0));
         var lines = result.Table().Trim().Split('\n');

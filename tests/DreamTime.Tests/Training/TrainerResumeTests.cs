@@ -2,6 +2,10 @@ using DreamTime.Training;
 using Xunit;
 using Xunit.Abstractions;
 using static DreamTime.Tests.Training.TrainingTestSupport;
+using DreamTime.Guidance;
+using DreamTime.Imaging;
+using DreamTime.Rendering;
+using DreamTime.Scenes;
 
 namespace DreamTime.Tests.Training;
 
@@ -22,10 +26,10 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
         if (imageTo3D)
         {
             var picture = Path.Combine(_dir, "in.png");
-            var member = Scenes.PriorLibrary.Default.Select("a snowman").Members[0];
-            var render = new Scenes.SdfRenderer().Render(member.Scene, new Rendering.CameraRanges().MidCamera(10, 20), 16, 16);
-            Imaging.ImageIO.SavePngWithAlpha(picture, new Imaging.RgbImage(16, 16, render.Rgb), render.Mask);
-            cfg = cfg with { Prompt = "", Guidance = new Guidance.BuiltinImagePriorSettings(), Reference = new Guidance.ReferenceSettings { Image = picture, ElevationDeg = 10, AzimuthDeg = 20 } };
+            var member = DreamTime.Scenes.PriorLibrary.Default.Select("a snowman").Members[0];
+            var render = new DreamTime.Scenes.SdfRenderer().Render(member.Scene, new DreamTime.Rendering.CameraRanges().MidCamera(10, 20), 16, 16);
+            DreamTime.Imaging.ImageIO.SavePngWithAlpha(picture, new DreamTime.Imaging.RgbImage(16, 16, render.Rgb), render.Mask);
+            cfg = cfg with { Prompt = "", Guidance = new DreamTime.Guidance.BuiltinImagePriorSettings(), Reference = new DreamTime.Guidance.ReferenceSettings { Image = picture, ElevationDeg = 10, AzimuthDeg = 20 } };
         }
         // Every per-step random choice at once: t, shading mode, two cameras, regularisers on all of them.
         if (randomEverything)

@@ -6,6 +6,7 @@ using DreamTime.Training;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
 using static TorchSharp.torch;
+using DreamTime.Tests.Cli;
 
 namespace DreamTime.Tests.Training;
 

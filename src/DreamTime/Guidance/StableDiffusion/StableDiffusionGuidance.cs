@@ -7,36 +7,6 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Guidance.StableDiffusion;
 
-/// <summary>How the VAE posterior becomes the latents that get noised.</summary>
-public enum LatentMode
-{
-    /// <summary>A posterior sample drawn with the step's generator (threestudio).</summary>
-    Sample,
-    /// <summary>The posterior mean (deterministic).</summary>
-    Mean,
-}
-
-/// <summary>Settings of Stable Diffusion score distillation; defaults as threestudio's DreamFusion-SD.</summary>
-public sealed record StableDiffusionGuidanceOptions
-{
-    public double GuidanceScale { get; init; } = 100;
-    public SdsWeighting Weighting { get; init; } = SdsWeighting.OneMinusAlphaBar;
-    /// <summary>Clip the SDS gradient to [-c, c]; null = no clipping.</summary>
-    public double? GradClip { get; init; }
-    /// <summary>Append ", front view" / ", side view" / ", back view" / ", overhead view" by camera.</summary>
-    public bool ViewDependentPrompt { get; init; } = true;
-    /// <summary>Side of the square image fed to the VAE (to the UNet in pixel space); null = the model's resolution (UNet sample_size x VAE scale factor).</summary>
-    public int? Resolution { get; init; }
-    public LatentMode LatentMode { get; init; } = LatentMode.Sample;
-
-    public void Validate()
-    {
-        if (!(GuidanceScale >= 0) || double.IsInfinity(GuidanceScale)) throw new UserError($"--guidance-scale {GuidanceScale}: must be a finite number >= 0");
-        if (GradClip is double c && !(c > 0)) throw new UserError($"--grad-clip {c}: must be positive");
-        if (Resolution is int r && (r < 8 || r % 8 != 0)) throw new UserError($"--sd-resolution {r}: must be a positive multiple of 8");
-    }
-}
-
 /// <summary>
 /// Score distillation with a Stable Diffusion checkpoint, as threestudio does it: renders [B,H,W,3] in [0,1] are
 /// resized (bilinear) to the model's resolution, mapped to [-1,1] and encoded by the VAE (the gradient flows back

@@ -4,14 +4,6 @@ using DreamTime.Runtime;
 
 namespace DreamTime.Models.Clip;
 
-/// <summary>A special token's text and the file that named it (for error messages).</summary>
-internal sealed record NamedToken(string Content, string Source);
-
-/// <summary>What the JSON files of a transformers tokenizer folder say about special tokens and length.</summary>
-internal sealed record ClipTokenizerSettings(
-    NamedToken Bos, NamedToken Eos, NamedToken Pad, NamedToken Unk, int MaxLength,
-    IReadOnlyDictionary<string, int> AddedTokens);
-
 /// <summary>Reads vocab.json, merges.txt, tokenizer_config.json and special_tokens_map.json.</summary>
 internal static class ClipTokenizerFiles
 {

@@ -11,20 +11,6 @@ using static TorchSharp.torch;
 namespace DreamTime.Models.Zero123;
 
 /// <summary>
-/// What Zero-1-to-3 needs of the input image, computed once and reused at every denoising step.
-/// </summary>
-/// <param name="ImageEmbeds">[1, 1, projection_dim] float32: the CLIP image embedding (before the pose is appended)</param>
-/// <param name="ImageLatents">[1, latent_channels, h, w] float32: the VAE posterior mode of the image, without scaling_factor</param>
-public sealed record Zero123Condition(Tensor ImageEmbeds, Tensor ImageLatents) : IDisposable
-{
-    public void Dispose()
-    {
-        ImageEmbeds.Dispose();
-        ImageLatents.Dispose();
-    }
-}
-
-/// <summary>
 /// A Zero-1-to-3 checkpoint in the diffusers community layout (Zero1to3StableDiffusionPipeline): CLIP image
 /// encoder, cc_projection, an 8-channel UNet (noisy latents stacked with the conditioning image's latents), VAE
 /// and scheduler, on one device. As <see cref="StableDiffusionPipeline"/>: fp16 weights compute in fp16 on CUDA

@@ -4,9 +4,6 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Representations.Nerf;
 
-/// <summary>How the encoding is evaluated: the CPU kernel where it applies, or plain tensor ops (any device).</summary>
-public enum HashGridBackend { Auto, TensorOps }
-
 /// <summary>
 /// Multi-resolution hash-grid encoding (Instant-NGP): for each level, the trilinear interpolation of the
 /// learned feature vectors at the 8 vertices of the cell around the point. Input: normalised positions u in

@@ -110,9 +110,3 @@ public sealed class NerfField : nn.Module, IVolumeField
         return s;
     }
 }
-
-/// <summary>Where a field query spent its time, in seconds.</summary>
-public sealed class FieldTimings
-{
-    public double Encode, Mlp;
-}

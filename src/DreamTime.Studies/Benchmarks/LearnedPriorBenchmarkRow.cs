@@ -1,0 +1,8 @@
+using DreamTime.LearnedPrior;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.Studies.Benchmarks;
+
+/// <summary>One row: parameter counts and median seconds of each part of a training step and of guided inference.</summary>
+public sealed record LearnedPriorBenchmarkRow(int[] Channels, long UnetParameters, long TextParameters, double RenderBatch, double Update, double GuidedInference);

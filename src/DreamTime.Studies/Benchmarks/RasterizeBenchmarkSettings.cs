@@ -1,0 +1,26 @@
+using DreamTime.Geometry;
+using DreamTime.Rendering;
+
+namespace DreamTime.Studies.Benchmarks;
+
+/// <summary>What `benchmark rasterize` draws: the marching-cubes ball of a mesh-grid^3 lattice (~6 grid^2 triangles).</summary>
+public sealed record RasterizeBenchmarkSettings
+{
+    /// <summary>Lattice nodes per axis of the ball mesh: 100 gives ~59,000 triangles.</summary>
+    public int MeshGrid { get; init; } = 100;
+    /// <summary>Side of the square image, in pixels.</summary>
+    public int Size { get; init; } = 256;
+    /// <summary>Samples per pixel along each axis.</summary>
+    public int Supersample { get; init; } = 1;
+    public int Runs { get; init; } = 5;
+    public int Warmup { get; init; } = 1;
+
+    public void Validate()
+    {
+        BenchmarkTable.RequireRange(MeshGrid, 4, 512, "--mesh-grid");
+        BenchmarkTable.RequireRange(Size, 1, 4096, "--size");
+        BenchmarkTable.RequireRange(Supersample, 1, 4, "--supersample");
+        BenchmarkTable.RequireRange(Runs, 1, 1000, "--runs");
+        BenchmarkTable.RequireRange(Warmup, 0, 100, "--warmup");
+    }
+}

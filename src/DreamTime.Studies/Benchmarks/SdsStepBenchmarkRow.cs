@@ -1,0 +1,7 @@
+using DreamTime.Guidance;
+using DreamTime.Training;
+using DreamTime.Configuration;
+
+namespace DreamTime.Studies.Benchmarks;
+
+public sealed record SdsStepBenchmarkRow(string Prior, int Resolution, double SecondsPerStep);

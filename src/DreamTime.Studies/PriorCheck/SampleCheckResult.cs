@@ -1,0 +1,17 @@
+using DreamTime.Guidance.BuiltinPrior;
+using DreamTime.Imaging;
+using DreamTime.Models.Diffusers;
+using DreamTime.Rendering;
+using TorchSharp;
+using static TorchSharp.torch;
+using DreamTime.Scenes;
+using DreamTime.LearnedPrior;
+
+namespace DreamTime.Studies.PriorCheck;
+
+/// <param name="Size">the images' side in pixels</param>
+public sealed record SampleCheckResult(IReadOnlyList<SampleCheckRow> Rows, RgbImage Grid, int Size)
+{
+    /// <summary>The fraction of images whose nearest member belongs to the prompt's family.</summary>
+    public double Rate => Rows.Count == 0 ? 0 : Rows.Count(r => r.Correct) / (double)Rows.Count;
+}

@@ -1,0 +1,16 @@
+using DreamTime.Guidance.BuiltinPrior;
+using DreamTime.Imaging;
+using DreamTime.Models.Diffusers;
+using DreamTime.Rendering;
+using TorchSharp;
+using static TorchSharp.torch;
+using DreamTime.Scenes;
+using DreamTime.LearnedPrior;
+
+namespace DreamTime.Studies.PriorCheck;
+
+/// <summary>One image of the check: the family its prompt names, and the member (and view) it is nearest to.</summary>
+public sealed record SampleCheckRow(string Family, string Prompt, int Seed, string NearestMember, string NearestFamily, Camera NearestView, double Psnr)
+{
+    public bool Correct => NearestFamily == Family;
+}

@@ -1,0 +1,13 @@
+using DreamTime.Diffusion;
+using DreamTime.Rendering;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using DreamTime.Optimization;
+
+namespace DreamTime.Guidance;
+
+/// <summary>
+/// What one guidance step produced: loss terms by name (each already weighted; the trainer sums and logs them)
+/// and statistics by name (logged, not optimised).
+/// </summary>
+public sealed record GuidanceOutput(IReadOnlyDictionary<string, Tensor> Losses, IReadOnlyDictionary<string, double> Stats);

@@ -1,0 +1,44 @@
+using DreamTime.Diffusion;
+using DreamTime.Guidance.BuiltinPrior;
+using DreamTime.Guidance.StableDiffusion;
+using DreamTime.Runtime;
+using DreamTime.LearnedPrior;
+
+namespace DreamTime.Guidance;
+
+/// <summary>
+/// The learned prior: a small pixel-space diffusion model trained on the built-in scene families (`prior train`),
+/// distilled exactly as a Stable Diffusion checkpoint is, and scored against the same ground truth as the
+/// built-in prior (the members the prompt names).
+/// </summary>
+public sealed record LearnedPriorSettings : GuidanceSettings
+{
+    /// <summary>
+    /// threestudio's default for the one pixel-space model it distils, DeepFloyd IF's first stage; chosen before
+    /// any comparison and not tuned on it.
+    /// </summary>
+    public const double DefaultGuidanceScale = 20;
+
+    /// <summary>The model folder (diffusers layout, no vae/); null = the model that ships with DreamTime.</summary>
+    public string? Model { get; init; }
+    /// <summary>Append ", front view" / ", side view" / ... by camera, as the training captions do.</summary>
+    public bool ViewDependentPrompt { get; init; } = true;
+
+    [System.Text.Json.Serialization.JsonIgnore] public string ModelFolder => Model ?? ShippedModel.Folder;
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (Model is not null && string.IsNullOrWhiteSpace(Model)) throw new UserError("guidance.model: is empty; give a learned-prior folder or remove the key for the shipped model");
+        ToOptions().Validate();
+    }
+
+    public StableDiffusionGuidanceOptions ToOptions() => new()
+    {
+        GuidanceScale = GuidanceScale ?? DefaultGuidanceScale,
+        Weighting = ScoreDistillation.ParseWeighting(Weighting),
+        GradClip = GradClip,
+        ViewDependentPrompt = ViewDependentPrompt,
+        LatentMode = StableDiffusion.LatentMode.Mean,
+    };
+}

@@ -1,0 +1,26 @@
+using DreamTime.Diffusion;
+using DreamTime.Guidance.BuiltinPrior;
+using DreamTime.Guidance.StableDiffusion;
+using DreamTime.Runtime;
+using DreamTime.LearnedPrior;
+
+namespace DreamTime.Guidance;
+
+/// <summary>A Stable Diffusion checkpoint in the diffusers folder layout.</summary>
+public sealed record StableDiffusionSettings : CheckpointGuidanceSettings
+{
+    public const double DefaultGuidanceScale = 100;
+
+    /// <summary>Append ", front view" / ", side view" / ", back view" / ", overhead view" by camera.</summary>
+    public bool ViewDependentPrompt { get; init; } = true;
+
+    protected override string ModelRequirement => "the stable-diffusion guidance needs a diffusers checkpoint folder";
+
+    public override void Validate()
+    {
+        base.Validate();
+        ToOptions().Validate();
+    }
+
+    public StableDiffusionGuidanceOptions ToOptions() => Options(DefaultGuidanceScale, ViewDependentPrompt);
+}

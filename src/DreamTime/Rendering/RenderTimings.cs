@@ -1,0 +1,10 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DreamTime.Rendering;
+
+/// <summary>Timings of the last render's parts, in seconds (filled only when <see cref="VolumeRenderer.Timings"/> is set).</summary>
+public sealed class RenderTimings
+{
+    public double Rays, Field, Composite;
+}

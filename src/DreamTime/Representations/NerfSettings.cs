@@ -1,0 +1,41 @@
+using DreamTime.Runtime;
+using DreamTime.Representations.Nerf;
+
+namespace DreamTime.Representations;
+
+/// <summary>The NeRF: its network, the learning rate of each parameter group, its regularisers and its mesh export.</summary>
+public sealed record NerfSettings : RepresentationSettings
+{
+    public NerfConfig Field { get; init; } = new();
+    public double LrEncoding { get; init; } = 0.01;
+    // Measured on "a red mushroom", 600 steps at 32x32: with 0.001 for the MLPs and background the result stayed
+    // at 8.8 dB after 100 steps with a purple background; 0.01 reached 25.6 dB and a white background.
+    public double LrNetwork { get; init; } = 0.01;
+    public double LrBackground { get; init; } = 0.01;
+    public double LambdaOrientation { get; init; } = 0.01;
+    public double LambdaSparsity { get; init; } = 0.0;
+    public double LambdaOpacityEntropy { get; init; } = 0.0;
+    public int MeshResolution { get; init; } = 96;
+    // Density iso-level of the exported mesh. Measured on a trained "a red mushroom" (64x64, 800 steps), mesh mask IoU
+    // against the nearest member: 2: 0.89, 4: 0.94, 5: 0.95, 6: 0.955, 8: 0.90, 10: 0.80, 15: 0.52 (density saturates near 10).
+    public double MeshThreshold { get; init; } = 5;
+
+    public override void Validate()
+    {
+        if (Field is null) throw new UserError("representation.field: is null; give it a value or remove the key to use the default");
+        try { Field.Validate(); }
+        catch (UserError e)
+        {
+            // NerfConfig names its fields as C# does; say them as config.json does.
+            var text = e.Message.StartsWith("nerf config: ") ? e.Message["nerf config: ".Length..] : e.Message;
+            var words = text.Split(' ', 2);
+            throw new UserError($"representation.field.{System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(words[0])} {(words.Length > 1 ? words[1] : "")}".TrimEnd());
+        }
+        foreach (var (name, v) in new[] { ("--lr", LrEncoding), ("--lr-network", LrNetwork), ("--lr-background", LrBackground) })
+            if (!(v > 0 && v < 10)) throw new UserError($"{name} {v}: must be in (0, 10)");
+        foreach (var (name, v) in new[] { ("--lambda-orientation", LambdaOrientation), ("--lambda-sparsity", LambdaSparsity), ("--lambda-opacity-entropy", LambdaOpacityEntropy) })
+            if (!(v >= 0 && double.IsFinite(v))) throw new UserError($"{name} {v}: must be a finite number >= 0");
+        if (MeshResolution < 16 || MeshResolution > 512) throw new UserError($"--mesh-resolution {MeshResolution}: must be in [16, 512]");
+        if (!double.IsFinite(MeshThreshold)) throw new UserError($"representation.mesh_threshold {MeshThreshold}: must be a finite number");
+    }
+}

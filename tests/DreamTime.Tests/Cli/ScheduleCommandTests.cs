@@ -1,0 +1,88 @@
+using System.CommandLine;
+using DreamTime.Cli;
+using DreamTime.Cli.Commands;
+using Xunit;
+
+namespace DreamTime.Tests.Cli;
+
+public class ScheduleCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dt-schedule-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static (int Code, string Err) Run(params string[] args)
+    {
+        var root = new RootCommand { ScheduleCommand.Create() };
+        var err = new StringWriter();
+        int code = CliHost.Run(root, args, err);
+        return (code, err.ToString());
+    }
+
+    [Fact]
+    public void WritesCsvWithOneRowPerIteration()
+    {
+        var csv = Path.Combine(_dir, "s.csv");
+        var (code, err) = Run("schedule", "--strategy", "tp-sds", "--iterations", "50", "--csv", csv);
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(csv);
+        Assert.Equal("iteration,t", lines[0]);
+        Assert.Equal(51, lines.Length);
+        Assert.Equal("1,", lines[1][..2]);
+        Assert.Equal("50,20", lines[50]);
+    }
+
+    [Theory]
+    [InlineData("--strategy", "nope", "--strategy nope")]
+    [InlineData("--t-min", "990", "--t-min 990")]
+    [InlineData("--t-max", "1000", "--t-max 1000")]
+    [InlineData("--iterations", "0", "--iterations 0")]
+    [InlineData("--iterations", "-3", "--iterations -3")]
+    [InlineData("--m2", "900", "--m2 900")]
+    [InlineData("--s1", "0", "--s1 0")]
+    [InlineData("--s2", "-1", "--s2 -1")]
+    [InlineData("--iterations", "ten", "ten")]
+    public void BadInputIsOneLineExitTwoNothingWritten(string option, string value, string expected)
+    {
+        var csv = Path.Combine(_dir, "s.csv");
+        var (code, err) = Run("schedule", option, value, "--csv", csv);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.DoesNotContain("   at ", err);
+        Assert.False(File.Exists(csv));
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void UnwritableOutputPathIsAUserError()
+    {
+        var blocker = Path.Combine(_dir, "file");
+        File.WriteAllText(blocker, "x");
+        var (code, err) = Run("schedule", "--csv", Path.Combine(blocker, "s.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("--csv", err);
+    }
+}
+
+public class SchedulePlotCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dt-schedule-plot-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Theory]
+    [InlineData("tp-sds")]
+    [InlineData("uniform")]
+    [InlineData("two-stage")]
+    public void WritesAPlotOfTheRequestedSize(string strategy)
+    {
+        var png = Path.Combine(_dir, strategy + ".png");
+        var root = new System.CommandLine.RootCommand { DreamTime.Cli.Commands.ScheduleCommand.Create() };
+        var err = new StringWriter();
+        Assert.Equal(0, DreamTime.Cli.CliHost.Run(root, new[] { "schedule", "--strategy", strategy, "--iterations", "300", "--plot", png }, err));
+        var img = DreamTime.Imaging.ImageIO.LoadImage(png);
+        Assert.Equal(1500, img.Width);
+        Assert.Equal(500, img.Height);
+        // not blank: a good share of pixels differ from the white background
+        int ink = Enumerable.Range(0, img.Width * img.Height).Count(i => img.Pixels[3 * i] < 0.9f || img.Pixels[3 * i + 2] < 0.9f);
+        Assert.True(ink > img.Width * img.Height / 100, $"only {ink} non-white pixels");
+    }
+}

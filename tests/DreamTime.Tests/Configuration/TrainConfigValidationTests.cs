@@ -1,0 +1,50 @@
+using DreamTime.Rendering;
+using DreamTime.Runtime;
+using DreamTime.Training;
+using Xunit;
+using DreamTime.Configuration;
+
+namespace DreamTime.Tests.Configuration;
+
+/// <summary>A hand-edited config.json must fail with a line naming the field, never deep inside rendering.</summary>
+public class TrainConfigValidationTests
+{
+    [Fact]
+    public void DefaultsAreValid() => new TrainConfig().Validate();
+
+    [Theory]
+    [InlineData("eval_resolution")]
+    [InlineData("turntable_resolution")]
+    [InlineData("representation.mesh_threshold")]
+    [InlineData("cameras: distance")]
+    [InlineData("cameras: field-of-view")]
+    [InlineData("cameras: elevation")]
+    public void BadFieldsAreNamed(string expected)
+    {
+        var cfg = expected switch
+        {
+            "eval_resolution" => new TrainConfig { EvalResolution = 0 },
+            "turntable_resolution" => new TrainConfig { TurntableResolution = -4 },
+            "representation.mesh_threshold" => new TrainConfig { Representation = new DreamTime.Representations.NerfSettings { MeshThreshold = double.NaN } },
+            "cameras: distance" => new TrainConfig { Cameras = new CameraRanges(DistanceMin: 3, DistanceMax: 2) },
+            "cameras: field-of-view" => new TrainConfig { Cameras = new CameraRanges(FovYMinDeg: 0) },
+            _ => new TrainConfig { Cameras = new CameraRanges(ElevationMinDeg: 10, ElevationMaxDeg: -10) },
+        };
+        var e = Assert.Throws<UserError>(cfg.Validate);
+        Assert.StartsWith(expected, e.Message);
+    }
+
+    [Fact]
+    public void NonInteractiveProgressPrintsFromTheFirstStep()
+    {
+        var w = new StringWriter();
+        var bar = new DreamTime.Cli.ProgressBar(100, 0, w, interactive: false);
+        bar.Report(1, "t=980");
+        bar.Report(2, "t=979");
+        bar.Report(5, "t=970");
+        var lines = w.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("1/100", lines[0]);
+        Assert.Contains("5/100", lines[1]);
+    }
+}

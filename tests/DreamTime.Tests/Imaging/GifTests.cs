@@ -1,0 +1,231 @@
+using DreamTime.Imaging;
+using DreamTime.Runtime;
+using SkiaSharp;
+using Xunit;
+
+namespace DreamTime.Tests.Imaging;
+
+/// <summary>A small GIF reader written for the tests, independent of the writer: blocks, sub-blocks and LZW.</summary>
+internal sealed class GifTestDecoder
+{
+    public int Width, Height;
+    public byte[] GlobalPalette = [];
+    public int? LoopCount;
+    public List<int> DelaysCs = [];
+    public List<byte[]> FrameIndices = [];
+
+    public static GifTestDecoder Decode(byte[] gif)
+    {
+        var d = new GifTestDecoder();
+        int p = 0;
+        Assert.Equal("GIF89a", System.Text.Encoding.ASCII.GetString(gif, 0, 6));
+        p = 6;
+        d.Width = gif[p] | gif[p + 1] << 8; d.Height = gif[p + 2] | gif[p + 3] << 8;
+        int packed = gif[p + 4];
+        p += 7;
+        if ((packed & 0x80) != 0)
+        {
+            int size = 3 << ((packed & 7) + 1);
+            d.GlobalPalette = gif[p..(p + size)];
+            p += size;
+        }
+        while (true)
+        {
+            int block = gif[p++];
+            if (block == 0x3B) return d;
+            if (block == 0x21)
+            {
+                int label = gif[p++];
+                var data = ReadSubBlocks(gif, ref p);
+                if (label == 0xF9) d.DelaysCs.Add(data[1] | data[2] << 8);
+                if (label == 0xFF && System.Text.Encoding.ASCII.GetString(data, 0, 11) == "NETSCAPE2.0") d.LoopCount = data[12] | data[13] << 8;
+            }
+            else if (block == 0x2C)
+            {
+                int w = gif[p + 4] | gif[p + 5] << 8, h = gif[p + 6] | gif[p + 7] << 8;
+                Assert.Equal((d.Width, d.Height), (w, h));
+                Assert.Equal(0, gif[p + 8] & 0x80); // no local palette expected from our writer
+                p += 9;
+                int minCodeSize = gif[p++];
+                d.FrameIndices.Add(Lzw(ReadSubBlocks(gif, ref p), minCodeSize, w * h));
+            }
+            else throw new InvalidDataException($"unexpected block 0x{block:X2} at {p - 1}");
+        }
+    }
+
+    private static byte[] ReadSubBlocks(byte[] gif, ref int p)
+    {
+        var data = new List<byte>();
+        for (int n = gif[p++]; n != 0; n = gif[p++]) { data.AddRange(gif.AsSpan(p, n).ToArray()); p += n; }
+        return data.ToArray();
+    }
+
+    private static byte[] Lzw(byte[] data, int minCodeSize, int pixelCount)
+    {
+        int clear = 1 << minCodeSize, end = clear + 1;
+        var dict = new List<byte[]>();
+        void Reset() { dict.Clear(); for (int i = 0; i < clear; i++) dict.Add([(byte)i]); dict.Add([]); dict.Add([]); }
+        Reset();
+        int size = minCodeSize + 1, bitPos = 0;
+        var output = new List<byte>(pixelCount);
+        byte[]? previous = null;
+        while (true)
+        {
+            int code = 0;
+            for (int b = 0; b < size; b++, bitPos++)
+                code |= ((data[bitPos >> 3] >> (bitPos & 7)) & 1) << b;
+            if (code == clear) { Reset(); size = minCodeSize + 1; previous = null; continue; }
+            if (code == end) break;
+            byte[] entry;
+            if (code < dict.Count) entry = dict[code];
+            else if (code == dict.Count && previous is not null) entry = [.. previous, previous[0]];
+            else throw new InvalidDataException($"LZW code {code} beyond dictionary {dict.Count}");
+            output.AddRange(entry);
+            if (previous is not null && dict.Count < 4096) dict.Add([.. previous, entry[0]]);
+            if (dict.Count == 1 << size && size < 12) size++;
+            previous = entry;
+        }
+        Assert.Equal(pixelCount, output.Count);
+        return output.ToArray();
+    }
+
+    public (byte R, byte G, byte B) Colour(int frame, int pixel)
+    {
+        int i = FrameIndices[frame][pixel];
+        return (GlobalPalette[3 * i], GlobalPalette[3 * i + 1], GlobalPalette[3 * i + 2]);
+    }
+}
+
+public class GifWriterTests
+{
+    private static readonly SKColor[] Solid = [new(220, 30, 40), new(20, 200, 60), new(30, 60, 210), new(128, 128, 128), new(250, 250, 250)];
+
+    private static RgbImage Filled(SKColor c, int w = 40, int h = 30) => RgbImage.Filled(h, w, c.Red / 255f, c.Green / 255f, c.Blue / 255f);
+
+    [Theory]
+    [InlineData(GifPaletteKind.MedianCut, true, 0)]
+    [InlineData(GifPaletteKind.MedianCut, false, 0)]
+    [InlineData(GifPaletteKind.ColorCube, false, 26)] // half of the cube's widest spacing
+    public void SolidFramesDecodeWithSkiaToTheirColours(GifPaletteKind palette, bool dither, int tolerance)
+    {
+        var frames = Solid.Select(c => Filled(c)).ToList();
+        var path = Pixels.TempFile("solid.gif");
+        GifWriter.Write(path, frames, new GifOptions { FrameDelayMs = 120, Palette = palette, Dither = dither });
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp")); // written beside, then renamed
+
+        using var codec = SKCodec.Create(path);
+        Assert.Equal(SKEncodedImageFormat.Gif, codec.EncodedFormat);
+        Assert.Equal(Solid.Length, codec.FrameCount);
+        Assert.Equal((40, 30), (codec.Info.Width, codec.Info.Height));
+        Assert.Equal(-1, codec.RepetitionCount); // Skia's "forever"
+        Assert.All(codec.FrameInfo, f => Assert.Equal(120, f.Duration));
+        var info = new SKImageInfo(40, 30, SKColorType.Rgba8888, SKAlphaType.Premul);
+        for (int f = 0; f < Solid.Length; f++)
+        {
+            using var bmp = new SKBitmap(info);
+            Assert.Equal(SKCodecResult.Success, codec.GetPixels(info, bmp.GetPixels(), new SKCodecOptions(f)));
+            var img = ImageIO.FromBitmap(bmp);
+            foreach (var (x, y) in new[] { (0, 0), (39, 29), (17, 11), (5, 23) })
+                Assert.True(Pixels.Near(Pixels.At(img, x, y), Solid[f], tolerance), $"frame {f} at ({x},{y}): {Pixels.At(img, x, y)} vs {Solid[f]}");
+        }
+        codec.Dispose();
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    }
+
+    [Theory]
+    [InlineData(256, 256)]
+    [InlineData(97, 61)]
+    [InlineData(1, 1)]
+    public void NoiseRoundTripsExactlyThroughAnIndependentDecoder(int width, int height)
+    {
+        // 216 colours, each in its own histogram cell: the palette can hold them all exactly,
+        // and random indices make the LZW dictionary fill up and restart many times.
+        var levels = new[] { 0, 51, 102, 153, 204, 255 };
+        var rng = new Random(5);
+        var frames = Enumerable.Range(0, 3).Select(_ =>
+        {
+            var px = new float[width * height * 3];
+            for (int i = 0; i < width * height; i++)
+                for (int c = 0; c < 3; c++) px[3 * i + c] = levels[rng.Next(6)] / 255f;
+            return new RgbImage(height, width, px);
+        }).ToList();
+        var gif = GifWriter.Encode(frames, new GifOptions { Dither = false, LoopCount = 3, FrameDelaysMs = [40, 100, 2000] });
+
+        var d = GifTestDecoder.Decode(gif);
+        Assert.Equal((width, height), (d.Width, d.Height));
+        Assert.Equal(3, d.LoopCount);
+        Assert.Equal([4, 10, 200], d.DelaysCs);
+        Assert.Equal(3, d.FrameIndices.Count);
+        for (int f = 0; f < 3; f++)
+            for (int i = 0; i < width * height; i++)
+            {
+                var expected = (ImageIO.ToByte(frames[f].Pixels[3 * i]), ImageIO.ToByte(frames[f].Pixels[3 * i + 1]), ImageIO.ToByte(frames[f].Pixels[3 * i + 2]));
+                Assert.Equal(expected, d.Colour(f, i));
+            }
+
+        using var codec = SKCodec.Create(new MemoryStream(gif));
+        Assert.Equal(3, codec.FrameCount);
+        Assert.Equal(3, codec.RepetitionCount);
+    }
+
+    [Fact]
+    public void WithoutLoopCountTheAnimationPlaysOnce()
+    {
+        var gif = GifWriter.Encode([Filled(Solid[0]), Filled(Solid[1])], new GifOptions { LoopCount = null });
+        var d = GifTestDecoder.Decode(gif);
+        Assert.Null(d.LoopCount);
+        Assert.Equal(2, d.FrameIndices.Count);
+    }
+
+    [Fact]
+    public void DitheredGradientIsCloserOnAverageThanItsPaletteSpacing()
+    {
+        // A smooth two-colour ramp over 256 columns: more shades than a 256-colour palette can hold exactly.
+        int w = 256, h = 32;
+        var px = new float[w * h * 3];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int i = (y * w + x) * 3;
+                px[i] = x / 255f; px[i + 1] = 0.3f + 0.4f * x / 255f; px[i + 2] = 1 - x / 255f * (0.5f + 0.5f * y / h);
+            }
+        var frame = new RgbImage(h, w, px);
+        foreach (var dither in new[] { false, true })
+        {
+            var d = GifTestDecoder.Decode(GifWriter.Encode([frame], new GifOptions { Dither = dither }));
+            double error = 0;
+            for (int i = 0; i < w * h; i++)
+            {
+                var c = d.Colour(0, i);
+                error += Math.Abs(c.R - px[3 * i] * 255) + Math.Abs(c.G - px[3 * i + 1] * 255) + Math.Abs(c.B - px[3 * i + 2] * 255);
+            }
+            Assert.True(error / (3.0 * w * h) < 4, $"dither={dither}: mean error {error / (3.0 * w * h):F2}");
+        }
+    }
+
+    [Fact]
+    public void ThirtySixFramesOf256AreAllEncoded()
+    {
+        var rng = new Random(2);
+        var frames = Enumerable.Range(0, 36).Select(f =>
+        {
+            var px = new float[256 * 256 * 3];
+            for (int i = 0; i < px.Length; i++) px[i] = (float)(0.5 + 0.4 * Math.Sin(i * 0.001 + f * 0.2) + 0.05 * rng.NextDouble());
+            return new RgbImage(256, 256, px);
+        }).ToList();
+        // speed is `dreamtime benchmark gif`'s business: a timing bound here fails on a loaded machine
+        var gif = GifWriter.Encode(frames);
+        Assert.Equal(36, GifTestDecoder.Decode(gif).FrameIndices.Count);
+    }
+
+    [Fact]
+    public void BadInputIsRefusedWithAClearMessage()
+    {
+        Assert.Contains("no frames", Assert.Throws<UserError>(() => GifWriter.Encode([])).Message);
+        Assert.Contains("frame 1 is 20x30", Assert.Throws<UserError>(() => GifWriter.Encode([Filled(Solid[0]), Filled(Solid[0], 20)])).Message);
+        Assert.Contains("10 ms", Assert.Throws<UserError>(() => GifWriter.Encode([Filled(Solid[0])], new GifOptions { FrameDelayMs = 10 })).Message);
+        Assert.Contains("2 frame delays", Assert.Throws<UserError>(() =>
+            GifWriter.Encode([Filled(Solid[0])], new GifOptions { FrameDelaysMs = [50, 50] })).Message);
+        Assert.Contains("loop count", Assert.Throws<UserError>(() => GifWriter.Encode([Filled(Solid[0])], new GifOptions { LoopCount = -2 })).Message);
+    }
+}
