@@ -8,7 +8,7 @@ public sealed class ProgressObserver(TextWriter output) : IRunObserver
 {
     private readonly bool _interactive = output == Console.Error && !Console.IsErrorRedirected;
     private ProgressBar? _bar;
-    private double? _lastPsnr;
+    private string _lastMetrics = "";
 
     public void Log(string message)
     {
@@ -23,8 +23,9 @@ public sealed class ProgressObserver(TextWriter output) : IRunObserver
 
     public void StepCompleted(StepRecord record, int last)
     {
-        _lastPsnr = record.Psnr ?? _lastPsnr;
-        _bar?.Report(record.Step, $"t={record.T} loss={record.Loss:G4}" + (_lastPsnr is double p ? $" psnr={p:F2}" : ""));
+        if (record.Evaluation != null)
+            _lastMetrics = string.Concat(record.Evaluation.Metrics.Select(m => FormattableString.Invariant($" {m.Key}={m.Value:G4}")));
+        _bar?.Report(record.Step, FormattableString.Invariant($"t={record.T} loss={record.Loss:G4}") + _lastMetrics);
     }
 
     public void Stopped()

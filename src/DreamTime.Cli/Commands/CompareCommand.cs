@@ -81,8 +81,8 @@ public static class CompareCommand
                 _ => guidance.GetType().Name,
             };
             if (baseConfig.Timesteps.TimePrior != d.Timesteps.TimePrior) priorNote += $", TP-SDS time prior {baseConfig.Timesteps.TimePrior}";
-            cmp.WriteOutputs(dir, $"{n} iterations, {res}x{res}, seeds {first}..{first + nSeeds - 1}, {priorNote}");
-            Console.WriteLine(cmp.Table());
+            cmp.Report.WriteOutputs(dir, $"{n} iterations, {res}x{res}, seeds {first}..{first + nSeeds - 1}, {priorNote}");
+            Console.WriteLine(cmp.Report.Table());
             foreach (var x in cmp.Diverged) Console.WriteLine($"diverged: {x}");
             return cmp.Diverged.Count > 0 ? GenerateCommand.DivergedExit : 0;
         });

@@ -1,3 +1,4 @@
+using DreamTime.Evaluation;
 using DreamTime.Diffusion;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Models.Diffusers;
@@ -64,8 +65,8 @@ public static class DenoiserHints
     /// <summary>Per-image PSNR (dB) of images in [-1, 1] (x clamped to that range), capped at 100 dB for an exact match.</summary>
     public static Tensor Psnr(Tensor x, Tensor reference)
     {
-        var mse = ((x.clamp(-1, 1) - reference) / 2).square().flatten(1).mean(new long[] { 1 }).to(float64);
-        return -10 * mse.clamp_min(1e-10).log10();
+        var mse = ((x.clamp(-1, 1) - reference) / 2).square().flatten(1).mean(new long[] { 1 });
+        return ImageMetrics.PsnrFromMse(mse);
     }
 
     /// <summary>The built-in prior's conditional x0_hat: the posterior mean over the query's member renders, tempered by <paramref name="sharpness"/>.</summary>

@@ -1,3 +1,4 @@
+using DreamTime.Evaluation;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Imaging;
 using DreamTime.Models.Diffusers;
@@ -85,7 +86,7 @@ public static class SampleCheck
                 var eps = pipe.GuidedNoise(xt, t, context, empty, 1.0);
                 var x0Hat = ((xt - Math.Sqrt(1 - ab) * eps) / Math.Sqrt(ab)).clamp(-1, 1);
                 double mse = ((x0Hat - x0) / 2).square().mean().item<float>();
-                return 10 * Math.Log10(1 / Math.Max(mse, 1e-12));
+                return ImageMetrics.PsnrFromMse(mse);
             }
             rows.Add(new TextUseRow(t, Psnr(withCaption), Psnr(empty)));
         }
@@ -190,7 +191,7 @@ public static class SampleCheck
                 if (best[i] == null || mins[i] < bestSe[i])
                 {
                     bestSe[i] = mins[i];
-                    best[i] = new NearestRender((int)args[i], v, 10 * Math.Log10(1 / Math.Max(mins[i] / d, 1e-12)));
+                    best[i] = new NearestRender((int)args[i], v, ImageMetrics.PsnrFromMse(mins[i] / d));
                 }
         }
         return best;

@@ -14,6 +14,9 @@ public interface IQualityEvaluator
     /// <summary>Renders at the evaluation resolution.</summary>
     QualityResult Evaluate(ViewRenderer render);
 
+    /// <summary>The levels whose first reaching iteration a run reports (metrics.json), e.g. psnr 20 and 25.</summary>
+    IReadOnlyList<QualityMilestone> Milestones { get; }
+
     /// <summary>A picture of the result beside the reference it was scored against.</summary>
     RgbImage Comparison(ViewRenderer render, QualityResult result);
 }

@@ -71,10 +71,10 @@ public sealed class PriorEvaluation
             }
         }
         double count = (double)Views.Count * pixels * 3;
-        var psnr = sqErr.Select(se => se == 0 ? double.PositiveInfinity : 10 * Math.Log10(count / se)).ToArray();
+        var psnr = sqErr.Select(se => ImageMetrics.PsnrFromMse(se / count)).ToArray();
         int best = 0;
         for (int m = 1; m < k; m++) if (psnr[m] > psnr[best]) best = m;
-        double iou = union[best] == 0 ? 1 : (double)inter[best] / union[best];
+        double iou = ImageMetrics.IouFromCounts(inter[best], union[best]);
         return new PriorEvaluationResult(best, Members[best].Name, psnr[best], iou, psnr);
     }
 

@@ -37,10 +37,7 @@ public sealed class ReferenceViewLoss(ReferenceView view, double lambdaRgb, doub
         var image = View.Image.to(float64); var mask = View.Mask.to(float64);
         if (!rgb.shape.SequenceEqual(image.shape)) throw new ArgumentException($"render of the input view is [{string.Join(",", rgb.shape)}], the picture [{string.Join(",", image.shape)}]");
         double mse = (rgb.to(float64).clamp(0, 1) - image).square().mean().item<double>();
-        var a = opacity.to(float64) > 0.5; var b = mask > 0.5;
-        double union = (a | b).sum().item<long>();
-        double iou = union == 0 ? 1 : (a & b).sum().item<long>() / union;
-        return (mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(1 / mse), iou);
+        return (ImageMetrics.PsnrFromMse(mse), ImageMetrics.MaskIou(opacity, mask));
     }
 
     /// <summary>The picture beside a render of the input camera.</summary>

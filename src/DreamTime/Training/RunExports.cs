@@ -50,10 +50,12 @@ public static class RunExports
         var quality = trainer.Evaluate();
         if (quality != null)
         {
-            summary["nearest_member"] = quality.NearestMember;
-            summary["nearest_member_index"] = quality.NearestIndex;
-            summary["psnr"] = Math.Round(quality.Psnr, 3);
-            summary["mask_iou"] = Math.Round(quality.MaskIou, 4);
+            if (quality.Reference != null)
+            {
+                summary["nearest_member"] = quality.Reference;
+                summary["nearest_member_index"] = quality.ReferenceIndex;
+            }
+            foreach (var (name, value) in quality.Metrics) summary[name] = Math.Round(value, 4);
             using var scope = torch.NewDisposeScope();
             ImageIO.SavePng(run.Comparison, trainer.Evaluator!.Comparison(cam => trainer.RenderView(cam, cfg.EvalResolution, cfg.EvalResolution), quality));
         }
@@ -66,9 +68,8 @@ public static class RunExports
             summary["input_view_mask_iou"] = Math.Round(iou, 4);
             ImageIO.SavePng(run.InputView, trainer.Reference.Comparison(atTrainingSize));
         }
-        var evals = history.Where(h => h.Psnr != null).ToList();
-        foreach (var threshold in new[] { 20.0, 25.0 })
-            summary[$"first_iteration_psnr_{threshold:F0}"] = evals.FirstOrDefault(h => h.Psnr >= threshold)?.Step;
+        foreach (var milestone in trainer.Evaluator?.Milestones ?? [])
+            summary[milestone.Key] = history.FirstOrDefault(h => h.Evaluation?.Metric(milestone.Metric) >= milestone.Value)?.Step;
         summary["train_seconds_total"] = Math.Round(history.Sum(h => h.Seconds), 1);
         summary["seconds_per_step"] = history.Count > 0 ? Math.Round(history.Average(h => h.Seconds), 4) : null;
 
@@ -90,8 +91,7 @@ public static class RunExports
                     var (img, mask) = MeshRasterizer.Render(mesh, cam, cfg.EvalResolution, cfg.EvalResolution, trainer.Light, supersample: 2);
                     return (torch.tensor(img.Pixels, new long[] { img.Height, img.Width, 3 }), torch.tensor(mask, new long[] { img.Height, img.Width }));
                 });
-                summary["mesh_psnr"] = Math.Round(r.Psnr, 3);
-                summary["mesh_mask_iou"] = Math.Round(r.MaskIou, 4);
+                foreach (var (name, value) in r.Metrics) summary["mesh_" + name] = Math.Round(value, 4);
             }
         }
         else observer.Log("warning: the representation has no surface at the mesh threshold; model.glb/model.obj not written");
@@ -133,17 +133,20 @@ public static class RunExports
         a.AddLine("loss", steps, history.Select(h => h.Loss).ToArray()).Opacity = 0.6;
         a.Axes.Right.Label.Text = "timestep t";
         a.AddLine("t", steps, history.Select(h => (double)h.T).ToArray(), secondaryY: true);
-        var evals = history.Where(h => h.Psnr != null).ToList();
+        // Evaluation: the run's first metric on the left axis, any others on the right.
+        var evals = history.Where(h => h.Evaluation != null).ToList();
+        var metrics = evals.SelectMany(h => h.Evaluation!.Metrics.Keys).Distinct().ToList();
         var b = fig.Panel(0, 1);
-        b.Title("Fidelity to the nearest member");
+        b.Title(evals.FirstOrDefault(h => h.Evaluation!.Reference != null) != null ? "Fidelity to the nearest member" : "Evaluation");
         b.XLabel("iteration");
-        b.YLabel("PSNR (dB)");
-        if (evals.Count > 0)
+        if (metrics.Count > 0)
         {
             var evalSteps = evals.Select(h => (double)h.Step).ToArray();
-            b.AddLine("PSNR", evalSteps, evals.Select(h => h.Psnr!.Value).ToArray()).MarkerSize = 7;
-            b.Axes.Right.Label.Text = "mask IoU";
-            b.AddLine("mask IoU", evalSteps, evals.Select(h => h.MaskIou!.Value).ToArray(), secondaryY: true).MarkerSize = 7;
+            b.YLabel(MetricLabel(metrics[0]));
+            if (metrics.Count > 1) b.Axes.Right.Label.Text = string.Join(", ", metrics.Skip(1).Select(MetricLabel));
+            for (int m = 0; m < metrics.Count; m++)
+                b.AddLine(MetricLabel(metrics[m]), evalSteps, evals.Select(h => h.Evaluation!.Metric(metrics[m]) ?? double.NaN).ToArray(),
+                          secondaryY: m > 0).MarkerSize = 7;
         }
         var c = fig.Panel(0, 2);
         c.Title("SDS gradient norm");
@@ -153,4 +156,7 @@ public static class RunExports
         c.AddLine("grad norm", steps, history.Select(h => h.GradNorm ?? double.NaN).ToArray()).Opacity = 0.6;
         fig.SavePng(path);
     }
+
+    /// <summary>How a plot names a metric: PSNR (dB), mask IoU, or the metric's own name.</summary>
+    private static string MetricLabel(string metric) => metric switch { "psnr" => "PSNR (dB)", "mask_iou" => "mask IoU", _ => metric };
 }

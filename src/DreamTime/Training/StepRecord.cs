@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using DreamTime.Guidance;
+using DreamTime.Evaluation;
 using DreamTime.IO;
 using DreamTime.Representations;
 using DreamTime.Runtime;
@@ -8,9 +8,12 @@ using DreamTime.Optimization;
 
 namespace DreamTime.Training;
 
-/// <summary>What one training step logged: the total loss, each named loss term, the guidance's stats, and evaluation where it ran.</summary>
+/// <summary>
+/// What one training step logged: the total loss, each named loss term, the guidance's stats, and, where the run
+/// was evaluated at this step, the evaluator's named metrics and reference.
+/// </summary>
 public sealed record StepRecord(int Step, int T, double Loss, IReadOnlyDictionary<string, double> Losses,
-    IReadOnlyDictionary<string, double> Stats, double Seconds, double? Psnr = null, double? MaskIou = null, string? Nearest = null)
+    IReadOnlyDictionary<string, double> Stats, double Seconds, QualityResult? Evaluation = null)
 {
     /// <summary>Norm of the SDS gradient w(t)(eps_hat - eps), where the guidance reported it.</summary>
     [JsonIgnore]

@@ -44,8 +44,7 @@ public sealed class TrainingSession(Trainer trainer, RunFolder? run, IRunObserve
                 bool evalNow = trainer.Evaluator != null && cfg.EvalEvery > 0 && (step % cfg.EvalEvery == 0 || step == cfg.Iterations || step == 1);
                 if (evalNow)
                 {
-                    var q = trainer.Evaluate()!;
-                    rec = rec with { Psnr = q.Psnr, MaskIou = q.MaskIou, Nearest = q.NearestMember };
+                    rec = rec with { Evaluation = trainer.Evaluate() };
                 }
                 trainer.History.Add(rec);
                 if (run != null)

@@ -24,7 +24,7 @@ public class BuiltinPriorEvaluationTests
         var r = eval.Evaluate(cam => { var img = renderer.Render(members[3].Scene, cam, 20, 20); return (img.Rgb, img.Mask); });
         Assert.Equal(3, r.NearestIndex);
         Assert.Equal(members[3].Name, r.NearestName);
-        Assert.True(double.IsPositiveInfinity(r.Psnr));
+        Assert.Equal(ImageMetrics.PerfectMatchPsnr, r.Psnr);
         Assert.Equal(1.0, r.MaskIoU);
         Assert.All(r.PsnrPerMember.Where((_, i) => i != 3), p => Assert.True(p < 40, $"psnr {p}"));
     }
@@ -73,7 +73,7 @@ public class BuiltinPriorEvaluationTests
             return (torch.tensor(img.Rgb, new long[] { 12, 12, 3 }), torch.tensor(img.Mask, new long[] { 12, 12 }));
         });
         Assert.Equal(5, r.NearestIndex);
-        Assert.True(double.IsPositiveInfinity(r.Psnr));
+        Assert.Equal(ImageMetrics.PerfectMatchPsnr, r.Psnr);
     }
 
     [Fact]

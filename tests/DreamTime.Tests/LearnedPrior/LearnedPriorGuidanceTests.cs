@@ -61,7 +61,7 @@ public class LearnedPriorGuidanceTests : IDisposable
             Assert.True(record.Stats["grad_norm"] > 0);
         }
         var quality = trainer.Evaluate()!;
-        Assert.True(double.IsFinite(quality.Psnr));
+        Assert.True(double.IsFinite(quality.Metric("psnr")!.Value));
     }
 
     [Fact]

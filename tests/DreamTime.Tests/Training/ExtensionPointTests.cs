@@ -125,7 +125,7 @@ public class ExtensionPointTests : IDisposable
         public List<string> Events { get; } = new();
         public void Log(string message) => Events.Add("log");
         public void Started(int first, int last) => Events.Add($"start {first}-{last}");
-        public void StepCompleted(StepRecord record, int last) => Events.Add($"step {record.Step}/{last}" + (record.Psnr != null ? " eval" : ""));
+        public void StepCompleted(StepRecord record, int last) => Events.Add($"step {record.Step}/{last}" + (record.Evaluation != null ? " eval" : ""));
         public void Stopped() => Events.Add("stop");
     }
 

@@ -31,7 +31,7 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(log.ToString());
         Assert.Equal(SessionOutcome.Completed, outcome);
 
-        var evals = trainer.History.Where(h => h.Psnr != null).ToList();
+        var evals = trainer.History.Where(h => h.Evaluation != null).Select(h => (h.Step, h.T, Psnr: h.Evaluation!.Metric("psnr"), MaskIou: h.Evaluation.Metric("mask_iou"), Nearest: h.Evaluation.Reference)).ToList();
         foreach (var h in evals) output.WriteLine($"step {h.Step}: t {h.T} psnr {h.Psnr:F2} iou {h.MaskIou:F3} {h.Nearest}");
         Assert.Equal(new[] { 1, 40, 80 }, evals.Select(h => h.Step));
         Assert.True(evals[^1].Psnr > evals[0].Psnr + 5, $"PSNR {evals[0].Psnr:F2} dB at step 1, {evals[^1].Psnr:F2} dB at step {n}");

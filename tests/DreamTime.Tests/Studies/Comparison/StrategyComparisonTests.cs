@@ -31,11 +31,11 @@ public class StrategyComparisonTests : IDisposable
         {
             new TrainingSession(trainer, null, SilentRunObserver.Instance).Run(CancellationToken.None);
             var last = trainer.History[^1];
-            Assert.Equal((last.Psnr!.Value, last.MaskIou!.Value, last.Nearest), (one.FinalPsnr, one.FinalIou, one.Nearest));
+            Assert.Equal((last.Evaluation!.Metric("psnr"), last.Evaluation.Metric("mask_iou"), last.Evaluation.Reference), ((double?)one.FinalPsnr, (double?)one.FinalIou, one.Nearest));
         }
 
         // the summary is the mean, sample standard deviation and distinct count of the runs
-        foreach (var s in cmp.Summaries())
+        foreach (var s in cmp.Report.Summaries())
         {
             var runs = cmp.Runs.Where(r => r.Prompt == s.Prompt && r.Strategy == s.Strategy).ToList();
             double mean = runs.Average(r => r.FinalPsnr);
@@ -44,11 +44,11 @@ public class StrategyComparisonTests : IDisposable
             // threshold 0 dB: every run converges at its first evaluation
             Assert.Equal((2.0, 2), (s.Convergence[0].MeanFirst, s.Convergence[0].Reached));
         }
-        var table = cmp.Table().Trim().Split('\n');
+        var table = cmp.Report.Table().Trim().Split('\n');
         Assert.Equal(2 + 2, table.Length);
-        Assert.Equal(1 + 4, cmp.Csv().Trim().Split('\n').Length);
+        Assert.Equal(1 + 4, cmp.Report.Csv().Trim().Split('\n').Length);
 
-        cmp.WriteOutputs(Path.Combine(_dir, "out"), "heading");
+        cmp.Report.WriteOutputs(Path.Combine(_dir, "out"), "heading");
         foreach (var f in new[] { "results.csv", "summary.md", "curves.png" }) Assert.True(File.Exists(Path.Combine(_dir, "out", f)), f);
         Assert.StartsWith("heading", File.ReadAllText(Path.Combine(_dir, "out", "summary.md")));
     }
@@ -58,9 +58,9 @@ public class StrategyComparisonTests : IDisposable
     {
         var cmp = new StrategyComparison(Tiny(2) with { EvalEvery = 2 }, convergencePsnr: 99, SilentRunObserver.Instance);
         cmp.RunAll(["a snowman"], ["linear"], seeds: 1);
-        var s = Assert.Single(cmp.Summaries());
+        var s = Assert.Single(cmp.Report.Summaries());
         Assert.Equal((null, 0), (s.Convergence[0].MeanFirst, s.Convergence[0].Reached));
-        Assert.Contains("| - (0/1) |", cmp.Table());
+        Assert.Contains("| - (0/1) |", cmp.Report.Table());
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class StrategyComparisonTests : IDisposable
         Assert.Equal(2, second.Runs.Count);
         Assert.Equal(trained.Curve, second.Runs[0].Curve);
         Assert.Equal(12345, second.Runs[1].Seconds);
-        var summary = Assert.Single(second.Summaries());
+        var summary = Assert.Single(second.Report.Summaries());
         Assert.Equal(10 * Math.Log10(1 / 0.04), summary.PairwisePsnr!.Value, 6);
         Assert.Equal(2, summary.Convergence.Count);
 
@@ -110,9 +110,9 @@ public class StrategyComparisonTests : IDisposable
         // member sides 0.6 and 0.7; a result at 0.5 and 0.8 is 0.1 from its own side and 0.2 from the other:
         // 10 log10(0.01 / 0.04) per view; the same result with its sides swapped scores the opposite
         var member = new[] { Flat(0.6f), Flat(0.7f) };
-        Assert.Equal(10 * Math.Log10(0.25), StrategyComparison.OppositeSideGain([Flat(0.5f), Flat(0.8f)], member), 5);
-        Assert.Equal(10 * Math.Log10(4), StrategyComparison.OppositeSideGain([Flat(0.8f), Flat(0.5f)], member), 5);
-        Assert.Throws<ArgumentException>(() => StrategyComparison.OppositeSideGain([Flat(0.5f)], [Flat(0.6f)]));
+        Assert.Equal(10 * Math.Log10(0.25), ViewConsistency.OppositeSideGain([Flat(0.5f), Flat(0.8f)], member), 5);
+        Assert.Equal(10 * Math.Log10(4), ViewConsistency.OppositeSideGain([Flat(0.8f), Flat(0.5f)], member), 5);
+        Assert.Throws<ArgumentException>(() => ViewConsistency.OppositeSideGain([Flat(0.5f)], [Flat(0.6f)]));
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public class StrategyComparisonTests : IDisposable
         DreamTime.Imaging.ImageIO.SavePng(png, DreamTime.Imaging.ImageIO.Grid(images.Skip(half).Concat(images.Take(half)).ToList(), images.Count, gap: 0));
         // summed over the ring, swapping each view with the opposite one exchanges the two terms of every view
         Assert.Equal(-own, cmp.OppositeSideGain(run)!.Value, 6);
-        Assert.Contains("opposite side - own side", cmp.Table());
+        Assert.Contains("opposite side - own side", cmp.Report.Table());
     }
 
     [Theory]
