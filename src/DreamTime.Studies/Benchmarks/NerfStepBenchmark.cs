@@ -38,7 +38,7 @@ public static class NerfStepBenchmark
             opt.ZeroGrad();
             using var jitter = new Generator((ulong)step);
             var r = model.Render(cams, hw, hw, settings.Shading, Lighting.Default, jitter);
-            var loss = (r.Rgb - target).square().mean() + 0.1 * r.OrientationLoss + 0.01 * r.SparsityLoss + 0.01 * r.OpacityEntropyLoss;
+            var loss = (r.Rgb - target).square().mean() + 0.1 * r.Extra(VolumeRenderer.OrientationExtra) + 0.01 * NerfRegularizers.Sparsity(r.Opacity) + 0.01 * NerfRegularizers.OpacityEntropy(r.Opacity);
             double forward = clock.Elapsed.TotalSeconds;
             double encBwd0 = HashGridEncoding.KernelBackwardSeconds;
             loss.backward();

@@ -123,8 +123,6 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
             normalLive = torch.zeros(live, 3, dtype: dtype, device: device);
             orientSum = torch.zeros(new long[0], dtype: dtype, device: device);
         }
-        var wNorm = w / opacityLive.clamp_min(1e-10);
-        var weightsEntropyPerRay = -(wNorm * (wNorm + 1e-10).log()).sum(1);
 
         Tensor Scatter(Tensor valuesLive, int channels) =>
             torch.zeros(rays, channels, dtype: dtype, device: device).index_copy(0, index, valuesLive);
@@ -137,19 +135,21 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
 
         var seen = (opacity > 0).sum().clamp_min(1).to(dtype);
         var orientation = orientSum / seen;
-        var sparsity = (opacity * opacity + 0.01).sqrt().mean();
-        var oc = opacity.clamp(1e-3, 1 - 1e-3);
-        var opacityEntropy = (-(oc * oc.log() + (1 - oc) * (1 - oc).log())).mean();
-        var seenLive = opacityLive.squeeze(1) > 1e-4;
-        var weightsEntropy = live == 0 ? torch.zeros(new long[0], dtype: dtype, device: device)
-            : (weightsEntropyPerRay * seenLive.to(dtype)).sum() / seenLive.sum().clamp_min(1).to(dtype);
         if (Timings != null) Timings.Composite += Lap(clock);
 
         return new RenderOutput(
             rgb.view(b, height, width, 3), opacity.view(b, height, width, 1), depth.view(b, height, width, 1),
-            normal.view(b, height, width, 3), bg.view(b, height, width, 3),
-            orientation, sparsity, opacityEntropy, weightsEntropy);
+            normal.view(b, height, width, 3), bg.view(b, height, width, 3))
+        {
+            Extras = new Dictionary<string, Tensor> { [OrientationExtra] = orientation },
+        };
     }
+
+    /// <summary>
+    /// The extra that needs the samples themselves, so only the renderer can compute it: sum over samples of
+    /// stopgrad(w) * relu(n.d)^2, divided by the number of rays with opacity &gt; 0 (0 without normals).
+    /// </summary>
+    public const string OrientationExtra = "orientation";
 
     private static double Lap(System.Diagnostics.Stopwatch clock)
     {

@@ -6,6 +6,7 @@ using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 using DreamTime.Scenes;
+using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Rendering;
 
@@ -153,8 +154,8 @@ public class VolumeRenderTests
         Assert.Equal(0.0, out_.Opacity[0, 0, 0, 0].item<double>(), 12);
         for (int c = 0; c < 3; c++) Assert.Equal(bgColour[c], out_.Rgb[0, 0, 0, c].item<double>(), 12);
         // Visible normals face the camera, so the orientation loss vanishes; the sharp ball has near-binary opacity.
-        Assert.True(out_.OrientationLoss.item<double>() < 1e-6);
-        Assert.True(out_.OpacityEntropyLoss.item<double>() < 0.2);
+        Assert.True(out_.Extra(VolumeRenderer.OrientationExtra).item<double>() < 1e-6);
+        Assert.True(NerfRegularizers.OpacityEntropy(out_.Opacity).item<double>() < 0.2);
         // Textureless: white albedo under the same light.
         var tex = renderer.Render(new Ball(0.5, albedo), d => torch.zeros(d.shape[0], 3, dtype: d.dtype),
             new[] { cam }, 17, 17, ShadingMode.Textureless, light, null, normals: true, CPU, ScalarType.Float64);
@@ -170,7 +171,7 @@ public class VolumeRenderTests
         var (_, dirs) = VolumeRenderer.CameraRays(new[] { new Camera(0, 0, 2, 40), new Camera(45, 90, 2.2, 50) }, 6, 5, CPU);
         Assert.True(r.Rgb.allclose(((dirs + 1) / 2).view(2, 6, 5, 3), atol: 1e-6));
         Assert.Equal(0.0, r.Opacity.abs().max().item<float>());
-        Assert.Equal(0.0, r.OrientationLoss.item<float>());
+        Assert.Equal(0.0, r.Extra(VolumeRenderer.OrientationExtra).item<float>());
     }
 
     /// <summary>A built-in-prior scene as a volume: opaque inside its SDF, the nearest primitive's albedo, SDF-gradient normals.</summary>

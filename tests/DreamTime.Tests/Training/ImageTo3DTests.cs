@@ -84,8 +84,7 @@ public class ImageTo3DTests : IDisposable
         var rgb = rand(new long[] { 1, 4, 4, 3 }, generator: gen);
         var opacity = rand(new long[] { 1, 4, 4, 1 }, generator: gen);
         var background = rand(new long[] { 1, 4, 4, 3 }, generator: gen);
-        var zero = zeros(1);
-        var render = new RenderOutput(rgb, opacity, zeros(1, 4, 4, 1), zeros(1, 4, 4, 3), background, zero, zero, zero, zero);
+        var render = new RenderOutput(rgb, opacity, zeros(1, 4, 4, 1), zeros(1, 4, 4, 3), background);
         var losses = new ReferenceViewLoss(view, 500, 50).Losses(render).ToDictionary(kv => kv.Key, kv => kv.Value.item<float>());
 
         double rgbSe = 0, maskSe = 0;

@@ -44,9 +44,9 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
     public IReadOnlyDictionary<string, Tensor> Regularizers(RenderOutput render, int step)
     {
         var terms = new Dictionary<string, Tensor>();
-        if (Settings.LambdaOrientation > 0) terms["orientation"] = render.OrientationLoss * Settings.LambdaOrientation;
-        if (Settings.LambdaSparsity > 0) terms["sparsity"] = render.SparsityLoss * Settings.LambdaSparsity;
-        if (Settings.LambdaOpacityEntropy > 0) terms["opacity_entropy"] = render.OpacityEntropyLoss * Settings.LambdaOpacityEntropy;
+        if (Settings.LambdaOrientation > 0) terms["orientation"] = render.Extra(VolumeRenderer.OrientationExtra) * Settings.LambdaOrientation;
+        if (Settings.LambdaSparsity > 0) terms["sparsity"] = NerfRegularizers.Sparsity(render.Opacity) * Settings.LambdaSparsity;
+        if (Settings.LambdaOpacityEntropy > 0) terms["opacity_entropy"] = NerfRegularizers.OpacityEntropy(render.Opacity) * Settings.LambdaOpacityEntropy;
         return terms;
     }
 

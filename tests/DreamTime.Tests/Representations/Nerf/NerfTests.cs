@@ -89,7 +89,7 @@ public class NerfTests
     {
         var model = new NerfRepresentation(Small, 1);
         var r = model.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(1));
-        (r.Rgb.mean() + r.OrientationLoss + r.SparsityLoss + r.OpacityEntropyLoss).backward();
+        (r.Rgb.mean() + r.Extra(VolumeRenderer.OrientationExtra) + NerfRegularizers.Sparsity(r.Opacity) + NerfRegularizers.OpacityEntropy(r.Opacity)).backward();
         foreach (var (group, ps, _) in model.ParameterGroups)
         {
             var list = ps.ToList();
@@ -220,7 +220,7 @@ public class NerfTests
             using (torch.no_grad()) target = truth.Render(new TwoToneBall(), White, cams, 16, 16, ShadingMode.Diffuse, Lighting.Default, null, true, CPU).Rgb;
             opt.zero_grad();
             var r = model.Render(cams, 16, 16, ShadingMode.Diffuse, Lighting.Default, new Generator((ulong)step));
-            ((r.Rgb - target).square().mean() + 1e-3 * r.OrientationLoss).backward();
+            ((r.Rgb - target).square().mean() + 1e-3 * r.Extra(VolumeRenderer.OrientationExtra)).backward();
             opt.step();
         }
         double after = EvalMse();

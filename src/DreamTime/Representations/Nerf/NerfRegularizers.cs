@@ -1,0 +1,17 @@
+using static TorchSharp.torch;
+
+namespace DreamTime.Representations.Nerf;
+
+/// <summary>The NeRF's regularisers on its rendered opacity (threestudio's), owned by the representation, not the renderer.</summary>
+public static class NerfRegularizers
+{
+    /// <summary>Mean over rays of sqrt(opacity^2 + 0.01): a smooth mean opacity, which discourages floaters.</summary>
+    public static Tensor Sparsity(Tensor opacity) => (opacity * opacity + 0.01).sqrt().mean();
+
+    /// <summary>Mean binary entropy of the opacity clamped to [1e-3, 1 - 1e-3]: pushes each ray to be empty or opaque.</summary>
+    public static Tensor OpacityEntropy(Tensor opacity)
+    {
+        var oc = opacity.clamp(1e-3, 1 - 1e-3);
+        return (-(oc * oc.log() + (1 - oc) * (1 - oc).log())).mean();
+    }
+}
