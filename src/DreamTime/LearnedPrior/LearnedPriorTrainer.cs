@@ -17,7 +17,7 @@ namespace DreamTime.LearnedPrior;
 /// uses examples [(s-1) B, s B) and noise and timesteps seeded by (seed, s) only, so a run resumed from a
 /// checkpoint (weights, EMA, optimizer moments, step) continues bit for bit.
 /// </summary>
-public sealed class LearnedPriorTrainer : IDisposable
+public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
 {
     public LearnedPriorConfig Config { get; }
     public Device Device { get; }
@@ -139,6 +139,18 @@ public sealed class LearnedPriorTrainer : IDisposable
         int b = Config.BatchSize;
         var (x0, captions) = Data.Batch((step - 1) * b, b);
         return TrainOn(x0, captions);
+    }
+
+    int IStepTrainer.StepReached => Step;
+
+    /// <summary>The step as the training loop logs it: the loss as "mse", the learning rate and the batch's mean t as stats.</summary>
+    StepRecord IStepTrainer.TrainStep(int step)
+    {
+        if (step != Step + 1) throw new ArgumentException($"step {step}: the trainer is at step {Step}", nameof(step));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (loss, meanT) = TrainStep();
+        return new StepRecord(Step, (int)Math.Round(meanT), loss, new Dictionary<string, double> { ["mse"] = loss },
+            new Dictionary<string, double> { ["lr"] = CurrentLearningRate, ["mean_t"] = meanT }, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Step Step + 1 on a batch already rendered (the benchmark times rendering and the update apart).</summary>

@@ -70,30 +70,25 @@ public static class LearnedPriorTraining
         var config = trainer.Config;
         int last = config.Steps;
         double loss = double.NaN;
-        observer.Started(trainer.Step + 1, last);
-        try
+        using (var log = new StreamWriter(folder.MetricsLog, append: true))
         {
-            using var log = new StreamWriter(folder.MetricsLog, append: true);
-            while (trainer.Step < last)
+            var loop = new TrainingLoop(trainer, observer)
             {
-                if (cancel.IsCancellationRequested)
+                CheckpointFolder = folder.LastCheckpoint,
+                CheckpointEvery = config.CheckpointEvery,
+                CheckpointAtLast = true,
+                ResumeCommand = $"dreamtime prior train --resume {folder.Root}",
+                AfterStep = rec =>
                 {
-                    trainer.SaveCheckpoint(folder.LastCheckpoint);
-                    observer.Log($"interrupted after step {trainer.Step}; checkpoint saved, continue with --resume {folder.Root}");
-                    return new LearnedPriorResult(folder, trainer.Step, false, loss);
-                }
-                var clock = Stopwatch.StartNew();
-                var (l, meanT) = trainer.TrainStep();
-                loss = l;
-                var record = new LearnedPriorStep(trainer.Step, l, trainer.CurrentLearningRate, meanT, clock.Elapsed.TotalSeconds);
-                log.WriteLine(JsonSerializer.Serialize(record, LineJson));
-                log.Flush();
-                observer.StepCompleted(new StepRecord(trainer.Step, (int)Math.Round(meanT), l, new Dictionary<string, double> { ["mse"] = l },
-                    new Dictionary<string, double> { ["lr"] = record.LearningRate }, record.Seconds), last);
-                if (trainer.Step % config.CheckpointEvery == 0 || trainer.Step == last) trainer.SaveCheckpoint(folder.LastCheckpoint);
-            }
+                    loss = rec.Loss;
+                    log.WriteLine(JsonSerializer.Serialize(new LearnedPriorStep(rec.Step, rec.Loss, rec.Stats["lr"], rec.Stats["mean_t"], rec.Seconds), LineJson));
+                    log.Flush();
+                    return rec;
+                },
+            };
+            if (loop.Run(trainer.Step + 1, last, cancel) == SessionOutcome.Interrupted)
+                return new LearnedPriorResult(folder, trainer.Step, false, loss);
         }
-        finally { observer.Stopped(); }
 
         observer.Log($"saving the EMA model to {folder.Model}");
         trainer.SaveModel(folder.Model);

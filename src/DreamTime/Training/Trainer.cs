@@ -19,7 +19,7 @@ namespace DreamTime.Training;
 /// Everything random in a step is seeded from (seed, step), so resuming from a checkpoint reproduces an
 /// uninterrupted run.
 /// </summary>
-public sealed class Trainer : IDisposable
+public sealed class Trainer : IStepTrainer, IDisposable
 {
     private const int StreamJitter = 1, StreamNoise = 2, StreamShading = 3, StreamReferenceJitter = 4;
 
@@ -89,6 +89,8 @@ public sealed class Trainer : IDisposable
 
     public IReadOnlyList<Camera> CamerasFor(int step) =>
         Enumerable.Range(0, Config.BatchSize).Select(b => _cameras.ForStep(step * Config.BatchSize + b)).ToList();
+
+    StepRecord IStepTrainer.TrainStep(int step) => Step(step);
 
     /// <summary>One optimisation step; returns what it logged. Throws <see cref="TrainingDivergedException"/> on NaN/Inf.</summary>
     public StepRecord Step(int step)

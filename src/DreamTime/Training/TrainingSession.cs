@@ -28,35 +28,26 @@ public sealed class TrainingSession(Trainer trainer, RunFolder? run, IRunObserve
         // The log restarts from the checkpoint's history: steps after the checkpoint will be redone.
         if (run != null) AtomicFile.WriteAllText(run.MetricsLog, string.Concat(trainer.History.Select(h => LogLine(h) + "\n")));
         var wall = Stopwatch.StartNew();
-        observer.Started(start, cfg.Iterations);
-        try
+        var loop = new TrainingLoop(trainer, observer)
         {
-            for (int step = start; step <= cfg.Iterations; step++)
+            CheckpointFolder = run?.LastCheckpoint,
+            CheckpointEvery = cfg.CheckpointEvery,
+            ResumeCommand = $"dreamtime generate --resume {run?.Root}",
+            AfterStep = rec =>
             {
-                if (cancel.IsCancellationRequested)
-                {
-                    if (run == null) return SessionOutcome.Interrupted;
-                    trainer.SaveCheckpoint(run.LastCheckpoint);
-                    observer.Log($"interrupted after step {trainer.StepReached}; checkpoint saved. Continue with: dreamtime generate --resume {run.Root}");
-                    return SessionOutcome.Interrupted;
-                }
-                var rec = trainer.Step(step);
+                int step = rec.Step;
                 bool evalNow = trainer.Evaluator != null && cfg.EvalEvery > 0 && (step % cfg.EvalEvery == 0 || step == cfg.Iterations || step == 1);
-                if (evalNow)
-                {
-                    rec = rec with { Evaluation = trainer.Evaluate() };
-                }
+                if (evalNow) rec = rec with { Evaluation = trainer.Evaluate() };
                 trainer.History.Add(rec);
                 if (run != null)
                 {
                     File.AppendAllText(run.MetricsLog, LogLine(rec) + "\n");
                     if (cfg.PreviewEvery > 0 && (step % cfg.PreviewEvery == 0 || step == 1)) RunExports.WritePreview(trainer, run, step);
-                    if (cfg.CheckpointEvery > 0 && step % cfg.CheckpointEvery == 0) trainer.SaveCheckpoint(run.LastCheckpoint);
                 }
-                observer.StepCompleted(rec, cfg.Iterations);
-            }
-        }
-        finally { observer.Stopped(); }
+                return rec;
+            },
+        };
+        if (loop.Run(start, cfg.Iterations, cancel) == SessionOutcome.Interrupted) return SessionOutcome.Interrupted;
         if (run == null) return SessionOutcome.Completed;
         bool savedLastStep = cfg.CheckpointEvery > 0 && cfg.Iterations % cfg.CheckpointEvery == 0;
         if (trainer.StepReached >= cfg.Iterations && start <= cfg.Iterations && !savedLastStep) trainer.SaveCheckpoint(run.LastCheckpoint);
