@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 using NetArchTest.Rules;
 using Xunit;
 
@@ -10,28 +11,23 @@ namespace DreamTime.Tests.Architecture;
 /// </summary>
 public class LayerTests
 {
-    /// <summary>The table of docs/ARCHITECTURE.md, as folder -> folders it may use.</summary>
-    public static readonly IReadOnlyDictionary<string, string[]> Layers = new Dictionary<string, string[]>
+    /// <summary>The layer table of docs/ARCHITECTURE.md, in its order, as folder -> folders it may use.</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Layers = ReadLayerTable();
+
+    private static Dictionary<string, string[]> ReadLayerTable()
     {
-        ["Runtime"] = [],
-        ["IO"] = ["Runtime"],
-        ["Imaging"] = ["Runtime"],
-        ["Geometry"] = ["Runtime", "Imaging"],
-        ["Diffusion"] = ["Runtime", "IO", "Imaging"],
-        ["Rendering"] = ["Runtime", "Imaging", "Geometry"],
-        ["Scenes"] = ["Runtime", "Geometry", "Rendering"],
-        ["Evaluation"] = ["Runtime", "Imaging", "Geometry", "Rendering", "Scenes"],
-        ["Optimization"] = ["Runtime", "IO"],
-        ["Models"] = ["Runtime", "IO", "Imaging", "Diffusion"],
-        ["Representations"] = ["Runtime", "IO", "Imaging", "Geometry", "Rendering", "Optimization"],
-        ["Guidance"] = ["Runtime", "IO", "Imaging", "Geometry", "Diffusion", "Rendering", "Scenes", "Evaluation", "Optimization", "Models"],
-        ["Configuration"] = ["Runtime", "IO", "Imaging", "Geometry", "Diffusion", "Rendering", "Scenes", "Evaluation", "Optimization", "Models",
-                             "Representations", "Guidance"],
-        ["Training"] = ["Runtime", "IO", "Imaging", "Geometry", "Diffusion", "Rendering", "Scenes", "Evaluation", "Optimization", "Models",
-                        "Representations", "Guidance", "Configuration"],
-        ["LearnedPrior"] = ["Runtime", "IO", "Imaging", "Geometry", "Diffusion", "Rendering", "Scenes", "Evaluation", "Optimization", "Models",
-                            "Representations", "Guidance", "Configuration", "Training"],
-    };
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "DreamTime.slnx"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        var table = new Dictionary<string, string[]>();
+        // rows look like: | `Folder/` | what lives there | A, B, C |   (or "-" for none)
+        var row = new Regex(@"^\| `(\w+)/` \|.*\| ([\w, -]+) \|$");
+        foreach (var line in File.ReadLines(Path.Combine(dir!.FullName, "docs", "ARCHITECTURE.md")))
+            if (row.Match(line) is { Success: true } m)
+                table.Add(m.Groups[1].Value, m.Groups[2].Value.Trim() == "-" ? [] : m.Groups[2].Value.Split(',', StringSplitOptions.TrimEntries));
+        Assert.True(table.Count > 5, "docs/ARCHITECTURE.md: no layer table found");
+        return table;
+    }
 
     private static readonly Assembly Library = typeof(DreamTime.Runtime.UserError).Assembly;
 
@@ -55,6 +51,13 @@ public class LayerTests
         var folders = Library.GetTypes().Select(t => t.Namespace).OfType<string>().Where(n => n.StartsWith("DreamTime."))
             .Select(n => n.Split('.')[1]).Distinct().Order().ToList();
         Assert.Equal(Layers.Keys.Order().ToList(), folders);
+    }
+
+    [Fact]
+    public void TheTableNamesOnlyItsOwnFolders()
+    {
+        foreach (var (folder, uses) in Layers)
+            Assert.All(uses, u => Assert.True(Layers.ContainsKey(u), $"{folder} names {u}, which has no row"));
     }
 
     [Fact]

@@ -11,16 +11,6 @@ using DreamTime.Representations.Nerf;
 namespace DreamTime.Tests.Studies.Benchmarks;
 
 /// <summary>
-/// The nerf-step benchmark reads a process-wide counter of the hash-grid kernel's backward time, which another
-/// test training a NeRF at the same moment would add to; this collection runs alone.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class BenchmarkCollection
-{
-    public const string Name = "benchmarks";
-}
-
-/// <summary>
 /// The benchmarks with tiny settings: times are finite, non-negative, and their parts fit inside the whole, which
 /// holds by construction on any machine (one timed run, so every median is that run's value). No test looks at
 /// how fast anything is.

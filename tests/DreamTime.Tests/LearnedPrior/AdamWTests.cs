@@ -1,0 +1,40 @@
+using System.CommandLine;
+using DreamTime.Cli;
+using DreamTime.Cli.Commands;
+using DreamTime.Guidance.BuiltinPrior;
+using DreamTime.LearnedPrior;
+using DreamTime.Models.Diffusers;
+using DreamTime.Runtime;
+using DreamTime.Training;
+using SkiaSharp;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+using DreamTime.Optimization;
+using DreamTime.Scenes;
+
+namespace DreamTime.Tests.LearnedPrior;
+
+public class AdamWTests
+{
+    [Fact]
+    public void DecoupledWeightDecayMatchesTheClosedForm()
+    {
+        // with a constant gradient g the bias-corrected moments are g and g^2 at every step, so AdamW's step is
+        // p <- p (1 - lr wd) - lr g / (|g| + eps)
+        var p = new TorchSharp.Modules.Parameter(torch.tensor(new[] { 2.0 }, dtype: ScalarType.Float64));
+        double lr = 0.1, wd = 0.5, g = 3, eps = 1e-8, scale = 0.5;
+        var opt = new AdamOptimizer(new[] { new AdamOptimizer.Group("g", new[] { ("p", p) }, lr, wd) }, 0.9, 0.999, eps) { LearningRateScale = scale };
+        double expected = 2;
+        for (int i = 0; i < 3; i++)
+        {
+            p.grad = torch.tensor(new[] { g }, dtype: ScalarType.Float64);
+            opt.Step();
+            double l = lr * scale;
+            expected = expected * (1 - l * wd) - l * g / (g + eps);
+            Assert.Equal(expected, p.item<double>(), 12);
+        }
+        // without decay the same steps must differ: the test sees the decay term
+        Assert.NotEqual(2 - 3 * lr * scale * g / (g + eps), p.item<double>(), 6);
+    }
+}

@@ -1,0 +1,21 @@
+using System.CommandLine;
+using DreamTime.Studies.Benchmarks;
+using DreamTime.Cli;
+using DreamTime.Cli.Commands;
+using DreamTime.Imaging;
+using DreamTime.Representations;
+using DreamTime.Runtime;
+using Xunit;
+using DreamTime.Representations.Nerf;
+
+namespace DreamTime.Tests.Studies.Benchmarks;
+
+/// <summary>
+/// The nerf-step benchmark reads a process-wide counter of the hash-grid kernel's backward time, which another
+/// test training a NeRF at the same moment would add to; this collection runs alone.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BenchmarkCollection
+{
+    public const string Name = "benchmarks";
+}

@@ -1,0 +1,28 @@
+using DreamTime.Configuration;
+using DreamTime.Diffusion;
+using DreamTime.Guidance;
+using DreamTime.IO;
+using DreamTime.Rendering;
+using DreamTime.Runtime;
+using DreamTime.Representations;
+using DreamTime.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using DreamTime.Representations.Nerf;
+
+namespace DreamTime.Tests.Training;
+
+/// <summary>A trainer with its run folder, as a run has them.</summary>
+internal sealed class TestTrainer(Trainer trainer, RunFolder run) : IDisposable
+{
+    public Trainer Trainer { get; } = trainer;
+    public RunFolder Run { get; } = run;
+    public IRepresentation Model => Trainer.Representation;
+    public IGuidance Guidance => Trainer.Guidance;
+    public int StepReached => Trainer.StepReached;
+    public List<StepRecord> History => Trainer.History;
+    public StepRecord Step(int step) => Trainer.Step(step);
+    public void SaveCheckpoint() => Trainer.SaveCheckpoint(Run.LastCheckpoint);
+    public static implicit operator Trainer(TestTrainer t) => t.Trainer;
+    public void Dispose() => Trainer.Dispose();
+}
