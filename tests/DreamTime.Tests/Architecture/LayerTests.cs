@@ -19,7 +19,7 @@ public class LayerTests
         ["Geometry"] = ["Runtime", "Imaging"],
         ["Diffusion"] = ["Runtime", "IO", "Imaging"],
         ["Rendering"] = ["Runtime", "Imaging", "Geometry"],
-        ["Scenes"] = ["Runtime", "Geometry", "Rendering"],
+        ["Scenes"] = ["Runtime", "Imaging", "Geometry", "Rendering"],
         ["Evaluation"] = ["Runtime", "Imaging", "Geometry", "Rendering", "Scenes"],
         ["Optimization"] = ["Runtime", "IO"],
         ["Models"] = ["Runtime", "IO", "Imaging", "Diffusion"],
