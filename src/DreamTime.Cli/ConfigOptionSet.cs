@@ -13,8 +13,8 @@ public sealed class ConfigOptionSet
 {
     public readonly Option<string?> Config = new("--config")
     {
-        Description = "Start from this configuration (the config.json format a run folder holds) instead of the defaults; " +
-                      "options given beside it override it.",
+        Description = "Start from this configuration (the config.json format a run folder holds) instead of the defaults; options " +
+                      "given beside it override it.",
         HelpName = "FILE",
     };
 
@@ -39,7 +39,8 @@ public sealed class ConfigOptionSet
     /// The configuration as a JSON tree: <paramref name="defaults"/> (or the --config file), then
     /// <paramref name="edit"/> (e.g. the prompt argument), then every shortcut whose option was given, then --set.
     /// </summary>
-    public JsonObject BuildTree(ParseResult p, Func<JsonObject> defaults, IEnumerable<ConfigShortcut> shortcuts, Action<JsonObject>? edit = null)
+    public JsonObject BuildTree(ParseResult p, Func<JsonObject> defaults, IEnumerable<ConfigShortcut> shortcuts,
+                                Action<JsonObject>? edit = null)
     {
         var tree = p.GetValue(Config) is string file ? ConfigOverrides.Load(file) : defaults();
         edit?.Invoke(tree);
@@ -51,6 +52,7 @@ public sealed class ConfigOptionSet
     }
 
     /// <summary>The configuration <see cref="BuildTree"/> describes, read as a <see cref="TrainConfig"/>.</summary>
-    public TrainConfig Build(ParseResult p, Func<JsonObject> defaults, IEnumerable<ConfigShortcut> shortcuts, Action<JsonObject>? edit = null) =>
+    public TrainConfig Build(ParseResult p, Func<JsonObject> defaults, IEnumerable<ConfigShortcut> shortcuts,
+                             Action<JsonObject>? edit = null) =>
         TrainConfig.FromJson(BuildTree(p, defaults, shortcuts, edit), p.GetValue(Config) ?? "configuration");
 }

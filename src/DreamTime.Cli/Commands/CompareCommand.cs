@@ -19,12 +19,14 @@ public static class CompareCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("compare", "Train the same prompts and seeds with several timestep strategies on the built-in or the learned prior and " +
-            "print fidelity (PSNR, mask IoU to the nearest member the prompt names), convergence (first iteration reaching each PSNR), " +
-            "attributes, diversity (distinct members, PSNR between seeds) and view consistency (PSNR against the member's opposite side " +
-            "minus its own side). Every finished run is kept in --out: running the same command again continues an interrupted study. " +
-            "The runs' configuration can be given with --config FILE and changed with --set KEY=VALUE; " +
-            "--iterations, --resolution, --eval-every and the prior's options are shortcuts for their keys.");
+        var cmd = new Command("compare", "Train the same prompts and seeds with several timestep strategies on the built-in or the " +
+                                         "learned prior and print fidelity (PSNR, mask IoU to the nearest member the prompt names), " +
+                                         "convergence (first iteration reaching each PSNR), attributes, diversity (distinct members, " +
+                                         "PSNR between seeds) and view consistency (PSNR against the member's opposite side minus its " +
+                                         "own side). Every finished run is kept in --out: running the same command again continues an " +
+                                         "interrupted study. The runs' configuration can be given with --config FILE and changed with " +
+                                         "--set KEY=VALUE; --iterations, --resolution, --eval-every and the prior's options are " +
+                                         "shortcuts for their keys.");
         var prompts = new Option<string[]>("--prompts")
         {
             Description = "Prompts to train (built-in prior vocabulary).", AllowMultipleArgumentsPerToken = true,
@@ -32,22 +34,26 @@ public static class CompareCommand
         };
         var strategies = new Option<string[]>("--strategies")
         {
-            Description = $"Strategies to compare ({string.Join(", ", TimestepOptions.StrategyNames)}).", AllowMultipleArgumentsPerToken = true,
+            Description = $"Strategies to compare ({string.Join(", ", TimestepOptions.StrategyNames)}).",
+            AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => new[] { "tp-sds", "uniform" },
         };
         var seeds = new Option<int>("--seeds")
         {
-            Description = "Seeds per prompt and strategy (--first-seed .. --first-seed + N - 1), trained seed by seed.", DefaultValueFactory = _ => 3,
+            Description = "Seeds per prompt and strategy (--first-seed .. --first-seed + N - 1), trained seed by seed.",
+            DefaultValueFactory = _ => 3,
         };
         var firstSeed = new Option<int>("--first-seed")
         {
-            Description = "The first seed; two processes can share one --out by splitting the seeds (e.g. --seeds 3, and --first-seed 3 --seeds 3).",
+            Description = "The first seed; two processes can share one --out by splitting the seeds (e.g. --seeds 3, and --first-seed " +
+                          "3 --seeds 3).",
             DefaultValueFactory = _ => 0,
         };
         var iterations = new Option<int>("--iterations") { Description = "Iterations per run.", DefaultValueFactory = _ => 600 };
         var resolution = new Option<int>("--resolution")
         {
-            Description = "Training render size (smaller than generate's default so that many runs fit in minutes).", DefaultValueFactory = _ => 32,
+            Description = "Training render size (smaller than generate's default so that many runs fit in minutes).",
+            DefaultValueFactory = _ => 32,
         };
         var evalEvery = new Option<int>("--eval-every")
         {
@@ -60,28 +66,30 @@ public static class CompareCommand
         };
         var outDir = new Option<string>("--out")
         {
-            Description = "Study folder: study.json (the settings), runs/ (each finished run and its evaluation views), " +
-                          "results.csv, summary.md, curves.png.",
+            Description = "Study folder: study.json (the settings), runs/ (each finished run and its evaluation views), results.csv, " +
+                          "summary.md, curves.png.",
             DefaultValueFactory = _ => "runs/compare",
         };
         var overwrite = new Option<bool>("--overwrite")
         {
-            Description = "Start the study in --out afresh, deleting the runs it holds " +
-                          "(without it, a study with the same settings continues and one with other settings is refused).",
+            Description = "Start the study in --out afresh, deleting the runs it holds (without it, a study with the same settings " +
+                          "continues and one with other settings is refused).",
         };
         var prior = new Option<string>("--prior")
         {
-            Description = "builtin (closed-form posterior over the members) or learned (the small diffusion model trained on the same families).",
+            Description = "builtin (closed-form posterior over the members) or learned (the small diffusion model trained on the same " +
+                          "families).",
             DefaultValueFactory = _ => "builtin", HelpName = "builtin|learned",
         };
         var model = new Option<string?>("--model")
         {
-            Description = "A learned-prior folder (from `prior train`) instead of the shipped one; implies --prior learned.", HelpName = "DIR",
+            Description = "A learned-prior folder (from `prior train`) instead of the shipped one; implies --prior learned.",
+            HelpName = "DIR",
         };
         var temperature = new Option<string?>("--temperature-pixels")
         {
-            Description = "The built-in prior's posterior temperature as an effective pixel count P (log-likelihoods multiplied by P/(H*W)); " +
-                          "'exact' = untempered. Default: the prior's default (64).",
+            Description = "The built-in prior's posterior temperature as an effective pixel count P (log-likelihoods multiplied by " +
+                          "P/(H*W)); 'exact' = untempered. Default: the prior's default (64).",
             HelpName = "P|exact",
         };
         var scale = new Option<double?>("--guidance-scale")
@@ -92,8 +100,8 @@ public static class CompareCommand
         };
         var images = new Option<string[]>("--images")
         {
-            Description = "Image-to-3D instead of prompts: input pictures (e.g. from `prior render --member`) trained with " +
-                          "the built-in image prior and scored against the member each shows.",
+            Description = "Image-to-3D instead of prompts: input pictures (e.g. from `prior render --member`) trained with the " +
+                          "built-in image prior and scored against the member each shows.",
             AllowMultipleArgumentsPerToken = true, HelpName = "FILE",
         };
         var imageElevation = new Option<double>("--image-elevation")
@@ -119,20 +127,27 @@ public static class CompareCommand
         var sized = new List<ConfigShortcut>
         {
             new(iterations, p => One("timesteps.iterations", p.GetValue(iterations))),
-            new(resolution, p => [("height", JsonValue.Create(p.GetValue(resolution))), ("width", JsonValue.Create(p.GetValue(resolution)))]),
+            new(resolution, p =>
+                [("height", JsonValue.Create(p.GetValue(resolution))), ("width", JsonValue.Create(p.GetValue(resolution)))]),
             new(evalEvery, p => One("eval_every", p.GetValue(evalEvery))),
         };
         // Type switches come first: they reset their section to the new component's defaults.
         var shortcuts = new List<ConfigShortcut>
         {
             new(prior, p => One("guidance.type", GenerateCommand.ParsePrior(p.GetValue(prior)!))),
-            new(model, p => [("guidance.type", JsonValue.Create("learned")), ("guidance.model", JsonValue.Create(Path.GetFullPath(p.GetValue(model)!)))]),
+            new(model, p =>
+            [
+                ("guidance.type", JsonValue.Create("learned")),
+                ("guidance.model", JsonValue.Create(Path.GetFullPath(p.GetValue(model)!))),
+            ]),
             new(images, p =>
             [
                 ("guidance.type", JsonValue.Create("builtin-image")),
                 ("reference", JsonSerializer.SerializeToNode(new ReferenceSettings
                 {
-                    Image = Path.GetFullPath(p.GetValue(images)![0]), ElevationDeg = p.GetValue(imageElevation), AzimuthDeg = p.GetValue(imageAzimuth),
+                    Image = Path.GetFullPath(p.GetValue(images)![0]),
+                    ElevationDeg = p.GetValue(imageElevation),
+                    AzimuthDeg = p.GetValue(imageAzimuth),
                 }, TrainConfig.Json)),
             ]),
             new(temperature, p => One("guidance.temperature_pixels", GenerateCommand.ParseTemperature(p.GetValue(temperature)!))),
@@ -151,20 +166,24 @@ public static class CompareCommand
             int first = p.GetValue(firstSeed);
             if (first < 0) throw new UserError($"--first-seed {first}: must be 0 or more");
             var psnrs = p.GetValue(thresholds)!;
-            if (psnrs.Length == 0 || psnrs.Any(t => !double.IsFinite(t))) throw new UserError("--psnr-thresholds: give one or more finite PSNRs in dB, e.g. 20 25");
+            if (psnrs.Length == 0 || psnrs.Any(t => !double.IsFinite(t))) throw new UserError("--psnr-thresholds: give one or more " +
+                                                                                              "finite PSNRs in dB, e.g. 20 25");
             bool learnedGiven = GenerateCommand.ParsePrior(p.GetValue(prior)!) == "learned" || p.GetValue(model) != null;
             var pictures = p.GetValue(images) ?? [];
             if (pictures.Length == 0 && (Given(imageElevation) || Given(imageAzimuth)))
-                throw new UserError("--image-elevation/--image-azimuth: describe the pictures of --images; give --images FILE... with them");
+                throw new UserError("--image-elevation/--image-azimuth: describe the pictures of --images; give --images FILE... with " +
+                                    "them");
             if (pictures.Length > 0)
             {
                 if (Given(prompts)) throw new UserError("--prompts: a study compares prompts or pictures (--images), not both");
                 if (learnedGiven || Given(prior) || p.GetValue(temperature) != null)
-                    throw new UserError("--images: pictures are trained with the built-in image prior; drop --prior, --model and --temperature-pixels");
+                    throw new UserError("--images: pictures are trained with the built-in image prior; drop --prior, --model and " +
+                                        "--temperature-pixels");
                 list = pictures.Select(Path.GetFullPath).ToArray();
             }
             if (learnedGiven && p.GetValue(temperature) != null)
-                throw new UserError("--temperature-pixels: only the built-in prior has a posterior temperature; drop it with --prior learned");
+                throw new UserError("--temperature-pixels: only the built-in prior has a posterior temperature; drop it with --prior " +
+                                    "learned");
 
             JsonObject CompareDefaults()
             {

@@ -24,10 +24,10 @@ public static class GenerateCommand
         var d = new TrainConfig();
         var nerf = (NerfSettings)d.Representation;
         var builtin = (BuiltinPriorSettings)d.Guidance;
-        var cmd = new Command("generate", "Turn a text prompt into a 3D asset (NeRF -> coloured mesh) by score distillation. " +
-            "Uses the built-in prior (no downloads) unless --model points at a Stable Diffusion checkpoint in the diffusers layout. " +
-            "Every setting of config.json can be given with --config FILE and changed with --set KEY=VALUE; " +
-            "the options below are shortcuts for common keys.");
+        var cmd = new Command("generate", "Turn a text prompt into a 3D asset (NeRF -> coloured mesh) by score distillation. Uses the " +
+                                          "built-in prior (no downloads) unless --model points at a Stable Diffusion checkpoint in the " +
+                                          "diffusers layout. Every setting of config.json can be given with --config FILE and changed " +
+                                          "with --set KEY=VALUE; the options below are shortcuts for common keys.");
         var prompt = new Argument<string?>("prompt")
         {
             Description = "What to generate, e.g. \"a red mushroom\" (see `dreamtime prior list` for the built-in prior's vocabulary).",
@@ -36,12 +36,18 @@ public static class GenerateCommand
         var ts = new TimestepOptionSet(cmd, includeNoiseTable: false);
         ts.Iterations.DefaultValueFactory = _ => d.Iterations;
         var configOptions = new ConfigOptionSet(cmd);
-        var outDir = new Option<string?>("--out") { Description = "Run folder for every output (default: runs/<prompt>-<strategy>-seed<N>)." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run folder if it exists (otherwise an existing folder is refused)." };
+        var outDir = new Option<string?>("--out")
+        {
+            Description = "Run folder for every output (default: runs/<prompt>-<strategy>-seed<N>).",
+        };
+        var overwrite = new Option<bool>("--overwrite")
+        {
+            Description = "Replace the run folder if it exists (otherwise an existing folder is refused).",
+        };
         var resume = new Option<string?>("--resume")
         {
-            Description = "Continue the run in this folder from its last checkpoint. Its config.json decides every setting, " +
-                          "except --device and a larger --iterations (the schedule is then recomputed for the new total).",
+            Description = "Continue the run in this folder from its last checkpoint. Its config.json decides every setting, except " +
+                          "--device and a larger --iterations (the schedule is then recomputed for the new total).",
             HelpName = "DIR",
         };
         var guidance = new Option<string?>("--guidance")
@@ -50,21 +56,22 @@ public static class GenerateCommand
         };
         var model = new Option<string?>("--model")
         {
-            Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance. " +
-                          "With --image: a Zero-1-to-3 checkpoint (diffusers community layout), the zero123 guidance. " +
-                          "With --prior learned: a learned-prior folder from `prior train` instead of the shipped one.",
+            Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance. With --image: " +
+                          "a Zero-1-to-3 checkpoint (diffusers community layout), the zero123 guidance. With --prior learned: a " +
+                          "learned-prior folder from `prior train` instead of the shipped one.",
             HelpName = "DIR",
         };
         var prior = new Option<string?>("--prior")
         {
-            Description = "Shortcut for the guidance: builtin (closed-form posterior over the families' members) or learned " +
-                          "(the small diffusion model trained on the same families, shipped with DreamTime).",
+            Description = "Shortcut for the guidance: builtin (closed-form posterior over the families' members) or learned (the small " +
+                          "diffusion model trained on the same families, shipped with DreamTime).",
             HelpName = "builtin|learned",
         };
         var image = new Option<string?>("--image")
         {
-            Description = "Image-to-3D: a PNG or JPEG of one object (with alpha, or on a plain background) to turn into 3D instead of a prompt. " +
-                          "Selects the builtin-image guidance (the built-in prior conditioned on the picture), or zero123 with --model.",
+            Description = "Image-to-3D: a PNG or JPEG of one object (with alpha, or on a plain background) to turn into 3D instead of " +
+                          "a prompt. Selects the builtin-image guidance (the built-in prior conditioned on the picture), or zero123 " +
+                          "with --model.",
             HelpName = "FILE",
         };
         var imageElevation = new Option<double?>("--image-elevation")
@@ -82,9 +89,9 @@ public static class GenerateCommand
         };
         var imageFraming = new Option<string?>("--image-framing")
         {
-            Description = "Image-to-3D: center (cut out, centred and scaled to 85% of the frame, as Zero-1-to-3 expects), " +
-                          "none (the picture as taken by the input camera, e.g. from `prior render --member`), " +
-                          "auto (the guidance's choice: none for builtin-image, center otherwise).",
+            Description = "Image-to-3D: center (cut out, centred and scaled to 85% of the frame, as Zero-1-to-3 expects), none (the " +
+                          "picture as taken by the input camera, e.g. from `prior render --member`), auto (the guidance's choice: none " +
+                          "for builtin-image, center otherwise).",
             HelpName = "auto|center|none",
         };
         var representation = new Option<string?>("--representation")
@@ -106,8 +113,8 @@ public static class GenerateCommand
         };
         var scale = new Option<double?>("--guidance-scale")
         {
-            Description = $"Classifier-free guidance scale (default: {StableDiffusionSettings.DefaultGuidanceScale} for Stable Diffusion, " +
-                          $"{Guidance.BuiltinPrior.BuiltinPriorOptions.DefaultGuidanceScale} for the built-in prior).",
+            Description = $"Classifier-free guidance scale (default: {StableDiffusionSettings.DefaultGuidanceScale} for Stable " +
+                          $"Diffusion, {Guidance.BuiltinPrior.BuiltinPriorOptions.DefaultGuidanceScale} for the built-in prior).",
         };
         var weighting = new Option<string>("--weighting")
         {
@@ -117,12 +124,15 @@ public static class GenerateCommand
         var gradClip = new Option<double?>("--grad-clip") { Description = "Clip the SDS gradient to [-c, c] (off by default)." };
         var temperature = new Option<string>("--temperature-pixels")
         {
-            Description = "Built-in prior: its posterior is tempered, log-likelihoods multiplied by P/(H*W) " +
-                          "(at 64x64 and P = 64 that is 1/64). 'exact' = untempered.",
+            Description = "Built-in prior: its posterior is tempered, log-likelihoods multiplied by P/(H*W) (at 64x64 and P = 64 that " +
+                          "is 1/64). 'exact' = untempered.",
             DefaultValueFactory = _ => builtin.TemperaturePixels?.ToString(CultureInfo.InvariantCulture) ?? "exact",
             HelpName = "P|exact",
         };
-        var noViewPrompt = new Option<bool>("--no-view-prompt") { Description = "Stable Diffusion: do not append ', front view' etc. by camera." };
+        var noViewPrompt = new Option<bool>("--no-view-prompt")
+        {
+            Description = "Stable Diffusion: do not append ', front view' etc. by camera.",
+        };
         var shading = new Option<string>("--shading")
         {
             Description = "Probabilities of the shading modes per step as albedo,diffuse,textureless.",
@@ -160,7 +170,8 @@ public static class GenerateCommand
         };
         var ckpt = new Option<int>("--checkpoint-every")
         {
-            Description = "Write a checkpoint every K steps (0 = only at the end and on Ctrl-C).", DefaultValueFactory = _ => d.CheckpointEvery,
+            Description = "Write a checkpoint every K steps (0 = only at the end and on Ctrl-C).",
+            DefaultValueFactory = _ => d.CheckpointEvery,
         };
         var eval = new Option<int>("--eval-every")
         {
@@ -192,12 +203,14 @@ public static class GenerateCommand
             new(prior, p => One("guidance.type", ParsePrior(p.GetValue(prior)!))),
             new(model, p =>
             [
-                ("guidance.type", JsonValue.Create(p.GetValue(prior) == "learned" ? "learned" : p.GetValue(image) != null ? "zero123" : "stable-diffusion")),
+                ("guidance.type", JsonValue.Create(
+                    p.GetValue(prior) == "learned" ? "learned" : p.GetValue(image) != null ? "zero123" : "stable-diffusion")),
                 ("guidance.model", JsonValue.Create(p.GetValue(model))),
             ]),
             new(image, p =>
             {
-                var reference = JsonSerializer.SerializeToNode(new ReferenceSettings { Image = Path.GetFullPath(p.GetValue(image)!) }, TrainConfig.Json);
+                var settings = new ReferenceSettings { Image = Path.GetFullPath(p.GetValue(image)!) };
+                var reference = JsonSerializer.SerializeToNode(settings, TrainConfig.Json);
                 bool typeGiven = new Option[] { guidance, prior, model }.Any(o => p.GetResult(o) is { Implicit: false });
                 return typeGiven
                     ? new (string, JsonNode?)[] { ("reference", reference) }
@@ -210,7 +223,8 @@ public static class GenerateCommand
             new(representation, p => One("representation.type", p.GetValue(representation))),
             new(device, p => One("device", p.GetValue(device))),
             new(negative, p => One("negative_prompt", p.GetValue(negative))),
-            new(resolution, p => [("height", JsonValue.Create(p.GetValue(resolution))), ("width", JsonValue.Create(p.GetValue(resolution)))]),
+            new(resolution, p =>
+                [("height", JsonValue.Create(p.GetValue(resolution))), ("width", JsonValue.Create(p.GetValue(resolution)))]),
             new(batch, p => One("batch_size", p.GetValue(batch))),
             new(scale, p => One("guidance.guidance_scale", p.GetValue(scale))),
             new(weighting, p => One("guidance.weighting", p.GetValue(weighting))),
@@ -220,7 +234,8 @@ public static class GenerateCommand
             new(shading, p =>
             {
                 var v = ParseShading(p.GetValue(shading)!);
-                return [("shading_albedo", JsonValue.Create(v[0])), ("shading_diffuse", JsonValue.Create(v[1])), ("shading_textureless", JsonValue.Create(v[2]))];
+                return [("shading_albedo", JsonValue.Create(v[0])), ("shading_diffuse", JsonValue.Create(v[1])),
+                        ("shading_textureless", JsonValue.Create(v[2]))];
             }),
             new(lr, p => One("representation.lr_encoding", p.GetValue(lr))),
             new(lrNet, p => One("representation.lr_network", p.GetValue(lrNet))),
@@ -244,12 +259,14 @@ public static class GenerateCommand
             if (p.GetValue(resume) is string dir)
             {
                 // Anything else given with --resume would be silently ignored: config.json decides.
-                var ignored = cmd.Options.Where(o => o != resume && o != device && o != ts.Iterations && Given(o)).Select(o => o.Name).ToList();
+                var ignored = cmd.Options.Where(o => o != resume && o != device && o != ts.Iterations && Given(o))
+                    .Select(o => o.Name).ToList();
                 if (p.GetValue(prompt) != null) ignored.Insert(0, "PROMPT");
                 if (ignored.Count > 0)
                     throw new UserError($"--resume {dir}: the run's config.json decides every setting but --device and --iterations; " +
                                         $"drop {string.Join(", ", ignored)} (or edit config.json)");
-                var overrides = new ResumeOverrides(Given(device) ? p.GetValue(device) : null, Given(ts.Iterations) ? p.GetValue(ts.Iterations) : null);
+                var overrides = new ResumeOverrides(Given(device) ? p.GetValue(device) : null,
+                    Given(ts.Iterations) ? p.GetValue(ts.Iterations) : null);
                 run = GenerationRun.Resume(dir, overrides, observer);
             }
             else

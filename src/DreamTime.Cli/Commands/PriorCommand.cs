@@ -12,7 +12,7 @@ public static class PriorCommand
     public static Command Create()
     {
         var cmd = new Command("prior", "Inspect the built-in prior: procedural scene families with a closed-form diffusion denoiser, " +
-            "the posterior mean over their members (no downloaded weights).");
+                                       "the posterior mean over their members (no downloaded weights).");
         cmd.Subcommands.Add(PriorListCommand.Create());
         cmd.Subcommands.Add(PriorRenderCommand.Create());
         cmd.Subcommands.Add(PriorEntropyCommand.Create());

@@ -12,12 +12,13 @@ public static class SampleCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("sample", "Generate an image from a prompt with a Stable Diffusion checkpoint in the diffusers folder layout " +
-            "(the checkpoint's sampler: DDPM for a DDPMScheduler, DDIM otherwise; classifier-free guidance).");
+        var cmd = new Command("sample", "Generate an image from a prompt with a Stable Diffusion checkpoint in the diffusers folder " +
+                                        "layout (the checkpoint's sampler: DDPM for a DDPMScheduler, DDIM otherwise; classifier-free " +
+                                        "guidance).");
         var model = new Option<string>("--model")
         {
-            Description = "Diffusers checkpoint folder (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/; " +
-                          "without vae/ a pixel-space model).",
+            Description = "Diffusers checkpoint folder (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/; without " +
+                          "vae/ a pixel-space model).",
             Required = true, HelpName = "DIR",
         };
         var prompt = new Option<string>("--prompt") { Description = "The prompt.", Required = true };
@@ -28,11 +29,15 @@ public static class SampleCommand
         var steps = new Option<int>("--steps") { Description = "Number of sampler steps.", DefaultValueFactory = _ => 50 };
         var scheduler = new Option<string?>("--scheduler")
         {
-            Description = "Sampler: ddim (deterministic, eta 0) or ddpm (ancestral); default: the checkpoint's scheduler " +
-                          "(DDPM for a DDPMScheduler, DDIM for every other class).",
+            Description = "Sampler: ddim (deterministic, eta 0) or ddpm (ancestral); default: the checkpoint's scheduler (DDPM for a " +
+                          "DDPMScheduler, DDIM for every other class).",
             HelpName = "ddim|ddpm",
         };
-        var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale (1 = none).", DefaultValueFactory = _ => 7.5 };
+        var guidance = new Option<double>("--guidance")
+        {
+            Description = "Classifier-free guidance scale (1 = none).",
+            DefaultValueFactory = _ => 7.5,
+        };
         var height = new Option<int?>("--height")
         {
             Description = "Image height in pixels (multiple of 8 with a VAE); default: the UNet's sample_size times the VAE scale factor.",
@@ -57,19 +62,25 @@ public static class SampleCommand
         {
             Description = "Read the '*.fp16.safetensors' weight files where the checkpoint has them.",
         };
-        foreach (var o in new Option[] { model, prompt, negative, steps, scheduler, guidance, height, width, seed, initLatents, outPng, outTensor, device, fp16Variant })
+        foreach (var o in new Option[]
+                 {
+                     model, prompt, negative, steps, scheduler, guidance, height, width, seed, initLatents, outPng, outTensor,
+                     device, fp16Variant,
+                 })
             cmd.Options.Add(o);
 
         cmd.SetAction(parse =>
         {
             var err = parse.InvocationConfiguration.Error;
             string? png = parse.GetValue(outPng), tensorOut = parse.GetValue(outTensor);
-            var request = new StableDiffusionPipeline.TextToImageRequest(parse.GetValue(prompt)!, parse.GetValue(negative)!, parse.GetValue(steps),
-                parse.GetValue(guidance), parse.GetValue(height), parse.GetValue(width), parse.GetValue(seed), Sampler: parse.GetValue(scheduler));
+            var request = new StableDiffusionPipeline.TextToImageRequest(parse.GetValue(prompt)!, parse.GetValue(negative)!,
+                parse.GetValue(steps), parse.GetValue(guidance), parse.GetValue(height), parse.GetValue(width), parse.GetValue(seed),
+                Sampler: parse.GetValue(scheduler));
             var done = TextToImageJob.Run(parse.GetValue(model)!, request, parse.GetValue(device)!, parse.GetValue(fp16Variant),
                 parse.GetValue(initLatents), png, tensorOut, err.WriteLine, StepLog(err));
             if (done.PromptTruncated) err.WriteLine($"warning: --prompt is longer than {done.MaxTokens} tokens and was truncated");
-            if (done.NegativePromptTruncated) err.WriteLine($"warning: --negative-prompt is longer than {done.MaxTokens} tokens and was truncated");
+            if (done.NegativePromptTruncated) err.WriteLine($"warning: --negative-prompt is longer than {done.MaxTokens} tokens and " +
+                                                            "was truncated");
             parse.InvocationConfiguration.Output.WriteLine($"sampled {done.Width}x{done.Height} in {done.Steps} steps" +
                 (png != null ? $", image {png}" : "") + (tensorOut != null ? $", tensor {tensorOut}" : ""));
             return 0;
@@ -81,6 +92,10 @@ public static class SampleCommand
     public static Action<int, int, int> StepLog(TextWriter err)
     {
         var started = DateTime.UtcNow;
-        return (i, n, t) => err.WriteLine($"step {i}/{n} t={t} ({(DateTime.UtcNow - started).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s)");
+        return (i, n, t) =>
+        {
+            var seconds = (DateTime.UtcNow - started).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
+            err.WriteLine($"step {i}/{n} t={t} ({seconds} s)");
+        };
     }
 }

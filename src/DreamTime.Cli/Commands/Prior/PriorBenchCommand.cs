@@ -26,7 +26,8 @@ public static class PriorBenchCommand
         cmd.SetAction(p =>
         {
             var lib = new PriorLibrary(p.GetValue(k), p.GetValue(seed));
-            p.InvocationConfiguration.Output.Write(PriorRenderBenchmark.Run(lib, p.GetValue(size), p.GetValue(supersample), p.GetValue(repeats)));
+            var table = PriorRenderBenchmark.Run(lib, p.GetValue(size), p.GetValue(supersample), p.GetValue(repeats));
+            p.InvocationConfiguration.Output.Write(table);
             return 0;
         });
         return cmd;

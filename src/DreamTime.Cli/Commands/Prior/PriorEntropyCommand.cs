@@ -10,16 +10,24 @@ public static class PriorEntropyCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("entropy", "Measure the coarse-to-fine property: mean posterior entropy H(w) over the prompt's members against t, " +
-            "for member renders at random cameras noised at t.");
+        var cmd = new Command("entropy", "Measure the coarse-to-fine property: mean posterior entropy H(w) over the prompt's members " +
+                                         "against t, for member renders at random cameras noised at t.");
         var prompt = new Argument<string>("prompt") { Description = "Prompt whose members form the data set (\"\" = all families)." };
-        var size = new Option<int>("--size") { Description = "Render side in pixels (the guidance resolution).", DefaultValueFactory = _ => 64 };
-        var cameras = new Option<int>("--cameras") { Description = "Random training cameras to average over.", DefaultValueFactory = _ => 4 };
+        var size = new Option<int>("--size")
+        {
+            Description = "Render side in pixels (the guidance resolution).",
+            DefaultValueFactory = _ => 64,
+        };
+        var cameras = new Option<int>("--cameras")
+        {
+            Description = "Random training cameras to average over.",
+            DefaultValueFactory = _ => 4,
+        };
         var samples = new Option<int>("--samples") { Description = "Members (x_0) drawn per camera.", DefaultValueFactory = _ => 8 };
         var kernel = new Option<double>("--temperature-pixels")
         {
-            Description = "Posterior temperature as an effective pixel count P: log-likelihoods are multiplied by P/(size*size) " +
-                          "(0 = untempered, the exact posterior at the render size).",
+            Description = "Posterior temperature as an effective pixel count P: log-likelihoods are multiplied by P/(size*size) (0 = " +
+                          "untempered, the exact posterior at the render size).",
             DefaultValueFactory = _ => BuiltinPriorOptions.DefaultTemperaturePixels,
         };
         var supersample = new Option<int>("--supersample")

@@ -10,7 +10,9 @@ public static class PriorExportCommand
     {
         var run = new Option<string>("--run")
         {
-            Description = "A `prior train` folder (finished or not): its last checkpoint's EMA weights are exported.", Required = true, HelpName = "DIR",
+            Description = "A `prior train` folder (finished or not): its last checkpoint's EMA weights are exported.",
+            Required = true,
+            HelpName = "DIR",
         };
         var outDir = new Option<string>("--out")
         {
@@ -22,8 +24,8 @@ public static class PriorExportCommand
             HelpName = "float16|float32",
         };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace --out if it exists." };
-        var cmd = new Command("export", "Write the EMA model of a learned-prior training folder's last checkpoint as a diffusers folder, " +
-            "with its training config.");
+        var cmd = new Command("export", "Write the EMA model of a learned-prior training folder's last checkpoint as a diffusers " +
+                                        "folder, with its training config.");
         foreach (var o in new Option[] { run, outDir, dtype, overwrite }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {

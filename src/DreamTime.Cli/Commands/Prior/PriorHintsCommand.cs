@@ -11,9 +11,10 @@ public static class PriorHintsCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("hints", "Is a small-t step a coarse hint? Member renders of the prompt, low-pass filtered " +
-            "(what an early NeRF looks like), are noised at t and denoised once by the built-in prior (posterior mean over the members) " +
-            "and once by a learned prior; prints the PSNR of the input and of each x0_hat against the clean member.");
+        var cmd = new Command("hints", "Is a small-t step a coarse hint? Member renders of the prompt, low-pass filtered (what an " +
+                                       "early NeRF looks like), are noised at t and denoised once by the built-in prior (posterior " +
+                                       "mean over the members) and once by a learned prior; prints the PSNR of the input and of each " +
+                                       "x0_hat against the clean member.");
         var prompt = new Argument<string>("prompt") { Description = "Prompt whose members are rendered (built-in prior vocabulary)." };
         var model = new Option<string?>("--model")
         {
@@ -29,12 +30,14 @@ public static class PriorHintsCommand
         };
         var guidance = new Option<double>("--guidance-scale")
         {
-            Description = "The learned prior's classifier-free guidance scale.", DefaultValueFactory = _ => LearnedPriorSettings.DefaultGuidanceScale,
+            Description = "The learned prior's classifier-free guidance scale.",
+            DefaultValueFactory = _ => LearnedPriorSettings.DefaultGuidanceScale,
         };
         var temperature = new Option<string>("--temperature-pixels")
         {
             Description = "The built-in prior's temperature as an effective pixel count P, or 'exact'.",
-            DefaultValueFactory = _ => BuiltinPriorOptions.DefaultTemperaturePixels.ToString(CultureInfo.InvariantCulture), HelpName = "P|exact",
+            DefaultValueFactory = _ => BuiltinPriorOptions.DefaultTemperaturePixels.ToString(CultureInfo.InvariantCulture),
+            HelpName = "P|exact",
         };
         var seed = new Option<int>("--seed") { Description = "Seed of the cameras and the noise.", DefaultValueFactory = _ => 0 };
         cmd.Arguments.Add(prompt);
@@ -42,8 +45,9 @@ public static class PriorHintsCommand
         cmd.SetAction(p =>
         {
             double? kp = GenerateCommand.ParseTemperature(p.GetValue(temperature)!);
-            p.InvocationConfiguration.Output.Write(HintsReport.Run(p.GetValue(prompt) ?? "", p.GetValue(model), p.GetValue(cameras), p.GetValue(blur),
-                p.GetValue(guidance), kp, p.GetValue(seed)));
+            var table = HintsReport.Run(p.GetValue(prompt) ?? "", p.GetValue(model), p.GetValue(cameras), p.GetValue(blur),
+                p.GetValue(guidance), kp, p.GetValue(seed));
+            p.InvocationConfiguration.Output.Write(table);
             return 0;
         });
         return cmd;

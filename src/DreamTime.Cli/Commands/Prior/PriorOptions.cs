@@ -13,6 +13,7 @@ public static class PriorOptions
 
     public static Option<int> FamilySeed() => new("--family-seed")
     {
-        Description = "Seed of the family generators (members are fixed for a fixed seed).", DefaultValueFactory = _ => PriorLibrary.DefaultSeed,
+        Description = "Seed of the family generators (members are fixed for a fixed seed).",
+        DefaultValueFactory = _ => PriorLibrary.DefaultSeed,
     };
 }

@@ -8,8 +8,9 @@ public static class PriorRenderCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("render", "Render the first members a prompt selects (rows) from evenly spaced views (columns) into one PNG grid; " +
-            "with --member, one member from one camera as an image-to-3D input picture (RGBA: the object's coverage is its alpha).");
+        var cmd = new Command("render", "Render the first members a prompt selects (rows) from evenly spaced views (columns) into one " +
+                                        "PNG grid; with --member, one member from one camera as an image-to-3D input picture (RGBA: " +
+                                        "the object's coverage is its alpha).");
         var prompt = new Argument<string>("prompt") { Description = "Prompt such as \"a red mushroom\"; \"\" selects every family." };
         var outPath = new Option<string>("--out") { Description = "PNG file to write.", Required = true };
         var views = new Option<int>("--views")
@@ -29,8 +30,8 @@ public static class PriorRenderCommand
         var member = new Option<int?>("--member")
         {
             Description = "Write one input picture instead of the grid: the prompt's N-th member (1 = first), seen from --elevation " +
-                          "and --azimuth at the middle of the training cameras' distance and field of view; " +
-                          "`generate --image FILE --image-elevation E --image-azimuth A` turns it into 3D.",
+                          "and --azimuth at the middle of the training cameras' distance and field of view; `generate --image FILE " +
+                          "--image-elevation E --image-azimuth A` turns it into 3D.",
             HelpName = "N",
         };
         var azimuth = new Option<double>("--azimuth")
@@ -40,7 +41,11 @@ public static class PriorRenderCommand
         var k = PriorOptions.MembersPerFamily();
         var seed = PriorOptions.FamilySeed();
         cmd.Arguments.Add(prompt);
-        foreach (var o in new Option[] { outPath, views, members, size, elevation, supersample, member, azimuth, k, seed }) cmd.Options.Add(o);
+        foreach (var o in new Option[]
+                 {
+                     outPath, views, members, size, elevation, supersample, member, azimuth, k, seed,
+                 })
+            cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var output = p.InvocationConfiguration.Output;
@@ -53,7 +58,9 @@ public static class PriorRenderCommand
                 double az = p.GetValue(azimuth);
                 var m = MemberRenders.WritePicture(lib, text, file, n, px, el, az, ss);
                 output.WriteLine(FormattableString.Invariant($"{m.Name}: wrote {file} ({px}x{px}, elevation {el}, azimuth {az})"));
-                output.WriteLine(FormattableString.Invariant($"  to 3D: ./dreamtime generate --image {file} --image-elevation {el} --image-azimuth {az}"));
+                var command = FormattableString.Invariant(
+                    $"./dreamtime generate --image {file} --image-elevation {el} --image-azimuth {az}");
+                output.WriteLine($"  to 3D: {command}");
                 return 0;
             }
             int nViews = p.GetValue(views);

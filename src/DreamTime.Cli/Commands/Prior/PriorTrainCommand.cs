@@ -11,9 +11,9 @@ public static class PriorTrainCommand
     public static Command Create()
     {
         var d = new LearnedPriorConfig();
-        var cmd = new Command("train", "Train a small text-conditioned diffusion model in pixel space on captioned renders of the families " +
-            "(a learned prior), and write it as a diffusers folder (OUT/model) that `sample --model` loads, " +
-            "with a loss curve, a sample grid and config.json.");
+        var cmd = new Command("train", "Train a small text-conditioned diffusion model in pixel space on captioned renders of the " +
+                                       "families (a learned prior), and write it as a diffusers folder (OUT/model) that `sample " +
+                                       "--model` loads, with a loss curve, a sample grid and config.json.");
         var outDir = new Option<string?>("--out")
         {
             Description = "Training folder for every output (model/, checkpoints/, metrics.jsonl, loss.png, samples.png, config.json); " +
@@ -22,22 +22,25 @@ public static class PriorTrainCommand
         };
         var steps = new Option<int>("--steps")
         {
-            Description = "Training steps (with --resume: the new total; the cosine schedule is recomputed for it).", DefaultValueFactory = _ => d.Steps,
+            Description = "Training steps (with --resume: the new total; the cosine schedule is recomputed for it).",
+            DefaultValueFactory = _ => d.Steps,
         };
         var batch = new Option<int>("--batch-size") { Description = "Captioned renders per step.", DefaultValueFactory = _ => d.BatchSize };
         var lr = new Option<double>("--lr")
         {
-            Description = "Peak AdamW learning rate (after a linear warm-up, then cosine decay).", DefaultValueFactory = _ => d.LearningRate,
+            Description = "Peak AdamW learning rate (after a linear warm-up, then cosine decay).",
+            DefaultValueFactory = _ => d.LearningRate,
         };
         var channels = new Option<string>("--channels")
         {
-            Description = "UNet block widths from the top level down, comma-separated (multiples of 8); " +
-                          "cross-attention in every level below the top.",
+            Description = "UNet block widths from the top level down, comma-separated (multiples of 8); cross-attention in every level " +
+                          "below the top.",
             DefaultValueFactory = _ => string.Join(",", d.Channels), HelpName = "C1,C2,...",
         };
         var seed = new Option<int>("--seed")
         {
-            Description = "Seed of the weights' initialisation, the data stream and the noise (each step's batch depends only on seed and step).",
+            Description = "Seed of the weights' initialisation, the data stream and the noise (each step's batch depends only on seed " +
+                          "and step).",
             DefaultValueFactory = _ => d.Seed,
         };
         var ckpt = new Option<int>("--checkpoint-every")
@@ -47,7 +50,8 @@ public static class PriorTrainCommand
         };
         var resume = new Option<string?>("--resume")
         {
-            Description = "Continue the training in this folder from its last checkpoint; its config.json decides every setting but --steps and --device.",
+            Description = "Continue the training in this folder from its last checkpoint; its config.json decides every setting but " +
+                          "--steps and --device.",
             HelpName = "DIR",
         };
         var overwrite = new Option<bool>("--overwrite")
@@ -63,11 +67,15 @@ public static class PriorTrainCommand
         };
         var offset = new Option<double>("--offset-noise")
         {
-            Description = "Offset noise: add this times one normal draw per image and channel to the training noise, " +
-                          "so the model learns the noise's mean colour (against tinted sample backgrounds); 0: none.",
+            Description = "Offset noise: add this times one normal draw per image and channel to the training noise, so the model " +
+                          "learns the noise's mean colour (against tinted sample backgrounds); 0: none.",
             DefaultValueFactory = _ => d.OffsetNoise,
         };
-        foreach (var o in new Option[] { outDir, steps, batch, lr, channels, seed, ckpt, resume, overwrite, device, init, offset }) cmd.Options.Add(o);
+        foreach (var o in new Option[]
+                 {
+                     outDir, steps, batch, lr, channels, seed, ckpt, resume, overwrite, device, init, offset,
+                 })
+            cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var err = p.InvocationConfiguration.Error;
@@ -82,14 +90,16 @@ public static class PriorTrainCommand
                 {
                     var ignored = cmd.Options.Where(o => o != resume && o != steps && o != device && Given(o)).Select(o => o.Name).ToList();
                     if (ignored.Count > 0)
-                        throw new UserError($"--resume {dir}: the training's config.json decides every setting but --steps and --device; " +
-                                            $"drop {string.Join(", ", ignored)}");
-                    result = LearnedPriorTraining.Resume(dir, Given(steps) ? p.GetValue(steps) : null, Given(device) ? p.GetValue(device) : null,
+                        throw new UserError($"--resume {dir}: the training's config.json decides every setting but --steps and " +
+                                            $"--device; drop {string.Join(", ", ignored)}");
+                    result = LearnedPriorTraining.Resume(dir, Given(steps) ? p.GetValue(steps) : null,
+                        Given(device) ? p.GetValue(device) : null,
                         observer, cancel.Token);
                 }
                 else
                 {
-                    var dir2 = p.GetValue(outDir) ?? throw new UserError("prior train: give --out DIR for the outputs (or --resume DIR to continue a training)");
+                    var dir2 = p.GetValue(outDir) ?? throw new UserError("prior train: give --out DIR for the outputs (or --resume DIR " +
+                                                                         "to continue a training)");
                     var config = d with
                     {
                         Steps = p.GetValue(steps), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr),
