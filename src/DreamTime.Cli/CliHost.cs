@@ -40,7 +40,8 @@ public static class CliHost
 
     private static Exception Unwrap(Exception e)
     {
-        while (e is AggregateException or System.Reflection.TargetInvocationException or TypeInitializationException && e.InnerException != null)
+        while (e is AggregateException or System.Reflection.TargetInvocationException or TypeInitializationException
+               && e.InnerException != null)
             e = e.InnerException!;
         return e;
     }

@@ -8,7 +8,8 @@ using DreamTime.Runtime;
 TorchRuntime.ConfigureAllocator();
 
 // Named as users type it (a RootCommand would take the name of the assembly, DreamTime.Cli).
-var root = new Command("dreamtime", "DreamTime for .NET: text-to-3D by score distillation with time-prioritized timestep schedules (TP-SDS).")
+var root = new Command("dreamtime", "DreamTime for .NET: text-to-3D by score distillation with time-prioritized timestep schedules " +
+                                    "(TP-SDS).")
 {
     new HelpOption(),
     new VersionOption(),

@@ -23,8 +23,9 @@ public sealed class ProgressBar(int total, int start, TextWriter output, bool in
         int percent = (int)(100.0 * done / total);
         const int width = 24;
         int filled = (int)Math.Round(width * (double)done / total);
-        string line = $"[{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} {percent,3}% " +
-                      $"{(rate >= 1 ? $"{rate:F1} it/s" : rate > 0 ? $"{1 / rate:F2} s/it" : "-")} ETA {Format(eta)} {status}";
+        string speed = rate >= 1 ? $"{rate:F1} it/s" : rate > 0 ? $"{1 / rate:F2} s/it" : "-";
+        string bar = new string('#', filled) + new string('.', width - filled);
+        string line = $"[{bar}] {done}/{total} {percent,3}% {speed} ETA {Format(eta)} {status}";
         if (interactive)
         {
             output.Write("\r" + line.PadRight(_lastLength));

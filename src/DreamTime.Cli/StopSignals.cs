@@ -17,10 +17,14 @@ public sealed class StopSignals : IDisposable
         {
             context.Cancel = true; // the process stays up to finish the step and write the checkpoint
             if (cancel.IsCancellationRequested) return;
-            err.WriteLine($"\n{(context.Signal == PosixSignal.SIGINT ? "Ctrl-C" : context.Signal.ToString())}: stopping after this step and saving a checkpoint...");
+            err.WriteLine($"\n{(context.Signal == PosixSignal.SIGINT ? "Ctrl-C" : context.Signal.ToString())}: stopping after this step " +
+                          $"and saving a checkpoint...");
             cancel.Cancel();
         }
-        _registrations = new[] { PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal) };
+        _registrations = new[]
+        {
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+        };
     }
 
     public void Dispose()

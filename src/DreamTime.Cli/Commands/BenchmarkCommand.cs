@@ -25,19 +25,43 @@ public static class BenchmarkCommand
         return cmd;
     }
 
-    private static Option<int> RunsOption() => new("--runs") { Description = "Timed runs (1..1000); every column is the median over them.", DefaultValueFactory = _ => 5 };
-    private static Option<int> WarmupOption() => new("--warmup") { Description = "Untimed runs first (0..100): JIT compilation, caches.", DefaultValueFactory = _ => 1 };
+    private static Option<int> RunsOption() => new("--runs")
+    {
+        Description = "Timed runs (1..1000); every column is the median over them.",
+        DefaultValueFactory = _ => 5,
+    };
+    private static Option<int> WarmupOption() => new("--warmup")
+    {
+        Description = "Untimed runs first (0..100): JIT compilation, caches.",
+        DefaultValueFactory = _ => 1,
+    };
 
     private static Command Gif()
     {
         var d = new GifBenchmarkSettings();
-        var frames = new Option<int>("--frames") { Description = "Frames in the animation (1..1000).", DefaultValueFactory = _ => d.Frames };
-        var size = new Option<int>("--size") { Description = "Side of the square frames in pixels (1..4096).", DefaultValueFactory = _ => d.Size };
-        var palette = new Option<string>("--palette") { Description = "median-cut (fitted to the frames, as turntables use) or color-cube (fixed).", DefaultValueFactory = _ => GifBenchmarkSettings.NameOf(d.Palette) };
-        var noDither = new Option<bool>("--no-dither") { Description = "Map colours to the nearest palette entry without ordered dithering." };
+        var frames = new Option<int>("--frames")
+        {
+            Description = "Frames in the animation (1..1000).",
+            DefaultValueFactory = _ => d.Frames,
+        };
+        var size = new Option<int>("--size")
+        {
+            Description = "Side of the square frames in pixels (1..4096).",
+            DefaultValueFactory = _ => d.Size,
+        };
+        var palette = new Option<string>("--palette")
+        {
+            Description = "median-cut (fitted to the frames, as turntables use) or color-cube (fixed).",
+            DefaultValueFactory = _ => GifBenchmarkSettings.NameOf(d.Palette),
+        };
+        var noDither = new Option<bool>("--no-dither")
+        {
+            Description = "Map colours to the nearest palette entry without ordered dithering.",
+        };
         var runs = RunsOption();
         var warmup = WarmupOption();
-        var cmd = new Command("gif", "Time GIF encoding of generated frames (smooth gradients with noise) and print the median time of each stage: float-to-byte conversion, palette, colour indices, LZW, file assembly.");
+        var cmd = new Command("gif", "Time GIF encoding of generated frames (smooth gradients with noise) and print the median time of " +
+                                     "each stage: float-to-byte conversion, palette, colour indices, LZW, file assembly.");
         foreach (var o in new Option[] { frames, size, palette, noDither, runs, warmup }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
@@ -47,7 +71,8 @@ public static class BenchmarkCommand
                 Dither = !p.GetValue(noDither), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup),
             };
             settings.Validate();
-            Console.WriteLine($"gif: ms, median of {settings.Runs} encodes after {settings.Warmup} warm-up, {Environment.ProcessorCount} cores");
+            Console.WriteLine($"gif: ms, median of {settings.Runs} encodes after {settings.Warmup} warm-up, " +
+                              $"{Environment.ProcessorCount} cores");
             Console.Write(GifBenchmark.Run(settings).Table());
             return 0;
         });
@@ -57,22 +82,39 @@ public static class BenchmarkCommand
     private static Command SdsStep()
     {
         var d = new SdsStepBenchmarkSettings();
-        var resolutions = new Option<int[]>("--resolutions") { Description = "Render sizes to measure (8..512); the learned prior resizes renders to its 32x32.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => d.Resolutions.ToArray() };
-        var prompt = new Option<string>("--prompt") { Description = "Prompt of the runs (built-in prior vocabulary).", DefaultValueFactory = _ => d.Prompt };
+        var resolutions = new Option<int[]>("--resolutions")
+        {
+            Description = "Render sizes to measure (8..512); the learned prior resizes renders to its 32x32.",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => d.Resolutions.ToArray(),
+        };
+        var prompt = new Option<string>("--prompt")
+        {
+            Description = "Prompt of the runs (built-in prior vocabulary).",
+            DefaultValueFactory = _ => d.Prompt,
+        };
         var model = new Option<string?>("--model") { Description = "A learned-prior folder instead of the shipped one.", HelpName = "DIR" };
-        var steps = new Option<int>("--steps") { Description = "Timed steps (1..1000); the median is reported.", DefaultValueFactory = _ => d.Steps };
+        var steps = new Option<int>("--steps")
+        {
+            Description = "Timed steps (1..1000); the median is reported.",
+            DefaultValueFactory = _ => d.Steps,
+        };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (0..100).", DefaultValueFactory = _ => d.Warmup };
-        var cmd = new Command("sds-step", "Time whole text-to-3D training steps with the built-in prior and with the learned prior at the same render sizes (default configuration otherwise).");
+        var cmd = new Command("sds-step", "Time whole text-to-3D training steps with the built-in prior and with the learned prior at " +
+                                          "the same render sizes (default configuration otherwise).");
         foreach (var o in new Option[] { resolutions, prompt, model, steps, warmup }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var settings = new SdsStepBenchmarkSettings
             {
-                Resolutions = p.GetValue(resolutions)!, Prompt = p.GetValue(prompt)!, LearnedModel = p.GetValue(model) is string m ? Path.GetFullPath(m) : null,
+                Resolutions = p.GetValue(resolutions)!,
+                Prompt = p.GetValue(prompt)!,
+                LearnedModel = p.GetValue(model) is string m ? Path.GetFullPath(m) : null,
                 Steps = p.GetValue(steps), Warmup = p.GetValue(warmup),
             };
             settings.Validate();
-            Console.WriteLine($"sds-step: median of {settings.Steps} steps after {settings.Warmup} warm-up, \"{settings.Prompt}\", {Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads");
+            Console.WriteLine($"sds-step: median of {settings.Steps} steps after {settings.Warmup} warm-up, \"{settings.Prompt}\", " +
+                              $"{Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads");
             Console.Write(SdsStepBenchmark.Run(settings).Table());
             return 0;
         });
@@ -87,10 +129,16 @@ public static class BenchmarkCommand
             Description = "UNet block_out_channels to measure, one comma-separated list per configuration.",
             DefaultValueFactory = _ => d.Channels.Select(c => string.Join(",", c)).ToArray(), AllowMultipleArgumentsPerToken = true,
         };
-        var batch = new Option<int>("--batch-size") { Description = "Training batch (1..4096), as `prior train --batch-size`.", DefaultValueFactory = _ => d.BatchSize };
+        var batch = new Option<int>("--batch-size")
+        {
+            Description = "Training batch (1..4096), as `prior train --batch-size`.",
+            DefaultValueFactory = _ => d.BatchSize,
+        };
         var runs = RunsOption();
         var warmup = WarmupOption();
-        var cmd = new Command("learned-prior", "Time `prior train` and the learned prior's use in SDS for each UNet width list: parameters, rendering a training batch, one update (forward, backward, AdamW, EMA), and one classifier-free-guided noise prediction (batch 2).");
+        var cmd = new Command("learned-prior", "Time `prior train` and the learned prior's use in SDS for each UNet width list: " +
+                                               "parameters, rendering a training batch, one update (forward, backward, AdamW, EMA), " +
+                                               "and one classifier-free-guided noise prediction (batch 2).");
         foreach (var o in new Option[] { channels, batch, runs, warmup }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
@@ -100,7 +148,9 @@ public static class BenchmarkCommand
                 BatchSize = p.GetValue(batch), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup),
             };
             settings.Validate();
-            Console.WriteLine($"learned-prior: ms, median of {settings.Runs} runs after {settings.Warmup} warm-up, {settings.ImageSize}x{settings.ImageSize} RGB, {Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads");
+            Console.WriteLine($"learned-prior: ms, median of {settings.Runs} runs after {settings.Warmup} warm-up, " +
+                              $"{settings.ImageSize}x{settings.ImageSize} RGB, {Environment.ProcessorCount} cores, " +
+                              $"{torch.get_num_threads()} torch threads");
             Console.Write(LearnedPriorBenchmark.Run(settings).Table());
             return 0;
         });
@@ -110,21 +160,39 @@ public static class BenchmarkCommand
     private static Command Rasterize()
     {
         var d = new RasterizeBenchmarkSettings();
-        var meshGrid = new Option<int>("--mesh-grid") { Description = "Lattice nodes per axis of the ball mesh (4..512); about 6 x grid^2 triangles, ~59,000 at 100.", DefaultValueFactory = _ => d.MeshGrid };
-        var size = new Option<int>("--size") { Description = "Side of the square image in pixels (1..4096).", DefaultValueFactory = _ => d.Size };
-        var supersample = new Option<int>("--supersample") { Description = "Samples per pixel along each axis (1..4), as turnarounds use 2.", DefaultValueFactory = _ => d.Supersample };
+        var meshGrid = new Option<int>("--mesh-grid")
+        {
+            Description = "Lattice nodes per axis of the ball mesh (4..512); about 6 x grid^2 triangles, ~59,000 at 100.",
+            DefaultValueFactory = _ => d.MeshGrid,
+        };
+        var size = new Option<int>("--size")
+        {
+            Description = "Side of the square image in pixels (1..4096).",
+            DefaultValueFactory = _ => d.Size,
+        };
+        var supersample = new Option<int>("--supersample")
+        {
+            Description = "Samples per pixel along each axis (1..4), as turnarounds use 2.",
+            DefaultValueFactory = _ => d.Supersample,
+        };
         var runs = RunsOption();
         var warmup = WarmupOption();
-        var cmd = new Command("rasterize", "Time the mesh rasterizer on one view of a ball mesh and print the median time of each stage: setup (transform, clip, project), z-buffer, shading.");
+        var cmd = new Command("rasterize", "Time the mesh rasterizer on one view of a ball mesh and print the median time of each " +
+                                           "stage: setup (transform, clip, project), z-buffer, shading.");
         foreach (var o in new Option[] { meshGrid, size, supersample, runs, warmup }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var settings = new RasterizeBenchmarkSettings
             {
-                MeshGrid = p.GetValue(meshGrid), Size = p.GetValue(size), Supersample = p.GetValue(supersample), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup),
+                MeshGrid = p.GetValue(meshGrid),
+                Size = p.GetValue(size),
+                Supersample = p.GetValue(supersample),
+                Runs = p.GetValue(runs),
+                Warmup = p.GetValue(warmup),
             };
             settings.Validate();
-            Console.WriteLine($"rasterize: ms, median of {settings.Runs} renders after {settings.Warmup} warm-up, {Environment.ProcessorCount} cores");
+            Console.WriteLine($"rasterize: ms, median of {settings.Runs} renders after {settings.Warmup} warm-up, " +
+                              $"{Environment.ProcessorCount} cores");
             Console.Write(RasterizeBenchmark.Run(settings).Table());
             return 0;
         });
@@ -134,16 +202,25 @@ public static class BenchmarkCommand
     private static Command MarchingCubesCommand()
     {
         var d = new MarchingCubesBenchmarkSettings();
-        var grid = new Option<int>("--grid") { Description = "Lattice nodes per axis (2..512); mesh export uses 128 by default.", DefaultValueFactory = _ => d.Grid };
+        var grid = new Option<int>("--grid")
+        {
+            Description = "Lattice nodes per axis (2..512); mesh export uses 128 by default.",
+            DefaultValueFactory = _ => d.Grid,
+        };
         var runs = RunsOption();
         var warmup = WarmupOption();
-        var cmd = new Command("marching-cubes", "Time marching cubes on a ball sampled on an n^3 lattice and print the median times of sampling and extraction.");
+        var cmd = new Command("marching-cubes", "Time marching cubes on a ball sampled on an n^3 lattice and print the median times of " +
+                                                "sampling and extraction.");
         foreach (var o in new Option[] { grid, runs, warmup }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
-            var settings = new MarchingCubesBenchmarkSettings { Grid = p.GetValue(grid), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup) };
+            var settings = new MarchingCubesBenchmarkSettings
+            {
+                Grid = p.GetValue(grid), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup),
+            };
             settings.Validate();
-            Console.WriteLine($"marching-cubes: ms, median of {settings.Runs} runs after {settings.Warmup} warm-up, {Environment.ProcessorCount} cores");
+            Console.WriteLine($"marching-cubes: ms, median of {settings.Runs} runs after {settings.Warmup} warm-up, " +
+                              $"{Environment.ProcessorCount} cores");
             Console.Write(MarchingCubesBenchmark.Run(settings).Table());
             return 0;
         });
@@ -153,22 +230,68 @@ public static class BenchmarkCommand
     private static Command NerfStep()
     {
         var d = new NerfConfig();
-        var raysHw = new Option<int>("--rays-hw") { Description = "Render size: an HxH image of rays per camera (1..1024).", DefaultValueFactory = _ => 32 };
+        var raysHw = new Option<int>("--rays-hw")
+        {
+            Description = "Render size: an HxH image of rays per camera (1..1024).",
+            DefaultValueFactory = _ => 32,
+        };
         var batch = new Option<int>("--batch") { Description = "Cameras per step (1..64).", DefaultValueFactory = _ => 1 };
-        var samples = new Option<int>("--samples") { Description = "Samples per ray (1..4096).", DefaultValueFactory = _ => d.SamplesPerRay };
+        var samples = new Option<int>("--samples")
+        {
+            Description = "Samples per ray (1..4096).",
+            DefaultValueFactory = _ => d.SamplesPerRay,
+        };
         var levels = new Option<int>("--levels") { Description = "Hash-grid levels (1..32).", DefaultValueFactory = _ => d.HashLevels };
-        var log2T = new Option<int>("--log2-table") { Description = "log2 of the hash table size per level (8..24).", DefaultValueFactory = _ => d.Log2TableSize };
-        var baseRes = new Option<int>("--base-res") { Description = "Coarsest grid resolution (2..1024).", DefaultValueFactory = _ => d.BaseResolution };
-        var scale = new Option<double>("--level-scale") { Description = "Resolution growth per level (1..4).", DefaultValueFactory = _ => d.PerLevelScale };
+        var log2T = new Option<int>("--log2-table")
+        {
+            Description = "log2 of the hash table size per level (8..24).",
+            DefaultValueFactory = _ => d.Log2TableSize,
+        };
+        var baseRes = new Option<int>("--base-res")
+        {
+            Description = "Coarsest grid resolution (2..1024).",
+            DefaultValueFactory = _ => d.BaseResolution,
+        };
+        var scale = new Option<double>("--level-scale")
+        {
+            Description = "Resolution growth per level (1..4).",
+            DefaultValueFactory = _ => d.PerLevelScale,
+        };
         var width = new Option<int>("--width") { Description = "MLP hidden width (1..1024).", DefaultValueFactory = _ => d.HiddenWidth };
-        var shading = new Option<string>("--shading") { Description = "albedo, diffuse or textureless.", DefaultValueFactory = _ => "diffuse" };
-        var backend = new Option<string>("--backend") { Description = "Hash-grid implementation: kernel (CPU loops with a custom autograd node), tensor (library ops) or both (one row each).", DefaultValueFactory = _ => "both" };
-        var steps = new Option<int>("--steps") { Description = "Timed steps (1..1000); every column is the median over them.", DefaultValueFactory = _ => 5 };
+        var shading = new Option<string>("--shading")
+        {
+            Description = "albedo, diffuse or textureless.",
+            DefaultValueFactory = _ => "diffuse",
+        };
+        var backend = new Option<string>("--backend")
+        {
+            Description = "Hash-grid implementation: kernel (CPU loops with a custom autograd node), tensor (library ops) or both (one " +
+                          "row each).",
+            DefaultValueFactory = _ => "both",
+        };
+        var steps = new Option<int>("--steps")
+        {
+            Description = "Timed steps (1..1000); every column is the median over them.",
+            DefaultValueFactory = _ => 5,
+        };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (0..100).", DefaultValueFactory = _ => 2 };
-        var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = leave as is).", DefaultValueFactory = _ => 0 };
-        var kernelThreads = new Option<int>("--kernel-threads") { Description = "Threads of the hash-grid CPU kernel (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "libtorch intra-op threads (0 = leave as is).",
+            DefaultValueFactory = _ => 0,
+        };
+        var kernelThreads = new Option<int>("--kernel-threads")
+        {
+            Description = "Threads of the hash-grid CPU kernel (0 = one per core).",
+            DefaultValueFactory = _ => 0,
+        };
         var cmd = new Command("nerf-step", "Time NeRF training steps (forward, backward, Adam) and print the median time of each part.");
-        foreach (var o in new Option[] { raysHw, batch, samples, levels, log2T, baseRes, scale, width, shading, backend, steps, warmup, threads, kernelThreads }) cmd.Options.Add(o);
+        foreach (var o in new Option[]
+                 {
+                     raysHw, batch, samples, levels, log2T, baseRes, scale, width, shading, backend, steps, warmup, threads,
+                     kernelThreads,
+                 })
+            cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var settings = new NerfStepSettings

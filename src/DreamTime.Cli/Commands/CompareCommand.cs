@@ -1,89 +1,214 @@
 using System.CommandLine;
-using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DreamTime.Configuration;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
 using DreamTime.Runtime;
-using DreamTime.Training;
 using DreamTime.Studies.Comparison;
-using DreamTime.Configuration;
+using DreamTime.Training;
 
 namespace DreamTime.Cli.Commands;
 
-/// <summary>`dreamtime compare`: the paper's claims, measured against the built-in families' ground truth on either prior.</summary>
+/// <summary>
+/// `dreamtime compare`: the paper's claims, measured against the built-in families' ground truth on either prior.
+/// The base configuration is built as `generate` builds its own (<see cref="ConfigOptionSet"/>): compare's defaults
+/// or --config FILE, then the options given, then --set KEY=VALUE.
+/// </summary>
 public static class CompareCommand
 {
     public static Command Create()
     {
-        var d = new TrainConfig();
-        var cmd = new Command("compare", "Train the same prompts and seeds with several timestep strategies on the built-in or the learned prior and " +
-            "print fidelity (PSNR, mask IoU to the nearest member the prompt names), convergence (first iteration reaching each PSNR), attributes, " +
-            "diversity (distinct members, PSNR between seeds) and view consistency (PSNR against the member's opposite side minus its own side). Every finished run is kept in --out: running the same command again continues an interrupted study.");
-        var prompts = new Option<string[]>("--prompts") { Description = "Prompts to train (built-in prior vocabulary).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => new[] { "a red mushroom", "a snowman", "a chair" } };
-        var strategies = new Option<string[]>("--strategies") { Description = $"Strategies to compare ({string.Join(", ", TimestepOptions.StrategyNames)}).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => new[] { "tp-sds", "uniform" } };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per prompt and strategy (--first-seed .. --first-seed + N - 1), trained seed by seed.", DefaultValueFactory = _ => 3 };
-        var firstSeed = new Option<int>("--first-seed") { Description = "The first seed; two processes can share one --out by splitting the seeds (e.g. --seeds 3, and --first-seed 3 --seeds 3).", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("compare", "Train the same prompts and seeds with several timestep strategies on the built-in or the " +
+                                         "learned prior and print fidelity (PSNR, mask IoU to the nearest member the prompt names), " +
+                                         "convergence (first iteration reaching each PSNR), attributes, diversity (distinct members, " +
+                                         "PSNR between seeds) and view consistency (PSNR against the member's opposite side minus its " +
+                                         "own side). Every finished run is kept in --out: running the same command again continues an " +
+                                         "interrupted study. The runs' configuration can be given with --config FILE and changed with " +
+                                         "--set KEY=VALUE; --iterations, --resolution, --eval-every and the prior's options are " +
+                                         "shortcuts for their keys.");
+        var prompts = new Option<string[]>("--prompts")
+        {
+            Description = "Prompts to train (built-in prior vocabulary).", AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => new[] { "a red mushroom", "a snowman", "a chair" },
+        };
+        var strategies = new Option<string[]>("--strategies")
+        {
+            Description = $"Strategies to compare ({string.Join(", ", TimestepOptions.StrategyNames)}).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => new[] { "tp-sds", "uniform" },
+        };
+        var seeds = new Option<int>("--seeds")
+        {
+            Description = "Seeds per prompt and strategy (--first-seed .. --first-seed + N - 1), trained seed by seed.",
+            DefaultValueFactory = _ => 3,
+        };
+        var firstSeed = new Option<int>("--first-seed")
+        {
+            Description = "The first seed; two processes can share one --out by splitting the seeds (e.g. --seeds 3, and --first-seed " +
+                          "3 --seeds 3).",
+            DefaultValueFactory = _ => 0,
+        };
         var iterations = new Option<int>("--iterations") { Description = "Iterations per run.", DefaultValueFactory = _ => 600 };
-        var resolution = new Option<int>("--resolution") { Description = "Training render size (smaller than generate's default so that many runs fit in minutes).", DefaultValueFactory = _ => 32 };
-        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every K iterations (the curve's resolution).", DefaultValueFactory = _ => 50 };
-        var thresholds = new Option<double[]>("--psnr-thresholds") { Description = "PSNRs (dB) that count as converged; the table gives the first iteration reaching each.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => new[] { 20.0, 25.0 } };
-        var outDir = new Option<string>("--out") { Description = "Study folder: study.json (the settings), runs/ (each finished run and its evaluation views), results.csv, summary.md, curves.png.", DefaultValueFactory = _ => "runs/compare" };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Start the study in --out afresh, deleting the runs it holds (without it, a study with the same settings continues and one with other settings is refused)." };
-        var prior = new Option<string>("--prior") { Description = "builtin (closed-form posterior over the members) or learned (the small diffusion model trained on the same families).", DefaultValueFactory = _ => "builtin", HelpName = "builtin|learned" };
-        var model = new Option<string?>("--model") { Description = "A learned-prior folder (from `prior train`) instead of the shipped one; implies --prior learned.", HelpName = "DIR" };
-        var temperature = new Option<string?>("--temperature-pixels") { Description = "The built-in prior's posterior temperature as an effective pixel count P (log-likelihoods multiplied by P/(H*W)); 'exact' = untempered. Default: the prior's default (64).", HelpName = "P|exact" };
-        var scale = new Option<double?>("--guidance-scale") { Description = $"Classifier-free guidance scale of every run (default: the prior's own, {LearnedPriorSettings.DefaultGuidanceScale} for the learned prior, {Guidance.BuiltinPrior.BuiltinPriorOptions.DefaultGuidanceScale} for the built-in one)." };
-        var images = new Option<string[]>("--images") { Description = "Image-to-3D instead of prompts: input pictures (e.g. from `prior render --member`) trained with the built-in image prior and scored against the member each shows.", AllowMultipleArgumentsPerToken = true, HelpName = "FILE" };
-        var imageElevation = new Option<double>("--image-elevation") { Description = "With --images: elevation of the camera that took every picture, in degrees.", DefaultValueFactory = _ => 0 };
-        var imageAzimuth = new Option<double>("--image-azimuth") { Description = "With --images: azimuth of that camera, in degrees.", DefaultValueFactory = _ => 0 };
+        var resolution = new Option<int>("--resolution")
+        {
+            Description = "Training render size (smaller than generate's default so that many runs fit in minutes).",
+            DefaultValueFactory = _ => 32,
+        };
+        var evalEvery = new Option<int>("--eval-every")
+        {
+            Description = "Evaluate every K iterations (the curve's resolution).", DefaultValueFactory = _ => 50,
+        };
+        var thresholds = new Option<double[]>("--psnr-thresholds")
+        {
+            Description = "PSNRs (dB) that count as converged; the table gives the first iteration reaching each.",
+            AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => new[] { 20.0, 25.0 },
+        };
+        var outDir = new Option<string>("--out")
+        {
+            Description = "Study folder: study.json (the settings), runs/ (each finished run and its evaluation views), results.csv, " +
+                          "summary.md, curves.png.",
+            DefaultValueFactory = _ => "runs/compare",
+        };
+        var overwrite = new Option<bool>("--overwrite")
+        {
+            Description = "Start the study in --out afresh, deleting the runs it holds (without it, a study with the same settings " +
+                          "continues and one with other settings is refused).",
+        };
+        var prior = new Option<string>("--prior")
+        {
+            Description = "builtin (closed-form posterior over the members) or learned (the small diffusion model trained on the same " +
+                          "families).",
+            DefaultValueFactory = _ => "builtin", HelpName = "builtin|learned",
+        };
+        var model = new Option<string?>("--model")
+        {
+            Description = "A learned-prior folder (from `prior train`) instead of the shipped one; implies --prior learned.",
+            HelpName = "DIR",
+        };
+        var temperature = new Option<string?>("--temperature-pixels")
+        {
+            Description = "The built-in prior's posterior temperature as an effective pixel count P (log-likelihoods multiplied by " +
+                          "P/(H*W)); 'exact' = untempered. Default: the prior's default (64).",
+            HelpName = "P|exact",
+        };
+        var scale = new Option<double?>("--guidance-scale")
+        {
+            Description = "Classifier-free guidance scale of every run (default: the prior's own, " +
+                          $"{LearnedPriorSettings.DefaultGuidanceScale} for the learned prior, " +
+                          $"{Guidance.BuiltinPrior.BuiltinPriorOptions.DefaultGuidanceScale} for the built-in one).",
+        };
+        var images = new Option<string[]>("--images")
+        {
+            Description = "Image-to-3D instead of prompts: input pictures (e.g. from `prior render --member`) trained with the " +
+                          "built-in image prior and scored against the member each shows.",
+            AllowMultipleArgumentsPerToken = true, HelpName = "FILE",
+        };
+        var imageElevation = new Option<double>("--image-elevation")
+        {
+            Description = "With --images: elevation of the camera that took every picture, in degrees.", DefaultValueFactory = _ => 0,
+        };
+        var imageAzimuth = new Option<double>("--image-azimuth")
+        {
+            Description = "With --images: azimuth of that camera, in degrees.", DefaultValueFactory = _ => 0,
+        };
         var timePrior = TimestepOptionSet.NewTimePrior();
         timePrior.Description += " Here: the tp-sds runs' weight; an ablation needs its own --out (its runs keep the name tp-sds).";
-        foreach (var o in new Option[] { prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, timePrior, prior, model, temperature, scale, images, imageElevation, imageAzimuth, outDir, overwrite }) cmd.Options.Add(o);
+        foreach (var o in new Option[]
+                 {
+                     prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, timePrior, prior, model,
+                     temperature, scale, images, imageElevation, imageAzimuth, outDir, overwrite,
+                 })
+            cmd.Options.Add(o);
+        var configOptions = new ConfigOptionSet(cmd);
+
+        static IEnumerable<(string, JsonNode?)> One<T>(string path, T value) => ConfigShortcut.One(path, value);
+        // compare's own defaults for these keys (without --config), and shortcuts for them when given
+        var sized = new List<ConfigShortcut>
+        {
+            new(iterations, p => One("timesteps.iterations", p.GetValue(iterations))),
+            new(resolution, p =>
+                [("height", JsonValue.Create(p.GetValue(resolution))), ("width", JsonValue.Create(p.GetValue(resolution)))]),
+            new(evalEvery, p => One("eval_every", p.GetValue(evalEvery))),
+        };
+        // Type switches come first: they reset their section to the new component's defaults.
+        var shortcuts = new List<ConfigShortcut>
+        {
+            new(prior, p => One("guidance.type", GenerateCommand.ParsePrior(p.GetValue(prior)!))),
+            new(model, p =>
+            [
+                ("guidance.type", JsonValue.Create("learned")),
+                ("guidance.model", JsonValue.Create(Path.GetFullPath(p.GetValue(model)!))),
+            ]),
+            new(images, p =>
+            [
+                ("guidance.type", JsonValue.Create("builtin-image")),
+                ("reference", JsonSerializer.SerializeToNode(new ReferenceSettings
+                {
+                    Image = Path.GetFullPath(p.GetValue(images)![0]),
+                    ElevationDeg = p.GetValue(imageElevation),
+                    AzimuthDeg = p.GetValue(imageAzimuth),
+                }, TrainConfig.Json)),
+            ]),
+            new(temperature, p => One("guidance.temperature_pixels", GenerateCommand.ParseTemperature(p.GetValue(temperature)!))),
+            new(scale, p => One("guidance.guidance_scale", p.GetValue(scale))),
+            new(timePrior, p => One("timesteps.time_prior", p.GetValue(timePrior))),
+        };
+        shortcuts.AddRange(sized);
+
         cmd.SetAction(p =>
         {
+            bool Given(Option o) => p.GetResult(o) is { Implicit: false };
             var strats = p.GetValue(strategies)!;
             var list = p.GetValue(prompts)!;
-            int nSeeds = p.GetValue(seeds), n = p.GetValue(iterations), res = p.GetValue(resolution), every = p.GetValue(evalEvery);
+            int nSeeds = p.GetValue(seeds);
             if (nSeeds < 1) throw new UserError($"--seeds {nSeeds}: must be at least 1");
             int first = p.GetValue(firstSeed);
             if (first < 0) throw new UserError($"--first-seed {first}: must be 0 or more");
             var psnrs = p.GetValue(thresholds)!;
-            if (psnrs.Length == 0 || psnrs.Any(t => !double.IsFinite(t))) throw new UserError("--psnr-thresholds: give one or more finite PSNRs in dB, e.g. 20 25");
-            bool learned = GenerateCommand.ParsePrior(p.GetValue(prior)!) == "learned" || p.GetValue(model) != null;
+            if (psnrs.Length == 0 || psnrs.Any(t => !double.IsFinite(t))) throw new UserError("--psnr-thresholds: give one or more " +
+                                                                                              "finite PSNRs in dB, e.g. 20 25");
+            bool learnedGiven = GenerateCommand.ParsePrior(p.GetValue(prior)!) == "learned" || p.GetValue(model) != null;
             var pictures = p.GetValue(images) ?? [];
-            bool Given(Option o) => p.GetResult(o) is { Implicit: false };
-            if (pictures.Length == 0 && (Given(imageElevation) || Given(imageAzimuth))) throw new UserError("--image-elevation/--image-azimuth: describe the pictures of --images; give --images FILE... with them");
+            if (pictures.Length == 0 && (Given(imageElevation) || Given(imageAzimuth)))
+                throw new UserError("--image-elevation/--image-azimuth: describe the pictures of --images; give --images FILE... with " +
+                                    "them");
             if (pictures.Length > 0)
             {
                 if (Given(prompts)) throw new UserError("--prompts: a study compares prompts or pictures (--images), not both");
-                if (learned || Given(prior) || p.GetValue(temperature) != null) throw new UserError("--images: pictures are trained with the built-in image prior; drop --prior, --model and --temperature-pixels");
+                if (learnedGiven || Given(prior) || p.GetValue(temperature) != null)
+                    throw new UserError("--images: pictures are trained with the built-in image prior; drop --prior, --model and " +
+                                        "--temperature-pixels");
                 list = pictures.Select(Path.GetFullPath).ToArray();
             }
-            if (learned && p.GetValue(temperature) != null) throw new UserError("--temperature-pixels: only the built-in prior has a posterior temperature; drop it with --prior learned");
-            GuidanceSettings guidance = learned
-                ? new LearnedPriorSettings { Model = p.GetValue(model) is string m ? Path.GetFullPath(m) : null }
-                : p.GetValue(temperature) is string tp ? ((BuiltinPriorSettings)d.Guidance) with { TemperaturePixels = GenerateCommand.ParseTemperature(tp) } : d.Guidance;
-            if (pictures.Length > 0) guidance = new BuiltinImagePriorSettings();
-            if (p.GetValue(scale) is double g) guidance = guidance with { GuidanceScale = g };
-            guidance.Validate();
-            var baseConfig = d with { Timesteps = d.Timesteps with { Iterations = n, TimePrior = p.GetValue(timePrior)! }, Height = res, Width = res, EvalEvery = every, Guidance = guidance };
-            if (pictures.Length > 0) baseConfig = baseConfig with { Reference = new ReferenceSettings { Image = list[0], ElevationDeg = p.GetValue(imageElevation), AzimuthDeg = p.GetValue(imageAzimuth) } };
+            if (learnedGiven && p.GetValue(temperature) != null)
+                throw new UserError("--temperature-pixels: only the built-in prior has a posterior temperature; drop it with --prior " +
+                                    "learned");
+
+            JsonObject CompareDefaults()
+            {
+                var tree = ConfigOverrides.Defaults();
+                foreach (var s in sized)
+                foreach (var (path, value) in s.Keys(p))
+                    ConfigOverrides.Set(tree, path, value, s.Option.Name);
+                return tree;
+            }
+            var baseConfig = configOptions.Build(p, CompareDefaults, shortcuts);
+            if (baseConfig.Reference != null && pictures.Length == 0)
+                throw new UserError($"{p.GetValue(configOptions.Config) ?? "--set"}: the configuration has an input picture (reference); " +
+                                    "give the pictures to compare with --images FILE...");
+            baseConfig.Guidance.Validate();
             var dir = p.GetValue(outDir)!;
             var cmp = new StrategyComparison(baseConfig, psnrs, new ProgressObserver(p.InvocationConfiguration.Error), dir);
             cmp.Validate(list, strats);
-            if (learned) Models.Diffusers.StableDiffusionPipeline.Load(((LearnedPriorSettings)guidance).ModelFolder, TorchSharp.torch.CPU).Dispose();
+            if (baseConfig.Guidance is LearnedPriorSettings learned)
+                Models.Diffusers.StableDiffusionPipeline.Load(learned.ModelFolder, TorchSharp.torch.CPU).Dispose();
             if (p.GetValue(overwrite)) new RunFolder(dir).PrepareNew(overwrite: true);
             cmp.RunAll(list, strats, nSeeds, firstSeed: first);
-            var priorNote = guidance switch
-            {
-                LearnedPriorSettings l => $"learned prior {l.Model ?? "(shipped)"}, guidance scale {(l.GuidanceScale ?? LearnedPriorSettings.DefaultGuidanceScale).ToString(CultureInfo.InvariantCulture)}",
-                BuiltinPriorSettings b => "built-in prior with " + (b.TemperaturePixels is double k ? $"temperature pixels {k.ToString(CultureInfo.InvariantCulture)}" : "untempered posterior") + (b.GuidanceScale is double bg ? $", guidance scale {bg.ToString(CultureInfo.InvariantCulture)}" : ""),
-                BuiltinImagePriorSettings => FormattableString.Invariant($"built-in image prior, pictures taken from elevation {p.GetValue(imageElevation)}, azimuth {p.GetValue(imageAzimuth)}"),
-                _ => guidance.GetType().Name,
-            };
-            if (baseConfig.Timesteps.TimePrior != d.Timesteps.TimePrior) priorNote += $", TP-SDS time prior {baseConfig.Timesteps.TimePrior}";
-            cmp.Report.WriteOutputs(dir, $"{n} iterations, {res}x{res}, seeds {first}..{first + nSeeds - 1}, {priorNote}");
-            Console.WriteLine(cmp.Report.Table());
-            foreach (var x in cmp.Diverged) Console.WriteLine($"diverged: {x}");
+            cmp.Report.WriteOutputs(dir, ComparisonHeading.Describe(baseConfig, first, nSeeds));
+            var output = p.InvocationConfiguration.Output;
+            output.WriteLine(cmp.Report.Table());
+            foreach (var x in cmp.Diverged) output.WriteLine($"diverged: {x}");
             return cmp.Diverged.Count > 0 ? GenerateCommand.DivergedExit : 0;
         });
         return cmd;

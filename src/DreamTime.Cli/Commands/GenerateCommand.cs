@@ -19,72 +19,202 @@ public static class GenerateCommand
 {
     public const int DivergedExit = 3, InterruptedExit = 130;
 
-    /// <summary>An option that sets configuration keys when it is given on the command line.</summary>
-    private sealed record Shortcut(Option Option, Func<ParseResult, IEnumerable<(string Path, JsonNode? Value)>> Keys);
-
     public static Command Create()
     {
         var d = new TrainConfig();
         var nerf = (NerfSettings)d.Representation;
         var builtin = (BuiltinPriorSettings)d.Guidance;
-        var cmd = new Command("generate", "Turn a text prompt into a 3D asset (NeRF -> coloured mesh) by score distillation. " +
-            "Uses the built-in prior (no downloads) unless --model points at a Stable Diffusion checkpoint in the diffusers layout. " +
-            "Every setting of config.json can be given with --config FILE and changed with --set KEY=VALUE; the options below are shortcuts for common keys.");
-        var prompt = new Argument<string?>("prompt") { Description = "What to generate, e.g. \"a red mushroom\" (see `dreamtime prior list` for the built-in prior's vocabulary).", Arity = ArgumentArity.ZeroOrOne };
+        var cmd = new Command("generate", "Turn a text prompt into a 3D asset (NeRF -> coloured mesh) by score distillation. Uses the " +
+                                          "built-in prior (no downloads) unless --model points at a Stable Diffusion checkpoint in the " +
+                                          "diffusers layout. Every setting of config.json can be given with --config FILE and changed " +
+                                          "with --set KEY=VALUE; the options below are shortcuts for common keys.");
+        var prompt = new Argument<string?>("prompt")
+        {
+            Description = "What to generate, e.g. \"a red mushroom\" (see `dreamtime prior list` for the built-in prior's vocabulary).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var ts = new TimestepOptionSet(cmd, includeNoiseTable: false);
         ts.Iterations.DefaultValueFactory = _ => d.Iterations;
-        var config = new Option<string?>("--config") { Description = "Start from this configuration (the config.json format a run folder holds) instead of the defaults; options given beside it override it.", HelpName = "FILE" };
-        var set = new Option<string[]>("--set") { Description = "Change any configuration key, e.g. --set guidance.guidance_scale=2 --set representation.field.hash_levels=12 (applied last, in order; see a run's config.json for the keys).", AllowMultipleArgumentsPerToken = true, HelpName = "KEY=VALUE" };
-        var outDir = new Option<string?>("--out") { Description = "Run folder for every output (default: runs/<prompt>-<strategy>-seed<N>)." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run folder if it exists (otherwise an existing folder is refused)." };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint. Its config.json decides every setting, except --device and a larger --iterations (the schedule is then recomputed for the new total).", HelpName = "DIR" };
-        var guidance = new Option<string?>("--guidance") { Description = $"Guidance by name: {Components.Guidance.Describe()}. Default: builtin, or stable-diffusion with --model." };
-        var model = new Option<string?>("--model") { Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance. With --image: a Zero-1-to-3 checkpoint (diffusers community layout), the zero123 guidance. With --prior learned: a learned-prior folder from `prior train` instead of the shipped one.", HelpName = "DIR" };
-        var prior = new Option<string?>("--prior") { Description = "Shortcut for the guidance: builtin (closed-form posterior over the families' members) or learned (the small diffusion model trained on the same families, shipped with DreamTime).", HelpName = "builtin|learned" };
-        var image = new Option<string?>("--image") { Description = "Image-to-3D: a PNG or JPEG of one object (with alpha, or on a plain background) to turn into 3D instead of a prompt. Selects the builtin-image guidance (the built-in prior conditioned on the picture), or zero123 with --model.", HelpName = "FILE" };
-        var imageElevation = new Option<double?>("--image-elevation") { Description = "Image-to-3D: elevation of the camera that took the picture, in degrees (default 0).", HelpName = "DEG" };
-        var imageAzimuth = new Option<double?>("--image-azimuth") { Description = "Image-to-3D: azimuth of that camera, in degrees (default 0, the front).", HelpName = "DEG" };
-        var imageDistance = new Option<double?>("--image-distance") { Description = "Image-to-3D: distance of that camera from the object (default: the middle of the training cameras' range).", HelpName = "D" };
-        var imageFraming = new Option<string?>("--image-framing") { Description = "Image-to-3D: center (cut out, centred and scaled to 85% of the frame, as Zero-1-to-3 expects), none (the picture as taken by the input camera, e.g. from `prior render --member`), auto (the guidance's choice: none for builtin-image, center otherwise).", HelpName = "auto|center|none" };
-        var representation = new Option<string?>("--representation") { Description = $"Representation by name: {Components.Representation.Describe()}. Default: nerf." };
+        var configOptions = new ConfigOptionSet(cmd);
+        var outDir = new Option<string?>("--out")
+        {
+            Description = "Run folder for every output (default: runs/<prompt>-<strategy>-seed<N>).",
+        };
+        var overwrite = new Option<bool>("--overwrite")
+        {
+            Description = "Replace the run folder if it exists (otherwise an existing folder is refused).",
+        };
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "Continue the run in this folder from its last checkpoint. Its config.json decides every setting, except " +
+                          "--device and a larger --iterations (the schedule is then recomputed for the new total).",
+            HelpName = "DIR",
+        };
+        var guidance = new Option<string?>("--guidance")
+        {
+            Description = $"Guidance by name: {Components.Guidance.Describe()}. Default: builtin, or stable-diffusion with --model.",
+        };
+        var model = new Option<string?>("--model")
+        {
+            Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance. With --image: " +
+                          "a Zero-1-to-3 checkpoint (diffusers community layout), the zero123 guidance. With --prior learned: a " +
+                          "learned-prior folder from `prior train` instead of the shipped one.",
+            HelpName = "DIR",
+        };
+        var prior = new Option<string?>("--prior")
+        {
+            Description = "Shortcut for the guidance: builtin (closed-form posterior over the families' members) or learned (the small " +
+                          "diffusion model trained on the same families, shipped with DreamTime).",
+            HelpName = "builtin|learned",
+        };
+        var image = new Option<string?>("--image")
+        {
+            Description = "Image-to-3D: a PNG or JPEG of one object (with alpha, or on a plain background) to turn into 3D instead of " +
+                          "a prompt. Selects the builtin-image guidance (the built-in prior conditioned on the picture), or zero123 " +
+                          "with --model.",
+            HelpName = "FILE",
+        };
+        var imageElevation = new Option<double?>("--image-elevation")
+        {
+            Description = "Image-to-3D: elevation of the camera that took the picture, in degrees (default 0).", HelpName = "DEG",
+        };
+        var imageAzimuth = new Option<double?>("--image-azimuth")
+        {
+            Description = "Image-to-3D: azimuth of that camera, in degrees (default 0, the front).", HelpName = "DEG",
+        };
+        var imageDistance = new Option<double?>("--image-distance")
+        {
+            Description = "Image-to-3D: distance of that camera from the object (default: the middle of the training cameras' range).",
+            HelpName = "D",
+        };
+        var imageFraming = new Option<string?>("--image-framing")
+        {
+            Description = "Image-to-3D: center (cut out, centred and scaled to 85% of the frame, as Zero-1-to-3 expects), none (the " +
+                          "picture as taken by the input camera, e.g. from `prior render --member`), auto (the guidance's choice: none " +
+                          "for builtin-image, center otherwise).",
+            HelpName = "auto|center|none",
+        };
+        var representation = new Option<string?>("--representation")
+        {
+            Description = $"Representation by name: {Components.Representation.Describe()}. Default: nerf.",
+        };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device };
-        var negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (Stable Diffusion only).", DefaultValueFactory = _ => d.NegativePrompt };
-        var resolution = new Option<int>("--resolution") { Description = "Training render size in pixels (square).", DefaultValueFactory = _ => d.Height };
-        var batch = new Option<int>("--batch-size") { Description = "Cameras per step (all share the step's t).", DefaultValueFactory = _ => d.BatchSize };
-        var scale = new Option<double?>("--guidance-scale") { Description = $"Classifier-free guidance scale (default: {StableDiffusionSettings.DefaultGuidanceScale} for Stable Diffusion, {Guidance.BuiltinPrior.BuiltinPriorOptions.DefaultGuidanceScale} for the built-in prior)." };
-        var weighting = new Option<string>("--weighting") { Description = $"SDS weighting w(t): {string.Join(", ", ScoreDistillation.WeightingNames.Keys)}.", DefaultValueFactory = _ => d.Guidance.Weighting };
+        var negative = new Option<string>("--negative-prompt")
+        {
+            Description = "Negative prompt (Stable Diffusion only).", DefaultValueFactory = _ => d.NegativePrompt,
+        };
+        var resolution = new Option<int>("--resolution")
+        {
+            Description = "Training render size in pixels (square).", DefaultValueFactory = _ => d.Height,
+        };
+        var batch = new Option<int>("--batch-size")
+        {
+            Description = "Cameras per step (all share the step's t).", DefaultValueFactory = _ => d.BatchSize,
+        };
+        var scale = new Option<double?>("--guidance-scale")
+        {
+            Description = $"Classifier-free guidance scale (default: {StableDiffusionSettings.DefaultGuidanceScale} for Stable " +
+                          $"Diffusion, {Guidance.BuiltinPrior.BuiltinPriorOptions.DefaultGuidanceScale} for the built-in prior).",
+        };
+        var weighting = new Option<string>("--weighting")
+        {
+            Description = $"SDS weighting w(t): {string.Join(", ", ScoreDistillation.WeightingNames.Keys)}.",
+            DefaultValueFactory = _ => d.Guidance.Weighting,
+        };
         var gradClip = new Option<double?>("--grad-clip") { Description = "Clip the SDS gradient to [-c, c] (off by default)." };
-        var temperature = new Option<string>("--temperature-pixels") { Description = "Built-in prior: its posterior is tempered, log-likelihoods multiplied by P/(H*W) (at 64x64 and P = 64 that is 1/64). 'exact' = untempered.", DefaultValueFactory = _ => builtin.TemperaturePixels?.ToString(CultureInfo.InvariantCulture) ?? "exact", HelpName = "P|exact" };
-        var noViewPrompt = new Option<bool>("--no-view-prompt") { Description = "Stable Diffusion: do not append ', front view' etc. by camera." };
-        var shading = new Option<string>("--shading") { Description = "Probabilities of the shading modes per step as albedo,diffuse,textureless.", DefaultValueFactory = _ => $"{d.ShadingAlbedo},{d.ShadingDiffuse},{d.ShadingTextureless}" };
-        var lr = new Option<double>("--lr") { Description = "NeRF: Adam learning rate of the hash-grid encoding.", DefaultValueFactory = _ => nerf.LrEncoding };
-        var lrNet = new Option<double>("--lr-network") { Description = "NeRF: Adam learning rate of the MLPs.", DefaultValueFactory = _ => nerf.LrNetwork };
-        var lrBg = new Option<double>("--lr-background") { Description = "NeRF: Adam learning rate of the background.", DefaultValueFactory = _ => nerf.LrBackground };
-        var orient = new Option<double>("--lambda-orientation") { Description = "NeRF: weight of the orientation regulariser (normals facing the camera).", DefaultValueFactory = _ => nerf.LambdaOrientation };
-        var sparsity = new Option<double>("--lambda-sparsity") { Description = "NeRF: weight of the sparsity regulariser (mean opacity).", DefaultValueFactory = _ => nerf.LambdaSparsity };
-        var entropy = new Option<double>("--lambda-opacity-entropy") { Description = "NeRF: weight of the opacity entropy regulariser (opacity 0 or 1).", DefaultValueFactory = _ => nerf.LambdaOpacityEntropy };
-        var preview = new Option<int>("--preview-every") { Description = "Write a preview image every K steps (0 = never).", DefaultValueFactory = _ => d.PreviewEvery };
-        var ckpt = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every K steps (0 = only at the end and on Ctrl-C).", DefaultValueFactory = _ => d.CheckpointEvery };
-        var eval = new Option<int>("--eval-every") { Description = "Measure quality against the built-in prior's members every K steps (0 = only at the end).", DefaultValueFactory = _ => d.EvalEvery };
-        var mesh = new Option<int>("--mesh-resolution") { Description = "NeRF: marching-cubes grid resolution for model.glb / model.obj.", DefaultValueFactory = _ => nerf.MeshResolution };
-        var frames = new Option<int>("--turntable-frames") { Description = "Frames of the turntable (PNG frames, GIF and contact sheet).", DefaultValueFactory = _ => d.TurntableFrames };
+        var temperature = new Option<string>("--temperature-pixels")
+        {
+            Description = "Built-in prior: its posterior is tempered, log-likelihoods multiplied by P/(H*W) (at 64x64 and P = 64 that " +
+                          "is 1/64). 'exact' = untempered.",
+            DefaultValueFactory = _ => builtin.TemperaturePixels?.ToString(CultureInfo.InvariantCulture) ?? "exact",
+            HelpName = "P|exact",
+        };
+        var noViewPrompt = new Option<bool>("--no-view-prompt")
+        {
+            Description = "Stable Diffusion: do not append ', front view' etc. by camera.",
+        };
+        var shading = new Option<string>("--shading")
+        {
+            Description = "Probabilities of the shading modes per step as albedo,diffuse,textureless.",
+            DefaultValueFactory = _ => $"{d.ShadingAlbedo},{d.ShadingDiffuse},{d.ShadingTextureless}",
+        };
+        var lr = new Option<double>("--lr")
+        {
+            Description = "NeRF: Adam learning rate of the hash-grid encoding.", DefaultValueFactory = _ => nerf.LrEncoding,
+        };
+        var lrNet = new Option<double>("--lr-network")
+        {
+            Description = "NeRF: Adam learning rate of the MLPs.", DefaultValueFactory = _ => nerf.LrNetwork,
+        };
+        var lrBg = new Option<double>("--lr-background")
+        {
+            Description = "NeRF: Adam learning rate of the background.", DefaultValueFactory = _ => nerf.LrBackground,
+        };
+        var orient = new Option<double>("--lambda-orientation")
+        {
+            Description = "NeRF: weight of the orientation regulariser (normals facing the camera).",
+            DefaultValueFactory = _ => nerf.LambdaOrientation,
+        };
+        var sparsity = new Option<double>("--lambda-sparsity")
+        {
+            Description = "NeRF: weight of the sparsity regulariser (mean opacity).", DefaultValueFactory = _ => nerf.LambdaSparsity,
+        };
+        var entropy = new Option<double>("--lambda-opacity-entropy")
+        {
+            Description = "NeRF: weight of the opacity entropy regulariser (opacity 0 or 1).",
+            DefaultValueFactory = _ => nerf.LambdaOpacityEntropy,
+        };
+        var preview = new Option<int>("--preview-every")
+        {
+            Description = "Write a preview image every K steps (0 = never).", DefaultValueFactory = _ => d.PreviewEvery,
+        };
+        var ckpt = new Option<int>("--checkpoint-every")
+        {
+            Description = "Write a checkpoint every K steps (0 = only at the end and on Ctrl-C).",
+            DefaultValueFactory = _ => d.CheckpointEvery,
+        };
+        var eval = new Option<int>("--eval-every")
+        {
+            Description = "Measure quality against the built-in prior's members every K steps (0 = only at the end).",
+            DefaultValueFactory = _ => d.EvalEvery,
+        };
+        var mesh = new Option<int>("--mesh-resolution")
+        {
+            Description = "NeRF: marching-cubes grid resolution for model.glb / model.obj.", DefaultValueFactory = _ => nerf.MeshResolution,
+        };
+        var frames = new Option<int>("--turntable-frames")
+        {
+            Description = "Frames of the turntable (PNG frames, GIF and contact sheet).", DefaultValueFactory = _ => d.TurntableFrames,
+        };
         cmd.Arguments.Add(prompt);
-        foreach (var opt in new Option[] { config, set, outDir, overwrite, resume, guidance, prior, model, image, imageElevation, imageAzimuth, imageDistance, imageFraming, representation, device, negative, resolution, batch, scale, weighting, gradClip,
-                     temperature, noViewPrompt, shading, lr, lrNet, lrBg, orient, sparsity, entropy, preview, ckpt, eval, mesh, frames })
+        foreach (var opt in new Option[]
+                 {
+                     outDir, overwrite, resume, guidance, prior, model, image, imageElevation, imageAzimuth, imageDistance, imageFraming,
+                     representation, device, negative, resolution, batch, scale, weighting, gradClip, temperature, noViewPrompt, shading,
+                     lr, lrNet, lrBg, orient, sparsity, entropy, preview, ckpt, eval, mesh, frames,
+                 })
             cmd.Options.Add(opt);
 
-        static IEnumerable<(string, JsonNode?)> One<T>(string path, T value) => [(path, JsonValue.Create(value))];
+        static IEnumerable<(string, JsonNode?)> One<T>(string path, T value) => ConfigShortcut.One(path, value);
         // Type switches come first: they reset their section to the new component's defaults.
-        var shortcuts = new List<Shortcut>
+        var shortcuts = new List<ConfigShortcut>
         {
             new(guidance, p => One("guidance.type", p.GetValue(guidance))),
             new(prior, p => One("guidance.type", ParsePrior(p.GetValue(prior)!))),
-            new(model, p => [("guidance.type", JsonValue.Create(p.GetValue(prior) == "learned" ? "learned" : p.GetValue(image) != null ? "zero123" : "stable-diffusion")), ("guidance.model", JsonValue.Create(p.GetValue(model)))]),
+            new(model, p =>
+            [
+                ("guidance.type", JsonValue.Create(
+                    p.GetValue(prior) == "learned" ? "learned" : p.GetValue(image) != null ? "zero123" : "stable-diffusion")),
+                ("guidance.model", JsonValue.Create(p.GetValue(model))),
+            ]),
             new(image, p =>
             {
-                var reference = JsonSerializer.SerializeToNode(new ReferenceSettings { Image = Path.GetFullPath(p.GetValue(image)!) }, TrainConfig.Json);
+                var settings = new ReferenceSettings { Image = Path.GetFullPath(p.GetValue(image)!) };
+                var reference = JsonSerializer.SerializeToNode(settings, TrainConfig.Json);
                 bool typeGiven = new Option[] { guidance, prior, model }.Any(o => p.GetResult(o) is { Implicit: false });
-                return typeGiven ? new (string, JsonNode?)[] { ("reference", reference) } : new (string, JsonNode?)[] { ("guidance.type", JsonValue.Create("builtin-image")), ("reference", reference) };
+                return typeGiven
+                    ? new (string, JsonNode?)[] { ("reference", reference) }
+                    : new (string, JsonNode?)[] { ("guidance.type", JsonValue.Create("builtin-image")), ("reference", reference) };
             }),
             new(imageElevation, p => One("reference.elevation_deg", p.GetValue(imageElevation))),
             new(imageAzimuth, p => One("reference.azimuth_deg", p.GetValue(imageAzimuth))),
@@ -93,7 +223,8 @@ public static class GenerateCommand
             new(representation, p => One("representation.type", p.GetValue(representation))),
             new(device, p => One("device", p.GetValue(device))),
             new(negative, p => One("negative_prompt", p.GetValue(negative))),
-            new(resolution, p => [("height", JsonValue.Create(p.GetValue(resolution))), ("width", JsonValue.Create(p.GetValue(resolution)))]),
+            new(resolution, p =>
+                [("height", JsonValue.Create(p.GetValue(resolution))), ("width", JsonValue.Create(p.GetValue(resolution)))]),
             new(batch, p => One("batch_size", p.GetValue(batch))),
             new(scale, p => One("guidance.guidance_scale", p.GetValue(scale))),
             new(weighting, p => One("guidance.weighting", p.GetValue(weighting))),
@@ -103,7 +234,8 @@ public static class GenerateCommand
             new(shading, p =>
             {
                 var v = ParseShading(p.GetValue(shading)!);
-                return [("shading_albedo", JsonValue.Create(v[0])), ("shading_diffuse", JsonValue.Create(v[1])), ("shading_textureless", JsonValue.Create(v[2]))];
+                return [("shading_albedo", JsonValue.Create(v[0])), ("shading_diffuse", JsonValue.Create(v[1])),
+                        ("shading_textureless", JsonValue.Create(v[2]))];
             }),
             new(lr, p => One("representation.lr_encoding", p.GetValue(lr))),
             new(lrNet, p => One("representation.lr_network", p.GetValue(lrNet))),
@@ -117,7 +249,7 @@ public static class GenerateCommand
             new(mesh, p => One("representation.mesh_resolution", p.GetValue(mesh))),
             new(frames, p => One("turntable_frames", p.GetValue(frames))),
         };
-        shortcuts.AddRange(ts.ConfigKeys().Select(k => new Shortcut(k.Option, p => [("timesteps." + k.Key, k.Read(p))])));
+        shortcuts.AddRange(ts.ConfigKeys().Select(k => new ConfigShortcut(k.Option, p => [("timesteps." + k.Key, k.Read(p))])));
 
         cmd.SetAction(p =>
         {
@@ -127,26 +259,30 @@ public static class GenerateCommand
             if (p.GetValue(resume) is string dir)
             {
                 // Anything else given with --resume would be silently ignored: config.json decides.
-                var ignored = cmd.Options.Where(o => o != resume && o != device && o != ts.Iterations && Given(o)).Select(o => o.Name).ToList();
+                var ignored = cmd.Options.Where(o => o != resume && o != device && o != ts.Iterations && Given(o))
+                    .Select(o => o.Name).ToList();
                 if (p.GetValue(prompt) != null) ignored.Insert(0, "PROMPT");
-                if (ignored.Count > 0) throw new UserError($"--resume {dir}: the run's config.json decides every setting but --device and --iterations; drop {string.Join(", ", ignored)} (or edit config.json)");
-                run = GenerationRun.Resume(dir, new ResumeOverrides(Given(device) ? p.GetValue(device) : null, Given(ts.Iterations) ? p.GetValue(ts.Iterations) : null), observer);
+                if (ignored.Count > 0)
+                    throw new UserError($"--resume {dir}: the run's config.json decides every setting but --device and --iterations; " +
+                                        $"drop {string.Join(", ", ignored)} (or edit config.json)");
+                var overrides = new ResumeOverrides(Given(device) ? p.GetValue(device) : null,
+                    Given(ts.Iterations) ? p.GetValue(ts.Iterations) : null);
+                run = GenerationRun.Resume(dir, overrides, observer);
             }
             else
             {
-                var tree = p.GetValue(config) is string file ? ConfigOverrides.Load(file) : ConfigOverrides.Defaults();
-                foreach (var o in new Option[] { imageElevation, imageAzimuth, imageDistance, imageFraming })
-                    if (Given(o) && !Given(image) && tree["reference"] is null) throw new UserError($"{o.Name}: describes the input picture of image-to-3D; give --image FILE with it");
-                if (p.GetValue(prompt) is string text) tree["prompt"] = text.Trim();
-                foreach (var s in shortcuts.Where(s => Given(s.Option)))
-                foreach (var (path, value) in s.Keys(p))
-                    ConfigOverrides.Set(tree, path, value, s.Option.Name);
-                foreach (var assignment in p.GetValue(set) ?? []) ConfigOverrides.Apply(tree, assignment);
-                var cfg = TrainConfig.FromJson(tree, p.GetValue(config) ?? "configuration");
+                var cfg = configOptions.Build(p, ConfigOverrides.Defaults, shortcuts, tree =>
+                {
+                    foreach (var o in new Option[] { imageElevation, imageAzimuth, imageDistance, imageFraming })
+                        if (Given(o) && !Given(image) && tree["reference"] is null)
+                            throw new UserError($"{o.Name}: describes the input picture of image-to-3D; give --image FILE with it");
+                    if (p.GetValue(prompt) is string text) tree["prompt"] = text.Trim();
+                });
                 if (cfg.Reference != null && !string.IsNullOrWhiteSpace(cfg.Prompt))
                     throw new UserError($"prompt \"{cfg.Prompt}\": image-to-3D is conditioned on the picture alone; drop the prompt");
                 if (string.IsNullOrWhiteSpace(cfg.Prompt) && cfg.Reference == null)
-                    throw new UserError("prompt: empty; say what to generate, e.g. ./dreamtime generate \"a red mushroom\" (./dreamtime prior list shows what the built-in prior knows)");
+                    throw new UserError("prompt: empty; say what to generate, e.g. ./dreamtime generate \"a red mushroom\" " +
+                                        "(./dreamtime prior list shows what the built-in prior knows)");
                 run = GenerationRun.Start(cfg, p.GetValue(outDir), p.GetValue(overwrite), observer);
             }
             using (run)
@@ -170,7 +306,8 @@ public static class GenerateCommand
     }
 
     /// <summary>--prior: the guidance type it stands for.</summary>
-    internal static string ParsePrior(string s) => s is "builtin" or "learned" ? s : throw new UserError($"--prior {s}: unknown prior; use builtin or learned");
+    internal static string ParsePrior(string s) =>
+        s is "builtin" or "learned" ? s : throw new UserError($"--prior {s}: unknown prior; use builtin or learned");
 
     internal static double? ParseTemperature(string s) =>
         s.Trim().Equals("exact", StringComparison.OrdinalIgnoreCase) ? null

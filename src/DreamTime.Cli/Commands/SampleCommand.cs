@@ -1,68 +1,88 @@
 using System.CommandLine;
 using System.Globalization;
-using DreamTime.Imaging;
-using DreamTime.IO;
 using DreamTime.Models.Diffusers;
-using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DreamTime.Cli.Commands;
 
 /// <summary>
 /// `dreamtime sample`: text-to-image with a diffusers Stable Diffusion checkpoint (DDIM, eta 0, classifier-free
-/// guidance), as diffusers' StableDiffusionPipeline with a DDIMScheduler computes it.
+/// guidance), as diffusers' StableDiffusionPipeline with a DDIMScheduler computes it (<see cref="TextToImageJob"/>).
 /// </summary>
 public static class SampleCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("sample", "Generate an image from a prompt with a Stable Diffusion checkpoint in the diffusers folder layout (the checkpoint's sampler: DDPM for a DDPMScheduler, DDIM otherwise; classifier-free guidance).");
-        var model = new Option<string>("--model") { Description = "Diffusers checkpoint folder (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/; without vae/ a pixel-space model).", Required = true, HelpName = "DIR" };
+        var cmd = new Command("sample", "Generate an image from a prompt with a Stable Diffusion checkpoint in the diffusers folder " +
+                                        "layout (the checkpoint's sampler: DDPM for a DDPMScheduler, DDIM otherwise; classifier-free " +
+                                        "guidance).");
+        var model = new Option<string>("--model")
+        {
+            Description = "Diffusers checkpoint folder (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/; without " +
+                          "vae/ a pixel-space model).",
+            Required = true, HelpName = "DIR",
+        };
         var prompt = new Option<string>("--prompt") { Description = "The prompt.", Required = true };
-        var negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (the unconditional branch of guidance).", DefaultValueFactory = _ => "" };
+        var negative = new Option<string>("--negative-prompt")
+        {
+            Description = "Negative prompt (the unconditional branch of guidance).", DefaultValueFactory = _ => "",
+        };
         var steps = new Option<int>("--steps") { Description = "Number of sampler steps.", DefaultValueFactory = _ => 50 };
-        var scheduler = new Option<string?>("--scheduler") { Description = "Sampler: ddim (deterministic, eta 0) or ddpm (ancestral); default: the checkpoint's scheduler (DDPM for a DDPMScheduler, DDIM for every other class).", HelpName = "ddim|ddpm" };
-        var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale (1 = none).", DefaultValueFactory = _ => 7.5 };
-        var height = new Option<int?>("--height") { Description = "Image height in pixels (multiple of 8 with a VAE); default: the UNet's sample_size times the VAE scale factor." };
+        var scheduler = new Option<string?>("--scheduler")
+        {
+            Description = "Sampler: ddim (deterministic, eta 0) or ddpm (ancestral); default: the checkpoint's scheduler (DDPM for a " +
+                          "DDPMScheduler, DDIM for every other class).",
+            HelpName = "ddim|ddpm",
+        };
+        var guidance = new Option<double>("--guidance")
+        {
+            Description = "Classifier-free guidance scale (1 = none).",
+            DefaultValueFactory = _ => 7.5,
+        };
+        var height = new Option<int?>("--height")
+        {
+            Description = "Image height in pixels (multiple of 8 with a VAE); default: the UNet's sample_size times the VAE scale factor.",
+        };
         var width = new Option<int?>("--width") { Description = "Image width in pixels (multiple of 8); default as --height." };
-        var seed = new Option<long>("--seed") { Description = "Seed of the initial noise and of DDPM's step noise (CPU generator).", DefaultValueFactory = _ => 0 };
-        var initLatents = new Option<string?>("--init-latents") { Description = "Safetensors file with one float tensor 'latents' [1, C, H/f, W/f] to start from instead of seeded noise.", HelpName = "FILE" };
+        var seed = new Option<long>("--seed")
+        {
+            Description = "Seed of the initial noise and of DDPM's step noise (CPU generator).", DefaultValueFactory = _ => 0,
+        };
+        var initLatents = new Option<string?>("--init-latents")
+        {
+            Description = "Safetensors file with one float tensor 'latents' [1, C, H/f, W/f] to start from instead of seeded noise.",
+            HelpName = "FILE",
+        };
         var outPng = new Option<string?>("--out") { Description = "Write the image as PNG.", HelpName = "IMAGE.png" };
-        var outTensor = new Option<string?>("--out-tensor") { Description = "Write a safetensors file with one float32 tensor 'image' [1, H, W, 3] in [0, 1].", HelpName = "FILE" };
+        var outTensor = new Option<string?>("--out-tensor")
+        {
+            Description = "Write a safetensors file with one float32 tensor 'image' [1, H, W, 3] in [0, 1].", HelpName = "FILE",
+        };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
-        var fp16Variant = new Option<bool>("--fp16-variant") { Description = "Read the '*.fp16.safetensors' weight files where the checkpoint has them." };
-        foreach (var o in new Option[] { model, prompt, negative, steps, scheduler, guidance, height, width, seed, initLatents, outPng, outTensor, device, fp16Variant }) cmd.Options.Add(o);
+        var fp16Variant = new Option<bool>("--fp16-variant")
+        {
+            Description = "Read the '*.fp16.safetensors' weight files where the checkpoint has them.",
+        };
+        foreach (var o in new Option[]
+                 {
+                     model, prompt, negative, steps, scheduler, guidance, height, width, seed, initLatents, outPng, outTensor,
+                     device, fp16Variant,
+                 })
+            cmd.Options.Add(o);
 
         cmd.SetAction(parse =>
         {
             var err = parse.InvocationConfiguration.Error;
-            var output = parse.InvocationConfiguration.Output;
             string? png = parse.GetValue(outPng), tensorOut = parse.GetValue(outTensor);
-            if (png == null && tensorOut == null) throw new UserError("sample: give --out IMAGE.png and/or --out-tensor FILE");
-            if (png != null) AtomicFile.EnsureWritableFile(png, "--out");
-            if (tensorOut != null) AtomicFile.EnsureWritableFile(tensorOut, "--out-tensor");
-            var request = new StableDiffusionPipeline.TextToImageRequest(parse.GetValue(prompt)!, parse.GetValue(negative)!, parse.GetValue(steps),
-                parse.GetValue(guidance), parse.GetValue(height), parse.GetValue(width), parse.GetValue(seed), Sampler: parse.GetValue(scheduler));
-            request.Validate();
-            string? latentsPath = parse.GetValue(initLatents);
-            if (latentsPath != null && !File.Exists(latentsPath)) throw new UserError($"--init-latents {latentsPath}: file not found");
-
-            var dev = TorchRuntime.ResolveDevice(parse.GetValue(device)!);
-            err.WriteLine($"loading {parse.GetValue(model)} on {dev}...");
-            using var pipe = StableDiffusionPipeline.Load(parse.GetValue(model)!, dev, parse.GetValue(fp16Variant));
-            int h = request.Height ?? pipe.DefaultResolution, w = request.Width ?? pipe.DefaultResolution;
-            using var scope = torch.NewDisposeScope();
-            if (latentsPath != null) request = request with { InitialLatents = ReadLatents(latentsPath, pipe.LatentShape(h, w), h, w) };
-            var result = pipe.TextToImage(request, StepLog(err));
-            if (result.PromptTruncated) err.WriteLine($"warning: --prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
-            if (result.NegativePromptTruncated) err.WriteLine($"warning: --negative-prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
-            var image = result.Image;
-            int stepCount = request.Steps;
-
-            if (tensorOut != null) SafetensorsFile.Save(tensorOut, new Dictionary<string, Tensor> { ["image"] = image });
-            if (png != null) ImageIO.SavePng(png, RgbImage.FromTensor(image[0]));
-            output.WriteLine($"sampled {w}x{h} in {stepCount} steps" + (png != null ? $", image {png}" : "") + (tensorOut != null ? $", tensor {tensorOut}" : ""));
+            var request = new StableDiffusionPipeline.TextToImageRequest(parse.GetValue(prompt)!, parse.GetValue(negative)!,
+                parse.GetValue(steps), parse.GetValue(guidance), parse.GetValue(height), parse.GetValue(width), parse.GetValue(seed),
+                Sampler: parse.GetValue(scheduler));
+            var done = TextToImageJob.Run(parse.GetValue(model)!, request, parse.GetValue(device)!, parse.GetValue(fp16Variant),
+                parse.GetValue(initLatents), png, tensorOut, err.WriteLine, StepLog(err));
+            if (done.PromptTruncated) err.WriteLine($"warning: --prompt is longer than {done.MaxTokens} tokens and was truncated");
+            if (done.NegativePromptTruncated) err.WriteLine($"warning: --negative-prompt is longer than {done.MaxTokens} tokens and " +
+                                                            "was truncated");
+            parse.InvocationConfiguration.Output.WriteLine($"sampled {done.Width}x{done.Height} in {done.Steps} steps" +
+                (png != null ? $", image {png}" : "") + (tensorOut != null ? $", tensor {tensorOut}" : ""));
             return 0;
         });
         return cmd;
@@ -72,19 +92,10 @@ public static class SampleCommand
     public static Action<int, int, int> StepLog(TextWriter err)
     {
         var started = DateTime.UtcNow;
-        return (i, n, t) => err.WriteLine($"step {i}/{n} t={t} ({(DateTime.UtcNow - started).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s)");
-    }
-
-    /// <summary>Reads the tensor 'latents' and checks it has the shape the image size implies.</summary>
-    public static Tensor ReadLatents(string path, long[] shape, int height, int width)
-    {
-        var file = SafetensorsFile.Open(path);
-        if (!file.Entries.TryGetValue("latents", out var e))
-            throw new UserError($"--init-latents {path}: no tensor 'latents' (found: {(file.Entries.Count == 0 ? "none" : string.Join(", ", file.Entries.Keys.Select(k => $"'{k}'")))})");
-        if (e.DType is not ("F32" or "F16" or "BF16" or "F64"))
-            throw new UserError($"--init-latents {path}: tensor 'latents' has dtype {e.DType}; expected a float type");
-        if (!e.Shape.SequenceEqual(shape))
-            throw new UserError($"--init-latents {path}: tensor 'latents' has shape [{string.Join(",", e.Shape)}] but --height {height} --width {width} need [{string.Join(",", shape)}]");
-        return file.Load("latents").to(ScalarType.Float32);
+        return (i, n, t) =>
+        {
+            var seconds = (DateTime.UtcNow - started).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
+            err.WriteLine($"step {i}/{n} t={t} ({seconds} s)");
+        };
     }
 }

@@ -12,9 +12,13 @@ public static class ScheduleCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("schedule", "Compute a timestep schedule t(i) for i = 1..N and write it as CSV and/or a plot of W(t), p(t) and t(i).");
+        var cmd = new Command("schedule", "Compute a timestep schedule t(i) for i = 1..N and write it as CSV and/or a plot of W(t), " +
+                                          "p(t) and t(i).");
         var opts = new TimestepOptionSet(cmd);
-        var csv = new Option<string?>("--csv") { Description = "Write the schedule as CSV (header 'iteration,t', one row per iteration) to this file." };
+        var csv = new Option<string?>("--csv")
+        {
+            Description = "Write the schedule as CSV (header 'iteration,t', one row per iteration) to this file.",
+        };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG with W(t), p(t) and t(i) to this file." };
         cmd.Options.Add(csv);
         cmd.Options.Add(plot);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using DreamTime.Models.Clip;
-using DreamTime.Runtime;
 
 namespace DreamTime.Cli.Commands;
 
@@ -9,16 +8,19 @@ public static class TokenizeCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("tokenize", "Print the CLIP token ids of a prompt, as the checkpoint's text encoder receives them, as one JSON array on one line.");
+        var cmd = new Command("tokenize",
+            "Print the CLIP token ids of a prompt, as the checkpoint's text encoder receives them, as one JSON array on one line.");
         var model = new Option<string>("--model")
         {
-            Description = "Diffusers checkpoint folder (with model_index.json); its tokenizer/ subfolder (vocab.json, merges.txt, tokenizer_config.json) is used.",
+            Description = "Diffusers checkpoint folder (with model_index.json); its tokenizer/ subfolder (vocab.json, merges.txt, " +
+                          "tokenizer_config.json) is used.",
             Required = true,
             HelpName = "DIR",
         };
         var padded = new Option<bool>("--padded")
         {
-            Description = "Print exactly model_max_length ids (77 for Stable Diffusion): truncated with the end token kept last, or filled with the pad token. Without it: all ids, start and end tokens included, unpadded.",
+            Description = "Print exactly model_max_length ids (77 for Stable Diffusion): truncated with the end token kept last, or " +
+                          "filled with the pad token. Without it: all ids, start and end tokens included, unpadded.",
         };
         var text = new Argument<string>("text") { Description = "The prompt (quote it; \"\" for the empty prompt)." };
         cmd.Options.Add(model);
@@ -27,7 +29,7 @@ public static class TokenizeCommand
         cmd.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var tokenizer = ClipTokenizer.FromFolder(TokenizerFolder(parse.GetValue(model)!));
+            var tokenizer = CheckpointTokenizer.Load(parse.GetValue(model)!);
             var prompt = parse.GetValue(text) ?? "";
             if (!parse.GetValue(padded))
             {
@@ -37,22 +39,12 @@ public static class TokenizeCommand
             var ids = tokenizer.EncodePadded(prompt, out bool truncated);
             if (truncated)
                 parse.InvocationConfiguration.Error.WriteLine(
-                    $"warning: the prompt has {tokenizer.Encode(prompt).Length} tokens (start and end included); truncated to {tokenizer.MaxLength}.");
+                    $"warning: the prompt has {tokenizer.Encode(prompt).Length} tokens (start and end included); truncated to " +
+                    $"{tokenizer.MaxLength}.");
             output.WriteLine(FormatIds(ids));
             return 0;
         });
         return cmd;
-    }
-
-    /// <summary>The tokenizer/ folder of a diffusers checkpoint, or a UserError naming what is missing.</summary>
-    public static string TokenizerFolder(string checkpointDir)
-    {
-        if (!Directory.Exists(checkpointDir)) throw new UserError($"--model: folder not found: {checkpointDir}");
-        var index = Path.Combine(checkpointDir, "model_index.json");
-        if (!File.Exists(index)) throw new UserError($"--model: {checkpointDir} is not a diffusers checkpoint (no model_index.json)");
-        var tokenizer = Path.Combine(checkpointDir, "tokenizer");
-        if (!Directory.Exists(tokenizer)) throw new UserError($"--model: {checkpointDir} has no tokenizer/ folder");
-        return tokenizer;
     }
 
     public static string FormatIds(IEnumerable<long> ids) => "[" + string.Join(",", ids) + "]";

@@ -174,4 +174,74 @@ public class StrategyComparisonTests : IDisposable
         Assert.Equal("wp", (string?)study["config"]!["timesteps"]!["time_prior"]);
         Assert.Contains("TP-SDS time prior wp", File.ReadLines(Path.Combine(outDir, "summary.md")).First());
     }
+
+    private (int Code, string Err) Compare(params string[] args)
+    {
+        var root = new RootCommand { CompareCommand.Create() };
+        var err = new StringWriter();
+        int code = CliHost.Run(root, ["compare", .. args], err);
+        return (code, err.ToString());
+    }
+
+    private static System.Text.Json.Nodes.JsonNode StudyConfig(string outDir) =>
+        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "study.json")))!["config"]!;
+
+    /// <summary>A study small enough for a test: one prompt, one strategy, one seed, a tiny NeRF at 16x16.</summary>
+    private static readonly string[] TinyStudy =
+    [
+        "--prompts", "a snowman", "--strategies", "uniform", "--seeds", "1", "--resolution", "16",
+        "--set", "representation.field.hash_levels=4", "--set", "representation.field.log2_table_size=12",
+        "--set", "representation.field.hidden_width=16", "--set", "representation.field.samples_per_ray=24",
+        "--set", "eval_resolution=16", "--set", "representation.mesh_resolution=24",
+    ];
+
+    [Fact]
+    public void SetChangesAKeyOfTheStudysConfigAfterTheShortcuts()
+    {
+        var outDir = Path.Combine(_dir, "set");
+        // --iterations 5 is the shortcut; --set timesteps.iterations=2 comes after it and wins
+        var (code, err) = Compare([.. TinyStudy, "--iterations", "5", "--set", "timesteps.iterations=2", "--set", "eval_every=1", "--out", outDir]);
+        Assert.True(code == 0, err);
+        var config = StudyConfig(outDir);
+        Assert.Equal(2, (int)config["timesteps"]!["iterations"]!);
+        Assert.Equal(1, (int)config["eval_every"]!);
+        Assert.Equal(16, (int)config["height"]!);
+        var run = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "runs", "a-snowman-uniform-seed0.json")))!;
+        Assert.Equal(new[] { 1, 2 }, run["curve"]!.AsArray().Select(c => (int)c!["step"]!));
+        Assert.StartsWith("2 iterations, 16x16", File.ReadLines(Path.Combine(outDir, "summary.md")).First());
+    }
+
+    [Fact]
+    public void ConfigStartsFromASavedConfigurationAndOptionsGivenOverrideIt()
+    {
+        var saved = Path.Combine(_dir, "saved.json");
+        var cfg = Tiny(3) with { EvalEvery = 3, Guidance = new DreamTime.Guidance.BuiltinPriorSettings { TemperaturePixels = 32 } };
+        File.WriteAllText(saved, cfg.ToJsonObject().ToJsonString());
+        var outDir = Path.Combine(_dir, "from-config");
+        var (code, err) = Compare("--config", saved, "--prompts", "a snowman", "--strategies", "uniform", "--seeds", "1",
+            "--eval-every", "1", "--out", outDir);
+        Assert.True(code == 0, err);
+        var config = StudyConfig(outDir);
+        // the file's keys, not compare's defaults (600 iterations, 32x32), and --eval-every given beside it
+        Assert.Equal(3, (int)config["timesteps"]!["iterations"]!);
+        Assert.Equal(16, (int)config["height"]!);
+        Assert.Equal(32.0, (double)config["guidance"]!["temperature_pixels"]!);
+        Assert.Equal(4, (int)config["representation"]!["field"]!["hash_levels"]!);
+        Assert.Equal(1, (int)config["eval_every"]!);
+        Assert.Contains("temperature pixels 32", File.ReadLines(Path.Combine(outDir, "summary.md")).First());
+    }
+
+    [Theory]
+    [InlineData("--set", "timesteps.iteratons=2", "has no key 'iteratons'")]
+    [InlineData("--set", "eval_every", "expected KEY=VALUE")]
+    [InlineData("--config", "no-such-file.json", "file not found")]
+    public void ABadSetOrConfigIsAOneLineErrorBeforeAnyTraining(string option, string value, string expected)
+    {
+        var outDir = Path.Combine(_dir, "bad");
+        var (code, err) = Compare(option, value, "--out", outDir);
+        Assert.Equal(2, code);
+        var line = Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains(expected, line);
+        Assert.False(Directory.Exists(outDir));
+    }
 }
