@@ -38,6 +38,10 @@ public sealed class NoiseSchedule
         for (int i = 0; i < trainTimesteps; i++) { acc *= 1f - Betas[i]; AlphasCumprod[i] = acc; }
     }
 
+    /// <summary>The noise table a diffusers scheduler config defines.</summary>
+    public static NoiseSchedule From(SchedulerConfig config) =>
+        new(config.BetaSchedule, config.TrainTimesteps, config.BetaStart, config.BetaEnd);
+
     /// <summary>The schedule Stable Diffusion was trained with: scaled_linear 0.00085..0.012, T = 1000.</summary>
     public static NoiseSchedule StableDiffusion { get; } = new();
 

@@ -56,7 +56,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         Unet = unet;
         Vae = vae;
         SchedulerConfig = scheduler;
-        Schedule = new NoiseSchedule(scheduler.BetaSchedule, scheduler.TrainTimesteps, scheduler.BetaStart, scheduler.BetaEnd);
+        Schedule = NoiseSchedule.From(scheduler);
         // A pixel-space UNet is small and narrow (3-channel input and output, 8-32 channels per level): oneDNN's
         // convolutions returned non-finite outputs at random for such models on AMD Zen 5 (14 of 22 test samples of
         // an (8, 16) model), in forward passes as well as backward. libtorch's own kernels are used for its lifetime.

@@ -49,7 +49,7 @@ public sealed class Zero123Pipeline : IDisposable
         Unet = unet;
         Vae = vae;
         SchedulerConfig = scheduler;
-        Schedule = new NoiseSchedule(scheduler.BetaSchedule, scheduler.TrainTimesteps, scheduler.BetaStart, scheduler.BetaEnd);
+        Schedule = NoiseSchedule.From(scheduler);
     }
 
     /// <param name="folder">the checkpoint folder (with model_index.json)</param>
