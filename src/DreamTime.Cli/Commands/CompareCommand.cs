@@ -38,6 +38,14 @@ public static class CompareCommand
         var timePrior = TimestepOptionSet.NewTimePrior();
         timePrior.Description += " Here: the tp-sds runs' weight; an ablation needs its own --out (its runs keep the name tp-sds).";
         foreach (var o in new Option[] { prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, timePrior, prior, model, temperature, scale, images, imageElevation, imageAzimuth, outDir, overwrite }) cmd.Options.Add(o);
+        // the config keys the options set, for errors about them (the guidance alone is validated with its own keys)
+        foreach (var (key, option) in new (string, Option)[]
+                 {
+                     ("timesteps.iterations", iterations), ("timesteps.time_prior", timePrior), ("height", resolution), ("width", resolution),
+                     ("guidance.model", model), ("guidance.temperature_pixels", temperature), ("guidance.guidance_scale", scale),
+                     ("reference.elevation_deg", imageElevation), ("reference.azimuth_deg", imageAzimuth), ("reference.image", images),
+                 })
+            KeyFlags.Add(cmd, key, option);
         cmd.SetAction(p =>
         {
             var strats = p.GetValue(strategies)!;

@@ -118,6 +118,15 @@ public static class GenerateCommand
             new(frames, p => One("turntable_frames", p.GetValue(frames))),
         };
         shortcuts.AddRange(ts.ConfigKeys().Select(k => new Shortcut(k.Option, p => [("timesteps." + k.Key, k.Read(p))])));
+        // The flag an error about a key names: the first shortcut that sets the key (its keys found by running it
+        // on an empty command line; --prior and --image need a value, and --image stands for reference.image).
+        var probe = cmd.Parse([]);
+        foreach (var s in shortcuts)
+        {
+            try { foreach (var (path, _) in s.Keys(probe)) KeyFlags.Add(cmd, path, s.Option); }
+            catch (Exception e) when (e is ArgumentException or NullReferenceException or UserError) { }
+        }
+        KeyFlags.Add(cmd, "reference.image", image);
 
         cmd.SetAction(p =>
         {
@@ -134,14 +143,14 @@ public static class GenerateCommand
             }
             else
             {
-                var tree = p.GetValue(config) is string file ? ConfigOverrides.Load(file) : ConfigOverrides.Defaults();
+                var tree = p.GetValue(config) is string file ? ConfigOverrides.Load(file, "--config") : ConfigOverrides.Defaults();
                 foreach (var o in new Option[] { imageElevation, imageAzimuth, imageDistance, imageFraming })
                     if (Given(o) && !Given(image) && tree["reference"] is null) throw new UserError($"{o.Name}: describes the input picture of image-to-3D; give --image FILE with it");
                 if (p.GetValue(prompt) is string text) tree["prompt"] = text.Trim();
                 foreach (var s in shortcuts.Where(s => Given(s.Option)))
                 foreach (var (path, value) in s.Keys(p))
                     ConfigOverrides.Set(tree, path, value, s.Option.Name);
-                foreach (var assignment in p.GetValue(set) ?? []) ConfigOverrides.Apply(tree, assignment);
+                foreach (var assignment in p.GetValue(set) ?? []) ConfigOverrides.Apply(tree, assignment, "--set");
                 var cfg = TrainConfig.FromJson(tree, p.GetValue(config) ?? "configuration");
                 if (cfg.Reference != null && !string.IsNullOrWhiteSpace(cfg.Prompt))
                     throw new UserError($"prompt \"{cfg.Prompt}\": image-to-3D is conditioned on the picture alone; drop the prompt");
@@ -155,7 +164,11 @@ public static class GenerateCommand
                 using var signals = new StopSignals(cancel, Console.Error);
                 try
                 {
-                    if (run.Run(cancel.Token) == SessionOutcome.Interrupted) return InterruptedExit;
+                    if (run.Run(cancel.Token) == SessionOutcome.Interrupted)
+                    {
+                        p.InvocationConfiguration.Error.WriteLine($"continue with: dreamtime generate --resume {run.Folder.Root}");
+                        return InterruptedExit;
+                    }
                     Console.WriteLine($"done: {run.Folder.Root}");
                     return 0;
                 }

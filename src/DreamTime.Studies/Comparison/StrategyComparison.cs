@@ -45,7 +45,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     /// <summary>Checks every setting and prompt (or picture) before any training, so bad input fails at once.</summary>
     public void Validate(IEnumerable<string> prompts, IEnumerable<string> strategies)
     {
-        if (baseConfig.EvalEvery < 1) throw new UserError($"--eval-every {baseConfig.EvalEvery}: must be at least 1");
+        if (baseConfig.EvalEvery < 1) throw new UserError("eval_every", $"is {baseConfig.EvalEvery}; a comparison needs at least 1");
         foreach (var s in strategies) (baseConfig.Timesteps with { Strategy = s }).Validate(1000);
         foreach (var p in prompts) Configure(p, strategies.First(), 0).Validate();
         if (ImageStudy && baseConfig.Guidance is Guidance.BuiltinImagePriorSettings)
@@ -70,7 +70,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     public void OpenStudy()
     {
         if (studyFolder == null) return;
-        AtomicFile.EnsureWritableFolder(studyFolder, "--out");
+        AtomicFile.EnsureWritableFolder(studyFolder, "study folder");
         var path = Path.Combine(studyFolder, "study.json");
         var study = new JsonObject { ["config"] = baseConfig.ToJsonObject(), ["psnr_thresholds"] = new JsonArray(Thresholds.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()) };
         // a learned prior is named by its folder, whose weights may be retrained in place: the study pins their hash
@@ -80,7 +80,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         {
             var existing = File.ReadAllText(path);
             if (existing != text)
-                throw new UserError($"--out {studyFolder}: holds a study with other settings or another learned-prior model ({path}); continue it with the same options, or choose another --out or --overwrite");
+                throw new UserError($"study folder {studyFolder}: holds a study with other settings or another learned-prior model ({path}); continue it with the same settings, or choose another folder or allow overwriting it");
         }
         else AtomicFile.WriteAllText(path, text);
         Directory.CreateDirectory(Path.Combine(studyFolder, "runs"));
@@ -113,7 +113,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     public void RunAll(IReadOnlyList<string> prompts, IReadOnlyList<string> strategies, int seeds, CancellationToken cancel = default, int firstSeed = 0)
     {
         Validate(prompts, strategies);
-        if (firstSeed < 0) throw new UserError($"--first-seed {firstSeed}: must be 0 or more");
+        if (firstSeed < 0) throw new UserError("first_seed", $"is {firstSeed}; must be 0 or more");
         OpenStudy();
         int total = prompts.Count * strategies.Count * seeds, done = 0;
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
@@ -269,7 +269,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     /// <summary>results.csv, summary.md (the table) and curves.png in a folder.</summary>
     public void WriteOutputs(string dir, string heading)
     {
-        AtomicFile.EnsureWritableFolder(dir, "--out");
+        AtomicFile.EnsureWritableFolder(dir, "study folder");
         AtomicFile.WriteAllText(Path.Combine(dir, "results.csv"), Csv());
         AtomicFile.WriteAllText(Path.Combine(dir, "summary.md"), heading + "\n\n" + Table());
         WritePlot(Path.Combine(dir, "curves.png"));

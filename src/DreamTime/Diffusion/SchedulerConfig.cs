@@ -87,7 +87,7 @@ public sealed record SchedulerConfig
     {
         DdimSampler => this with { ClassName = DdimClass },
         DdpmSampler => this with { ClassName = DdpmClass },
-        _ => throw new UserError($"--scheduler {sampler}: not a sampler; allowed: {string.Join(", ", SamplerNames)}"),
+        _ => throw new UserError("sampler", $"{sampler}: not a sampler; allowed: {string.Join(", ", SamplerNames)}"),
     };
 
     /// <summary>
@@ -97,7 +97,7 @@ public sealed record SchedulerConfig
     public int[] InferenceTimesteps(int steps)
     {
         int T = TrainTimesteps;
-        if (steps < 1 || steps > T) throw new UserError($"--steps {steps}: must be in [1, {T}] (the scheduler's num_train_timesteps)");
+        if (steps < 1 || steps > T) throw new UserError("steps", $"is {steps}; must be in [1, {T}] (the scheduler's num_train_timesteps)");
         int[] ts;
         switch (TimestepSpacing)
         {
@@ -118,7 +118,7 @@ public sealed record SchedulerConfig
                 break;
             }
         }
-        if (ts.Any(t => t < 0 || t >= T)) throw new UserError($"--steps {steps}: scheduler config gives timesteps outside [0, {T}) (steps_offset {StepsOffset})");
+        if (ts.Any(t => t < 0 || t >= T)) throw new UserError("steps", $"{steps}: the scheduler config gives timesteps outside [0, {T}) (steps_offset {StepsOffset})");
         return ts;
     }
 

@@ -37,7 +37,7 @@ public sealed class TrainingSession(Trainer trainer, RunFolder? run, IRunObserve
                 {
                     if (run == null) return SessionOutcome.Interrupted;
                     trainer.SaveCheckpoint(run.LastCheckpoint);
-                    observer.Log($"interrupted after step {trainer.StepReached}; checkpoint saved. Continue with: dreamtime generate --resume {run.Root}");
+                    observer.Log($"interrupted after step {trainer.StepReached}; checkpoint saved. Continue it by resuming the run in {run.Root}");
                     return SessionOutcome.Interrupted;
                 }
                 var rec = trainer.Step(step);

@@ -22,8 +22,7 @@ public sealed record StableDiffusionGuidanceOptions
 
     public void Validate()
     {
-        if (!(GuidanceScale >= 0) || double.IsInfinity(GuidanceScale)) throw new UserError($"--guidance-scale {GuidanceScale}: must be a finite number >= 0");
-        if (GradClip is double c && !(c > 0)) throw new UserError($"--grad-clip {c}: must be positive");
-        if (Resolution is int r && (r < 8 || r % 8 != 0)) throw new UserError($"--sd-resolution {r}: must be a positive multiple of 8");
+        SdsOptions.Check(GuidanceScale, GradClip);
+        if (Resolution is int r && (r < 8 || r % 8 != 0)) throw new UserError("resolution", $"is {r}; must be a positive multiple of 8 (or null for the model's resolution)");
     }
 }
