@@ -169,6 +169,8 @@ public static class BenchmarkCommand
         var kernelThreads = new Option<int>("--kernel-threads") { Description = "Threads of the hash-grid CPU kernel (0 = one per core).", DefaultValueFactory = _ => 0 };
         var cmd = new Command("nerf-step", "Time NeRF training steps (forward, backward, Adam) and print the median time of each part.");
         foreach (var o in new Option[] { raysHw, batch, samples, levels, log2T, baseRes, scale, width, shading, backend, steps, warmup, threads, kernelThreads }) cmd.Options.Add(o);
+        foreach (var (key, option) in new (string, Option)[] { ("config.samples_per_ray", samples), ("config.hash_levels", levels), ("config.log2_table_size", log2T), ("config.base_resolution", baseRes), ("config.per_level_scale", scale), ("config.hidden_width", width) })
+            KeyFlags.Add(cmd, key, option);
         cmd.SetAction(p =>
         {
             var settings = new NerfStepSettings

@@ -41,7 +41,7 @@ public static class CompareCommand
         // the config keys the options set, for errors about them (the guidance alone is validated with its own keys)
         foreach (var (key, option) in new (string, Option)[]
                  {
-                     ("timesteps.iterations", iterations), ("timesteps.time_prior", timePrior), ("height", resolution), ("width", resolution),
+                     ("timesteps.iterations", iterations), ("timesteps.strategy", strategies), ("timesteps.time_prior", timePrior), ("height", resolution), ("width", resolution),
                      ("guidance.model", model), ("guidance.temperature_pixels", temperature), ("guidance.guidance_scale", scale),
                      ("reference.elevation_deg", imageElevation), ("reference.azimuth_deg", imageAzimuth), ("reference.image", images),
                  })
@@ -72,7 +72,7 @@ public static class CompareCommand
                 : p.GetValue(temperature) is string tp ? ((BuiltinPriorSettings)d.Guidance) with { TemperaturePixels = GenerateCommand.ParseTemperature(tp) } : d.Guidance;
             if (pictures.Length > 0) guidance = new BuiltinImagePriorSettings();
             if (p.GetValue(scale) is double g) guidance = guidance with { GuidanceScale = g };
-            guidance.Validate();
+            UserError.InSection("guidance", guidance.Validate);
             var baseConfig = d with { Timesteps = d.Timesteps with { Iterations = n, TimePrior = p.GetValue(timePrior)! }, Height = res, Width = res, EvalEvery = every, Guidance = guidance };
             if (pictures.Length > 0) baseConfig = baseConfig with { Reference = new ReferenceSettings { Image = list[0], ElevationDeg = p.GetValue(imageElevation), AzimuthDeg = p.GetValue(imageAzimuth) } };
             var dir = p.GetValue(outDir)!;

@@ -41,6 +41,7 @@ public static class PriorCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace --out if it exists." };
         var cmd = new Command("export", "Write the EMA model of a learned-prior training folder's last checkpoint as a diffusers folder, with its training config.");
         foreach (var o in new Option[] { run, outDir, dtype, overwrite }) cmd.Options.Add(o);
+        KeyFlags.Add(cmd, "model_dtype", dtype);
         cmd.SetAction(p =>
         {
             LearnedPriorTraining.Export(p.GetValue(run)!, p.GetValue(outDir)!, p.GetValue(overwrite), p.GetValue(dtype), new ProgressObserver(p.InvocationConfiguration.Error));
@@ -65,6 +66,7 @@ public static class PriorCommand
         var textUse = new Option<int>("--text-use-renders") { Description = "Also measure how much the model uses its captions: x0 predicted from this many fresh captioned renders noised at t = " +
             string.Join(", ", SampleCheck.TextUseTimesteps) + ", with their captions and with the empty caption, as PSNR (0: skip).", DefaultValueFactory = _ => SampleCheck.DefaultTextUseRenders };
         foreach (var o in new Option[] { model, seeds, firstSeed, steps, scheduler, guidance, outPath, ceiling, textUse }) cmd.Options.Add(o);
+        KeyFlags.Add(cmd, "sampler", scheduler);
         cmd.SetAction(p =>
         {
             var folder = p.GetValue(model) ?? ShippedModel.Folder;
@@ -126,6 +128,8 @@ public static class PriorCommand
         var offset = new Option<double>("--offset-noise") { Description = "Offset noise: add this times one normal draw per image and channel to the training noise, " +
             "so the model learns the noise's mean colour (against tinted sample backgrounds); 0: none.", DefaultValueFactory = _ => d.OffsetNoise };
         foreach (var o in new Option[] { outDir, steps, batch, lr, channels, seed, ckpt, resume, overwrite, device, init, offset }) cmd.Options.Add(o);
+        KeyFlags.Add(cmd, "learning_rate", lr);
+        KeyFlags.Add(cmd, "init_model", init);
         cmd.SetAction(p =>
         {
             var err = p.InvocationConfiguration.Error;

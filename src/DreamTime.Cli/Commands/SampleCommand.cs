@@ -34,6 +34,8 @@ public static class SampleCommand
         var fp16Variant = new Option<bool>("--fp16-variant") { Description = "Read the '*.fp16.safetensors' weight files where the checkpoint has them." };
         foreach (var o in new Option[] { model, prompt, negative, steps, scheduler, guidance, height, width, seed, initLatents, outPng, outTensor, device, fp16Variant }) cmd.Options.Add(o);
 
+        KeyFlags.Add(cmd, "sampler", scheduler);
+        KeyFlags.Add(cmd, "guidance_scale", guidance);
         cmd.SetAction(parse =>
         {
             var err = parse.InvocationConfiguration.Error;

@@ -46,7 +46,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     public void Validate(IEnumerable<string> prompts, IEnumerable<string> strategies)
     {
         if (baseConfig.EvalEvery < 1) throw new UserError("eval_every", $"is {baseConfig.EvalEvery}; a comparison needs at least 1");
-        foreach (var s in strategies) (baseConfig.Timesteps with { Strategy = s }).Validate(1000);
+        foreach (var s in strategies) UserError.InSection("timesteps", () => (baseConfig.Timesteps with { Strategy = s }).Validate(1000));
         foreach (var p in prompts) Configure(p, strategies.First(), 0).Validate();
         if (ImageStudy && baseConfig.Guidance is Guidance.BuiltinImagePriorSettings)
             foreach (var p in prompts)
