@@ -27,8 +27,7 @@ public static class SampleCheck
     public static SampleCheckResult Run(string modelFolder, int seeds = DefaultSeeds, int steps = DefaultSteps, double guidance = DefaultGuidance, Device? device = null,
                                         Action<string>? log = null, string? sampler = null, int firstSeed = 0)
     {
-        if (sampler != null && !Diffusion.SchedulerConfig.SamplerNames.Contains(sampler))
-            throw new Runtime.UserError("sampler", $"{sampler}: not a sampler; allowed: {string.Join(", ", Diffusion.SchedulerConfig.SamplerNames)}");
+        Diffusion.SchedulerConfig.RequireSampler(sampler);
         if (seeds < 1 || seeds > 64) throw new Runtime.UserError("seeds", $"is {seeds}; must be between 1 and 64");
         if (firstSeed < 0 || firstSeed > 1_000_000) throw new Runtime.UserError("first_seed", $"is {firstSeed}; must be between 0 and 1000000");
         if (steps < 1 || steps > 1000) throw new Runtime.UserError("steps", $"is {steps}; must be between 1 and 1000");

@@ -19,6 +19,6 @@ public sealed record BuiltinImagePriorSettings : BuiltinPriorFamilySettings
     public override void Validate()
     {
         base.Validate();
-        if (!(ImageNoise > 0 && double.IsFinite(ImageNoise))) throw new UserError("image_noise", $"is {ImageNoise}; must be a positive number");
+        BuiltinPriorGuidance.CheckImageNoise(ImageNoise);
     }
 }

@@ -113,7 +113,7 @@ public static class LearnedPriorTraining
     /// </summary>
     public static void Export(string runDir, string outDir, bool overwrite, string? dtype, IRunObserver observer)
     {
-        if (dtype is not (null or "float16" or "float32")) throw new UserError("model_dtype", $"{dtype}: use float16 or float32");
+        if (dtype != null) LearnedPriorConfig.ScalarTypeOf(dtype);
         var folder = new LearnedPriorFolder(runDir);
         if (!File.Exists(folder.Config)) throw new UserError($"training folder {runDir}: no config.json there; not a learned-prior training folder");
         var config = LearnedPriorConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);

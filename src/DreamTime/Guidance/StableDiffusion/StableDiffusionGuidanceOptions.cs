@@ -20,6 +20,14 @@ public sealed record StableDiffusionGuidanceOptions
     public int? Resolution { get; init; }
     public LatentMode LatentMode { get; init; } = LatentMode.Sample;
 
+    /// <summary>The side of the square image the VAE encodes for a model: <see cref="Resolution"/>, or the model's own; a multiple of its VAE scale factor.</summary>
+    public int ResolutionFor(int modelResolution, int vaeScaleFactor)
+    {
+        int r = Resolution ?? modelResolution;
+        if (r % vaeScaleFactor != 0) throw new UserError("resolution", $"is {r}; must be a multiple of the VAE scale factor {vaeScaleFactor}");
+        return r;
+    }
+
     public void Validate()
     {
         SdsOptions.Check(GuidanceScale, GradClip);

@@ -226,8 +226,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         /// <summary>The checks that need no model, so a bad option fails before a checkpoint loads.</summary>
         public void Validate()
         {
-            if (Sampler != null && !SchedulerConfig.SamplerNames.Contains(Sampler))
-                throw new UserError("sampler", $"{Sampler}: not a sampler; allowed: {string.Join(", ", SchedulerConfig.SamplerNames)}");
+            SchedulerConfig.RequireSampler(Sampler);
             if (Steps < 1) throw new UserError("steps", $"is {Steps}; must be at least 1");
             if (!double.IsFinite(GuidanceScale)) throw new UserError("guidance_scale", $"is {GuidanceScale}; must be a finite number");
         }
