@@ -51,9 +51,7 @@ public static class CompareCommand
             var strats = p.GetValue(strategies)!;
             var list = p.GetValue(prompts)!;
             int nSeeds = p.GetValue(seeds), n = p.GetValue(iterations), res = p.GetValue(resolution), every = p.GetValue(evalEvery);
-            if (nSeeds < 1) throw new UserError($"--seeds {nSeeds}: must be at least 1");
             int first = p.GetValue(firstSeed);
-            if (first < 0) throw new UserError($"--first-seed {first}: must be 0 or more");
             var psnrs = p.GetValue(thresholds)!;
             if (psnrs.Length == 0 || psnrs.Any(t => !double.IsFinite(t))) throw new UserError("--psnr-thresholds: give one or more finite PSNRs in dB, e.g. 20 25");
             bool learned = GenerateCommand.ParsePrior(p.GetValue(prior)!) == "learned" || p.GetValue(model) != null;
@@ -77,7 +75,7 @@ public static class CompareCommand
             if (pictures.Length > 0) baseConfig = baseConfig with { Reference = new ReferenceSettings { Image = list[0], ElevationDeg = p.GetValue(imageElevation), AzimuthDeg = p.GetValue(imageAzimuth) } };
             var dir = p.GetValue(outDir)!;
             var cmp = new StrategyComparison(baseConfig, psnrs, new ProgressObserver(p.InvocationConfiguration.Error), dir);
-            cmp.Validate(list, strats);
+            cmp.Validate(list, strats, nSeeds, first);
             if (learned) Models.Diffusers.StableDiffusionPipeline.Load(((LearnedPriorSettings)guidance).ModelFolder, TorchSharp.torch.CPU).Dispose();
             if (p.GetValue(overwrite)) new RunFolder(dir).PrepareNew(overwrite: true);
             cmp.RunAll(list, strats, nSeeds, firstSeed: first);

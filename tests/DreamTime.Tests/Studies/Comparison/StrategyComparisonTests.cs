@@ -140,8 +140,8 @@ public class StrategyComparisonTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--seeds", "0", "--seeds 0")]
-    [InlineData("--first-seed", "-1", "--first-seed -1")]
+    [InlineData("--seeds", "0", "seeds (--seeds): is 0;")]
+    [InlineData("--first-seed", "-1", "first_seed (--first-seed): is -1;")]
     [InlineData("--strategies", "fastest", "timesteps.strategy (--strategies): fastest: unknown strategy; allowed: tp-sds")]
     [InlineData("--prompts", "a purple giraffe", "a purple giraffe")]
     [InlineData("--eval-every", "0", "eval_every (--eval-every): is 0;")]
