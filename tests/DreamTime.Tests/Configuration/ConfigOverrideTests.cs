@@ -45,7 +45,7 @@ public class ConfigOverrideTests : IDisposable
     }
 
     [Theory]
-    [InlineData("guidance.view_dependent_prompt=false", "guidance (builtin) has no key 'view_dependent_prompt'; its keys: type, unconditional, beta_schedule")]
+    [InlineData("guidance.view_dependent_prompt=false", "guidance (builtin) has no key 'view_dependent_prompt'; its keys: type, beta_schedule")]
     [InlineData("representation.field.levels=3", "representation.field has no key 'levels'; its keys: hash_levels")]
     [InlineData("nerf.hash_levels=3", "'nerf' is not a section")]
     [InlineData("guidance_scale", "expected KEY=VALUE")]
