@@ -6,7 +6,8 @@ namespace DreamTime.Cli;
 /// <summary>
 /// Runs the command line: user errors become one line on stderr and exit code 2; so do file-system failures (a
 /// folder deleted under a running command, a full disk, no permission), whose messages name the path; anything
-/// else is a bug and keeps its stack trace (exit code 1). Parse errors also exit with 2.
+/// else is a bug and keeps its stack trace (exit code 1). Parse errors also exit with 2. A user error about a
+/// setting names its key, and the flag that sets it in the command run (<see cref="KeyFlags"/>).
 /// </summary>
 public static class CliHost
 {
@@ -28,7 +29,7 @@ public static class CliHost
         }
         catch (Exception e) when (Unwrap(e) is UserError ue)
         {
-            stderr.WriteLine($"error: {ue.Message}");
+            stderr.WriteLine($"error: {KeyFlags.Describe(ue, parse.CommandResult.Command).ReplaceLineEndings(" ")}");
             return UserErrorExit;
         }
         catch (Exception e) when (Unwrap(e) is IOException or UnauthorizedAccessException)

@@ -42,12 +42,12 @@ public sealed class ConfigOptionSet
     public JsonObject BuildTree(ParseResult p, Func<JsonObject> defaults, IEnumerable<ConfigShortcut> shortcuts,
                                 Action<JsonObject>? edit = null)
     {
-        var tree = p.GetValue(Config) is string file ? ConfigOverrides.Load(file) : defaults();
+        var tree = p.GetValue(Config) is string file ? ConfigOverrides.Load(file, "--config") : defaults();
         edit?.Invoke(tree);
         foreach (var s in shortcuts.Where(s => p.GetResult(s.Option) is { Implicit: false }))
         foreach (var (path, value) in s.Keys(p))
             ConfigOverrides.Set(tree, path, value, s.Option.Name);
-        foreach (var assignment in p.GetValue(Set) ?? []) ConfigOverrides.Apply(tree, assignment);
+        foreach (var assignment in p.GetValue(Set) ?? []) ConfigOverrides.Apply(tree, assignment, "--set");
         return tree;
     }
 

@@ -101,6 +101,12 @@ public sealed class TimestepOptionSet
             cmd.Options.Add(o);
         if (includeSeed) cmd.Options.Add(Seed);
         if (includeNoiseTable) foreach (var o in new Option[] { BetaSchedule, BetaStart, BetaEnd, TrainTimesteps }) cmd.Options.Add(o);
+        // errors name the timesteps keys, in config.json's "timesteps" section or (a command's own TimestepOptions) alone
+        foreach (var (option, key, _) in ConfigKeys().Where(k => cmd.Options.Contains(k.Option)))
+        {
+            KeyFlags.Add(cmd, key, option);
+            KeyFlags.Add(cmd, "timesteps." + key, option);
+        }
     }
 
     /// <summary>Each strategy option with its key under config.json's "timesteps" section, for `generate`'s overrides.</summary>

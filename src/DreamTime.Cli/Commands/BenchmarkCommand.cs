@@ -292,6 +292,12 @@ public static class BenchmarkCommand
                      kernelThreads,
                  })
             cmd.Options.Add(o);
+        var keys = new (string, Option)[]
+        {
+            ("config.samples_per_ray", samples), ("config.hash_levels", levels), ("config.log2_table_size", log2T),
+            ("config.base_resolution", baseRes), ("config.per_level_scale", scale), ("config.hidden_width", width),
+        };
+        foreach (var (key, option) in keys) KeyFlags.Add(cmd, key, option);
         cmd.SetAction(p =>
         {
             var settings = new NerfStepSettings

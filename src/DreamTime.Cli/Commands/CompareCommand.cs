@@ -120,6 +120,15 @@ public static class CompareCommand
                      temperature, scale, images, imageElevation, imageAzimuth, outDir, overwrite,
                  })
             cmd.Options.Add(o);
+        // the config keys the options set, for errors about them (the guidance alone is validated with its own keys)
+        var keys = new (string, Option)[]
+        {
+            ("timesteps.iterations", iterations), ("timesteps.strategy", strategies), ("timesteps.time_prior", timePrior),
+            ("height", resolution), ("width", resolution), ("eval_every", evalEvery), ("guidance.model", model),
+            ("guidance.temperature_pixels", temperature), ("guidance.guidance_scale", scale),
+            ("reference.elevation_deg", imageElevation), ("reference.azimuth_deg", imageAzimuth), ("reference.image", images),
+        };
+        foreach (var (key, option) in keys) KeyFlags.Add(cmd, key, option);
         var configOptions = new ConfigOptionSet(cmd);
 
         static IEnumerable<(string, JsonNode?)> One<T>(string path, T value) => ConfigShortcut.One(path, value);
@@ -162,9 +171,7 @@ public static class CompareCommand
             var strats = p.GetValue(strategies)!;
             var list = p.GetValue(prompts)!;
             int nSeeds = p.GetValue(seeds);
-            if (nSeeds < 1) throw new UserError($"--seeds {nSeeds}: must be at least 1");
             int first = p.GetValue(firstSeed);
-            if (first < 0) throw new UserError($"--first-seed {first}: must be 0 or more");
             var psnrs = p.GetValue(thresholds)!;
             if (psnrs.Length == 0 || psnrs.Any(t => !double.IsFinite(t))) throw new UserError("--psnr-thresholds: give one or more " +
                                                                                               "finite PSNRs in dB, e.g. 20 25");
@@ -197,10 +204,10 @@ public static class CompareCommand
             if (baseConfig.Reference != null && pictures.Length == 0)
                 throw new UserError($"{p.GetValue(configOptions.Config) ?? "--set"}: the configuration has an input picture (reference); " +
                                     "give the pictures to compare with --images FILE...");
-            baseConfig.Guidance.Validate();
+            UserError.InSection("guidance", baseConfig.Guidance.Validate);
             var dir = p.GetValue(outDir)!;
             var cmp = new StrategyComparison(baseConfig, psnrs, new ProgressObserver(p.InvocationConfiguration.Error), dir);
-            cmp.Validate(list, strats);
+            cmp.Validate(list, strats, nSeeds, first);
             if (baseConfig.Guidance is LearnedPriorSettings learned)
                 Models.Diffusers.StableDiffusionPipeline.Load(learned.ModelFolder, TorchSharp.torch.CPU).Dispose();
             if (p.GetValue(overwrite)) new RunFolder(dir).PrepareNew(overwrite: true);

@@ -250,6 +250,15 @@ public static class GenerateCommand
             new(frames, p => One("turntable_frames", p.GetValue(frames))),
         };
         shortcuts.AddRange(ts.ConfigKeys().Select(k => new ConfigShortcut(k.Option, p => [("timesteps." + k.Key, k.Read(p))])));
+        // The flag an error about a key names: the first shortcut that sets the key (its keys found by running it
+        // on an empty command line; --prior and --image need a value, and --image stands for reference.image).
+        var probe = cmd.Parse([]);
+        foreach (var s in shortcuts)
+        {
+            try { foreach (var (path, _) in s.Keys(probe)) KeyFlags.Add(cmd, path, s.Option); }
+            catch (Exception e) when (e is ArgumentException or NullReferenceException or UserError) { }
+        }
+        KeyFlags.Add(cmd, "reference.image", image);
 
         cmd.SetAction(p =>
         {
@@ -291,7 +300,11 @@ public static class GenerateCommand
                 using var signals = new StopSignals(cancel, Console.Error);
                 try
                 {
-                    if (run.Run(cancel.Token) == SessionOutcome.Interrupted) return InterruptedExit;
+                    if (run.Run(cancel.Token) == SessionOutcome.Interrupted)
+                    {
+                        p.InvocationConfiguration.Error.WriteLine($"continue with: dreamtime generate --resume {run.Folder.Root}");
+                        return InterruptedExit;
+                    }
                     Console.WriteLine($"done: {run.Folder.Root}");
                     return 0;
                 }

@@ -69,6 +69,8 @@ public static class SampleCommand
                  })
             cmd.Options.Add(o);
 
+        KeyFlags.Add(cmd, "sampler", scheduler);
+        KeyFlags.Add(cmd, "guidance_scale", guidance);
         cmd.SetAction(parse =>
         {
             var err = parse.InvocationConfiguration.Error;

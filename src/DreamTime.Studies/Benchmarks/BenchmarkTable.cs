@@ -39,8 +39,8 @@ public static class BenchmarkTable
     internal static double Seconds(long fromTimestamp, long toTimestamp) =>
         (toTimestamp - fromTimestamp) / (double)System.Diagnostics.Stopwatch.Frequency;
 
-    internal static void RequireRange(int value, int min, int max, string option)
+    internal static void RequireRange(int value, int min, int max, string key)
     {
-        if (value < min || value > max) throw new Runtime.UserError($"{option} {value}: must be in {min}..{max}");
+        if (value < min || value > max) throw new Runtime.UserError(key, $"is {value}; must be in {min}..{max}");
     }
 }

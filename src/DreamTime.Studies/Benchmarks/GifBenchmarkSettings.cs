@@ -23,15 +23,15 @@ public sealed record GifBenchmarkSettings
 
     public static GifPaletteKind ParsePalette(string name) =>
         PaletteNames.TryGetValue(name, out var kind) ? kind
-            : throw new Runtime.UserError($"--palette {name}: unknown palette; allowed: {string.Join(", ", PaletteNames.Keys)}");
+            : throw new Runtime.UserError("palette", $"{name}: unknown palette; allowed: {string.Join(", ", PaletteNames.Keys)}");
 
     public static string NameOf(GifPaletteKind kind) => PaletteNames.First(kv => kv.Value == kind).Key;
 
     public void Validate()
     {
-        BenchmarkTable.RequireRange(Frames, 1, 1000, "--frames");
-        BenchmarkTable.RequireRange(Size, 1, 4096, "--size");
-        BenchmarkTable.RequireRange(Runs, 1, 1000, "--runs");
-        BenchmarkTable.RequireRange(Warmup, 0, 100, "--warmup");
+        BenchmarkTable.RequireRange(Frames, 1, 1000, "frames");
+        BenchmarkTable.RequireRange(Size, 1, 4096, "size");
+        BenchmarkTable.RequireRange(Runs, 1, 1000, "runs");
+        BenchmarkTable.RequireRange(Warmup, 0, 100, "warmup");
     }
 }

@@ -15,10 +15,10 @@ public sealed record LearnedPriorBenchmarkSettings
 
     public void Validate()
     {
-        BenchmarkTable.RequireRange(BatchSize, 1, 4096, "--batch-size");
-        BenchmarkTable.RequireRange(Runs, 1, 1000, "--runs");
-        BenchmarkTable.RequireRange(Warmup, 0, 100, "--warmup");
-        if (Channels.Count == 0) throw new Runtime.UserError("--channels: give at least one width list, e.g. 32,64,64");
+        BenchmarkTable.RequireRange(BatchSize, 1, 4096, "batch_size");
+        BenchmarkTable.RequireRange(Runs, 1, 1000, "runs");
+        BenchmarkTable.RequireRange(Warmup, 0, 100, "warmup");
+        if (Channels.Count == 0) throw new Runtime.UserError("channels", "is empty; give at least one width list, e.g. 32,64,64");
         foreach (var c in Channels) Config(c).Validate();
     }
 

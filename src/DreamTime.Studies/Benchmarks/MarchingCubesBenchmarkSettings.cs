@@ -13,8 +13,8 @@ public sealed record MarchingCubesBenchmarkSettings
 
     public void Validate()
     {
-        BenchmarkTable.RequireRange(Grid, 2, 512, "--grid");
-        BenchmarkTable.RequireRange(Runs, 1, 1000, "--runs");
-        BenchmarkTable.RequireRange(Warmup, 0, 100, "--warmup");
+        BenchmarkTable.RequireRange(Grid, 2, 512, "grid");
+        BenchmarkTable.RequireRange(Runs, 1, 1000, "runs");
+        BenchmarkTable.RequireRange(Warmup, 0, 100, "warmup");
     }
 }

@@ -36,29 +36,29 @@ public sealed record NerfStepSettings
     };
 
     public static ShadingMode ParseShading(string name) =>
-        ShadingNames.TryGetValue(name, out var s) ? s : throw new Runtime.UserError($"--shading {name}: use {string.Join(", ", ShadingNames.Keys)}");
+        ShadingNames.TryGetValue(name, out var s) ? s : throw new Runtime.UserError("shading", $"{name}: use {string.Join(", ", ShadingNames.Keys)}");
 
     /// <summary>"kernel", "tensor" or "both" (one row each, tensor first).</summary>
     public static HashGridBackend[] ParseBackends(string name) => name == "both"
         ? [HashGridBackend.TensorOps, HashGridBackend.Auto]
-        : BackendNames.TryGetValue(name, out var b) ? [b] : throw new Runtime.UserError($"--backend {name}: use kernel, tensor or both");
+        : BackendNames.TryGetValue(name, out var b) ? [b] : throw new Runtime.UserError("backend", $"{name}: use kernel, tensor or both");
 
     public static string NameOf(HashGridBackend backend) => BackendNames.First(kv => kv.Value == backend).Key;
 
     public void Validate()
     {
-        BenchmarkTable.RequireRange(RaysHw, 1, 1024, "--rays-hw");
-        BenchmarkTable.RequireRange(Batch, 1, 64, "--batch");
-        BenchmarkTable.RequireRange(Steps, 1, 1000, "--steps");
-        BenchmarkTable.RequireRange(Warmup, 0, 100, "--warmup");
+        BenchmarkTable.RequireRange(RaysHw, 1, 1024, "rays_hw");
+        BenchmarkTable.RequireRange(Batch, 1, 64, "batch");
+        BenchmarkTable.RequireRange(Steps, 1, 1000, "steps");
+        BenchmarkTable.RequireRange(Warmup, 0, 100, "warmup");
         // the config's own checks name its fields; the fields the command exposes are checked first under their option names
-        BenchmarkTable.RequireRange(Config.SamplesPerRay, 1, 4096, "--samples");
-        BenchmarkTable.RequireRange(Config.HashLevels, 1, 32, "--levels");
-        BenchmarkTable.RequireRange(Config.Log2TableSize, 8, 24, "--log2-table");
-        BenchmarkTable.RequireRange(Config.BaseResolution, 2, 1024, "--base-res");
-        BenchmarkTable.RequireRange(Config.HiddenWidth, 1, 1024, "--width");
+        BenchmarkTable.RequireRange(Config.SamplesPerRay, 1, 4096, "config.samples_per_ray");
+        BenchmarkTable.RequireRange(Config.HashLevels, 1, 32, "config.hash_levels");
+        BenchmarkTable.RequireRange(Config.Log2TableSize, 8, 24, "config.log2_table_size");
+        BenchmarkTable.RequireRange(Config.BaseResolution, 2, 1024, "config.base_resolution");
+        BenchmarkTable.RequireRange(Config.HiddenWidth, 1, 1024, "config.hidden_width");
         if (!(Config.PerLevelScale is >= 1.0 and <= 4.0))
-            throw new Runtime.UserError($"--level-scale {Config.PerLevelScale.ToString(CultureInfo.InvariantCulture)}: must be in [1, 4]");
+            throw new Runtime.UserError("config.per_level_scale", $"is {Config.PerLevelScale.ToString(CultureInfo.InvariantCulture)}; must be in [1, 4]");
         Config.Validate();
     }
 

@@ -17,10 +17,10 @@ public sealed record RasterizeBenchmarkSettings
 
     public void Validate()
     {
-        BenchmarkTable.RequireRange(MeshGrid, 4, 512, "--mesh-grid");
-        BenchmarkTable.RequireRange(Size, 1, 4096, "--size");
-        BenchmarkTable.RequireRange(Supersample, 1, 4, "--supersample");
-        BenchmarkTable.RequireRange(Runs, 1, 1000, "--runs");
-        BenchmarkTable.RequireRange(Warmup, 0, 100, "--warmup");
+        BenchmarkTable.RequireRange(MeshGrid, 4, 512, "mesh_grid");
+        BenchmarkTable.RequireRange(Size, 1, 4096, "size");
+        BenchmarkTable.RequireRange(Supersample, 1, 4, "supersample");
+        BenchmarkTable.RequireRange(Runs, 1, 1000, "runs");
+        BenchmarkTable.RequireRange(Warmup, 0, 100, "warmup");
     }
 }

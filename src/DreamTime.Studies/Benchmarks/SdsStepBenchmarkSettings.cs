@@ -16,10 +16,10 @@ public sealed record SdsStepBenchmarkSettings
 
     public void Validate()
     {
-        BenchmarkTable.RequireRange(Steps, 1, 1000, "--steps");
-        BenchmarkTable.RequireRange(Warmup, 0, 100, "--warmup");
-        if (Resolutions.Count == 0) throw new Runtime.UserError("--resolutions: give at least one render size");
-        foreach (var r in Resolutions) BenchmarkTable.RequireRange(r, 8, 512, "--resolutions");
+        BenchmarkTable.RequireRange(Steps, 1, 1000, "steps");
+        BenchmarkTable.RequireRange(Warmup, 0, 100, "warmup");
+        if (Resolutions.Count == 0) throw new Runtime.UserError("resolutions", "is empty; give at least one render size");
+        foreach (var r in Resolutions) BenchmarkTable.RequireRange(r, 8, 512, "resolutions");
     }
 
     public IEnumerable<(string Name, GuidanceSettings Guidance)> Priors() =>

@@ -13,7 +13,7 @@ public sealed class ComparisonReport(StrategyComparison study)
     /// <summary>results.csv, summary.md (the table) and curves.png in a folder.</summary>
     public void WriteOutputs(string dir, string heading)
     {
-        AtomicFile.EnsureWritableFolder(dir, "--out");
+        AtomicFile.EnsureWritableFolder(dir, "study folder");
         AtomicFile.WriteAllText(Path.Combine(dir, "results.csv"), Csv());
         AtomicFile.WriteAllText(Path.Combine(dir, "summary.md"), heading + "\n\n" + Table());
         WritePlot(Path.Combine(dir, "curves.png"));

@@ -44,11 +44,13 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     /// <summary>How tables, plots and run names call a subject: the prompt, or the picture's file name without extension.</summary>
     public string Label(string subject) => ImageStudy ? Path.GetFileNameWithoutExtension(subject) : subject;
 
-    /// <summary>Checks every setting and prompt (or picture) before any training, so bad input fails at once.</summary>
-    public void Validate(IEnumerable<string> prompts, IEnumerable<string> strategies)
+    /// <summary>Checks every setting and prompt (or picture) and the seeds before any training, so bad input fails at once.</summary>
+    public void Validate(IEnumerable<string> prompts, IEnumerable<string> strategies, int seeds = 1, int firstSeed = 0)
     {
-        if (baseConfig.EvalEvery < 1) throw new UserError($"--eval-every {baseConfig.EvalEvery}: must be at least 1");
-        foreach (var s in strategies) (baseConfig.Timesteps with { Strategy = s }).Validate(1000);
+        if (seeds < 1) throw new UserError("seeds", $"is {seeds}; must be at least 1");
+        if (firstSeed < 0) throw new UserError("first_seed", $"is {firstSeed}; must be 0 or more");
+        if (baseConfig.EvalEvery < 1) throw new UserError("eval_every", $"is {baseConfig.EvalEvery}; a comparison needs at least 1");
+        foreach (var s in strategies) UserError.InSection("timesteps", () => (baseConfig.Timesteps with { Strategy = s }).Validate(1000));
         foreach (var p in prompts) Configure(p, strategies.First(), 0).Validate();
         if (ImageStudy && baseConfig.Guidance is Guidance.BuiltinImagePriorSettings)
             foreach (var p in prompts)
@@ -72,8 +74,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     /// </summary>
     public void RunAll(IReadOnlyList<string> prompts, IReadOnlyList<string> strategies, int seeds, CancellationToken cancel = default, int firstSeed = 0)
     {
-        Validate(prompts, strategies);
-        if (firstSeed < 0) throw new UserError($"--first-seed {firstSeed}: must be 0 or more");
+        Validate(prompts, strategies, seeds, firstSeed);
         _folder?.Open(baseConfig, Thresholds);
         int total = prompts.Count * strategies.Count * seeds, done = 0;
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)

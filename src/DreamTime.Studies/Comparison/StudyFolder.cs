@@ -27,7 +27,7 @@ public sealed class StudyFolder(string root)
     /// </summary>
     public void Open(TrainConfig baseConfig, IReadOnlyList<double> thresholds)
     {
-        AtomicFile.EnsureWritableFolder(Root, "--out");
+        AtomicFile.EnsureWritableFolder(Root, "study folder");
         var study = new JsonObject
         {
             ["config"] = baseConfig.ToJsonObject(),
@@ -39,10 +39,10 @@ public sealed class StudyFolder(string root)
         {
             JsonNode? existing;
             try { existing = JsonNode.Parse(File.ReadAllText(StudyFile)); }
-            catch (JsonException e) { throw new UserError($"{StudyFile}: not valid JSON ({e.Message}); delete it or choose another --out"); }
+            catch (JsonException e) { throw new UserError($"{StudyFile}: not valid JSON ({e.Message}); delete it or choose another folder"); }
             if (!JsonNode.DeepEquals(existing, JsonNode.Parse(study.ToJsonString())))
-                throw new UserError($"--out {Root}: holds a study with other settings or another learned-prior model ({StudyFile}); " +
-                                    "continue it with the same options, or choose another --out or --overwrite");
+                throw new UserError($"study folder {Root}: holds a study with other settings or another learned-prior model ({StudyFile}); " +
+                                    "continue it with the same settings, or choose another folder or allow overwriting it");
         }
         else AtomicFile.WriteAllText(StudyFile, study.ToJsonString(Json));
         Directory.CreateDirectory(Path.Combine(Root, "runs"));

@@ -19,7 +19,9 @@ public static class PosteriorEntropy
     public static IReadOnlyList<EntropyRow> Measure(IReadOnlyList<FamilyMember> members, NoiseSchedule schedule, int size, int cameraCount, int samplesPerCamera,
                                                     double? kernelPixels, SdfRenderer renderer, int seed, IReadOnlyList<int>? timesteps = null)
     {
-        if (size < 4 || cameraCount < 1 || samplesPerCamera < 1) throw new UserError("entropy: need --size >= 4, --cameras >= 1 and --samples >= 1");
+        if (size < 4) throw new UserError("size", $"is {size}; must be at least 4");
+        if (cameraCount < 1) throw new UserError("cameras", $"is {cameraCount}; must be at least 1");
+        if (samplesPerCamera < 1) throw new UserError("samples", $"is {samplesPerCamera}; must be at least 1");
         timesteps ??= DefaultTimesteps.Where(t => t < schedule.TrainTimesteps).ToArray();
         var sampler = new CameraSampler(new CameraRanges(), seed);
         var sums = timesteps.Select(_ => new double[3]).ToArray();

@@ -27,8 +27,8 @@ public static class DenoiserHints
                                                  int size, int cameras, int blur, int seed, IReadOnlyList<int>? timesteps = null)
     {
         if (members.Count == 0) throw new UserError("hints: the prompt selects no members");
-        if (cameras < 1) throw new UserError($"--cameras {cameras}: must be at least 1");
-        if (blur < 1 || size % blur != 0) throw new UserError($"--blur {blur}: must be at least 1 and divide the render size {size}");
+        if (cameras < 1) throw new UserError("cameras", $"is {cameras}; must be at least 1");
+        if (blur < 1 || size % blur != 0) throw new UserError("blur", $"is {blur}; must be at least 1 and divide the render size {size}");
         timesteps ??= DefaultTimesteps;
         var renderer = new SdfRenderer { Supersample = BuiltinPriorOptions.DefaultSupersample };
         var sampler = new CameraSampler(new CameraRanges(), seed);

@@ -20,7 +20,7 @@ public static class HintsReport
         if (selection.Family is null) throw new UserError($"prompt \"{selection.Prompt}\": names no family; hints need one family's members");
         new LearnedPriorSettings { GuidanceScale = guidance }.Validate();
         using var pipe = StableDiffusionPipeline.Load(modelFolder ?? ShippedModel.Folder, TorchSharp.torch.CPU);
-        if (!pipe.IsPixelSpace) throw new UserError($"--model {modelFolder}: has a vae/; hints need a pixel-space learned prior");
+        if (!pipe.IsPixelSpace) throw new UserError("model", $"{modelFolder} has a vae/; hints need a pixel-space learned prior");
         int size = pipe.DefaultResolution;
         double sharpness = temperaturePixels is double k ? k / (size * size) : 1.0;
         var rows = DenoiserHints.Measure([DenoiserHints.Exact(sharpness), DenoiserHints.Learned(pipe, selection.Prompt, guidance)],

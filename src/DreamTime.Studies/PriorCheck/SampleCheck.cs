@@ -28,14 +28,13 @@ public static class SampleCheck
     public static SampleCheckResult Run(string modelFolder, int seeds = DefaultSeeds, int steps = DefaultSteps, double guidance = DefaultGuidance, Device? device = null,
                                         Action<string>? log = null, string? sampler = null, int firstSeed = 0)
     {
-        if (sampler != null && !Diffusion.SchedulerConfig.SamplerNames.Contains(sampler))
-            throw new Runtime.UserError($"--scheduler {sampler}: not a sampler; allowed: {string.Join(", ", Diffusion.SchedulerConfig.SamplerNames)}");
-        if (seeds < 1 || seeds > 64) throw new Runtime.UserError($"--seeds {seeds}: must be between 1 and 64");
-        if (firstSeed < 0 || firstSeed > 1_000_000) throw new Runtime.UserError($"--first-seed {firstSeed}: must be between 0 and 1000000");
-        if (steps < 1 || steps > 1000) throw new Runtime.UserError($"--steps {steps}: must be between 1 and 1000");
-        if (!(guidance >= 0) || double.IsInfinity(guidance)) throw new Runtime.UserError($"--guidance-scale {guidance}: must be a finite number >= 0");
+        Diffusion.SchedulerConfig.RequireSampler(sampler);
+        if (seeds < 1 || seeds > 64) throw new Runtime.UserError("seeds", $"is {seeds}; must be between 1 and 64");
+        if (firstSeed < 0 || firstSeed > 1_000_000) throw new Runtime.UserError("first_seed", $"is {firstSeed}; must be between 0 and 1000000");
+        if (steps < 1 || steps > 1000) throw new Runtime.UserError("steps", $"is {steps}; must be between 1 and 1000");
+        if (!(guidance >= 0) || double.IsInfinity(guidance)) throw new Runtime.UserError("guidance_scale", $"is {guidance}; must be a finite number >= 0");
         using var pipe = StableDiffusionPipeline.Load(modelFolder, device ?? torch.CPU);
-        if (!pipe.IsPixelSpace) throw new Runtime.UserError($"--model {modelFolder}: has a vae/; the check needs a pixel-space learned prior");
+        if (!pipe.IsPixelSpace) throw new Runtime.UserError("model", $"{modelFolder} has a vae/; the check needs a pixel-space learned prior");
         int size = pipe.DefaultResolution;
         var library = PriorLibrary.Default;
         using var scope = torch.NewDisposeScope();
@@ -66,7 +65,7 @@ public static class SampleCheck
     /// </summary>
     public static IReadOnlyList<TextUseRow> TextUse(StableDiffusionPipeline pipe, int count = DefaultTextUseRenders, IReadOnlyList<int>? timesteps = null, int seed = 4242)
     {
-        if (count < 1 || count > 4096) throw new Runtime.UserError($"--text-use-renders {count}: must be between 1 and 4096 (0 skips the measurement)");
+        if (count < 1 || count > 4096) throw new Runtime.UserError("text_use_renders", $"is {count}; must be between 1 and 4096 (0 skips the measurement)");
         timesteps ??= TextUseTimesteps;
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
@@ -99,7 +98,7 @@ public static class SampleCheck
     /// </summary>
     public static SampleCheckResult RunOnRenders(int perFamily = DefaultCeilingRenders, int size = 32, int seed = 777, Action<string>? log = null)
     {
-        if (perFamily < 1 || perFamily > 1000) throw new Runtime.UserError($"--ceiling-renders {perFamily}: must be between 1 and 1000");
+        if (perFamily < 1 || perFamily > 1000) throw new Runtime.UserError("ceiling_renders", $"is {perFamily}; must be between 1 and 1000");
         var library = PriorLibrary.Default;
         var data = new PriorTrainingData(seed, size, emptyCaptionRate: 0);
         var found = library.Families.ToDictionary(f => f.Name, _ => new List<float[]>());

@@ -19,9 +19,9 @@ public static class SampleCheckReport
     public static void Run(TextWriter output, string modelFolder, int seeds, int steps, double guidance, string? sampler, int firstSeed,
                            int ceilingRenders, int textUseRenders, string? gridPath, Action<string>? log = null)
     {
-        if (ceilingRenders < 0 || ceilingRenders > 1000) throw new UserError($"--ceiling-renders {ceilingRenders}: must be between 0 and 1000");
-        if (textUseRenders < 0 || textUseRenders > 4096) throw new UserError($"--text-use-renders {textUseRenders}: must be between 0 and 4096");
-        if (gridPath != null) AtomicFile.EnsureWritableFile(gridPath, "--out");
+        if (ceilingRenders < 0 || ceilingRenders > 1000) throw new UserError("ceiling_renders", $"is {ceilingRenders}; must be between 0 and 1000");
+        if (textUseRenders < 0 || textUseRenders > 4096) throw new UserError("text_use_renders", $"is {textUseRenders}; must be between 0 and 4096");
+        if (gridPath != null) AtomicFile.EnsureWritableFile(gridPath, "grid picture");
         var result = SampleCheck.Run(modelFolder, seeds, steps, guidance, log: log, sampler: sampler, firstSeed: firstSeed);
         output.WriteLine("| family | prompt | nearest member in the family | nearest members' families |");
         output.WriteLine("|---|---|---|---|");

@@ -24,7 +24,7 @@ public static class Components
     static Components()
     {
         Guidance.Register<BuiltinPriorSettings>("builtin",
-            "the built-in prior: closed-form denoiser (posterior mean over members, tempered by --temperature-pixels) of procedural scene families, scored against ground truth (no downloads)",
+            "the built-in prior: closed-form denoiser (posterior mean over members, tempered by guidance.temperature_pixels) of procedural scene families, scored against ground truth (no downloads)",
             (s, ctx) =>
             {
                 var guidance = new BuiltinPriorGuidance(ctx.Config.Prompt, s.ToOptions());
@@ -33,10 +33,10 @@ public static class Components
                 return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
             });
         Guidance.Register<BuiltinImagePriorSettings>("builtin-image",
-            "the built-in prior conditioned on an input picture (--image) instead of a prompt: members weighted by how well each, seen from the input camera, explains the picture; scored against the most likely one (no downloads)",
+            "the built-in prior conditioned on an input picture (reference.image) instead of a prompt: members weighted by how well each, seen from the input camera, explains the picture; scored against the most likely one (no downloads)",
             (s, ctx) =>
             {
-                var reference = ctx.Config.LoadReference() ?? throw new Runtime.UserError("guidance builtin-image: needs an input picture (--image FILE)");
+                var reference = ctx.Config.LoadReference() ?? throw new Runtime.UserError("reference", "is null; guidance builtin-image needs an input picture (reference.image)");
                 BuiltinPriorGuidance guidance;
                 using (reference.Image) using (reference.Mask)
                     guidance = BuiltinPriorGuidance.ForImage(reference, s.ToOptions(), s.ImageNoise);
@@ -46,11 +46,11 @@ public static class Components
                 return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
             });
         Guidance.Register<Zero123Settings>("zero123",
-            "a Zero-1-to-3 checkpoint in the diffusers community layout (--model DIR) for image-to-3D (--image): novel views of the input picture guide the other cameras",
+            "a Zero-1-to-3 checkpoint in the diffusers community layout (guidance.model) for image-to-3D (reference.image): novel views of the input picture guide the other cameras",
             (s, ctx) =>
             {
-                if (ctx.Config.Reference == null) throw new Runtime.UserError("guidance zero123: needs an input picture (--image FILE)");
-                var pipeline = Models.Zero123.Zero123Pipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA);
+                if (ctx.Config.Reference == null) throw new Runtime.UserError("reference", "is null; guidance zero123 needs an input picture (reference.image)");
+                var pipeline = Runtime.UserError.InSection("guidance", () => Models.Zero123.Zero123Pipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
                 try
                 {
                     // the picture at the model's own resolution: the training-size copy would blur what CLIP and the VAE see
@@ -65,11 +65,11 @@ public static class Components
                 }
             });
         Guidance.Register<StableDiffusionSettings>("stable-diffusion",
-            "a Stable Diffusion checkpoint in the diffusers folder layout (--model DIR)",
+            "a Stable Diffusion checkpoint in the diffusers folder layout (guidance.model)",
             (s, ctx) =>
             {
-                var pipeline = StableDiffusionPipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA);
-                try { return new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true), null); }
+                var pipeline = Runtime.UserError.InSection("guidance", () => StableDiffusionPipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
+                try { return Runtime.UserError.InSection("guidance", () => new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true), null)); }
                 catch
                 {
                     pipeline.Dispose();
@@ -85,10 +85,10 @@ public static class Components
                 var selection = PriorLibrary.Default.Select(ctx.Config.Prompt);
                 var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
                 var evaluation = new PriorEvaluation(selection.Members, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution);
-                var pipeline = StableDiffusionPipeline.Load(s.ModelFolder, ctx.Device);
+                var pipeline = Runtime.UserError.InSection("guidance", () => StableDiffusionPipeline.Load(s.ModelFolder, ctx.Device));
                 try
                 {
-                    if (!pipeline.IsPixelSpace) throw new Runtime.UserError($"guidance.model {s.ModelFolder}: has a vae/; a learned prior is a pixel-space model (use --model with the stable-diffusion guidance for latent checkpoints)");
+                    if (!pipeline.IsPixelSpace) throw new Runtime.UserError("guidance.model", $"{s.ModelFolder} has a vae/; a learned prior is a pixel-space model (use the stable-diffusion guidance for latent checkpoints)");
                     return new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true), new PriorQualityEvaluator(evaluation));
                 }
                 catch

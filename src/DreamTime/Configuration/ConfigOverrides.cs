@@ -16,7 +16,7 @@ public static class ConfigOverrides
     public static JsonObject Defaults() => new TrainConfig().ToJsonObject();
 
     /// <summary>Reads a config.json-format file as a JSON tree; a missing or malformed file is a UserError naming it.</summary>
-    public static JsonObject Load(string path, string option = "--config")
+    public static JsonObject Load(string path, string option = "configuration file")
     {
         if (!File.Exists(path)) throw new UserError($"{option} {path}: file not found");
         try { return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new UserError($"{option} {path}: not a JSON object"); }
@@ -24,7 +24,7 @@ public static class ConfigOverrides
     }
 
     /// <summary>"KEY=VALUE" with VALUE read as JSON where it parses (numbers, true, null, arrays) and as a string otherwise.</summary>
-    public static void Apply(JsonObject root, string assignment, string option = "--set")
+    public static void Apply(JsonObject root, string assignment, string option = "override")
     {
         int eq = assignment.IndexOf('=');
         if (eq <= 0) throw new UserError($"{option} {assignment}: expected KEY=VALUE, e.g. guidance.guidance_scale=50");

@@ -20,8 +20,8 @@ public sealed class NoiseSchedule
 
     public NoiseSchedule(string betaSchedule = "scaled_linear", int trainTimesteps = 1000, double betaStart = 0.00085, double betaEnd = 0.012)
     {
-        if (trainTimesteps < 2) throw new UserError($"--train-timesteps {trainTimesteps}: must be at least 2");
-        if (!(betaStart > 0 && betaEnd > betaStart && betaEnd < 1)) throw new UserError($"--beta-start {betaStart} / --beta-end {betaEnd}: need 0 < beta_start < beta_end < 1");
+        if (trainTimesteps < 2) throw new UserError("train_timesteps", $"is {trainTimesteps}; must be at least 2");
+        if (!(betaStart > 0 && betaEnd > betaStart && betaEnd < 1)) throw new UserError("beta_start", $"is {betaStart} and beta_end {betaEnd}; need 0 < beta_start < beta_end < 1");
         BetaSchedule = betaSchedule;
         TrainTimesteps = trainTimesteps;
         BetaStart = betaStart;
@@ -31,12 +31,16 @@ public sealed class NoiseSchedule
             "scaled_linear" => Linspace((float)Math.Sqrt(betaStart), (float)Math.Sqrt(betaEnd), trainTimesteps).Select(b => b * b).ToArray(),
             "linear" => Linspace((float)betaStart, (float)betaEnd, trainTimesteps),
             "squaredcos_cap_v2" => CosineBetas(trainTimesteps),
-            _ => throw new UserError($"--beta-schedule {betaSchedule}: unknown; allowed: {string.Join(", ", BetaScheduleNames)}"),
+            _ => throw new UserError("beta_schedule", $"{betaSchedule}: unknown; allowed: {string.Join(", ", BetaScheduleNames)}"),
         };
         AlphasCumprod = new float[trainTimesteps];
         float acc = 1f;
         for (int i = 0; i < trainTimesteps; i++) { acc *= 1f - Betas[i]; AlphasCumprod[i] = acc; }
     }
+
+    /// <summary>The noise table a diffusers scheduler config defines.</summary>
+    public static NoiseSchedule From(SchedulerConfig config) =>
+        new(config.BetaSchedule, config.TrainTimesteps, config.BetaStart, config.BetaEnd);
 
     /// <summary>The schedule Stable Diffusion was trained with: scaled_linear 0.00085..0.012, T = 1000.</summary>
     public static NoiseSchedule StableDiffusion { get; } = new();

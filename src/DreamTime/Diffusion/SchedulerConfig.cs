@@ -79,6 +79,14 @@ public sealed record SchedulerConfig
     public const string DdimSampler = "ddim", DdpmSampler = "ddpm";
     public static readonly string[] SamplerNames = { DdimSampler, DdpmSampler };
 
+    /// <summary>The one check of a sampler name (null = the checkpoint's own sampler).</summary>
+    public static void RequireSampler(string? sampler)
+    {
+        if (sampler != null && !SamplerNames.Contains(sampler)) throw NotASampler(sampler);
+    }
+
+    private static UserError NotASampler(string sampler) => new("sampler", $"{sampler}: not a sampler; allowed: {string.Join(", ", SamplerNames)}");
+
     /// <summary>The sampler this configuration asks for: "ddpm" for a DDPMScheduler, "ddim" otherwise.</summary>
     public string Sampler => ClassName == DdpmClass ? DdpmSampler : DdimSampler;
 
@@ -87,7 +95,7 @@ public sealed record SchedulerConfig
     {
         DdimSampler => this with { ClassName = DdimClass },
         DdpmSampler => this with { ClassName = DdpmClass },
-        _ => throw new UserError($"--scheduler {sampler}: not a sampler; allowed: {string.Join(", ", SamplerNames)}"),
+        _ => throw NotASampler(sampler),
     };
 
     /// <summary>
@@ -97,7 +105,7 @@ public sealed record SchedulerConfig
     public int[] InferenceTimesteps(int steps)
     {
         int T = TrainTimesteps;
-        if (steps < 1 || steps > T) throw new UserError($"--steps {steps}: must be in [1, {T}] (the scheduler's num_train_timesteps)");
+        if (steps < 1 || steps > T) throw new UserError("steps", $"is {steps}; must be in [1, {T}] (the scheduler's num_train_timesteps)");
         int[] ts;
         switch (TimestepSpacing)
         {
@@ -118,7 +126,7 @@ public sealed record SchedulerConfig
                 break;
             }
         }
-        if (ts.Any(t => t < 0 || t >= T)) throw new UserError($"--steps {steps}: scheduler config gives timesteps outside [0, {T}) (steps_offset {StepsOffset})");
+        if (ts.Any(t => t < 0 || t >= T)) throw new UserError("steps", $"{steps}: the scheduler config gives timesteps outside [0, {T}) (steps_offset {StepsOffset})");
         return ts;
     }
 

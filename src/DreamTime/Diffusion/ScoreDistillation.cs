@@ -15,9 +15,9 @@ public static class ScoreDistillation
         ["sqrt((1-ab)/ab)"] = SdsWeighting.SqrtOneMinusOverAlphaBar,
     };
 
-    public static SdsWeighting ParseWeighting(string name, string option = "--weighting") =>
+    public static SdsWeighting ParseWeighting(string name, string key = "weighting") =>
         WeightingNames.TryGetValue(name.Trim(), out var w) ? w
-            : throw new UserError($"{option} {name}: unknown weighting; allowed: {string.Join(", ", WeightingNames.Keys)}");
+            : throw new UserError(key, $"{name}: unknown weighting; allowed: {string.Join(", ", WeightingNames.Keys)}");
 
     public static string NameOf(SdsWeighting w) => WeightingNames.First(kv => kv.Value == w).Key;
 

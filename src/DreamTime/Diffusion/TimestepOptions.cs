@@ -28,15 +28,15 @@ public sealed record TimestepOptions
     public void Validate(int trainTimesteps)
     {
         var registration = TimestepStrategies.Find(Strategy);
-        if (Iterations <= 0) throw new UserError($"--iterations {Iterations}: must be a positive integer");
-        if (TMin < 0 || TMin >= trainTimesteps) throw new UserError($"--t-min {TMin}: must be in [0, {trainTimesteps - 1}]");
-        if (TMax < 0 || TMax >= trainTimesteps) throw new UserError($"--t-max {TMax}: must be in [0, {trainTimesteps - 1}]");
-        if (TMin >= TMax) throw new UserError($"--t-min {TMin} must be smaller than --t-max {TMax}");
-        if (!TimePriorNames.Contains(TimePrior)) throw new UserError($"--time-prior {TimePrior}: unknown; allowed: {string.Join(", ", TimePriorNames)}");
-        if (M2 > M1) throw new UserError($"--m2 {M2} must not exceed --m1 {M1}");
-        if (!(S1 > 0)) throw new UserError($"--s1 {S1}: must be positive");
-        if (!(S2 > 0)) throw new UserError($"--s2 {S2}: must be positive");
-        if (Window < 0 || Window >= trainTimesteps) throw new UserError($"--window {Window}: must be in [0, {trainTimesteps - 1}]");
+        if (Iterations <= 0) throw new UserError("iterations", $"is {Iterations}; must be a positive integer");
+        if (TMin < 0 || TMin >= trainTimesteps) throw new UserError("t_min", $"is {TMin}; must be in [0, {trainTimesteps - 1}]");
+        if (TMax < 0 || TMax >= trainTimesteps) throw new UserError("t_max", $"is {TMax}; must be in [0, {trainTimesteps - 1}]");
+        if (TMin >= TMax) throw new UserError("t_min", $"is {TMin}; must be smaller than t_max ({TMax})");
+        if (!TimePriorNames.Contains(TimePrior)) throw new UserError("time_prior", $"{TimePrior}: unknown; allowed: {string.Join(", ", TimePriorNames)}");
+        if (M2 > M1) throw new UserError("m2", $"is {M2}; must not exceed m1 ({M1})");
+        if (!(S1 > 0)) throw new UserError("s1", $"is {S1}; must be positive");
+        if (!(S2 > 0)) throw new UserError("s2", $"is {S2}; must be positive");
+        if (Window < 0 || Window >= trainTimesteps) throw new UserError("window", $"is {Window}; must be in [0, {trainTimesteps - 1}]");
         registration.Validate?.Invoke(this);
     }
 

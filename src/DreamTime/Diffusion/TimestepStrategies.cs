@@ -26,7 +26,7 @@ public static class TimestepStrategies
     public static IReadOnlyList<Registration> All => Registered;
 
     public static Registration Find(string name) => Registered.FirstOrDefault(r => r.Name == name)
-        ?? throw new UserError($"--strategy {name}: unknown strategy; allowed: {string.Join(", ", Names)}");
+        ?? throw new UserError("strategy", $"{name}: unknown strategy; allowed: {string.Join(", ", Names)}");
 
     static TimestepStrategies()
     {
@@ -39,8 +39,8 @@ public static class TimestepStrategies
             (o, _) => new TwoStageStrategy(o.TMin, o.TMax, o.StageTwoTMax, o.SwitchIteration > 0 ? o.SwitchIteration : o.Iterations / 2 + 1, o.Seed),
             o =>
             {
-                if (o.StageTwoTMax <= o.TMin || o.StageTwoTMax > o.TMax) throw new UserError($"--stage2-t-max {o.StageTwoTMax}: must be in ({o.TMin}, {o.TMax}]");
-                if (o.SwitchIteration == 0 || o.SwitchIteration > o.Iterations) throw new UserError($"--switch-iteration {o.SwitchIteration}: must be in [1, {o.Iterations}] (or negative for half-way)");
+                if (o.StageTwoTMax <= o.TMin || o.StageTwoTMax > o.TMax) throw new UserError("stage_two_t_max", $"is {o.StageTwoTMax}; must be in (t_min, t_max] = ({o.TMin}, {o.TMax}]");
+                if (o.SwitchIteration == 0 || o.SwitchIteration > o.Iterations) throw new UserError("switch_iteration", $"is {o.SwitchIteration}; must be in [1, {o.Iterations}] (or negative for half-way)");
             }));
     }
 }

@@ -19,23 +19,21 @@ public abstract record CheckpointGuidanceSettings : GuidanceSettings
     /// <summary>"sample" (a VAE posterior sample, threestudio) or "mean".</summary>
     public string LatentMode { get; init; } = "sample";
 
-    /// <summary>What --model must name, for the error when it is missing.</summary>
+    /// <summary>What the model key must name, for the error when it is missing.</summary>
     protected abstract string ModelRequirement { get; }
 
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(Model)) throw new UserError($"--model: {ModelRequirement}");
-        if (LatentMode is not ("sample" or "mean")) throw new UserError($"guidance.latent_mode {LatentMode}: use sample or mean");
+        if (string.IsNullOrWhiteSpace(Model)) throw new UserError("model", $"is empty; {ModelRequirement}");
+        if (LatentMode is not ("sample" or "mean")) throw new UserError("latent_mode", $"{LatentMode}: use sample or mean");
     }
 
-    protected StableDiffusionGuidanceOptions Options(double defaultGuidanceScale, bool viewDependentPrompt) => new()
-    {
-        GuidanceScale = GuidanceScale ?? defaultGuidanceScale,
-        Weighting = ScoreDistillation.ParseWeighting(Weighting),
-        GradClip = GradClip,
-        ViewDependentPrompt = viewDependentPrompt,
-        Resolution = Resolution,
-        LatentMode = LatentMode == "mean" ? StableDiffusion.LatentMode.Mean : StableDiffusion.LatentMode.Sample,
-    };
+    protected override void ValidateOptions() => ToOptions().Validate();
+
+    /// <summary>The options the guidance is built from.</summary>
+    public abstract StableDiffusionGuidanceOptions ToOptions();
+
+    protected StableDiffusionGuidanceOptions Options(double defaultGuidanceScale, bool viewDependentPrompt) =>
+        DiffusersOptions(defaultGuidanceScale, viewDependentPrompt, Resolution, LatentMode == "mean" ? StableDiffusion.LatentMode.Mean : StableDiffusion.LatentMode.Sample);
 }

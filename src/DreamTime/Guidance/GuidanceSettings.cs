@@ -8,7 +8,8 @@ namespace DreamTime.Guidance;
 
 /// <summary>
 /// Settings of a guidance, chosen in config.json by "type" (see <see cref="Configuration.Components"/>). The
-/// score-distillation knobs every guidance shares live here; each registered guidance adds its own.
+/// score-distillation knobs every guidance shares live here; each registered guidance adds its own. Keys of the
+/// errors are relative to the guidance section (<see cref="Configuration.TrainConfig"/> puts them under "guidance.").
 /// </summary>
 public abstract record GuidanceSettings
 {
@@ -24,9 +25,25 @@ public abstract record GuidanceSettings
 
     public virtual void Validate()
     {
-        if (GuidanceScale is double g && !(g >= 0 && g < 1e4)) throw new UserError($"--guidance-scale {g}: must be in [0, 10000)");
-        if (GradClip is double c && !(c > 0)) throw new UserError($"--grad-clip {c}: must be > 0");
-        if (Weighting is null) throw new UserError("guidance.weighting: is null; give it a value or remove the key to use the default");
+        if (Weighting is null) throw new UserError("weighting", "is null; give it a value or remove the key to use the default");
         ScoreDistillation.ParseWeighting(Weighting);
+        ValidateOptions();
     }
+
+    /// <summary>
+    /// Validates what the guidance is built from (its options record, which checks the guidance scale and the
+    /// gradient clip by <see cref="SdsOptions.Check"/>): each setting is checked in one place.
+    /// </summary>
+    protected abstract void ValidateOptions();
+
+    /// <summary>The options of a guidance that distils a diffusers checkpoint (Stable Diffusion, Zero-1-to-3, the learned prior).</summary>
+    protected StableDiffusionGuidanceOptions DiffusersOptions(double defaultGuidanceScale, bool viewDependentPrompt, int? resolution, LatentMode latentMode) => new()
+    {
+        GuidanceScale = GuidanceScale ?? defaultGuidanceScale,
+        Weighting = ScoreDistillation.ParseWeighting(Weighting),
+        GradClip = GradClip,
+        ViewDependentPrompt = viewDependentPrompt,
+        Resolution = resolution,
+        LatentMode = latentMode,
+    };
 }

@@ -29,16 +29,11 @@ public sealed record LearnedPriorSettings : GuidanceSettings
     public override void Validate()
     {
         base.Validate();
-        if (Model is not null && string.IsNullOrWhiteSpace(Model)) throw new UserError("guidance.model: is empty; give a learned-prior folder or remove the key for the shipped model");
-        ToOptions().Validate();
+        if (Model is not null && string.IsNullOrWhiteSpace(Model)) throw new UserError("model", "is empty; give a learned-prior folder or remove the key for the shipped model");
     }
 
-    public StableDiffusionGuidanceOptions ToOptions() => new()
-    {
-        GuidanceScale = GuidanceScale ?? DefaultGuidanceScale,
-        Weighting = ScoreDistillation.ParseWeighting(Weighting),
-        GradClip = GradClip,
-        ViewDependentPrompt = ViewDependentPrompt,
-        LatentMode = StableDiffusion.LatentMode.Mean,
-    };
+    protected override void ValidateOptions() => ToOptions().Validate();
+
+    public StableDiffusionGuidanceOptions ToOptions() =>
+        DiffusersOptions(DefaultGuidanceScale, ViewDependentPrompt, resolution: null, StableDiffusion.LatentMode.Mean);
 }

@@ -16,11 +16,5 @@ public sealed record StableDiffusionSettings : CheckpointGuidanceSettings
 
     protected override string ModelRequirement => "the stable-diffusion guidance needs a diffusers checkpoint folder";
 
-    public override void Validate()
-    {
-        base.Validate();
-        ToOptions().Validate();
-    }
-
-    public StableDiffusionGuidanceOptions ToOptions() => Options(DefaultGuidanceScale, ViewDependentPrompt);
+    public override StableDiffusionGuidanceOptions ToOptions() => Options(DefaultGuidanceScale, ViewDependentPrompt);
 }

@@ -14,11 +14,5 @@ public sealed record Zero123Settings : CheckpointGuidanceSettings
 
     protected override string ModelRequirement => "the zero123 guidance needs a Zero-1-to-3 checkpoint folder";
 
-    public override void Validate()
-    {
-        base.Validate();
-        ToOptions().Validate();
-    }
-
-    public StableDiffusionGuidanceOptions ToOptions() => Options(DefaultGuidanceScale, viewDependentPrompt: false);
+    public override StableDiffusionGuidanceOptions ToOptions() => Options(DefaultGuidanceScale, viewDependentPrompt: false);
 }

@@ -65,11 +65,14 @@ public sealed record LearnedPriorConfig
     /// </summary>
     public string ModelDtype { get; init; } = "float16";
 
-    public TorchSharp.torch.ScalarType ModelScalarType => ModelDtype switch
+    public TorchSharp.torch.ScalarType ModelScalarType => ScalarTypeOf(ModelDtype);
+
+    /// <summary>The one check of a model_dtype: "float16" or "float32".</summary>
+    public static TorchSharp.torch.ScalarType ScalarTypeOf(string dtype) => dtype switch
     {
         "float16" => TorchSharp.torch.ScalarType.Float16,
         "float32" => TorchSharp.torch.ScalarType.Float32,
-        _ => throw new UserError($"model_dtype {ModelDtype}: use float16 or float32"),
+        _ => throw new UserError("model_dtype", $"{dtype}: use float16 or float32"),
     };
 
     /// <summary>The noise table the model is trained on: Stable Diffusion's, so TP-SDS's timestep knobs keep their meaning.</summary>
@@ -77,39 +80,39 @@ public sealed record LearnedPriorConfig
 
     public void Validate()
     {
-        if (Steps < 1) throw new UserError($"--steps {Steps}: must be at least 1");
-        if (BatchSize < 1 || BatchSize > 4096) throw new UserError($"--batch-size {BatchSize}: must be between 1 and 4096");
-        if (!(LearningRate > 0 && double.IsFinite(LearningRate))) throw new UserError($"--lr {LearningRate}: must be a positive number");
-        if (WarmupSteps < 0) throw new UserError($"warmup_steps {WarmupSteps}: must be 0 or more");
-        if (!(MinLearningRateRatio >= 0 && MinLearningRateRatio <= 1)) throw new UserError($"min_learning_rate_ratio {MinLearningRateRatio}: must be in [0, 1]");
-        if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay))) throw new UserError($"weight_decay {WeightDecay}: must be 0 or more");
-        if (!(EmaDecay >= 0 && EmaDecay < 1)) throw new UserError($"ema_decay {EmaDecay}: must be in [0, 1)");
-        if (ImageSize < 8 || ImageSize > 256) throw new UserError($"image_size {ImageSize}: must be between 8 and 256");
+        if (Steps < 1) throw new UserError("steps", $"is {Steps}; must be at least 1");
+        if (BatchSize < 1 || BatchSize > 4096) throw new UserError("batch_size", $"is {BatchSize}; must be between 1 and 4096");
+        if (!(LearningRate > 0 && double.IsFinite(LearningRate))) throw new UserError("learning_rate", $"is {LearningRate}; must be a positive number");
+        if (WarmupSteps < 0) throw new UserError("warmup_steps", $"is {WarmupSteps}; must be 0 or more");
+        if (!(MinLearningRateRatio >= 0 && MinLearningRateRatio <= 1)) throw new UserError("min_learning_rate_ratio", $"is {MinLearningRateRatio}; must be in [0, 1]");
+        if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay))) throw new UserError("weight_decay", $"is {WeightDecay}; must be 0 or more");
+        if (!(EmaDecay >= 0 && EmaDecay < 1)) throw new UserError("ema_decay", $"is {EmaDecay}; must be in [0, 1)");
+        if (ImageSize < 8 || ImageSize > 256) throw new UserError("image_size", $"is {ImageSize}; must be between 8 and 256");
         if (Channels == null || Channels.Length < 2 || Channels.Length > 5)
-            throw new UserError($"--channels {Describe(Channels)}: give 2 to 5 comma-separated widths, e.g. 32,64,64");
+            throw new UserError("channels", $"{Describe(Channels)}: give 2 to 5 widths, e.g. 32,64,64");
         if (Channels.Any(c => c < 8 || c > 1024 || c % 8 != 0))
-            throw new UserError($"--channels {Describe(Channels)}: every width must be a multiple of 8 between 8 and 1024");
+            throw new UserError("channels", $"{Describe(Channels)}: every width must be a multiple of 8 between 8 and 1024");
         if (ImageSize % (1 << (Channels.Length - 1)) != 0)
-            throw new UserError($"image_size {ImageSize}: must be divisible by {1 << (Channels.Length - 1)} for {Channels.Length} UNet levels");
-        if (TextHidden < 8 || TextHeads < 1 || TextHidden % TextHeads != 0) throw new UserError($"text_hidden {TextHidden}: must be at least 8 and a multiple of text_heads {TextHeads}");
-        if (TextLayers < 1 || TextLayers > 24) throw new UserError($"text_layers {TextLayers}: must be between 1 and 24");
-        if (!(EmptyCaptionRate >= 0 && EmptyCaptionRate < 1)) throw new UserError($"empty_caption_rate {EmptyCaptionRate}: must be in [0, 1)");
-        if (!(OffsetNoise >= 0 && OffsetNoise <= 1)) throw new UserError($"--offset-noise {OffsetNoise}: must be in [0, 1]");
-        if (CheckpointEvery < 1) throw new UserError($"--checkpoint-every {CheckpointEvery}: must be at least 1");
-        if (SampleSeeds < 0 || SampleSeeds > 16) throw new UserError($"sample_seeds {SampleSeeds}: must be between 0 and 16");
-        if (SampleSteps < 1) throw new UserError($"sample_steps {SampleSteps}: must be at least 1");
+            throw new UserError("image_size", $"is {ImageSize}; must be divisible by {1 << (Channels.Length - 1)} for {Channels.Length} UNet levels");
+        if (TextHidden < 8 || TextHeads < 1 || TextHidden % TextHeads != 0) throw new UserError("text_hidden", $"is {TextHidden}; must be at least 8 and a multiple of text_heads {TextHeads}");
+        if (TextLayers < 1 || TextLayers > 24) throw new UserError("text_layers", $"is {TextLayers}; must be between 1 and 24");
+        if (!(EmptyCaptionRate >= 0 && EmptyCaptionRate < 1)) throw new UserError("empty_caption_rate", $"is {EmptyCaptionRate}; must be in [0, 1)");
+        if (!(OffsetNoise >= 0 && OffsetNoise <= 1)) throw new UserError("offset_noise", $"is {OffsetNoise}; must be in [0, 1]");
+        if (CheckpointEvery < 1) throw new UserError("checkpoint_every", $"is {CheckpointEvery}; must be at least 1");
+        if (SampleSeeds < 0 || SampleSeeds > 16) throw new UserError("sample_seeds", $"is {SampleSeeds}; must be between 0 and 16");
+        if (SampleSteps < 1) throw new UserError("sample_steps", $"is {SampleSteps}; must be at least 1");
         _ = ModelScalarType;
-        if (!double.IsFinite(SampleGuidance)) throw new UserError($"sample_guidance {SampleGuidance}: must be a finite number");
+        if (!double.IsFinite(SampleGuidance)) throw new UserError("sample_guidance", $"is {SampleGuidance}; must be a finite number");
     }
 
-    /// <summary>Parses "32,64,64" (the --channels syntax).</summary>
+    /// <summary>Parses "32,64,64" (comma-separated channel widths).</summary>
     public static int[] ParseChannels(string text)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var result = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out result[i]))
-                throw new UserError($"--channels {text}: '{parts[i]}' is not a whole number; give comma-separated widths, e.g. 32,64,64");
+                throw new UserError("channels", $"{text}: '{parts[i]}' is not a whole number; give comma-separated widths, e.g. 32,64,64");
         return result;
     }
 

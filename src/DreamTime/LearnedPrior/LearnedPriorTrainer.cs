@@ -118,16 +118,16 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
             {
                 var key = prefix + name;
                 var target = _parameters.FirstOrDefault(x => x.Name == key).Param
-                    ?? throw new UserError($"--init {modelFolder}: has a parameter '{key}' this configuration does not; train with the model's --channels");
+                    ?? throw new UserError("init_model", $"{modelFolder} has a parameter '{key}' this configuration does not; train with the model's channels");
                 if (!target.shape.SequenceEqual(p.shape))
-                    throw new UserError($"--init {modelFolder}: '{key}' has shape [{string.Join(",", p.shape)}], this configuration needs [{string.Join(",", target.shape)}]; train with the model's --channels");
+                    throw new UserError("init_model", $"{modelFolder}: '{key}' has shape [{string.Join(",", p.shape)}], this configuration needs [{string.Join(",", target.shape)}]; train with the model's channels");
                 target.copy_(p);
                 _ema[key].copy_(p);
                 covered.Add(key);
             }
         // a part the model lacks would silently keep its random start and perturb the model it continues
         if (_parameters.FirstOrDefault(x => !covered.Contains(x.Name)).Name is string missing)
-            throw new UserError($"--init {modelFolder}: has no parameter '{missing}', which this configuration needs; not a model of this architecture");
+            throw new UserError("init_model", $"{modelFolder} has no parameter '{missing}', which this configuration needs; not a model of this architecture");
     }
 
     /// <summary>Runs step Step + 1 and returns its loss (mean squared error of the predicted noise) and mean timestep.</summary>

@@ -47,16 +47,16 @@ public static class LearnedPriorTraining
     public static LearnedPriorResult Resume(string dir, int? steps, string? device, IRunObserver observer, CancellationToken cancel = default)
     {
         var folder = new LearnedPriorFolder(dir);
-        if (!File.Exists(folder.Config)) throw new UserError($"--resume {dir}: no config.json there; not a learned-prior training folder");
+        if (!File.Exists(folder.Config)) throw new UserError($"training folder {dir}: no config.json there; not a learned-prior training folder");
         var config = LearnedPriorConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);
-        if (!Directory.Exists(folder.LastCheckpoint)) throw new UserError($"--resume {dir}: no checkpoint in {folder.LastCheckpoint}");
+        if (!Directory.Exists(folder.LastCheckpoint)) throw new UserError($"training folder {dir}: no checkpoint in {folder.LastCheckpoint}");
         if (steps is int n) config = config with { Steps = n };
         if (device != null) config = config with { Device = device };
         config.Validate();
         var dev = TorchRuntime.ResolveDevice(config.Device);
         using var trainer = new LearnedPriorTrainer(config, dev);
         trainer.LoadCheckpoint(folder.LastCheckpoint);
-        if (trainer.Step > config.Steps) throw new UserError($"--steps {config.Steps}: the checkpoint is already at step {trainer.Step}");
+        if (trainer.Step > config.Steps) throw new UserError("steps", $"is {config.Steps}; the checkpoint is already at step {trainer.Step}");
         AtomicFile.WriteAllText(folder.Config, config.ToJson());
         // steps after the checkpoint were lost with the interruption and will be trained again
         var kept = ReadMetrics(folder.MetricsLog).Where(m => m.Step <= trainer.Step).Select(m => JsonSerializer.Serialize(m, LineJson) + "\n");
@@ -77,7 +77,7 @@ public static class LearnedPriorTraining
                 CheckpointFolder = folder.LastCheckpoint,
                 CheckpointEvery = config.CheckpointEvery,
                 CheckpointAtLast = true,
-                ResumeCommand = $"dreamtime prior train --resume {folder.Root}",
+                ResumeHint = $"Continue it by resuming {folder.Root}",
                 AfterStep = rec =>
                 {
                     loss = rec.Loss;
@@ -108,15 +108,15 @@ public static class LearnedPriorTraining
     /// </summary>
     public static void Export(string runDir, string outDir, bool overwrite, string? dtype, IRunObserver observer)
     {
-        if (dtype is not (null or "float16" or "float32")) throw new UserError($"--dtype {dtype}: use float16 or float32");
+        if (dtype != null) LearnedPriorConfig.ScalarTypeOf(dtype);
         var folder = new LearnedPriorFolder(runDir);
-        if (!File.Exists(folder.Config)) throw new UserError($"--run {runDir}: no config.json there; not a learned-prior training folder");
+        if (!File.Exists(folder.Config)) throw new UserError($"training folder {runDir}: no config.json there; not a learned-prior training folder");
         var config = LearnedPriorConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);
         if (dtype != null) config = config with { ModelDtype = dtype };
         config.Validate();
-        if (!Directory.Exists(folder.LastCheckpoint)) throw new UserError($"--run {runDir}: no checkpoint in {folder.LastCheckpoint}");
+        if (!Directory.Exists(folder.LastCheckpoint)) throw new UserError($"training folder {runDir}: no checkpoint in {folder.LastCheckpoint}");
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !overwrite)
-            throw new UserError($"--out {outDir}: folder exists and is not empty; pass --overwrite to replace it");
+            throw new UserError($"output folder {outDir}: exists and is not empty; choose another or allow overwriting it");
         using var trainer = new LearnedPriorTrainer(config with { Device = "cpu" });
         trainer.LoadCheckpoint(folder.LastCheckpoint);
         trainer.SaveModel(outDir);

@@ -22,20 +22,20 @@ public sealed record NerfSettings : RepresentationSettings
 
     public override void Validate()
     {
-        if (Field is null) throw new UserError("representation.field: is null; give it a value or remove the key to use the default");
+        if (Field is null) throw new UserError("field", "is null; give it a value or remove the key to use the default");
         try { Field.Validate(); }
         catch (UserError e)
         {
             // NerfConfig names its fields as C# does; say them as config.json does.
             var text = e.Message.StartsWith("nerf config: ") ? e.Message["nerf config: ".Length..] : e.Message;
             var words = text.Split(' ', 2);
-            throw new UserError($"representation.field.{System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(words[0])} {(words.Length > 1 ? words[1] : "")}".TrimEnd());
+            throw new UserError($"field.{System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(words[0])}", words.Length > 1 ? words[1] : "is out of range");
         }
-        foreach (var (name, v) in new[] { ("--lr", LrEncoding), ("--lr-network", LrNetwork), ("--lr-background", LrBackground) })
-            if (!(v > 0 && v < 10)) throw new UserError($"{name} {v}: must be in (0, 10)");
-        foreach (var (name, v) in new[] { ("--lambda-orientation", LambdaOrientation), ("--lambda-sparsity", LambdaSparsity), ("--lambda-opacity-entropy", LambdaOpacityEntropy) })
-            if (!(v >= 0 && double.IsFinite(v))) throw new UserError($"{name} {v}: must be a finite number >= 0");
-        if (MeshResolution < 16 || MeshResolution > 512) throw new UserError($"--mesh-resolution {MeshResolution}: must be in [16, 512]");
-        if (!double.IsFinite(MeshThreshold)) throw new UserError($"representation.mesh_threshold {MeshThreshold}: must be a finite number");
+        foreach (var (key, v) in new[] { ("lr_encoding", LrEncoding), ("lr_network", LrNetwork), ("lr_background", LrBackground) })
+            if (!(v > 0 && v < 10)) throw new UserError(key, $"is {v}; must be in (0, 10)");
+        foreach (var (key, v) in new[] { ("lambda_orientation", LambdaOrientation), ("lambda_sparsity", LambdaSparsity), ("lambda_opacity_entropy", LambdaOpacityEntropy) })
+            if (!(v >= 0 && double.IsFinite(v))) throw new UserError(key, $"is {v}; must be a finite number >= 0");
+        if (MeshResolution < 16 || MeshResolution > 512) throw new UserError("mesh_resolution", $"is {MeshResolution}; must be in [16, 512]");
+        if (!double.IsFinite(MeshThreshold)) throw new UserError("mesh_threshold", $"is {MeshThreshold}; must be a finite number");
     }
 }

@@ -58,7 +58,7 @@ public static class AtomicFile
     }
 
     /// <summary>Checks up front that a file can be created in the folder, so a run fails before doing work.</summary>
-    public static void EnsureWritableFolder(string dir, string optionName)
+    public static void EnsureWritableFolder(string dir, string what)
     {
         try
         {
@@ -69,15 +69,15 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserError($"{optionName} {dir}: folder is not writable ({e.Message})");
+            throw new UserError($"{what} {dir}: folder is not writable ({e.Message})");
         }
     }
 
-    public static void EnsureWritableFile(string path, string optionName)
+    public static void EnsureWritableFile(string path, string what)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        if (Directory.Exists(full)) throw new UserError($"{optionName} {path}: is a folder, expected a file path");
-        EnsureWritableFolder(dir, optionName);
+        if (Directory.Exists(full)) throw new UserError($"{what} {path}: is a folder, expected a file path");
+        EnsureWritableFolder(dir, what);
     }
 }

@@ -127,15 +127,15 @@ public static class TorchRuntime
         if (lower == "cuda" || lower.StartsWith("cuda:"))
         {
             try { torch.InitializeDeviceType(DeviceType.CUDA); }
-            catch (Exception e) { throw new UserError($"--device {name}: CUDA backend could not be initialised ({FirstLine(e.Message)}); reference a CUDA libtorch (see README) or use --device cpu"); }
-            if (!torch.cuda.is_available()) throw new UserError($"--device {name}: CUDA is not available on this machine; use --device cpu");
+            catch (Exception e) { throw new UserError("device", $"{name}: CUDA backend could not be initialised ({FirstLine(e.Message)}); reference a CUDA libtorch (see README) or use device cpu"); }
+            if (!torch.cuda.is_available()) throw new UserError("device", $"{name}: CUDA is not available on this machine; use device cpu");
             if (lower == "cuda") return new torch.Device("cuda");
             int count = torch.cuda.device_count();
             if (!int.TryParse(lower[5..], out int index) || index < 0 || index >= count)
-                throw new UserError($"--device {name}: no such GPU; this machine has cuda:0..cuda:{count - 1}");
+                throw new UserError("device", $"{name}: no such GPU; this machine has cuda:0..cuda:{count - 1}");
             return new torch.Device(DeviceType.CUDA, index);
         }
-        throw new UserError($"--device {name}: unknown device; use cpu, cuda or cuda:N");
+        throw new UserError("device", $"{name}: unknown device; use cpu, cuda or cuda:N");
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();

@@ -18,11 +18,11 @@ public static class MemberRenders
     public static (PromptSelection Selection, IReadOnlyList<FamilyMember> Members) WriteGrid(
         PriorLibrary lib, string prompt, string file, int views, int members, int size, double elevation, int supersample)
     {
-        if (views < 1 || views > 64) throw new UserError($"--views {views}: must be between 1 and 64");
-        if (members < 1 || members > 256) throw new UserError($"--members {members}: must be between 1 and 256");
+        if (views < 1 || views > 64) throw new UserError("views", $"is {views}; must be between 1 and 64");
+        if (members < 1 || members > 256) throw new UserError("members", $"is {members}; must be between 1 and 256");
         CheckSize(size);
         CheckSupersample(supersample);
-        AtomicFile.EnsureWritableFile(file, "--out");
+        AtomicFile.EnsureWritableFile(file, "output picture");
         var selection = lib.Select(prompt);
         var chosen = selection.Members.Take(members).ToList();
         var cams = new CameraRanges().Ring(views, elevation);
@@ -44,11 +44,11 @@ public static class MemberRenders
     {
         CheckSize(size);
         CheckSupersample(supersample);
-        AtomicFile.EnsureWritableFile(file, "--out");
+        AtomicFile.EnsureWritableFile(file, "output picture");
         var selection = lib.Select(prompt);
         if (member < 1 || member > selection.Members.Count)
-            throw new UserError($"--member {member}: {selection.Describe()} has members 1 to {selection.Members.Count}");
-        if (!(elevation >= -90 && elevation <= 90)) throw new UserError($"--elevation {elevation}: must be within [-90, 90] degrees");
+            throw new UserError("member", $"is {member}; {selection.Describe()} has members 1 to {selection.Members.Count}");
+        if (!(elevation >= -90 && elevation <= 90)) throw new UserError("elevation", $"is {elevation}; must be within [-90, 90] degrees");
         var m = selection.Members[member - 1];
         var picture = new SdfRenderer { Supersample = supersample }.Render(m.Scene, new CameraRanges().MidCamera(elevation, azimuth), size, size);
         ImageIO.SavePngWithAlpha(file, new RgbImage(size, size, picture.Rgb), picture.Mask);
@@ -57,9 +57,9 @@ public static class MemberRenders
 
     /// <summary>A render side in pixels, 8 to 1024 (else a UserError naming --size).</summary>
     public static int CheckSize(int px) =>
-        px is >= 8 and <= 1024 ? px : throw new UserError($"--size {px}: must be between 8 and 1024");
+        px is >= 8 and <= 1024 ? px : throw new UserError("size", $"is {px}; must be between 8 and 1024");
 
     /// <summary>Rays per pixel side, 1 to 8 (else a UserError naming --supersample).</summary>
     public static int CheckSupersample(int ss) =>
-        ss is >= 1 and <= 8 ? ss : throw new UserError($"--supersample {ss}: must be between 1 and 8");
+        ss is >= 1 and <= 8 ? ss : throw new UserError("supersample", $"is {ss}; must be between 1 and 8");
 }

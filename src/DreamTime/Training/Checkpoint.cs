@@ -49,9 +49,9 @@ public static class Checkpoint
     public static State LoadState(string dir)
     {
         foreach (var f in new[] { RepresentationFile, OptimizerFile, StateFile })
-            if (!File.Exists(Path.Combine(dir, f))) throw new UserError($"--resume: checkpoint file {Path.Combine(dir, f)} is missing");
+            if (!File.Exists(Path.Combine(dir, f))) throw new UserError($"checkpoint file {Path.Combine(dir, f)} is missing");
         try { return JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(dir, StateFile)), StateJson) ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new UserError($"--resume: {Path.Combine(dir, StateFile)} is corrupt ({e.Message.Split('\n')[0]})"); }
+        catch (JsonException e) { throw new UserError($"checkpoint file {Path.Combine(dir, StateFile)} is corrupt ({e.Message.Split('\n')[0]})"); }
     }
 
     /// <summary>Restores the representation, the guidance's trainable state and the optimizer; returns the state.</summary>
@@ -63,13 +63,13 @@ public static class Checkpoint
         if (trainable.Count > 0)
         {
             var path = Path.Combine(dir, GuidanceFile);
-            if (!File.Exists(path)) throw new UserError($"--resume: checkpoint file {path} is missing (the guidance has trainable state)");
+            if (!File.Exists(path)) throw new UserError($"checkpoint file {path} is missing (the guidance has trainable state)");
             var file = SafetensorsFile.Open(path);
             using var _ = TorchSharp.torch.no_grad();
             foreach (var (key, target) in trainable)
             {
                 if (!file.Entries.TryGetValue(key, out var entry) || !entry.Shape.SequenceEqual(target.shape))
-                    throw new UserError($"--resume: {path} has no tensor '{key}' of shape [{string.Join(",", target.shape)}]");
+                    throw new UserError($"checkpoint file {path} has no tensor '{key}' of shape [{string.Join(",", target.shape)}]");
                 using var loaded = file.Load(key);
                 target.copy_(loaded.to(target.dtype).to(target.device));
             }

@@ -47,16 +47,16 @@ public sealed class GenerationRun : IDisposable
     public static GenerationRun Resume(string dir, ResumeOverrides overrides, IRunObserver observer)
     {
         var folder = new RunFolder(dir);
-        if (!File.Exists(folder.Config)) throw new UserError($"--resume {dir}: no config.json there; not a run folder");
+        if (!File.Exists(folder.Config)) throw new UserError($"run folder {dir}: no config.json there; not a run folder");
         var config = TrainConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);
-        var checkpoint = Checkpoint.Find(folder.LastCheckpoint) ?? throw new UserError($"--resume {dir}: no checkpoint in {folder.Checkpoints}");
+        var checkpoint = Checkpoint.Find(folder.LastCheckpoint) ?? throw new UserError($"run folder {dir}: no checkpoint in {folder.Checkpoints}");
         var state = Checkpoint.LoadState(checkpoint);
         var updated = config;
         if (overrides.Device is string d) updated = updated with { Device = d };
         if (overrides.Iterations is int n)
         {
             if (n < config.Iterations)
-                throw new UserError($"--iterations {n}: a resumed run can only be extended; {folder.Config} has {config.Iterations} (checkpoint at step {state.Step})");
+                throw new UserError("timesteps.iterations", $"is {n}; a resumed run can only be extended; {folder.Config} has {config.Iterations} (checkpoint at step {state.Step})");
             updated = updated with { Timesteps = updated.Timesteps with { Iterations = n } };
         }
         updated.Validate();

@@ -30,13 +30,13 @@ public sealed class RunFolder(string root)
     /// </summary>
     public void PrepareNew(bool overwrite)
     {
-        if (File.Exists(Root)) throw new UserError($"--out {Root}: is a file, not a folder");
+        if (File.Exists(Root)) throw new UserError($"run folder {Root}: is a file, not a folder");
         if (Directory.Exists(Root) && Directory.EnumerateFileSystemEntries(Root).Any())
         {
-            if (!overwrite) throw new UserError($"--out {Root}: folder exists and is not empty; pass --overwrite to replace it or --resume {Root} to continue it");
+            if (!overwrite) throw new UserError($"run folder {Root}: exists and is not empty; allow overwriting it to replace it, or resume the run in it to continue it");
             try { Directory.Delete(Root, true); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserError($"--out {Root}: cannot clear the folder ({e.Message})"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserError($"run folder {Root}: cannot clear the folder ({e.Message})"); }
         }
-        AtomicFile.EnsureWritableFolder(Root, "--out");
+        AtomicFile.EnsureWritableFolder(Root, "run folder");
     }
 }

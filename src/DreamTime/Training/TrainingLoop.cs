@@ -16,8 +16,8 @@ public sealed class TrainingLoop(IStepTrainer trainer, IRunObserver observer)
     /// <summary>Also save after the last step.</summary>
     public bool CheckpointAtLast { get; init; }
 
-    /// <summary>The command that continues the run, for the message on cancellation.</summary>
-    public string ResumeCommand { get; init; } = "";
+    /// <summary>How to continue the run, said on cancellation after "checkpoint saved."</summary>
+    public string ResumeHint { get; init; } = "";
 
     /// <summary>Runs after each step, before its checkpoint; may add to the record (an evaluation) and write it out.</summary>
     public Func<StepRecord, StepRecord>? AfterStep { get; init; }
@@ -34,7 +34,7 @@ public sealed class TrainingLoop(IStepTrainer trainer, IRunObserver observer)
                 {
                     if (CheckpointFolder == null) return SessionOutcome.Interrupted;
                     trainer.SaveCheckpoint(CheckpointFolder);
-                    observer.Log($"interrupted after step {trainer.StepReached}; checkpoint saved. Continue with: {ResumeCommand}");
+                    observer.Log($"interrupted after step {trainer.StepReached}; checkpoint saved. {ResumeHint}");
                     return SessionOutcome.Interrupted;
                 }
                 var record = trainer.TrainStep(step);

@@ -32,7 +32,7 @@ public sealed class TrainingSession(Trainer trainer, RunFolder? run, IRunObserve
         {
             CheckpointFolder = run?.LastCheckpoint,
             CheckpointEvery = cfg.CheckpointEvery,
-            ResumeCommand = $"dreamtime generate --resume {run?.Root}",
+            ResumeHint = $"Continue it by resuming the run in {run?.Root}",
             AfterStep = rec =>
             {
                 int step = rec.Step;

@@ -24,7 +24,7 @@ public class BuiltinPriorCommandTests : IDisposable
         else
         {
             try { code = parse.Invoke(config); }
-            catch (DreamTime.Runtime.UserError e) { err.WriteLine($"error: {e.Message}"); code = CliHost.UserErrorExit; }
+            catch (DreamTime.Runtime.UserError e) { err.WriteLine($"error: {KeyFlags.Describe(e, parse.CommandResult.Command)}"); code = CliHost.UserErrorExit; }
         }
         return (code, output.ToString(), err.ToString());
     }
@@ -75,7 +75,7 @@ public class BuiltinPriorCommandTests : IDisposable
         var png = Path.Combine(_dir, "g.png");
         var (code, _, err) = Run("prior", "render", "a car", "--out", png, option, value);
         Assert.Equal(2, code);
-        Assert.Contains($"{option} {value}", err);
+        Assert.Contains($"{option.TrimStart('-')} ({option}): is {value};", err);
         Assert.False(File.Exists(png));
     }
 }

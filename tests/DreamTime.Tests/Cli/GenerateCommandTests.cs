@@ -79,18 +79,19 @@ public class GenerateCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--strategy", "fastest", "tp-sds, uniform, linear, hifa, two-stage")]
+    [InlineData("--strategy", "fastest", "tp-sds, uniform, linear, hifa, two-stage", "timesteps.strategy (--strategy): fastest")]
     [InlineData("--shading", "1,2", "albedo,diffuse,textureless")]
     [InlineData("--shading", "a,b,c", "albedo,diffuse,textureless")]
     [InlineData("--shading", "0,0,0", "positive")]
-    [InlineData("--resolution", "4", "between 8 and 1024")]
-    [InlineData("--weighting", "cubic", "1-ab")]
-    [InlineData("--device", "tpu", "cpu, cuda")]
-    [InlineData("--iterations", "0", "positive")]
-    public void BadOptionNamesItselfAndWritesNothing(string option, string value, string allowed)
+    [InlineData("--resolution", "4", "between 8 and 1024", "height (--resolution): is 4;")]
+    [InlineData("--weighting", "cubic", "1-ab", "guidance.weighting (--weighting): cubic")]
+    [InlineData("--device", "tpu", "cpu, cuda", "device (--device): tpu")]
+    [InlineData("--iterations", "0", "positive", "timesteps.iterations (--iterations): is 0;")]
+    public void BadOptionNamesItselfAndWritesNothing(string option, string value, string allowed, string? named = null)
     {
+        // a setting's error names its config key, then the option that set it
         var outDir = Path.Combine(_dir, "out");
-        AssertUserError(Generate("a red mushroom", "--out", outDir, option, value), $"{option} {value}", allowed);
+        AssertUserError(Generate("a red mushroom", "--out", outDir, option, value), named ?? $"{option} {value}", allowed);
         Assert.False(Directory.Exists(outDir));
     }
 
@@ -101,7 +102,7 @@ public class GenerateCommandTests : IDisposable
         Directory.CreateDirectory(outDir);
         File.WriteAllText(Path.Combine(outDir, "notes.txt"), "mine");
         var before = Snapshot(outDir);
-        AssertUserError(Generate("a red mushroom", "--out", outDir, "--iterations", "2"), outDir, "--overwrite", "--resume");
+        AssertUserError(Generate("a red mushroom", "--out", outDir, "--iterations", "2"), outDir, "not empty", "overwriting", "resume");
         AssertUnchanged(before, outDir);
     }
 
@@ -109,10 +110,10 @@ public class GenerateCommandTests : IDisposable
     public void ResumeOfAFolderWithoutConfig()
     {
         var empty = Directory.CreateDirectory(Path.Combine(_dir, "not-a-run")).FullName;
-        AssertUserError(Generate("--resume", empty), "--resume", "no config.json");
+        AssertUserError(Generate("--resume", empty), "run folder", "no config.json");
         Assert.Empty(Directory.EnumerateFileSystemEntries(empty));
         var missing = Path.Combine(_dir, "missing");
-        AssertUserError(Generate("--resume", missing), "--resume", "no config.json");
+        AssertUserError(Generate("--resume", missing), "run folder", "no config.json");
         Assert.False(Directory.Exists(missing));
     }
 
@@ -183,7 +184,7 @@ public class GenerateCommandTests : IDisposable
         var root = MakeRunFolder();
         var before = Snapshot(root);
         AssertUserError(Generate("--resume", root, "--iterations", "10", "--lr", "0.5", "--seed", "2"), "config.json decides", "--seed, --lr");
-        AssertUserError(Generate("--resume", root, "--iterations", "3"), "--iterations 3", "only be extended", "has 4");
+        AssertUserError(Generate("--resume", root, "--iterations", "3"), "timesteps.iterations (--iterations): is 3", "only be extended", "has 4");
         AssertUserError(Generate("a red mushroom", "--resume", root), "config.json decides", "PROMPT");
         AssertUnchanged(before, root);
     }
@@ -194,7 +195,7 @@ public class GenerateCommandTests : IDisposable
         var root = MakeRunFolder();
         Directory.Delete(Path.Combine(root, "checkpoints"), true);
         var before = Snapshot(root);
-        AssertUserError(Generate("--resume", root), "--resume", "no checkpoint");
+        AssertUserError(Generate("--resume", root), "run folder", "no checkpoint");
         AssertUnchanged(before, root);
     }
 

@@ -32,14 +32,14 @@ public class ScheduleCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--strategy", "nope", "--strategy nope")]
-    [InlineData("--t-min", "990", "--t-min 990")]
-    [InlineData("--t-max", "1000", "--t-max 1000")]
-    [InlineData("--iterations", "0", "--iterations 0")]
-    [InlineData("--iterations", "-3", "--iterations -3")]
-    [InlineData("--m2", "900", "--m2 900")]
-    [InlineData("--s1", "0", "--s1 0")]
-    [InlineData("--s2", "-1", "--s2 -1")]
+    [InlineData("--strategy", "nope", "strategy (--strategy): nope: unknown")]
+    [InlineData("--t-min", "990", "t_min (--t-min): is 990;")]
+    [InlineData("--t-max", "1000", "t_max (--t-max): is 1000;")]
+    [InlineData("--iterations", "0", "iterations (--iterations): is 0;")]
+    [InlineData("--iterations", "-3", "iterations (--iterations): is -3;")]
+    [InlineData("--m2", "900", "m2 (--m2): is 900;")]
+    [InlineData("--s1", "0", "s1 (--s1): is 0;")]
+    [InlineData("--s2", "-1", "s2 (--s2): is -1;")]
     [InlineData("--iterations", "ten", "ten")]
     public void BadInputIsOneLineExitTwoNothingWritten(string option, string value, string expected)
     {

@@ -53,7 +53,7 @@ public class ConfigOverrideTests : IDisposable
     public void BadAssignmentsNameTheKey(string assignment, string expected)
     {
         var e = Assert.Throws<UserError>(() => ConfigOverrides.Apply(ConfigOverrides.Defaults(), assignment));
-        Assert.StartsWith("--set ", e.Message);
+        Assert.StartsWith("override ", e.Message);
         Assert.Contains(expected, e.Message);
     }
 
@@ -71,7 +71,9 @@ public class ConfigOverrideTests : IDisposable
         Assert.Contains("'guidance.temperature_pixels' has the wrong type (expected a number)", Assert.Throws<UserError>(() => TrainConfig.FromJson(wrongType, "run.json")).Message);
         var badField = ConfigOverrides.Defaults();
         badField["representation"]!["field"]!.AsObject()["hash_levels"] = 99;
-        Assert.StartsWith("representation.field.hash_levels 99 must be in 1..32", Assert.Throws<UserError>(() => TrainConfig.FromJson(badField, "run.json").Validate()).Message);
+        var fieldError = Assert.Throws<UserError>(() => TrainConfig.FromJson(badField, "run.json").Validate());
+        Assert.Equal("representation.field.hash_levels", fieldError.Key);
+        Assert.StartsWith("representation.field.hash_levels: 99 must be in 1..32", fieldError.Message);
         var noType = ConfigOverrides.Defaults();
         noType["guidance"]!.AsObject().Remove("type");
         Assert.Contains("'guidance.type' is missing", Assert.Throws<UserError>(() => TrainConfig.FromJson(noType, "run.json")).Message);

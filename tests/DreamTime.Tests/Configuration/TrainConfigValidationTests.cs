@@ -16,9 +16,9 @@ public class TrainConfigValidationTests
     [InlineData("eval_resolution")]
     [InlineData("turntable_resolution")]
     [InlineData("representation.mesh_threshold")]
-    [InlineData("cameras: distance")]
-    [InlineData("cameras: field-of-view")]
-    [InlineData("cameras: elevation")]
+    [InlineData("cameras.distance_min")]
+    [InlineData("cameras.fov_y_min_deg")]
+    [InlineData("cameras.elevation_min_deg")]
     public void BadFieldsAreNamed(string expected)
     {
         var cfg = expected switch
@@ -26,12 +26,13 @@ public class TrainConfigValidationTests
             "eval_resolution" => new TrainConfig { EvalResolution = 0 },
             "turntable_resolution" => new TrainConfig { TurntableResolution = -4 },
             "representation.mesh_threshold" => new TrainConfig { Representation = new DreamTime.Representations.NerfSettings { MeshThreshold = double.NaN } },
-            "cameras: distance" => new TrainConfig { Cameras = new CameraRanges(DistanceMin: 3, DistanceMax: 2) },
-            "cameras: field-of-view" => new TrainConfig { Cameras = new CameraRanges(FovYMinDeg: 0) },
+            "cameras.distance_min" => new TrainConfig { Cameras = new CameraRanges(DistanceMin: 3, DistanceMax: 2) },
+            "cameras.fov_y_min_deg" => new TrainConfig { Cameras = new CameraRanges(FovYMinDeg: 0) },
             _ => new TrainConfig { Cameras = new CameraRanges(ElevationMinDeg: 10, ElevationMaxDeg: -10) },
         };
         var e = Assert.Throws<UserError>(cfg.Validate);
-        Assert.StartsWith(expected, e.Message);
+        Assert.Equal(expected, e.Key);
+        Assert.StartsWith(expected + ": ", e.Message);
     }
 
     [Fact]

@@ -134,17 +134,18 @@ public class TimestepStrategyTests
         Assert.Equal(expected, ScoreDistillation.Weight(ScoreDistillation.ParseWeighting(name), ab), 12);
 
     [Theory]
-    [InlineData("bogus", 20, 980, 100, 800, 500, "--strategy bogus")]
-    [InlineData("tp-sds", 980, 980, 100, 800, 500, "--t-min 980 must be smaller than --t-max 980")]
-    [InlineData("tp-sds", -1, 980, 100, 800, 500, "--t-min -1")]
-    [InlineData("tp-sds", 20, 1000, 100, 800, 500, "--t-max 1000")]
-    [InlineData("tp-sds", 20, 980, 0, 800, 500, "--iterations 0")]
-    [InlineData("tp-sds", 20, 980, -5, 800, 500, "--iterations -5")]
-    [InlineData("tp-sds", 20, 980, 100, 500, 800, "--m2 800 must not exceed --m1 500")]
+    [InlineData("bogus", 20, 980, 100, 800, 500, "strategy: bogus: unknown")]
+    [InlineData("tp-sds", 980, 980, 100, 800, 500, "t_min: is 980; must be smaller than t_max (980)")]
+    [InlineData("tp-sds", -1, 980, 100, 800, 500, "t_min: is -1;")]
+    [InlineData("tp-sds", 20, 1000, 100, 800, 500, "t_max: is 1000;")]
+    [InlineData("tp-sds", 20, 980, 0, 800, 500, "iterations: is 0;")]
+    [InlineData("tp-sds", 20, 980, -5, 800, 500, "iterations: is -5;")]
+    [InlineData("tp-sds", 20, 980, 100, 500, 800, "m2: is 800; must not exceed m1 (500)")]
     public void InvalidOptionsNameTheOption(string strategy, int tMin, int tMax, int n, double m1, double m2, string expected)
     {
         var o = new TimestepOptions { Strategy = strategy, TMin = tMin, TMax = tMax, Iterations = n, M1 = m1, M2 = m2 };
         var e = Assert.Throws<UserError>(() => o.Build(Sd));
-        Assert.Contains(expected, e.Message);
+        Assert.StartsWith(expected, e.Message);
+        Assert.Equal(expected.Split(':')[0], e.Key);
     }
 }

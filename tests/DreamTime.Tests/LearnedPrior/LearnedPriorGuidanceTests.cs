@@ -149,9 +149,10 @@ public class LearnedPriorGuidanceTests : IDisposable
         foreach (var f in new[] { "unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors", "unet/config.json", "model_index.json" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(run, "model", f)), File.ReadAllBytes(Path.Combine(exported, f)));
         Assert.Equal(File.ReadAllText(Path.Combine(run, "config.json")), File.ReadAllText(Path.Combine(exported, "training_config.json")));
-        // an existing folder is kept unless --overwrite
+        // an existing folder is kept unless overwriting is allowed
         var e = Assert.Throws<UserError>(() => LearnedPriorTraining.Export(run, exported, overwrite: false, dtype: null, SilentRunObserver.Instance));
-        Assert.Contains("--overwrite", e.Message);
+        Assert.Contains("not empty", e.Message);
+        Assert.Contains("overwriting", e.Message);
         var bad = Assert.Throws<UserError>(() => LearnedPriorTraining.Export(_dir, Path.Combine(_dir, "x"), false, null, SilentRunObserver.Instance));
         Assert.Contains("not a learned-prior training folder", bad.Message);
     }
@@ -176,7 +177,7 @@ public class LearnedPriorGuidanceTests : IDisposable
                 }
         }
         var e = Assert.Throws<UserError>(() => LearnedPriorTraining.Train(config with { Channels = [16, 16] }, run, false, SilentRunObserver.Instance));
-        Assert.Contains("--init", e.Message);
+        Assert.Equal("init_model", e.Key);
         Assert.False(Directory.Exists(run));
         LearnedPriorTraining.Train(config, run, false, SilentRunObserver.Instance);
         Assert.Contains(model, File.ReadAllText(Path.Combine(run, "config.json")));
@@ -187,7 +188,7 @@ public class LearnedPriorGuidanceTests : IDisposable
         using (var trainer = new LearnedPriorTrainer(other))
         {
             var missing = Assert.ThrowsAny<UserError>(() => trainer.InitialiseFrom(model));
-            Assert.Contains("--init", missing.Message);
+            Assert.Equal("init_model", missing.Key);
         }
         Assert.Equal(config.AddTextEmbedding, other.WithArchitectureOf(model).AddTextEmbedding);
     }
@@ -341,9 +342,10 @@ public class LearnedPriorGuidanceTests : IDisposable
     [InlineData("compare --psnr-thresholds 20 Infinity", "--psnr-thresholds")]
     [InlineData("compare --model /no/such/model", "/no/such/model")]
     [InlineData("prior check --model /no/such/model", "/no/such/model")]
-    [InlineData("prior check --seeds 0", "--seeds 0")]
-    [InlineData("prior hints mushroom --blur 3", "--blur 3")]
-    [InlineData("prior hints mushroom --cameras 0", "--cameras 0")]
+    [InlineData("prior check --seeds 0", "seeds (--seeds): is 0;")]
+    [InlineData("prior hints mushroom --blur 3", "blur (--blur): is 3;")]
+    [InlineData("prior hints mushroom --cameras 0", "cameras (--cameras): is 0;")]
+    [InlineData("prior export --run /tmp --out /tmp/x --dtype float8", "model_dtype (--dtype): float8")]
     [InlineData("prior hints mushroom --temperature-pixels warm", "--temperature-pixels warm")]
     [InlineData("prior export --run /no/such/run --out /tmp/x", "/no/such/run")]
     [InlineData("prior export --run /tmp --out /tmp/x --dtype int8", "int8")]

@@ -31,7 +31,7 @@ public class PriorTrainCommandTests : IDisposable
         else
         {
             try { code = parse.Invoke(new InvocationConfiguration { Output = output, Error = err, EnableDefaultExceptionHandler = false }); }
-            catch (UserError e) { err.WriteLine($"error: {e.Message}"); code = CliHost.UserErrorExit; }
+            catch (UserError e) { err.WriteLine($"error: {KeyFlags.Describe(e, parse.CommandResult.Command)}"); code = CliHost.UserErrorExit; }
         }
         return (code, output.ToString(), err.ToString());
     }
@@ -44,7 +44,8 @@ public class PriorTrainCommandTests : IDisposable
         File.WriteAllText(Path.Combine(out1, "keep.txt"), "mine");
         var (code, _, err) = Run("prior", "train", "--out", out1, "--steps", "1");
         Assert.Equal(2, code);
-        Assert.Contains("--overwrite", err);
+        Assert.Contains("not empty", err);
+        Assert.Contains("overwriting", err);
         Assert.Single(err.Trim().Split('\n'));
         Assert.Equal(new[] { "keep.txt" }, Directory.GetFileSystemEntries(out1).Select(Path.GetFileName));
     }
@@ -54,8 +55,8 @@ public class PriorTrainCommandTests : IDisposable
     [InlineData("--channels", "32,60", "multiple of 8")]
     [InlineData("--channels", "32", "2 to 5")]
     [InlineData("--steps", "0", "at least 1")]
-    [InlineData("--batch-size", "0", "--batch-size")]
-    [InlineData("--lr", "-1", "--lr")]
+    [InlineData("--batch-size", "0", "batch_size (--batch-size): is 0;")]
+    [InlineData("--lr", "-1", "learning_rate (--lr): is -1;")]
     [InlineData("--device", "tpu", "unknown device")]
     public void BadInputIsOneLineExitTwoAndWritesNothing(string option, string value, string expected)
     {

@@ -143,8 +143,8 @@ public class ImageTo3DTests : IDisposable
                      (new[] { "a red mushroom", "--image", picture }, "drop the prompt"),
                      (new[] { "--image", picture, "--guidance", "builtin" }, "is conditioned on text"),
                      (new[] { "a red mushroom", "--image-elevation", "10" }, "--image-elevation: describes the input picture"),
-                     (new[] { "--image", picture, "--image-framing", "tight" }, "--image-framing tight: unknown"),
-                     (new[] { "--image", picture, "--image-elevation", "100" }, "--image-elevation 100"),
+                     (new[] { "--image", picture, "--image-framing", "tight" }, "reference.framing (--image-framing): tight: unknown"),
+                     (new[] { "--image", picture, "--image-elevation", "100" }, "reference.elevation_deg (--image-elevation): is 100;"),
                      (new[] { "--image", picture, "--resolution", "64", "--set", "width=32" }, "square"),
                  })
         {

@@ -51,7 +51,7 @@ public class TrainingInterruptTests : IDisposable
             Assert.Equal(SessionOutcome.Interrupted, outcome);
             Assert.Equal(k, trainer.StepReached);
             Assert.Contains($"interrupted after step {k}", log.ToString());
-            Assert.Contains($"--resume {trainer.Run.Root}", log.ToString());
+            Assert.Contains($"resuming the run in {trainer.Run.Root}", log.ToString());
             Assert.Equal(k, Checkpoint.LoadState(trainer.Run.LastCheckpoint).Step);
             Assert.Equal(Enumerable.Range(1, k), LoggedSteps(trainer.Run));
             Assert.False(File.Exists(trainer.Run.Metrics), "an interrupted run wrote its final metrics");

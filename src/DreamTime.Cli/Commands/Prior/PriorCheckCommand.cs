@@ -66,6 +66,7 @@ public static class PriorCheckCommand
                      model, seeds, firstSeed, steps, scheduler, guidance, outPath, ceiling, textUse,
                  })
             cmd.Options.Add(o);
+        KeyFlags.Add(cmd, "sampler", scheduler);
         cmd.SetAction(p =>
         {
             var log = new ProgressObserver(p.InvocationConfiguration.Error).Log;

@@ -27,6 +27,7 @@ public static class PriorExportCommand
         var cmd = new Command("export", "Write the EMA model of a learned-prior training folder's last checkpoint as a diffusers " +
                                         "folder, with its training config.");
         foreach (var o in new Option[] { run, outDir, dtype, overwrite }) cmd.Options.Add(o);
+        KeyFlags.Add(cmd, "model_dtype", dtype);
         cmd.SetAction(p =>
         {
             LearnedPriorTraining.Export(p.GetValue(run)!, p.GetValue(outDir)!, p.GetValue(overwrite), p.GetValue(dtype),

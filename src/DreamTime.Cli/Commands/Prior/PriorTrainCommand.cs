@@ -76,6 +76,8 @@ public static class PriorTrainCommand
                      outDir, steps, batch, lr, channels, seed, ckpt, resume, overwrite, device, init, offset,
                  })
             cmd.Options.Add(o);
+        KeyFlags.Add(cmd, "learning_rate", lr);
+        KeyFlags.Add(cmd, "init_model", init);
         cmd.SetAction(p =>
         {
             var err = p.InvocationConfiguration.Error;

@@ -74,9 +74,15 @@ public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
     /// posterior's temperature pixels, sigma the image noise). An image rendered from a member thus conditions on
     /// that member and on any other that looks the same from there, whose unseen sides may differ.
     /// </summary>
+    /// <summary>The one check of the image noise (config.json's guidance.image_noise): a positive number.</summary>
+    public static void CheckImageNoise(double imageNoise)
+    {
+        if (!(imageNoise > 0 && double.IsFinite(imageNoise))) throw new UserError("image_noise", $"is {imageNoise}; must be a positive number");
+    }
+
     public static BuiltinPriorGuidance ForImage(ReferenceView reference, BuiltinPriorOptions? options = null, double imageNoise = DefaultImageNoise, PriorLibrary? library = null)
     {
-        if (!(imageNoise > 0 && double.IsFinite(imageNoise))) throw new UserError($"guidance.image_noise {imageNoise}: must be a positive number");
+        CheckImageNoise(imageNoise);
         options ??= new BuiltinPriorOptions();
         library ??= PriorLibrary.Default;
         var logLikelihood = ImageLogLikelihoods(reference, library, options.TemperaturePixels, imageNoise);

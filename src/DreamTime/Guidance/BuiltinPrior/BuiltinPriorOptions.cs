@@ -36,10 +36,9 @@ public sealed record BuiltinPriorOptions
 
     public void Validate()
     {
-        if (!(GuidanceScale >= 0) || double.IsInfinity(GuidanceScale)) throw new UserError($"--guidance-scale {GuidanceScale}: must be a finite number >= 0");
-        if (GradClip is double c && !(c > 0)) throw new UserError($"--grad-clip {c}: must be > 0");
-        if (TemperaturePixels is double k && !(k > 0)) throw new UserError($"--temperature-pixels {k}: must be > 0 (or unset for the exact posterior)");
-        if (Supersample < 1 || Supersample > 8) throw new UserError($"--supersample {Supersample}: must be between 1 and 8");
+        SdsOptions.Check(GuidanceScale, GradClip);
+        if (TemperaturePixels is double k && !(k > 0)) throw new UserError("temperature_pixels", $"is {k}; must be > 0 (or null for the exact posterior)");
+        if (Supersample < 1 || Supersample > 8) throw new UserError("supersample", $"is {Supersample}; must be between 1 and 8");
     }
 
     public static readonly IReadOnlyDictionary<string, UnconditionalSet> UnconditionalNames = new Dictionary<string, UnconditionalSet>
@@ -48,9 +47,9 @@ public sealed record BuiltinPriorOptions
         ["family"] = UnconditionalSet.Family,
     };
 
-    public static UnconditionalSet ParseUnconditional(string name, string option = "--unconditional") =>
+    public static UnconditionalSet ParseUnconditional(string name, string key = "unconditional") =>
         UnconditionalNames.TryGetValue(name.Trim().ToLowerInvariant(), out var u) ? u
-            : throw new UserError($"{option} {name}: unknown; allowed: {string.Join(", ", UnconditionalNames.Keys)}");
+            : throw new UserError(key, $"{name}: unknown; allowed: {string.Join(", ", UnconditionalNames.Keys)}");
 
     /// <summary>Log-likelihood multiplier for images of the given pixel count.</summary>
     public double Sharpness(long pixels) => TemperaturePixels is double k ? k / pixels : 1.0;

@@ -36,9 +36,7 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
         options.Validate();
         _pipe = pipeline;
         Options = options;
-        Resolution = options.Resolution ?? pipeline.DefaultResolution;
-        if (Resolution % pipeline.VaeScaleFactor != 0)
-            throw new UserError($"--sd-resolution {Resolution}: must be a multiple of the VAE scale factor {pipeline.VaeScaleFactor}");
+        Resolution = options.ResolutionFor(pipeline.DefaultResolution, pipeline.VaeScaleFactor);
     }
 
     /// <summary>The text the model sees for a camera: the prompt, with ", front view" etc. when view-dependent.</summary>

@@ -20,10 +20,17 @@ public sealed record StableDiffusionGuidanceOptions
     public int? Resolution { get; init; }
     public LatentMode LatentMode { get; init; } = LatentMode.Sample;
 
+    /// <summary>The side of the square image the VAE encodes for a model: <see cref="Resolution"/>, or the model's own; a multiple of its VAE scale factor.</summary>
+    public int ResolutionFor(int modelResolution, int vaeScaleFactor)
+    {
+        int r = Resolution ?? modelResolution;
+        if (r % vaeScaleFactor != 0) throw new UserError("resolution", $"is {r}; must be a multiple of the VAE scale factor {vaeScaleFactor}");
+        return r;
+    }
+
     public void Validate()
     {
-        if (!(GuidanceScale >= 0) || double.IsInfinity(GuidanceScale)) throw new UserError($"--guidance-scale {GuidanceScale}: must be a finite number >= 0");
-        if (GradClip is double c && !(c > 0)) throw new UserError($"--grad-clip {c}: must be positive");
-        if (Resolution is int r && (r < 8 || r % 8 != 0)) throw new UserError($"--sd-resolution {r}: must be a positive multiple of 8");
+        SdsOptions.Check(GuidanceScale, GradClip);
+        if (Resolution is int r && (r < 8 || r % 8 != 0)) throw new UserError("resolution", $"is {r}; must be a positive multiple of 8 (or null for the model's resolution)");
     }
 }

@@ -36,9 +36,7 @@ public sealed class Zero123Guidance : ScoreDistillationGuidance
         _pipe = pipeline;
         Options = options;
         InputCamera = inputCamera;
-        Resolution = options.Resolution ?? pipeline.DefaultResolution;
-        if (Resolution % pipeline.VaeScaleFactor != 0)
-            throw new UserError($"guidance.resolution {Resolution}: must be a multiple of the VAE scale factor {pipeline.VaeScaleFactor}");
+        Resolution = options.ResolutionFor(pipeline.DefaultResolution, pipeline.VaeScaleFactor);
         using (var chw = picture.permute(2, 0, 1))
             _condition = pipeline.EncodeCondition(chw, Resolution, Resolution);
         _ownsPipeline = ownsPipeline;

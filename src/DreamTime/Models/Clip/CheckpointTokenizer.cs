@@ -10,11 +10,11 @@ public static class CheckpointTokenizer
     /// <summary>The tokenizer/ folder of a diffusers checkpoint, or a UserError naming what is missing.</summary>
     public static string Folder(string checkpointDir)
     {
-        if (!Directory.Exists(checkpointDir)) throw new UserError($"--model: folder not found: {checkpointDir}");
+        if (!Directory.Exists(checkpointDir)) throw new UserError("model", $"{checkpointDir}: folder not found");
         var index = Path.Combine(checkpointDir, "model_index.json");
-        if (!File.Exists(index)) throw new UserError($"--model: {checkpointDir} is not a diffusers checkpoint (no model_index.json)");
+        if (!File.Exists(index)) throw new UserError("model", $"{checkpointDir} is not a diffusers checkpoint (no model_index.json)");
         var tokenizer = Path.Combine(checkpointDir, "tokenizer");
-        if (!Directory.Exists(tokenizer)) throw new UserError($"--model: {checkpointDir} has no tokenizer/ folder");
+        if (!Directory.Exists(tokenizer)) throw new UserError("model", $"{checkpointDir} has no tokenizer/ folder");
         return tokenizer;
     }
 }

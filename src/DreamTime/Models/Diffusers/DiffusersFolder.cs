@@ -25,9 +25,9 @@ public sealed class DiffusersFolder
 
     public static DiffusersFolder Open(string folder)
     {
-        if (!Directory.Exists(folder)) throw new UserError($"--model {folder}: folder not found");
+        if (!Directory.Exists(folder)) throw new UserError("model", $"{folder}: folder not found");
         var indexPath = Path.Combine(folder, "model_index.json");
-        if (!File.Exists(indexPath)) throw new UserError($"--model {folder}: not a diffusers checkpoint folder (no model_index.json)");
+        if (!File.Exists(indexPath)) throw new UserError("model", $"{folder}: not a diffusers checkpoint folder (no model_index.json)");
         var cfg = ConfigJson.Read(indexPath);
         return new DiffusersFolder(folder, cfg.Root);
     }

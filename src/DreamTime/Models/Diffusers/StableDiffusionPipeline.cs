@@ -56,7 +56,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         Unet = unet;
         Vae = vae;
         SchedulerConfig = scheduler;
-        Schedule = new NoiseSchedule(scheduler.BetaSchedule, scheduler.TrainTimesteps, scheduler.BetaStart, scheduler.BetaEnd);
+        Schedule = NoiseSchedule.From(scheduler);
         // A pixel-space UNet is small and narrow (3-channel input and output, 8-32 channels per level): oneDNN's
         // convolutions returned non-finite outputs at random for such models on AMD Zen 5 (14 of 22 test samples of
         // an (8, 16) model), in forward passes as well as backward. libtorch's own kernels are used for its lifetime.
@@ -226,10 +226,9 @@ public sealed class StableDiffusionPipeline : IDisposable
         /// <summary>The checks that need no model, so a bad option fails before a checkpoint loads.</summary>
         public void Validate()
         {
-            if (Sampler != null && !SchedulerConfig.SamplerNames.Contains(Sampler))
-                throw new UserError($"--scheduler {Sampler}: not a sampler; allowed: {string.Join(", ", SchedulerConfig.SamplerNames)}");
-            if (Steps < 1) throw new UserError($"--steps {Steps}: must be at least 1");
-            if (!double.IsFinite(GuidanceScale)) throw new UserError($"--guidance {GuidanceScale}: must be a finite number");
+            SchedulerConfig.RequireSampler(Sampler);
+            if (Steps < 1) throw new UserError("steps", $"is {Steps}; must be at least 1");
+            if (!double.IsFinite(GuidanceScale)) throw new UserError("guidance_scale", $"is {GuidanceScale}; must be a finite number");
         }
     }
 
@@ -238,17 +237,17 @@ public sealed class StableDiffusionPipeline : IDisposable
 
     /// <summary>
     /// The latent shape [1, C, H/f, W/f] of an image size (the image shape [1, 3, H, W] in pixel space); a size that
-    /// the VAE cannot take is a UserError naming the option.
+    /// the VAE cannot take is a UserError naming the size (height or width).
     /// </summary>
     public long[] LatentShape(int height, int width)
     {
         // the UNet itself takes any size (its upsamplers follow the skip connections); only the VAE needs multiples of 8
         int multiple = IsPixelSpace ? 1 : Math.Max(8, VaeScaleFactor);
-        foreach (var (option, value) in new[] { ("--height", height), ("--width", width) })
+        foreach (var (key, value) in new[] { ("height", height), ("width", width) })
             if (value <= 0 || value % multiple != 0)
-                throw new UserError($"{option} {value}: must be " + (multiple == 1 ? "positive" : $"a positive multiple of {multiple}"));
+                throw new UserError(key, $"is {value}; must be " + (multiple == 1 ? "positive" : $"a positive multiple of {multiple}"));
         if (!IsPixelSpace && LatentChannels != Vae.Config.LatentChannels)
-            throw new UserError($"--model: the UNet takes {LatentChannels} input channels but the VAE has {Vae.Config.LatentChannels} latent channels; not a text-to-image checkpoint");
+            throw new UserError("model", $"the UNet takes {LatentChannels} input channels but the VAE has {Vae.Config.LatentChannels} latent channels; not a text-to-image checkpoint");
         return new long[] { 1, LatentChannels, height / VaeScaleFactor, width / VaeScaleFactor };
     }
 

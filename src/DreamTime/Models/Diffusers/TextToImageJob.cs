@@ -21,11 +21,11 @@ public static class TextToImageJob
     public static Outcome Run(string modelFolder, StableDiffusionPipeline.TextToImageRequest request, string device, bool fp16Variant,
                               string? initLatents, string? png, string? tensorOut, Action<string>? log = null, Action<int, int, int>? progress = null)
     {
-        if (png == null && tensorOut == null) throw new UserError("sample: give --out IMAGE.png and/or --out-tensor FILE");
-        if (png != null) AtomicFile.EnsureWritableFile(png, "--out");
-        if (tensorOut != null) AtomicFile.EnsureWritableFile(tensorOut, "--out-tensor");
+        if (png == null && tensorOut == null) throw new UserError("out", "give an output picture, an output tensor file (out_tensor) or both");
+        if (png != null) AtomicFile.EnsureWritableFile(png, "output picture");
+        if (tensorOut != null) AtomicFile.EnsureWritableFile(tensorOut, "output tensor file");
         request.Validate();
-        if (initLatents != null && !File.Exists(initLatents)) throw new UserError($"--init-latents {initLatents}: file not found");
+        if (initLatents != null && !File.Exists(initLatents)) throw new UserError("init_latents", $"{initLatents}: file not found");
 
         var dev = TorchRuntime.ResolveDevice(device);
         log?.Invoke($"loading {modelFolder} on {dev}...");
@@ -44,13 +44,13 @@ public static class TextToImageJob
     {
         var file = SafetensorsFile.Open(path);
         if (!file.Entries.TryGetValue("latents", out var e))
-            throw new UserError($"--init-latents {path}: no tensor 'latents' " +
+            throw new UserError("init_latents", $"{path}: no tensor 'latents' " +
                                 $"(found: {(file.Entries.Count == 0 ? "none" : string.Join(", ", file.Entries.Keys.Select(k => $"'{k}'")))})");
         if (e.DType is not ("F32" or "F16" or "BF16" or "F64"))
-            throw new UserError($"--init-latents {path}: tensor 'latents' has dtype {e.DType}; expected a float type");
+            throw new UserError("init_latents", $"{path}: tensor 'latents' has dtype {e.DType}; expected a float type");
         if (!e.Shape.SequenceEqual(shape))
-            throw new UserError($"--init-latents {path}: tensor 'latents' has shape [{string.Join(",", e.Shape)}] " +
-                                $"but --height {height} --width {width} need [{string.Join(",", shape)}]");
+            throw new UserError("init_latents", $"{path}: tensor 'latents' has shape [{string.Join(",", e.Shape)}] " +
+                                $"but height {height} and width {width} need [{string.Join(",", shape)}]");
         return file.Load("latents").to(ScalarType.Float32);
     }
 }

@@ -16,10 +16,10 @@ public static class NovelViewJob
     public static int Run(string modelFolder, string imagePath, Zero123Pipeline.ViewRequest request, double foregroundRatio, string device,
                           bool fp16Variant, string png, Action<string>? log = null, Action<int, int, int>? progress = null)
     {
-        AtomicFile.EnsureWritableFile(png, "--out");
+        AtomicFile.EnsureWritableFile(png, "output picture");
         request.Validate();
         if (!(foregroundRatio > 0 && foregroundRatio <= 1))
-            throw new UserError($"--foreground-ratio {foregroundRatio.ToString(CultureInfo.InvariantCulture)}: must be in (0, 1]");
+            throw new UserError("foreground_ratio", $"is {foregroundRatio.ToString(CultureInfo.InvariantCulture)}; must be in (0, 1]");
         var options = new ObjectImageOptions(ForegroundRatio: foregroundRatio);
         var cutout = ObjectImage.Cut(imagePath, options);
         var dev = TorchRuntime.ResolveDevice(device);

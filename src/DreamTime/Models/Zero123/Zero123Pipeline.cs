@@ -49,7 +49,7 @@ public sealed class Zero123Pipeline : IDisposable
         Unet = unet;
         Vae = vae;
         SchedulerConfig = scheduler;
-        Schedule = new NoiseSchedule(scheduler.BetaSchedule, scheduler.TrainTimesteps, scheduler.BetaStart, scheduler.BetaEnd);
+        Schedule = NoiseSchedule.From(scheduler);
     }
 
     /// <param name="folder">the checkpoint folder (with model_index.json)</param>
@@ -231,8 +231,8 @@ public sealed class Zero123Pipeline : IDisposable
         /// <summary>The checks that need no model, so a bad option fails before a checkpoint loads.</summary>
         public void Validate()
         {
-            if (Steps < 1) throw new UserError($"--steps {Steps}: must be at least 1");
-            if (!double.IsFinite(GuidanceScale)) throw new UserError($"--guidance-scale {GuidanceScale}: must be a finite number");
+            if (Steps < 1) throw new UserError("steps", $"is {Steps}; must be at least 1");
+            if (!double.IsFinite(GuidanceScale)) throw new UserError("guidance_scale", $"is {GuidanceScale}; must be a finite number");
             if (!double.IsFinite(Pose.PolarDeg) || !double.IsFinite(Pose.AzimuthDeg) || !double.IsFinite(Pose.Radius))
                 throw new UserError($"pose ({Pose.PolarDeg}, {Pose.AzimuthDeg}, {Pose.Radius}): angles and radius must be finite numbers");
         }

@@ -170,7 +170,10 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         root.Subcommands.Add(SampleCommand.Create());
         var parse = root.Parse(["sample", "--model", checkpoint.Folder, "--prompt", Mushroom, "--scheduler", "euler", "--out", Path.Combine(_dir, "x.png")]);
         var e = Assert.Throws<UserError>(() => parse.Invoke(new InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter(), EnableDefaultExceptionHandler = false }));
-        Assert.Contains("--scheduler euler", e.Message);
+        Assert.Equal("sampler", e.Key);
+        Assert.StartsWith("sampler: euler: not a sampler", e.Message);
+        // the CLI names the option that set it
+        Assert.StartsWith("sampler (--scheduler): euler", DreamTime.Cli.KeyFlags.Describe(e, parse.CommandResult.Command));
     }
 
     [Fact]

@@ -137,8 +137,8 @@ public class Zero123SampleViewTests : IDisposable
             (new[] { "--model", Fixtures.TinySd15, "--image", image }, "not a Zero-1-to-3 checkpoint"),
             (new[] { "--model", Fixtures.TinyZero123, "--image", Path.Combine(_dir, "missing.png") }, "missing.png: file not found"),
             (new[] { "--model", Fixtures.TinyZero123, "--image", notImage }, "notes.png: not an image"),
-            (new[] { "--model", Fixtures.TinyZero123, "--image", image, "--steps", "0" }, "--steps 0"),
-            (new[] { "--model", Fixtures.TinyZero123, "--image", image, "--foreground-ratio", "1.5" }, "--foreground-ratio 1.5"),
+            (new[] { "--model", Fixtures.TinyZero123, "--image", image, "--steps", "0" }, "steps (--steps): is 0;"),
+            (new[] { "--model", Fixtures.TinyZero123, "--image", image, "--foreground-ratio", "1.5" }, "foreground_ratio (--foreground-ratio): is 1.5"),
         };
         foreach (var (args, expected) in cases)
         {

@@ -118,37 +118,40 @@ public class BenchmarkTests
     }
 
     [Theory]
-    [InlineData("gif --frames 0", "--frames 0")]
-    [InlineData("gif --size 5000", "--size 5000")]
-    [InlineData("gif --palette web", "--palette web")]
-    [InlineData("gif --runs 0", "--runs 0")]
-    [InlineData("gif --warmup -1", "--warmup -1")]
-    [InlineData("rasterize --mesh-grid 3", "--mesh-grid 3")]
-    [InlineData("rasterize --supersample 5", "--supersample 5")]
-    [InlineData("rasterize --size 0", "--size 0")]
-    [InlineData("marching-cubes --grid 1", "--grid 1")]
-    [InlineData("marching-cubes --runs 1001", "--runs 1001")]
-    [InlineData("nerf-step --rays-hw 0", "--rays-hw 0")]
-    [InlineData("nerf-step --batch 65", "--batch 65")]
-    [InlineData("nerf-step --steps 0", "--steps 0")]
-    [InlineData("nerf-step --levels 0", "--levels 0")]
-    [InlineData("nerf-step --log2-table 30", "--log2-table 30")]
-    [InlineData("nerf-step --level-scale 5", "--level-scale 5")]
-    [InlineData("nerf-step --shading flat", "--shading flat")]
-    [InlineData("nerf-step --backend gpu", "--backend gpu")]
-    [InlineData("nerf-step --threads -1", "--threads -1")]
-    [InlineData("learned-prior --channels 32,60", "--channels 32,60")]
-    [InlineData("learned-prior --batch-size 0", "--batch-size 0")]
-    [InlineData("learned-prior --runs 0", "--runs 0")]
-    [InlineData("sds-step --resolutions 4", "--resolutions 4")]
-    [InlineData("sds-step --steps 0", "--steps 0")]
-    public void BadOptionsAreOneLineErrors(string args, string named)
+    [InlineData("gif --frames 0", "frames")]
+    [InlineData("gif --size 5000", "size")]
+    [InlineData("gif --palette web", "palette")]
+    [InlineData("gif --runs 0", "runs")]
+    [InlineData("gif --warmup -1", "warmup")]
+    [InlineData("rasterize --mesh-grid 3", "mesh_grid")]
+    [InlineData("rasterize --supersample 5", "supersample")]
+    [InlineData("rasterize --size 0", "size")]
+    [InlineData("marching-cubes --grid 1", "grid")]
+    [InlineData("marching-cubes --runs 1001", "runs")]
+    [InlineData("nerf-step --rays-hw 0", "rays_hw")]
+    [InlineData("nerf-step --batch 65", "batch")]
+    [InlineData("nerf-step --steps 0", "steps")]
+    [InlineData("nerf-step --levels 0", "config.hash_levels")]
+    [InlineData("nerf-step --log2-table 30", "config.log2_table_size")]
+    [InlineData("nerf-step --level-scale 5", "config.per_level_scale")]
+    [InlineData("nerf-step --shading flat", "shading")]
+    [InlineData("nerf-step --backend gpu", "backend")]
+    [InlineData("nerf-step --threads -1", null)]
+    [InlineData("learned-prior --channels 32,60", "channels")]
+    [InlineData("learned-prior --batch-size 0", "batch_size")]
+    [InlineData("learned-prior --runs 0", "runs")]
+    [InlineData("sds-step --resolutions 4", "resolutions")]
+    [InlineData("sds-step --steps 0", "steps")]
+    public void BadOptionsAreOneLineErrors(string args, string? key)
     {
-        var (code, err) = Run(args.Split(' '));
+        var words = args.Split(' ');
+        var (code, err) = Run(words);
         Assert.Equal(CliHost.UserErrorExit, code);
         var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
-        Assert.StartsWith($"error: {named}:", lines[0]);
+        // the settings property named, with the flag that sets it, and the value given
+        Assert.StartsWith(key == null ? $"error: {words[1]} {words[2]}:" : $"error: {key} ({words[1]}):", lines[0]);
+        Assert.Contains(words[2], lines[0]);
     }
 
     [Theory]

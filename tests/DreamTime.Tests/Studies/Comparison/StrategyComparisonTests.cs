@@ -140,15 +140,15 @@ public class StrategyComparisonTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--seeds", "0", "--seeds 0")]
-    [InlineData("--first-seed", "-1", "--first-seed -1")]
-    [InlineData("--strategies", "fastest", "--strategy fastest: unknown strategy; allowed: tp-sds")]
+    [InlineData("--seeds", "0", "seeds (--seeds): is 0;")]
+    [InlineData("--first-seed", "-1", "first_seed (--first-seed): is -1;")]
+    [InlineData("--strategies", "fastest", "timesteps.strategy (--strategies): fastest: unknown strategy; allowed: tp-sds")]
     [InlineData("--prompts", "a purple giraffe", "a purple giraffe")]
-    [InlineData("--eval-every", "0", "--eval-every 0")]
-    [InlineData("--iterations", "-1", "--iterations -1")]
+    [InlineData("--eval-every", "0", "eval_every (--eval-every): is 0;")]
+    [InlineData("--iterations", "-1", "timesteps.iterations (--iterations): is -1;")]
     [InlineData("--temperature-pixels", "zero", "--temperature-pixels zero")]
-    [InlineData("--guidance-scale", "-1", "--guidance-scale -1")]
-    [InlineData("--time-prior", "wq", "--time-prior wq: unknown; allowed: wd*wp, wp")]
+    [InlineData("--guidance-scale", "-1", "guidance.guidance_scale (--guidance-scale): is -1;")]
+    [InlineData("--time-prior", "wq", "timesteps.time_prior (--time-prior): wq: unknown; allowed: wd*wp, wp")]
     public void BadInputIsAOneLineErrorBeforeAnyTraining(string option, string value, string expected)
     {
         var outDir = Path.Combine(_dir, "out");
