@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DreamTime.Diffusion;
 using DreamTime.Imaging;
 using DreamTime.IO;
 using DreamTime.Models.Diffusers;
@@ -54,7 +55,9 @@ public static class SampleCommand
             int h = request.Height ?? pipe.DefaultResolution, w = request.Width ?? pipe.DefaultResolution;
             using var scope = torch.NewDisposeScope();
             if (latentsPath != null) request = request with { InitialLatents = ReadLatents(latentsPath, pipe.LatentShape(h, w), h, w) };
-            var result = pipe.TextToImage(request, StepLog(err));
+            StableDiffusionPipeline.TextToImageResult result;
+            try { result = pipe.TextToImage(request, StepLog(err)); }
+            catch (NonFiniteOutputException e) { throw new UserError($"sample: {e.Message}"); }
             if (result.PromptTruncated) err.WriteLine($"warning: --prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
             if (result.NegativePromptTruncated) err.WriteLine($"warning: --negative-prompt is longer than {pipe.Tokenizer!.MaxLength} tokens and was truncated");
             var image = result.Image;

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using DreamTime.Diffusion;
 using DreamTime.Imaging;
 using DreamTime.Models.Zero123;
 using DreamTime.Runtime;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace DreamTime.Cli.Commands;
 
@@ -52,7 +54,9 @@ public static class SampleViewsCommand
 
             using var scope = torch.NewDisposeScope();
             using var cond = pipe.EncodeCondition(input.ToTensor());
-            var view = pipe.SampleView(cond, request, SampleCommand.StepLog(err));
+            Tensor view;
+            try { view = pipe.SampleView(cond, request, SampleCommand.StepLog(err)); }
+            catch (NonFiniteOutputException e) { throw new UserError($"sample-views: {e.Message}"); }
             ImageIO.SavePng(png, RgbImage.FromTensor(view[0]));
             int size = pipe.DefaultResolution;
             output.WriteLine($"sampled {size}x{size} in {request.Steps} steps (elevation {Deg(parse.GetValue(elevation))}, azimuth {Deg(parse.GetValue(azimuth))}, radius {Deg(parse.GetValue(radius))}), image {png}");
