@@ -61,7 +61,7 @@ public sealed class ComponentWeights
         Dictionary<string, string> map;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
+            using var doc = JsonDocument.Parse(File.ReadAllText(indexPath), ConfigJson.NoDuplicateKeys);
             map = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? throw new InvalidOperationException("null file name"));
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
