@@ -40,7 +40,7 @@ public static class Fuzz
             {
                 if (ue.Message.Length == 0 || ue.Message.Contains('\n') || ue.Message.Contains('\r'))
                     crashes.Add($"case {i}: UserError message is not one line: {ue.Message}");
-                else refused++;
+                else if (++refused <= 3) output?.WriteLine($"  case {i} refused: {ue.Message}");
             }
             catch (AggregateException ae)
             {

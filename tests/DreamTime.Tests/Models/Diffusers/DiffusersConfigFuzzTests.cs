@@ -29,18 +29,23 @@ public class DiffusersConfigFuzzTests(ITestOutputHelper output)
             NonFiniteWeightsTests.CopyFolder(Fixtures.TinySd15, folder);
             File.Delete(Path.Combine(folder, "reference_outputs.safetensors"));
             var originals = Files.Take(5).ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(folder, f)));
-            // a shard index for the unet, fuzzed like the configs when chosen (its weights file is then hidden)
-            var index = """{"metadata": {"total_size": 1}, "weight_map": {"conv_in.weight": "diffusion_pytorch_model.safetensors", "conv_in.bias": "diffusion_pytorch_model.safetensors"}}"""u8.ToArray();
+            // the unet's weights as one shard named by an index, fuzzed like the configs when chosen (the single file is then hidden)
+            var weights = Path.Combine(folder, "unet", "diffusion_pytorch_model.safetensors");
+            File.Copy(weights, Path.Combine(folder, "unet", "shard-1.safetensors"));
+            var keys = DreamTime.IO.SafetensorsFile.Open(weights).Entries.Keys;
+            var index = System.Text.Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonObject
+            {
+                ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["total_size"] = new FileInfo(weights).Length },
+                ["weight_map"] = new System.Text.Json.Nodes.JsonObject(keys.Select(k => KeyValuePair.Create(k, (System.Text.Json.Nodes.JsonNode?)"shard-1.safetensors"))),
+            }.ToJsonString());
+            var hidden = weights + ".hidden";
             Fuzz.Run("diffusers configs", Fuzz.Cases(120), 3, (rng, i) =>
             {
                 var file = Files[rng.Next(Files.Length)];
                 var path = Path.Combine(folder, file);
-                var weights = Path.Combine(folder, "unet", "diffusion_pytorch_model.safetensors");
-                var hidden = weights + ".hidden";
                 bool sharded = file.EndsWith("index.json");
                 if (sharded) File.Move(weights, hidden);
-                File.WriteAllBytes(sharded ? path : path, Fuzz.MutateJson(sharded ? index : originals[file], rng));
-                if (sharded) { File.Copy(hidden, Path.Combine(folder, "unet", "diffusion_pytorch_model.safetensors")); }
+                File.WriteAllBytes(path, Fuzz.MutateJson(sharded ? index : originals[file], rng));
                 try
                 {
                     if (i % 6 == 0 || sharded) { StableDiffusionPipeline.Load(folder).Dispose(); return; }
@@ -52,7 +57,7 @@ public class DiffusersConfigFuzzTests(ITestOutputHelper output)
                 }
                 finally
                 {
-                    if (sharded) { File.Delete(path); File.Delete(weights); File.Move(hidden, weights); }
+                    if (sharded) { File.Delete(path); File.Move(hidden, weights); }
                     else File.WriteAllBytes(path, originals[file]);
                 }
             }, output);
