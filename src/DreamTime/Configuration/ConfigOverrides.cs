@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DreamTime.IO;
 using DreamTime.Runtime;
 using DreamTime.Training;
 
@@ -19,8 +20,11 @@ public static class ConfigOverrides
     public static JsonObject Load(string path, string option = "configuration file")
     {
         if (!File.Exists(path)) throw new UserError($"{option} {path}: file not found");
-        try { return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new UserError($"{option} {path}: not a JSON object"); }
+        JsonObject tree;
+        try { tree = JsonNode.Parse(File.ReadAllText(path), documentOptions: ConfigJson.NoDuplicateKeys) as JsonObject ?? throw new UserError($"{option} {path}: not a JSON object"); }
         catch (JsonException e) { throw new UserError($"{option} {path}: invalid JSON ({e.Message.Split('\n')[0]})"); }
+        if (FirstUnreadableString(tree) is { } bad) throw new UserError($"{option} {path}: {bad}");
+        return tree;
     }
 
     /// <summary>"KEY=VALUE" with VALUE read as JSON where it parses (numbers, true, null, arrays) and as a string otherwise.</summary>
@@ -28,13 +32,32 @@ public static class ConfigOverrides
     {
         int eq = assignment.IndexOf('=');
         if (eq <= 0) throw new UserError($"{option} {assignment}: expected KEY=VALUE, e.g. guidance.guidance_scale=50");
-        Set(root, assignment[..eq].Trim(), ParseValue(assignment[(eq + 1)..]), $"{option} {assignment[..eq].Trim()}");
+        var value = ParseValue(assignment[(eq + 1)..]);
+        if (FirstUnreadableString(value) is { } bad) throw new UserError($"{option} {assignment[..eq].Trim()}: {bad}");
+        Set(root, assignment[..eq].Trim(), value, $"{option} {assignment[..eq].Trim()}");
     }
 
     public static JsonNode? ParseValue(string raw)
     {
-        try { return JsonNode.Parse(raw); }
+        try { return JsonNode.Parse(raw, documentOptions: ConfigJson.NoDuplicateKeys); }
         catch (JsonException) { return JsonValue.Create(raw); }
+    }
+
+    /// <summary>A JSON string escape such as "\ud800" parses but is not text; System.Text.Json throws InvalidOperationException when it is read.</summary>
+    private static string? FirstUnreadableString(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                return o.Select(kv => FirstUnreadableString(kv.Value)).FirstOrDefault(s => s != null);
+            case JsonArray a:
+                return a.Select(FirstUnreadableString).FirstOrDefault(s => s != null);
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                try { v.GetValue<string>(); return null; }
+                catch (InvalidOperationException e) { return $"the value is not valid text ({e.Message})"; }
+            default:
+                return null;
+        }
     }
 
     /// <summary>Sets an existing key (a path of snake_case names separated by dots); an unknown key is a UserError naming it and its neighbours.</summary>

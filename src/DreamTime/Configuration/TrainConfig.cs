@@ -59,6 +59,7 @@ public sealed record TrainConfig
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
         Converters = { Components.Guidance.Converter, Components.Representation.Converter },
     };
 
@@ -72,6 +73,8 @@ public sealed record TrainConfig
         try { cfg = JsonSerializer.Deserialize<TrainConfig>(text, Json) ?? throw new UserError($"{path}: empty configuration"); }
         catch (JsonException e) { throw new UserError($"{path}: invalid configuration ({JsonErrors.Describe(e)})"); }
         catch (UserError e) { throw new UserError($"{path}: {e.Message}"); }
+        // a string escape that is not text ("\ud800") is an InvalidOperationException of the reader
+        catch (InvalidOperationException e) when (e.Source == "System.Text.Json") { throw new UserError($"{path}: invalid configuration ({e.Message.Split('\n')[0]})"); }
         // JSON null overrides the non-nullable defaults; caught here, it would be a NullReferenceException mid-setup.
         foreach (var (key, value) in new (string, object?)[]
                  {
@@ -82,7 +85,13 @@ public sealed record TrainConfig
         return cfg;
     }
 
-    public static TrainConfig FromJson(JsonObject node, string path) => FromJson(node.ToJsonString(), path);
+    public static TrainConfig FromJson(JsonObject node, string path)
+    {
+        string text;
+        try { text = node.ToJsonString(); }
+        catch (InvalidOperationException e) when (e.Source == "System.Text.Json") { throw new UserError($"{path}: invalid configuration ({e.Message.Split('\n')[0]})"); }
+        return FromJson(text, path);
+    }
 
     /// <summary>Reads and prepares the input picture at the training resolution (null for text-to-3D).</summary>
     public ReferenceView? LoadReference() => Reference?.Load(Guidance, Cameras, Height);

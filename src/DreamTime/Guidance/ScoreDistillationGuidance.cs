@@ -34,6 +34,7 @@ public abstract class ScoreDistillationGuidance : IGuidance
         var (noisy, eps) = ScoreDistillation.AddNoise(x, alphaBar, input.Noise);
         var stats = new Dictionary<string, double>();
         var epsHat = PredictNoise(noisy, input, alphaBar, stats);
+        NonFiniteOutputException.ThrowIfNotFinite(epsHat, () => $"the {Name} guidance's noise prediction at t={input.T}");
         double w = ScoreDistillation.Weight(Sds.Weighting, alphaBar);
         var grad = ScoreDistillation.Gradient(epsHat.to(x.dtype).reshape(x.shape), eps, w, Sds.GradClip);
         var loss = ScoreDistillation.Loss(x, grad);

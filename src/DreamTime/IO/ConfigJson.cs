@@ -19,11 +19,17 @@ public sealed class ConfigJson
         Root = root;
     }
 
+    /// <summary>
+    /// How every JSON file the tool reads is parsed: a key given twice is a JsonException (the parser's message names it)
+    /// rather than an ArgumentException when the object is first used.
+    /// </summary>
+    public static readonly JsonDocumentOptions NoDuplicateKeys = new() { AllowDuplicateProperties = false };
+
     public static ConfigJson Read(string path)
     {
         if (!File.Exists(path)) throw new UserError($"{path}: file not found");
         JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(path)); }
+        try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: NoDuplicateKeys); }
         catch (JsonException e) { throw new UserError($"{path}: invalid JSON ({e.Message.Split('\n')[0]})"); }
         if (node is not JsonObject obj) throw new UserError($"{path}: expected a JSON object");
         return new ConfigJson(path, obj);

@@ -41,40 +41,66 @@ public sealed class SafetensorsFile
         fs.ReadExactly(header);
         var file = new SafetensorsFile(path, 8 + (long)headerLen);
         long dataLength = fileLength - file._dataStart;
+        // System.Text.Json validates UTF-8 only when a string is read, with an InvalidOperationException; check it all first.
+        try { StrictUtf8.GetCharCount(header); }
+        catch (DecoderFallbackException e) { throw new UserError($"{path}: corrupt safetensors header (invalid UTF-8 at byte {8 + e.Index})"); }
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(header); }
+        try { doc = JsonDocument.Parse(header, new JsonDocumentOptions { MaxDepth = 16 }); }
         catch (JsonException e) { throw new UserError($"{path}: corrupt safetensors header (invalid JSON: {e.Message.Split('\n')[0]})"); }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new UserError($"{path}: corrupt safetensors header (not a JSON object)");
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var prop in doc.RootElement.EnumerateObject())
             {
+                if (!seen.Add(prop.Name)) throw new UserError($"{path}: corrupt safetensors header ('{Printable(prop.Name)}' is listed twice)");
                 if (prop.Name == "__metadata__")
                 {
                     if (prop.Value.ValueKind == JsonValueKind.Object)
                         foreach (var m in prop.Value.EnumerateObject()) file._metadata[m.Name] = m.Value.ToString();
                     continue;
                 }
-                try
-                {
-                    var dtype = prop.Value.GetProperty("dtype").GetString()!;
-                    var shape = prop.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                    var offs = prop.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                    if (offs.Length != 2) throw new FormatException("data_offsets must have two numbers");
-                    long expected = shape.Aggregate(1L, (a, b) => a * b) * ElementSize(dtype, path, prop.Name);
-                    if (offs[0] < 0 || offs[1] < offs[0] || offs[1] > dataLength)
-                        throw new UserError($"{path}: tensor '{prop.Name}' has data offsets [{offs[0]}, {offs[1]}] past the end of the data ({dataLength} bytes); the file is truncated or corrupt");
-                    if (offs[1] - offs[0] != expected)
-                        throw new UserError($"{path}: tensor '{prop.Name}' has {offs[1] - offs[0]} bytes but dtype {dtype} and shape [{string.Join(",", shape)}] need {expected}");
-                    file._entries[prop.Name] = new SafetensorsEntry(prop.Name, dtype, shape, offs[0], offs[1]);
-                }
-                catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
-                {
-                    throw new UserError($"{path}: corrupt safetensors header entry '{prop.Name}' ({e.Message})");
-                }
+                file._entries[prop.Name] = ReadEntry(path, prop, dataLength);
             }
         }
         return file;
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static SafetensorsEntry ReadEntry(string path, JsonProperty prop, long dataLength)
+    {
+        string Where() => $"{path}: corrupt safetensors header entry '{Printable(prop.Name)}'";
+        var v = prop.Value;
+        if (v.ValueKind != JsonValueKind.Object) throw new UserError($"{Where()} (expected an object with dtype, shape and data_offsets)");
+        if (!v.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String) throw new UserError($"{Where()} (\"dtype\" must be a string)");
+        var dtype = dt.GetString()!;
+        int elementSize = ElementSize(dtype, path, prop.Name);
+        var shape = Integers(v, "shape", Where);
+        var offs = Integers(v, "data_offsets", Where);
+        if (offs.Length != 2) throw new UserError($"{Where()} (data_offsets must have two numbers, not {offs.Length})");
+        if (shape.Any(d => d < 0)) throw new UserError($"{Where()} (shape [{string.Join(",", shape)}] has a negative size)");
+        if (offs[0] < 0 || offs[1] < offs[0] || offs[1] > dataLength)
+            throw new UserError($"{path}: tensor '{Printable(prop.Name)}' has data offsets [{offs[0]}, {offs[1]}] outside the data ({dataLength} bytes) or reversed; the file is truncated or corrupt");
+        long expected;
+        try { expected = checked(shape.Aggregate(1L, (a, b) => a * b) * elementSize); }
+        catch (OverflowException) { expected = -1; }
+        if (offs[1] - offs[0] != expected)
+            throw new UserError($"{path}: tensor '{Printable(prop.Name)}' has {offs[1] - offs[0]} bytes but dtype {dtype} and shape [{string.Join(",", shape)}] need " +
+                                (expected < 0 ? "more than 2^63" : expected.ToString()));
+        return new SafetensorsEntry(prop.Name, dtype, shape, offs[0], offs[1]);
+    }
+
+    private static long[] Integers(JsonElement entry, string key, Func<string> where)
+    {
+        if (!entry.TryGetProperty(key, out var a) || a.ValueKind != JsonValueKind.Array)
+            throw new UserError($"{where()} (\"{key}\" must be a list of integers)");
+        var values = new long[a.GetArrayLength()];
+        int i = 0;
+        foreach (var e in a.EnumerateArray())
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out values[i++]))
+                throw new UserError($"{where()} (\"{key}\" must be a list of integers, got {Printable(e.GetRawText())})");
+        return values;
     }
 
     public static int ElementSize(string dtype, string path = "", string name = "") => dtype switch
@@ -83,15 +109,23 @@ public sealed class SafetensorsFile
         "F32" or "I32" or "U32" => 4,
         "F16" or "BF16" or "I16" or "U16" => 2,
         "I8" or "U8" or "BOOL" => 1,
-        _ => throw new UserError($"{path}: tensor '{name}' has unsupported dtype {dtype}"),
+        _ => throw new UserError($"{path}: tensor '{Printable(name)}' has unsupported dtype {Printable(dtype)}"),
     };
+
+    /// <summary>A name or value from a header as one short line for a message: control characters escaped, at most 80 characters.</summary>
+    internal static string Printable(string s)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in s.Length > 80 ? s[..80] : s) sb.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c);
+        return s.Length > 80 ? sb + "..." : sb.ToString();
+    }
 
     public bool Contains(string name) => _entries.ContainsKey(name);
 
     /// <summary>Reads the raw bytes of one tensor.</summary>
     public byte[] ReadBytes(string name)
     {
-        if (!_entries.TryGetValue(name, out var e)) throw new UserError($"{Path}: tensor '{name}' not found");
+        if (!_entries.TryGetValue(name, out var e)) throw new UserError($"{Path}: tensor '{Printable(name)}' not found");
         var bytes = new byte[e.End - e.Begin];
         using var fs = File.OpenRead(Path);
         fs.Seek(_dataStart + e.Begin, SeekOrigin.Begin);
@@ -102,9 +136,14 @@ public sealed class SafetensorsFile
     /// <summary>Loads one tensor on the CPU in its stored dtype (F16/BF16/F32/F64/I64/I32/U8/BOOL).</summary>
     public Tensor Load(string name)
     {
-        var e = _entries.TryGetValue(name, out var found) ? found : throw new UserError($"{Path}: tensor '{name}' not found");
+        var e = _entries.TryGetValue(name, out var found) ? found : throw new UserError($"{Path}: tensor '{Printable(name)}' not found");
         var bytes = ReadBytes(name);
-        var dtype = ToScalarType(e.DType);
+        if (!NonFiniteWeights.Allowed && NonFiniteWeights.FirstNonFinite(bytes, e.DType) is var bad and >= 0)
+            throw new UserError($"{Path}: tensor '{Printable(name)}' holds a non-finite value (NaN or infinity) at element {bad} of [{string.Join(",", e.Shape)}]; " +
+                                $"the checkpoint is corrupt or was saved from a diverged run (set {NonFiniteWeights.EnvironmentVariable}=1 to load it anyway, for debugging)");
+        ScalarType dtype;
+        try { dtype = ToScalarType(e.DType); }
+        catch (UserError) { throw new UserError($"{Path}: tensor '{Printable(name)}' has dtype {e.DType}, which cannot be loaded (use F16, BF16, F32, F64, I64, I32, I16, I8, U8 or BOOL)"); }
         var t = torch.empty(e.Shape, dtype);
         if (bytes.Length > 0) t.bytes = bytes;
         return t;

@@ -105,7 +105,9 @@ public sealed class Trainer : IStepTrainer, IDisposable
         Guidance.UpdateStep(step);
         _optimizer.ZeroGrad();
         var render = Representation.Render(new RenderRequest(cams, Config.Height, Config.Width, ShadingFor(step), Light, jitter));
-        var guided = Guidance.Step(new GuidanceInput(render, cams, Conditioning, t, noise));
+        GuidanceOutput guided;
+        try { guided = Guidance.Step(new GuidanceInput(render, cams, Conditioning, t, noise)); }
+        catch (NonFiniteOutputException e) { throw new TrainingDivergedException(step, e.Where); }
         var terms = guided.Losses.Concat(Representation.Regularizers(render, step)).ToList();
         if (Reference is { Active: true })
         {

@@ -21,11 +21,13 @@ internal static class ClipTokenizerFiles
     /// </summary>
     public const int MaxMerges = 49152 - 256 - 2;
 
+    private static readonly JsonSerializerOptions VocabJson = new() { AllowDuplicateProperties = false };
+
     public static Dictionary<string, int> ReadVocab(string dir)
     {
         var path = Required(dir, VocabFile);
         Dictionary<string, int>? vocab;
-        try { vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(path)); }
+        try { vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(path), VocabJson); }
         catch (JsonException e) { throw new UserError($"{path}: not a JSON object of token -> id ({OneLine(e.Message)})"); }
         if (vocab == null || vocab.Count == 0) throw new UserError($"{path}: the vocabulary is empty");
         return vocab;
@@ -135,7 +137,7 @@ internal static class ClipTokenizerFiles
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(File.ReadAllText(path), IO.ConfigJson.NoDuplicateKeys);
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new UserError($"{path}: expected a JSON object");
             return doc.RootElement.Clone();
         }

@@ -61,10 +61,10 @@ public sealed class ComponentWeights
         Dictionary<string, string> map;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
-            map = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            using var doc = JsonDocument.Parse(File.ReadAllText(indexPath), ConfigJson.NoDuplicateKeys);
+            map = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? throw new InvalidOperationException("null file name"));
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
         {
             throw new UserError($"{indexPath}: not a safetensors index (needs a \"weight_map\" object of tensor name to file name)");
         }

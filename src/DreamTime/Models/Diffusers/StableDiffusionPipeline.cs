@@ -210,6 +210,8 @@ public sealed class StableDiffusionPipeline : IDisposable
             var pred = guidance > 1
                 ? GuidedPrediction(latents, timesteps[i], cond, uncond, guidance)
                 : PredictNoise(latents, timesteps[i], cond.shape[0] == latents.shape[0] ? cond : cond.expand(latents.shape[0], cond.shape[1], cond.shape[2]));
+            int step = i, t = timesteps[i];
+            NonFiniteOutputException.ThrowIfNotFinite(pred, () => $"the UNet's noise prediction at step {step + 1} of {timesteps.Length} (t={t})");
             var next = scheduler.Step(pred, timesteps[i], latents).MoveToOuterDisposeScope();
             latents.Dispose();
             latents = next;
@@ -279,6 +281,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         var images = IsPixelSpace
             ? latents.to(Device).to(ScalarType.Float32)
             : Vae.Decode(latents.to(Device).to(VaeDtype) / Vae.Config.ScalingFactor).to(ScalarType.Float32);
+        NonFiniteOutputException.ThrowIfNotFinite(images, () => IsPixelSpace ? "the sampled image" : "the VAE's decoded image");
         return (images / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using DreamTime.Diffusion;
 using DreamTime.Imaging;
 using DreamTime.IO;
 using DreamTime.Runtime;
@@ -33,7 +34,10 @@ public static class TextToImageJob
         int h = request.Height ?? pipe.DefaultResolution, w = request.Width ?? pipe.DefaultResolution;
         using var scope = torch.NewDisposeScope();
         if (initLatents != null) request = request with { InitialLatents = ReadLatents(initLatents, pipe.LatentShape(h, w), h, w) };
-        var result = pipe.TextToImage(request, progress);
+        StableDiffusionPipeline.TextToImageResult result;
+        // a non-finite sample comes from the weights or the settings, so it is the user's to fix
+        try { result = pipe.TextToImage(request, progress); }
+        catch (NonFiniteOutputException e) { throw new UserError($"sample: {e.Message}"); }
         if (tensorOut != null) SafetensorsFile.Save(tensorOut, new Dictionary<string, Tensor> { ["image"] = result.Image });
         if (png != null) ImageIO.SavePng(png, RgbImage.FromTensor(result.Image[0]));
         return new Outcome(h, w, request.Steps, result.PromptTruncated, result.NegativePromptTruncated, pipe.Tokenizer?.MaxLength);

@@ -1,3 +1,4 @@
+using DreamTime.Diffusion;
 using System.Globalization;
 using DreamTime.Imaging;
 using DreamTime.Runtime;
@@ -28,7 +29,9 @@ public static class NovelViewJob
         var input = ObjectImage.Frame(cutout, options with { Size = pipe.DefaultResolution });
         using var scope = torch.NewDisposeScope();
         using var cond = pipe.EncodeCondition(input.ToTensor());
-        var view = pipe.SampleView(cond, request, progress);
+        TorchSharp.torch.Tensor view;
+        try { view = pipe.SampleView(cond, request, progress); }
+        catch (NonFiniteOutputException e) { throw new UserError($"sample-views: {e.Message}"); }
         ImageIO.SavePng(png, RgbImage.FromTensor(view[0]));
         return pipe.DefaultResolution;
     }

@@ -258,6 +258,8 @@ public sealed class Zero123Pipeline : IDisposable
         {
             using var scope = torch.NewDisposeScope();
             var eps = PredictNoiseGuided(latents, timesteps[i], cond, poses, guidanceScale);
+            int step = i, t = timesteps[i];
+            NonFiniteOutputException.ThrowIfNotFinite(eps, () => $"the Zero-1-to-3 UNet's noise prediction at step {step + 1} of {timesteps.Length} (t={t})");
             var next = scheduler.Step(eps, timesteps[i], latents).MoveToOuterDisposeScope();
             latents.Dispose();
             latents = next;
@@ -272,6 +274,7 @@ public sealed class Zero123Pipeline : IDisposable
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var images = Vae.Decode(latents.to(Device).to(VaeDtype) / Vae.Config.ScalingFactor).to(ScalarType.Float32);
+        NonFiniteOutputException.ThrowIfNotFinite(images, () => "the VAE's decoded image");
         return (images / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope();
     }
 
