@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using DreamTime.Configuration;
-using DreamTime.Training;
 
 namespace DreamTime.Cli;
 
@@ -45,8 +44,8 @@ public sealed class ConfigOptionSet
         var tree = p.GetValue(Config) is string file ? ConfigOverrides.Load(file, "--config") : defaults();
         edit?.Invoke(tree);
         foreach (var s in shortcuts.Where(s => p.GetResult(s.Option) is { Implicit: false }))
-        foreach (var (path, value) in s.Keys(p))
-            ConfigOverrides.Set(tree, path, value, s.Option.Name);
+            foreach (var (path, value) in s.Keys(p))
+                ConfigOverrides.Set(tree, path, value, s.Option.Name);
         foreach (var assignment in p.GetValue(Set) ?? []) ConfigOverrides.Apply(tree, assignment, "--set");
         return tree;
     }

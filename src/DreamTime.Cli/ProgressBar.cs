@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using DreamTime.Training;
 
 namespace DreamTime.Cli;
 

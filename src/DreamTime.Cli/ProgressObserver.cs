@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DreamTime.Training;
 
 namespace DreamTime.Cli;

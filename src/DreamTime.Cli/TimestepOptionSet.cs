@@ -13,8 +13,12 @@ public sealed class TimestepOptionSet
         Description = "Timestep strategy: " + string.Join("; ", TimestepStrategies.All.Select(r => $"{r.Name} = {r.Description}")) + ".",
         DefaultValueFactory = _ => D.Strategy,
     };
-    public readonly Option<int> Iterations = new("--iterations") { Description = "Number of training iterations N (t is given for i = " +
-                                                                                 "1..N).", DefaultValueFactory = _ => D.Iterations };
+    public readonly Option<int> Iterations = new("--iterations")
+    {
+        Description = "Number of training iterations N (t is given for i = " +
+                                                                                 "1..N).",
+        DefaultValueFactory = _ => D.Iterations
+    };
     public readonly Option<int> TMin = new("--t-min")
     {
         Description = "Smallest timestep (0.02 T by default).",
@@ -89,8 +93,12 @@ public sealed class TimestepOptionSet
 
     /// <summary>`--time-prior`, also offered by `compare` (which has no other strategy options) for the W(t) ablation.</summary>
     public static Option<string> NewTimePrior() =>
-        new("--time-prior") { Description = "TP-SDS weight W(t): wd*wp (paper), wp (W_p only), wd (W_d only) or uniform (= linear " +
-                                            "descent).", DefaultValueFactory = _ => D.TimePrior };
+        new("--time-prior")
+        {
+            Description = "TP-SDS weight W(t): wd*wp (paper), wp (W_p only), wd (W_d only) or uniform (= linear " +
+                                            "descent).",
+            DefaultValueFactory = _ => D.TimePrior
+        };
 
     public TimestepOptionSet(Command cmd, bool includeSeed = true, bool includeNoiseTable = true)
     {
@@ -128,9 +136,18 @@ public sealed class TimestepOptionSet
         schedule ??= new NoiseSchedule(p.GetValue(BetaSchedule)!, p.GetValue(TrainTimesteps), p.GetValue(BetaStart), p.GetValue(BetaEnd));
         var o = new TimestepOptions
         {
-            Strategy = p.GetValue(Strategy)!, Iterations = p.GetValue(Iterations), TMin = p.GetValue(TMin), TMax = p.GetValue(TMax),
-            TimePrior = p.GetValue(TimePrior)!, M1 = p.GetValue(M1), M2 = p.GetValue(M2), S1 = p.GetValue(S1), S2 = p.GetValue(S2),
-            Window = p.GetValue(Window), SwitchIteration = p.GetValue(SwitchIteration), StageTwoTMax = p.GetValue(StageTwoTMax),
+            Strategy = p.GetValue(Strategy)!,
+            Iterations = p.GetValue(Iterations),
+            TMin = p.GetValue(TMin),
+            TMax = p.GetValue(TMax),
+            TimePrior = p.GetValue(TimePrior)!,
+            M1 = p.GetValue(M1),
+            M2 = p.GetValue(M2),
+            S1 = p.GetValue(S1),
+            S2 = p.GetValue(S2),
+            Window = p.GetValue(Window),
+            SwitchIteration = p.GetValue(SwitchIteration),
+            StageTwoTMax = p.GetValue(StageTwoTMax),
             Seed = seed ?? p.GetValue(Seed),
         };
         o.Validate(schedule.TrainTimesteps);

@@ -1,9 +1,8 @@
 using System.CommandLine;
-using DreamTime.Studies.Benchmarks;
-using DreamTime.Representations;
-using DreamTime.Runtime;
-using TorchSharp;
 using DreamTime.Representations.Nerf;
+using DreamTime.Runtime;
+using DreamTime.Studies.Benchmarks;
+using TorchSharp;
 
 namespace DreamTime.Cli.Commands;
 
@@ -67,8 +66,12 @@ public static class BenchmarkCommand
         {
             var settings = new GifBenchmarkSettings
             {
-                Frames = p.GetValue(frames), Size = p.GetValue(size), Palette = GifBenchmarkSettings.ParsePalette(p.GetValue(palette)!),
-                Dither = !p.GetValue(noDither), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup),
+                Frames = p.GetValue(frames),
+                Size = p.GetValue(size),
+                Palette = GifBenchmarkSettings.ParsePalette(p.GetValue(palette)!),
+                Dither = !p.GetValue(noDither),
+                Runs = p.GetValue(runs),
+                Warmup = p.GetValue(warmup),
             };
             settings.Validate();
             Console.WriteLine($"gif: ms, median of {settings.Runs} encodes after {settings.Warmup} warm-up, " +
@@ -110,7 +113,8 @@ public static class BenchmarkCommand
                 Resolutions = p.GetValue(resolutions)!,
                 Prompt = p.GetValue(prompt)!,
                 LearnedModel = p.GetValue(model) is string m ? Path.GetFullPath(m) : null,
-                Steps = p.GetValue(steps), Warmup = p.GetValue(warmup),
+                Steps = p.GetValue(steps),
+                Warmup = p.GetValue(warmup),
             };
             settings.Validate();
             Console.WriteLine($"sds-step: median of {settings.Steps} steps after {settings.Warmup} warm-up, \"{settings.Prompt}\", " +
@@ -127,7 +131,8 @@ public static class BenchmarkCommand
         var channels = new Option<string[]>("--channels")
         {
             Description = "UNet block_out_channels to measure, one comma-separated list per configuration.",
-            DefaultValueFactory = _ => d.Channels.Select(c => string.Join(",", c)).ToArray(), AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => d.Channels.Select(c => string.Join(",", c)).ToArray(),
+            AllowMultipleArgumentsPerToken = true,
         };
         var batch = new Option<int>("--batch-size")
         {
@@ -145,7 +150,9 @@ public static class BenchmarkCommand
             var settings = new LearnedPriorBenchmarkSettings
             {
                 Channels = p.GetValue(channels)!.Select(DreamTime.LearnedPrior.LearnedPriorConfig.ParseChannels).ToList(),
-                BatchSize = p.GetValue(batch), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup),
+                BatchSize = p.GetValue(batch),
+                Runs = p.GetValue(runs),
+                Warmup = p.GetValue(warmup),
             };
             settings.Validate();
             Console.WriteLine($"learned-prior: ms, median of {settings.Runs} runs after {settings.Warmup} warm-up, " +
@@ -216,7 +223,9 @@ public static class BenchmarkCommand
         {
             var settings = new MarchingCubesBenchmarkSettings
             {
-                Grid = p.GetValue(grid), Runs = p.GetValue(runs), Warmup = p.GetValue(warmup),
+                Grid = p.GetValue(grid),
+                Runs = p.GetValue(runs),
+                Warmup = p.GetValue(warmup),
             };
             settings.Validate();
             Console.WriteLine($"marching-cubes: ms, median of {settings.Runs} runs after {settings.Warmup} warm-up, " +
@@ -304,11 +313,18 @@ public static class BenchmarkCommand
             {
                 Config = d with
                 {
-                    SamplesPerRay = p.GetValue(samples), HashLevels = p.GetValue(levels), Log2TableSize = p.GetValue(log2T),
-                    BaseResolution = p.GetValue(baseRes), PerLevelScale = p.GetValue(scale), HiddenWidth = p.GetValue(width),
+                    SamplesPerRay = p.GetValue(samples),
+                    HashLevels = p.GetValue(levels),
+                    Log2TableSize = p.GetValue(log2T),
+                    BaseResolution = p.GetValue(baseRes),
+                    PerLevelScale = p.GetValue(scale),
+                    HiddenWidth = p.GetValue(width),
                 },
-                RaysHw = p.GetValue(raysHw), Batch = p.GetValue(batch), Shading = NerfStepSettings.ParseShading(p.GetValue(shading)!),
-                Steps = p.GetValue(steps), Warmup = p.GetValue(warmup),
+                RaysHw = p.GetValue(raysHw),
+                Batch = p.GetValue(batch),
+                Shading = NerfStepSettings.ParseShading(p.GetValue(shading)!),
+                Steps = p.GetValue(steps),
+                Warmup = p.GetValue(warmup),
             };
             var backends = NerfStepSettings.ParseBackends(p.GetValue(backend)!);
             int nThreads = p.GetValue(threads), nKernel = p.GetValue(kernelThreads);

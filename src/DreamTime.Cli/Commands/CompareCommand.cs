@@ -29,7 +29,8 @@ public static class CompareCommand
                                          "shortcuts for their keys.");
         var prompts = new Option<string[]>("--prompts")
         {
-            Description = "Prompts to train (built-in prior vocabulary).", AllowMultipleArgumentsPerToken = true,
+            Description = "Prompts to train (built-in prior vocabulary).",
+            AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => new[] { "a red mushroom", "a snowman", "a chair" },
         };
         var strategies = new Option<string[]>("--strategies")
@@ -57,12 +58,14 @@ public static class CompareCommand
         };
         var evalEvery = new Option<int>("--eval-every")
         {
-            Description = "Evaluate every K iterations (the curve's resolution).", DefaultValueFactory = _ => 50,
+            Description = "Evaluate every K iterations (the curve's resolution).",
+            DefaultValueFactory = _ => 50,
         };
         var thresholds = new Option<double[]>("--psnr-thresholds")
         {
             Description = "PSNRs (dB) that count as converged; the table gives the first iteration reaching each.",
-            AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => new[] { 20.0, 25.0 },
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => new[] { 20.0, 25.0 },
         };
         var outDir = new Option<string>("--out")
         {
@@ -79,7 +82,8 @@ public static class CompareCommand
         {
             Description = "builtin (closed-form posterior over the members) or learned (the small diffusion model trained on the same " +
                           "families).",
-            DefaultValueFactory = _ => "builtin", HelpName = "builtin|learned",
+            DefaultValueFactory = _ => "builtin",
+            HelpName = "builtin|learned",
         };
         var model = new Option<string?>("--model")
         {
@@ -102,15 +106,18 @@ public static class CompareCommand
         {
             Description = "Image-to-3D instead of prompts: input pictures (e.g. from `prior render --member`) trained with the " +
                           "built-in image prior and scored against the member each shows.",
-            AllowMultipleArgumentsPerToken = true, HelpName = "FILE",
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "FILE",
         };
         var imageElevation = new Option<double>("--image-elevation")
         {
-            Description = "With --images: elevation of the camera that took every picture, in degrees.", DefaultValueFactory = _ => 0,
+            Description = "With --images: elevation of the camera that took every picture, in degrees.",
+            DefaultValueFactory = _ => 0,
         };
         var imageAzimuth = new Option<double>("--image-azimuth")
         {
-            Description = "With --images: azimuth of that camera, in degrees.", DefaultValueFactory = _ => 0,
+            Description = "With --images: azimuth of that camera, in degrees.",
+            DefaultValueFactory = _ => 0,
         };
         var timePrior = TimestepOptionSet.NewTimePrior();
         timePrior.Description += " Here: the tp-sds runs' weight; an ablation needs its own --out (its runs keep the name tp-sds).";
@@ -196,8 +203,8 @@ public static class CompareCommand
             {
                 var tree = ConfigOverrides.Defaults();
                 foreach (var s in sized)
-                foreach (var (path, value) in s.Keys(p))
-                    ConfigOverrides.Set(tree, path, value, s.Option.Name);
+                    foreach (var (path, value) in s.Keys(p))
+                        ConfigOverrides.Set(tree, path, value, s.Option.Name);
                 return tree;
             }
             var baseConfig = configOptions.Build(p, CompareDefaults, shortcuts);

@@ -76,11 +76,13 @@ public static class GenerateCommand
         };
         var imageElevation = new Option<double?>("--image-elevation")
         {
-            Description = "Image-to-3D: elevation of the camera that took the picture, in degrees (default 0).", HelpName = "DEG",
+            Description = "Image-to-3D: elevation of the camera that took the picture, in degrees (default 0).",
+            HelpName = "DEG",
         };
         var imageAzimuth = new Option<double?>("--image-azimuth")
         {
-            Description = "Image-to-3D: azimuth of that camera, in degrees (default 0, the front).", HelpName = "DEG",
+            Description = "Image-to-3D: azimuth of that camera, in degrees (default 0, the front).",
+            HelpName = "DEG",
         };
         var imageDistance = new Option<double?>("--image-distance")
         {
@@ -101,15 +103,18 @@ public static class GenerateCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device };
         var negative = new Option<string>("--negative-prompt")
         {
-            Description = "Negative prompt (Stable Diffusion only).", DefaultValueFactory = _ => d.NegativePrompt,
+            Description = "Negative prompt (Stable Diffusion only).",
+            DefaultValueFactory = _ => d.NegativePrompt,
         };
         var resolution = new Option<int>("--resolution")
         {
-            Description = "Training render size in pixels (square).", DefaultValueFactory = _ => d.Height,
+            Description = "Training render size in pixels (square).",
+            DefaultValueFactory = _ => d.Height,
         };
         var batch = new Option<int>("--batch-size")
         {
-            Description = "Cameras per step (all share the step's t).", DefaultValueFactory = _ => d.BatchSize,
+            Description = "Cameras per step (all share the step's t).",
+            DefaultValueFactory = _ => d.BatchSize,
         };
         var scale = new Option<double?>("--guidance-scale")
         {
@@ -140,15 +145,18 @@ public static class GenerateCommand
         };
         var lr = new Option<double>("--lr")
         {
-            Description = "NeRF: Adam learning rate of the hash-grid encoding.", DefaultValueFactory = _ => nerf.LrEncoding,
+            Description = "NeRF: Adam learning rate of the hash-grid encoding.",
+            DefaultValueFactory = _ => nerf.LrEncoding,
         };
         var lrNet = new Option<double>("--lr-network")
         {
-            Description = "NeRF: Adam learning rate of the MLPs.", DefaultValueFactory = _ => nerf.LrNetwork,
+            Description = "NeRF: Adam learning rate of the MLPs.",
+            DefaultValueFactory = _ => nerf.LrNetwork,
         };
         var lrBg = new Option<double>("--lr-background")
         {
-            Description = "NeRF: Adam learning rate of the background.", DefaultValueFactory = _ => nerf.LrBackground,
+            Description = "NeRF: Adam learning rate of the background.",
+            DefaultValueFactory = _ => nerf.LrBackground,
         };
         var orient = new Option<double>("--lambda-orientation")
         {
@@ -157,7 +165,8 @@ public static class GenerateCommand
         };
         var sparsity = new Option<double>("--lambda-sparsity")
         {
-            Description = "NeRF: weight of the sparsity regulariser (mean opacity).", DefaultValueFactory = _ => nerf.LambdaSparsity,
+            Description = "NeRF: weight of the sparsity regulariser (mean opacity).",
+            DefaultValueFactory = _ => nerf.LambdaSparsity,
         };
         var entropy = new Option<double>("--lambda-opacity-entropy")
         {
@@ -166,7 +175,8 @@ public static class GenerateCommand
         };
         var preview = new Option<int>("--preview-every")
         {
-            Description = "Write a preview image every K steps (0 = never).", DefaultValueFactory = _ => d.PreviewEvery,
+            Description = "Write a preview image every K steps (0 = never).",
+            DefaultValueFactory = _ => d.PreviewEvery,
         };
         var ckpt = new Option<int>("--checkpoint-every")
         {
@@ -180,11 +190,13 @@ public static class GenerateCommand
         };
         var mesh = new Option<int>("--mesh-resolution")
         {
-            Description = "NeRF: marching-cubes grid resolution for model.glb / model.obj.", DefaultValueFactory = _ => nerf.MeshResolution,
+            Description = "NeRF: marching-cubes grid resolution for model.glb / model.obj.",
+            DefaultValueFactory = _ => nerf.MeshResolution,
         };
         var frames = new Option<int>("--turntable-frames")
         {
-            Description = "Frames of the turntable (PNG frames, GIF and contact sheet).", DefaultValueFactory = _ => d.TurntableFrames,
+            Description = "Frames of the turntable (PNG frames, GIF and contact sheet).",
+            DefaultValueFactory = _ => d.TurntableFrames,
         };
         cmd.Arguments.Add(prompt);
         foreach (var opt in new Option[]

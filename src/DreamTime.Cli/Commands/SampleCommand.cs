@@ -19,12 +19,14 @@ public static class SampleCommand
         {
             Description = "Diffusers checkpoint folder (model_index.json, text_encoder/, tokenizer/, unet/, vae/, scheduler/; without " +
                           "vae/ a pixel-space model).",
-            Required = true, HelpName = "DIR",
+            Required = true,
+            HelpName = "DIR",
         };
         var prompt = new Option<string>("--prompt") { Description = "The prompt.", Required = true };
         var negative = new Option<string>("--negative-prompt")
         {
-            Description = "Negative prompt (the unconditional branch of guidance).", DefaultValueFactory = _ => "",
+            Description = "Negative prompt (the unconditional branch of guidance).",
+            DefaultValueFactory = _ => "",
         };
         var steps = new Option<int>("--steps") { Description = "Number of sampler steps.", DefaultValueFactory = _ => 50 };
         var scheduler = new Option<string?>("--scheduler")
@@ -45,7 +47,8 @@ public static class SampleCommand
         var width = new Option<int?>("--width") { Description = "Image width in pixels (multiple of 8); default as --height." };
         var seed = new Option<long>("--seed")
         {
-            Description = "Seed of the initial noise and of DDPM's step noise (CPU generator).", DefaultValueFactory = _ => 0,
+            Description = "Seed of the initial noise and of DDPM's step noise (CPU generator).",
+            DefaultValueFactory = _ => 0,
         };
         var initLatents = new Option<string?>("--init-latents")
         {
@@ -55,7 +58,8 @@ public static class SampleCommand
         var outPng = new Option<string?>("--out") { Description = "Write the image as PNG.", HelpName = "IMAGE.png" };
         var outTensor = new Option<string?>("--out-tensor")
         {
-            Description = "Write a safetensors file with one float32 tensor 'image' [1, H, W, 3] in [0, 1].", HelpName = "FILE",
+            Description = "Write a safetensors file with one float32 tensor 'image' [1, H, W, 3] in [0, 1].",
+            HelpName = "FILE",
         };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var fp16Variant = new Option<bool>("--fp16-variant")

@@ -18,31 +18,36 @@ public static class SampleViewsCommand
         {
             Description = "Zero-1-to-3 checkpoint folder (model_index.json, image_encoder/, cc_projection/, unet/ with 8 input " +
                           "channels, vae/, scheduler/).",
-            Required = true, HelpName = "DIR",
+            Required = true,
+            HelpName = "DIR",
         };
         var image = new Option<string>("--image")
         {
             Description = "The input picture (PNG or JPEG) of one object: with a transparent background (alpha), or on a plain " +
                           "background, which is removed. The object is centred and scaled to --foreground-ratio of the frame, over " +
                           "white.",
-            Required = true, HelpName = "FILE",
+            Required = true,
+            HelpName = "FILE",
         };
         var elevation = new Option<double>("--elevation")
         {
             Description = "Change of the camera's elevation from the input view, in degrees (positive: seen from higher up).",
-            DefaultValueFactory = _ => 0, HelpName = "DEG",
+            DefaultValueFactory = _ => 0,
+            HelpName = "DEG",
         };
         var azimuth = new Option<double>("--azimuth")
         {
             Description = "Change of the camera's azimuth from the input view, in degrees (positive: counterclockwise around the " +
                           "vertical axis, seen from above).",
-            DefaultValueFactory = _ => 0, HelpName = "DEG",
+            DefaultValueFactory = _ => 0,
+            HelpName = "DEG",
         };
         var radius = new Option<double>("--radius")
         {
             Description = "Change of the camera's distance from the object, in the units the checkpoint was trained with (0: as in the " +
                           "input).",
-            DefaultValueFactory = _ => 0, HelpName = "R",
+            DefaultValueFactory = _ => 0,
+            HelpName = "R",
         };
         var steps = new Option<int>("--steps") { Description = "Number of DDIM steps.", DefaultValueFactory = _ => 50 };
         var guidance = new Option<double>("--guidance-scale")

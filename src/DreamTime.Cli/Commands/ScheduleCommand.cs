@@ -1,8 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
 using DreamTime.Diffusion;
-using DreamTime.Imaging;
 using DreamTime.Runtime;
 
 namespace DreamTime.Cli.Commands;

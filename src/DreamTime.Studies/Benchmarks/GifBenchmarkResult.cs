@@ -1,5 +1,3 @@
-using DreamTime.Imaging;
-
 namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>Median seconds of one encode and of its stages (each the median over the runs), and the file size.</summary>

@@ -1,6 +1,5 @@
 using DreamTime.LearnedPrior;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DreamTime.Studies.Benchmarks;
 

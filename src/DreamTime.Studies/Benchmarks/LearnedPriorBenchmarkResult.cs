@@ -1,7 +1,3 @@
-using DreamTime.LearnedPrior;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DreamTime.Studies.Benchmarks;
 
 public sealed record LearnedPriorBenchmarkResult(LearnedPriorBenchmarkSettings Settings, IReadOnlyList<LearnedPriorBenchmarkRow> Rows)

@@ -1,7 +1,3 @@
-using DreamTime.LearnedPrior;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>One row: parameter counts and median seconds of each part of a training step and of guided inference.</summary>

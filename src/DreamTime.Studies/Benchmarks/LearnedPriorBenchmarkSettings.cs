@@ -1,6 +1,4 @@
 using DreamTime.LearnedPrior;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DreamTime.Studies.Benchmarks;
 

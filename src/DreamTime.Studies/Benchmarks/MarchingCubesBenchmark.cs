@@ -40,8 +40,8 @@ public static class MarchingCubesBenchmark
         Parallel.For(0, n, i =>
         {
             for (int j = 0; j < n; j++)
-            for (int k = 0; k < n; k++)
-                grid[(i * n + j) * n + k] = 0.8f - Vector3.Distance(Bounds.Min + new Vector3(i, j, k) * step, center);
+                for (int k = 0; k < n; k++)
+                    grid[(i * n + j) * n + k] = 0.8f - Vector3.Distance(Bounds.Min + new Vector3(i, j, k) * step, center);
         });
         return grid;
     }

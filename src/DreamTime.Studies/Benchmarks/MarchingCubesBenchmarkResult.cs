@@ -1,6 +1,3 @@
-using System.Numerics;
-using DreamTime.Geometry;
-
 namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>Median seconds of sampling the density lattice and of extracting its surface, and the mesh's size.</summary>

@@ -1,6 +1,3 @@
-using System.Numerics;
-using DreamTime.Geometry;
-
 namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>What `benchmark marching-cubes` meshes: a ball on an n^3 lattice over [-1, 1]^3.</summary>

@@ -1,12 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using DreamTime.Optimization;
 using DreamTime.Rendering;
-using DreamTime.Representations;
-using DreamTime.Training;
+using DreamTime.Representations.Nerf;
 using TorchSharp;
 using static TorchSharp.torch;
-using DreamTime.Representations.Nerf;
-using DreamTime.Optimization;
 
 namespace DreamTime.Studies.Benchmarks;
 

@@ -1,12 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using DreamTime.Rendering;
-using DreamTime.Representations;
-using DreamTime.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 using DreamTime.Representations.Nerf;
-using DreamTime.Optimization;
+using TorchSharp;
 
 namespace DreamTime.Studies.Benchmarks;
 
@@ -26,13 +21,16 @@ public sealed record NerfStepSettings
 
     public static readonly IReadOnlyDictionary<string, ShadingMode> ShadingNames = new Dictionary<string, ShadingMode>
     {
-        ["albedo"] = ShadingMode.Albedo, ["diffuse"] = ShadingMode.Diffuse, ["textureless"] = ShadingMode.Textureless,
+        ["albedo"] = ShadingMode.Albedo,
+        ["diffuse"] = ShadingMode.Diffuse,
+        ["textureless"] = ShadingMode.Textureless,
     };
 
     /// <summary>Names of the hash-grid implementations: kernel (CPU loops with a custom autograd node) and tensor (library ops).</summary>
     public static readonly IReadOnlyDictionary<string, HashGridBackend> BackendNames = new Dictionary<string, HashGridBackend>
     {
-        ["kernel"] = HashGridBackend.Auto, ["tensor"] = HashGridBackend.TensorOps,
+        ["kernel"] = HashGridBackend.Auto,
+        ["tensor"] = HashGridBackend.TensorOps,
     };
 
     public static ShadingMode ParseShading(string name) =>

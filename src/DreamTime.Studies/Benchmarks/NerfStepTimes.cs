@@ -1,13 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using DreamTime.Rendering;
-using DreamTime.Representations;
-using DreamTime.Training;
-using TorchSharp;
-using static TorchSharp.torch;
-using DreamTime.Representations.Nerf;
-using DreamTime.Optimization;
-
 namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>

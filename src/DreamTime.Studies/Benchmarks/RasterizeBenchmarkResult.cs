@@ -1,6 +1,3 @@
-using DreamTime.Geometry;
-using DreamTime.Rendering;
-
 namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>Median seconds of one render and of its stages (each the median over the runs), the mesh size and the covered pixels.</summary>

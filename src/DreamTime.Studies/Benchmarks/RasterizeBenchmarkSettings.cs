@@ -1,6 +1,3 @@
-using DreamTime.Geometry;
-using DreamTime.Rendering;
-
 namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>What `benchmark rasterize` draws: the marching-cubes ball of a mesh-grid^3 lattice (~6 grid^2 triangles).</summary>

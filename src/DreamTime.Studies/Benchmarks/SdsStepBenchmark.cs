@@ -1,6 +1,5 @@
-using DreamTime.Guidance;
-using DreamTime.Training;
 using DreamTime.Configuration;
+using DreamTime.Training;
 
 namespace DreamTime.Studies.Benchmarks;
 
@@ -16,20 +15,20 @@ public static class SdsStepBenchmark
         settings.Validate();
         var rows = new List<SdsStepBenchmarkRow>();
         foreach (int res in settings.Resolutions)
-        foreach (var (name, guidance) in settings.Priors())
-        {
-            var cfg = new TrainConfig { Prompt = settings.Prompt, Height = res, Width = res, Guidance = guidance } is var c
-                ? c with { Timesteps = c.Timesteps with { Iterations = settings.Warmup + settings.Steps } } : null!;
-            cfg.Validate();
-            using var trainer = Trainer.Create(cfg, TorchSharp.torch.CPU);
-            var seconds = new List<double>();
-            for (int step = 1; step <= settings.Warmup + settings.Steps; step++)
+            foreach (var (name, guidance) in settings.Priors())
             {
-                var record = trainer.Step(step);
-                if (step > settings.Warmup) seconds.Add(record.Seconds);
+                var cfg = new TrainConfig { Prompt = settings.Prompt, Height = res, Width = res, Guidance = guidance } is var c
+                    ? c with { Timesteps = c.Timesteps with { Iterations = settings.Warmup + settings.Steps } } : null!;
+                cfg.Validate();
+                using var trainer = Trainer.Create(cfg, TorchSharp.torch.CPU);
+                var seconds = new List<double>();
+                for (int step = 1; step <= settings.Warmup + settings.Steps; step++)
+                {
+                    var record = trainer.Step(step);
+                    if (step > settings.Warmup) seconds.Add(record.Seconds);
+                }
+                rows.Add(new SdsStepBenchmarkRow(name, res, BenchmarkTable.Median(seconds)));
             }
-            rows.Add(new SdsStepBenchmarkRow(name, res, BenchmarkTable.Median(seconds)));
-        }
         return new SdsStepBenchmarkResult(rows);
     }
 }

@@ -1,7 +1,3 @@
-using DreamTime.Guidance;
-using DreamTime.Training;
-using DreamTime.Configuration;
-
 namespace DreamTime.Studies.Benchmarks;
 
 public sealed record SdsStepBenchmarkResult(IReadOnlyList<SdsStepBenchmarkRow> Rows)

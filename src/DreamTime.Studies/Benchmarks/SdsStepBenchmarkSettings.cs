@@ -1,6 +1,4 @@
 using DreamTime.Guidance;
-using DreamTime.Training;
-using DreamTime.Configuration;
 
 namespace DreamTime.Studies.Benchmarks;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using DreamTime.Guidance;
 using DreamTime.Configuration;
+using DreamTime.Guidance;
 
 namespace DreamTime.Studies.Comparison;
 

@@ -1,15 +1,9 @@
-using System.Globalization;
-using System.Text;
+using DreamTime.Configuration;
 using DreamTime.Evaluation;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
-using TorchSharp;
 using DreamTime.Training;
-using DreamTime.Configuration;
 
 namespace DreamTime.Studies.Comparison;
 
@@ -65,7 +59,8 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
 
     private TrainConfig Configure(string subject, string strategy, long seed) =>
         (ImageStudy ? baseConfig with { Prompt = "", Reference = baseConfig.Reference! with { Image = subject } } : baseConfig with { Prompt = subject })
-        with { Timesteps = baseConfig.Timesteps with { Strategy = strategy, Seed = seed } };
+        with
+        { Timesteps = baseConfig.Timesteps with { Strategy = strategy, Seed = seed } };
 
     /// <summary>
     /// Seeds firstSeed .. firstSeed + seeds - 1, each over every prompt x strategy, seed by seed (so a study stopped
@@ -78,20 +73,20 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         _folder?.Open(baseConfig, Thresholds);
         int total = prompts.Count * strategies.Count * seeds, done = 0;
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
-        foreach (var prompt in prompts)
-        foreach (var s in strategies)
-        {
-            if (cancel.IsCancellationRequested) return;
-            ++done;
-            if (_folder?.LoadRun(Label(prompt), s, seed) is ComparisonRun kept)
-            {
-                Runs.Add(kept);
-                observer.Log($"[{done}/{total}] {Label(prompt)} | {s} | seed {seed}: kept from {_folder.RunFile(Label(prompt), s, seed, ".json")}");
-                continue;
-            }
-            observer.Log($"[{done}/{total}] {Label(prompt)} | {s} | seed {seed}");
-            RunOne(prompt, s, seed, cancel);
-        }
+            foreach (var prompt in prompts)
+                foreach (var s in strategies)
+                {
+                    if (cancel.IsCancellationRequested) return;
+                    ++done;
+                    if (_folder?.LoadRun(Label(prompt), s, seed) is ComparisonRun kept)
+                    {
+                        Runs.Add(kept);
+                        observer.Log($"[{done}/{total}] {Label(prompt)} | {s} | seed {seed}: kept from {_folder.RunFile(Label(prompt), s, seed, ".json")}");
+                        continue;
+                    }
+                    observer.Log($"[{done}/{total}] {Label(prompt)} | {s} | seed {seed}");
+                    RunOne(prompt, s, seed, cancel);
+                }
     }
 
     /// <summary>Trains one run; a run that diverges is recorded in <see cref="Diverged"/> and returns null.</summary>
@@ -155,10 +150,10 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
             .Select(r => _folder?.LoadViews(Label(prompt), strategy, r.Seed)).OfType<RgbImage>().Select(i => i.Pixels).ToList();
         var psnrs = new List<double>();
         for (int a = 0; a < images.Count; a++)
-        for (int b = a + 1; b < images.Count; b++)
-        {
-            psnrs.Add(ImageMetrics.Psnr(images[a], images[b]));
-        }
+            for (int b = a + 1; b < images.Count; b++)
+            {
+                psnrs.Add(ImageMetrics.Psnr(images[a], images[b]));
+            }
         return psnrs.Count > 0 ? psnrs.Average() : null;
     }
 

@@ -1,10 +1,3 @@
-using DreamTime.Diffusion;
-using DreamTime.Rendering;
-using DreamTime.Runtime;
-using static TorchSharp.torch;
-using DreamTime.Scenes;
-using DreamTime.Guidance.BuiltinPrior;
-
 namespace DreamTime.Studies.Entropy;
 
 /// <summary>One row of the coarse-to-fine measurement.</summary>

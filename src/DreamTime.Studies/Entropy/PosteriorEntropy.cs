@@ -1,9 +1,9 @@
 using DreamTime.Diffusion;
+using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
-using static TorchSharp.torch;
 using DreamTime.Scenes;
-using DreamTime.Guidance.BuiltinPrior;
+using static TorchSharp.torch;
 
 namespace DreamTime.Studies.Entropy;
 

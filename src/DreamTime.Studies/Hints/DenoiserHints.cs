@@ -1,12 +1,11 @@
-using DreamTime.Evaluation;
 using DreamTime.Diffusion;
+using DreamTime.Evaluation;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 using DreamTime.Scenes;
+using static TorchSharp.torch;
 
 namespace DreamTime.Studies.Hints;
 

@@ -1,11 +1,5 @@
-using DreamTime.Diffusion;
-using DreamTime.Guidance.BuiltinPrior;
-using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
-using DreamTime.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
-using DreamTime.Scenes;
 
 namespace DreamTime.Studies.Hints;
 

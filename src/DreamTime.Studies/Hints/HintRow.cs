@@ -1,12 +1,3 @@
-using DreamTime.Diffusion;
-using DreamTime.Guidance.BuiltinPrior;
-using DreamTime.Models.Diffusers;
-using DreamTime.Rendering;
-using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-using DreamTime.Scenes;
-
 namespace DreamTime.Studies.Hints;
 
 /// <summary>One timestep: how close the degraded input is to the clean member, and each denoiser's x0_hat.</summary>

@@ -1,12 +1,12 @@
 using DreamTime.Evaluation;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Imaging;
+using DreamTime.LearnedPrior;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
+using DreamTime.Scenes;
 using TorchSharp;
 using static TorchSharp.torch;
-using DreamTime.Scenes;
-using DreamTime.LearnedPrior;
 
 namespace DreamTime.Studies.PriorCheck;
 

@@ -1,11 +1,4 @@
-using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Imaging;
-using DreamTime.Models.Diffusers;
-using DreamTime.Rendering;
-using TorchSharp;
-using static TorchSharp.torch;
-using DreamTime.Scenes;
-using DreamTime.LearnedPrior;
 
 namespace DreamTime.Studies.PriorCheck;
 

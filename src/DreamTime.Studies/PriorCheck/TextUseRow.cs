@@ -1,12 +1,3 @@
-using DreamTime.Guidance.BuiltinPrior;
-using DreamTime.Imaging;
-using DreamTime.Models.Diffusers;
-using DreamTime.Rendering;
-using TorchSharp;
-using static TorchSharp.torch;
-using DreamTime.Scenes;
-using DreamTime.LearnedPrior;
-
 namespace DreamTime.Studies.PriorCheck;
 
 /// <summary>How much a model's denoising uses its caption at one timestep: PSNR of x0_hat against the clean renders, with the true captions and with the empty one.</summary>

@@ -1,10 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using DreamTime.Representations;
 using DreamTime.Runtime;
-using DreamTime.Training;
-using static TorchSharp.torch;
 
 namespace DreamTime.Configuration;
 

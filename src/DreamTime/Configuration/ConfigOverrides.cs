@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DreamTime.IO;
 using DreamTime.Runtime;
-using DreamTime.Training;
 
 namespace DreamTime.Configuration;
 

@@ -1,13 +1,5 @@
-using DreamTime.Diffusion;
-using DreamTime.Guidance;
-using DreamTime.Guidance.BuiltinPrior;
-using DreamTime.Guidance.StableDiffusion;
-using DreamTime.Models.Diffusers;
-using DreamTime.Rendering;
-using DreamTime.Representations;
 using DreamTime.Evaluation;
-using DreamTime.Representations.Nerf;
-using DreamTime.Scenes;
+using DreamTime.Guidance;
 
 namespace DreamTime.Configuration;
 

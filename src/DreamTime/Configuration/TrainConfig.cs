@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using DreamTime.Configuration;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
 using DreamTime.Rendering;

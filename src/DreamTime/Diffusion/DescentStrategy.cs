@@ -1,5 +1,3 @@
-using DreamTime.Runtime;
-
 namespace DreamTime.Diffusion;
 
 /// <summary>t(i) = t_max - (t_max - t_min) f(i/N): f(x) = x is linear descent, f = sqrt is HiFA's schedule.</summary>

@@ -1,5 +1,3 @@
-using DreamTime.Runtime;
-
 namespace DreamTime.Diffusion;
 
 /// <summary>Picks the diffusion timestep of each training iteration (one t for the whole batch).</summary>

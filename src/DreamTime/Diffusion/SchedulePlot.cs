@@ -1,4 +1,3 @@
-using DreamTime.Diffusion;
 using DreamTime.Imaging;
 
 namespace DreamTime.Diffusion;

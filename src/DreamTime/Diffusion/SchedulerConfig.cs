@@ -1,8 +1,7 @@
-using DreamTime.Models.Diffusers;
+using DreamTime.IO;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using DreamTime.IO;
 
 namespace DreamTime.Diffusion;
 
@@ -114,17 +113,17 @@ public sealed record SchedulerConfig
                 ts = Enumerable.Range(0, steps).Select(i => (int)Math.Round(steps == 1 ? 0 : (T - 1) * (double)i / (steps - 1), MidpointRounding.ToEven)).Reverse().ToArray();
                 break;
             case "leading":
-            {
-                int ratio = T / steps;
-                ts = Enumerable.Range(0, steps).Select(i => i * ratio + StepsOffset).Reverse().ToArray();
-                break;
-            }
+                {
+                    int ratio = T / steps;
+                    ts = Enumerable.Range(0, steps).Select(i => i * ratio + StepsOffset).Reverse().ToArray();
+                    break;
+                }
             default: // trailing: round(arange(T, 0, -T/n)) - 1
-            {
-                double ratio = (double)T / steps;
-                ts = Enumerable.Range(0, steps).Select(i => (int)Math.Round(T - i * ratio, MidpointRounding.ToEven) - 1).ToArray();
-                break;
-            }
+                {
+                    double ratio = (double)T / steps;
+                    ts = Enumerable.Range(0, steps).Select(i => (int)Math.Round(T - i * ratio, MidpointRounding.ToEven) - 1).ToArray();
+                    break;
+                }
         }
         if (ts.Any(t => t < 0 || t >= T)) throw new UserError("steps", $"{steps}: the scheduler config gives timesteps outside [0, {T}) (steps_offset {StepsOffset})");
         return ts;

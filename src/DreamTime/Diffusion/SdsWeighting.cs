@@ -1,7 +1,3 @@
-using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DreamTime.Diffusion;
 
 /// <summary>SDS weighting w(t) as a function of alphas_cumprod at t.</summary>

@@ -1,5 +1,3 @@
-using DreamTime.Runtime;
-
 namespace DreamTime.Diffusion;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using DreamTime.Imaging;
-using DreamTime.Rendering;
-using static TorchSharp.torch;
 
 namespace DreamTime.Evaluation;
 

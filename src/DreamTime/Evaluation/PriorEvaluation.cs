@@ -1,6 +1,6 @@
 using DreamTime.Rendering;
-using static TorchSharp.torch;
 using DreamTime.Scenes;
+using static TorchSharp.torch;
 
 namespace DreamTime.Evaluation;
 

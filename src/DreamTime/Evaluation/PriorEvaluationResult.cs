@@ -1,7 +1,3 @@
-using DreamTime.Rendering;
-using static TorchSharp.torch;
-using DreamTime.Scenes;
-
 namespace DreamTime.Evaluation;
 
 /// <summary>How close a result is to the prompt's members, measured over fixed evaluation views.</summary>

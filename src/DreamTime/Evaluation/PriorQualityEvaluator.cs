@@ -1,5 +1,4 @@
 using DreamTime.Imaging;
-using DreamTime.Rendering;
 
 namespace DreamTime.Evaluation;
 

@@ -1,4 +1,3 @@
-using DreamTime.Imaging;
 using DreamTime.Rendering;
 using static TorchSharp.torch;
 

@@ -89,26 +89,26 @@ internal static class CubeTable
         }
 
         for (int axis = 0; axis < 3; axis++)
-        for (int side = 0; side < 2; side++)
-        {
-            int u = (axis + 1) % 3, w = (axis + 2) % 3;
-            var corners = new[] { (0, 0), (1, 0), (1, 1), (0, 1) }
-                .Select(q => (side << axis) | (q.Item1 << u) | (q.Item2 << w)).ToArray();
-            var normal = Vector3.Zero;
-            normal[axis] = side == 1 ? 1 : -1;
-            var crossed = Enumerable.Range(0, 4).Where(q => IsInside(corners[q]) != IsInside(corners[(q + 1) % 4])).ToArray();
-            int FaceEdge(int q) => EdgeBetween(corners[q], corners[(q + 1) % 4]);
-            if (crossed.Length == 2)
+            for (int side = 0; side < 2; side++)
             {
-                int inside = corners.First(IsInside);
-                AddSegment(FaceEdge(crossed[0]), FaceEdge(crossed[1]), inside, normal);
+                int u = (axis + 1) % 3, w = (axis + 2) % 3;
+                var corners = new[] { (0, 0), (1, 0), (1, 1), (0, 1) }
+                    .Select(q => (side << axis) | (q.Item1 << u) | (q.Item2 << w)).ToArray();
+                var normal = Vector3.Zero;
+                normal[axis] = side == 1 ? 1 : -1;
+                var crossed = Enumerable.Range(0, 4).Where(q => IsInside(corners[q]) != IsInside(corners[(q + 1) % 4])).ToArray();
+                int FaceEdge(int q) => EdgeBetween(corners[q], corners[(q + 1) % 4]);
+                if (crossed.Length == 2)
+                {
+                    int inside = corners.First(IsInside);
+                    AddSegment(FaceEdge(crossed[0]), FaceEdge(crossed[1]), inside, normal);
+                }
+                else if (crossed.Length == 4)
+                {
+                    for (int q = 0; q < 4; q++)
+                        if (IsInside(corners[q])) AddSegment(FaceEdge((q + 3) % 4), FaceEdge(q), corners[q], normal);
+                }
             }
-            else if (crossed.Length == 4)
-            {
-                for (int q = 0; q < 4; q++)
-                    if (IsInside(corners[q])) AddSegment(FaceEdge((q + 3) % 4), FaceEdge(q), corners[q], normal);
-            }
-        }
 
         var triangles = new List<int>();
         var visited = new bool[12];

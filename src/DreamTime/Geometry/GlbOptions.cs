@@ -1,8 +1,3 @@
-using System.Numerics;
-using DreamTime.Runtime;
-using SharpGLTF.Memory;
-using SharpGLTF.Schema2;
-
 namespace DreamTime.Geometry;
 
 public sealed record GlbOptions

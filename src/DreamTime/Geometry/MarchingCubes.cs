@@ -48,13 +48,13 @@ public static class MarchingCubes
             {
                 int count = 0;
                 for (int j = 0; j < ny; j++)
-                for (int k = 0; k < nz; k++)
-                {
-                    int node = (i * ny + j) * nz + k;
-                    if (Crossed(node, i, 0)) count++;
-                    if (Crossed(node, j, 1)) count++;
-                    if (Crossed(node, k, 2)) count++;
-                }
+                    for (int k = 0; k < nz; k++)
+                    {
+                        int node = (i * ny + j) * nz + k;
+                        if (Crossed(node, i, 0)) count++;
+                        if (Crossed(node, j, 1)) count++;
+                        if (Crossed(node, k, 2)) count++;
+                    }
                 planeCount[i] = count;
             });
             var planeStart = new int[nx + 1];
@@ -80,28 +80,28 @@ public static class MarchingCubes
         {
             int v = firstVertex;
             for (int j = 0; j < ny; j++)
-            for (int k = 0; k < nz; k++)
-            {
-                int node = (i * ny + j) * nz + k;
-                _firstVertex[node] = v;
-                Span<int> coord = [i, j, k];
-                for (int axis = 0; axis < 3; axis++)
+                for (int k = 0; k < nz; k++)
                 {
-                    if (!Crossed(node, coord[axis], axis)) continue;
-                    int other = node + _stride[axis];
-                    float a = grid[node], b = grid[other];
-                    float t = (iso - a) / (b - a);
-                    if (!float.IsFinite(t)) t = 0.5f; // NaN/inf densities: no better guess than the middle
-                    t = Math.Clamp(t, 0f, 1f);
-                    var p = min + new Vector3(i, j, k) * _spacing;
-                    p[axis] += t * _spacing[axis];
-                    var g = Vector3.Lerp(Gradient(i, j, k), Gradient(i + (axis == 0 ? 1 : 0), j + (axis == 1 ? 1 : 0), k + (axis == 2 ? 1 : 0)), t);
-                    var n = -g / g.Length(); // density falls towards the outside
-                    positions[3 * v] = p.X; positions[3 * v + 1] = p.Y; positions[3 * v + 2] = p.Z;
-                    normals[3 * v] = n.X; normals[3 * v + 1] = n.Y; normals[3 * v + 2] = n.Z;
-                    v++;
+                    int node = (i * ny + j) * nz + k;
+                    _firstVertex[node] = v;
+                    Span<int> coord = [i, j, k];
+                    for (int axis = 0; axis < 3; axis++)
+                    {
+                        if (!Crossed(node, coord[axis], axis)) continue;
+                        int other = node + _stride[axis];
+                        float a = grid[node], b = grid[other];
+                        float t = (iso - a) / (b - a);
+                        if (!float.IsFinite(t)) t = 0.5f; // NaN/inf densities: no better guess than the middle
+                        t = Math.Clamp(t, 0f, 1f);
+                        var p = min + new Vector3(i, j, k) * _spacing;
+                        p[axis] += t * _spacing[axis];
+                        var g = Vector3.Lerp(Gradient(i, j, k), Gradient(i + (axis == 0 ? 1 : 0), j + (axis == 1 ? 1 : 0), k + (axis == 2 ? 1 : 0)), t);
+                        var n = -g / g.Length(); // density falls towards the outside
+                        positions[3 * v] = p.X; positions[3 * v + 1] = p.Y; positions[3 * v + 2] = p.Z;
+                        normals[3 * v] = n.X; normals[3 * v + 1] = n.Y; normals[3 * v + 2] = n.Z;
+                        v++;
+                    }
                 }
-            }
         }
 
         // Central differences inside the grid, one-sided at its border; in world units.
@@ -125,28 +125,28 @@ public static class MarchingCubes
             var triangles = new List<int>();
             Span<int> cornerNode = stackalloc int[8];
             for (int j = 0; j < ny - 1; j++)
-            for (int k = 0; k < nz - 1; k++)
-            {
-                int cellNode = (i * ny + j) * nz + k;
-                int config = 0;
-                for (int c = 0; c < 8; c++)
+                for (int k = 0; k < nz - 1; k++)
                 {
-                    cornerNode[c] = cellNode + (c & 1) * _stride[0] + ((c >> 1) & 1) * _stride[1] + ((c >> 2) & 1) * _stride[2];
-                    if (Inside(cornerNode[c])) config |= 1 << c;
+                    int cellNode = (i * ny + j) * nz + k;
+                    int config = 0;
+                    for (int c = 0; c < 8; c++)
+                    {
+                        cornerNode[c] = cellNode + (c & 1) * _stride[0] + ((c >> 1) & 1) * _stride[1] + ((c >> 2) & 1) * _stride[2];
+                        if (Inside(cornerNode[c])) config |= 1 << c;
+                    }
+                    if (config == 0 || config == 255) continue;
+                    foreach (int e in CubeTable.Triangles[config])
+                    {
+                        var (corner, axis) = CubeTable.Edges[e];
+                        int node = cornerNode[corner];
+                        int ci = i + (corner & 1), cj = j + ((corner >> 1) & 1);
+                        // Edges of this node along lower axes come first in its vertex run.
+                        int offset = 0;
+                        if (axis > 0 && Crossed(node, ci, 0)) offset++;
+                        if (axis > 1 && Crossed(node, cj, 1)) offset++;
+                        triangles.Add(_firstVertex[node] + offset);
+                    }
                 }
-                if (config == 0 || config == 255) continue;
-                foreach (int e in CubeTable.Triangles[config])
-                {
-                    var (corner, axis) = CubeTable.Edges[e];
-                    int node = cornerNode[corner];
-                    int ci = i + (corner & 1), cj = j + ((corner >> 1) & 1);
-                    // Edges of this node along lower axes come first in its vertex run.
-                    int offset = 0;
-                    if (axis > 0 && Crossed(node, ci, 0)) offset++;
-                    if (axis > 1 && Crossed(node, cj, 1)) offset++;
-                    triangles.Add(_firstVertex[node] + offset);
-                }
-            }
             return triangles;
         }
 

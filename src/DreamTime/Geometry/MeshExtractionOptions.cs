@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace DreamTime.Geometry;
 
 public sealed record MeshExtractionOptions

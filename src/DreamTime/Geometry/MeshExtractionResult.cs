@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace DreamTime.Geometry;
 
 /// <param name="Mesh">Empty when the iso-surface does not cross the grid; the caller decides what that means.</param>

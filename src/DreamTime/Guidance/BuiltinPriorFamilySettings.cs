@@ -1,6 +1,5 @@
 using DreamTime.Diffusion;
 using DreamTime.Guidance.BuiltinPrior;
-using DreamTime.Runtime;
 
 namespace DreamTime.Guidance;
 

@@ -1,9 +1,3 @@
-using DreamTime.Diffusion;
-using DreamTime.Rendering;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-using DreamTime.Optimization;
-
 namespace DreamTime.Guidance;
 
 /// <summary>What the guidance is conditioned on: a prompt (text-to-3D) and/or a reference view (image-to-3D).</summary>

@@ -1,8 +1,4 @@
-using DreamTime.Diffusion;
-using DreamTime.Rendering;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
-using DreamTime.Optimization;
 
 namespace DreamTime.Guidance;
 

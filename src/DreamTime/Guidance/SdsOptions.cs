@@ -1,7 +1,5 @@
 using DreamTime.Diffusion;
 using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DreamTime.Guidance;
 

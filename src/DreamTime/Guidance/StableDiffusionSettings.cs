@@ -1,8 +1,4 @@
-using DreamTime.Diffusion;
-using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Guidance.StableDiffusion;
-using DreamTime.Runtime;
-using DreamTime.LearnedPrior;
 
 namespace DreamTime.Guidance;
 

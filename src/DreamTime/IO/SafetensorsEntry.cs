@@ -1,9 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DreamTime.IO;
 
 /// <summary>One tensor's entry in a safetensors header.</summary>

@@ -1,5 +1,3 @@
-using DreamTime.Runtime;
-
 namespace DreamTime.Imaging;
 
 public sealed record GifOptions

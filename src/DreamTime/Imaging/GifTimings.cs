@@ -1,5 +1,3 @@
-using DreamTime.Runtime;
-
 namespace DreamTime.Imaging;
 
 /// <summary>Seconds spent in each stage of <see cref="GifWriter.Encode"/>, added to by every encode it is passed to.</summary>

@@ -1,6 +1,4 @@
 using System.Numerics;
-using DreamTime.Runtime;
-using SkiaSharp;
 
 namespace DreamTime.Imaging;
 

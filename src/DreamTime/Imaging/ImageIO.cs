@@ -105,11 +105,11 @@ public static class ImageIO
                 throw new ArgumentException($"image {n} ({src.Height}x{src.Width}) does not fit the layout's {layout.CellHeight}x{layout.CellWidth} cells");
             var (ox, oy) = layout.TileOrigin(n, src);
             for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int si = ((y / scale) * src.Width + x / scale) * 3, di = ((oy + y) * W + ox + x) * 3;
-                outImg.Pixels[di] = src.Pixels[si]; outImg.Pixels[di + 1] = src.Pixels[si + 1]; outImg.Pixels[di + 2] = src.Pixels[si + 2];
-            }
+                for (int x = 0; x < w; x++)
+                {
+                    int si = ((y / scale) * src.Width + x / scale) * 3, di = ((oy + y) * W + ox + x) * 3;
+                    outImg.Pixels[di] = src.Pixels[si]; outImg.Pixels[di + 1] = src.Pixels[si + 1]; outImg.Pixels[di + 2] = src.Pixels[si + 2];
+                }
         }
         return outImg;
     }

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Numerics;
-using DreamTime.Runtime;
-using SkiaSharp;
-
 namespace DreamTime.Imaging;
 
 /// <summary>Where an <see cref="ObjectImage"/>'s mask came from.</summary>

@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Numerics;
-using DreamTime.Runtime;
-using SkiaSharp;
 
 namespace DreamTime.Imaging;
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using ScottPlot;
 using ScottPlot.Plottables;
 

@@ -1,7 +1,3 @@
-using System.Numerics;
-using DreamTime.Runtime;
-using SkiaSharp;
-
 namespace DreamTime.Imaging;
 
 /// <summary>An RGB image with float channels in [0,1], row-major HWC. The common currency for writing pictures.</summary>

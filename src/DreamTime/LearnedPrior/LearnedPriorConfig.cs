@@ -128,7 +128,9 @@ public sealed record LearnedPriorConfig
         int groups = Channels.Aggregate(Gcd);
         return new UNetConfig
         {
-            SampleSize = ImageSize, InChannels = 3, OutChannels = 3,
+            SampleSize = ImageSize,
+            InChannels = 3,
+            OutChannels = 3,
             DownBlockTypes = Enumerable.Range(0, n).Select(i => i == 0 ? "DownBlock2D" : "CrossAttnDownBlock2D").ToArray(),
             UpBlockTypes = Enumerable.Range(0, n).Select(j => j == n - 1 ? "UpBlock2D" : "CrossAttnUpBlock2D").ToArray(),
             OnlyCrossAttention = new bool[n],
@@ -155,8 +157,12 @@ public sealed record LearnedPriorConfig
 
     public ClipTextConfig TextConfig(ClipTokenizer tokenizer) => new()
     {
-        VocabSize = tokenizer.VocabSize, HiddenSize = TextHidden, IntermediateSize = 4 * TextHidden,
-        NumHiddenLayers = TextLayers, NumAttentionHeads = TextHeads, MaxPositionEmbeddings = tokenizer.MaxLength,
+        VocabSize = tokenizer.VocabSize,
+        HiddenSize = TextHidden,
+        IntermediateSize = 4 * TextHidden,
+        NumHiddenLayers = TextLayers,
+        NumAttentionHeads = TextHeads,
+        MaxPositionEmbeddings = tokenizer.MaxLength,
         EosTokenId = tokenizer.EosId,
     };
 
@@ -168,8 +174,13 @@ public sealed record LearnedPriorConfig
     public static SchedulerConfig SchedulerConfig() => new()
     {
         ClassName = Diffusion.SchedulerConfig.DdpmClass,
-        BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012, ClipSample = true, ClipSampleRange = 1.0,
-        SetAlphaToOne = false, StepsOffset = 1,
+        BetaSchedule = "scaled_linear",
+        BetaStart = 0.00085,
+        BetaEnd = 0.012,
+        ClipSample = true,
+        ClipSampleRange = 1.0,
+        SetAlphaToOne = false,
+        StepsOffset = 1,
     };
 
     /// <summary>Learning-rate factor for step s (1-based): linear warm-up, then cosine from 1 to MinLearningRateRatio at the last step.</summary>
@@ -185,7 +196,8 @@ public sealed record LearnedPriorConfig
 
     private static readonly JsonSerializerOptions Json = new()
     {
-        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 

@@ -1,4 +1,3 @@
-using System.Reflection;
 using DreamTime.Models.Clip;
 
 namespace DreamTime.LearnedPrior;

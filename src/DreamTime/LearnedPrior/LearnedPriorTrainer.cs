@@ -2,12 +2,12 @@ using DreamTime.IO;
 using DreamTime.Models.Clip;
 using DreamTime.Models.Diffusers;
 using DreamTime.Models.Unet;
+using DreamTime.Optimization;
 using DreamTime.Runtime;
 using DreamTime.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
-using DreamTime.Optimization;
 
 namespace DreamTime.LearnedPrior;
 

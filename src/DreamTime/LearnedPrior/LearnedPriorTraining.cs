@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -8,7 +7,6 @@ using DreamTime.Runtime;
 using DreamTime.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using DreamTime.Scenes;
 
 namespace DreamTime.LearnedPrior;
 

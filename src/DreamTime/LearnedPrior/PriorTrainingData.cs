@@ -2,9 +2,9 @@ using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Models.Clip;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
+using DreamTime.Scenes;
 using TorchSharp;
 using static TorchSharp.torch;
-using DreamTime.Scenes;
 
 namespace DreamTime.LearnedPrior;
 

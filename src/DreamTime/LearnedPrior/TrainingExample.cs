@@ -1,10 +1,4 @@
-using DreamTime.Guidance.BuiltinPrior;
-using DreamTime.Models.Clip;
 using DreamTime.Rendering;
-using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-using DreamTime.Scenes;
 
 namespace DreamTime.LearnedPrior;
 

@@ -39,8 +39,8 @@ public sealed class AdamOptimizer
         _groups = groups.ToList();
         _beta1 = beta1; _beta2 = beta2; _eps = eps;
         foreach (var g in _groups)
-        foreach (var (name, p) in g.Parameters)
-            _moments[name] = (torch.zeros_like(p).DetachFromDisposeScope(), torch.zeros_like(p).DetachFromDisposeScope());
+            foreach (var (name, p) in g.Parameters)
+                _moments[name] = (torch.zeros_like(p).DetachFromDisposeScope(), torch.zeros_like(p).DetachFromDisposeScope());
     }
 
     /// <summary>
@@ -51,21 +51,21 @@ public sealed class AdamOptimizer
     public void ZeroGrad()
     {
         foreach (var g in _groups)
-        foreach (var (_, p) in g.Parameters)
-            p.grad = null;
+            foreach (var (_, p) in g.Parameters)
+                p.grad = null;
     }
 
     /// <summary>The first group and parameter whose gradient holds NaN or Inf, or null when all are finite.</summary>
     public string? FirstNonFiniteGradient()
     {
         foreach (var g in _groups)
-        foreach (var (name, p) in g.Parameters)
-        {
-            var grad = p.grad;
-            if (grad is null) continue;
-            using var finite = torch.isfinite(grad).all();
-            if (!finite.item<bool>()) return $"{g.Name} ({name})";
-        }
+            foreach (var (name, p) in g.Parameters)
+            {
+                var grad = p.grad;
+                if (grad is null) continue;
+                using var finite = torch.isfinite(grad).all();
+                if (!finite.item<bool>()) return $"{g.Name} ({name})";
+            }
         return null;
     }
 

@@ -1,4 +1,3 @@
-using static TorchSharp.torch.nn;
 using Parameter = TorchSharp.Modules.Parameter;
 
 namespace DreamTime.Optimization;

@@ -60,19 +60,19 @@ public sealed record Camera(double ElevationDeg, double AzimuthDeg, double Dista
         var o = new float[height * width * 3];
         var d = new float[height * width * 3];
         for (int i = 0; i < height; i++)
-        for (int j = 0; j < width; j++)
-        {
-            double cx = (j + 0.5 - 0.5 * width) / focal;
-            double cy = -(i + 0.5 - 0.5 * height) / focal;
-            double cz = -1;
-            double wx = m[0, 0] * cx + m[0, 1] * cy + m[0, 2] * cz;
-            double wy = m[1, 0] * cx + m[1, 1] * cy + m[1, 2] * cz;
-            double wz = m[2, 0] * cx + m[2, 1] * cy + m[2, 2] * cz;
-            Normalize(ref wx, ref wy, ref wz);
-            int k = (i * width + j) * 3;
-            o[k] = (float)m[0, 3]; o[k + 1] = (float)m[1, 3]; o[k + 2] = (float)m[2, 3];
-            d[k] = (float)wx; d[k + 1] = (float)wy; d[k + 2] = (float)wz;
-        }
+            for (int j = 0; j < width; j++)
+            {
+                double cx = (j + 0.5 - 0.5 * width) / focal;
+                double cy = -(i + 0.5 - 0.5 * height) / focal;
+                double cz = -1;
+                double wx = m[0, 0] * cx + m[0, 1] * cy + m[0, 2] * cz;
+                double wy = m[1, 0] * cx + m[1, 1] * cy + m[1, 2] * cz;
+                double wz = m[2, 0] * cx + m[2, 1] * cy + m[2, 2] * cz;
+                Normalize(ref wx, ref wy, ref wz);
+                int k = (i * width + j) * 3;
+                o[k] = (float)m[0, 3]; o[k + 1] = (float)m[1, 3]; o[k + 2] = (float)m[2, 3];
+                d[k] = (float)wx; d[k + 1] = (float)wy; d[k + 2] = (float)wz;
+            }
         return (o, d);
     }
 

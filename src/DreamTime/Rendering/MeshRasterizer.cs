@@ -1,8 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using DreamTime.Imaging;
-using DreamTime.Rendering;
 using DreamTime.Geometry;
+using DreamTime.Imaging;
 
 namespace DreamTime.Rendering;
 
@@ -246,21 +245,21 @@ public static class MeshRasterizer
                 var rgb = Vector3.Zero;
                 float cover = 0;
                 for (int sy = 0; sy < s; sy++)
-                for (int sx = 0; sx < s; sx++)
-                {
-                    int k = (row * s + sy) * samples.Width + col * s + sx;
-                    int f = samples.Face[k];
-                    if (f < 0) { rgb += new Vector3(Background); continue; }
-                    cover += 1;
-                    var (a, b, c) = mesh.Triangle(f);
-                    var w = samples.Bary[k];
-                    var albedo = w.X * mesh.Color(a) + w.Y * mesh.Color(b) + w.Z * mesh.Color(c);
-                    var normal = vertexNormals == null ? faceNormals[f]
-                        : SafeNormalize(w.X * At(vertexNormals, a) + w.Y * At(vertexNormals, b) + w.Z * At(vertexNormals, c), faceNormals[f]);
-                    if (facesAway[f]) normal = -normal;
-                    // Vertex colours are not checked on the way in, and image pixels must stay in [0,1].
-                    rgb += Vector3.Clamp(light.Shade(albedo, normal), Vector3.Zero, Vector3.One);
-                }
+                    for (int sx = 0; sx < s; sx++)
+                    {
+                        int k = (row * s + sy) * samples.Width + col * s + sx;
+                        int f = samples.Face[k];
+                        if (f < 0) { rgb += new Vector3(Background); continue; }
+                        cover += 1;
+                        var (a, b, c) = mesh.Triangle(f);
+                        var w = samples.Bary[k];
+                        var albedo = w.X * mesh.Color(a) + w.Y * mesh.Color(b) + w.Z * mesh.Color(c);
+                        var normal = vertexNormals == null ? faceNormals[f]
+                            : SafeNormalize(w.X * At(vertexNormals, a) + w.Y * At(vertexNormals, b) + w.Z * At(vertexNormals, c), faceNormals[f]);
+                        if (facesAway[f]) normal = -normal;
+                        // Vertex colours are not checked on the way in, and image pixels must stay in [0,1].
+                        rgb += Vector3.Clamp(light.Shade(albedo, normal), Vector3.Zero, Vector3.One);
+                    }
                 int p = row * width + col;
                 pixels[3 * p] = rgb.X * inv; pixels[3 * p + 1] = rgb.Y * inv; pixels[3 * p + 2] = rgb.Z * inv;
                 mask[p] = cover * inv;

@@ -1,9 +1,3 @@
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using DreamTime.Imaging;
-using DreamTime.Rendering;
-using DreamTime.Geometry;
-
 namespace DreamTime.Rendering;
 
 /// <summary>Seconds spent in each stage of <see cref="MeshRasterizer.Render"/>, added to by every render it is passed to.</summary>

@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DreamTime.Rendering;
 
 /// <summary>Timings of the last render's parts, in seconds (filled only when <see cref="VolumeRenderer.Timings"/> is set).</summary>

@@ -1,8 +1,7 @@
 using DreamTime.Geometry;
-using DreamTime.Rendering;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 using DreamTime.Optimization;
+using DreamTime.Rendering;
+using static TorchSharp.torch;
 
 namespace DreamTime.Representations;
 

@@ -1,5 +1,5 @@
-using DreamTime.Runtime;
 using DreamTime.Representations.Nerf;
+using DreamTime.Runtime;
 
 namespace DreamTime.Representations;
 

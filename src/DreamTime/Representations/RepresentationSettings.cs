@@ -1,5 +1,4 @@
 using DreamTime.Runtime;
-using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Representations;
 

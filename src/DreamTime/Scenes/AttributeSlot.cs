@@ -1,6 +1,3 @@
-using System.Numerics;
-using DreamTime.Runtime;
-
 namespace DreamTime.Scenes;
 
 /// <summary>A discrete attribute of a family ("cap colour") and its values.</summary>

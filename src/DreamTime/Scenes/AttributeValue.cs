@@ -1,6 +1,3 @@
-using System.Numerics;
-using DreamTime.Runtime;
-
 namespace DreamTime.Scenes;
 
 /// <summary>One value a discrete attribute can take, the prompt phrases that name it, and how a member's name shows it.</summary>

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace DreamTime.Scenes;
 
 /// <summary>`prior list`: the families, their attributes (the words a prompt can use) and member counts, as text.</summary>

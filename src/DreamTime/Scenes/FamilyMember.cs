@@ -1,6 +1,3 @@
-using System.Numerics;
-using DreamTime.Runtime;
-
 namespace DreamTime.Scenes;
 
 /// <summary>One scene of a family with its attribute values.</summary>

@@ -1,5 +1,4 @@
 using System.Numerics;
-using DreamTime.Runtime;
 
 namespace DreamTime.Scenes;
 

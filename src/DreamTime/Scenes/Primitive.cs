@@ -25,8 +25,15 @@ public readonly struct Primitive
     {
         var p = new Primitive
         {
-            Kind = kind, Center = center, Albedo = albedo, A = a, B = b, C = c, D = d,
-            Rotation = rotation ?? Matrix4x4.Identity, Rotated = rotation is { } r && !r.IsIdentity,
+            Kind = kind,
+            Center = center,
+            Albedo = albedo,
+            A = a,
+            B = b,
+            C = c,
+            D = d,
+            Rotation = rotation ?? Matrix4x4.Identity,
+            Rotated = rotation is { } r && !r.IsIdentity,
         };
         return p with { BoundRadius = p.LocalBoundRadius() };
     }
@@ -86,33 +93,33 @@ public readonly struct Primitive
             case PrimitiveKind.RoundBox:
                 return BoxDistance(p, new Vector3(A - D, B - D, C - D)) - D;
             case PrimitiveKind.Cylinder:
-            {
-                float dx = MathF.Sqrt(p.X * p.X + p.Y * p.Y) - A, dz = MathF.Abs(p.Z) - B;
-                float ox = MathF.Max(dx, 0), oz = MathF.Max(dz, 0);
-                return MathF.Min(MathF.Max(dx, dz), 0) + MathF.Sqrt(ox * ox + oz * oz);
-            }
+                {
+                    float dx = MathF.Sqrt(p.X * p.X + p.Y * p.Y) - A, dz = MathF.Abs(p.Z) - B;
+                    float ox = MathF.Max(dx, 0), oz = MathF.Max(dz, 0);
+                    return MathF.Min(MathF.Max(dx, dz), 0) + MathF.Sqrt(ox * ox + oz * oz);
+                }
             case PrimitiveKind.Cone:
                 return ConeDistance(MathF.Sqrt(p.X * p.X + p.Y * p.Y), p.Z);
             case PrimitiveKind.Torus:
-            {
-                float qx = MathF.Sqrt(p.X * p.X + p.Y * p.Y) - A;
-                return MathF.Sqrt(qx * qx + p.Z * p.Z) - B;
-            }
+                {
+                    float qx = MathF.Sqrt(p.X * p.X + p.Y * p.Y) - A;
+                    return MathF.Sqrt(qx * qx + p.Z * p.Z) - B;
+                }
             case PrimitiveKind.Capsule:
-            {
-                float z = p.Z - Math.Clamp(p.Z, -B, B);
-                return MathF.Sqrt(p.X * p.X + p.Y * p.Y + z * z) - A;
-            }
+                {
+                    float z = p.Z - Math.Clamp(p.Z, -B, B);
+                    return MathF.Sqrt(p.X * p.X + p.Y * p.Y + z * z) - A;
+                }
             case PrimitiveKind.Ellipsoid:
                 return EllipsoidDistance(p);
             case PrimitiveKind.Dome:
                 return MathF.Max(EllipsoidDistance(p), -p.Z);
             case PrimitiveKind.Roof:
-            {
-                float dt = TriangleDistance(MathF.Abs(p.Y), p.Z), dx = MathF.Abs(p.X) - A;
-                float ox = MathF.Max(dt, 0), oz = MathF.Max(dx, 0);
-                return MathF.Min(MathF.Max(dt, dx), 0) + MathF.Sqrt(ox * ox + oz * oz);
-            }
+                {
+                    float dt = TriangleDistance(MathF.Abs(p.Y), p.Z), dx = MathF.Abs(p.X) - A;
+                    float ox = MathF.Max(dt, 0), oz = MathF.Max(dx, 0);
+                    return MathF.Min(MathF.Max(dt, dx), 0) + MathF.Sqrt(ox * ox + oz * oz);
+                }
             default:
                 throw new InvalidOperationException(Kind.ToString());
         }

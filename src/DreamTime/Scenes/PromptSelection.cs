@@ -1,5 +1,3 @@
-using DreamTime.Runtime;
-
 namespace DreamTime.Scenes;
 
 /// <summary>What a prompt selects: a family (null for the union of all) with attribute filters, and the members that pass.</summary>

@@ -212,12 +212,12 @@ internal static class SceneFamilies
             b.Box(cabin - new Vector3(0, 0, cabinHalf.Z * 0.1f), new(cabinHalf.X * 0.97f + 0.012f, cabinHalf.Y + 0.008f, cabinHalf.Z * 0.5f), Palette.Glass);
             var axle = Rotations.AlignZ(Vector3.UnitY);
             foreach (float sx in new[] { -1f, 1f })
-            foreach (float sy in new[] { -1f, 1f })
-            {
-                var c = new Vector3(sx * L * 0.62f, sy * (W - 0.01f), wr);
-                b.Cylinder(c, wr, 0.055f, Palette.Tyre, axle);
-                b.Cylinder(c, wr * 0.5f, 0.062f, Palette.Metal, axle);
-            }
+                foreach (float sy in new[] { -1f, 1f })
+                {
+                    var c = new Vector3(sx * L * 0.62f, sy * (W - 0.01f), wr);
+                    b.Cylinder(c, wr, 0.055f, Palette.Tyre, axle);
+                    b.Cylinder(c, wr * 0.5f, 0.062f, Palette.Metal, axle);
+                }
             foreach (float sy in new[] { -1f, 1f })
                 b.Sphere(new(L - 0.02f, sy * W * 0.6f, bodyZ + 0.03f), 0.035f, new(1f, 0.95f, 0.7f));
         }, k, seed);
@@ -275,8 +275,8 @@ internal static class SceneFamilies
             b.RoundBox(new(0, 0, hs), new(S, S, 0.035f), 0.015f, col);
             var legCol = col * 0.75f;
             foreach (float sx in new[] { -1f, 1f })
-            foreach (float sy in new[] { -1f, 1f })
-                b.Cylinder(new(sx * (S - 0.03f), sy * (S - 0.03f), hs / 2), 0.025f, hs / 2, legCol);
+                foreach (float sy in new[] { -1f, 1f })
+                    b.Cylinder(new(sx * (S - 0.03f), sy * (S - 0.03f), hs / 2), 0.025f, hs / 2, legCol);
             float bh = a["back"] == "tall back" ? U(rng, 0.45f, 0.6f) : U(rng, 0.2f, 0.28f);
             b.RoundBox(new(-(S - 0.025f), 0, hs + bh / 2), new(0.025f, S, bh / 2), 0.01f, col);
             if (a["armrests"] == "armrests")

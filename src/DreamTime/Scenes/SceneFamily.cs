@@ -1,4 +1,3 @@
-using System.Numerics;
 using DreamTime.Runtime;
 
 namespace DreamTime.Scenes;
@@ -39,7 +38,10 @@ public sealed class SceneFamily
             var labels = slots.Select(s => s.Values.First(v => v.Value == attrs[s.Name]).Label).Where(l => l != null);
             members.Add(new FamilyMember
             {
-                Family = name, Index = k, Attributes = attrs, Scene = scene,
+                Family = name,
+                Index = k,
+                Attributes = attrs,
+                Scene = scene,
                 Name = $"{name} #{k} ({string.Join(", ", labels)})",
             });
         }

@@ -1,7 +1,3 @@
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using DreamTime.Rendering;
-
 namespace DreamTime.Scenes;
 
 /// <summary>An analytic render: RGB in [0,1] (row-major HWC) and the coverage mask (1 = object) per pixel.</summary>

@@ -45,17 +45,17 @@ public sealed class SdfRenderer
                 Vector3 rgb = Vector3.Zero;
                 float cover = 0;
                 for (int sy = 0; sy < s; sy++)
-                for (int sx = 0; sx < s; sx++)
-                {
-                    int k = ((row * s + sy) * width * s + col * s + sx) * 3;
-                    var d = new Vector3(dirs[k], dirs[k + 1], dirs[k + 2]);
-                    if (Trace(scene._primitives, o, d, candidates, out var albedo, out var normal))
+                    for (int sx = 0; sx < s; sx++)
                     {
-                        rgb += Light.Shade(albedo, normal);
-                        cover += 1;
+                        int k = ((row * s + sy) * width * s + col * s + sx) * 3;
+                        var d = new Vector3(dirs[k], dirs[k + 1], dirs[k + 2]);
+                        if (Trace(scene._primitives, o, d, candidates, out var albedo, out var normal))
+                        {
+                            rgb += Light.Shade(albedo, normal);
+                            cover += 1;
+                        }
+                        else rgb += new Vector3(Background);
                     }
-                    else rgb += new Vector3(Background);
-                }
                 int p = row * width + col;
                 img.Rgb[3 * p] = rgb.X * inv; img.Rgb[3 * p + 1] = rgb.Y * inv; img.Rgb[3 * p + 2] = rgb.Z * inv;
                 img.Mask[p] = cover * inv;

@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using DreamTime.Guidance;
 using DreamTime.IO;
+using DreamTime.Optimization;
 using DreamTime.Representations;
 using DreamTime.Runtime;
-using DreamTime.Optimization;
 
 namespace DreamTime.Training;
 

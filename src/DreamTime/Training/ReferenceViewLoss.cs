@@ -1,6 +1,6 @@
+using DreamTime.Evaluation;
 using DreamTime.Guidance;
 using DreamTime.Imaging;
-using DreamTime.Evaluation;
 using DreamTime.Rendering;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,3 @@
-using DreamTime.Configuration;
-using DreamTime.Runtime;
-
 namespace DreamTime.Training;
 
 /// <summary>What a resumed run may change: where it computes, and how far it goes (only further).</summary>

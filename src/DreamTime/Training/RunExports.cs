@@ -1,13 +1,11 @@
+using DreamTime.Configuration;
 using DreamTime.Diffusion;
+using DreamTime.Evaluation;
 using DreamTime.Geometry;
-using DreamTime.Guidance;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
-using static TorchSharp.torch;
-using DreamTime.Evaluation;
-using DreamTime.Configuration;
 
 namespace DreamTime.Training;
 

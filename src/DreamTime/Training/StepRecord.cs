@@ -1,10 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using DreamTime.Evaluation;
-using DreamTime.IO;
-using DreamTime.Representations;
-using DreamTime.Runtime;
-using DreamTime.Optimization;
 
 namespace DreamTime.Training;
 

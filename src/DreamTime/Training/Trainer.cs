@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using DreamTime.Configuration;
 using DreamTime.Diffusion;
+using DreamTime.Evaluation;
 using DreamTime.Guidance;
+using DreamTime.Optimization;
 using DreamTime.Rendering;
 using DreamTime.Representations;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using DreamTime.Evaluation;
-using DreamTime.Optimization;
 
 namespace DreamTime.Training;
 

@@ -1,15 +1,3 @@
-using System.Diagnostics;
-using DreamTime.Configuration;
-using DreamTime.Diffusion;
-using DreamTime.Guidance;
-using DreamTime.Rendering;
-using DreamTime.Representations;
-using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-using DreamTime.Evaluation;
-using DreamTime.Optimization;
-
 namespace DreamTime.Training;
 
 /// <summary>A step produced NaN or Inf; the run stops and its last checkpoint stays as it was.</summary>

@@ -54,8 +54,8 @@ public class FlagsInMessagesTests
             n++;
             if (line.TrimStart().StartsWith("//")) continue;
             foreach (Match literal in StringLiteral.Matches(line))
-            foreach (Match flag in Flag.Matches(literal.Value))
-                yield return (flag.Value, $"{file}:{n}");
+                foreach (Match flag in Flag.Matches(literal.Value))
+                    yield return (flag.Value, $"{file}:{n}");
         }
     }
 
@@ -78,12 +78,12 @@ public class FlagsInMessagesTests
         var root = RepositoryRoot();
         var found = new List<(string, string)>();
         foreach (var project in new[] { "src/DreamTime", "src/DreamTime.Studies", "src/DreamTime.Cli" })
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(root, project), "*.cs", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(root, file);
-            if (relative.Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj")) continue;
-            found.AddRange(FlagsIn(relative, File.ReadLines(file)));
-        }
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, project), "*.cs", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(root, file);
+                if (relative.Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj")) continue;
+                found.AddRange(FlagsIn(relative, File.ReadLines(file)));
+            }
         Assert.NotEmpty(found); // the scan sees the CLI's own flags
         var unknown = UnknownFlags(found);
         Assert.True(unknown.Count == 0, "flags no command has: " + string.Join("; ", unknown.Select(u => $"{u.Flag} ({u.Where})")));

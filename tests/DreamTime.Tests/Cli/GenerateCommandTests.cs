@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using DreamTime.Cli;
 using DreamTime.Cli.Commands;
+using DreamTime.Configuration;
 using DreamTime.Training;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
-using DreamTime.Configuration;
 
 namespace DreamTime.Tests.Cli;
 

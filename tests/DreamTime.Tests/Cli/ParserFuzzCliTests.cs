@@ -4,7 +4,6 @@ using DreamTime.Cli;
 using DreamTime.Cli.Commands;
 using DreamTime.IO;
 using DreamTime.Tests.IO;
-using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

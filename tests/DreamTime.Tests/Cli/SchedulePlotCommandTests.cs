@@ -1,6 +1,3 @@
-using System.CommandLine;
-using DreamTime.Cli;
-using DreamTime.Cli.Commands;
 using Xunit;
 
 namespace DreamTime.Tests.Cli;

@@ -1,10 +1,9 @@
-using System.CommandLine;
 using DreamTime.Cli.Commands;
 using DreamTime.IO;
 using DreamTime.Runtime;
+using DreamTime.Tests.Models.Diffusers;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Tests.Models.Diffusers;
 
 namespace DreamTime.Tests.Cli;
 

@@ -1,12 +1,11 @@
-using System.Text.Json.Nodes;
 using DreamTime.Configuration;
 using DreamTime.Guidance;
 using DreamTime.Representations;
 using DreamTime.Runtime;
+using DreamTime.Tests.Cli;
 using DreamTime.Training;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
-using DreamTime.Tests.Cli;
 
 namespace DreamTime.Tests.Configuration;
 

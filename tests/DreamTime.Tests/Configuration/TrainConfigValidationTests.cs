@@ -1,8 +1,7 @@
+using DreamTime.Configuration;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
-using DreamTime.Training;
 using Xunit;
-using DreamTime.Configuration;
 
 namespace DreamTime.Tests.Configuration;
 

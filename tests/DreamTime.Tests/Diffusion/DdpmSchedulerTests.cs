@@ -1,9 +1,8 @@
 using DreamTime.Diffusion;
 using DreamTime.Runtime;
+using DreamTime.Tests.Models.Diffusers;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.IO;
-using DreamTime.Tests.Models.Diffusers;
 
 namespace DreamTime.Tests.Diffusion;
 
@@ -12,8 +11,13 @@ public class DdpmSchedulerTests
 {
     private static SchedulerConfig Sd(bool clip = false) => new()
     {
-        ClassName = SchedulerConfig.DdpmClass, BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012,
-        ClipSample = clip, SetAlphaToOne = false, StepsOffset = 1,
+        ClassName = SchedulerConfig.DdpmClass,
+        BetaSchedule = "scaled_linear",
+        BetaStart = 0.00085,
+        BetaEnd = 0.012,
+        ClipSample = clip,
+        SetAlphaToOne = false,
+        StepsOffset = 1,
     };
 
     /// <summary>

@@ -3,12 +3,11 @@ using DreamTime.Diffusion;
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
-using TorchSharp;
+using DreamTime.Tests.Models.Diffusers;
 using DreamTime.Tests.Training;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
-using DreamTime.Tests.Models.Diffusers;
 
 namespace DreamTime.Tests.Diffusion;
 

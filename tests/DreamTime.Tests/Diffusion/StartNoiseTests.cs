@@ -1,9 +1,8 @@
 using DreamTime.Diffusion;
-using DreamTime.Models.Diffusers;
+using DreamTime.IO;
 using DreamTime.Runtime;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.IO;
 
 namespace DreamTime.Tests.Diffusion;
 

@@ -1,10 +1,9 @@
-using DreamTime.Guidance.BuiltinPrior;
+using DreamTime.Evaluation;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
+using DreamTime.Scenes;
 using TorchSharp;
 using Xunit;
-using DreamTime.Scenes;
-using DreamTime.Evaluation;
 
 namespace DreamTime.Tests.Evaluation;
 
@@ -50,11 +49,11 @@ public class BuiltinPriorEvaluationTests
             var img = renderer.Render(members[1].Scene, v, 16, 16);
             foreach (var x in img.Rgb) { double e = Math.Clamp(x + 0.1f, 0f, 1f) - x; se += e * e; }
             for (int i = 0; i < 16; i++)
-            for (int j = 0; j < 16; j++)
-            {
-                bool a = j > 0 && img.Mask[i * 16 + j - 1] > 0.5f, b = img.Mask[i * 16 + j] > 0.5f;
-                inter += a && b ? 1 : 0; union += a || b ? 1 : 0;
-            }
+                for (int j = 0; j < 16; j++)
+                {
+                    bool a = j > 0 && img.Mask[i * 16 + j - 1] > 0.5f, b = img.Mask[i * 16 + j] > 0.5f;
+                    inter += a && b ? 1 : 0; union += a || b ? 1 : 0;
+                }
         }
         Assert.Equal(10 * Math.Log10(Views.Count * 16 * 16 * 3 / se), r.Psnr, 6);
         Assert.Equal(inter / union, r.MaskIoU, 9);

@@ -114,20 +114,20 @@ public class MarchingCubesTests(ITestOutputHelper output)
         var rng = new Random(1234);
         var grid = new float[n * n * n];
         for (int i = 1; i < n - 1; i++)
-        for (int j = 1; j < n - 1; j++)
-        for (int k = 1; k < n - 1; k++)
-            grid[(i * n + j) * n + k] = (float)(rng.NextDouble() * 2 - 1);
+            for (int j = 1; j < n - 1; j++)
+                for (int k = 1; k < n - 1; k++)
+                    grid[(i * n + j) * n + k] = (float)(rng.NextDouble() * 2 - 1);
         for (int i = 0; i < grid.Length; i++) if (grid[i] == 0) grid[i] = -1; // zero is set only on the border
         var seen = new HashSet<int>();
         for (int i = 0; i < n - 1; i++)
-        for (int j = 0; j < n - 1; j++)
-        for (int k = 0; k < n - 1; k++)
-        {
-            int config = 0;
-            for (int c = 0; c < 8; c++)
-                if (grid[((i + (c & 1)) * n + j + ((c >> 1) & 1)) * n + k + ((c >> 2) & 1)] > 0) config |= 1 << c;
-            seen.Add(config);
-        }
+            for (int j = 0; j < n - 1; j++)
+                for (int k = 0; k < n - 1; k++)
+                {
+                    int config = 0;
+                    for (int c = 0; c < 8; c++)
+                        if (grid[((i + (c & 1)) * n + j + ((c >> 1) & 1)) * n + k + ((c >> 2) & 1)] > 0) config |= 1 << c;
+                    seen.Add(config);
+                }
         Assert.Equal(256, seen.Count);
 
         var mesh = MarchingCubes.Extract(grid, n, n, n, TestShapes.UnitBounds, 0f);
@@ -168,12 +168,12 @@ public class MarchingCubesTests(ITestOutputHelper output)
         var step = (bounds.Item2 - bounds.Item1) / new Vector3(nx - 1, ny - 1, nz - 1);
         var grid = new float[nx * ny * nz];
         for (int i = 0; i < nx; i++)
-        for (int j = 0; j < ny; j++)
-        for (int k = 0; k < nz; k++)
-        {
-            var p = bounds.Item1 + new Vector3(i, j, k) * step;
-            grid[(i * ny + j) * nz + k] = 1 - p.LengthSquared();
-        }
+            for (int j = 0; j < ny; j++)
+                for (int k = 0; k < nz; k++)
+                {
+                    var p = bounds.Item1 + new Vector3(i, j, k) * step;
+                    grid[(i * ny + j) * nz + k] = 1 - p.LengthSquared();
+                }
         var mesh = MarchingCubes.Extract(grid, nx, ny, nz, bounds, 0.64f);
         Assert.Null(TestShapes.ClosedAndOriented(mesh));
         float maxStep = MathF.Max(step.X, MathF.Max(step.Y, step.Z));
@@ -227,14 +227,14 @@ public class MarchingCubesTests(ITestOutputHelper output)
     {
         int count = 0;
         for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++)
-        for (int k = 0; k < n; k++)
-        {
-            bool inside = grid[(i * n + j) * n + k] > 0;
-            if (i + 1 < n && (grid[((i + 1) * n + j) * n + k] > 0) != inside) count++;
-            if (j + 1 < n && (grid[(i * n + j + 1) * n + k] > 0) != inside) count++;
-            if (k + 1 < n && (grid[(i * n + j) * n + k + 1] > 0) != inside) count++;
-        }
+            for (int j = 0; j < n; j++)
+                for (int k = 0; k < n; k++)
+                {
+                    bool inside = grid[(i * n + j) * n + k] > 0;
+                    if (i + 1 < n && (grid[((i + 1) * n + j) * n + k] > 0) != inside) count++;
+                    if (j + 1 < n && (grid[(i * n + j + 1) * n + k] > 0) != inside) count++;
+                    if (k + 1 < n && (grid[(i * n + j) * n + k + 1] > 0) != inside) count++;
+                }
         return count;
     }
 }

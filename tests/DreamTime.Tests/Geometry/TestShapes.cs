@@ -16,8 +16,8 @@ internal static class TestShapes
         Parallel.For(0, n, i =>
         {
             for (int j = 0; j < n; j++)
-            for (int k = 0; k < n; k++)
-                grid[(i * n + j) * n + k] = f(bounds.Min + new Vector3(i, j, k) * step);
+                for (int k = 0; k < n; k++)
+                    grid[(i * n + j) * n + k] = f(bounds.Min + new Vector3(i, j, k) * step);
         });
         return grid;
     }

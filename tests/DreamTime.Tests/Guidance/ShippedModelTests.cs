@@ -1,8 +1,8 @@
+using DreamTime.Guidance;
 using DreamTime.LearnedPrior;
 using DreamTime.Models.Diffusers;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Guidance;
 
 namespace DreamTime.Tests.Guidance;
 

@@ -1,6 +1,3 @@
-using DreamTime.Imaging;
-using DreamTime.Runtime;
-using SkiaSharp;
 using Xunit;
 
 namespace DreamTime.Tests.Imaging;

@@ -15,11 +15,11 @@ public class ImageFuzzTests(ITestOutputHelper output)
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, alpha ? SKAlphaType.Unpremul : SKAlphaType.Opaque);
         using var bmp = new SKBitmap(info);
         for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-        {
-            bool inside = (x - 24) * (x - 24) + (y - 20) * (y - 20) < 100;
-            bmp.SetPixel(x, y, inside ? new SKColor(200, 40, 40, 255) : alpha ? new SKColor(0, 0, 0, 0) : new SKColor(255, 255, 255));
-        }
+            for (int x = 0; x < w; x++)
+            {
+                bool inside = (x - 24) * (x - 24) + (y - 20) * (y - 20) < 100;
+                bmp.SetPixel(x, y, inside ? new SKColor(200, 40, 40, 255) : alpha ? new SKColor(0, 0, 0, 0) : new SKColor(255, 255, 255));
+            }
         using var data = bmp.Encode(format, 90);
         return data.ToArray();
     }

@@ -37,18 +37,18 @@ public class ImageGridTests
             int r = n / columns, c = n % columns;
             int top = gap + r * (h * scale + gap), left = gap + c * (w * scale + gap);
             for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++)
-            for (int di = 0; di < scale; di++)
-            for (int dj = 0; dj < scale; dj++)
-            {
-                int y = top + i * scale + di, x = left + j * scale + dj;
-                Assert.Equal(At(images[n], i, j), At(grid, y, x));
-                covered[y, x] = true;
-            }
+                for (int j = 0; j < w; j++)
+                    for (int di = 0; di < scale; di++)
+                        for (int dj = 0; dj < scale; dj++)
+                        {
+                            int y = top + i * scale + di, x = left + j * scale + dj;
+                            Assert.Equal(At(images[n], i, j), At(grid, y, x));
+                            covered[y, x] = true;
+                        }
         }
         for (int y = 0; y < grid.Height; y++)
-        for (int x = 0; x < grid.Width; x++)
-            if (!covered[y, x]) Assert.Equal(new Vector3(background), At(grid, y, x));
+            for (int x = 0; x < grid.Width; x++)
+                if (!covered[y, x]) Assert.Equal(new Vector3(background), At(grid, y, x));
     }
 
     [Fact]

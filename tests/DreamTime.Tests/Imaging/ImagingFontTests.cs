@@ -1,5 +1,4 @@
 using DreamTime.Imaging;
-using DreamTime.Runtime;
 using SkiaSharp;
 using Xunit;
 

@@ -1,6 +1,5 @@
 using DreamTime.Imaging;
 using DreamTime.Runtime;
-using SkiaSharp;
 using Xunit;
 
 namespace DreamTime.Tests.Imaging;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using DreamTime.Imaging;
 using ScottPlot;
 using SkiaSharp;

@@ -1,7 +1,5 @@
-using System.Globalization;
 using DreamTime.Imaging;
 using ScottPlot;
-using SkiaSharp;
 using Xunit;
 
 namespace DreamTime.Tests.Imaging;

@@ -1,17 +1,7 @@
-using System.CommandLine;
-using DreamTime.Cli;
-using DreamTime.Cli.Commands;
-using DreamTime.Guidance.BuiltinPrior;
-using DreamTime.LearnedPrior;
-using DreamTime.Models.Diffusers;
-using DreamTime.Runtime;
-using DreamTime.Training;
-using SkiaSharp;
+using DreamTime.Optimization;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Optimization;
-using DreamTime.Scenes;
 
 namespace DreamTime.Tests.LearnedPrior;
 

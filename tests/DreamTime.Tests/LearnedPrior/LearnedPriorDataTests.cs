@@ -1,17 +1,6 @@
-using System.CommandLine;
-using DreamTime.Cli;
-using DreamTime.Cli.Commands;
-using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.LearnedPrior;
-using DreamTime.Models.Diffusers;
-using DreamTime.Runtime;
-using DreamTime.Training;
-using SkiaSharp;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
-using DreamTime.Optimization;
 using DreamTime.Scenes;
+using Xunit;
 
 namespace DreamTime.Tests.LearnedPrior;
 
@@ -88,13 +77,13 @@ public class LearnedPriorDataTests
         {
             var tokenizer = LearnedPriorTokenizer.WriteAndLoad(dir);
             foreach (var f in PriorLibrary.Default.Families)
-            foreach (var m in f.Members)
-            {
-                var caption = PriorTrainingData.Caption(f, m.Attributes, f.Slots.Select(s => s.Name), "overhead");
-                Assert.True(tokenizer.Encode(caption).Length <= tokenizer.MaxLength, caption);
-                var sel = PromptParser.Parse(PriorLibrary.Default, caption);
-                Assert.Contains(m, sel.Members);
-            }
+                foreach (var m in f.Members)
+                {
+                    var caption = PriorTrainingData.Caption(f, m.Attributes, f.Slots.Select(s => s.Name), "overhead");
+                    Assert.True(tokenizer.Encode(caption).Length <= tokenizer.MaxLength, caption);
+                    var sel = PromptParser.Parse(PriorLibrary.Default, caption);
+                    Assert.Contains(m, sel.Members);
+                }
         }
         finally { Directory.Delete(dir, true); }
     }

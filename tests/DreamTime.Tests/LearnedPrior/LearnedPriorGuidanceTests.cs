@@ -1,8 +1,8 @@
 using System.CommandLine;
-using System.Text.Json;
 using DreamTime.Cli;
 using DreamTime.Cli.Commands;
 using DreamTime.Configuration;
+using DreamTime.Evaluation;
 using DreamTime.Guidance;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.IO;
@@ -10,16 +10,13 @@ using DreamTime.LearnedPrior;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
+using DreamTime.Scenes;
+using DreamTime.Studies.Comparison;
+using DreamTime.Studies.PriorCheck;
 using DreamTime.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Evaluation;
-using DreamTime.Scenes;
-using DreamTime.Studies.Comparison;
-using DreamTime.Studies.PriorCheck;
-using DreamTime.Studies.Benchmarks;
-using DreamTime.Tests.Training;
 
 namespace DreamTime.Tests.LearnedPrior;
 

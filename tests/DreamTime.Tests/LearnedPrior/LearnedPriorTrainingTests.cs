@@ -1,17 +1,10 @@
-using System.CommandLine;
-using DreamTime.Cli;
-using DreamTime.Cli.Commands;
-using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.LearnedPrior;
 using DreamTime.Models.Diffusers;
-using DreamTime.Runtime;
 using DreamTime.Training;
 using SkiaSharp;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Optimization;
-using DreamTime.Scenes;
 
 namespace DreamTime.Tests.LearnedPrior;
 
@@ -24,8 +17,19 @@ public class LearnedPriorTrainingTests : IDisposable
 
     internal static LearnedPriorConfig Tiny(int steps) => new()
     {
-        Steps = steps, BatchSize = 4, LearningRate = 3e-3, WarmupSteps = 2, ImageSize = 16, Channels = new[] { 8, 16 },
-        TextHidden = 32, TextHeads = 2, TextLayers = 1, CheckpointEvery = 1000, SampleSeeds = 0, SampleSteps = 2, Seed = 3,
+        Steps = steps,
+        BatchSize = 4,
+        LearningRate = 3e-3,
+        WarmupSteps = 2,
+        ImageSize = 16,
+        Channels = new[] { 8, 16 },
+        TextHidden = 32,
+        TextHeads = 2,
+        TextLayers = 1,
+        CheckpointEvery = 1000,
+        SampleSeeds = 0,
+        SampleSteps = 2,
+        Seed = 3,
         ModelDtype = "float32", // the round-trip tests compare weights bit for bit
     };
 

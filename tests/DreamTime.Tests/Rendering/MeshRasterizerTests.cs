@@ -1,12 +1,11 @@
 using System.Numerics;
 using DreamTime.Geometry;
-using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
-using Xunit;
-using Xunit.Abstractions;
 using DreamTime.Scenes;
 using DreamTime.Tests.Geometry;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace DreamTime.Tests.Rendering;
 
@@ -27,18 +26,18 @@ public class MeshRasterizerTests(ITestOutputHelper output)
         var positions = new List<float>();
         var indices = new List<int>();
         for (int axis = 0; axis < 3; axis++)
-        for (int sign = -1; sign <= 1; sign += 2)
-        {
-            var n = Unit(axis) * sign;
-            var (u, v) = sign > 0 ? (Unit((axis + 1) % 3), Unit((axis + 2) % 3)) : (Unit((axis + 2) % 3), Unit((axis + 1) % 3));
-            int first = positions.Count / 3;
-            foreach (var (su, sv) in new[] { (-1, -1), (1, -1), (1, 1), (-1, 1) })
+            for (int sign = -1; sign <= 1; sign += 2)
             {
-                var p = center + half * (n + su * u + sv * v);
-                positions.AddRange([p.X, p.Y, p.Z]);
+                var n = Unit(axis) * sign;
+                var (u, v) = sign > 0 ? (Unit((axis + 1) % 3), Unit((axis + 2) % 3)) : (Unit((axis + 2) % 3), Unit((axis + 1) % 3));
+                int first = positions.Count / 3;
+                foreach (var (su, sv) in new[] { (-1, -1), (1, -1), (1, 1), (-1, 1) })
+                {
+                    var p = center + half * (n + su * u + sv * v);
+                    positions.AddRange([p.X, p.Y, p.Z]);
+                }
+                indices.AddRange([first, first + 1, first + 2, first, first + 2, first + 3]);
             }
-            indices.AddRange([first, first + 1, first + 2, first, first + 2, first + 3]);
-        }
         var colors = Enumerable.Range(0, positions.Count).Select(i => (i % 3) switch { 0 => color.X, 1 => color.Y, _ => color.Z }).ToArray();
         return new Mesh(positions.ToArray(), indices.ToArray(), colors);
     }
@@ -85,11 +84,11 @@ public class MeshRasterizerTests(ITestOutputHelper output)
         double radius = f * r / Math.Sqrt(2.5 * 2.5 - r * r);
         var disk = new float[size * size];
         for (int i = 0; i < size; i++)
-        for (int j = 0; j < size; j++)
-        {
-            double x = j + 0.5 - size / 2.0, y = i + 0.5 - size / 2.0;
-            disk[i * size + j] = x * x + y * y <= radius * radius ? 1 : 0;
-        }
+            for (int j = 0; j < size; j++)
+            {
+                double x = j + 0.5 - size / 2.0, y = i + 0.5 - size / 2.0;
+                disk[i * size + j] = x * x + y * y <= radius * radius ? 1 : 0;
+            }
         double iou = Iou(mask, disk);
         output.WriteLine($"projected radius {radius:F2} px, mask area {mask.Sum()} vs disk {disk.Sum()}, IoU {iou:F4}");
         Assert.All(mask, m => Assert.True(m == 0 || m == 1));
@@ -279,20 +278,20 @@ public class MeshRasterizerTests(ITestOutputHelper output)
         var (fine, fineMask) = MeshRasterizer.Render(mesh, cam, 2 * size, 2 * size);
         int partial = 0;
         for (int i = 0; i < size; i++)
-        for (int j = 0; j < size; j++)
-        {
-            float m = 0;
-            var rgb = Vector3.Zero;
-            for (int di = 0; di < 2; di++)
-            for (int dj = 0; dj < 2; dj++)
+            for (int j = 0; j < size; j++)
             {
-                m += fineMask[(2 * i + di) * 2 * size + 2 * j + dj];
-                rgb += Pixel(fine, 2 * i + di, 2 * j + dj);
+                float m = 0;
+                var rgb = Vector3.Zero;
+                for (int di = 0; di < 2; di++)
+                    for (int dj = 0; dj < 2; dj++)
+                    {
+                        m += fineMask[(2 * i + di) * 2 * size + 2 * j + dj];
+                        rgb += Pixel(fine, 2 * i + di, 2 * j + dj);
+                    }
+                Assert.Equal(m / 4, coarseMask[i * size + j]);
+                Assert.True((Pixel(coarse, i, j) - rgb / 4).Length() < 1e-5f);
+                if (m is > 0 and < 4) partial++;
             }
-            Assert.Equal(m / 4, coarseMask[i * size + j]);
-            Assert.True((Pixel(coarse, i, j) - rgb / 4).Length() < 1e-5f);
-            if (m is > 0 and < 4) partial++;
-        }
         Assert.True(partial > 20, $"{partial} edge pixels");
     }
 
@@ -309,8 +308,8 @@ public class MeshRasterizerTests(ITestOutputHelper output)
         {
             var view = MeshRasterizer.Render(mesh, cameras[v], size, size, supersample: 2).Image;
             for (int i = 0; i < size; i++)
-            for (int j = 0; j < size; j++)
-                Assert.Equal(Pixel(view, i, j), Pixel(sheet, gap + i, gap + v * (size + gap) + j));
+                for (int j = 0; j < size; j++)
+                    Assert.Equal(Pixel(view, i, j), Pixel(sheet, gap + i, gap + v * (size + gap) + j));
         }
         Assert.Throws<ArgumentException>(() => MeshRasterizer.Turnaround(mesh, [], size));
     }

@@ -1,12 +1,11 @@
 using System.Numerics;
-using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Rendering;
+using DreamTime.Representations.Nerf;
 using DreamTime.Runtime;
+using DreamTime.Scenes;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Scenes;
-using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Rendering;
 
@@ -224,25 +223,25 @@ public class VolumeRenderTests
         var opacity = nerf.Opacity[0].data<float>().ToArray();
         int interior = 0, close = 0, empty = 0;
         for (int i = 1; i < size - 1; i++)
-        for (int j = 1; j < size - 1; j++)
-        {
-            // Pixels whose 3x3 neighbourhood is all object or all background (silhouettes depend on sampling).
-            float m = 0;
-            for (int di = -1; di <= 1; di++) for (int dj = -1; dj <= 1; dj++) m += prior.Mask[(i + di) * size + j + dj];
-            int p = i * size + j;
-            double err = Enumerable.Range(0, 3).Max(c => Math.Abs(rgb[3 * p + c] - prior.Rgb[3 * p + c]));
-            if (m == 0)
+            for (int j = 1; j < size - 1; j++)
             {
-                empty++;
-                Assert.True(opacity[p] == 0 && err < 1e-6, $"background pixel ({i},{j}): opacity {opacity[p]}, colour error {err}");
+                // Pixels whose 3x3 neighbourhood is all object or all background (silhouettes depend on sampling).
+                float m = 0;
+                for (int di = -1; di <= 1; di++) for (int dj = -1; dj <= 1; dj++) m += prior.Mask[(i + di) * size + j + dj];
+                int p = i * size + j;
+                double err = Enumerable.Range(0, 3).Max(c => Math.Abs(rgb[3 * p + c] - prior.Rgb[3 * p + c]));
+                if (m == 0)
+                {
+                    empty++;
+                    Assert.True(opacity[p] == 0 && err < 1e-6, $"background pixel ({i},{j}): opacity {opacity[p]}, colour error {err}");
+                }
+                else if (m == 9)
+                {
+                    interior++;
+                    Assert.True(opacity[p] > 0.999, $"object pixel ({i},{j}): opacity {opacity[p]}");
+                    if (err < 0.02) close++;
+                }
             }
-            else if (m == 9)
-            {
-                interior++;
-                Assert.True(opacity[p] > 0.999, $"object pixel ({i},{j}): opacity {opacity[p]}");
-                if (err < 0.02) close++;
-            }
-        }
         Assert.True(interior > 100 && empty > 100, $"{interior} interior, {empty} background pixels");
         // Box edges between two visible faces may pick the other face's normal one sample inside the surface.
         Assert.True(close >= 0.95 * interior, $"only {close} of {interior} object pixels within 0.02 of the prior's colour");

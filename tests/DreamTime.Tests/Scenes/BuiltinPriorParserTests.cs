@@ -1,7 +1,6 @@
-using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Runtime;
-using Xunit;
 using DreamTime.Scenes;
+using Xunit;
 
 namespace DreamTime.Tests.Scenes;
 

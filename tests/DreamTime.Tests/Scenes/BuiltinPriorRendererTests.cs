@@ -1,8 +1,7 @@
 using System.Numerics;
-using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Rendering;
-using Xunit;
 using DreamTime.Scenes;
+using Xunit;
 
 namespace DreamTime.Tests.Scenes;
 
@@ -24,16 +23,16 @@ public class BuiltinPriorRendererTests
         double radius = focal * r / Math.Sqrt(distance * distance - r * r);
         int inside = 0, wrong = 0;
         for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++)
-        {
-            double rho = Math.Sqrt(Math.Pow(i + 0.5 - 0.5 * n, 2) + Math.Pow(j + 0.5 - 0.5 * n, 2));
-            float m = img.Mask[i * n + j];
-            Assert.True(m == 0 || m == 1);
-            if (m == 1) inside++;
-            // away from the edge the mask must agree with the disk exactly
-            if (Math.Abs(rho - radius) > 0.75 && (m == 1) != (rho < radius)) wrong++;
-            if (m == 0) for (int c = 0; c < 3; c++) Assert.Equal(1f, img.Rgb[3 * (i * n + j) + c]);
-        }
+            for (int j = 0; j < n; j++)
+            {
+                double rho = Math.Sqrt(Math.Pow(i + 0.5 - 0.5 * n, 2) + Math.Pow(j + 0.5 - 0.5 * n, 2));
+                float m = img.Mask[i * n + j];
+                Assert.True(m == 0 || m == 1);
+                if (m == 1) inside++;
+                // away from the edge the mask must agree with the disk exactly
+                if (Math.Abs(rho - radius) > 0.75 && (m == 1) != (rho < radius)) wrong++;
+                if (m == 0) for (int c = 0; c < 3; c++) Assert.Equal(1f, img.Rgb[3 * (i * n + j) + c]);
+            }
         Assert.Equal(0, wrong);
         Assert.InRange(inside, Math.PI * radius * radius - 2 * Math.PI * radius * 0.5, Math.PI * radius * radius + 2 * Math.PI * radius * 0.5);
     }
@@ -115,10 +114,10 @@ public class BuiltinPriorRendererTests
             case PrimitiveKind.Sphere: return q.Length() < 0.3f;
             case PrimitiveKind.Box: return MathF.Abs(q.X) < 0.3f && MathF.Abs(q.Y) < 0.2f && MathF.Abs(q.Z) < 0.25f;
             case PrimitiveKind.RoundBox:
-            {
-                var e = Vector3.Max(Vector3.Abs(q) - new Vector3(0.25f, 0.15f, 0.2f), Vector3.Zero);
-                return e.Length() < 0.05f;
-            }
+                {
+                    var e = Vector3.Max(Vector3.Abs(q) - new Vector3(0.25f, 0.15f, 0.2f), Vector3.Zero);
+                    return e.Length() < 0.05f;
+                }
             case PrimitiveKind.Cylinder: return radial < 0.3f && MathF.Abs(q.Z) < 0.2f;
             case PrimitiveKind.Cone: return MathF.Abs(q.Z) < 0.25f && radial < 0.3f + (0.2f - 0.3f) * (q.Z + 0.25f) / 0.5f;
             case PrimitiveKind.Torus: return MathF.Sqrt((radial - 0.3f) * (radial - 0.3f) + q.Z * q.Z) < 0.2f;

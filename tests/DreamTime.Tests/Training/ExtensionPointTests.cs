@@ -2,14 +2,14 @@ using System.Text.Json;
 using DreamTime.Configuration;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
+using DreamTime.Optimization;
 using DreamTime.Representations;
+using DreamTime.Representations.Nerf;
 using DreamTime.Training;
 using TorchSharp;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
 using static TorchSharp.torch;
-using DreamTime.Representations.Nerf;
-using DreamTime.Optimization;
 
 namespace DreamTime.Tests.Training;
 

@@ -6,12 +6,11 @@ using DreamTime.Guidance;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
-using DreamTime.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
-using static DreamTime.Tests.Training.TrainingTestSupport;
 using DreamTime.Scenes;
+using DreamTime.Training;
+using Xunit;
+using static DreamTime.Tests.Training.TrainingTestSupport;
+using static TorchSharp.torch;
 
 namespace DreamTime.Tests.Training;
 

@@ -1,11 +1,10 @@
-using DreamTime.Runtime;
+using DreamTime.Configuration;
 using DreamTime.Representations;
+using DreamTime.Representations.Nerf;
+using DreamTime.Runtime;
 using DreamTime.Training;
 using TorchSharp;
 using Xunit;
-using DreamTime.Representations.Nerf;
-using DreamTime.Configuration;
-using DreamTime.Diffusion;
 
 namespace DreamTime.Tests.Training;
 
@@ -23,7 +22,8 @@ public class StableDiffusionGenerateTests : IDisposable
         {
             Prompt = "a hamburger",
             Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = Fixtures.TinySd15 },
-            Height = 16, Width = 16,
+            Height = 16,
+            Width = 16,
             Timesteps = new DreamTime.Diffusion.TimestepOptions { Iterations = 3, Seed = 1 },
             // only the SDS loss may move the parameters
             Representation = new NerfSettings { Field = new NerfConfig(HashLevels: 4, Log2TableSize: 12, SamplesPerRay: 16), LambdaOrientation = 0 },

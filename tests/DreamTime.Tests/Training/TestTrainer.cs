@@ -1,14 +1,6 @@
-using DreamTime.Configuration;
-using DreamTime.Diffusion;
 using DreamTime.Guidance;
-using DreamTime.IO;
-using DreamTime.Rendering;
-using DreamTime.Runtime;
 using DreamTime.Representations;
 using DreamTime.Training;
-using TorchSharp;
-using static TorchSharp.torch;
-using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Training;
 

@@ -1,9 +1,9 @@
+using DreamTime.Optimization;
 using DreamTime.Training;
 using TorchSharp;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
 using static TorchSharp.torch;
-using DreamTime.Optimization;
 
 namespace DreamTime.Tests.Training;
 

@@ -2,10 +2,6 @@ using DreamTime.Training;
 using Xunit;
 using Xunit.Abstractions;
 using static DreamTime.Tests.Training.TrainingTestSupport;
-using DreamTime.Guidance;
-using DreamTime.Imaging;
-using DreamTime.Rendering;
-using DreamTime.Scenes;
 
 namespace DreamTime.Tests.Training;
 
@@ -35,8 +31,11 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
         if (randomEverything)
             cfg = (cfg with
             {
-                Timesteps = cfg.Timesteps with { Strategy = "uniform" }, BatchSize = 2,
-                ShadingAlbedo = 0.3, ShadingDiffuse = 0.4, ShadingTextureless = 0.3,
+                Timesteps = cfg.Timesteps with { Strategy = "uniform" },
+                BatchSize = 2,
+                ShadingAlbedo = 0.3,
+                ShadingDiffuse = 0.4,
+                ShadingTextureless = 0.3,
             }).WithNerf(r => r with { LambdaSparsity = 0.1, LambdaOpacityEntropy = 0.01 });
 
         var straightRecords = new List<StepRecord>();

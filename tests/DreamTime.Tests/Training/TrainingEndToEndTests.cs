@@ -1,11 +1,10 @@
 using System.Text;
 using System.Text.Json;
+using DreamTime.Configuration;
 using DreamTime.Training;
 using Xunit;
 using Xunit.Abstractions;
 using static DreamTime.Tests.Training.TrainingTestSupport;
-using DreamTime.Representations.Nerf;
-using DreamTime.Configuration;
 
 namespace DreamTime.Tests.Training;
 

@@ -1,12 +1,11 @@
 using DreamTime.Configuration;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
-using DreamTime.Rendering;
+using DreamTime.Tests.Cli;
 using DreamTime.Training;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
 using static TorchSharp.torch;
-using DreamTime.Tests.Cli;
 
 namespace DreamTime.Tests.Training;
 

@@ -29,7 +29,9 @@ public class TrainingLoopTests
         var seen = new List<int>();
         var loop = new TrainingLoop(trainer, SilentRunObserver.Instance)
         {
-            CheckpointFolder = "ckpt", CheckpointEvery = 3, CheckpointAtLast = true,
+            CheckpointFolder = "ckpt",
+            CheckpointEvery = 3,
+            CheckpointAtLast = true,
             AfterStep = r => { seen.Add(r.Step); return r; },
         };
         Assert.Equal(SessionOutcome.Completed, loop.Run(1, 7, CancellationToken.None));

@@ -3,12 +3,12 @@ using DreamTime.Diffusion;
 using DreamTime.Guidance;
 using DreamTime.IO;
 using DreamTime.Rendering;
-using DreamTime.Runtime;
 using DreamTime.Representations;
+using DreamTime.Representations.Nerf;
+using DreamTime.Runtime;
 using DreamTime.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Training;
 

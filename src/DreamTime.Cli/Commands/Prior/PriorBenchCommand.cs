@@ -14,11 +14,13 @@ public static class PriorBenchCommand
         var size = new Option<int>("--size") { Description = "Render side in pixels.", DefaultValueFactory = _ => 64 };
         var supersample = new Option<int>("--supersample")
         {
-            Description = "Rays per pixel side.", DefaultValueFactory = _ => BuiltinPriorOptions.DefaultSupersample,
+            Description = "Rays per pixel side.",
+            DefaultValueFactory = _ => BuiltinPriorOptions.DefaultSupersample,
         };
         var repeats = new Option<int>("--repeats")
         {
-            Description = "Timed repetitions (at different cameras); the median is printed.", DefaultValueFactory = _ => 5,
+            Description = "Timed repetitions (at different cameras); the median is printed.",
+            DefaultValueFactory = _ => 5,
         };
         var k = PriorOptions.MembersPerFamily();
         var seed = PriorOptions.FamilySeed();

@@ -39,11 +39,13 @@ public static class PriorCheckCommand
         };
         var guidance = new Option<double>("--guidance-scale")
         {
-            Description = "Classifier-free guidance scale of the sampler.", DefaultValueFactory = _ => SampleCheck.DefaultGuidance,
+            Description = "Classifier-free guidance scale of the sampler.",
+            DefaultValueFactory = _ => SampleCheck.DefaultGuidance,
         };
         var outPath = new Option<string?>("--out")
         {
-            Description = "PNG grid: one row per family, its samples then each sample's nearest member render.", HelpName = "FILE",
+            Description = "PNG grid: one row per family, its samples then each sample's nearest member render.",
+            HelpName = "FILE",
         };
         var ceiling = new Option<int>("--ceiling-renders")
         {

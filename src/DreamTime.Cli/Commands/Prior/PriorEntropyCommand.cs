@@ -32,7 +32,8 @@ public static class PriorEntropyCommand
         };
         var supersample = new Option<int>("--supersample")
         {
-            Description = "Rays per pixel side.", DefaultValueFactory = _ => BuiltinPriorOptions.DefaultSupersample,
+            Description = "Rays per pixel side.",
+            DefaultValueFactory = _ => BuiltinPriorOptions.DefaultSupersample,
         };
         var k = PriorOptions.MembersPerFamily();
         var seed = PriorOptions.FamilySeed();

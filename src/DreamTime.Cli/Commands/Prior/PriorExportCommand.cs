@@ -16,7 +16,9 @@ public static class PriorExportCommand
         };
         var outDir = new Option<string>("--out")
         {
-            Description = "The model folder to write (diffusers layout, no vae/).", Required = true, HelpName = "DIR",
+            Description = "The model folder to write (diffusers layout, no vae/).",
+            Required = true,
+            HelpName = "DIR",
         };
         var dtype = new Option<string?>("--dtype")
         {

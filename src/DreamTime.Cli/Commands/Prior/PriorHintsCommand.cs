@@ -18,15 +18,18 @@ public static class PriorHintsCommand
         var prompt = new Argument<string>("prompt") { Description = "Prompt whose members are rendered (built-in prior vocabulary)." };
         var model = new Option<string?>("--model")
         {
-            Description = "The learned prior (default: the shipped one); renders are made at its resolution.", HelpName = "DIR",
+            Description = "The learned prior (default: the shipped one); renders are made at its resolution.",
+            HelpName = "DIR",
         };
         var cameras = new Option<int>("--cameras")
         {
-            Description = "Random training cameras to average over (every member from each).", DefaultValueFactory = _ => 4,
+            Description = "Random training cameras to average over (every member from each).",
+            DefaultValueFactory = _ => 4,
         };
         var blur = new Option<int>("--blur")
         {
-            Description = "Degradation: average-pool by this factor and upsample back (1 = clean renders).", DefaultValueFactory = _ => 4,
+            Description = "Degradation: average-pool by this factor and upsample back (1 = clean renders).",
+            DefaultValueFactory = _ => 4,
         };
         var guidance = new Option<double>("--guidance-scale")
         {

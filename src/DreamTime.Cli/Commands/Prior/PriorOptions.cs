@@ -8,7 +8,8 @@ public static class PriorOptions
 {
     public static Option<int> MembersPerFamily() => new("--members-per-family")
     {
-        Description = "Members K of each family (1-256).", DefaultValueFactory = _ => PriorLibrary.DefaultMembersPerFamily,
+        Description = "Members K of each family (1-256).",
+        DefaultValueFactory = _ => PriorLibrary.DefaultMembersPerFamily,
     };
 
     public static Option<int> FamilySeed() => new("--family-seed")

@@ -15,17 +15,20 @@ public static class PriorRenderCommand
         var outPath = new Option<string>("--out") { Description = "PNG file to write.", Required = true };
         var views = new Option<int>("--views")
         {
-            Description = "Number of views (columns), at evenly spaced azimuths.", DefaultValueFactory = _ => 4,
+            Description = "Number of views (columns), at evenly spaced azimuths.",
+            DefaultValueFactory = _ => 4,
         };
         var members = new Option<int>("--members")
         {
-            Description = "Number of members (rows), the first ones the prompt selects.", DefaultValueFactory = _ => 4,
+            Description = "Number of members (rows), the first ones the prompt selects.",
+            DefaultValueFactory = _ => 4,
         };
         var size = new Option<int>("--size") { Description = "Side of each rendered view in pixels.", DefaultValueFactory = _ => 128 };
         var elevation = new Option<double>("--elevation") { Description = "Camera elevation in degrees.", DefaultValueFactory = _ => 20 };
         var supersample = new Option<int>("--supersample")
         {
-            Description = "Rays per pixel side (1 or more; 2 = 2x2 anti-aliasing).", DefaultValueFactory = _ => 2,
+            Description = "Rays per pixel side (1 or more; 2 = 2x2 anti-aliasing).",
+            DefaultValueFactory = _ => 2,
         };
         var member = new Option<int?>("--member")
         {
@@ -36,7 +39,8 @@ public static class PriorRenderCommand
         };
         var azimuth = new Option<double>("--azimuth")
         {
-            Description = "With --member: camera azimuth in degrees (0 = the front).", DefaultValueFactory = _ => 0,
+            Description = "With --member: camera azimuth in degrees (0 = the front).",
+            DefaultValueFactory = _ => 0,
         };
         var k = PriorOptions.MembersPerFamily();
         var seed = PriorOptions.FamilySeed();

@@ -35,7 +35,8 @@ public static class PriorTrainCommand
         {
             Description = "UNet block widths from the top level down, comma-separated (multiples of 8); cross-attention in every level " +
                           "below the top.",
-            DefaultValueFactory = _ => string.Join(",", d.Channels), HelpName = "C1,C2,...",
+            DefaultValueFactory = _ => string.Join(",", d.Channels),
+            HelpName = "C1,C2,...",
         };
         var seed = new Option<int>("--seed")
         {
@@ -104,9 +105,14 @@ public static class PriorTrainCommand
                                                                          "to continue a training)");
                     var config = d with
                     {
-                        Steps = p.GetValue(steps), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr),
-                        Channels = LearnedPriorConfig.ParseChannels(p.GetValue(channels)!), Seed = p.GetValue(seed),
-                        CheckpointEvery = p.GetValue(ckpt), Device = p.GetValue(device)!, OffsetNoise = p.GetValue(offset),
+                        Steps = p.GetValue(steps),
+                        BatchSize = p.GetValue(batch),
+                        LearningRate = p.GetValue(lr),
+                        Channels = LearnedPriorConfig.ParseChannels(p.GetValue(channels)!),
+                        Seed = p.GetValue(seed),
+                        CheckpointEvery = p.GetValue(ckpt),
+                        Device = p.GetValue(device)!,
+                        OffsetNoise = p.GetValue(offset),
                         InitModel = p.GetValue(init) is string m ? Path.GetFullPath(m) : null,
                     };
                     if (config.InitModel is string initFolder) config = config.WithArchitectureOf(initFolder);

@@ -1,10 +1,10 @@
 using DreamTime.Diffusion;
+using DreamTime.Evaluation;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
+using DreamTime.Scenes;
 using TorchSharp;
 using static TorchSharp.torch;
-using DreamTime.Scenes;
-using DreamTime.Evaluation;
 
 namespace DreamTime.Guidance.BuiltinPrior;
 

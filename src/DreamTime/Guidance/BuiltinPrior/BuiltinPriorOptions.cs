@@ -1,10 +1,5 @@
 using DreamTime.Diffusion;
-using DreamTime.Rendering;
 using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-using DreamTime.Scenes;
-using DreamTime.Evaluation;
 
 namespace DreamTime.Guidance.BuiltinPrior;
 

@@ -1,11 +1,3 @@
-using DreamTime.Diffusion;
-using DreamTime.Rendering;
-using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-using DreamTime.Scenes;
-using DreamTime.Evaluation;
-
 namespace DreamTime.Guidance.BuiltinPrior;
 
 /// <summary>Which members form the unconditional model of classifier-free guidance.</summary>

@@ -1,10 +1,3 @@
-using DreamTime.Diffusion;
-using DreamTime.Models.Diffusers;
-using DreamTime.Rendering;
-using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DreamTime.Guidance.StableDiffusion;
 
 /// <summary>How the VAE posterior becomes the latents that get noised.</summary>

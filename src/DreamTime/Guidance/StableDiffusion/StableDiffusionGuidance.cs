@@ -1,7 +1,6 @@
 using DreamTime.Diffusion;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
-using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

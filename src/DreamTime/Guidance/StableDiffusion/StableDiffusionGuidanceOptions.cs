@@ -1,9 +1,5 @@
 using DreamTime.Diffusion;
-using DreamTime.Models.Diffusers;
-using DreamTime.Rendering;
 using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DreamTime.Guidance.StableDiffusion;
 

@@ -2,7 +2,6 @@ using DreamTime.Diffusion;
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Models.Zero123;
 using DreamTime.Rendering;
-using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,11 +1,6 @@
-using System.Text.Json.Nodes;
-using DreamTime.Models.Diffusers;
-using DreamTime.Models.Layers;
-using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using DreamTime.IO;
 
 namespace DreamTime.Models.Clip;
 

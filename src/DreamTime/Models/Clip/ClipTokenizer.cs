@@ -44,8 +44,10 @@ public sealed class ClipTokenizer
 
         var specials = new Dictionary<string, int>(settings.AddedTokens)
         {
-            [settings.Bos.Content] = BosId, [settings.Eos.Content] = EosId,
-            [settings.Pad.Content] = PadId, [settings.Unk.Content] = UnkId,
+            [settings.Bos.Content] = BosId,
+            [settings.Eos.Content] = EosId,
+            [settings.Pad.Content] = PadId,
+            [settings.Unk.Content] = UnkId,
         };
         _specialTokens = specials.Select(kv => (kv.Key, kv.Value)).OrderByDescending(t => t.Key.Length).ThenBy(t => t.Key, StringComparer.Ordinal).ToArray();
     }

@@ -99,8 +99,10 @@ internal static class ClipTokenizerFiles
             File.Copy(Required(sourceDir, name), Path.Combine(dir, name), overwrite: true);
         var tokens = new JsonObject
         {
-            ["bos_token"] = settings.Bos.Content, ["eos_token"] = settings.Eos.Content,
-            ["pad_token"] = settings.Pad.Content, ["unk_token"] = settings.Unk.Content,
+            ["bos_token"] = settings.Bos.Content,
+            ["eos_token"] = settings.Eos.Content,
+            ["pad_token"] = settings.Pad.Content,
+            ["unk_token"] = settings.Unk.Content,
         };
         var config = (JsonObject)tokens.DeepClone();
         config["model_max_length"] = settings.MaxLength;

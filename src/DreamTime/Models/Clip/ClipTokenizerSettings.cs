@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using DreamTime.Runtime;
-
 namespace DreamTime.Models.Clip;
 
 /// <summary>What the JSON files of a transformers tokenizer folder say about special tokens and length.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using DreamTime.Runtime;
-
 namespace DreamTime.Models.Clip;
 
 /// <summary>A special token's text and the file that named it (for error messages).</summary>

@@ -1,13 +1,6 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
-using DreamTime.Diffusion;
-using DreamTime.Models.Clip;
-using DreamTime.Models.Unet;
-using DreamTime.Models.Vae;
-using DreamTime.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 using DreamTime.IO;
+using DreamTime.Runtime;
 
 namespace DreamTime.Models.Diffusers;
 

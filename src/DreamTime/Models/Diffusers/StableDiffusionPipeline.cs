@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json.Nodes;
 using DreamTime.Diffusion;
 using DreamTime.Models.Clip;
 using DreamTime.Models.Unet;
@@ -7,7 +6,6 @@ using DreamTime.Models.Vae;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using DreamTime.IO;
 
 namespace DreamTime.Models.Diffusers;
 

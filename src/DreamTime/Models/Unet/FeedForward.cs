@@ -1,5 +1,3 @@
-using DreamTime.Models.Layers;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using DreamTime.Models.Diffusers;
-using DreamTime.Runtime;
 using DreamTime.IO;
+using DreamTime.Runtime;
 
 namespace DreamTime.Models.Unet;
 

@@ -1,5 +1,4 @@
 using DreamTime.Models.Layers;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,9 +1,5 @@
-using DreamTime.Models.Diffusers;
-using DreamTime.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using DreamTime.IO;
 
 namespace DreamTime.Models.Zero123;
 

@@ -1,5 +1,5 @@
-using DreamTime.Diffusion;
 using System.Globalization;
+using DreamTime.Diffusion;
 using DreamTime.Imaging;
 using DreamTime.Runtime;
 using TorchSharp;

@@ -1,11 +1,3 @@
-using System.Text.Json.Nodes;
-using DreamTime.Diffusion;
-using DreamTime.Models.Clip;
-using DreamTime.Models.Diffusers;
-using DreamTime.Models.Unet;
-using DreamTime.Models.Vae;
-using DreamTime.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DreamTime.Models.Zero123;

@@ -1,8 +1,3 @@
-using DreamTime.Rendering;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-
 namespace DreamTime.Representations.Nerf;
 
 /// <summary>Where a field query spent its time, in seconds.</summary>

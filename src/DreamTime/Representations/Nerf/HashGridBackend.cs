@@ -1,7 +1,3 @@
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-
 namespace DreamTime.Representations.Nerf;
 
 /// <summary>How the encoding is evaluated: the CPU kernel where it applies, or plain tensor ops (any device).</summary>

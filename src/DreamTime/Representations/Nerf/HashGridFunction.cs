@@ -1,6 +1,3 @@
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DreamTime.Representations.Nerf;

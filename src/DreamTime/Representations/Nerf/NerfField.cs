@@ -88,16 +88,16 @@ public sealed class NerfField : nn.Module, IVolumeField
         switch (_cfg.DensityBias)
         {
             case "blob_magic3d":
-            {
-                var r = x.norm(1).clamp_min(1e-9);
-                var bias = a * (1 - r / r0);
-                return (bias, gradient ? x * (-a / r0 / r).unsqueeze(1) : null);
-            }
+                {
+                    var r = x.norm(1).clamp_min(1e-9);
+                    var bias = a * (1 - r / r0);
+                    return (bias, gradient ? x * (-a / r0 / r).unsqueeze(1) : null);
+                }
             case "blob_gaussian":
-            {
-                var bias = a * torch.exp(-(x * x).sum(1) / (2 * r0 * r0));
-                return (bias, gradient ? x * (-bias / (r0 * r0)).unsqueeze(1) : null);
-            }
+                {
+                    var bias = a * torch.exp(-(x * x).sum(1) / (2 * r0 * r0));
+                    return (bias, gradient ? x * (-bias / (r0 * r0)).unsqueeze(1) : null);
+                }
             default:
                 return (torch.zeros(x.shape[0], dtype: x.dtype, device: x.device), null);
         }

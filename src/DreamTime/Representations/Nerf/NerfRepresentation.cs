@@ -1,12 +1,11 @@
 using System.Numerics;
 using DreamTime.Geometry;
 using DreamTime.IO;
+using DreamTime.Optimization;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
-using DreamTime.Optimization;
 
 namespace DreamTime.Representations.Nerf;
 

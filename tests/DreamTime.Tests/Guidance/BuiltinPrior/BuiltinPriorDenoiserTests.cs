@@ -1,6 +1,5 @@
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Runtime;
-using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 

@@ -2,11 +2,10 @@ using DreamTime.Diffusion;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
-using TorchSharp;
+using DreamTime.Scenes;
 using DreamTime.Tests.Training;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Scenes;
 
 namespace DreamTime.Tests.Guidance.BuiltinPrior;
 

@@ -1,13 +1,12 @@
-using DreamTime.Diffusion;
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
-using TorchSharp;
+using DreamTime.Tests.Models.Diffusers;
 using DreamTime.Tests.Training;
+using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
-using DreamTime.Tests.Models.Diffusers;
 
 namespace DreamTime.Tests.Guidance.StableDiffusion;
 

@@ -1,10 +1,10 @@
 using DreamTime.Models.Zero123;
+using DreamTime.Tests.Models.Diffusers;
+using DreamTime.Tests.Models.Zero123;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
-using DreamTime.Tests.Models.Diffusers;
-using DreamTime.Tests.Models.Zero123;
 
 namespace DreamTime.Tests.Guidance.Zero123;
 

@@ -7,12 +7,9 @@ using DreamTime.Guidance;
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Guidance.Zero123;
 using DreamTime.Rendering;
-using DreamTime.Training;
-using TorchSharp;
+using DreamTime.Tests.Models.Zero123;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Tests.Models.Zero123;
-using DreamTime.Tests.Training;
 
 namespace DreamTime.Tests.Guidance.Zero123;
 

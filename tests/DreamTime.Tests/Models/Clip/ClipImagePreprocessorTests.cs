@@ -1,9 +1,9 @@
 using DreamTime.Imaging;
 using DreamTime.Models.Clip;
+using DreamTime.Tests.Models.Diffusers;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Tests.Models.Diffusers;
 
 namespace DreamTime.Tests.Models.Clip;
 

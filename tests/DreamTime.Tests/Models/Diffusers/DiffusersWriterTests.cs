@@ -69,12 +69,32 @@ public class DiffusersWriterTests(PixelSpaceCheckpoint checkpoint) : IClassFixtu
         // every field away from its default, so a key that the reader ignored would show
         var unet = new UNetConfig
         {
-            SampleSize = 12, InChannels = 3, OutChannels = 6, CenterInputSample = true, FlipSinToCos = false, FreqShift = 1,
-            DownBlockTypes = new[] { "CrossAttnDownBlock2D", "DownBlock2D" }, MidBlockType = null, UpBlockTypes = new[] { "UpBlock2D", "CrossAttnUpBlock2D" },
-            OnlyCrossAttention = new[] { true, false }, BlockOutChannels = new[] { 16, 24 }, LayersPerBlock = new[] { 1, 2 }, DownsamplePadding = 0,
-            MidBlockScaleFactor = 1.5, ActFn = "gelu", NormNumGroups = 8, NormEps = 1e-6, CrossAttentionDim = new[] { 24, 32 },
-            TransformerLayersPerBlock = new[] { 2, 1 }, AttentionHeads = new[] { 2, 4 }, UseLinearProjection = true, UpcastAttention = true,
-            ResnetOutScaleFactor = 2, ConvInKernel = 5, ConvOutKernel = 1, TimeEmbeddingDim = 48,
+            SampleSize = 12,
+            InChannels = 3,
+            OutChannels = 6,
+            CenterInputSample = true,
+            FlipSinToCos = false,
+            FreqShift = 1,
+            DownBlockTypes = new[] { "CrossAttnDownBlock2D", "DownBlock2D" },
+            MidBlockType = null,
+            UpBlockTypes = new[] { "UpBlock2D", "CrossAttnUpBlock2D" },
+            OnlyCrossAttention = new[] { true, false },
+            BlockOutChannels = new[] { 16, 24 },
+            LayersPerBlock = new[] { 1, 2 },
+            DownsamplePadding = 0,
+            MidBlockScaleFactor = 1.5,
+            ActFn = "gelu",
+            NormNumGroups = 8,
+            NormEps = 1e-6,
+            CrossAttentionDim = new[] { 24, 32 },
+            TransformerLayersPerBlock = new[] { 2, 1 },
+            AttentionHeads = new[] { 2, 4 },
+            UseLinearProjection = true,
+            UpcastAttention = true,
+            ResnetOutScaleFactor = 2,
+            ConvInKernel = 5,
+            ConvOutKernel = 1,
+            TimeEmbeddingDim = 48,
         };
         var unetBack = UNetConfig.From(RoundTrip("unet.json", unet.ToJson()));
         Assert.Null(unetBack.MidBlockType);
@@ -84,15 +104,30 @@ public class DiffusersWriterTests(PixelSpaceCheckpoint checkpoint) : IClassFixtu
 
         var text = new ClipTextConfig
         {
-            VocabSize = 1000, HiddenSize = 24, IntermediateSize = 40, NumHiddenLayers = 3, NumAttentionHeads = 3, MaxPositionEmbeddings = 16,
-            HiddenAct = "gelu", LayerNormEps = 1e-6, EosTokenId = 2,
+            VocabSize = 1000,
+            HiddenSize = 24,
+            IntermediateSize = 40,
+            NumHiddenLayers = 3,
+            NumAttentionHeads = 3,
+            MaxPositionEmbeddings = 16,
+            HiddenAct = "gelu",
+            LayerNormEps = 1e-6,
+            EosTokenId = 2,
         };
         Assert.Equal(text, ClipTextConfig.From(RoundTrip("text.json", text.ToJson())));
 
         var ddim = new SchedulerConfig
         {
-            TrainTimesteps = 500, BetaStart = 0.00085, BetaEnd = 0.012, BetaSchedule = "scaled_linear", ClipSample = false, ClipSampleRange = 2,
-            SetAlphaToOne = false, StepsOffset = 1, PredictionType = "v_prediction", TimestepSpacing = "trailing",
+            TrainTimesteps = 500,
+            BetaStart = 0.00085,
+            BetaEnd = 0.012,
+            BetaSchedule = "scaled_linear",
+            ClipSample = false,
+            ClipSampleRange = 2,
+            SetAlphaToOne = false,
+            StepsOffset = 1,
+            PredictionType = "v_prediction",
+            TimestepSpacing = "trailing",
         };
         Assert.Equal(ddim, SchedulerConfig.From(RoundTrip("scheduler.json", ddim.ToJson())));
         var ddpm = ddim with { ClassName = SchedulerConfig.DdpmClass };

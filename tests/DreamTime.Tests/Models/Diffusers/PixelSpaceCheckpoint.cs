@@ -17,22 +17,36 @@ public sealed class PixelSpaceCheckpoint : IDisposable
 {
     public static readonly UNetConfig UnetConfig = new()
     {
-        SampleSize = 8, InChannels = 3, OutChannels = 3,
+        SampleSize = 8,
+        InChannels = 3,
+        OutChannels = 3,
         DownBlockTypes = new[] { "CrossAttnDownBlock2D", "DownBlock2D" },
         UpBlockTypes = new[] { "UpBlock2D", "CrossAttnUpBlock2D" },
         OnlyCrossAttention = new[] { false, false },
-        BlockOutChannels = new[] { 16, 32 }, LayersPerBlock = new[] { 1, 1 }, NormNumGroups = 8,
-        CrossAttentionDim = new[] { 32, 32 }, TransformerLayersPerBlock = new[] { 1, 1 }, AttentionHeads = new[] { 2, 4 },
+        BlockOutChannels = new[] { 16, 32 },
+        LayersPerBlock = new[] { 1, 1 },
+        NormNumGroups = 8,
+        CrossAttentionDim = new[] { 32, 32 },
+        TransformerLayersPerBlock = new[] { 1, 1 },
+        AttentionHeads = new[] { 2, 4 },
     };
 
     public static readonly ClipTextConfig TextConfig = new()
     {
-        HiddenSize = 32, IntermediateSize = 37, NumHiddenLayers = 2, NumAttentionHeads = 4,
+        HiddenSize = 32,
+        IntermediateSize = 37,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 4,
     };
 
     public static readonly SchedulerConfig SchedulerConfig = new()
     {
-        BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012, ClipSample = false, SetAlphaToOne = false, StepsOffset = 1,
+        BetaSchedule = "scaled_linear",
+        BetaStart = 0.00085,
+        BetaEnd = 0.012,
+        ClipSample = false,
+        SetAlphaToOne = false,
+        StepsOffset = 1,
     };
 
     public string Root { get; } = Directory.CreateTempSubdirectory("dt-pixel-").FullName;

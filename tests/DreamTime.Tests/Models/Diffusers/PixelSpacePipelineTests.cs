@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using DreamTime.Cli.Commands;
+using DreamTime.Configuration;
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.IO;
 using DreamTime.Models.Diffusers;
@@ -12,8 +13,6 @@ using DreamTime.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Configuration;
-using DreamTime.Diffusion;
 
 namespace DreamTime.Tests.Models.Diffusers;
 
@@ -241,7 +240,8 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         {
             Prompt = Mushroom,
             Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = checkpoint.Folder },
-            Height = 16, Width = 16,
+            Height = 16,
+            Width = 16,
             Timesteps = new DreamTime.Diffusion.TimestepOptions { Iterations = 3, Seed = 1 },
             // only the SDS loss may move the parameters
             Representation = new NerfSettings { Field = TrainingTestSupport.TinyNerf, LambdaOrientation = 0 },

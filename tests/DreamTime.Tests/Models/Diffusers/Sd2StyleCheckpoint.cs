@@ -18,40 +18,76 @@ public static class Sd2StyleCheckpoint
 {
     public static readonly JsonObject TextConfig = new()
     {
-        ["architectures"] = new JsonArray("CLIPTextModel"), ["hidden_act"] = "gelu", ["hidden_size"] = 32, ["intermediate_size"] = 64,
-        ["num_hidden_layers"] = 2, ["num_attention_heads"] = 4, ["max_position_embeddings"] = 77, ["vocab_size"] = 49408,
-        ["layer_norm_eps"] = 1e-5, ["eos_token_id"] = 2, ["bos_token_id"] = 0, ["pad_token_id"] = 1, ["projection_dim"] = 32,
+        ["architectures"] = new JsonArray("CLIPTextModel"),
+        ["hidden_act"] = "gelu",
+        ["hidden_size"] = 32,
+        ["intermediate_size"] = 64,
+        ["num_hidden_layers"] = 2,
+        ["num_attention_heads"] = 4,
+        ["max_position_embeddings"] = 77,
+        ["vocab_size"] = 49408,
+        ["layer_norm_eps"] = 1e-5,
+        ["eos_token_id"] = 2,
+        ["bos_token_id"] = 0,
+        ["pad_token_id"] = 1,
+        ["projection_dim"] = 32,
     };
 
     public static readonly JsonObject UnetConfig = new()
     {
-        ["_class_name"] = "UNet2DConditionModel", ["sample_size"] = 8, ["in_channels"] = 4, ["out_channels"] = 4,
+        ["_class_name"] = "UNet2DConditionModel",
+        ["sample_size"] = 8,
+        ["in_channels"] = 4,
+        ["out_channels"] = 4,
         ["down_block_types"] = new JsonArray("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
         ["up_block_types"] = new JsonArray("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
-        ["block_out_channels"] = new JsonArray(32, 64, 64), ["layers_per_block"] = 1, ["attention_head_dim"] = new JsonArray(2, 4, 4),
-        ["num_attention_heads"] = null, ["use_linear_projection"] = true, ["upcast_attention"] = true, ["cross_attention_dim"] = 32,
-        ["norm_num_groups"] = 32, ["flip_sin_to_cos"] = true, ["freq_shift"] = 0, ["act_fn"] = "silu",
+        ["block_out_channels"] = new JsonArray(32, 64, 64),
+        ["layers_per_block"] = 1,
+        ["attention_head_dim"] = new JsonArray(2, 4, 4),
+        ["num_attention_heads"] = null,
+        ["use_linear_projection"] = true,
+        ["upcast_attention"] = true,
+        ["cross_attention_dim"] = 32,
+        ["norm_num_groups"] = 32,
+        ["flip_sin_to_cos"] = true,
+        ["freq_shift"] = 0,
+        ["act_fn"] = "silu",
     };
 
     public static readonly JsonObject VaeConfig = new()
     {
-        ["_class_name"] = "AutoencoderKL", ["block_out_channels"] = new JsonArray(32, 32), ["down_block_types"] = new JsonArray("DownEncoderBlock2D", "DownEncoderBlock2D"),
-        ["up_block_types"] = new JsonArray("UpDecoderBlock2D", "UpDecoderBlock2D"), ["latent_channels"] = 4, ["layers_per_block"] = 1,
-        ["norm_num_groups"] = 32, ["sample_size"] = 16, ["scaling_factor"] = 0.13025,
+        ["_class_name"] = "AutoencoderKL",
+        ["block_out_channels"] = new JsonArray(32, 32),
+        ["down_block_types"] = new JsonArray("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        ["up_block_types"] = new JsonArray("UpDecoderBlock2D", "UpDecoderBlock2D"),
+        ["latent_channels"] = 4,
+        ["layers_per_block"] = 1,
+        ["norm_num_groups"] = 32,
+        ["sample_size"] = 16,
+        ["scaling_factor"] = 0.13025,
     };
 
     public static readonly JsonObject SchedulerConfig = new()
     {
-        ["_class_name"] = "DDIMScheduler", ["beta_start"] = 0.00085, ["beta_end"] = 0.012, ["beta_schedule"] = "scaled_linear",
-        ["clip_sample"] = false, ["set_alpha_to_one"] = false, ["steps_offset"] = 1, ["prediction_type"] = "v_prediction",
-        ["num_train_timesteps"] = 1000, ["timestep_spacing"] = "leading",
+        ["_class_name"] = "DDIMScheduler",
+        ["beta_start"] = 0.00085,
+        ["beta_end"] = 0.012,
+        ["beta_schedule"] = "scaled_linear",
+        ["clip_sample"] = false,
+        ["set_alpha_to_one"] = false,
+        ["steps_offset"] = 1,
+        ["prediction_type"] = "v_prediction",
+        ["num_train_timesteps"] = 1000,
+        ["timestep_spacing"] = "leading",
     };
 
     public static readonly JsonObject ModelIndex = new()
     {
         ["_class_name"] = "StableDiffusionPipeline",
-        ["scheduler"] = new JsonArray("diffusers", "DDIMScheduler"), ["text_encoder"] = new JsonArray("transformers", "CLIPTextModel"),
-        ["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer"), ["unet"] = new JsonArray("diffusers", "UNet2DConditionModel"),
+        ["scheduler"] = new JsonArray("diffusers", "DDIMScheduler"),
+        ["text_encoder"] = new JsonArray("transformers", "CLIPTextModel"),
+        ["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer"),
+        ["unet"] = new JsonArray("diffusers", "UNet2DConditionModel"),
         ["vae"] = new JsonArray("diffusers", "AutoencoderKL"),
     };
 

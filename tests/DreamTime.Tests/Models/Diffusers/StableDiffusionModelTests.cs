@@ -91,7 +91,7 @@ public class StableDiffusionModelTests(ITestOutputHelper output)
 
     /// <summary>
     /// The guided prediction amplifies rounding: with eps_hat = u + s (c - u), a change du, dc in the branches gives
-    /// |d eps_hat| <= |du| + s |dc - du| <= (1 + 2s) max(|du|, |dc|). Our branches and the reference's are each
+    /// |d eps_hat| &lt;= |du| + s |dc - du| &lt;= (1 + 2s) max(|du|, |dc|). Our branches and the reference's are each
     /// within BranchTol of the exact ones, so they differ from each other by at most 2 BranchTol, and the guided
     /// outputs by (1 + 2s) 2 BranchTol (4e-3 at s = 100, for outputs up to ~17; cond and uncond swapped would be off
     /// by 2s |c - u| ~ 30).

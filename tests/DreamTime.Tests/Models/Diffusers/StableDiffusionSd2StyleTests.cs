@@ -1,9 +1,9 @@
+using DreamTime.IO;
 using DreamTime.Models.Diffusers;
 using DreamTime.Models.Unet;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.IO;
 
 namespace DreamTime.Tests.Models.Diffusers;
 

@@ -1,7 +1,4 @@
-using DreamTime.LearnedPrior;
-using DreamTime.Models.Unet;
 using DreamTime.Runtime;
-using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 

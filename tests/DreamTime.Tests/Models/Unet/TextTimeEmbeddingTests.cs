@@ -1,10 +1,8 @@
-using DreamTime.Models.Diffusers;
+using DreamTime.IO;
 using DreamTime.Models.Unet;
 using DreamTime.Runtime;
-using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.IO;
 
 namespace DreamTime.Tests.Models.Unet;
 
@@ -54,10 +52,20 @@ public class TextTimeEmbeddingTests
 
     private static UNetConfig Tiny(string? addition) => new()
     {
-        SampleSize = 8, InChannels = 3, OutChannels = 3, DownBlockTypes = new[] { "DownBlock2D", "CrossAttnDownBlock2D" },
-        UpBlockTypes = new[] { "CrossAttnUpBlock2D", "UpBlock2D" }, OnlyCrossAttention = new bool[2], BlockOutChannels = new[] { 8, 16 },
-        LayersPerBlock = new[] { 1, 1 }, NormNumGroups = 8, CrossAttentionDim = new[] { 12, 12 }, TransformerLayersPerBlock = new[] { 1, 1 },
-        AttentionHeads = new[] { 1, 2 }, AdditionEmbedType = addition, AdditionEmbedTypeNumHeads = 3,
+        SampleSize = 8,
+        InChannels = 3,
+        OutChannels = 3,
+        DownBlockTypes = new[] { "DownBlock2D", "CrossAttnDownBlock2D" },
+        UpBlockTypes = new[] { "CrossAttnUpBlock2D", "UpBlock2D" },
+        OnlyCrossAttention = new bool[2],
+        BlockOutChannels = new[] { 8, 16 },
+        LayersPerBlock = new[] { 1, 1 },
+        NormNumGroups = 8,
+        CrossAttentionDim = new[] { 12, 12 },
+        TransformerLayersPerBlock = new[] { 1, 1 },
+        AttentionHeads = new[] { 1, 2 },
+        AdditionEmbedType = addition,
+        AdditionEmbedTypeNumHeads = 3,
     };
 
     [Fact]

@@ -1,9 +1,8 @@
 using DreamTime.Models.Zero123;
-using TorchSharp;
+using DreamTime.Tests.Models.Diffusers;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
-using DreamTime.Tests.Models.Diffusers;
 
 namespace DreamTime.Tests.Models.Zero123;
 

@@ -3,12 +3,12 @@ using DreamTime.Cli;
 using DreamTime.Cli.Commands;
 using DreamTime.Diffusion;
 using DreamTime.Models.Zero123;
-using SkiaSharp;
-using Xunit;
-using static TorchSharp.torch;
 using DreamTime.Tests.Cli;
 using DreamTime.Tests.Imaging;
 using DreamTime.Tests.Models.Diffusers;
+using SkiaSharp;
+using Xunit;
+using static TorchSharp.torch;
 
 namespace DreamTime.Tests.Models.Zero123;
 

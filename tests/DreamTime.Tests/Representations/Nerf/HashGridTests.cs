@@ -1,10 +1,9 @@
 using System.Numerics;
+using DreamTime.Representations.Nerf;
 using DreamTime.Runtime;
-using DreamTime.Representations;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Representations.Nerf;
 
@@ -123,15 +122,15 @@ public class HashGridTests
         rows.AddRange(new long[] { 0, 124, 125, 2000, 2901 });
         const double h = 1e-5;
         foreach (var row in rows)
-        for (int c = 0; c < 2; c++)
-        {
-            double orig = enc.Table[row, c].item<double>();
-            double Eval(double v) { using (torch.no_grad()) enc.Table[row, c] = v; using (torch.no_grad()) return Loss().item<double>(); }
-            double fd = (Eval(orig + h) - Eval(orig - h)) / (2 * h);
-            Eval(orig);
-            double an = grad[row, c].item<double>();
-            Assert.True(Math.Abs(fd - an) <= 1e-6 * (1 + Math.Abs(an)), $"row {row} feature {c}: analytic {an} vs finite difference {fd}");
-        }
+            for (int c = 0; c < 2; c++)
+            {
+                double orig = enc.Table[row, c].item<double>();
+                double Eval(double v) { using (torch.no_grad()) enc.Table[row, c] = v; using (torch.no_grad()) return Loss().item<double>(); }
+                double fd = (Eval(orig + h) - Eval(orig - h)) / (2 * h);
+                Eval(orig);
+                double an = grad[row, c].item<double>();
+                Assert.True(Math.Abs(fd - an) <= 1e-6 * (1 + Math.Abs(an)), $"row {row} feature {c}: analytic {an} vs finite difference {fd}");
+            }
     }
 
     [Fact]

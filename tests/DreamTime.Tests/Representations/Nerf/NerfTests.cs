@@ -1,10 +1,9 @@
 using DreamTime.Rendering;
+using DreamTime.Representations.Nerf;
 using DreamTime.Runtime;
-using DreamTime.Representations;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Representations.Nerf;
 

@@ -1,12 +1,4 @@
-using System.CommandLine;
-using DreamTime.Studies.Benchmarks;
-using DreamTime.Cli;
-using DreamTime.Cli.Commands;
-using DreamTime.Imaging;
-using DreamTime.Representations;
-using DreamTime.Runtime;
 using Xunit;
-using DreamTime.Representations.Nerf;
 
 namespace DreamTime.Tests.Studies.Benchmarks;
 

@@ -1,12 +1,10 @@
 using System.CommandLine;
-using DreamTime.Studies.Benchmarks;
 using DreamTime.Cli;
 using DreamTime.Cli.Commands;
 using DreamTime.Imaging;
-using DreamTime.Representations;
-using DreamTime.Runtime;
-using Xunit;
 using DreamTime.Representations.Nerf;
+using DreamTime.Studies.Benchmarks;
+using Xunit;
 
 namespace DreamTime.Tests.Studies.Benchmarks;
 
@@ -35,7 +33,10 @@ public class BenchmarkTests
         var settings = new NerfStepSettings
         {
             Config = new NerfConfig { HashLevels = 2, Log2TableSize = 8, BaseResolution = 4, HiddenWidth = 8, SamplesPerRay = 4 },
-            RaysHw = 4, Batch = 1, Steps = 1, Warmup = 0,
+            RaysHw = 4,
+            Batch = 1,
+            Steps = 1,
+            Warmup = 0,
         };
         var r = NerfStepBenchmark.Run(settings, backend);
         var t = r.Median;

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using DreamTime.Cli;
 using DreamTime.Cli.Commands;
+using DreamTime.Studies.Comparison;
 using DreamTime.Training;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
-using DreamTime.Studies.Comparison;
 
 namespace DreamTime.Tests.Studies.Comparison;
 

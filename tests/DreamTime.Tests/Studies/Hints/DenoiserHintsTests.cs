@@ -1,11 +1,10 @@
 using DreamTime.Diffusion;
-using DreamTime.Guidance;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Rendering;
-using Xunit;
-using static TorchSharp.torch;
 using DreamTime.Scenes;
 using DreamTime.Studies.Hints;
+using Xunit;
+using static TorchSharp.torch;
 
 namespace DreamTime.Tests.Studies.Hints;
 
