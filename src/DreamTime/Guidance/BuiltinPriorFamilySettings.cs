@@ -3,7 +3,8 @@ using DreamTime.Guidance.BuiltinPrior;
 
 namespace DreamTime.Guidance;
 
-/// <summary>What the built-in prior's guidances share (<see cref="BuiltinPriorSettings"/>, <see cref="BuiltinImagePriorSettings"/>): the noise table and how members are rendered and weighted.</summary>
+/// <summary>What the built-in prior's guidances share (<see cref="BuiltinPriorSettings"/>,
+/// <see cref="BuiltinImagePriorSettings"/>): the noise table and how members are rendered and weighted.</summary>
 public abstract record BuiltinPriorFamilySettings : GuidanceSettings
 {
     // config.json lists these first, before the keys of each guidance, as it did before they were shared

@@ -35,7 +35,8 @@ public abstract record GuidanceSettings
     protected abstract void ValidateOptions();
 
     /// <summary>The options of a guidance that distils a diffusers checkpoint (Stable Diffusion, Zero-1-to-3, the learned prior).</summary>
-    protected StableDiffusionGuidanceOptions DiffusersOptions(double defaultGuidanceScale, bool viewDependentPrompt, int? resolution, LatentMode latentMode) => new()
+    protected StableDiffusionGuidanceOptions DiffusersOptions(double defaultGuidanceScale, bool viewDependentPrompt, int? resolution,
+        LatentMode latentMode) => new()
     {
         GuidanceScale = GuidanceScale ?? defaultGuidanceScale,
         Weighting = ScoreDistillation.ParseWeighting(Weighting),

@@ -20,9 +20,11 @@ public static class TextToImageJob
     /// <param name="log">told "loading ..." before the checkpoint loads</param>
     /// <param name="progress">called after each sampler step with (step, steps, timestep)</param>
     public static Outcome Run(string modelFolder, StableDiffusionPipeline.TextToImageRequest request, string device, bool fp16Variant,
-                              string? initLatents, string? png, string? tensorOut, Action<string>? log = null, Action<int, int, int>? progress = null)
+                              string? initLatents, string? png, string? tensorOut, Action<string>? log = null,
+                              Action<int, int, int>? progress = null)
     {
-        if (png == null && tensorOut == null) throw new UserError("out", "give an output picture, an output tensor file (out_tensor) or both");
+        if (png == null && tensorOut == null)
+            throw new UserError("out", "give an output picture, an output tensor file (out_tensor) or both");
         if (png != null) AtomicFile.EnsureWritableFile(png, "output picture");
         if (tensorOut != null) AtomicFile.EnsureWritableFile(tensorOut, "output tensor file");
         request.Validate();
