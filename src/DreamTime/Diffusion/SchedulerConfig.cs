@@ -188,10 +188,10 @@ public sealed record SchedulerConfig
         if (ClassName == DdpmClass) json["variance_type"] = VarianceType;
         if (DataChannelMean != null)
         {
-            json["data_channel_mean"] = new System.Text.Json.Nodes.JsonArray(DataChannelMean.Select(v =>
-                (System.Text.Json.Nodes.JsonNode?)v).ToArray());
-            json["data_channel_std"] = new System.Text.Json.Nodes.JsonArray(DataChannelStd!.Select(v =>
-                (System.Text.Json.Nodes.JsonNode?)v).ToArray());
+            json["data_channel_mean"] = new System.Text.Json.Nodes.JsonArray(
+                DataChannelMean.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
+            json["data_channel_std"] = new System.Text.Json.Nodes.JsonArray(
+                DataChannelStd!.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
         }
         return json;
     }

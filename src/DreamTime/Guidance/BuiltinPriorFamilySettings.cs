@@ -11,7 +11,8 @@ public abstract record BuiltinPriorFamilySettings : GuidanceSettings
     /// <summary>Noise table of the prior ("scaled_linear" = Stable Diffusion's, so strategies mean the same t).</summary>
     [System.Text.Json.Serialization.JsonPropertyOrder(-1)] public string BetaSchedule { get; init; } = "scaled_linear";
     /// <inheritdoc cref="BuiltinPriorOptions.TemperaturePixels"/>
-    [System.Text.Json.Serialization.JsonPropertyOrder(-1)] public double? TemperaturePixels { get; init; } = BuiltinPriorOptions.DefaultTemperaturePixels;
+    [System.Text.Json.Serialization.JsonPropertyOrder(-1)]
+    public double? TemperaturePixels { get; init; } = BuiltinPriorOptions.DefaultTemperaturePixels;
     public int Supersample { get; init; } = BuiltinPriorOptions.DefaultSupersample;
 
     protected override void ValidateOptions() => ToOptions().Validate();

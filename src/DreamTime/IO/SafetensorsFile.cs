@@ -147,8 +147,8 @@ public sealed class SafetensorsFile
         var e = _entries.TryGetValue(name, out var found) ? found : throw new UserError($"{Path}: tensor '{Printable(name)}' not found");
         var bytes = ReadBytes(name);
         if (!NonFiniteWeights.Allowed && NonFiniteWeights.FirstNonFinite(bytes, e.DType) is var bad and >= 0)
-            throw new UserError($"{Path}: tensor '{Printable(name)}' holds a non-finite value (NaN or infinity) at element {bad} of " +
-                $"[{string.Join(",", e.Shape)}]; " +
+            throw new UserError($"{Path}: tensor '{Printable(name)}' holds a non-finite value (NaN or infinity) " +
+                                $"at element {bad} of [{string.Join(",", e.Shape)}]; " +
                                 "the checkpoint is corrupt or was saved from a diverged run " +
                                 $"(set {NonFiniteWeights.EnvironmentVariable}=1 to load it anyway, for debugging)");
         ScalarType dtype;

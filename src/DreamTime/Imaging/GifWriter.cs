@@ -31,8 +31,13 @@ public static class GifWriter
         for (int i = 0; i < frames.Count; i++) indexed[i] = ToIndices(rgbFrames[i], width, palette, options.Dither);
         if (timings != null) timings.Index += Lap(ref clock);
         var compressed = new byte[frames.Count][];
-        Parallel.For(0, frames.Count, () => new GifLzw(), (i, _, lzw) =>
-            { compressed[i] = lzw.Encode(indexed[i], MinCodeSize); return lzw; }, _ => { });
+        Parallel.For(0, frames.Count, () => new GifLzw(),
+            (i, _, lzw) =>
+            {
+                compressed[i] = lzw.Encode(indexed[i], MinCodeSize);
+                return lzw;
+            },
+            _ => { });
         if (timings != null) timings.Compress += Lap(ref clock);
 
         using var gif = new MemoryStream();

@@ -65,8 +65,8 @@ public static class LearnedPriorTraining
             throw new UserError("steps", $"is {config.Steps}; the checkpoint is already at step {trainer.Step}");
         AtomicFile.WriteAllText(folder.Config, config.ToJson());
         // steps after the checkpoint were lost with the interruption and will be trained again
-        var kept = ReadMetrics(folder.MetricsLog).Where(m => m.Step <= trainer.Step).Select(m => JsonSerializer.Serialize(m, LineJson)
-            + "\n");
+        var kept = ReadMetrics(folder.MetricsLog).Where(m => m.Step <= trainer.Step)
+            .Select(m => JsonSerializer.Serialize(m, LineJson) + "\n");
         AtomicFile.WriteAllText(folder.MetricsLog, string.Concat(kept));
         observer.Log($"resuming {folder.Root} at step {trainer.Step + 1} of {config.Steps}");
         return Run(trainer, folder, observer, cancel);

@@ -63,12 +63,12 @@ public static class PromptParser
             else if (ignoreLen > 0) i += ignoreLen;
             else
             {
-                var owners = library.Families.Where(f => f != family
-                    && f.Slots.Any(s => s.Values.Any(v => v.Phrases.Any(p => MatchesAt(tokens, i, Tokenize(p)))))).Select(f =>
-                        f.Name).ToList();
+                var owners = library.Families
+                    .Where(f => f != family && f.Slots.Any(s => s.Values.Any(v => v.Phrases.Any(p => MatchesAt(tokens, i, Tokenize(p))))))
+                    .Select(f => f.Name).ToList();
                 var what = owners.Count > 0
                     ? $"'{tokens[i]}' is not an attribute of {family.Name} (it is one of {string.Join(", ", owners)})"
-                        : $"unknown word '{tokens[i]}'";
+                    : $"unknown word '{tokens[i]}'";
                 throw new UserError($"prompt '{prompt}': {what}; {family.Name} attributes: {family.DescribeAttributes()}; " +
                     $"known families: {library.DescribeFamilies()}");
             }

@@ -8,8 +8,9 @@ public sealed record PromptSelection(string Prompt, SceneFamily? Family, IReadOn
     public string Describe()
     {
         var name = Family?.Name ?? "all families";
-        var filters = Filters.Count == 0 ? "" : " [" + string.Join("; ", Filters.Select(kv => $"{kv.Key}={string.Join("|", kv.Value)}"))
-            + "]";
+        var filters = Filters.Count == 0
+            ? ""
+            : " [" + string.Join("; ", Filters.Select(kv => $"{kv.Key}={string.Join("|", kv.Value)}")) + "]";
         return $"{name}{filters} ({Members.Count} members)";
     }
 }

@@ -20,7 +20,10 @@ public static class Checkpoint
 
     public sealed record State(int Step, string Prompt, string Strategy, long Seed, List<StepRecord> History);
 
-    internal static readonly JsonSerializerOptions StateJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    internal static readonly JsonSerializerOptions StateJson = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static void Save(string dir, IRepresentation representation, IGuidance guidance, AdamOptimizer optimizer, State state)
     {

@@ -107,8 +107,8 @@ public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
         using var img = reference.Image.to(float32).cpu().contiguous();
         var target = img.data<float>().ToArray();
         // 2x2 rays per pixel, as the evaluation renders: the input picture is a finished, anti-aliased image
-        var renders = new SdfRenderer { Supersample = PriorEvaluation.DefaultSupersample }.Render(library.Members.Select(m => m.Scene)
-            .ToList(), reference.Camera, h, w);
+        var renders = new SdfRenderer { Supersample = PriorEvaluation.DefaultSupersample }
+            .Render(library.Members.Select(m => m.Scene).ToList(), reference.Camera, h, w);
         double scale = (temperaturePixels is double p ? p / ((double)h * w) : 1.0) / (2 * imageNoise * imageNoise);
         return renders.Select(r =>
         {

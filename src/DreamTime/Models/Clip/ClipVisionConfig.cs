@@ -27,7 +27,8 @@ public sealed record ClipVisionConfig
     /// </summary>
     public static ClipVisionConfig From(ConfigJson c)
     {
-        var v = c.Root["vision_config"] is System.Text.Json.Nodes.JsonObject section ? new ConfigJson(c.Path + " (vision_config)", section)
+        var v = c.Root["vision_config"] is System.Text.Json.Nodes.JsonObject section
+            ? new ConfigJson(c.Path + " (vision_config)", section)
             : c;
         var cfg = new ClipVisionConfig
         {

@@ -42,8 +42,9 @@ public sealed class ComponentWeights
         if (found == null)
         {
             var other = Directory.Exists(folder)
-                ? Directory.GetFiles(folder).Select(Path.GetFileName).Where(n => n!.EndsWith(".bin") || n.EndsWith(".ckpt")
-                    || n.EndsWith(".pt")).ToList() : new List<string?>();
+                ? Directory.GetFiles(folder).Select(Path.GetFileName)
+                    .Where(n => n!.EndsWith(".bin") || n.EndsWith(".ckpt") || n.EndsWith(".pt")).ToList()
+                : new List<string?>();
             var hint = other.Count > 0 ? $"; found only {string.Join(", ", other)} (convert to safetensors)" : "";
             throw new UserError($"{folder}: no {component} weights (expected diffusion_pytorch_model.safetensors, model.safetensors, " +
                 $"a *.safetensors.index.json or their .fp16 variants){hint}");
@@ -66,8 +67,8 @@ public sealed class ComponentWeights
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(indexPath), ConfigJson.NoDuplicateKeys);
-            map = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()
-                ?? throw new InvalidOperationException("null file name"));
+            map = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name,
+                p => p.Value.GetString() ?? throw new InvalidOperationException("null file name"));
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
         {
@@ -99,8 +100,8 @@ public sealed class ComponentWeights
     public ScalarType StoredFloatType()
     {
         var counts = _tensors.Values.Where(v => v.Item2.DType is "F16" or "BF16" or "F32" or "F64")
-            .GroupBy(v => v.Item2.DType).OrderByDescending(g => g.Sum(x => x.Item2.End - x.Item2.Begin)).Select(g =>
-                g.Key).FirstOrDefault();
+            .GroupBy(v => v.Item2.DType).OrderByDescending(g => g.Sum(x => x.Item2.End - x.Item2.Begin))
+            .Select(g => g.Key).FirstOrDefault();
         return counts == null ? ScalarType.Float32 : SafetensorsFile.ToScalarType(counts);
     }
 
@@ -132,8 +133,8 @@ public sealed class ComponentWeights
         if (missing.Count > 0)
             throw new UserError($"{Source}: {missing.Count} {Component} weight(s) that config.json requires are missing: {Names(missing)}");
         var known = targets.Select(t => t.name).ToHashSet();
-        var unexpected = stored.Where(kv => !known.Contains(kv.Key)).Select(kv => kv.Value).OrderBy(k => k,
-            StringComparer.Ordinal).ToList();
+        var unexpected = stored.Where(kv => !known.Contains(kv.Key)).Select(kv => kv.Value)
+            .OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (unexpected.Count > 0)
             throw new UserError($"{Source}: {unexpected.Count} {Component} weight(s) that config.json does not " +
                 $"explain: {Names(unexpected)}");

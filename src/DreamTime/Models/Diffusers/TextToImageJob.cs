@@ -51,7 +51,9 @@ public static class TextToImageJob
         var file = SafetensorsFile.Open(path);
         if (!file.Entries.TryGetValue("latents", out var e))
             throw new UserError("init_latents", $"{path}: no tensor 'latents' " +
-                                $"(found: {(file.Entries.Count == 0 ? "none" : string.Join(", ", file.Entries.Keys.Select(k => $"'{k}'")))})");
+                                $"(found: {(file.Entries.Count == 0
+                                    ? "none"
+                                    : string.Join(", ", file.Entries.Keys.Select(k => $"'{k}'")))})");
         if (e.DType is not ("F32" or "F16" or "BF16" or "F64"))
             throw new UserError("init_latents", $"{path}: tensor 'latents' has dtype {e.DType}; expected a float type");
         if (!e.Shape.SequenceEqual(shape))
