@@ -37,12 +37,12 @@ public abstract record GuidanceSettings
     /// <summary>The options of a guidance that distils a diffusers checkpoint (Stable Diffusion, Zero-1-to-3, the learned prior).</summary>
     protected StableDiffusionGuidanceOptions DiffusersOptions(double defaultGuidanceScale, bool viewDependentPrompt, int? resolution,
         LatentMode latentMode) => new()
-    {
-        GuidanceScale = GuidanceScale ?? defaultGuidanceScale,
-        Weighting = ScoreDistillation.ParseWeighting(Weighting),
-        GradClip = GradClip,
-        ViewDependentPrompt = viewDependentPrompt,
-        Resolution = resolution,
-        LatentMode = latentMode,
-    };
+        {
+            GuidanceScale = GuidanceScale ?? defaultGuidanceScale,
+            Weighting = ScoreDistillation.ParseWeighting(Weighting),
+            GradClip = GradClip,
+            ViewDependentPrompt = viewDependentPrompt,
+            Resolution = resolution,
+            LatentMode = latentMode,
+        };
 }

@@ -18,8 +18,11 @@ namespace DreamTime.LearnedPrior;
 /// </summary>
 public static class LearnedPriorTraining
 {
-    private static readonly JsonSerializerOptions LineJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static readonly JsonSerializerOptions LineJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>Starts a run in <paramref name="outDir"/>, which must not
     /// exist (or be empty) unless <paramref name="overwrite"/>.</summary>

@@ -107,8 +107,10 @@ public static class RunExports
         var cfg = trainer.Config;
         int n = cfg.TurntableFrames, res = cfg.TurntableResolution;
         var frames = new List<RgbImage>();
-        var sheet = new ContactSheet(Math.Min(n, 6)) { Title = $"{cfg.Subject} " +
-            $"({cfg.Timesteps.Strategy}, {trainer.StepReached} iterations)" };
+        var sheet = new ContactSheet(Math.Min(n, 6))
+        {
+            Title = $"{cfg.Subject} ({cfg.Timesteps.Strategy}, {trainer.StepReached} iterations)",
+        };
         var cameras = cfg.Cameras.Ring(n, 20);
         for (int i = 0; i < n; i++)
         {

@@ -111,8 +111,12 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
             xyz => Query(xyz, p => Density(p).reshape(-1)),
             xyz => Query(xyz, p => Albedo(p).reshape(-1)),
             (new Vector3(-b, -b, -b), new Vector3(b, b, b)),
-            new MeshExtractionOptions { Resolution = Settings.MeshResolution, IsoLevel = (float)Settings.MeshThreshold,
-                KeepLargestComponent = true }).Mesh;
+            new MeshExtractionOptions
+            {
+                Resolution = Settings.MeshResolution,
+                IsoLevel = (float)Settings.MeshThreshold,
+                KeepLargestComponent = true,
+            }).Mesh;
     }
 
     public void MoveTo(Device device) => this.to(device);
