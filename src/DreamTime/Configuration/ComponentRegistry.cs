@@ -52,7 +52,8 @@ public sealed class ComponentRegistry<TSettings, TComponent> where TSettings : c
         public override TSettings Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var node = JsonNode.Parse(ref reader) as JsonObject
-                       ?? throw new UserError($"'{registry.Section}' must be an object with a \"type\" ({string.Join(", ", registry.Names)})");
+                       ?? throw new UserError($"'{registry.Section}' must be an object with a \"type\" " +
+                           $"({string.Join(", ", registry.Names)})");
             if (node["type"] is not JsonValue typeValue || !typeValue.TryGetValue<string>(out var name))
                 throw new UserError($"'{registry.Section}.type' is missing; one of {string.Join(", ", registry.Names)}");
             var entry = registry.Find(name);

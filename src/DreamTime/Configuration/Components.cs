@@ -24,39 +24,50 @@ public static class Components
     static Components()
     {
         Guidance.Register<BuiltinPriorSettings>("builtin",
-            "the built-in prior: closed-form denoiser (posterior mean over members, tempered by guidance.temperature_pixels) of procedural scene families, scored against ground truth (no downloads)",
+            "the built-in prior: closed-form denoiser (posterior mean over members, tempered by guidance.temperature_pixels) of " +
+            "procedural scene families, scored against ground truth (no downloads)",
             (s, ctx) =>
             {
                 var guidance = new BuiltinPriorGuidance(ctx.Config.Prompt, s.ToOptions());
                 var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
-                var evaluation = new PriorEvaluation(guidance.Selection.Members, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution);
+                var evaluation = new PriorEvaluation(guidance.Selection.Members, views, ctx.Config.EvalResolution,
+                    ctx.Config.EvalResolution);
                 return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
             });
         Guidance.Register<BuiltinImagePriorSettings>("builtin-image",
-            "the built-in prior conditioned on an input picture (reference.image) instead of a prompt: members weighted by how well each, seen from the input camera, explains the picture; scored against the most likely one (no downloads)",
+            "the built-in prior conditioned on an input picture (reference.image) instead of a prompt: " +
+            "members weighted by how well each, seen from the input camera, explains the picture; " +
+            "scored against the most likely one (no downloads)",
             (s, ctx) =>
             {
-                var reference = ctx.Config.LoadReference() ?? throw new Runtime.UserError("reference", "is null; guidance builtin-image needs an input picture (reference.image)");
+                var reference = ctx.Config.LoadReference()
+                    ?? throw new Runtime.UserError("reference", "is null; guidance builtin-image needs an input picture (reference.image)");
                 BuiltinPriorGuidance guidance;
                 using (reference.Image) using (reference.Mask)
                     guidance = BuiltinPriorGuidance.ForImage(reference, s.ToOptions(), s.ImageNoise);
                 // the ground truth is the member the picture most likely shows: for `prior render --member`, that member
                 var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
-                var evaluation = new PriorEvaluation(new[] { guidance.Selection.Members[0] }, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution);
+                var evaluation = new PriorEvaluation(new[] { guidance.Selection.Members[0] }, views, ctx.Config.EvalResolution,
+                    ctx.Config.EvalResolution);
                 return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
             });
         Guidance.Register<Zero123Settings>("zero123",
-            "a Zero-1-to-3 checkpoint in the diffusers community layout (guidance.model) for image-to-3D (reference.image): novel views of the input picture guide the other cameras",
+            "a Zero-1-to-3 checkpoint in the diffusers community layout (guidance.model) for image-to-3D (reference.image): " +
+            "novel views of the input picture guide the other cameras",
             (s, ctx) =>
             {
-                if (ctx.Config.Reference == null) throw new Runtime.UserError("reference", "is null; guidance zero123 needs an input picture (reference.image)");
-                var pipeline = Runtime.UserError.InSection("guidance", () => Models.Zero123.Zero123Pipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
+                if (ctx.Config.Reference == null)
+                    throw new Runtime.UserError("reference", "is null; guidance zero123 needs an input picture (reference.image)");
+                var pipeline = Runtime.UserError.InSection("guidance", () =>
+                    Models.Zero123.Zero123Pipeline.Load(s.Model, ctx.Device,
+                        preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
                 try
                 {
                     // the picture at the model's own resolution: the training-size copy would blur what CLIP and the VAE see
                     var reference = ctx.Config.Reference.Load(s, ctx.Config.Cameras, s.Resolution ?? pipeline.DefaultResolution);
                     using (reference.Image) using (reference.Mask)
-                        return new GuidanceComponents(new Guidance.Zero123.Zero123Guidance(pipeline, s.ToOptions(), reference.Image, reference.Camera, ownsPipeline: true), null);
+                        return new GuidanceComponents(new Guidance.Zero123.Zero123Guidance(pipeline, s.ToOptions(), reference.Image,
+                            reference.Camera, ownsPipeline: true), null);
                 }
                 catch
                 {
@@ -68,8 +79,13 @@ public static class Components
             "a Stable Diffusion checkpoint in the diffusers folder layout (guidance.model)",
             (s, ctx) =>
             {
-                var pipeline = Runtime.UserError.InSection("guidance", () => StableDiffusionPipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
-                try { return Runtime.UserError.InSection("guidance", () => new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true), null)); }
+                var pipeline = Runtime.UserError.InSection("guidance", () =>
+                    StableDiffusionPipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
+                try
+                {
+                    return Runtime.UserError.InSection("guidance", () =>
+                        new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true), null));
+                }
                 catch
                 {
                     pipeline.Dispose();
@@ -78,7 +94,8 @@ public static class Components
             });
 
         Guidance.Register<LearnedPriorSettings>("learned",
-            "the learned prior: a small pixel-space diffusion model trained on the built-in scene families (ships with DreamTime; `prior train` makes others), scored against the built-in prior's members",
+            "the learned prior: a small pixel-space diffusion model trained on the built-in scene families (ships with DreamTime; " +
+            "`prior train` makes others), scored against the built-in prior's members",
             (s, ctx) =>
             {
                 // the ground truth first: a prompt outside the families' vocabulary fails before the model loads
@@ -88,8 +105,12 @@ public static class Components
                 var pipeline = Runtime.UserError.InSection("guidance", () => StableDiffusionPipeline.Load(s.ModelFolder, ctx.Device));
                 try
                 {
-                    if (!pipeline.IsPixelSpace) throw new Runtime.UserError("guidance.model", $"{s.ModelFolder} has a vae/; a learned prior is a pixel-space model (use the stable-diffusion guidance for latent checkpoints)");
-                    return new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true), new PriorQualityEvaluator(evaluation));
+                    if (!pipeline.IsPixelSpace)
+                        throw new Runtime.UserError("guidance.model",
+                            $"{s.ModelFolder} has a vae/; a learned prior is a pixel-space model " +
+                            "(use the stable-diffusion guidance for latent checkpoints)");
+                    return new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true),
+                        new PriorQualityEvaluator(evaluation));
                 }
                 catch
                 {

@@ -20,7 +20,11 @@ public static class ConfigOverrides
     {
         if (!File.Exists(path)) throw new UserError($"{option} {path}: file not found");
         JsonObject tree;
-        try { tree = JsonNode.Parse(File.ReadAllText(path), documentOptions: ConfigJson.NoDuplicateKeys) as JsonObject ?? throw new UserError($"{option} {path}: not a JSON object"); }
+        try
+        {
+            tree = JsonNode.Parse(File.ReadAllText(path), documentOptions: ConfigJson.NoDuplicateKeys) as JsonObject
+                ?? throw new UserError($"{option} {path}: not a JSON object");
+        }
         catch (JsonException e) { throw new UserError($"{option} {path}: invalid JSON ({e.Message.Split('\n')[0]})"); }
         if (FirstUnreadableString(tree) is { } bad) throw new UserError($"{option} {path}: {bad}");
         return tree;
@@ -42,7 +46,8 @@ public static class ConfigOverrides
         catch (JsonException) { return JsonValue.Create(raw); }
     }
 
-    /// <summary>A JSON string escape such as "\ud800" parses but is not text; System.Text.Json throws InvalidOperationException when it is read.</summary>
+    /// <summary>A JSON string escape such as "\ud800" parses but is not text;
+    /// System.Text.Json throws InvalidOperationException when it is read.</summary>
     private static string? FirstUnreadableString(JsonNode? node)
     {
         switch (node)
@@ -59,7 +64,8 @@ public static class ConfigOverrides
         }
     }
 
-    /// <summary>Sets an existing key (a path of snake_case names separated by dots); an unknown key is a UserError naming it and its neighbours.</summary>
+    /// <summary>Sets an existing key (a path of snake_case names separated by
+    /// dots); an unknown key is a UserError naming it and its neighbours.</summary>
     public static void Set(JsonObject root, string path, JsonNode? value, string what)
     {
         var parts = path.Split('.');
@@ -74,7 +80,8 @@ public static class ConfigOverrides
             var type = node["type"] is JsonValue t ? $" ({t.GetValue<string>()})" : "";
             throw new UserError($"{what}: {section}{type} has no key '{key}'; its keys: {string.Join(", ", node.Select(kv => kv.Key))}");
         }
-        if (parts.Length == 2 && key == "type" && value is JsonValue v && v.TryGetValue<string>(out var name) && node["type"]?.GetValue<string>() != name)
+        if (parts.Length == 2 && key == "type" && value is JsonValue v && v.TryGetValue<string>(out var name)
+            && node["type"]?.GetValue<string>() != name)
         {
             root[parts[0]] = SectionDefaults(parts[0], name, what);
             return;

@@ -18,7 +18,10 @@ public static partial class JsonErrors
         var unmapped = UnmappedMessage().Match(first);
         if (unmapped.Success)
             // the path already ends with the unknown property where the reader got that far
-            return $"unknown key '{(path != null && path.EndsWith(unmapped.Groups[1].Value) ? key : string.Join('.', new[] { key, unmapped.Groups[1].Value }.Where(s => s.Length > 0)))}'";
+            return "unknown key " +
+                $"'{(path != null && path.EndsWith(unmapped.Groups[1].Value)
+                    ? key
+                    : string.Join('.', new[] { key, unmapped.Groups[1].Value }.Where(s => s.Length > 0)))}'";
         // Other messages carry their own position; keep only the sentence.
         var sentence = first.Split(" Path:")[0];
         return key.Length > 0 ? $"'{key}': {sentence}" : sentence;

@@ -73,7 +73,10 @@ public sealed record TrainConfig
         catch (JsonException e) { throw new UserError($"{path}: invalid configuration ({JsonErrors.Describe(e)})"); }
         catch (UserError e) { throw new UserError($"{path}: {e.Message}"); }
         // a string escape that is not text ("\ud800") is an InvalidOperationException of the reader
-        catch (InvalidOperationException e) when (e.Source == "System.Text.Json") { throw new UserError($"{path}: invalid configuration ({e.Message.Split('\n')[0]})"); }
+        catch (InvalidOperationException e) when (e.Source == "System.Text.Json")
+        {
+            throw new UserError($"{path}: invalid configuration ({e.Message.Split('\n')[0]})");
+        }
         // JSON null overrides the non-nullable defaults; caught here, it would be a NullReferenceException mid-setup.
         foreach (var (key, value) in new (string, object?)[]
                  {
@@ -88,7 +91,10 @@ public sealed record TrainConfig
     {
         string text;
         try { text = node.ToJsonString(); }
-        catch (InvalidOperationException e) when (e.Source == "System.Text.Json") { throw new UserError($"{path}: invalid configuration ({e.Message.Split('\n')[0]})"); }
+        catch (InvalidOperationException e) when (e.Source == "System.Text.Json")
+        {
+            throw new UserError($"{path}: invalid configuration ({e.Message.Split('\n')[0]})");
+        }
         return FromJson(text, path);
     }
 
@@ -100,23 +106,34 @@ public sealed record TrainConfig
         foreach (var (key, v) in new[] { ("height", Height), ("width", Width) })
             if (v < 8 || v > 1024) throw new UserError(key, $"is {v}; must be between 8 and 1024");
         if (BatchSize < 1 || BatchSize > 64) throw new UserError("batch_size", $"is {BatchSize}; must be in [1, 64]");
-        foreach (var (key, p) in new[] { ("shading_albedo", ShadingAlbedo), ("shading_diffuse", ShadingDiffuse), ("shading_textureless", ShadingTextureless) })
+        foreach (var (key, p) in new[] { ("shading_albedo", ShadingAlbedo), ("shading_diffuse", ShadingDiffuse),
+            ("shading_textureless", ShadingTextureless) })
             if (!(p >= 0 && double.IsFinite(p))) throw new UserError(key, $"is {p}; a probability must be a finite number >= 0");
-        if (ShadingAlbedo + ShadingDiffuse + ShadingTextureless <= 0) throw new UserError("shading_diffuse", "shading_albedo, shading_diffuse and shading_textureless are all 0; at least one must be positive");
-        foreach (var (key, v) in new[] { ("preview_every", PreviewEvery), ("checkpoint_every", CheckpointEvery), ("eval_every", EvalEvery) })
+        if (ShadingAlbedo + ShadingDiffuse + ShadingTextureless <= 0)
+            throw new UserError("shading_diffuse",
+                "shading_albedo, shading_diffuse and shading_textureless are all 0; at least one must be positive");
+        foreach (var (key, v) in new[] { ("preview_every", PreviewEvery), ("checkpoint_every", CheckpointEvery),
+            ("eval_every", EvalEvery) })
             if (v < 0) throw new UserError(key, $"is {v}; must be >= 0 (0 = never)");
-        if (EvalResolution < 8 || EvalResolution > 1024) throw new UserError("eval_resolution", $"is {EvalResolution}; must be between 8 and 1024");
-        if (TurntableResolution < 8 || TurntableResolution > 2048) throw new UserError("turntable_resolution", $"is {TurntableResolution}; must be between 8 and 2048");
-        if (TurntableFrames < 1 || TurntableFrames > 360) throw new UserError("turntable_frames", $"is {TurntableFrames}; must be in [1, 360]");
+        if (EvalResolution < 8 || EvalResolution > 1024)
+            throw new UserError("eval_resolution", $"is {EvalResolution}; must be between 8 and 1024");
+        if (TurntableResolution < 8 || TurntableResolution > 2048)
+            throw new UserError("turntable_resolution", $"is {TurntableResolution}; must be between 8 and 2048");
+        if (TurntableFrames < 1 || TurntableFrames > 360)
+            throw new UserError("turntable_frames", $"is {TurntableFrames}; must be in [1, 360]");
         UserError.InSection("cameras", Cameras.Validate);
         if (Reference != null)
         {
             if (Guidance is not (BuiltinImagePriorSettings or Zero123Settings))
-                throw new UserError("guidance.type", $"{GuidanceName} is conditioned on text; image-to-3D (a reference section) needs builtin-image or zero123 (with a Zero-1-to-3 checkpoint as guidance.model)");
+                throw new UserError("guidance.type",
+                    $"{GuidanceName} is conditioned on text; image-to-3D (a reference section) needs builtin-image or zero123 " +
+                    "(with a Zero-1-to-3 checkpoint as guidance.model)");
             UserError.InSection("reference", Reference.Validate);
-            if (Height != Width) throw new UserError("height", $"is {Height} and width {Width}; image-to-3D renders square views, like its input picture");
+            if (Height != Width)
+                throw new UserError("height", $"is {Height} and width {Width}; image-to-3D renders square views, like its input picture");
         }
-        else if (Guidance is BuiltinImagePriorSettings or Zero123Settings) throw new UserError("reference", $"is null; guidance {GuidanceName} needs an input picture (reference.image)");
+        else if (Guidance is BuiltinImagePriorSettings or Zero123Settings)
+            throw new UserError("reference", $"is null; guidance {GuidanceName} needs an input picture (reference.image)");
         UserError.InSection("timesteps", () => Timesteps.Validate(1000));
         UserError.InSection("guidance", Guidance.Validate);
         UserError.InSection("representation", Representation.Validate);

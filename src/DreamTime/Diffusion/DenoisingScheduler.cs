@@ -42,7 +42,8 @@ public abstract class DenoisingScheduler : IDenoisingScheduler
         return (Schedule.AlphasCumprod[timestep], prev >= 0 ? Schedule.AlphasCumprod[prev] : pastTable);
     }
 
-    /// <summary>The model output as (epsilon, x0_hat) at alphas_cumprod <paramref name="alphaProd"/>, x0_hat clipped when the config says so.</summary>
+    /// <summary>The model output as (epsilon, x0_hat) at alphas_cumprod
+    /// <paramref name="alphaProd"/>, x0_hat clipped when the config says so.</summary>
     protected (Tensor Epsilon, Tensor X0) Predict(Tensor modelOutput, Tensor sample, float alphaProd)
     {
         var (eps, x0) = ModelPrediction.ToEpsilonAndX0(Config.PredictionType, modelOutput, sample, alphaProd);

@@ -47,7 +47,8 @@ public static class ModelPrediction
 
     private static (float SqrtA, float SqrtB) Roots(float alphaBar)
     {
-        if (!(alphaBar > 0 && alphaBar < 1)) throw new ArgumentOutOfRangeException(nameof(alphaBar), $"alphas_cumprod {alphaBar} must be in (0, 1)");
+        if (!(alphaBar > 0 && alphaBar < 1))
+            throw new ArgumentOutOfRangeException(nameof(alphaBar), $"alphas_cumprod {alphaBar} must be in (0, 1)");
         return (MathF.Sqrt(alphaBar), MathF.Sqrt(1f - alphaBar));
     }
 

@@ -18,17 +18,20 @@ public sealed class NoiseSchedule
     public float[] Betas { get; }
     public float[] AlphasCumprod { get; }
 
-    public NoiseSchedule(string betaSchedule = "scaled_linear", int trainTimesteps = 1000, double betaStart = 0.00085, double betaEnd = 0.012)
+    public NoiseSchedule(string betaSchedule = "scaled_linear", int trainTimesteps = 1000, double betaStart = 0.00085,
+        double betaEnd = 0.012)
     {
         if (trainTimesteps < 2) throw new UserError("train_timesteps", $"is {trainTimesteps}; must be at least 2");
-        if (!(betaStart > 0 && betaEnd > betaStart && betaEnd < 1)) throw new UserError("beta_start", $"is {betaStart} and beta_end {betaEnd}; need 0 < beta_start < beta_end < 1");
+        if (!(betaStart > 0 && betaEnd > betaStart && betaEnd < 1))
+            throw new UserError("beta_start", $"is {betaStart} and beta_end {betaEnd}; need 0 < beta_start < beta_end < 1");
         BetaSchedule = betaSchedule;
         TrainTimesteps = trainTimesteps;
         BetaStart = betaStart;
         BetaEnd = betaEnd;
         Betas = betaSchedule switch
         {
-            "scaled_linear" => Linspace((float)Math.Sqrt(betaStart), (float)Math.Sqrt(betaEnd), trainTimesteps).Select(b => b * b).ToArray(),
+            "scaled_linear" =>
+                Linspace((float)Math.Sqrt(betaStart), (float)Math.Sqrt(betaEnd), trainTimesteps).Select(b => b * b).ToArray(),
             "linear" => Linspace((float)betaStart, (float)betaEnd, trainTimesteps),
             "squaredcos_cap_v2" => CosineBetas(trainTimesteps),
             _ => throw new UserError("beta_schedule", $"{betaSchedule}: unknown; allowed: {string.Join(", ", BetaScheduleNames)}"),

@@ -9,7 +9,9 @@ public static class ScheduleCsv
     public static string Format(IReadOnlyList<int> timesteps)
     {
         var sb = new StringBuilder("iteration,t\n");
-        for (int i = 0; i < timesteps.Count; i++) sb.Append((i + 1).ToString(CultureInfo.InvariantCulture)).Append(',').Append(timesteps[i].ToString(CultureInfo.InvariantCulture)).Append('\n');
+        for (int i = 0; i < timesteps.Count; i++)
+            sb.Append((i + 1).ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(timesteps[i].ToString(CultureInfo.InvariantCulture)).Append('\n');
         return sb.ToString();
     }
 }

@@ -26,7 +26,8 @@ public static class SchedulePlot
         double wMax = tp.Weight.Max();
         w.AddLine("W(t) used", tAxis, tp.Weight.Select(x => x / wMax).ToArray()).LineWidth = 3;
         w.AddLine("W_d = sqrt((1-ab)/ab)", tAxis, tAxis.Select(t => schedule.InverseSqrtSnr((int)t) / wdMax).ToArray()).Dashed = true;
-        w.AddLine("W_p (m1, m2, s1, s2)", tAxis, tAxis.Select(t => TimePrioritizedStrategy.PriorWeight(t, o.M1, o.M2, o.S1, o.S2)).ToArray()).Dashed = true;
+        w.AddLine("W_p (m1, m2, s1, s2)", tAxis,
+            tAxis.Select(t => TimePrioritizedStrategy.PriorWeight(t, o.M1, o.M2, o.S1, o.S2)).ToArray()).Dashed = true;
 
         var p = fig.Panel(0, 1);
         p.XLabel("timestep t");

@@ -63,13 +63,21 @@ public sealed record SchedulerConfig
             DataChannelMean = c.DoubleList("data_channel_mean"),
             DataChannelStd = c.DoubleList("data_channel_std"),
         };
-        if ((cfg.DataChannelMean == null) != (cfg.DataChannelStd == null) || cfg.DataChannelMean?.Length != cfg.DataChannelStd?.Length || cfg.DataChannelMean?.Length == 0)
+        if ((cfg.DataChannelMean == null) != (cfg.DataChannelStd == null) || cfg.DataChannelMean?.Length != cfg.DataChannelStd?.Length
+            || cfg.DataChannelMean?.Length == 0)
             throw new UserError($"{c.Path}: 'data_channel_mean' and 'data_channel_std' must both be given, with one number per channel");
-        if (cfg.DataChannelMean != null && (cfg.DataChannelMean.Any(v => !double.IsFinite(v)) || cfg.DataChannelStd!.Any(v => !(v >= 0) || !double.IsFinite(v))))
+        if (cfg.DataChannelMean != null
+            && (cfg.DataChannelMean.Any(v => !double.IsFinite(v)) || cfg.DataChannelStd!.Any(v => !(v >= 0) || !double.IsFinite(v))))
             throw new UserError($"{c.Path}: 'data_channel_mean' must be finite and 'data_channel_std' finite and >= 0");
-        if (!PredictionTypes.Contains(cfg.PredictionType)) throw new UserError($"{c.Path}: prediction_type \"{cfg.PredictionType}\" is not supported; allowed: {string.Join(", ", PredictionTypes)}");
-        if (!SpacingNames.Contains(cfg.TimestepSpacing)) throw new UserError($"{c.Path}: timestep_spacing \"{cfg.TimestepSpacing}\" is not supported; allowed: {string.Join(", ", SpacingNames)}");
-        if (!NoiseSchedule.BetaScheduleNames.Contains(cfg.BetaSchedule)) throw new UserError($"{c.Path}: beta_schedule \"{cfg.BetaSchedule}\" is not supported; allowed: {string.Join(", ", NoiseSchedule.BetaScheduleNames)}");
+        if (!PredictionTypes.Contains(cfg.PredictionType))
+            throw new UserError($"{c.Path}: prediction_type \"{cfg.PredictionType}\" is not supported; " +
+                $"allowed: {string.Join(", ", PredictionTypes)}");
+        if (!SpacingNames.Contains(cfg.TimestepSpacing))
+            throw new UserError($"{c.Path}: timestep_spacing \"{cfg.TimestepSpacing}\" is not supported; " +
+                $"allowed: {string.Join(", ", SpacingNames)}");
+        if (!NoiseSchedule.BetaScheduleNames.Contains(cfg.BetaSchedule))
+            throw new UserError($"{c.Path}: beta_schedule \"{cfg.BetaSchedule}\" is not supported; " +
+                $"allowed: {string.Join(", ", NoiseSchedule.BetaScheduleNames)}");
         if (cfg.ClassName == DdpmClass && cfg.VarianceType != "fixed_small")
             throw new UserError($"{c.Path}: variance_type \"{cfg.VarianceType}\" is not supported; allowed: fixed_small");
         return cfg;
@@ -84,7 +92,8 @@ public sealed record SchedulerConfig
         if (sampler != null && !SamplerNames.Contains(sampler)) throw NotASampler(sampler);
     }
 
-    private static UserError NotASampler(string sampler) => new("sampler", $"{sampler}: not a sampler; allowed: {string.Join(", ", SamplerNames)}");
+    private static UserError NotASampler(string sampler) =>
+        new("sampler", $"{sampler}: not a sampler; allowed: {string.Join(", ", SamplerNames)}");
 
     /// <summary>The sampler this configuration asks for: "ddpm" for a DDPMScheduler, "ddim" otherwise.</summary>
     public string Sampler => ClassName == DdpmClass ? DdpmSampler : DdimSampler;
@@ -110,7 +119,8 @@ public sealed record SchedulerConfig
         {
             case "linspace":
                 // round(linspace(0, T-1, n)) in descending order
-                ts = Enumerable.Range(0, steps).Select(i => (int)Math.Round(steps == 1 ? 0 : (T - 1) * (double)i / (steps - 1), MidpointRounding.ToEven)).Reverse().ToArray();
+                ts = Enumerable.Range(0, steps).Select(i =>
+                    (int)Math.Round(steps == 1 ? 0 : (T - 1) * (double)i / (steps - 1), MidpointRounding.ToEven)).Reverse().ToArray();
                 break;
             case "leading":
                 {
@@ -125,7 +135,8 @@ public sealed record SchedulerConfig
                     break;
                 }
         }
-        if (ts.Any(t => t < 0 || t >= T)) throw new UserError("steps", $"{steps}: the scheduler config gives timesteps outside [0, {T}) (steps_offset {StepsOffset})");
+        if (ts.Any(t => t < 0 || t >= T))
+            throw new UserError("steps", $"{steps}: the scheduler config gives timesteps outside [0, {T}) (steps_offset {StepsOffset})");
         return ts;
     }
 
@@ -143,14 +154,17 @@ public sealed record SchedulerConfig
         if (DataChannelMean == null) return noise;
         long channels = noise.shape[1];
         if (channels != DataChannelMean.Length)
-            throw new UserError($"scheduler config: data_channel_mean has {DataChannelMean.Length} channels but the model samples {channels}");
+            throw new UserError($"scheduler config: data_channel_mean has {DataChannelMean.Length} channels but the model " +
+                $"samples {channels}");
         double pixels = noise.shape.Skip(2).Aggregate(1L, (a, b) => a * b);
         using var scope = torch.NewDisposeScope();
         var spatial = Enumerable.Range(2, noise.shape.Length - 2).Select(d => (long)d).ToArray();
         var channelMean = noise.mean(spatial, keepdim: true);
         var viewShape = new long[] { 1, channels }.Concat(Enumerable.Repeat(1L, noise.shape.Length - 2)).ToArray();
-        var mean = torch.tensor(DataChannelMean.Select(v => Math.Sqrt(alphaBar) * v).ToArray(), dtype: noise.dtype, device: noise.device).view(viewShape);
-        var std = torch.tensor(DataChannelStd!.Select(v => Math.Sqrt(alphaBar * v * v + (1 - alphaBar) / pixels)).ToArray(), dtype: noise.dtype, device: noise.device).view(viewShape);
+        var mean = torch.tensor(DataChannelMean.Select(v => Math.Sqrt(alphaBar) * v).ToArray(), dtype: noise.dtype,
+            device: noise.device).view(viewShape);
+        var std = torch.tensor(DataChannelStd!.Select(v => Math.Sqrt(alphaBar * v * v + (1 - alphaBar) / pixels)).ToArray(),
+            dtype: noise.dtype, device: noise.device).view(viewShape);
         return (noise - channelMean + mean + std * (channelMean * Math.Sqrt(pixels))).MoveToOuterDisposeScope();
     }
 
@@ -174,8 +188,10 @@ public sealed record SchedulerConfig
         if (ClassName == DdpmClass) json["variance_type"] = VarianceType;
         if (DataChannelMean != null)
         {
-            json["data_channel_mean"] = new System.Text.Json.Nodes.JsonArray(DataChannelMean.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
-            json["data_channel_std"] = new System.Text.Json.Nodes.JsonArray(DataChannelStd!.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
+            json["data_channel_mean"] = new System.Text.Json.Nodes.JsonArray(
+                DataChannelMean.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
+            json["data_channel_std"] = new System.Text.Json.Nodes.JsonArray(
+                DataChannelStd!.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray());
         }
         return json;
     }

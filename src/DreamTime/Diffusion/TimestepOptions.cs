@@ -13,7 +13,8 @@ public sealed record TimestepOptions
     public int TMin { get; init; } = 20;
     public int TMax { get; init; } = 980;
     public long Seed { get; init; } = 0;
-    /// <summary>TP-SDS time prior W(t) (not the built-in diffusion prior): "wd*wp" (paper), "wp", "wd" or "uniform" (= linear descent).</summary>
+    /// <summary>TP-SDS time prior W(t) (not the built-in diffusion prior):
+    /// "wd*wp" (paper), "wp", "wd" or "uniform" (= linear descent).</summary>
     public string TimePrior { get; init; } = "wd*wp";
     public double M1 { get; init; } = 800;
     public double M2 { get; init; } = 500;
@@ -32,7 +33,8 @@ public sealed record TimestepOptions
         if (TMin < 0 || TMin >= trainTimesteps) throw new UserError("t_min", $"is {TMin}; must be in [0, {trainTimesteps - 1}]");
         if (TMax < 0 || TMax >= trainTimesteps) throw new UserError("t_max", $"is {TMax}; must be in [0, {trainTimesteps - 1}]");
         if (TMin >= TMax) throw new UserError("t_min", $"is {TMin}; must be smaller than t_max ({TMax})");
-        if (!TimePriorNames.Contains(TimePrior)) throw new UserError("time_prior", $"{TimePrior}: unknown; allowed: {string.Join(", ", TimePriorNames)}");
+        if (!TimePriorNames.Contains(TimePrior))
+            throw new UserError("time_prior", $"{TimePrior}: unknown; allowed: {string.Join(", ", TimePriorNames)}");
         if (M2 > M1) throw new UserError("m2", $"is {M2}; must not exceed m1 ({M1})");
         if (!(S1 > 0)) throw new UserError("s1", $"is {S1}; must be positive");
         if (!(S2 > 0)) throw new UserError("s2", $"is {S2}; must be positive");

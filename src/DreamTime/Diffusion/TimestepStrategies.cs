@@ -32,15 +32,22 @@ public static class TimestepStrategies
     {
         Register(new("tp-sds", "DreamTime's time-prioritized schedule: t descends at the pace of W(t) = W_d W_p", true,
             (o, schedule) => new TimePrioritizedStrategy(o, schedule)));
-        Register(new("uniform", "DreamFusion: t ~ U[t_min, t_max] at every step", false, (o, _) => new UniformStrategy(o.TMin, o.TMax, o.Seed)));
-        Register(new("linear", "linear descent from t_max to t_min", true, (o, _) => new DescentStrategy("linear", o.TMin, o.TMax, o.Iterations, f => f)));
-        Register(new("hifa", "HiFA: square-root descent", true, (o, _) => new DescentStrategy("hifa", o.TMin, o.TMax, o.Iterations, Math.Sqrt)));
+        Register(new("uniform", "DreamFusion: t ~ U[t_min, t_max] at every step", false, (o, _) =>
+            new UniformStrategy(o.TMin, o.TMax, o.Seed)));
+        Register(new("linear", "linear descent from t_max to t_min", true, (o, _) =>
+            new DescentStrategy("linear", o.TMin, o.TMax, o.Iterations, f => f)));
+        Register(new("hifa", "HiFA: square-root descent", true, (o, _) =>
+            new DescentStrategy("hifa", o.TMin, o.TMax, o.Iterations, Math.Sqrt)));
         Register(new("two-stage", "ProlificDreamer: U[t_min, t_max], then U[t_min, stage-two t_max] from the switch iteration", false,
-            (o, _) => new TwoStageStrategy(o.TMin, o.TMax, o.StageTwoTMax, o.SwitchIteration > 0 ? o.SwitchIteration : o.Iterations / 2 + 1, o.Seed),
+            (o, _) => new TwoStageStrategy(o.TMin, o.TMax, o.StageTwoTMax, o.SwitchIteration > 0 ? o.SwitchIteration : o.Iterations / 2 + 1,
+                o.Seed),
             o =>
             {
-                if (o.StageTwoTMax <= o.TMin || o.StageTwoTMax > o.TMax) throw new UserError("stage_two_t_max", $"is {o.StageTwoTMax}; must be in (t_min, t_max] = ({o.TMin}, {o.TMax}]");
-                if (o.SwitchIteration == 0 || o.SwitchIteration > o.Iterations) throw new UserError("switch_iteration", $"is {o.SwitchIteration}; must be in [1, {o.Iterations}] (or negative for half-way)");
+                if (o.StageTwoTMax <= o.TMin || o.StageTwoTMax > o.TMax)
+                    throw new UserError("stage_two_t_max", $"is {o.StageTwoTMax}; must be in (t_min, t_max] = ({o.TMin}, {o.TMax}]");
+                if (o.SwitchIteration == 0 || o.SwitchIteration > o.Iterations)
+                    throw new UserError("switch_iteration",
+                        $"is {o.SwitchIteration}; must be in [1, {o.Iterations}] (or negative for half-way)");
             }));
     }
 }

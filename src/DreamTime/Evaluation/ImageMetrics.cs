@@ -23,7 +23,8 @@ public static class ImageMetrics
 
     public static double MeanSquaredError(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        if (a.Length != b.Length || a.Length == 0) throw new ArgumentException($"images of {a.Length} and {b.Length} values: need the same non-zero size");
+        if (a.Length != b.Length || a.Length == 0)
+            throw new ArgumentException($"images of {a.Length} and {b.Length} values: need the same non-zero size");
         double se = 0;
         for (int k = 0; k < a.Length; k++) { double d = a[k] - b[k]; se += d * d; }
         return se / a.Length;

@@ -18,7 +18,8 @@ public sealed class PriorEvaluation
     public IReadOnlyList<SceneImage[]> MemberImages { get; }
     public const int DefaultSupersample = 2;
 
-    public PriorEvaluation(IReadOnlyList<FamilyMember> members, IReadOnlyList<Camera> views, int height, int width, SdfRenderer? renderer = null)
+    public PriorEvaluation(IReadOnlyList<FamilyMember> members, IReadOnlyList<Camera> views, int height, int width,
+        SdfRenderer? renderer = null)
     {
         if (members.Count == 0) throw new ArgumentException("no members to evaluate against");
         if (views.Count == 0) throw new ArgumentException("no evaluation views");
@@ -32,7 +33,8 @@ public sealed class PriorEvaluation
 
     /// <summary>One-shot form: renders the members and evaluates one result.</summary>
     public static PriorEvaluationResult Evaluate(Func<Camera, (float[] Rgb, float[] Opacity)> render, IReadOnlyList<Camera> views,
-                                                 IReadOnlyList<FamilyMember> members, int height, int width, SdfRenderer? renderer = null) =>
+                                                 IReadOnlyList<FamilyMember> members, int height, int width,
+                                                 SdfRenderer? renderer = null) =>
         new PriorEvaluation(members, views, height, width, renderer).Evaluate(render);
 
     /// <summary>Evaluates a renderer returning tensors: rgb [H,W,3] in [0,1] and opacity [H,W].</summary>
@@ -55,7 +57,8 @@ public sealed class PriorEvaluation
         {
             var (rgb, opacity) = render(Views[v]);
             if (rgb.Length != pixels * 3 || opacity.Length != pixels)
-                throw new ArgumentException($"render of view {v} gave {rgb.Length} rgb / {opacity.Length} opacity values, expected {pixels * 3} / {pixels} ({Height}x{Width})");
+                throw new ArgumentException($"render of view {v} gave {rgb.Length} rgb / {opacity.Length} opacity values, " +
+                    $"expected {pixels * 3} / {pixels} ({Height}x{Width})");
             for (int m = 0; m < k; m++)
             {
                 var member = MemberImages[v][m];

@@ -6,4 +6,5 @@ namespace DreamTime.Evaluation;
 /// <param name="Psnr">PSNR (dB) of the renders against that member over all views; +inf for an exact match.</param>
 /// <param name="MaskIoU">IoU of (opacity &gt; 0.5) against (member mask &gt; 0.5) over all views, for that member.</param>
 /// <param name="PsnrPerMember">PSNR against every member, in member order.</param>
-public sealed record PriorEvaluationResult(int NearestIndex, string NearestName, double Psnr, double MaskIoU, IReadOnlyList<double> PsnrPerMember);
+public sealed record PriorEvaluationResult(int NearestIndex, string NearestName, double Psnr, double MaskIoU,
+    IReadOnlyList<double> PsnrPerMember);

@@ -10,7 +10,8 @@ public sealed class PriorQualityEvaluator(PriorEvaluation evaluation) : IQuality
     public QualityResult Evaluate(ViewRenderer render)
     {
         var r = Evaluation.Evaluate(cam => render(cam));
-        return new QualityResult(new Dictionary<string, double> { ["psnr"] = r.Psnr, ["mask_iou"] = r.MaskIoU }, r.NearestName, r.NearestIndex);
+        return new QualityResult(new Dictionary<string, double> { ["psnr"] = r.Psnr, ["mask_iou"] = r.MaskIoU }, r.NearestName,
+            r.NearestIndex);
     }
 
     /// <summary>20 dB: the member's shape and colours are there; 25 dB: its details are.</summary>
@@ -20,7 +21,9 @@ public sealed class PriorQualityEvaluator(PriorEvaluation evaluation) : IQuality
     public RgbImage Comparison(ViewRenderer render, QualityResult result)
     {
         var top = Evaluation.Views.Select(v => RgbImage.FromTensor(render(v).Rgb)).ToList();
-        var bottom = Evaluation.MemberImages.Select(images => new RgbImage(images[result.ReferenceIndex].Height, images[result.ReferenceIndex].Width, images[result.ReferenceIndex].Rgb)).ToList();
+        var bottom = Evaluation.MemberImages.Select(images =>
+            new RgbImage(images[result.ReferenceIndex].Height, images[result.ReferenceIndex].Width,
+                images[result.ReferenceIndex].Rgb)).ToList();
         return ImageIO.Grid(top.Concat(bottom).ToList(), top.Count, scale: 2);
     }
 }

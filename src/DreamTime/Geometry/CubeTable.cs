@@ -119,7 +119,8 @@ internal static class CubeTable
             int e = start;
             do
             {
-                if (next[e] == -1 || visited[e]) throw new InvalidOperationException($"config {config}: loop through edge {start} does not close");
+                if (next[e] == -1 || visited[e])
+                    throw new InvalidOperationException($"config {config}: loop through edge {start} does not close");
                 visited[e] = true;
                 loop.Add(e);
                 e = next[e];

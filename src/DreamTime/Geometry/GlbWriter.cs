@@ -84,7 +84,8 @@ public static class GlbWriter
 
     private static void SetMetallicRoughness(Material material, float metallic, float roughness)
     {
-        var channel = material.FindChannel("MetallicRoughness") ?? throw new InvalidOperationException("material has no MetallicRoughness channel");
+        var channel = material.FindChannel("MetallicRoughness")
+            ?? throw new InvalidOperationException("material has no MetallicRoughness channel");
         channel.SetFactor("MetallicFactor", metallic);
         channel.SetFactor("RoughnessFactor", roughness);
     }

@@ -20,7 +20,8 @@ public static class MarchingCubes
         if (nx < 2 || ny < 2 || nz < 2) throw new ArgumentException($"grid needs at least 2 nodes per axis, got {nx}x{ny}x{nz}");
         if (grid.Length != (long)nx * ny * nz) throw new ArgumentException($"grid length {grid.Length} != {nx}*{ny}*{nz}");
         var (min, max) = bounds;
-        if (!(max.X > min.X && max.Y > min.Y && max.Z > min.Z)) throw new ArgumentException($"bounds max {max} must exceed min {min} on every axis");
+        if (!(max.X > min.X && max.Y > min.Y && max.Z > min.Z))
+            throw new ArgumentException($"bounds max {max} must exceed min {min} on every axis");
         if (!float.IsFinite(isoLevel)) throw new ArgumentException($"isoLevel must be finite, got {isoLevel}");
         return new Extractor(grid, nx, ny, nz, min, max, isoLevel).Run();
     }
@@ -95,7 +96,8 @@ public static class MarchingCubes
                         t = Math.Clamp(t, 0f, 1f);
                         var p = min + new Vector3(i, j, k) * _spacing;
                         p[axis] += t * _spacing[axis];
-                        var g = Vector3.Lerp(Gradient(i, j, k), Gradient(i + (axis == 0 ? 1 : 0), j + (axis == 1 ? 1 : 0), k + (axis == 2 ? 1 : 0)), t);
+                        var g = Vector3.Lerp(Gradient(i, j, k),
+                            Gradient(i + (axis == 0 ? 1 : 0), j + (axis == 1 ? 1 : 0), k + (axis == 2 ? 1 : 0)), t);
                         var n = -g / g.Length(); // density falls towards the outside
                         positions[3 * v] = p.X; positions[3 * v + 1] = p.Y; positions[3 * v + 2] = p.Z;
                         normals[3 * v] = n.X; normals[3 * v + 1] = n.Y; normals[3 * v + 2] = n.Z;

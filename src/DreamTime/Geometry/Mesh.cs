@@ -30,8 +30,10 @@ public sealed class Mesh
         if (positions.Length % 3 != 0) throw new ArgumentException($"positions length {positions.Length} is not a multiple of 3");
         if (indices.Length % 3 != 0) throw new ArgumentException($"indices length {indices.Length} is not a multiple of 3");
         int v = positions.Length / 3;
-        if (colors != null && colors.Length != positions.Length) throw new ArgumentException($"colors length {colors.Length} != positions length {positions.Length}");
-        if (normals != null && normals.Length != positions.Length) throw new ArgumentException($"normals length {normals.Length} != positions length {positions.Length}");
+        if (colors != null && colors.Length != positions.Length)
+            throw new ArgumentException($"colors length {colors.Length} != positions length {positions.Length}");
+        if (normals != null && normals.Length != positions.Length)
+            throw new ArgumentException($"normals length {normals.Length} != positions length {positions.Length}");
         foreach (var i in indices)
             if ((uint)i >= (uint)v) throw new ArgumentException($"index {i} out of range for {v} vertices");
         Positions = positions;
@@ -179,7 +181,8 @@ public sealed class Mesh
         for (int v = 0; v < VertexCount; v++)
         {
             var p = Position(v);
-            var key = ((long)Math.Round(p.X / (double)tolerance), (long)Math.Round(p.Y / (double)tolerance), (long)Math.Round(p.Z / (double)tolerance));
+            var key = ((long)Math.Round(p.X / (double)tolerance), (long)Math.Round(p.Y / (double)tolerance),
+                (long)Math.Round(p.Z / (double)tolerance));
             if (!cellOf.TryGetValue(key, out int target))
             {
                 target = first.Count;
@@ -324,7 +327,8 @@ public sealed class Mesh
     /// <summary>The same mesh with new vertex colours [V*3], clamped to [0,1] (non-finite values become 0).</summary>
     public Mesh WithColors(float[] colors)
     {
-        if (colors.Length != Positions.Length) throw new ArgumentException($"colors length {colors.Length} != positions length {Positions.Length}");
+        if (colors.Length != Positions.Length)
+            throw new ArgumentException($"colors length {colors.Length} != positions length {Positions.Length}");
         var clamped = new float[colors.Length];
         for (int i = 0; i < colors.Length; i++) clamped[i] = float.IsFinite(colors[i]) ? Math.Clamp(colors[i], 0f, 1f) : 0f;
         return new Mesh(Positions, Indices, clamped, Normals);

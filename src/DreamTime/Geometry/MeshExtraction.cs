@@ -19,7 +19,8 @@ public static class MeshExtraction
         if (r < 2) throw new ArgumentException($"resolution must be at least 2, got {r}");
         if (options.BatchSize < 1) throw new ArgumentException($"batch size must be at least 1, got {options.BatchSize}");
         var (min, max) = bounds;
-        if (!(max.X > min.X && max.Y > min.Y && max.Z > min.Z)) throw new ArgumentException($"bounds max {max} must exceed min {min} on every axis");
+        if (!(max.X > min.X && max.Y > min.Y && max.Z > min.Z))
+            throw new ArgumentException($"bounds max {max} must exceed min {min} on every axis");
 
         var grid = SampleGrid(density, min, max, r, options.BatchSize);
         var (dMin, dMax, insideFraction) = Summarise(grid, options.IsoLevel);
@@ -64,7 +65,9 @@ public static class MeshExtraction
             var xyz = new float[n * 3];
             Array.Copy(points, 3 * start, xyz, 0, n * 3);
             var values = field(xyz);
-            if (values.Length != n * channels) throw new InvalidOperationException($"{name} function returned {values.Length} values for {n} points, expected {n * channels}");
+            if (values.Length != n * channels)
+                throw new InvalidOperationException($"{name} function returned {values.Length} values for {n} points, " +
+                    $"expected {n * channels}");
             Array.Copy(values, 0, result, start * channels, n * channels);
         }
         return result;

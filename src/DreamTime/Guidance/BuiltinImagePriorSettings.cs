@@ -8,10 +8,12 @@ namespace DreamTime.Guidance;
 /// </summary>
 public sealed record BuiltinImagePriorSettings : BuiltinPriorFamilySettings
 {
-    /// <summary>Standard deviation of the input image's pixels about a member's render in the image likelihood (colours in [0, 1]).</summary>
+    /// <summary>Standard deviation of the input image's pixels about a
+    /// member's render in the image likelihood (colours in [0, 1]).</summary>
     public double ImageNoise { get; init; } = BuiltinPriorGuidance.DefaultImageNoise;
 
-    /// <summary>The input is a render taken with the input camera: framing it again would move the object away from where that camera sees it.</summary>
+    /// <summary>The input is a render taken with the input camera: framing it
+    /// again would move the object away from where that camera sees it.</summary>
     public override string ImageFraming => "none";
 
     public override void Validate()

@@ -32,5 +32,6 @@ public abstract record CheckpointGuidanceSettings : GuidanceSettings
     public abstract StableDiffusionGuidanceOptions ToOptions();
 
     protected StableDiffusionGuidanceOptions Options(double defaultGuidanceScale, bool viewDependentPrompt) =>
-        DiffusersOptions(defaultGuidanceScale, viewDependentPrompt, Resolution, LatentMode == "mean" ? StableDiffusion.LatentMode.Mean : StableDiffusion.LatentMode.Sample);
+        DiffusersOptions(defaultGuidanceScale, viewDependentPrompt, Resolution,
+            LatentMode == "mean" ? StableDiffusion.LatentMode.Mean : StableDiffusion.LatentMode.Sample);
 }

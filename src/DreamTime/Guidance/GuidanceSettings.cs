@@ -35,13 +35,14 @@ public abstract record GuidanceSettings
     protected abstract void ValidateOptions();
 
     /// <summary>The options of a guidance that distils a diffusers checkpoint (Stable Diffusion, Zero-1-to-3, the learned prior).</summary>
-    protected StableDiffusionGuidanceOptions DiffusersOptions(double defaultGuidanceScale, bool viewDependentPrompt, int? resolution, LatentMode latentMode) => new()
-    {
-        GuidanceScale = GuidanceScale ?? defaultGuidanceScale,
-        Weighting = ScoreDistillation.ParseWeighting(Weighting),
-        GradClip = GradClip,
-        ViewDependentPrompt = viewDependentPrompt,
-        Resolution = resolution,
-        LatentMode = latentMode,
-    };
+    protected StableDiffusionGuidanceOptions DiffusersOptions(double defaultGuidanceScale, bool viewDependentPrompt, int? resolution,
+        LatentMode latentMode) => new()
+        {
+            GuidanceScale = GuidanceScale ?? defaultGuidanceScale,
+            Weighting = ScoreDistillation.ParseWeighting(Weighting),
+            GradClip = GradClip,
+            ViewDependentPrompt = viewDependentPrompt,
+            Resolution = resolution,
+            LatentMode = latentMode,
+        };
 }

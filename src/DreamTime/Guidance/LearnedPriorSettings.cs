@@ -26,7 +26,8 @@ public sealed record LearnedPriorSettings : GuidanceSettings
     public override void Validate()
     {
         base.Validate();
-        if (Model is not null && string.IsNullOrWhiteSpace(Model)) throw new UserError("model", "is empty; give a learned-prior folder or remove the key for the shipped model");
+        if (Model is not null && string.IsNullOrWhiteSpace(Model))
+            throw new UserError("model", "is empty; give a learned-prior folder or remove the key for the shipped model");
     }
 
     protected override void ValidateOptions() => ToOptions().Validate();

@@ -42,16 +42,20 @@ public sealed record ReferenceSettings
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Image)) throw new UserError("image", "is empty; give the input picture (a PNG or JPEG file)");
-        if (!(ElevationDeg >= -90 && ElevationDeg <= 90)) throw new UserError("elevation_deg", $"is {Fmt(ElevationDeg)}; must be within [-90, 90] degrees");
+        if (!(ElevationDeg >= -90 && ElevationDeg <= 90))
+            throw new UserError("elevation_deg", $"is {Fmt(ElevationDeg)}; must be within [-90, 90] degrees");
         if (!double.IsFinite(AzimuthDeg)) throw new UserError("azimuth_deg", $"is {Fmt(AzimuthDeg)}; must be a finite number of degrees");
         if (Distance is double d && !(d > 0 && d < 100)) throw new UserError("distance", $"is {Fmt(d)}; must be in (0, 100)");
         if (FovYDeg is double f && !(f > 0 && f < 180)) throw new UserError("fov_y_deg", $"is {Fmt(f)}; must be in (0, 180)");
-        if (!FramingNames.Contains(Framing)) throw new UserError("framing", $"{Framing}: unknown; allowed: {string.Join(", ", FramingNames)}");
+        if (!FramingNames.Contains(Framing))
+            throw new UserError("framing", $"{Framing}: unknown; allowed: {string.Join(", ", FramingNames)}");
         if (!(LambdaRgb >= 0 && double.IsFinite(LambdaRgb))) throw new UserError("lambda_rgb", $"is {Fmt(LambdaRgb)}; must be 0 or more");
-        if (!(LambdaMask >= 0 && double.IsFinite(LambdaMask))) throw new UserError("lambda_mask", $"is {Fmt(LambdaMask)}; must be 0 or more");
+        if (!(LambdaMask >= 0 && double.IsFinite(LambdaMask)))
+            throw new UserError("lambda_mask", $"is {Fmt(LambdaMask)}; must be 0 or more");
     }
 
-    /// <summary>Reads and prepares the picture at size x size for the given guidance; every problem with the file is a <see cref="UserError"/> naming it.</summary>
+    /// <summary>Reads and prepares the picture at size x size for the given guidance;
+    /// every problem with the file is a <see cref="UserError"/> naming it.</summary>
     public ReferenceView Load(GuidanceSettings guidance, CameraRanges ranges, int size)
     {
         var options = new ObjectImageOptions(Size: size);

@@ -24,9 +24,12 @@ public abstract class ScoreDistillationGuidance : IGuidance
     public GuidanceOutput Step(GuidanceInput input)
     {
         var rgb = input.Render.Rgb;
-        if (rgb.ndim != 4 || rgb.shape[3] != 3) throw new ArgumentException($"render rgb must be [B,H,W,3], got [{string.Join(",", rgb.shape)}]");
-        if (input.Cameras.Count != rgb.shape[0]) throw new ArgumentException($"{input.Cameras.Count} cameras for a batch of {rgb.shape[0]}");
-        if (input.T < 0 || input.T >= Schedule.TrainTimesteps) throw new ArgumentOutOfRangeException(nameof(input), $"t {input.T} outside [0, {Schedule.TrainTimesteps})");
+        if (rgb.ndim != 4 || rgb.shape[3] != 3)
+            throw new ArgumentException($"render rgb must be [B,H,W,3], got [{string.Join(",", rgb.shape)}]");
+        if (input.Cameras.Count != rgb.shape[0])
+            throw new ArgumentException($"{input.Cameras.Count} cameras for a batch of {rgb.shape[0]}");
+        if (input.T < 0 || input.T >= Schedule.TrainTimesteps)
+            throw new ArgumentOutOfRangeException(nameof(input), $"t {input.T} outside [0, {Schedule.TrainTimesteps})");
 
         using var scope = torch.NewDisposeScope();
         var x = Encode(input);

@@ -19,7 +19,9 @@ public sealed record SdsOptions(SdsWeighting Weighting, double? GradClip)
     /// </summary>
     public static void Check(double guidanceScale, double? gradClip)
     {
-        if (!(guidanceScale >= 0 && guidanceScale < MaxGuidanceScale)) throw new UserError("guidance_scale", $"is {guidanceScale}; must be in [0, {MaxGuidanceScale})");
-        if (gradClip is double c && !(c > 0 && double.IsFinite(c))) throw new UserError("grad_clip", $"is {c}; must be a positive number (or null for no clipping)");
+        if (!(guidanceScale >= 0 && guidanceScale < MaxGuidanceScale))
+            throw new UserError("guidance_scale", $"is {guidanceScale}; must be in [0, {MaxGuidanceScale})");
+        if (gradClip is double c && !(c > 0 && double.IsFinite(c)))
+            throw new UserError("grad_clip", $"is {c}; must be a positive number (or null for no clipping)");
     }
 }

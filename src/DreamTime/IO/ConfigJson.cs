@@ -39,7 +39,8 @@ public sealed class ConfigJson
 
     private JsonNode? Get(string key) => Root.TryGetPropertyValue(key, out var v) ? v : null;
 
-    private UserError Wrong(string key, string expected) => new($"{Path}: '{key}' = {Get(key)?.ToJsonString() ?? "null"} is not {expected}");
+    private UserError Wrong(string key, string expected) =>
+        new($"{Path}: '{key}' = {Get(key)?.ToJsonString() ?? "null"} is not {expected}");
 
     public int Int(string key, int fallback)
     {
@@ -81,7 +82,10 @@ public sealed class ConfigJson
         if (v == null) return fallback;
         if (v is not JsonArray a) throw Wrong(key, "a list of strings");
         try { return a.Select(e => e!.GetValue<string>()).ToArray(); }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException) { throw Wrong(key, "a list of strings"); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        {
+            throw Wrong(key, "a list of strings");
+        }
     }
 
     public int[] IntList(string key, int[] fallback)
@@ -90,7 +94,10 @@ public sealed class ConfigJson
         if (v == null) return fallback;
         if (v is not JsonArray a) throw Wrong(key, "a list of integers");
         try { return a.Select(e => e!.GetValue<int>()).ToArray(); }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException) { throw Wrong(key, "a list of integers"); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        {
+            throw Wrong(key, "a list of integers");
+        }
     }
 
     public double[]? DoubleList(string key)
@@ -99,7 +106,10 @@ public sealed class ConfigJson
         if (v == null) return null;
         if (v is not JsonArray a) throw Wrong(key, "a list of numbers");
         try { return a.Select(e => e!.GetValue<double>()).ToArray(); }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException) { throw Wrong(key, "a list of numbers"); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        {
+            throw Wrong(key, "a list of numbers");
+        }
     }
 
     /// <summary>A value that diffusers accepts as one integer for every block or as a list with one per block.</summary>
@@ -123,8 +133,12 @@ public sealed class ConfigJson
         {
             bool[] values;
             try { values = a.Select(e => e!.GetValue<bool>()).ToArray(); }
-            catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException) { throw Wrong(key, "true/false or a list of them"); }
-            if (values.Length != blocks) throw new UserError($"{Path}: '{key}' has {values.Length} entries but there are {blocks} down blocks");
+            catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+            {
+                throw Wrong(key, "true/false or a list of them");
+            }
+            if (values.Length != blocks)
+                throw new UserError($"{Path}: '{key}' has {values.Length} entries but there are {blocks} down blocks");
             return values;
         }
         return Enumerable.Repeat(Bool(key, fallback), blocks).ToArray();

@@ -31,7 +31,8 @@ public static class NonFiniteWeights
         public void Dispose() => undo();
     }
 
-    /// <summary>The index of the first NaN or infinite element of little-endian data in a safetensors dtype; -1 when all are finite (or the dtype is not floating-point).</summary>
+    /// <summary>The index of the first NaN or infinite element of little-endian data in a
+    /// safetensors dtype; -1 when all are finite (or the dtype is not floating-point).</summary>
     public static long FirstNonFinite(ReadOnlySpan<byte> data, string dtype) => dtype switch
     {
         "F32" => First(MemoryMarshal.Cast<byte, uint>(data), 0x7F80_0000u),

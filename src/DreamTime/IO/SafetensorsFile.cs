@@ -43,17 +43,22 @@ public sealed class SafetensorsFile
         long dataLength = fileLength - file._dataStart;
         // System.Text.Json validates UTF-8 only when a string is read, with an InvalidOperationException; check it all first.
         try { StrictUtf8.GetCharCount(header); }
-        catch (DecoderFallbackException e) { throw new UserError($"{path}: corrupt safetensors header (invalid UTF-8 at byte {8 + e.Index})"); }
+        catch (DecoderFallbackException e)
+        {
+            throw new UserError($"{path}: corrupt safetensors header (invalid UTF-8 at byte {8 + e.Index})");
+        }
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header, new JsonDocumentOptions { MaxDepth = 16 }); }
         catch (JsonException e) { throw new UserError($"{path}: corrupt safetensors header (invalid JSON: {e.Message.Split('\n')[0]})"); }
         using (doc)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new UserError($"{path}: corrupt safetensors header (not a JSON object)");
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new UserError($"{path}: corrupt safetensors header (not a JSON object)");
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var prop in doc.RootElement.EnumerateObject())
             {
-                if (!seen.Add(prop.Name)) throw new UserError($"{path}: corrupt safetensors header ('{Printable(prop.Name)}' is listed twice)");
+                if (!seen.Add(prop.Name))
+                    throw new UserError($"{path}: corrupt safetensors header ('{Printable(prop.Name)}' is listed twice)");
                 if (prop.Name == "__metadata__")
                 {
                     if (prop.Value.ValueKind == JsonValueKind.Object)
@@ -73,7 +78,8 @@ public sealed class SafetensorsFile
         string Where() => $"{path}: corrupt safetensors header entry '{Printable(prop.Name)}'";
         var v = prop.Value;
         if (v.ValueKind != JsonValueKind.Object) throw new UserError($"{Where()} (expected an object with dtype, shape and data_offsets)");
-        if (!v.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String) throw new UserError($"{Where()} (\"dtype\" must be a string)");
+        if (!v.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String)
+            throw new UserError($"{Where()} (\"dtype\" must be a string)");
         var dtype = dt.GetString()!;
         int elementSize = ElementSize(dtype, path, prop.Name);
         var shape = Integers(v, "shape", Where);
@@ -81,12 +87,14 @@ public sealed class SafetensorsFile
         if (offs.Length != 2) throw new UserError($"{Where()} (data_offsets must have two numbers, not {offs.Length})");
         if (shape.Any(d => d < 0)) throw new UserError($"{Where()} (shape [{string.Join(",", shape)}] has a negative size)");
         if (offs[0] < 0 || offs[1] < offs[0] || offs[1] > dataLength)
-            throw new UserError($"{path}: tensor '{Printable(prop.Name)}' has data offsets [{offs[0]}, {offs[1]}] outside the data ({dataLength} bytes) or reversed; the file is truncated or corrupt");
+            throw new UserError($"{path}: tensor '{Printable(prop.Name)}' has data offsets [{offs[0]}, {offs[1]}] outside the data " +
+                $"({dataLength} bytes) or reversed; the file is truncated or corrupt");
         long expected;
         try { expected = checked(shape.Aggregate(1L, (a, b) => a * b) * elementSize); }
         catch (OverflowException) { expected = -1; }
         if (offs[1] - offs[0] != expected)
-            throw new UserError($"{path}: tensor '{Printable(prop.Name)}' has {offs[1] - offs[0]} bytes but dtype {dtype} and shape [{string.Join(",", shape)}] need " +
+            throw new UserError($"{path}: tensor '{Printable(prop.Name)}' has {offs[1] - offs[0]} bytes but dtype {dtype} and shape " +
+                $"[{string.Join(",", shape)}] need " +
                                 (expected < 0 ? "more than 2^63" : expected.ToString()));
         return new SafetensorsEntry(prop.Name, dtype, shape, offs[0], offs[1]);
     }
@@ -139,11 +147,17 @@ public sealed class SafetensorsFile
         var e = _entries.TryGetValue(name, out var found) ? found : throw new UserError($"{Path}: tensor '{Printable(name)}' not found");
         var bytes = ReadBytes(name);
         if (!NonFiniteWeights.Allowed && NonFiniteWeights.FirstNonFinite(bytes, e.DType) is var bad and >= 0)
-            throw new UserError($"{Path}: tensor '{Printable(name)}' holds a non-finite value (NaN or infinity) at element {bad} of [{string.Join(",", e.Shape)}]; " +
-                                $"the checkpoint is corrupt or was saved from a diverged run (set {NonFiniteWeights.EnvironmentVariable}=1 to load it anyway, for debugging)");
+            throw new UserError($"{Path}: tensor '{Printable(name)}' holds a non-finite value (NaN or infinity) " +
+                                $"at element {bad} of [{string.Join(",", e.Shape)}]; " +
+                                "the checkpoint is corrupt or was saved from a diverged run " +
+                                $"(set {NonFiniteWeights.EnvironmentVariable}=1 to load it anyway, for debugging)");
         ScalarType dtype;
         try { dtype = ToScalarType(e.DType); }
-        catch (UserError) { throw new UserError($"{Path}: tensor '{Printable(name)}' has dtype {e.DType}, which cannot be loaded (use F16, BF16, F32, F64, I64, I32, I16, I8, U8 or BOOL)"); }
+        catch (UserError)
+        {
+            throw new UserError($"{Path}: tensor '{Printable(name)}' has dtype {e.DType}, which cannot be loaded (use F16, BF16, F32, " +
+                "F64, I64, I32, I16, I8, U8 or BOOL)");
+        }
         var t = torch.empty(e.Shape, dtype);
         if (bytes.Length > 0) t.bytes = bytes;
         return t;

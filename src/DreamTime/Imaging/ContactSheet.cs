@@ -38,7 +38,8 @@ public sealed class ContactSheet
     }
 
     /// <summary>One call for the common case: images with their captions (or none) in a grid.</summary>
-    public static RgbImage Compose(IReadOnlyList<RgbImage> images, int columns, IReadOnlyList<string>? captions = null, string title = "", int tileScale = 1)
+    public static RgbImage Compose(IReadOnlyList<RgbImage> images, int columns, IReadOnlyList<string>? captions = null, string title = "",
+        int tileScale = 1)
     {
         if (captions is not null && captions.Count != images.Count)
             throw new ArgumentException($"{captions.Count} captions for {images.Count} images");
@@ -78,7 +79,8 @@ public sealed class ContactSheet
         using var canvas = new SKCanvas(bmp);
         using var ink = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
         if (titleH > 0)
-            canvas.DrawText(Fonts.Ellipsize(Title, titleFont, layout.Width - 2 * Margin), layout.Width / 2f, Margin - titleFont.Metrics.Ascent,
+            canvas.DrawText(Fonts.Ellipsize(Title, titleFont, layout.Width - 2 * Margin), layout.Width / 2f,
+                Margin - titleFont.Metrics.Ascent,
                 SKTextAlign.Center, titleFont, ink);
         for (int n = 0; n < tiles.Count; n++)
         {

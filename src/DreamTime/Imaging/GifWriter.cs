@@ -31,7 +31,13 @@ public static class GifWriter
         for (int i = 0; i < frames.Count; i++) indexed[i] = ToIndices(rgbFrames[i], width, palette, options.Dither);
         if (timings != null) timings.Index += Lap(ref clock);
         var compressed = new byte[frames.Count][];
-        Parallel.For(0, frames.Count, () => new GifLzw(), (i, _, lzw) => { compressed[i] = lzw.Encode(indexed[i], MinCodeSize); return lzw; }, _ => { });
+        Parallel.For(0, frames.Count, () => new GifLzw(),
+            (i, _, lzw) =>
+            {
+                compressed[i] = lzw.Encode(indexed[i], MinCodeSize);
+                return lzw;
+            },
+            _ => { });
         if (timings != null) timings.Compress += Lap(ref clock);
 
         using var gif = new MemoryStream();
@@ -63,7 +69,8 @@ public static class GifWriter
         {
             var f = frames[i];
             if (f.Width != width || f.Height != height)
-                throw new UserError($"GIF: frame {i} is {f.Width}x{f.Height} but frame 0 is {width}x{height}; all frames must have one size");
+                throw new UserError($"GIF: frame {i} is {f.Width}x{f.Height} but frame 0 is {width}x{height}; " +
+                    "all frames must have one size");
             if (f.Pixels.Length != f.Width * f.Height * 3)
                 throw new UserError($"GIF: frame {i} has {f.Pixels.Length} values, expected {f.Width}x{f.Height}x3");
         }
@@ -122,7 +129,8 @@ public static class GifWriter
             int x = i % width, y = i / width;
             int offset = (int)MathF.Round(((Bayer8[(y & 7) * 8 + (x & 7)] + 0.5f) / 64f - 0.5f) * amplitude);
             indices[i] = (byte)palette.Nearest(
-                Math.Clamp(rgb[3 * i] + offset, 0, 255), Math.Clamp(rgb[3 * i + 1] + offset, 0, 255), Math.Clamp(rgb[3 * i + 2] + offset, 0, 255));
+                Math.Clamp(rgb[3 * i] + offset, 0, 255), Math.Clamp(rgb[3 * i + 1] + offset, 0, 255),
+                Math.Clamp(rgb[3 * i + 2] + offset, 0, 255));
         }
         return indices;
     }

@@ -37,7 +37,8 @@ public sealed record GridLayout
     }
 
     /// <summary>Top-left pixel of cell <paramref name="n"/> (row n / Columns, column n % Columns).</summary>
-    public (int X, int Y) CellOrigin(int n) => (Gap + (n % Columns) * (CellWidth + Gap), Top + Gap + (n / Columns) * (CellHeight + Below + Gap));
+    public (int X, int Y) CellOrigin(int n) =>
+        (Gap + (n % Columns) * (CellWidth + Gap), Top + Gap + (n / Columns) * (CellHeight + Below + Gap));
 
     /// <summary>Top-left pixel of <paramref name="image"/> placed, enlarged, in cell <paramref name="n"/>.</summary>
     public (int X, int Y) TileOrigin(int n, RgbImage image)

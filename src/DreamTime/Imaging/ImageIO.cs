@@ -102,13 +102,16 @@ public static class ImageIO
             var src = images[n];
             int h = src.Height * scale, w = src.Width * scale;
             if (w > layout.CellWidth || h > layout.CellHeight)
-                throw new ArgumentException($"image {n} ({src.Height}x{src.Width}) does not fit the layout's {layout.CellHeight}x{layout.CellWidth} cells");
+                throw new ArgumentException($"image {n} ({src.Height}x{src.Width}) does not fit the " +
+                    $"layout's {layout.CellHeight}x{layout.CellWidth} cells");
             var (ox, oy) = layout.TileOrigin(n, src);
             for (int y = 0; y < h; y++)
                 for (int x = 0; x < w; x++)
                 {
                     int si = ((y / scale) * src.Width + x / scale) * 3, di = ((oy + y) * W + ox + x) * 3;
-                    outImg.Pixels[di] = src.Pixels[si]; outImg.Pixels[di + 1] = src.Pixels[si + 1]; outImg.Pixels[di + 2] = src.Pixels[si + 2];
+                    outImg.Pixels[di] = src.Pixels[si];
+                    outImg.Pixels[di + 1] = src.Pixels[si + 1];
+                    outImg.Pixels[di + 2] = src.Pixels[si + 2];
                 }
         }
         return outImg;

@@ -32,7 +32,8 @@ public sealed class ObjectImage
     /// <summary>Row-major [Size * Size] coverage in [0, 1].</summary>
     public float[] Mask { get; }
     public MaskSource Source { get; }
-    /// <summary>The estimated background colour (RGB in [0, 1]) when <see cref="Source"/> is <see cref="MaskSource.PlainBackground"/>.</summary>
+    /// <summary>The estimated background colour (RGB in [0, 1]) when
+    /// <see cref="Source"/> is <see cref="MaskSource.PlainBackground"/>.</summary>
     public Vector3? RemovedBackground { get; }
     public int SourceWidth { get; }
     public int SourceHeight { get; }
@@ -48,7 +49,8 @@ public sealed class ObjectImage
         SourceHeight = sourceHeight;
     }
 
-    /// <summary>Reads a PNG or JPEG (anything SkiaSharp decodes) and prepares it; every problem with the file is a <see cref="UserError"/> naming it.</summary>
+    /// <summary>Reads a PNG or JPEG (anything SkiaSharp decodes) and prepares it;
+    /// every problem with the file is a <see cref="UserError"/> naming it.</summary>
     public static ObjectImage Load(string path, ObjectImageOptions? options = null)
     {
         options ??= new ObjectImageOptions();
@@ -65,7 +67,8 @@ public sealed class ObjectImage
         options.Validate();
         if (Directory.Exists(path)) throw new UserError($"{path}: is a folder, expected an image file");
         if (!File.Exists(path)) throw new UserError($"{path}: file not found");
-        using var codec = SKCodec.Create(path) ?? throw new UserError($"{path}: not an image (SkiaSharp cannot decode it; give a PNG or JPEG)");
+        using var codec = SKCodec.Create(path)
+            ?? throw new UserError($"{path}: not an image (SkiaSharp cannot decode it; give a PNG or JPEG)");
         // the size comes from the header, so an absurd image is refused before its pixels are allocated
         int w = codec.Info.Width, h = codec.Info.Height;
         CheckSize(path, w, h);
@@ -82,7 +85,8 @@ public sealed class ObjectImage
     /// </summary>
     /// <param name="mayHaveAlpha">false when the source format has no alpha channel (the alpha bytes are then ignored)</param>
     /// <param name="name">how errors name the image</param>
-    public static ObjectCutout CutRgba(byte[] rgba, int width, int height, bool mayHaveAlpha, string name, ObjectImageOptions? options = null)
+    public static ObjectCutout CutRgba(byte[] rgba, int width, int height, bool mayHaveAlpha, string name,
+        ObjectImageOptions? options = null)
     {
         options ??= new ObjectImageOptions();
         options.Validate();
@@ -116,10 +120,12 @@ public sealed class ObjectImage
         if (count == 0)
             throw new UserError(source == MaskSource.Alpha
                 ? $"{name}: no foreground: every pixel is transparent (alpha below 0.5)"
-                : $"{name}: no foreground: every pixel is within {Fmt(options.BackgroundTolerance)} of the background colour {Rgb(removed!.Value)}");
+                : $"{name}: no foreground: every pixel is within {Fmt(options.BackgroundTolerance)} of the background " +
+                    $"colour {Rgb(removed!.Value)}");
         double share = (double)count / n;
         if (share > MaxForegroundShare)
-            throw new UserError($"{name}: the foreground covers {Fmt(100 * share)}% of the image, leaving no background to tell the object from; give an image with the whole object on a transparent or plain background");
+            throw new UserError($"{name}: the foreground covers {Fmt(100 * share)}% of the image, " +
+                "leaving no background to tell the object from; give an image with the whole object on a transparent or plain background");
 
         return new ObjectCutout(rgb, mask, width, height, box, source, removed);
     }
@@ -184,7 +190,9 @@ public sealed class ObjectImage
         int near = border.Count(i => Distance(rgb, i, bg) <= tolerance);
         double share = (double)near / border.Length;
         if (share < PlainBorderShare)
-            throw new UserError($"{name}: the image has no transparent background and its border is not a plain colour (only {Fmt(100 * share)}% of border pixels are within {Fmt(tolerance)} of {Rgb(bg)}); give an image with an alpha channel or the object on a plain background");
+            throw new UserError($"{name}: the image has no transparent background and its border is not a plain colour " +
+                $"(only {Fmt(100 * share)}% of border pixels are within {Fmt(tolerance)} of {Rgb(bg)}); " +
+                "give an image with an alpha channel or the object on a plain background");
         return bg;
     }
 
@@ -243,7 +251,8 @@ public sealed class ObjectImage
     /// premultiplied colours and the mask together (so hidden colours under transparent pixels do not bleed into
     /// the edge), then composites over the background.
     /// </summary>
-    private static (RgbImage Image, float[] Mask) Frame(float[] rgb, float[] mask, int w, int h, (int X0, int Y0, int X1, int Y1) box, ObjectImageOptions o)
+    private static (RgbImage Image, float[] Mask) Frame(float[] rgb, float[] mask, int w, int h, (int X0, int Y0, int X1, int Y1) box,
+        ObjectImageOptions o)
     {
         int size = o.Size;
         double side = Math.Max(box.X1 - box.X0 + 1, box.Y1 - box.Y0 + 1);

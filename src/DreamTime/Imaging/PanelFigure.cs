@@ -136,7 +136,8 @@ public sealed class PanelFigure : IDisposable
         var area = plot.LastRender.DataRect.Contract(plot.Legend.Margin);
         var drawn = DrawnPixels(plot);
         var best = LegendPlaces
-            .Select((place, order) => (place, order, hidden: drawn.Count(new PixelRect(new Pixel(0, 0), size).AlignedInside(area, place).Contains)))
+            .Select((place, order) =>
+                (place, order, hidden: drawn.Count(new PixelRect(new Pixel(0, 0), size).AlignedInside(area, place).Contains)))
             .OrderBy(p => p.hidden).ThenBy(p => p.order).First().place;
         if (best == plot.Legend.Alignment) return false;
         plot.Legend.Alignment = best;

@@ -33,11 +33,13 @@ public static class PlotLines
 
     public static bool IsLogScale(this IAxis axis) => axis.TickGenerator is LogTickGenerator;
 
-    public static PlotLine AddLine(this Plot plot, string label, IReadOnlyList<double> x, IReadOnlyList<double> y, bool secondaryY = false) =>
+    public static PlotLine AddLine(this Plot plot, string label, IReadOnlyList<double> x, IReadOnlyList<double> y,
+        bool secondaryY = false) =>
         Add(plot, label, x, y, secondaryY, showLine: true);
 
     /// <summary>Markers without a connecting line: for data whose order carries no meaning.</summary>
-    public static PlotLine AddPoints(this Plot plot, string label, IReadOnlyList<double> x, IReadOnlyList<double> y, bool secondaryY = false) =>
+    public static PlotLine AddPoints(this Plot plot, string label, IReadOnlyList<double> x, IReadOnlyList<double> y,
+        bool secondaryY = false) =>
         Add(plot, label, x, y, secondaryY, showLine: false);
 
     private static PlotLine Add(Plot plot, string label, IReadOnlyList<double> x, IReadOnlyList<double> y, bool secondaryY, bool showLine)
@@ -71,7 +73,8 @@ public static class PlotLines
     /// The placeable points as runs of consecutive ones (log10 of y on a log axis). With
     /// <paramref name="breakAtGaps"/> false all placeable points form one run.
     /// </summary>
-    internal static IEnumerable<(double[] X, double[] Y)> Runs(IReadOnlyList<double> x, IReadOnlyList<double> y, bool logY, bool breakAtGaps = true)
+    internal static IEnumerable<(double[] X, double[] Y)> Runs(IReadOnlyList<double> x, IReadOnlyList<double> y, bool logY,
+        bool breakAtGaps = true)
     {
         var xs = new List<double>();
         var ys = new List<double>();

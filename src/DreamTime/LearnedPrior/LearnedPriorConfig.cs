@@ -82,10 +82,13 @@ public sealed record LearnedPriorConfig
     {
         if (Steps < 1) throw new UserError("steps", $"is {Steps}; must be at least 1");
         if (BatchSize < 1 || BatchSize > 4096) throw new UserError("batch_size", $"is {BatchSize}; must be between 1 and 4096");
-        if (!(LearningRate > 0 && double.IsFinite(LearningRate))) throw new UserError("learning_rate", $"is {LearningRate}; must be a positive number");
+        if (!(LearningRate > 0 && double.IsFinite(LearningRate)))
+            throw new UserError("learning_rate", $"is {LearningRate}; must be a positive number");
         if (WarmupSteps < 0) throw new UserError("warmup_steps", $"is {WarmupSteps}; must be 0 or more");
-        if (!(MinLearningRateRatio >= 0 && MinLearningRateRatio <= 1)) throw new UserError("min_learning_rate_ratio", $"is {MinLearningRateRatio}; must be in [0, 1]");
-        if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay))) throw new UserError("weight_decay", $"is {WeightDecay}; must be 0 or more");
+        if (!(MinLearningRateRatio >= 0 && MinLearningRateRatio <= 1))
+            throw new UserError("min_learning_rate_ratio", $"is {MinLearningRateRatio}; must be in [0, 1]");
+        if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay)))
+            throw new UserError("weight_decay", $"is {WeightDecay}; must be 0 or more");
         if (!(EmaDecay >= 0 && EmaDecay < 1)) throw new UserError("ema_decay", $"is {EmaDecay}; must be in [0, 1)");
         if (ImageSize < 8 || ImageSize > 256) throw new UserError("image_size", $"is {ImageSize}; must be between 8 and 256");
         if (Channels == null || Channels.Length < 2 || Channels.Length > 5)
@@ -93,10 +96,13 @@ public sealed record LearnedPriorConfig
         if (Channels.Any(c => c < 8 || c > 1024 || c % 8 != 0))
             throw new UserError("channels", $"{Describe(Channels)}: every width must be a multiple of 8 between 8 and 1024");
         if (ImageSize % (1 << (Channels.Length - 1)) != 0)
-            throw new UserError("image_size", $"is {ImageSize}; must be divisible by {1 << (Channels.Length - 1)} for {Channels.Length} UNet levels");
-        if (TextHidden < 8 || TextHeads < 1 || TextHidden % TextHeads != 0) throw new UserError("text_hidden", $"is {TextHidden}; must be at least 8 and a multiple of text_heads {TextHeads}");
+            throw new UserError("image_size",
+                $"is {ImageSize}; must be divisible by {1 << (Channels.Length - 1)} for {Channels.Length} UNet levels");
+        if (TextHidden < 8 || TextHeads < 1 || TextHidden % TextHeads != 0)
+            throw new UserError("text_hidden", $"is {TextHidden}; must be at least 8 and a multiple of text_heads {TextHeads}");
         if (TextLayers < 1 || TextLayers > 24) throw new UserError("text_layers", $"is {TextLayers}; must be between 1 and 24");
-        if (!(EmptyCaptionRate >= 0 && EmptyCaptionRate < 1)) throw new UserError("empty_caption_rate", $"is {EmptyCaptionRate}; must be in [0, 1)");
+        if (!(EmptyCaptionRate >= 0 && EmptyCaptionRate < 1))
+            throw new UserError("empty_caption_rate", $"is {EmptyCaptionRate}; must be in [0, 1)");
         if (!(OffsetNoise >= 0 && OffsetNoise <= 1)) throw new UserError("offset_noise", $"is {OffsetNoise}; must be in [0, 1]");
         if (CheckpointEvery < 1) throw new UserError("checkpoint_every", $"is {CheckpointEvery}; must be at least 1");
         if (SampleSeeds < 0 || SampleSeeds > 16) throw new UserError("sample_seeds", $"is {SampleSeeds}; must be between 0 and 16");
@@ -111,7 +117,8 @@ public sealed record LearnedPriorConfig
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var result = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out result[i]))
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture,
+                out result[i]))
                 throw new UserError("channels", $"{text}: '{parts[i]}' is not a whole number; give comma-separated widths, e.g. 32,64,64");
         return result;
     }
@@ -151,7 +158,8 @@ public sealed record LearnedPriorConfig
     /// </summary>
     public LearnedPriorConfig WithArchitectureOf(string modelFolder)
     {
-        var unet = UNetConfig.From(Models.Diffusers.DiffusersFolder.Open(modelFolder).ComponentConfig("unet", "config.json", "UNet2DConditionModel"));
+        var unet = UNetConfig.From(Models.Diffusers.DiffusersFolder.Open(modelFolder).ComponentConfig("unet", "config.json",
+            "UNet2DConditionModel"));
         return this with { AddTextEmbedding = unet.AdditionEmbedType == "text" };
     }
 
@@ -183,7 +191,8 @@ public sealed record LearnedPriorConfig
         StepsOffset = 1,
     };
 
-    /// <summary>Learning-rate factor for step s (1-based): linear warm-up, then cosine from 1 to MinLearningRateRatio at the last step.</summary>
+    /// <summary>Learning-rate factor for step s (1-based): linear warm-up,
+    /// then cosine from 1 to MinLearningRateRatio at the last step.</summary>
     public double LearningRateFactor(int step)
     {
         if (step <= WarmupSteps) return (double)step / (WarmupSteps + 1);

@@ -35,7 +35,8 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
     private readonly string _tokenizerFolder;
     private readonly IDisposable _cpuKernels;
 
-    public const string ModelFile = "model.safetensors", EmaFile = "ema.safetensors", OptimizerFile = "optimizer.safetensors", StepFile = "step.txt";
+    public const string ModelFile = "model.safetensors", EmaFile = "ema.safetensors", OptimizerFile = "optimizer.safetensors",
+        StepFile = "step.txt";
 
     public LearnedPriorTrainer(LearnedPriorConfig config, Device? device = null)
     {
@@ -118,16 +119,20 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
             {
                 var key = prefix + name;
                 var target = _parameters.FirstOrDefault(x => x.Name == key).Param
-                    ?? throw new UserError("init_model", $"{modelFolder} has a parameter '{key}' this configuration does not; train with the model's channels");
+                    ?? throw new UserError("init_model",
+                        $"{modelFolder} has a parameter '{key}' this configuration does not; train with the model's channels");
                 if (!target.shape.SequenceEqual(p.shape))
-                    throw new UserError("init_model", $"{modelFolder}: '{key}' has shape [{string.Join(",", p.shape)}], this configuration needs [{string.Join(",", target.shape)}]; train with the model's channels");
+                    throw new UserError("init_model",
+                        $"{modelFolder}: '{key}' has shape [{string.Join(",", p.shape)}], this configuration needs " +
+                        $"[{string.Join(",", target.shape)}]; train with the model's channels");
                 target.copy_(p);
                 _ema[key].copy_(p);
                 covered.Add(key);
             }
         // a part the model lacks would silently keep its random start and perturb the model it continues
         if (_parameters.FirstOrDefault(x => !covered.Contains(x.Name)).Name is string missing)
-            throw new UserError("init_model", $"{modelFolder} has no parameter '{missing}', which this configuration needs; not a model of this architecture");
+            throw new UserError("init_model",
+                $"{modelFolder} has no parameter '{missing}', which this configuration needs; not a model of this architecture");
     }
 
     /// <summary>Runs step Step + 1 and returns its loss (mean squared error of the predicted noise) and mean timestep.</summary>
@@ -193,8 +198,10 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
     private (Tensor Loss, Tensor T) LossOn(Tensor x0, string[] captions, int seed, int stream)
     {
         int count = captions.Length;
-        var ids = torch.tensor(captions.SelectMany(c => Tokenizer.EncodePadded(c, out _)).ToArray(), new long[] { count, Tokenizer.MaxLength }).to(Device);
-        var t = torch.randint(0, LearnedPriorConfig.Schedule.TrainTimesteps, new long[] { count }, dtype: ScalarType.Int64, generator: Seeds.Generator(seed, stream, 1));
+        var ids = torch.tensor(captions.SelectMany(c => Tokenizer.EncodePadded(c, out _)).ToArray(),
+            new long[] { count, Tokenizer.MaxLength }).to(Device);
+        var t = torch.randint(0, LearnedPriorConfig.Schedule.TrainTimesteps, new long[] { count }, dtype: ScalarType.Int64,
+            generator: Seeds.Generator(seed, stream, 1));
         var noise = Noise(x0.shape, seed, stream);
         x0 = x0.to(Device); noise = noise.to(Device); t = t.to(Device);
         var ab = _alphasCumprod.index_select(0, t).view(count, 1, 1, 1);
@@ -204,7 +211,8 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
         return (torch.nn.functional.mse_loss(pred, noise), t);
     }
 
-    /// <summary>The training noise of a batch: standard normal, plus <see cref="LearnedPriorConfig.OffsetNoise"/> times one draw per image and channel.</summary>
+    /// <summary>The training noise of a batch: standard normal, plus
+    /// <see cref="LearnedPriorConfig.OffsetNoise"/> times one draw per image and channel.</summary>
     internal Tensor Noise(long[] shape, int seed, int stream)
     {
         var noise = torch.randn(shape, generator: Seeds.Generator(seed, stream, 2));
@@ -235,7 +243,8 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
         return (unet, text);
     }
 
-    /// <summary>The EMA model as a pixel-space diffusers folder (model_index.json, unet/, text_encoder/, tokenizer/, scheduler/), written atomically.</summary>
+    /// <summary>The EMA model as a pixel-space diffusers folder (model_index.json,
+    /// unet/, text_encoder/, tokenizer/, scheduler/), written atomically.</summary>
     public void SaveModel(string folder)
     {
         var (mean, std) = Data.ChannelStatistics();
@@ -261,7 +270,8 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
     public void LoadCheckpoint(string folder)
     {
         foreach (var f in new[] { ModelFile, EmaFile, OptimizerFile, StepFile })
-            if (!File.Exists(Path.Combine(folder, f))) throw new UserError($"checkpoint {folder}: {f} is missing; not a learned-prior checkpoint");
+            if (!File.Exists(Path.Combine(folder, f)))
+                throw new UserError($"checkpoint {folder}: {f} is missing; not a learned-prior checkpoint");
         if (!int.TryParse(File.ReadAllText(Path.Combine(folder, StepFile)).Trim(), out int step) || step < 0)
             throw new UserError($"checkpoint {folder}: {StepFile} does not hold a step number");
         using (torch.no_grad())
@@ -281,14 +291,16 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
             if (!file.Contains(name)) throw new UserError($"{path}: no tensor '{name}'; the checkpoint belongs to another configuration");
             using var t = file.Load(name);
             if (!t.shape.SequenceEqual(target.shape))
-                throw new UserError($"{path}: '{name}' has shape [{string.Join(",", t.shape)}], this configuration needs [{string.Join(",", target.shape)}]");
+                throw new UserError($"{path}: '{name}' has shape [{string.Join(",", t.shape)}], this configuration needs " +
+                    $"[{string.Join(",", target.shape)}]");
             target.copy_(t);
         }
     }
 
     /// <summary>All trained parameters and EMA tensors by name (for comparing runs).</summary>
     public IReadOnlyDictionary<string, Tensor> StateForComparison() =>
-        _parameters.ToDictionary(p => p.Name, p => (Tensor)p.Param).Concat(_ema.Select(kv => new KeyValuePair<string, Tensor>("ema." + kv.Key, kv.Value)))
+        _parameters.ToDictionary(p => p.Name, p => (Tensor)p.Param)
+            .Concat(_ema.Select(kv => new KeyValuePair<string, Tensor>("ema." + kv.Key, kv.Value)))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
 
     public void Dispose()

@@ -18,10 +18,16 @@ namespace DreamTime.LearnedPrior;
 /// </summary>
 public static class LearnedPriorTraining
 {
-    private static readonly JsonSerializerOptions LineJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static readonly JsonSerializerOptions LineJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
-    /// <summary>Starts a run in <paramref name="outDir"/>, which must not exist (or be empty) unless <paramref name="overwrite"/>.</summary>
-    public static LearnedPriorResult Train(LearnedPriorConfig config, string outDir, bool overwrite, IRunObserver observer, CancellationToken cancel = default)
+    /// <summary>Starts a run in <paramref name="outDir"/>, which must not
+    /// exist (or be empty) unless <paramref name="overwrite"/>.</summary>
+    public static LearnedPriorResult Train(LearnedPriorConfig config, string outDir, bool overwrite, IRunObserver observer,
+        CancellationToken cancel = default)
     {
         config.Validate();
         var device = TorchRuntime.ResolveDevice(config.Device);
@@ -33,7 +39,8 @@ public static class LearnedPriorTraining
         new RunFolder(outDir).PrepareNew(overwrite);
         var folder = new LearnedPriorFolder(outDir);
         AtomicFile.WriteAllText(folder.Config, config.ToJson());
-        observer.Log($"training a learned prior: UNet ({string.Join(", ", config.Channels)}) {Count(trainer.Unet):N0} parameters, text encoder {Count(trainer.Text):N0}; " +
+        observer.Log($"training a learned prior: UNet ({string.Join(", ", config.Channels)}) {Count(trainer.Unet):N0} parameters, " +
+            $"text encoder {Count(trainer.Text):N0}; " +
                      $"{config.Steps} steps of batch {config.BatchSize} at {config.ImageSize}x{config.ImageSize} on {device}");
         return Run(trainer, folder, observer, cancel);
     }
@@ -42,28 +49,34 @@ public static class LearnedPriorTraining
     /// Continues the run in <paramref name="dir"/> from its last checkpoint with its own config.json; a new total
     /// step count or device may be given (a new total reshapes the cosine schedule from there on).
     /// </summary>
-    public static LearnedPriorResult Resume(string dir, int? steps, string? device, IRunObserver observer, CancellationToken cancel = default)
+    public static LearnedPriorResult Resume(string dir, int? steps, string? device, IRunObserver observer,
+        CancellationToken cancel = default)
     {
         var folder = new LearnedPriorFolder(dir);
-        if (!File.Exists(folder.Config)) throw new UserError($"training folder {dir}: no config.json there; not a learned-prior training folder");
+        if (!File.Exists(folder.Config))
+            throw new UserError($"training folder {dir}: no config.json there; not a learned-prior training folder");
         var config = LearnedPriorConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);
-        if (!Directory.Exists(folder.LastCheckpoint)) throw new UserError($"training folder {dir}: no checkpoint in {folder.LastCheckpoint}");
+        if (!Directory.Exists(folder.LastCheckpoint))
+            throw new UserError($"training folder {dir}: no checkpoint in {folder.LastCheckpoint}");
         if (steps is int n) config = config with { Steps = n };
         if (device != null) config = config with { Device = device };
         config.Validate();
         var dev = TorchRuntime.ResolveDevice(config.Device);
         using var trainer = new LearnedPriorTrainer(config, dev);
         trainer.LoadCheckpoint(folder.LastCheckpoint);
-        if (trainer.Step > config.Steps) throw new UserError("steps", $"is {config.Steps}; the checkpoint is already at step {trainer.Step}");
+        if (trainer.Step > config.Steps)
+            throw new UserError("steps", $"is {config.Steps}; the checkpoint is already at step {trainer.Step}");
         AtomicFile.WriteAllText(folder.Config, config.ToJson());
         // steps after the checkpoint were lost with the interruption and will be trained again
-        var kept = ReadMetrics(folder.MetricsLog).Where(m => m.Step <= trainer.Step).Select(m => JsonSerializer.Serialize(m, LineJson) + "\n");
+        var kept = ReadMetrics(folder.MetricsLog).Where(m => m.Step <= trainer.Step)
+            .Select(m => JsonSerializer.Serialize(m, LineJson) + "\n");
         AtomicFile.WriteAllText(folder.MetricsLog, string.Concat(kept));
         observer.Log($"resuming {folder.Root} at step {trainer.Step + 1} of {config.Steps}");
         return Run(trainer, folder, observer, cancel);
     }
 
-    private static LearnedPriorResult Run(LearnedPriorTrainer trainer, LearnedPriorFolder folder, IRunObserver observer, CancellationToken cancel)
+    private static LearnedPriorResult Run(LearnedPriorTrainer trainer, LearnedPriorFolder folder, IRunObserver observer,
+        CancellationToken cancel)
     {
         var config = trainer.Config;
         int last = config.Steps;
@@ -79,7 +92,8 @@ public static class LearnedPriorTraining
                 AfterStep = rec =>
                 {
                     loss = rec.Loss;
-                    log.WriteLine(JsonSerializer.Serialize(new LearnedPriorStep(rec.Step, rec.Loss, rec.Stats["lr"], rec.Stats["mean_t"], rec.Seconds), LineJson));
+                    log.WriteLine(JsonSerializer.Serialize(new LearnedPriorStep(rec.Step, rec.Loss, rec.Stats["lr"], rec.Stats["mean_t"],
+                        rec.Seconds), LineJson));
                     log.Flush();
                     return rec;
                 },
@@ -93,10 +107,13 @@ public static class LearnedPriorTraining
         WriteLossCurve(folder.LossCurve, ReadMetrics(folder.MetricsLog));
         if (config.SampleSeeds > 0)
         {
-            observer.Log($"sampling {trainer.Data.Families.Count} families x {config.SampleSeeds} seeds ({config.SampleSteps} {LearnedPriorConfig.SchedulerConfig().Sampler.ToUpperInvariant()} steps, guidance {config.SampleGuidance.ToString(CultureInfo.InvariantCulture)})");
+            observer.Log($"sampling {trainer.Data.Families.Count} families x {config.SampleSeeds} seeds " +
+                $"({config.SampleSteps} {LearnedPriorConfig.SchedulerConfig().Sampler.ToUpperInvariant()} steps, " +
+                $"guidance {config.SampleGuidance.ToString(CultureInfo.InvariantCulture)})");
             WriteSampleGrid(folder.Samples, folder.Model, trainer.Data, config, trainer.Device);
         }
-        observer.Log($"done: model {folder.Model}, loss curve {folder.LossCurve}" + (config.SampleSeeds > 0 ? $", samples {folder.Samples}" : ""));
+        observer.Log($"done: model {folder.Model}, loss curve {folder.LossCurve}" +
+            (config.SampleSeeds > 0 ? $", samples {folder.Samples}" : ""));
         return new LearnedPriorResult(folder, trainer.Step, true, loss);
     }
 
@@ -108,11 +125,13 @@ public static class LearnedPriorTraining
     {
         if (dtype != null) LearnedPriorConfig.ScalarTypeOf(dtype);
         var folder = new LearnedPriorFolder(runDir);
-        if (!File.Exists(folder.Config)) throw new UserError($"training folder {runDir}: no config.json there; not a learned-prior training folder");
+        if (!File.Exists(folder.Config))
+            throw new UserError($"training folder {runDir}: no config.json there; not a learned-prior training folder");
         var config = LearnedPriorConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);
         if (dtype != null) config = config with { ModelDtype = dtype };
         config.Validate();
-        if (!Directory.Exists(folder.LastCheckpoint)) throw new UserError($"training folder {runDir}: no checkpoint in {folder.LastCheckpoint}");
+        if (!Directory.Exists(folder.LastCheckpoint))
+            throw new UserError($"training folder {runDir}: no checkpoint in {folder.LastCheckpoint}");
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !overwrite)
             throw new UserError($"output folder {outDir}: exists and is not empty; choose another or allow overwriting it");
         using var trainer = new LearnedPriorTrainer(config with { Device = "cpu" });
@@ -124,7 +143,8 @@ public static class LearnedPriorTraining
 
     public static IReadOnlyList<LearnedPriorStep> ReadMetrics(string path) =>
         !File.Exists(path) ? Array.Empty<LearnedPriorStep>()
-            : File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(l => JsonSerializer.Deserialize<LearnedPriorStep>(l, LineJson)!).ToList();
+            : File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(l =>
+                JsonSerializer.Deserialize<LearnedPriorStep>(l, LineJson)!).ToList();
 
     /// <summary>The prompt the sample grid uses for a family ("a mushroom, front view"): its noun and a view, no attributes.</summary>
     public static string FamilyPrompt(Scenes.SceneFamily family) =>
@@ -140,14 +160,16 @@ public static class LearnedPriorTraining
         using var pipe = StableDiffusionPipeline.Load(modelFolder, device);
         using var scope = torch.NewDisposeScope();
         var shape = pipe.LatentShape(config.ImageSize, config.ImageSize);
-        var noise = torch.cat(Enumerable.Range(0, config.SampleSeeds).Select(s => torch.randn(shape, generator: new Generator((ulong)s))).ToArray(), 0);
+        var noise = torch.cat(Enumerable.Range(0, config.SampleSeeds).Select(s =>
+            torch.randn(shape, generator: new Generator((ulong)s))).ToArray(), 0);
         var uncond = pipe.EncodePrompt("");
         var tiles = new List<RgbImage>();
         foreach (var family in data.Families)
         {
             var cond = pipe.EncodePrompt(FamilyPrompt(family));
             using var stepNoise = new Generator((ulong)tiles.Count);
-            var images = pipe.DecodeToImages(pipe.Sample(cond, uncond, noise, config.SampleSteps, config.SampleGuidance, stepNoise: stepNoise)).cpu();
+            var images = pipe.DecodeToImages(pipe.Sample(cond, uncond, noise, config.SampleSteps, config.SampleGuidance,
+                stepNoise: stepNoise)).cpu();
             for (int i = 0; i < config.SampleSeeds; i++) tiles.Add(RgbImage.FromTensor(images[i]));
         }
         ImageIO.SavePng(path, ImageIO.Grid(tiles, config.SampleSeeds, scale: Math.Max(1, 128 / config.ImageSize)));

@@ -30,7 +30,8 @@ public sealed class PriorTrainingData
                              CameraRanges? cameras = null, ClipTokenizer? tokenizer = null)
     {
         if (size < 8 || size > 256) throw new UserError($"training image size {size}: must be between 8 and 256");
-        if (!(emptyCaptionRate >= 0 && emptyCaptionRate < 1)) throw new UserError($"empty caption rate {emptyCaptionRate}: must be in [0, 1)");
+        if (!(emptyCaptionRate >= 0 && emptyCaptionRate < 1))
+            throw new UserError($"empty caption rate {emptyCaptionRate}: must be in [0, 1)");
         Seed = seed; Size = size; EmptyCaptionRate = emptyCaptionRate;
         Cameras = cameras ?? new CameraRanges();
         Cameras.Validate();
@@ -40,7 +41,8 @@ public sealed class PriorTrainingData
         _tokenizer = tokenizer;
     }
 
-    /// <summary>The family of example <paramref name="index"/>: each round of F examples holds every family once, in a seeded order.</summary>
+    /// <summary>The family of example <paramref name="index"/>: each round
+    /// of F examples holds every family once, in a seeded order.</summary>
     public SceneFamily FamilyOf(int index)
     {
         int f = Families.Count, round = index / f;
@@ -94,7 +96,8 @@ public sealed class PriorTrainingData
         return string.Join(" ", words) + ", " + view + " view";
     }
 
-    /// <summary>Examples [first, first + count) as an image batch [count, 3, Size, Size] in [-1, 1] (the UNet's range) and their captions.</summary>
+    /// <summary>Examples [first, first + count) as an image batch [count, 3,
+    /// Size, Size] in [-1, 1] (the UNet's range) and their captions.</summary>
     public (Tensor Images, string[] Captions) Batch(int first, int count)
     {
         var examples = new TrainingExample[count];
@@ -128,7 +131,8 @@ public sealed class PriorTrainingData
             }
         }
         var mean = Enumerable.Range(0, 3).Select(c => means.Average(x => x[c])).ToArray();
-        var std = Enumerable.Range(0, 3).Select(c => Math.Sqrt(means.Sum(x => (x[c] - mean[c]) * (x[c] - mean[c])) / (means.Count - 1))).ToArray();
+        var std = Enumerable.Range(0, 3).Select(c =>
+            Math.Sqrt(means.Sum(x => (x[c] - mean[c]) * (x[c] - mean[c])) / (means.Count - 1))).ToArray();
         return (mean, std);
     }
 }

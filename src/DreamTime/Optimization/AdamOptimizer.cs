@@ -17,7 +17,8 @@ public sealed class AdamOptimizer
     /// Decoupled weight decay (AdamW): each step first shrinks the parameters by lr * WeightDecay, apart from the
     /// gradient's moments, as PyTorch's AdamW does. 0 is plain Adam.
     /// </param>
-    public sealed record Group(string Name, IReadOnlyList<(string Name, Parameter Param)> Parameters, double LearningRate, double WeightDecay = 0);
+    public sealed record Group(string Name, IReadOnlyList<(string Name, Parameter Param)> Parameters, double LearningRate,
+        double WeightDecay = 0);
 
     private readonly List<Group> _groups;
     private readonly Dictionary<string, (Tensor M, Tensor V)> _moments = new();
@@ -109,10 +110,13 @@ public sealed class AdamOptimizer
         {
             foreach (var (prefix, target) in new[] { ("m.", m), ("v.", v) })
             {
-                if (!f.Contains(prefix + name)) throw new UserError($"{path}: optimizer state has no '{prefix + name}'; the checkpoint does not belong to this configuration");
+                if (!f.Contains(prefix + name))
+                    throw new UserError($"{path}: optimizer state has no '{prefix + name}'; the checkpoint does not belong to this " +
+                        "configuration");
                 using var t = f.Load(prefix + name);
                 if (!t.shape.SequenceEqual(target.shape))
-                    throw new UserError($"{path}: optimizer state '{prefix + name}' has shape [{string.Join(",", t.shape)}], the model needs [{string.Join(",", target.shape)}]");
+                    throw new UserError($"{path}: optimizer state '{prefix + name}' has shape [{string.Join(",", t.shape)}], " +
+                        $"the model needs [{string.Join(",", target.shape)}]");
                 target.copy_(t);
             }
         }

@@ -31,7 +31,11 @@ public sealed record Camera(double ElevationDeg, double AzimuthDeg, double Dista
         double ux = 0, uy = 0, uz = 1;
         // right = forward x up; at the poles fall back to +y as up so the frame stays defined
         double rx = fy * uz - fz * uy, ry = fz * ux - fx * uz, rz = fx * uy - fy * ux;
-        if (rx * rx + ry * ry + rz * rz < 1e-12) { ux = 0; uy = 1; uz = 0; rx = fy * uz - fz * uy; ry = fz * ux - fx * uz; rz = fx * uy - fy * ux; }
+        if (rx * rx + ry * ry + rz * rz < 1e-12)
+        {
+            ux = 0; uy = 1; uz = 0;
+            rx = fy * uz - fz * uy; ry = fz * ux - fx * uz; rz = fx * uy - fy * ux;
+        }
         Normalize(ref rx, ref ry, ref rz);
         // true up = right x forward
         double tx = ry * fz - rz * fy, ty = rz * fx - rx * fz, tz = rx * fy - ry * fx;

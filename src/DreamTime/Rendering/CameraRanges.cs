@@ -25,11 +25,17 @@ public sealed record CameraRanges(
     public void Validate()
     {
         if (!(ElevationMinDeg <= ElevationMaxDeg && ElevationMinDeg >= -90 && ElevationMaxDeg <= 90))
-            throw new UserError("elevation_min_deg", $"elevation range [{ElevationMinDeg}, {ElevationMaxDeg}] (elevation_min_deg, elevation_max_deg) must be ordered and within [-90, 90]");
-        if (!(AzimuthMinDeg <= AzimuthMaxDeg)) throw new UserError("azimuth_min_deg", $"azimuth range [{AzimuthMinDeg}, {AzimuthMaxDeg}] (azimuth_min_deg, azimuth_max_deg) must be ordered");
+            throw new UserError("elevation_min_deg",
+                $"elevation range [{ElevationMinDeg}, {ElevationMaxDeg}] (elevation_min_deg, elevation_max_deg) must be ordered and " +
+                "within [-90, 90]");
+        if (!(AzimuthMinDeg <= AzimuthMaxDeg))
+            throw new UserError("azimuth_min_deg",
+                $"azimuth range [{AzimuthMinDeg}, {AzimuthMaxDeg}] (azimuth_min_deg, azimuth_max_deg) must be ordered");
         if (!(DistanceMin > 0 && DistanceMin <= DistanceMax && double.IsFinite(DistanceMax)))
-            throw new UserError("distance_min", $"distance range [{DistanceMin}, {DistanceMax}] (distance_min, distance_max) must be ordered and positive");
+            throw new UserError("distance_min",
+                $"distance range [{DistanceMin}, {DistanceMax}] (distance_min, distance_max) must be ordered and positive");
         if (!(FovYMinDeg > 0 && FovYMinDeg <= FovYMaxDeg && FovYMaxDeg < 180))
-            throw new UserError("fov_y_min_deg", $"field-of-view range [{FovYMinDeg}, {FovYMaxDeg}] (fov_y_min_deg, fov_y_max_deg) must be ordered and within (0, 180)");
+            throw new UserError("fov_y_min_deg",
+                $"field-of-view range [{FovYMinDeg}, {FovYMaxDeg}] (fov_y_min_deg, fov_y_max_deg) must be ordered and within (0, 180)");
     }
 }

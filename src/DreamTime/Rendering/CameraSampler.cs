@@ -18,5 +18,6 @@ public sealed class CameraSampler(CameraRanges ranges, int seed)
     }
 
     /// <summary>Fixed evaluation views: evenly spaced azimuths at a moderate elevation, mid-range distance and fov.</summary>
-    public static IReadOnlyList<Camera> EvaluationViews(CameraRanges r, int count = 8, double elevationDeg = 20) => r.Ring(count, elevationDeg);
+    public static IReadOnlyList<Camera> EvaluationViews(CameraRanges r, int count = 8, double elevationDeg = 20) =>
+        r.Ring(count, elevationDeg);
 }

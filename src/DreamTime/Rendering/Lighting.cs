@@ -45,7 +45,8 @@ public sealed record Lighting(double Ambient, double Diffuse, double DirX, doubl
         return Ambient + Diffuse * lambert;
     }
 
-    /// <summary><see cref="Shade(Vector3, Vector3, ShadingMode)"/> of albedos and normals [N,3]; normals may be null only for Albedo.</summary>
+    /// <summary><see cref="Shade(Vector3, Vector3, ShadingMode)"/> of albedos
+    /// and normals [N,3]; normals may be null only for Albedo.</summary>
     public Tensor Shade(Tensor albedo, Tensor? normal, ShadingMode shading)
     {
         if (shading == ShadingMode.Albedo) return albedo;

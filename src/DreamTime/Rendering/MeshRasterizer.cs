@@ -25,9 +25,11 @@ public static class MeshRasterizer
     /// 1/s^2 with <paramref name="supersample"/> = s (s x s samples per pixel, averaged, as in SdfRenderer).
     /// </summary>
     /// <param name="timings">when given, each stage's time is added to it (for benchmarks)</param>
-    public static (RgbImage Image, float[] Mask) Render(Mesh mesh, Camera camera, int height, int width, Lighting? light = null, int supersample = 1, RasterTimings? timings = null)
+    public static (RgbImage Image, float[] Mask) Render(Mesh mesh, Camera camera, int height, int width, Lighting? light = null,
+        int supersample = 1, RasterTimings? timings = null)
     {
-        if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"image size must be positive, got {height}x{width}");
+        if (height < 1 || width < 1)
+            throw new ArgumentOutOfRangeException(nameof(height), $"image size must be positive, got {height}x{width}");
         if (supersample < 1 || supersample > MaxSupersample)
             throw new ArgumentOutOfRangeException(nameof(supersample), $"supersample must be 1..{MaxSupersample}, got {supersample}");
         light ??= Lighting.Default;
@@ -157,7 +159,8 @@ public static class MeshRasterizer
         return n;
     }
 
-    private static void AddScreenTriangle(List<ScreenTriangle> triangles, View view, int face, CameraVertex a, CameraVertex b, CameraVertex c)
+    private static void AddScreenTriangle(List<ScreenTriangle> triangles, View view, int face, CameraVertex a, CameraVertex b,
+        CameraVertex c)
     {
         var p0 = view.Project(a.Position); var p1 = view.Project(b.Position); var p2 = view.Project(c.Position);
         float area = Edge(p0, p1, p2);
@@ -223,7 +226,8 @@ public static class MeshRasterizer
     }
 
     /// <summary>Shades every sample from its face and barycentrics, then averages s x s samples per pixel.</summary>
-    private static (RgbImage Image, float[] Mask) Resolve(Mesh mesh, View view, SampleBuffer samples, Lighting light, int s, int height, int width)
+    private static (RgbImage Image, float[] Mask) Resolve(Mesh mesh, View view, SampleBuffer samples, Lighting light, int s, int height,
+        int width)
     {
         var faceNormals = new Vector3[mesh.TriangleCount];
         var facesAway = new bool[mesh.TriangleCount];
@@ -255,7 +259,8 @@ public static class MeshRasterizer
                         var w = samples.Bary[k];
                         var albedo = w.X * mesh.Color(a) + w.Y * mesh.Color(b) + w.Z * mesh.Color(c);
                         var normal = vertexNormals == null ? faceNormals[f]
-                            : SafeNormalize(w.X * At(vertexNormals, a) + w.Y * At(vertexNormals, b) + w.Z * At(vertexNormals, c), faceNormals[f]);
+                            : SafeNormalize(w.X * At(vertexNormals, a) + w.Y * At(vertexNormals, b) + w.Z * At(vertexNormals, c),
+                                faceNormals[f]);
                         if (facesAway[f]) normal = -normal;
                         // Vertex colours are not checked on the way in, and image pixels must stay in [0,1].
                         rgb += Vector3.Clamp(light.Shade(albedo, normal), Vector3.Zero, Vector3.One);

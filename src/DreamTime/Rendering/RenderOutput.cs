@@ -20,7 +20,8 @@ public sealed record RenderOutput(Tensor Rgb, Tensor Opacity, Tensor Depth, Tens
 
     /// <summary>The named extra; a representation asks only for extras its own renderer provides.</summary>
     public Tensor Extra(string name) => Extras.TryGetValue(name, out var t) ? t
-        : throw new KeyNotFoundException($"the render has no extra '{name}' (it has: {string.Join(", ", Extras.Keys.DefaultIfEmpty("none"))})");
+        : throw new KeyNotFoundException(
+            $"the render has no extra '{name}' (it has: {string.Join(", ", Extras.Keys.DefaultIfEmpty("none"))})");
 
     /// <summary>Plain images [B,H,W,3] as a render (opaque, no geometry): for score distillation in image space.</summary>
     public static RenderOutput FromImages(Tensor rgb)

@@ -29,13 +29,16 @@ public sealed record NerfSettings : RepresentationSettings
             // NerfConfig names its fields as C# does; say them as config.json does.
             var text = e.Message.StartsWith("nerf config: ") ? e.Message["nerf config: ".Length..] : e.Message;
             var words = text.Split(' ', 2);
-            throw new UserError($"field.{System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(words[0])}", words.Length > 1 ? words[1] : "is out of range");
+            throw new UserError($"field.{System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(words[0])}",
+                words.Length > 1 ? words[1] : "is out of range");
         }
         foreach (var (key, v) in new[] { ("lr_encoding", LrEncoding), ("lr_network", LrNetwork), ("lr_background", LrBackground) })
             if (!(v > 0 && v < 10)) throw new UserError(key, $"is {v}; must be in (0, 10)");
-        foreach (var (key, v) in new[] { ("lambda_orientation", LambdaOrientation), ("lambda_sparsity", LambdaSparsity), ("lambda_opacity_entropy", LambdaOpacityEntropy) })
+        foreach (var (key, v) in new[] { ("lambda_orientation", LambdaOrientation), ("lambda_sparsity", LambdaSparsity),
+            ("lambda_opacity_entropy", LambdaOpacityEntropy) })
             if (!(v >= 0 && double.IsFinite(v))) throw new UserError(key, $"is {v}; must be a finite number >= 0");
-        if (MeshResolution < 16 || MeshResolution > 512) throw new UserError("mesh_resolution", $"is {MeshResolution}; must be in [16, 512]");
+        if (MeshResolution < 16 || MeshResolution > 512)
+            throw new UserError("mesh_resolution", $"is {MeshResolution}; must be in [16, 512]");
         if (!double.IsFinite(MeshThreshold)) throw new UserError("mesh_threshold", $"is {MeshThreshold}; must be a finite number");
     }
 }

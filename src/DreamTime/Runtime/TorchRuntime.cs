@@ -41,7 +41,8 @@ public static class TorchRuntime
     /// does (TorchSharp exposes no switch, so this calls libtorch's own setter). oneDNN's convolution backward returns
     /// NaN input gradients at random on AMD Zen 5 for narrow convolutions (32->3 at 32x32: one call in twenty), which
     /// stopped UNet trainings at a random step and made resumed runs differ, and its forward pass gave non-finite
-    /// samples for small pixel-space models; libtorch's own kernels do not, at about twice the cost. Counted, so overlapping users (parallel tests) turn it back on only when the last one ends.
+    /// samples for small pixel-space models; libtorch's own kernels do not, at about twice the cost.
+    /// Counted, so overlapping users (parallel tests) turn it back on only when the last one ends.
     /// Where the setter is missing (another libtorch build) nothing changes.
     /// </summary>
     public static IDisposable WithoutOneDnnConvolutions()
@@ -127,7 +128,12 @@ public static class TorchRuntime
         if (lower == "cuda" || lower.StartsWith("cuda:"))
         {
             try { torch.InitializeDeviceType(DeviceType.CUDA); }
-            catch (Exception e) { throw new UserError("device", $"{name}: CUDA backend could not be initialised ({FirstLine(e.Message)}); reference a CUDA libtorch (see README) or use device cpu"); }
+            catch (Exception e)
+            {
+                throw new UserError("device",
+                    $"{name}: CUDA backend could not be initialised ({FirstLine(e.Message)}); reference a CUDA libtorch " +
+                    "(see README) or use device cpu");
+            }
             if (!torch.cuda.is_available()) throw new UserError("device", $"{name}: CUDA is not available on this machine; use device cpu");
             if (lower == "cuda") return new torch.Device("cuda");
             int count = torch.cuda.device_count();

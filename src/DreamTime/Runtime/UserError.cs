@@ -21,7 +21,8 @@ public sealed class UserError : Exception
         Detail = detail;
     }
 
-    /// <summary>The same error with its key moved under <paramref name="section"/> (`resolution` -> `guidance.resolution`); a keyless error is returned as it is.</summary>
+    /// <summary>The same error with its key moved under <paramref name="section"/>
+    /// (`resolution` -> `guidance.resolution`); a keyless error is returned as it is.</summary>
     public UserError Within(string section) => Key is null ? this : new($"{section}.{Key}", Detail);
 
     /// <summary>Runs <paramref name="check"/>, moving the key of any UserError it throws under <paramref name="section"/>.</summary>

@@ -13,7 +13,8 @@ public static class FamilyListing
             foreach (var s in f.Slots)
             {
                 var values = s.Values.Select(v =>
-                    $"{v.Value} [{string.Join(", ", v.Phrases.Select(ph => $"\"{ph}\""))}] x{f.Members.Count(m => m.Attributes[s.Name] == v.Value)}");
+                    $"{v.Value} [{string.Join(", ", v.Phrases.Select(ph => $"\"{ph}\""))}] " +
+                    $"x{f.Members.Count(m => m.Attributes[s.Name] == v.Value)}");
                 output.WriteLine($"  {s.Name}: {string.Join("; ", values)}");
             }
         }

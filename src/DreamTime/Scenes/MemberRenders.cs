@@ -39,8 +39,8 @@ public static class MemberRenders
     /// Writes the prompt's <paramref name="member"/>-th member (1 = first) as an RGBA picture (the object's coverage
     /// is its alpha), seen from the middle of the training cameras' distance and field of view; returns the member.
     /// </summary>
-    public static FamilyMember WritePicture(PriorLibrary lib, string prompt, string file, int member, int size, double elevation, double azimuth,
-                                            int supersample)
+    public static FamilyMember WritePicture(PriorLibrary lib, string prompt, string file, int member, int size,
+                                            double elevation, double azimuth, int supersample)
     {
         CheckSize(size);
         CheckSupersample(supersample);
@@ -50,7 +50,8 @@ public static class MemberRenders
             throw new UserError("member", $"is {member}; {selection.Describe()} has members 1 to {selection.Members.Count}");
         if (!(elevation >= -90 && elevation <= 90)) throw new UserError("elevation", $"is {elevation}; must be within [-90, 90] degrees");
         var m = selection.Members[member - 1];
-        var picture = new SdfRenderer { Supersample = supersample }.Render(m.Scene, new CameraRanges().MidCamera(elevation, azimuth), size, size);
+        var picture = new SdfRenderer { Supersample = supersample }
+            .Render(m.Scene, new CameraRanges().MidCamera(elevation, azimuth), size, size);
         ImageIO.SavePngWithAlpha(file, new RgbImage(size, size, picture.Rgb), picture.Mask);
         return m;
     }

@@ -21,7 +21,8 @@ public readonly struct Primitive
     public Vector3 Albedo { get; init; }
     public float BoundRadius { get; init; }
 
-    public static Primitive Create(PrimitiveKind kind, Vector3 center, Vector3 albedo, float a, float b = 0, float c = 0, float d = 0, Matrix4x4? rotation = null)
+    public static Primitive Create(PrimitiveKind kind, Vector3 center, Vector3 albedo, float a, float b = 0, float c = 0, float d = 0,
+        Matrix4x4? rotation = null)
     {
         var p = new Primitive
         {

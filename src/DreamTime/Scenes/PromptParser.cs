@@ -37,14 +37,17 @@ public static class PromptParser
             while (pos < tokens.Length && LongestMatch(tokens, pos, filler) is int len) pos += len;
             if (pos == tokens.Length)
                 return new PromptSelection(prompt, null, new Dictionary<string, IReadOnlySet<string>>(), library.Members);
-            throw new UserError($"prompt '{prompt}': names no known family; known families and their attributes: {library.DescribeFamilies()}");
+            throw new UserError($"prompt '{prompt}': names no known family; known families and their " +
+                $"attributes: {library.DescribeFamilies()}");
         }
         if (named.Count > 1)
-            throw new UserError($"prompt '{prompt}': names more than one family ({string.Join(", ", named.Select(f => f.Name))}); name one of: {string.Join(", ", library.Families.Select(f => f.Name))}");
+            throw new UserError($"prompt '{prompt}': names more than one family ({string.Join(", ", named.Select(f => f.Name))}); " +
+                $"name one of: {string.Join(", ", library.Families.Select(f => f.Name))}");
 
         var family = named[0];
         var filters = new Dictionary<string, HashSet<string>>();
-        var attributePhrases = family.Slots.SelectMany(s => s.Values.SelectMany(v => v.Phrases.Select(p => (Slot: s.Name, v.Value, Tokens: Tokenize(p))))).ToList();
+        var attributePhrases = family.Slots.SelectMany(s =>
+            s.Values.SelectMany(v => v.Phrases.Select(p => (Slot: s.Name, v.Value, Tokens: Tokenize(p))))).ToList();
         var ignorable = family.Nouns.Concat(family.PartWords).Select(Tokenize).Concat(filler).ToList();
 
         for (int i = 0; i < tokens.Length;)
@@ -60,15 +63,22 @@ public static class PromptParser
             else if (ignoreLen > 0) i += ignoreLen;
             else
             {
-                var owners = library.Families.Where(f => f != family && f.Slots.Any(s => s.Values.Any(v => v.Phrases.Any(p => MatchesAt(tokens, i, Tokenize(p)))))).Select(f => f.Name).ToList();
-                var what = owners.Count > 0 ? $"'{tokens[i]}' is not an attribute of {family.Name} (it is one of {string.Join(", ", owners)})" : $"unknown word '{tokens[i]}'";
-                throw new UserError($"prompt '{prompt}': {what}; {family.Name} attributes: {family.DescribeAttributes()}; known families: {library.DescribeFamilies()}");
+                var owners = library.Families
+                    .Where(f => f != family && f.Slots.Any(s => s.Values.Any(v => v.Phrases.Any(p => MatchesAt(tokens, i, Tokenize(p))))))
+                    .Select(f => f.Name).ToList();
+                var what = owners.Count > 0
+                    ? $"'{tokens[i]}' is not an attribute of {family.Name} (it is one of {string.Join(", ", owners)})"
+                    : $"unknown word '{tokens[i]}'";
+                throw new UserError($"prompt '{prompt}': {what}; {family.Name} attributes: {family.DescribeAttributes()}; " +
+                    $"known families: {library.DescribeFamilies()}");
             }
         }
 
         var members = family.Members.Where(m => filters.All(f => f.Value.Contains(m.Attributes[f.Key]))).ToList();
         if (members.Count == 0)
-            throw new UserError($"prompt '{prompt}': no {family.Name} has {string.Join(" and ", filters.Select(f => $"{f.Key} {string.Join("/", f.Value)}"))}; {family.Name} attributes: {family.DescribeAttributes()}; known families: {library.DescribeFamilies()}");
+            throw new UserError($"prompt '{prompt}': no {family.Name} " +
+                $"has {string.Join(" and ", filters.Select(f => $"{f.Key} {string.Join("/", f.Value)}"))}; {family.Name} " +
+                $"attributes: {family.DescribeAttributes()}; known families: {library.DescribeFamilies()}");
         return new PromptSelection(prompt, family, filters.ToDictionary(kv => kv.Key, kv => (IReadOnlySet<string>)kv.Value), members);
     }
 

@@ -21,7 +21,8 @@ internal static class SceneFamilies
         new[]
         {
             Colours("cap colour", "cap", "red", "brown", "yellow", "purple", "orange"),
-            Slot("spots", V("spots", "spots", "with spots", "spotted", "spots", "dotted"), V("plain", null, "plain", "without spots", "no spots")),
+            Slot("spots", V("spots", "spots", "with spots", "spotted", "spots", "dotted"),
+                V("plain", null, "plain", "without spots", "no spots")),
             Slot("height", V("tall", "tall", "tall"), V("short", "short", "short", "squat")),
         },
         (rng, a, b) =>
@@ -40,7 +41,8 @@ internal static class SceneFamilies
                 for (int i = 0; i < n; i++)
                 {
                     float el = U(rng, 0.25f, 1.1f), az = i * 2 * MathF.PI / n + U(rng, -0.3f, 0.3f);
-                    var pos = capBase + new Vector3(capR * MathF.Cos(el) * MathF.Cos(az), capR * MathF.Cos(el) * MathF.Sin(az), capH * MathF.Sin(el));
+                    var pos = capBase
+                        + new Vector3(capR * MathF.Cos(el) * MathF.Cos(az), capR * MathF.Cos(el) * MathF.Sin(az), capH * MathF.Sin(el));
                     b.Sphere(pos, U(rng, 0.04f, 0.06f), new(0.96f, 0.95f, 0.92f));
                 }
                 b.Sphere(capBase + new Vector3(0, 0, capH), 0.05f, new(0.96f, 0.95f, 0.92f));
@@ -51,7 +53,8 @@ internal static class SceneFamilies
         new[] { "snowman", "snowmen", "snowmans", "snow man", "snowwoman" }, new[] { "scarf", "snow" },
         new[]
         {
-            Slot("tiers", V("two-tier", "two-tier", "two-tier", "two tiers", "two balls"), V("three-tier", "three-tier", "three-tier", "three tiers", "three balls")),
+            Slot("tiers", V("two-tier", "two-tier", "two-tier", "two tiers", "two balls"),
+                V("three-tier", "three-tier", "three-tier", "three tiers", "three balls")),
             Slot("hat", V("hat", "hat", "with hat", "hat", "top hat"), V("no hat", null, "without hat", "no hat", "hatless")),
             Colours("scarf colour", "scarf", "red", "blue", "green"),
         },
@@ -76,9 +79,12 @@ internal static class SceneFamilies
             var head = new Vector3(0, 0, zh);
             b.Sphere(head, rh, Palette.Snow);
             foreach (float side in new[] { -1f, 1f })
-                b.Sphere(head + rh * new Vector3(MathF.Cos(0.3f) * MathF.Cos(0.35f), side * MathF.Cos(0.3f) * MathF.Sin(0.35f), MathF.Sin(0.3f)), 0.028f, black);
+                b.Sphere(head
+                    + rh * new Vector3(MathF.Cos(0.3f) * MathF.Cos(0.35f), side * MathF.Cos(0.3f) * MathF.Sin(0.35f), MathF.Sin(0.3f)),
+                        0.028f, black);
             float noseLen = U(rng, 0.12f, 0.2f);
-            b.Cone(head + new Vector3(rh - 0.02f + noseLen / 2, 0, 0), 0.035f, 0.004f, noseLen / 2, Palette.Of("orange"), Rotations.AlignZ(Vector3.UnitX));
+            b.Cone(head + new Vector3(rh - 0.02f + noseLen / 2, 0, 0), 0.035f, 0.004f, noseLen / 2, Palette.Of("orange"),
+                Rotations.AlignZ(Vector3.UnitX));
             b.Torus(new(0, 0, zh - rh * 0.8f), rh * 0.72f, 0.045f, Palette.Jitter(Palette.Of(a["scarf colour"]), rng));
             if (a["hat"] == "hat")
             {
@@ -94,7 +100,8 @@ internal static class SceneFamilies
         {
             Colours("colour", "", "brown", "white", "black", "blue"),
             Slot("top", V("round", "round", "round", "circular"), V("square", "square", "square", "rectangular")),
-            Slot("legs", V("four legs", "four legs", "four legs", "four legged", "4 legs"), V("pedestal", "pedestal", "pedestal", "one leg", "single leg")),
+            Slot("legs", V("four legs", "four legs", "four legs", "four legged", "4 legs"),
+                V("pedestal", "pedestal", "pedestal", "one leg", "single leg")),
         },
         (rng, a, b) =>
         {
@@ -119,7 +126,8 @@ internal static class SceneFamilies
                 for (int i = 0; i < 4; i++)
                 {
                     float sx = i % 2 == 0 ? 1 : -1, sy = i < 2 ? 1 : -1;
-                    var pos = round ? new Vector2(sx, sy) * (rx * 0.62f / MathF.Sqrt(2)) : new Vector2(sx * (rx - 0.07f), sy * (ry - 0.07f));
+                    var pos = round ? new Vector2(sx, sy) * (rx * 0.62f / MathF.Sqrt(2))
+                        : new Vector2(sx * (rx - 0.07f), sy * (ry - 0.07f));
                     b.Cylinder(new(pos.X, pos.Y, half), legR, half, legCol);
                 }
             }
@@ -140,7 +148,8 @@ internal static class SceneFamilies
         },
         (rng, a, b) =>
         {
-            var leaves = Palette.Jitter(a["foliage colour"] == "green" ? new Vector3(0.12f, 0.5f, 0.16f) : Palette.Of(a["foliage colour"]), rng);
+            var leaves = Palette.Jitter(a["foliage colour"] == "green" ? new Vector3(0.12f, 0.5f, 0.16f) : Palette.Of(a["foliage colour"]),
+                rng);
             bool tall = a["height"] == "tall";
             float trunkR = U(rng, 0.05f, 0.08f);
             if (a["kind"] == "pine")
@@ -166,7 +175,8 @@ internal static class SceneFamilies
                 for (int i = 0; i < n; i++)
                 {
                     float az = i * 2 * MathF.PI / n + U(rng, 0, 1), rs = r * U(rng, 0.55f, 0.7f);
-                    b.Sphere(c + new Vector3(0.55f * r * MathF.Cos(az), 0.55f * r * MathF.Sin(az), U(rng, -0.15f, 0.25f) * r), rs, leaves * U(rng, 0.9f, 1.05f));
+                    b.Sphere(c + new Vector3(0.55f * r * MathF.Cos(az), 0.55f * r * MathF.Sin(az), U(rng, -0.15f, 0.25f) * r), rs,
+                        leaves * U(rng, 0.9f, 1.05f));
                 }
             }
         }, k, seed);
@@ -206,10 +216,12 @@ internal static class SceneFamilies
             float bodyZ = wr + 0.06f, bodyH = 0.11f;
             b.RoundBox(new(0, 0, bodyZ), new(L, W, bodyH), 0.05f, col);
             bool sporty = a["style"] == "sporty";
-            var cabinHalf = sporty ? new Vector3(L * U(rng, 0.4f, 0.5f), W * 0.86f, 0.09f) : new Vector3(L * U(rng, 0.6f, 0.7f), W * 0.92f, 0.15f);
+            var cabinHalf = sporty ? new Vector3(L * U(rng, 0.4f, 0.5f), W * 0.86f, 0.09f)
+                : new Vector3(L * U(rng, 0.6f, 0.7f), W * 0.92f, 0.15f);
             var cabin = new Vector3(sporty ? -0.1f : -0.06f, 0, bodyZ + bodyH + cabinHalf.Z - 0.02f);
             b.RoundBox(cabin, cabinHalf, 0.06f, col);
-            b.Box(cabin - new Vector3(0, 0, cabinHalf.Z * 0.1f), new(cabinHalf.X * 0.97f + 0.012f, cabinHalf.Y + 0.008f, cabinHalf.Z * 0.5f), Palette.Glass);
+            b.Box(cabin - new Vector3(0, 0, cabinHalf.Z * 0.1f),
+                new(cabinHalf.X * 0.97f + 0.012f, cabinHalf.Y + 0.008f, cabinHalf.Z * 0.5f), Palette.Glass);
             var axle = Rotations.AlignZ(Vector3.UnitY);
             foreach (float sx in new[] { -1f, 1f })
                 foreach (float sy in new[] { -1f, 1f })
@@ -228,12 +240,14 @@ internal static class SceneFamilies
         {
             Colours("wall colour", "walls", "white", "yellow", "blue", "pink"),
             Slot("chimney", V("chimney", "chimney", "with chimney", "chimney"), V("no chimney", null, "without chimney", "no chimney")),
-            Slot("storeys", V("one-storey", "one-storey", "one storey", "one story", "bungalow", "small"), V("two-storey", "two-storey", "two storey", "two story", "tall")),
+            Slot("storeys", V("one-storey", "one-storey", "one storey", "one story", "bungalow", "small"),
+                V("two-storey", "two-storey", "two storey", "two story", "tall")),
         },
         (rng, a, b) =>
         {
             var walls = Palette.Jitter(Palette.Of(a["wall colour"]), rng);
-            var roofCol = new[] { new Vector3(0.55f, 0.13f, 0.1f), new Vector3(0.3f, 0.3f, 0.34f), new Vector3(0.4f, 0.22f, 0.1f) }[rng.Next(3)];
+            var roofCol = new[] { new Vector3(0.55f, 0.13f, 0.1f), new Vector3(0.3f, 0.3f, 0.34f),
+                new Vector3(0.4f, 0.22f, 0.1f) }[rng.Next(3)];
             float L = U(rng, 0.4f, 0.5f), W = U(rng, 0.3f, 0.38f);
             bool two = a["storeys"] == "two-storey";
             float H = two ? U(rng, 0.52f, 0.62f) : U(rng, 0.3f, 0.36f);
@@ -256,7 +270,8 @@ internal static class SceneFamilies
             {
                 // the roof surface is at H + roofH (1 - |y| / roofW); the chimney's foot sits inside the roof
                 float y = W * 0.45f, hc = 0.12f;
-                b.Box(new(U(rng, -0.5f, 0.5f) * L, y, H + roofH * (1 - y / roofW) + hc * 0.5f), new(0.05f, 0.05f, hc), new(0.5f, 0.25f, 0.2f));
+                b.Box(new(U(rng, -0.5f, 0.5f) * L, y, H + roofH * (1 - y / roofW) + hc * 0.5f), new(0.05f, 0.05f, hc),
+                    new(0.5f, 0.25f, 0.2f));
             }
         }, k, seed);
 
@@ -265,8 +280,10 @@ internal static class SceneFamilies
         new[]
         {
             Colours("colour", "", "red", "blue", "green", "brown", "white"),
-            Slot("armrests", V("armrests", "armrests", "with armrests", "armrests", "with arms", "arms"), V("no armrests", null, "without armrests", "no armrests", "armless")),
-            Slot("back", V("tall back", "tall back", "tall back", "tall", "high back"), V("low back", "low back", "low back", "low", "short")),
+            Slot("armrests", V("armrests", "armrests", "with armrests", "armrests", "with arms", "arms"),
+                V("no armrests", null, "without armrests", "no armrests", "armless")),
+            Slot("back", V("tall back", "tall back", "tall back", "tall", "high back"),
+                V("low back", "low back", "low back", "low", "short")),
         },
         (rng, a, b) =>
         {
@@ -295,7 +312,8 @@ internal static class SceneFamilies
         new[]
         {
             Colours("colour", "", "red", "blue", "white", "yellow", "green"),
-            Slot("saucer", V("saucer", "saucer", "with saucer", "on saucer", "saucer"), V("no saucer", null, "without saucer", "no saucer")),
+            Slot("saucer", V("saucer", "saucer", "with saucer", "on saucer", "saucer"),
+                V("no saucer", null, "without saucer", "no saucer")),
             Slot("shape", V("tall", "tall", "tall"), V("short", "short", "short", "wide")),
         },
         (rng, a, b) =>
@@ -331,7 +349,8 @@ internal static class SceneFamilies
             for (int i = 0; i < n; i++)
             {
                 float phi = phase + i * 2 * MathF.PI / n;
-                b.Box(new((br + fr - 0.02f) * MathF.Cos(phi), (br + fr - 0.02f) * MathF.Sin(phi), z0 + fh), new(fr, 0.012f, fh), trim, Rotations.AboutZ(phi));
+                b.Box(new((br + fr - 0.02f) * MathF.Cos(phi), (br + fr - 0.02f) * MathF.Sin(phi), z0 + fh), new(fr, 0.012f, fh), trim,
+                    Rotations.AboutZ(phi));
             }
             if (a["window"] == "window")
             {
@@ -347,7 +366,8 @@ internal static class SceneFamilies
         new[]
         {
             Colours("colour", "", "grey", "red", "blue", "yellow"),
-            Slot("head", V("square head", "square head", "square head", "square", "boxy"), V("round head", "round head", "round head", "round")),
+            Slot("head", V("square head", "square head", "square head", "square", "boxy"),
+                V("round head", "round head", "round head", "round")),
             Slot("antenna", V("antenna", "antenna", "with antenna", "antenna"), V("no antenna", null, "without antenna", "no antenna")),
         },
         (rng, a, b) =>

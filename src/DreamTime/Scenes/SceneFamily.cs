@@ -57,7 +57,8 @@ public sealed class SceneFamily
     {
         foreach (var slot in Slots)
             if (!attributes.TryGetValue(slot.Name, out var v) || slot.Values.All(x => x.Value != v))
-                throw new ArgumentException($"{Name}: attribute '{slot.Name}' needs one of {string.Join("|", slot.Values.Select(x => x.Value))}", nameof(attributes));
+                throw new ArgumentException($"{Name}: attribute '{slot.Name}' needs one " +
+                    $"of {string.Join("|", slot.Values.Select(x => x.Value))}", nameof(attributes));
         var b = new SceneBuilder();
         _build(rng, attributes, b);
         return b.Build();
@@ -65,7 +66,8 @@ public sealed class SceneFamily
 
     /// <summary>"cap colour: red|brown; spots: spots|plain" — for listings and error messages.</summary>
     public string DescribeAttributes() =>
-        Slots.Count == 0 ? "(no attributes)" : string.Join("; ", Slots.Select(s => $"{s.Name}: {string.Join("|", s.Values.Select(v => v.Phrases[0]))}"));
+        Slots.Count == 0 ? "(no attributes)"
+            : string.Join("; ", Slots.Select(s => $"{s.Name}: {string.Join("|", s.Values.Select(v => v.Phrases[0]))}"));
 
     private static List<Dictionary<string, string>> Combinations(AttributeSlot[] slots)
     {

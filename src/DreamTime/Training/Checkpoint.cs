@@ -20,7 +20,10 @@ public static class Checkpoint
 
     public sealed record State(int Step, string Prompt, string Strategy, long Seed, List<StepRecord> History);
 
-    internal static readonly JsonSerializerOptions StateJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    internal static readonly JsonSerializerOptions StateJson = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static void Save(string dir, IRepresentation representation, IGuidance guidance, AdamOptimizer optimizer, State state)
     {
@@ -50,8 +53,15 @@ public static class Checkpoint
     {
         foreach (var f in new[] { RepresentationFile, OptimizerFile, StateFile })
             if (!File.Exists(Path.Combine(dir, f))) throw new UserError($"checkpoint file {Path.Combine(dir, f)} is missing");
-        try { return JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(dir, StateFile)), StateJson) ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new UserError($"checkpoint file {Path.Combine(dir, StateFile)} is corrupt ({e.Message.Split('\n')[0]})"); }
+        try
+        {
+            return JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(dir, StateFile)), StateJson)
+                ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new UserError($"checkpoint file {Path.Combine(dir, StateFile)} is corrupt ({e.Message.Split('\n')[0]})");
+        }
     }
 
     /// <summary>Restores the representation, the guidance's trainable state and the optimizer; returns the state.</summary>

@@ -20,7 +20,8 @@ public sealed class GenerationRun : IDisposable
         _observer = observer;
     }
 
-    /// <summary>Validates the configuration and builds every component before the run folder is touched, so bad input writes nothing.</summary>
+    /// <summary>Validates the configuration and builds every component before
+    /// the run folder is touched, so bad input writes nothing.</summary>
     public static GenerationRun Start(TrainConfig config, string? outDir, bool overwrite, IRunObserver observer)
     {
         config.Validate();
@@ -49,14 +50,17 @@ public sealed class GenerationRun : IDisposable
         var folder = new RunFolder(dir);
         if (!File.Exists(folder.Config)) throw new UserError($"run folder {dir}: no config.json there; not a run folder");
         var config = TrainConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);
-        var checkpoint = Checkpoint.Find(folder.LastCheckpoint) ?? throw new UserError($"run folder {dir}: no checkpoint in {folder.Checkpoints}");
+        var checkpoint = Checkpoint.Find(folder.LastCheckpoint)
+            ?? throw new UserError($"run folder {dir}: no checkpoint in {folder.Checkpoints}");
         var state = Checkpoint.LoadState(checkpoint);
         var updated = config;
         if (overrides.Device is string d) updated = updated with { Device = d };
         if (overrides.Iterations is int n)
         {
             if (n < config.Iterations)
-                throw new UserError("timesteps.iterations", $"is {n}; a resumed run can only be extended; {folder.Config} has {config.Iterations} (checkpoint at step {state.Step})");
+                throw new UserError("timesteps.iterations",
+                    $"is {n}; a resumed run can only be extended; {folder.Config} has {config.Iterations} " +
+                    $"(checkpoint at step {state.Step})");
             updated = updated with { Timesteps = updated.Timesteps with { Iterations = n } };
         }
         updated.Validate();
@@ -65,7 +69,8 @@ public sealed class GenerationRun : IDisposable
         {
             AtomicFile.WriteAllText(folder.Config, updated.ToJson());
             if (updated.Iterations != config.Iterations)
-                observer.Log($"extending the run from {config.Iterations} to {updated.Iterations} iterations ({updated.Timesteps.Strategy}'s schedule is recomputed for the new total)");
+                observer.Log($"extending the run from {config.Iterations} to {updated.Iterations} iterations " +
+                    $"({updated.Timesteps.Strategy}'s schedule is recomputed for the new total)");
         }
         return new GenerationRun(trainer, folder, observer);
     }
@@ -79,7 +84,8 @@ public sealed class GenerationRun : IDisposable
 
     public static string DefaultFolder(TrainConfig c)
     {
-        var name = string.IsNullOrWhiteSpace(c.Prompt) && c.Reference != null ? Path.GetFileNameWithoutExtension(c.Reference.Image) : c.Prompt;
+        var name = string.IsNullOrWhiteSpace(c.Prompt) && c.Reference != null ? Path.GetFileNameWithoutExtension(c.Reference.Image)
+            : c.Prompt;
         return Path.Combine("runs", $"{Slug(name)}-{c.Timesteps.Strategy}-seed{c.Seed}");
     }
 

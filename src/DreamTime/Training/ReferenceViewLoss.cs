@@ -19,7 +19,8 @@ public sealed class ReferenceViewLoss(ReferenceView view, double lambdaRgb, doub
     public double LambdaMask { get; } = lambdaMask;
     public bool Active => LambdaRgb > 0 || LambdaMask > 0;
 
-    /// <summary>"ref_rgb" and "ref_mask" (weighted) for a render [1,H,W,*] of <see cref="ReferenceView.Camera"/> at the picture's size.</summary>
+    /// <summary>"ref_rgb" and "ref_mask" (weighted) for a render [1,H,W,*] of
+    /// <see cref="ReferenceView.Camera"/> at the picture's size.</summary>
     public IEnumerable<KeyValuePair<string, Tensor>> Losses(RenderOutput render)
     {
         var device = render.Rgb.device;
@@ -29,13 +30,16 @@ public sealed class ReferenceViewLoss(ReferenceView view, double lambdaRgb, doub
         if (LambdaMask > 0) yield return new("ref_mask", LambdaMask * nn.functional.mse_loss(render.Opacity, mask));
     }
 
-    /// <summary>PSNR (dB) of a render of the input camera against the picture over white, and IoU of (opacity &gt; 0.5) against (mask &gt; 0.5).</summary>
+    /// <summary>PSNR (dB) of a render of the input camera against the picture over
+    /// white, and IoU of (opacity &gt; 0.5) against (mask &gt; 0.5).</summary>
     public (double Psnr, double MaskIou) Evaluate(ViewRenderer render)
     {
         using var scope = torch.NewDisposeScope();
         var (rgb, opacity) = render(View.Camera);
         var image = View.Image.to(float64); var mask = View.Mask.to(float64);
-        if (!rgb.shape.SequenceEqual(image.shape)) throw new ArgumentException($"render of the input view is [{string.Join(",", rgb.shape)}], the picture [{string.Join(",", image.shape)}]");
+        if (!rgb.shape.SequenceEqual(image.shape))
+            throw new ArgumentException($"render of the input view is [{string.Join(",", rgb.shape)}], " +
+                $"the picture [{string.Join(",", image.shape)}]");
         double mse = (rgb.to(float64).clamp(0, 1) - image).square().mean().item<double>();
         return (ImageMetrics.PsnrFromMse(mse), ImageMetrics.MaskIou(opacity, mask));
     }

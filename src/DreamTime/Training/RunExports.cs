@@ -55,7 +55,8 @@ public static class RunExports
             }
             foreach (var (name, value) in quality.Metrics) summary[name] = Math.Round(value, 4);
             using var scope = torch.NewDisposeScope();
-            ImageIO.SavePng(run.Comparison, trainer.Evaluator!.Comparison(cam => trainer.RenderView(cam, cfg.EvalResolution, cfg.EvalResolution), quality));
+            ImageIO.SavePng(run.Comparison,
+                trainer.Evaluator!.Comparison(cam => trainer.RenderView(cam, cfg.EvalResolution, cfg.EvalResolution), quality));
         }
         if (trainer.Reference != null)
         {
@@ -86,8 +87,10 @@ public static class RunExports
                 using var scope = torch.NewDisposeScope();
                 var r = trainer.Evaluator.Evaluate(cam =>
                 {
-                    var (img, mask) = MeshRasterizer.Render(mesh, cam, cfg.EvalResolution, cfg.EvalResolution, trainer.Light, supersample: 2);
-                    return (torch.tensor(img.Pixels, new long[] { img.Height, img.Width, 3 }), torch.tensor(mask, new long[] { img.Height, img.Width }));
+                    var (img, mask) = MeshRasterizer.Render(mesh, cam, cfg.EvalResolution, cfg.EvalResolution, trainer.Light,
+                        supersample: 2);
+                    return (torch.tensor(img.Pixels, new long[] { img.Height, img.Width, 3 }),
+                        torch.tensor(mask, new long[] { img.Height, img.Width }));
                 });
                 foreach (var (name, value) in r.Metrics) summary["mesh_" + name] = Math.Round(value, 4);
             }
@@ -104,7 +107,10 @@ public static class RunExports
         var cfg = trainer.Config;
         int n = cfg.TurntableFrames, res = cfg.TurntableResolution;
         var frames = new List<RgbImage>();
-        var sheet = new ContactSheet(Math.Min(n, 6)) { Title = $"{cfg.Subject} ({cfg.Timesteps.Strategy}, {trainer.StepReached} iterations)" };
+        var sheet = new ContactSheet(Math.Min(n, 6))
+        {
+            Title = $"{cfg.Subject} ({cfg.Timesteps.Strategy}, {trainer.StepReached} iterations)",
+        };
         var cameras = cfg.Cameras.Ring(n, 20);
         for (int i = 0; i < n; i++)
         {

@@ -33,9 +33,14 @@ public sealed class RunFolder(string root)
         if (File.Exists(Root)) throw new UserError($"run folder {Root}: is a file, not a folder");
         if (Directory.Exists(Root) && Directory.EnumerateFileSystemEntries(Root).Any())
         {
-            if (!overwrite) throw new UserError($"run folder {Root}: exists and is not empty; allow overwriting it to replace it, or resume the run in it to continue it");
+            if (!overwrite)
+                throw new UserError($"run folder {Root}: exists and is not empty; allow overwriting it to replace it, " +
+                    "or resume the run in it to continue it");
             try { Directory.Delete(Root, true); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserError($"run folder {Root}: cannot clear the folder ({e.Message})"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UserError($"run folder {Root}: cannot clear the folder ({e.Message})");
+            }
         }
         AtomicFile.EnsureWritableFolder(Root, "run folder");
     }

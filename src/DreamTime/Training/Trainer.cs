@@ -60,7 +60,8 @@ public sealed class Trainer : IStepTrainer, IDisposable
         }
     }
 
-    /// <summary>Builds the configured components by name (guidance first, so that a bad prompt or checkpoint fails before any work) and the trainer.</summary>
+    /// <summary>Builds the configured components by name (guidance first, so that a
+    /// bad prompt or checkpoint fails before any work) and the trainer.</summary>
     public static Trainer Create(TrainConfig config, Device device, string? resumeCheckpoint = null, GuidanceComponents? guidance = null)
     {
         guidance ??= Components.Guidance.Create(config.Guidance, new ComponentContext(config, device));
@@ -112,7 +113,8 @@ public sealed class Trainer : IStepTrainer, IDisposable
         if (Reference is { Active: true })
         {
             using var refJitter = Seeds.Generator(Config.Seed, step, StreamReferenceJitter);
-            var refRender = Representation.Render(new RenderRequest(new[] { Reference.View.Camera }, Config.Height, Config.Width, ShadingMode.Diffuse, Light, refJitter));
+            var refRender = Representation.Render(new RenderRequest(new[] { Reference.View.Camera }, Config.Height, Config.Width,
+                ShadingMode.Diffuse, Light, refJitter));
             terms.AddRange(Reference.Losses(refRender));
         }
         var values = new Dictionary<string, double>();

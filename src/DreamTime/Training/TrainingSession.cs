@@ -23,7 +23,9 @@ public sealed class TrainingSession(Trainer trainer, RunFolder? run, IRunObserve
             observer.Log($"run already finished at step {trainer.StepReached}; writing outputs again");
         else
             observer.Log(start == 1
-                ? $"training {cfg.Subject} with {trainer.Config.GuidanceName} guidance, a {trainer.Config.RepresentationName}, {cfg.Timesteps.Strategy}, {cfg.Iterations} iterations, {cfg.Height}x{cfg.Width}, seed {cfg.Seed}" + (run != null ? $" -> {run.Root}" : "")
+                ? $"training {cfg.Subject} with {trainer.Config.GuidanceName} guidance, " +
+                    $"a {trainer.Config.RepresentationName}, {cfg.Timesteps.Strategy}, {cfg.Iterations} " +
+                    $"iterations, {cfg.Height}x{cfg.Width}, seed {cfg.Seed}" + (run != null ? $" -> {run.Root}" : "")
                 : $"resuming '{cfg.Prompt}' at step {start} of {cfg.Iterations}" + (run != null ? $" -> {run.Root}" : ""));
         // The log restarts from the checkpoint's history: steps after the checkpoint will be redone.
         if (run != null) AtomicFile.WriteAllText(run.MetricsLog, string.Concat(trainer.History.Select(h => LogLine(h) + "\n")));
@@ -36,7 +38,8 @@ public sealed class TrainingSession(Trainer trainer, RunFolder? run, IRunObserve
             AfterStep = rec =>
             {
                 int step = rec.Step;
-                bool evalNow = trainer.Evaluator != null && cfg.EvalEvery > 0 && (step % cfg.EvalEvery == 0 || step == cfg.Iterations || step == 1);
+                bool evalNow = trainer.Evaluator != null && cfg.EvalEvery > 0
+                    && (step % cfg.EvalEvery == 0 || step == cfg.Iterations || step == 1);
                 if (evalNow) rec = rec with { Evaluation = trainer.Evaluate() };
                 trainer.History.Add(rec);
                 if (run != null)
@@ -55,7 +58,9 @@ public sealed class TrainingSession(Trainer trainer, RunFolder? run, IRunObserve
         var summary = Export?.Invoke(trainer, run, observer) ?? new Dictionary<string, object?>();
         summary["seconds_this_session"] = Math.Round(wall.Elapsed.TotalSeconds, 1);
         summary["peak_memory_mib"] = PeakMemoryMiB();
-        AtomicFile.WriteAllText(run.Metrics, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        AtomicFile.WriteAllText(run.Metrics,
+            JsonSerializer.Serialize(summary,
+                new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return SessionOutcome.Completed;
     }
 

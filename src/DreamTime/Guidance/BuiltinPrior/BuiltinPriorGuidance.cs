@@ -48,7 +48,8 @@ public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
     {
     }
 
-    private BuiltinPriorGuidance(PromptSelection selection, IReadOnlyList<double>? logPrior, BuiltinPriorOptions? options, PriorLibrary? library)
+    private BuiltinPriorGuidance(PromptSelection selection, IReadOnlyList<double>? logPrior, BuiltinPriorOptions? options,
+        PriorLibrary? library)
     {
         Options = options ?? new BuiltinPriorOptions();
         Options.Validate();
@@ -77,10 +78,12 @@ public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
     /// <summary>The one check of the image noise (config.json's guidance.image_noise): a positive number.</summary>
     public static void CheckImageNoise(double imageNoise)
     {
-        if (!(imageNoise > 0 && double.IsFinite(imageNoise))) throw new UserError("image_noise", $"is {imageNoise}; must be a positive number");
+        if (!(imageNoise > 0 && double.IsFinite(imageNoise)))
+            throw new UserError("image_noise", $"is {imageNoise}; must be a positive number");
     }
 
-    public static BuiltinPriorGuidance ForImage(ReferenceView reference, BuiltinPriorOptions? options = null, double imageNoise = DefaultImageNoise, PriorLibrary? library = null)
+    public static BuiltinPriorGuidance ForImage(ReferenceView reference, BuiltinPriorOptions? options = null,
+        double imageNoise = DefaultImageNoise, PriorLibrary? library = null)
     {
         CheckImageNoise(imageNoise);
         options ??= new BuiltinPriorOptions();
@@ -90,7 +93,8 @@ public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
         var kept = Enumerable.Range(0, library.Members.Count).Where(i => logLikelihood[i] >= best - ImagePriorCutoffNats)
             .OrderByDescending(i => logLikelihood[i]).ToList();
         var members = kept.Select(i => library.Members[i]).ToList();
-        var selection = new PromptSelection("", library.FindFamily(members[0].Family), new Dictionary<string, IReadOnlySet<string>>(), members);
+        var selection = new PromptSelection("", library.FindFamily(members[0].Family), new Dictionary<string, IReadOnlySet<string>>(),
+            members);
         return new BuiltinPriorGuidance(selection, kept.Select(i => logLikelihood[i] - best).ToList(), options, library);
     }
 
@@ -103,7 +107,8 @@ public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
         using var img = reference.Image.to(float32).cpu().contiguous();
         var target = img.data<float>().ToArray();
         // 2x2 rays per pixel, as the evaluation renders: the input picture is a finished, anti-aliased image
-        var renders = new SdfRenderer { Supersample = PriorEvaluation.DefaultSupersample }.Render(library.Members.Select(m => m.Scene).ToList(), reference.Camera, h, w);
+        var renders = new SdfRenderer { Supersample = PriorEvaluation.DefaultSupersample }
+            .Render(library.Members.Select(m => m.Scene).ToList(), reference.Camera, h, w);
         double scale = (temperaturePixels is double p ? p / ((double)h * w) : 1.0) / (2 * imageNoise * imageNoise);
         return renders.Select(r =>
         {
@@ -131,7 +136,8 @@ public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
     protected override Tensor Encode(GuidanceInput input)
     {
         if (!ImageConditioned && input.Condition.Prompt.Trim() != Prompt)
-            throw new ArgumentException($"this built-in prior guidance was built for the prompt '{Prompt}', not '{input.Condition.Prompt}'");
+            throw new ArgumentException($"this built-in prior guidance was built for the prompt '{Prompt}', " +
+                $"not '{input.Condition.Prompt}'");
         return input.Render.Rgb * 2 - 1;
     }
 

@@ -32,7 +32,8 @@ public sealed record BuiltinPriorOptions
     public void Validate()
     {
         SdsOptions.Check(GuidanceScale, GradClip);
-        if (TemperaturePixels is double k && !(k > 0)) throw new UserError("temperature_pixels", $"is {k}; must be > 0 (or null for the exact posterior)");
+        if (TemperaturePixels is double k && !(k > 0))
+            throw new UserError("temperature_pixels", $"is {k}; must be > 0 (or null for the exact posterior)");
         if (Supersample < 1 || Supersample > 8) throw new UserError("supersample", $"is {Supersample}; must be between 1 and 8");
     }
 

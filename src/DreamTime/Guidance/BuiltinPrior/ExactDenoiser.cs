@@ -13,13 +13,15 @@ namespace DreamTime.Guidance.BuiltinPrior;
 public static class ExactDenoiser
 {
     /// <param name="noisy">x_t, [B, D].</param>
-    /// <param name="members">Member images in the diffusion range [-1, 1]: [K, D] shared by the batch, or [B, K, D] (one set per camera).</param>
+    /// <param name="members">Member images in the diffusion range [-1, 1]:
+    /// [K, D] shared by the batch, or [B, K, D] (one set per camera).</param>
     /// <param name="alphaBar">ab_t in (0, 1).</param>
     /// <param name="sharpness">s: multiplies the log-likelihood; 1 = the exact posterior.</param>
     /// <param name="logPrior">[K] unnormalised log-weights of the members; null = uniform.</param>
     public static Posterior Denoise(Tensor noisy, Tensor members, double alphaBar, double sharpness = 1.0, Tensor? logPrior = null)
     {
-        if (!(alphaBar > 0 && alphaBar < 1)) throw new ArgumentOutOfRangeException(nameof(alphaBar), $"alpha_bar {alphaBar} must be in (0, 1)");
+        if (!(alphaBar > 0 && alphaBar < 1))
+            throw new ArgumentOutOfRangeException(nameof(alphaBar), $"alpha_bar {alphaBar} must be in (0, 1)");
         if (noisy.dim() != 2) throw new ArgumentException($"noisy must be [B, D], got [{string.Join(",", noisy.shape)}]");
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -2,7 +2,8 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Guidance.BuiltinPrior;
 
-/// <summary>The exact posterior of a finite data set given x_t: weights over members, x0_hat, eps_hat and the weights' entropy (all float64).</summary>
+/// <summary>The exact posterior of a finite data set given x_t: weights over
+/// members, x0_hat, eps_hat and the weights' entropy (all float64).</summary>
 public sealed class Posterior : IDisposable
 {
     /// <summary>[B, K] posterior weights, each row sums to 1.</summary>

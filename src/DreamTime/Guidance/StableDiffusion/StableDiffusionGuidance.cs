@@ -67,7 +67,8 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
         using var scope = torch.NewDisposeScope();
         var bchw = images.to(_pipe.Device).permute(0, 3, 1, 2);
         if (bchw.shape[2] != Resolution || bchw.shape[3] != Resolution)
-            bchw = nn.functional.interpolate(bchw, size: new long[] { Resolution, Resolution }, mode: InterpolationMode.Bilinear, align_corners: false);
+            bchw = nn.functional.interpolate(bchw, size: new long[] { Resolution, Resolution }, mode: InterpolationMode.Bilinear,
+                align_corners: false);
         if (_pipe.IsPixelSpace) return (bchw * 2 - 1).to(ScalarType.Float32).MoveToOuterDisposeScope();
         var x = (bchw * 2 - 1).to(_pipe.VaeDtype);
         var posterior = _pipe.Vae.Encode(x);

@@ -12,21 +12,25 @@ public sealed record StableDiffusionGuidanceOptions
     public double? GradClip { get; init; }
     /// <summary>Append ", front view" / ", side view" / ", back view" / ", overhead view" by camera.</summary>
     public bool ViewDependentPrompt { get; init; } = true;
-    /// <summary>Side of the square image fed to the VAE (to the UNet in pixel space); null = the model's resolution (UNet sample_size x VAE scale factor).</summary>
+    /// <summary>Side of the square image fed to the VAE (to the UNet in pixel space);
+    /// null = the model's resolution (UNet sample_size x VAE scale factor).</summary>
     public int? Resolution { get; init; }
     public LatentMode LatentMode { get; init; } = LatentMode.Sample;
 
-    /// <summary>The side of the square image the VAE encodes for a model: <see cref="Resolution"/>, or the model's own; a multiple of its VAE scale factor.</summary>
+    /// <summary>The side of the square image the VAE encodes for a model:
+    /// <see cref="Resolution"/>, or the model's own; a multiple of its VAE scale factor.</summary>
     public int ResolutionFor(int modelResolution, int vaeScaleFactor)
     {
         int r = Resolution ?? modelResolution;
-        if (r % vaeScaleFactor != 0) throw new UserError("resolution", $"is {r}; must be a multiple of the VAE scale factor {vaeScaleFactor}");
+        if (r % vaeScaleFactor != 0)
+            throw new UserError("resolution", $"is {r}; must be a multiple of the VAE scale factor {vaeScaleFactor}");
         return r;
     }
 
     public void Validate()
     {
         SdsOptions.Check(GuidanceScale, GradClip);
-        if (Resolution is int r && (r < 8 || r % 8 != 0)) throw new UserError("resolution", $"is {r}; must be a positive multiple of 8 (or null for the model's resolution)");
+        if (Resolution is int r && (r < 8 || r % 8 != 0))
+            throw new UserError("resolution", $"is {r}; must be a positive multiple of 8 (or null for the model's resolution)");
     }
 }

@@ -29,7 +29,8 @@ public sealed class Zero123Guidance : ScoreDistillationGuidance
     private readonly bool _ownsPipeline;
 
     /// <param name="picture">the input picture [H, W, 3] in [0, 1], already framed; encoded at <see cref="Resolution"/></param>
-    public Zero123Guidance(Zero123Pipeline pipeline, StableDiffusionGuidanceOptions options, Tensor picture, Camera inputCamera, bool ownsPipeline = false)
+    public Zero123Guidance(Zero123Pipeline pipeline, StableDiffusionGuidanceOptions options, Tensor picture, Camera inputCamera,
+        bool ownsPipeline = false)
     {
         options.Validate();
         _pipe = pipeline;
@@ -41,16 +42,19 @@ public sealed class Zero123Guidance : ScoreDistillationGuidance
         _ownsPipeline = ownsPipeline;
     }
 
-    /// <summary>Each camera relative to the input camera, as Zero-1-to-3 takes it: [B, 3] (polar change, azimuth change, distance change).</summary>
+    /// <summary>Each camera relative to the input camera, as Zero-1-to-3 takes
+    /// it: [B, 3] (polar change, azimuth change, distance change).</summary>
     public Tensor PosesFor(IReadOnlyList<Camera> cameras) => Zero123Pose.ToTensor(cameras.Select(c =>
-        Zero123Pose.FromCameraChange(c.ElevationDeg - InputCamera.ElevationDeg, c.AzimuthDeg - InputCamera.AzimuthDeg, c.Distance - InputCamera.Distance)).ToList());
+        Zero123Pose.FromCameraChange(c.ElevationDeg - InputCamera.ElevationDeg, c.AzimuthDeg - InputCamera.AzimuthDeg,
+            c.Distance - InputCamera.Distance)).ToList());
 
     protected override Tensor Encode(GuidanceInput input)
     {
         using var scope = torch.NewDisposeScope();
         var bchw = input.Render.Rgb.to(_pipe.Device).permute(0, 3, 1, 2);
         if (bchw.shape[2] != Resolution || bchw.shape[3] != Resolution)
-            bchw = nn.functional.interpolate(bchw, size: new long[] { Resolution, Resolution }, mode: InterpolationMode.Bilinear, align_corners: false);
+            bchw = nn.functional.interpolate(bchw, size: new long[] { Resolution, Resolution }, mode: InterpolationMode.Bilinear,
+                align_corners: false);
         var posterior = _pipe.Vae.Encode((bchw * 2 - 1).to(_pipe.VaeDtype));
         var z = Options.LatentMode == LatentMode.Sample ? posterior.Sample(input.Noise) : posterior.Mean;
         return (z.to(ScalarType.Float32) * _pipe.Vae.Config.ScalingFactor).MoveToOuterDisposeScope();

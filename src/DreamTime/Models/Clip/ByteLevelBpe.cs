@@ -44,7 +44,11 @@ internal sealed class ByteLevelBpe
             int bestRank = int.MaxValue;
             (string, string) best = default;
             for (int i = 0; i + 1 < word.Count; i++)
-                if (_ranks.TryGetValue((word[i], word[i + 1]), out int rank) && rank < bestRank) { bestRank = rank; best = (word[i], word[i + 1]); }
+                if (_ranks.TryGetValue((word[i], word[i + 1]), out int rank) && rank < bestRank)
+                {
+                    bestRank = rank;
+                    best = (word[i], word[i + 1]);
+                }
             if (bestRank == int.MaxValue) break;
 
             // Merge every non-overlapping occurrence of the best pair, scanning left to right.

@@ -12,12 +12,14 @@ public sealed class ClipEncoderLayer : nn.Module
     private readonly ClipMlp mlp;
 
     public ClipEncoderLayer(ClipTextConfig c)
-        : this(c.HiddenSize, c.NumAttentionHeads, c.IntermediateSize, Activations.Get(c.HiddenAct, "text_encoder hidden_act"), c.LayerNormEps, causal: true)
+        : this(c.HiddenSize, c.NumAttentionHeads, c.IntermediateSize, Activations.Get(c.HiddenAct, "text_encoder hidden_act"),
+            c.LayerNormEps, causal: true)
     {
     }
 
     /// <summary>The layer the text and the vision transformers share; they differ only in whether attention is causal.</summary>
-    public ClipEncoderLayer(long hidden, int heads, long intermediate, Func<Tensor, Tensor> act, double layerNormEps, bool causal) : base(nameof(ClipEncoderLayer))
+    public ClipEncoderLayer(long hidden, int heads, long intermediate, Func<Tensor, Tensor> act, double layerNormEps, bool causal)
+        : base(nameof(ClipEncoderLayer))
     {
         layer_norm1 = nn.LayerNorm(hidden, layerNormEps);
         self_attn = new ClipAttention(hidden, heads, causal);

@@ -35,7 +35,8 @@ public static class ClipImagePreprocessor
         var (h, w) = ((int)x.shape[2], (int)x.shape[3]);
         var (rh, rw) = ResizedSize(h, w, size);
         if (rh != h || rw != w)
-            x = nn.functional.interpolate(x, size: new long[] { rh, rw }, mode: InterpolationMode.Bicubic, align_corners: false, antialias: true).clamp(0, 1);
+            x = nn.functional.interpolate(x, size: new long[] { rh, rw }, mode: InterpolationMode.Bicubic, align_corners: false,
+                antialias: true).clamp(0, 1);
         var (top, left) = ((rh - size) / 2, (rw - size) / 2);
         x = x[.., .., top..(top + size), left..(left + size)];
         var mean = torch.tensor(Mean, device: x.device).view(1, 3, 1, 1);

@@ -33,7 +33,8 @@ public sealed record ClipTextConfig
             EosTokenId = c.Int("eos_token_id", 49407),
         };
         if (cfg.NumAttentionHeads <= 0 || cfg.HiddenSize % cfg.NumAttentionHeads != 0)
-            throw new UserError($"{c.Path}: hidden_size {cfg.HiddenSize} must be a multiple of num_attention_heads {cfg.NumAttentionHeads}");
+            throw new UserError($"{c.Path}: hidden_size {cfg.HiddenSize} must be a multiple of " +
+                $"num_attention_heads {cfg.NumAttentionHeads}");
         Activations.Get(cfg.HiddenAct, c.Path + ": hidden_act");
         return cfg;
     }

@@ -49,7 +49,8 @@ public sealed class ClipTokenizer
             [settings.Pad.Content] = PadId,
             [settings.Unk.Content] = UnkId,
         };
-        _specialTokens = specials.Select(kv => (kv.Key, kv.Value)).OrderByDescending(t => t.Key.Length).ThenBy(t => t.Key, StringComparer.Ordinal).ToArray();
+        _specialTokens = specials.Select(kv => (kv.Key, kv.Value))
+            .OrderByDescending(t => t.Key.Length).ThenBy(t => t.Key, StringComparer.Ordinal).ToArray();
     }
 
     /// <summary>Loads vocab.json and merges.txt plus the special tokens and length from the folder's JSON configs.</summary>

@@ -44,7 +44,8 @@ internal static class ClipTokenizerFiles
         {
             var parts = lines[i].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length == 0) continue;
-            if (parts.Length != 2) throw new UserError($"{path} line {i + 1}: expected two symbols separated by a space, got '{OneLine(lines[i].Trim())}'");
+            if (parts.Length != 2)
+                throw new UserError($"{path} line {i + 1}: expected two symbols separated by a space, got '{OneLine(lines[i].Trim())}'");
             merges.Add((parts[0], parts[1]));
         }
         if (merges.Count == 0) throw new UserError($"{path}: no merges found");
@@ -81,14 +82,16 @@ internal static class ClipTokenizerFiles
                 foreach (var entry in decoder.EnumerateObject())
                 {
                     if (!int.TryParse(entry.Name, out int id) || TokenContent(entry.Value) is not { } content)
-                        throw new UserError($"{configPath}: added_tokens_decoder entry '{entry.Name}' needs an integer id and a \"content\" string");
+                        throw new UserError($"{configPath}: added_tokens_decoder entry '{entry.Name}' needs an integer id and " +
+                            "a \"content\" string");
                     added[content] = id;
                 }
         }
         var mapPath = Path.Combine(dir, SpecialTokensFile);
         if (File.Exists(mapPath)) ReadTokens(ReadObject(mapPath), mapPath, tokens);
 
-        return new ClipTokenizerSettings(tokens["bos_token"], tokens["eos_token"], tokens["pad_token"], tokens["unk_token"], maxLength, added);
+        return new ClipTokenizerSettings(tokens["bos_token"], tokens["eos_token"], tokens["pad_token"], tokens["unk_token"], maxLength,
+            added);
     }
 
     /// <summary>Copies the folder's files into dir; a missing JSON config is written from the settings read (defaults included).</summary>
@@ -121,7 +124,8 @@ internal static class ClipTokenizerFiles
         foreach (var key in tokens.Keys.ToArray())
         {
             if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null) continue;
-            var content = TokenContent(value) ?? throw new UserError($"{path}: {key} must be a string or an object with a \"content\" string");
+            var content = TokenContent(value)
+                ?? throw new UserError($"{path}: {key} must be a string or an object with a \"content\" string");
             if (content.Length == 0) throw new UserError($"{path}: {key} is empty");
             tokens[key] = new NamedToken(content, path);
         }

@@ -27,7 +27,9 @@ public sealed record ClipVisionConfig
     /// </summary>
     public static ClipVisionConfig From(ConfigJson c)
     {
-        var v = c.Root["vision_config"] is System.Text.Json.Nodes.JsonObject section ? new ConfigJson(c.Path + " (vision_config)", section) : c;
+        var v = c.Root["vision_config"] is System.Text.Json.Nodes.JsonObject section
+            ? new ConfigJson(c.Path + " (vision_config)", section)
+            : c;
         var cfg = new ClipVisionConfig
         {
             HiddenSize = v.Int("hidden_size", 768),
@@ -42,7 +44,8 @@ public sealed record ClipVisionConfig
             LayerNormEps = v.Double("layer_norm_eps", 1e-5),
         };
         if (cfg.NumAttentionHeads <= 0 || cfg.HiddenSize % cfg.NumAttentionHeads != 0)
-            throw new UserError($"{v.Path}: hidden_size {cfg.HiddenSize} must be a multiple of num_attention_heads {cfg.NumAttentionHeads}");
+            throw new UserError($"{v.Path}: hidden_size {cfg.HiddenSize} must be a multiple of " +
+                $"num_attention_heads {cfg.NumAttentionHeads}");
         if (cfg.PatchSize <= 0 || cfg.ImageSize <= 0 || cfg.ImageSize % cfg.PatchSize != 0)
             throw new UserError($"{v.Path}: image_size {cfg.ImageSize} must be a positive multiple of patch_size {cfg.PatchSize}");
         Activations.Get(cfg.HiddenAct, v.Path + ": hidden_act");

@@ -26,8 +26,10 @@ public sealed class ClipVisionModelWithProjection : nn.Module
     public ClipVisionOutput Forward(Tensor pixels)
     {
         // the position table has one entry per patch of an image_size image; transformers refuses other sizes too
-        if (pixels.ndim != 4 || pixels.shape[1] != Config.NumChannels || pixels.shape[2] != Config.ImageSize || pixels.shape[3] != Config.ImageSize)
-            throw new ArgumentException($"image encoder: expected pixels [B,{Config.NumChannels},{Config.ImageSize},{Config.ImageSize}], got [{string.Join(",", pixels.shape)}]");
+        if (pixels.ndim != 4 || pixels.shape[1] != Config.NumChannels || pixels.shape[2] != Config.ImageSize
+            || pixels.shape[3] != Config.ImageSize)
+            throw new ArgumentException($"image encoder: expected pixels [B,{Config.NumChannels},{Config.ImageSize},{Config.ImageSize}], " +
+                $"got [{string.Join(",", pixels.shape)}]");
         var (last, pooled) = vision_model.Forward(pixels);
         return new ClipVisionOutput(visual_projection.forward(pooled), last, pooled);
     }

@@ -27,7 +27,8 @@ public sealed class ComponentWeights
         Source = source;
     }
 
-    /// <summary>Finds and opens the component's weights. With preferFp16Variant the ".fp16" files win when present; otherwise they are used only when nothing else exists.</summary>
+    /// <summary>Finds and opens the component's weights. With preferFp16Variant the ".fp16"
+    /// files win when present; otherwise they are used only when nothing else exists.</summary>
     public static ComponentWeights Open(string folder, string component, bool preferFp16Variant)
     {
         var candidates = new List<string>();
@@ -40,9 +41,13 @@ public sealed class ComponentWeights
         var found = candidates.Select(n => Path.Combine(folder, n)).FirstOrDefault(File.Exists);
         if (found == null)
         {
-            var other = Directory.Exists(folder) ? Directory.GetFiles(folder).Select(Path.GetFileName).Where(n => n!.EndsWith(".bin") || n.EndsWith(".ckpt") || n.EndsWith(".pt")).ToList() : new List<string?>();
+            var other = Directory.Exists(folder)
+                ? Directory.GetFiles(folder).Select(Path.GetFileName)
+                    .Where(n => n!.EndsWith(".bin") || n.EndsWith(".ckpt") || n.EndsWith(".pt")).ToList()
+                : new List<string?>();
             var hint = other.Count > 0 ? $"; found only {string.Join(", ", other)} (convert to safetensors)" : "";
-            throw new UserError($"{folder}: no {component} weights (expected diffusion_pytorch_model.safetensors, model.safetensors, a *.safetensors.index.json or their .fp16 variants){hint}");
+            throw new UserError($"{folder}: no {component} weights (expected diffusion_pytorch_model.safetensors, model.safetensors, " +
+                $"a *.safetensors.index.json or their .fp16 variants){hint}");
         }
         var w = new ComponentWeights(component, found);
         if (found.EndsWith(".json")) w.AddShards(found);
@@ -62,7 +67,8 @@ public sealed class ComponentWeights
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(indexPath), ConfigJson.NoDuplicateKeys);
-            map = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? throw new InvalidOperationException("null file name"));
+            map = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name,
+                p => p.Value.GetString() ?? throw new InvalidOperationException("null file name"));
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
         {
@@ -77,7 +83,8 @@ public sealed class ComponentWeights
                 if (!File.Exists(p)) throw new UserError($"{indexPath}: shard {file} is missing");
                 files[file] = f = SafetensorsFile.Open(p);
             }
-            if (!f.Entries.TryGetValue(name, out var e)) throw new UserError($"{indexPath}: tensor '{name}' is listed in shard {file} but not stored there");
+            if (!f.Entries.TryGetValue(name, out var e))
+                throw new UserError($"{indexPath}: tensor '{name}' is listed in shard {file} but not stored there");
             _tensors[name] = (f, e);
         }
     }
@@ -93,7 +100,8 @@ public sealed class ComponentWeights
     public ScalarType StoredFloatType()
     {
         var counts = _tensors.Values.Where(v => v.Item2.DType is "F16" or "BF16" or "F32" or "F64")
-            .GroupBy(v => v.Item2.DType).OrderByDescending(g => g.Sum(x => x.Item2.End - x.Item2.Begin)).Select(g => g.Key).FirstOrDefault();
+            .GroupBy(v => v.Item2.DType).OrderByDescending(g => g.Sum(x => x.Item2.End - x.Item2.Begin))
+            .Select(g => g.Key).FirstOrDefault();
         return counts == null ? ScalarType.Float32 : SafetensorsFile.ToScalarType(counts);
     }
 
@@ -118,15 +126,18 @@ public sealed class ComponentWeights
             if (!stored.TryGetValue(name, out var key)) continue;
             var shape = _tensors[key].Item2.Shape;
             if (!ShapesCompatible(shape, p.shape))
-                throw new UserError($"{Source}: {Component} weight '{key}' has shape [{string.Join(",", shape)}] but the {Component} config implies [{string.Join(",", p.shape)}]; config.json does not match the weights");
+                throw new UserError($"{Source}: {Component} weight '{key}' has shape [{string.Join(",", shape)}] but the {Component} " +
+                    $"config implies [{string.Join(",", p.shape)}]; config.json does not match the weights");
         }
         var missing = targets.Where(t => !stored.ContainsKey(t.name)).Select(t => t.name).ToList();
         if (missing.Count > 0)
             throw new UserError($"{Source}: {missing.Count} {Component} weight(s) that config.json requires are missing: {Names(missing)}");
         var known = targets.Select(t => t.name).ToHashSet();
-        var unexpected = stored.Where(kv => !known.Contains(kv.Key)).Select(kv => kv.Value).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var unexpected = stored.Where(kv => !known.Contains(kv.Key)).Select(kv => kv.Value)
+            .OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (unexpected.Count > 0)
-            throw new UserError($"{Source}: {unexpected.Count} {Component} weight(s) that config.json does not explain: {Names(unexpected)}");
+            throw new UserError($"{Source}: {unexpected.Count} {Component} weight(s) that config.json does not " +
+                $"explain: {Names(unexpected)}");
 
         using var _ = torch.no_grad();
         foreach (var (name, p) in targets)
@@ -154,7 +165,9 @@ public sealed class ComponentWeights
 
     // Old conversions store attention projections as 1x1 convolutions: [o, i, 1, 1] for a linear [o, i].
     private static bool ShapesCompatible(long[] stored, long[] wanted) =>
-        stored.SequenceEqual(wanted) || (stored.Length > wanted.Length && stored.Take(wanted.Length).SequenceEqual(wanted) && stored.Skip(wanted.Length).All(d => d == 1));
+        stored.SequenceEqual(wanted)
+            || (stored.Length > wanted.Length && stored.Take(wanted.Length).SequenceEqual(wanted)
+                && stored.Skip(wanted.Length).All(d => d == 1));
 
     private static string Names(List<string> names) =>
         string.Join(", ", names.Take(5).Select(n => $"'{n}'")) + (names.Count > 5 ? $" (and {names.Count - 5} more)" : "");

@@ -41,7 +41,8 @@ public sealed class DiffusersFolder
     {
         if (Listed("vae")) return false;
         if (Directory.Exists(Path.Combine(Folder, "vae")))
-            throw new UserError($"{Path.Combine(Folder, "model_index.json")}: lists no vae, but the folder has vae/; add \"vae\": [\"diffusers\", \"AutoencoderKL\"] to use it, or remove vae/ for a pixel-space model");
+            throw new UserError($"{Path.Combine(Folder, "model_index.json")}: lists no vae, but the folder has vae/; add \"vae\": " +
+                "[\"diffusers\", \"AutoencoderKL\"] to use it, or remove vae/ for a pixel-space model");
         return true;
     }
 
@@ -53,7 +54,8 @@ public sealed class DiffusersFolder
     {
         var indexPath = Path.Combine(Folder, "model_index.json");
         if (!Index.TryGetPropertyValue(component, out var entry) || entry is not JsonArray arr || arr.Count != 2 || arr[1] == null)
-            throw new UserError($"{indexPath}: component '{component}' is missing; a Stable Diffusion checkpoint needs text_encoder, unet and scheduler (and vae unless it is pixel-space)");
+            throw new UserError($"{indexPath}: component '{component}' is missing; a Stable Diffusion checkpoint needs text_encoder, " +
+                "unet and scheduler (and vae unless it is pixel-space)");
         var cls = arr[1]!.ToString();
         if (expectedClass != null && cls != expectedClass)
             throw new UserError($"{indexPath}: component '{component}' is a {cls}; only {expectedClass} is supported");

@@ -23,12 +23,14 @@ public static class DiffusersWriter
     /// (weights in <paramref name="weightsType"/>, float32 by default). The folder appears complete or not at all:
     /// it is written beside the target and renamed into place.
     /// </summary>
-    public static void SavePixelSpace(string folder, ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet, SchedulerConfig scheduler,
+    public static void SavePixelSpace(string folder, ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet,
+        SchedulerConfig scheduler,
                                       ScalarType weightsType = ScalarType.Float32)
     {
         // a pixel-space UNet denoises the RGB image itself; anything else could not be loaded back
         if (unet.Config.InChannels != 3 || unet.Config.OutChannels != 3)
-            throw new ArgumentException($"a pixel-space UNet needs in_channels and out_channels 3, got {unet.Config.InChannels} and {unet.Config.OutChannels}", nameof(unet));
+            throw new ArgumentException("a pixel-space UNet needs in_channels and out_channels 3, " +
+                $"got {unet.Config.InChannels} and {unet.Config.OutChannels}", nameof(unet));
         AtomicFile.WriteFolder(folder, dir =>
         {
             WriteJson(Path.Combine(dir, "model_index.json"), ModelIndex(scheduler.ClassName));
@@ -36,7 +38,8 @@ public static class DiffusersWriter
             WriteJson(Path.Combine(dir, "unet", "config.json"), unet.Config.ToJson());
             ComponentWeights.Save(unet, Path.Combine(dir, "unet", "diffusion_pytorch_model.safetensors"), weightsType);
             WriteJson(Path.Combine(dir, "text_encoder", "config.json"), textEncoder.Config.ToJson());
-            ComponentWeights.Save(textEncoder, Path.Combine(dir, "text_encoder", "model.safetensors"), weightsType, keyPrefix: "text_model.");
+            ComponentWeights.Save(textEncoder, Path.Combine(dir, "text_encoder", "model.safetensors"), weightsType,
+                keyPrefix: "text_model.");
             tokenizer.Save(Path.Combine(dir, "tokenizer"));
         });
     }

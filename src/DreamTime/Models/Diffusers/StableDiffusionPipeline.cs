@@ -43,7 +43,8 @@ public sealed class StableDiffusionPipeline : IDisposable
     public int DefaultResolution => Unet.Config.SampleSize * VaeScaleFactor;
     public int LatentChannels => Unet.Config.InChannels;
 
-    private StableDiffusionPipeline(string folder, Device device, ScalarType dtype, ScalarType vaeDtype, ClipTokenizer? tokenizer, ClipTextModel text, UNet2DConditionModel unet, AutoencoderKL? vae, SchedulerConfig scheduler)
+    private StableDiffusionPipeline(string folder, Device device, ScalarType dtype, ScalarType vaeDtype, ClipTokenizer? tokenizer,
+        ClipTextModel text, UNet2DConditionModel unet, AutoencoderKL? vae, SchedulerConfig scheduler)
     {
         Tokenizer = tokenizer;
         Folder = folder;
@@ -78,7 +79,8 @@ public sealed class StableDiffusionPipeline : IDisposable
         var unetConfig = UNetConfig.From(unetJson);
         bool pixelSpace = index.IsPixelSpace();
         if (pixelSpace && (unetConfig.InChannels != 3 || unetConfig.OutChannels != 3))
-            throw new UserError($"{unetJson.Path}: in_channels {unetConfig.InChannels} and out_channels {unetConfig.OutChannels}, but without a VAE the UNet denoises RGB images and needs 3 and 3 (model_index.json lists no vae)");
+            throw new UserError($"{unetJson.Path}: in_channels {unetConfig.InChannels} and out_channels {unetConfig.OutChannels}, " +
+                "but without a VAE the UNet denoises RGB images and needs 3 and 3 (model_index.json lists no vae)");
         var vaeConfig = pixelSpace ? null : AutoencoderKLConfig.From(index.ComponentConfig("vae", "config.json", "AutoencoderKL"));
 
         var textWeights = ComponentWeights.Open(index.ComponentFolder("text_encoder"), "text_encoder", preferFp16Variant);
@@ -122,7 +124,8 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// <summary>Older diffusers VAEs name the mid-block attention projections query/key/value/proj_attn.</summary>
     internal static string VaeKey(string key)
     {
-        foreach (var (old, now) in new[] { (".query.", ".to_q."), (".key.", ".to_k."), (".value.", ".to_v."), (".proj_attn.", ".to_out.0.") })
+        foreach (var (old, now) in new[] { (".query.", ".to_q."), (".key.", ".to_k."), (".value.", ".to_v."),
+            (".proj_attn.", ".to_out.0.") })
             if (key.Contains(".attentions.") && key.Contains(old)) return key.Replace(old, now);
         return key;
     }
@@ -138,7 +141,8 @@ public sealed class StableDiffusionPipeline : IDisposable
         return TextEncoder.Forward(t).LastHiddenState.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Text embeddings [1, tokens, hidden] of a prompt, via the checkpoint's tokenizer (padded, truncated to its length).</summary>
+    /// <summary>Text embeddings [1, tokens, hidden] of a prompt, via the
+    /// checkpoint's tokenizer (padded, truncated to its length).</summary>
     public Tensor EncodePrompt(string prompt, out bool truncated)
     {
         if (Tokenizer == null) throw new UserError($"{Folder}: the checkpoint has no tokenizer/ folder, so prompts cannot be encoded");
@@ -192,7 +196,8 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// <param name="progress">called after each step with (step index from 1, step count, timestep)</param>
     /// <param name="sampler">"ddim" or "ddpm" instead of the checkpoint's</param>
     /// <param name="stepNoise">draws DDPM's noise at every step (default: a generator seeded 0)</param>
-    public Tensor Sample(Tensor cond, Tensor uncond, Tensor initialLatents, int steps, double guidance, Action<int, int, int>? progress = null,
+    public Tensor Sample(Tensor cond, Tensor uncond, Tensor initialLatents, int steps, double guidance,
+        Action<int, int, int>? progress = null,
                          string? sampler = null, Generator? stepNoise = null)
     {
         var config = sampler == null ? SchedulerConfig : SchedulerConfig.WithSampler(sampler);
@@ -207,9 +212,11 @@ public sealed class StableDiffusionPipeline : IDisposable
             // diffusers skips the unconditional branch unless guidance_scale > 1
             var pred = guidance > 1
                 ? GuidedPrediction(latents, timesteps[i], cond, uncond, guidance)
-                : PredictNoise(latents, timesteps[i], cond.shape[0] == latents.shape[0] ? cond : cond.expand(latents.shape[0], cond.shape[1], cond.shape[2]));
+                : PredictNoise(latents, timesteps[i],
+                    cond.shape[0] == latents.shape[0] ? cond : cond.expand(latents.shape[0], cond.shape[1], cond.shape[2]));
             int step = i, t = timesteps[i];
-            NonFiniteOutputException.ThrowIfNotFinite(pred, () => $"the UNet's noise prediction at step {step + 1} of {timesteps.Length} (t={t})");
+            NonFiniteOutputException.ThrowIfNotFinite(pred, () =>
+                $"the UNet's noise prediction at step {step + 1} of {timesteps.Length} (t={t})");
             var next = scheduler.Step(pred, timesteps[i], latents).MoveToOuterDisposeScope();
             latents.Dispose();
             latents = next;
@@ -247,7 +254,9 @@ public sealed class StableDiffusionPipeline : IDisposable
             if (value <= 0 || value % multiple != 0)
                 throw new UserError(key, $"is {value}; must be " + (multiple == 1 ? "positive" : $"a positive multiple of {multiple}"));
         if (!IsPixelSpace && LatentChannels != Vae.Config.LatentChannels)
-            throw new UserError("model", $"the UNet takes {LatentChannels} input channels but the VAE has {Vae.Config.LatentChannels} latent channels; not a text-to-image checkpoint");
+            throw new UserError("model",
+                $"the UNet takes {LatentChannels} input channels but the VAE has {Vae.Config.LatentChannels} latent channels; " +
+                "not a text-to-image checkpoint");
         return new long[] { 1, LatentChannels, height / VaeScaleFactor, width / VaeScaleFactor };
     }
 
@@ -257,7 +266,8 @@ public sealed class StableDiffusionPipeline : IDisposable
         r.Validate();
         var shape = LatentShape(r.Height ?? DefaultResolution, r.Width ?? DefaultResolution);
         if (r.InitialLatents is { } given && !given.shape.SequenceEqual(shape))
-            throw new UserError($"initial latents have shape [{string.Join(",", given.shape)}] but the image size needs [{string.Join(",", shape)}]");
+            throw new UserError($"initial latents have shape [{string.Join(",", given.shape)}] but the image size needs " +
+                $"[{string.Join(",", shape)}]");
         using var scope = torch.NewDisposeScope();
         // one generator for the starting noise and then DDPM's step noise, as diffusers' pipelines use theirs
         using var generator = new Generator((ulong)r.Seed);

@@ -20,9 +20,11 @@ public static class TextToImageJob
     /// <param name="log">told "loading ..." before the checkpoint loads</param>
     /// <param name="progress">called after each sampler step with (step, steps, timestep)</param>
     public static Outcome Run(string modelFolder, StableDiffusionPipeline.TextToImageRequest request, string device, bool fp16Variant,
-                              string? initLatents, string? png, string? tensorOut, Action<string>? log = null, Action<int, int, int>? progress = null)
+                              string? initLatents, string? png, string? tensorOut, Action<string>? log = null,
+                              Action<int, int, int>? progress = null)
     {
-        if (png == null && tensorOut == null) throw new UserError("out", "give an output picture, an output tensor file (out_tensor) or both");
+        if (png == null && tensorOut == null)
+            throw new UserError("out", "give an output picture, an output tensor file (out_tensor) or both");
         if (png != null) AtomicFile.EnsureWritableFile(png, "output picture");
         if (tensorOut != null) AtomicFile.EnsureWritableFile(tensorOut, "output tensor file");
         request.Validate();
@@ -49,7 +51,9 @@ public static class TextToImageJob
         var file = SafetensorsFile.Open(path);
         if (!file.Entries.TryGetValue("latents", out var e))
             throw new UserError("init_latents", $"{path}: no tensor 'latents' " +
-                                $"(found: {(file.Entries.Count == 0 ? "none" : string.Join(", ", file.Entries.Keys.Select(k => $"'{k}'")))})");
+                                $"(found: {(file.Entries.Count == 0
+                                    ? "none"
+                                    : string.Join(", ", file.Entries.Keys.Select(k => $"'{k}'")))})");
         if (e.DType is not ("F32" or "F16" or "BF16" or "F64"))
             throw new UserError("init_latents", $"{path}: tensor 'latents' has dtype {e.DType}; expected a float type");
         if (!e.Shape.SequenceEqual(shape))

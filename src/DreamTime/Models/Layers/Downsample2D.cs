@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Models.Layers;
 
-/// <summary>A stride-2 3x3 conv; with padding 0 the input is first padded by one on the right and bottom (as diffusers' VAE does).</summary>
+/// <summary>A stride-2 3x3 conv; with padding 0 the input is first padded
+/// by one on the right and bottom (as diffusers' VAE does).</summary>
 public sealed class Downsample2D : nn.Module
 {
     private readonly Conv2d conv;

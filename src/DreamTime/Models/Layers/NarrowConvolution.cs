@@ -20,7 +20,8 @@ public static class NarrowConvolution
     {
         var w = conv.weight!;
         bool backward = torch.is_grad_enabled() && (w.requires_grad || x.requires_grad);
-        if (!backward || conv.out_channels >= NarrowChannels || conv.groups != 1 || conv.padding_mode != PaddingModes.Zeros || conv.padding is null)
+        if (!backward || conv.out_channels >= NarrowChannels || conv.groups != 1 || conv.padding_mode != PaddingModes.Zeros
+            || conv.padding is null)
             return conv.forward(x);
         long kh = w.shape[2], kw = w.shape[3];
         var (s, p, d) = (conv.stride, conv.padding, conv.dilation);

@@ -19,7 +19,8 @@ public sealed class ResnetBlock2D : nn.Module
     private readonly Func<Tensor, Tensor> _act;
     private readonly double _outputScale;
 
-    public ResnetBlock2D(long inChannels, long outChannels, long? timeEmbedChannels, int groups, double eps, Func<Tensor, Tensor> act, double outputScale = 1.0)
+    public ResnetBlock2D(long inChannels, long outChannels, long? timeEmbedChannels, int groups, double eps, Func<Tensor, Tensor> act,
+        double outputScale = 1.0)
         : base(nameof(ResnetBlock2D))
     {
         norm1 = nn.GroupNorm(groups, inChannels, eps);

@@ -14,7 +14,8 @@ public sealed class BasicTransformerBlock : nn.Module
     private readonly FeedForward ff;
     private readonly bool _onlyCross;
 
-    public BasicTransformerBlock(long dim, int heads, long headDim, long contextDim, bool onlyCrossAttention, bool upcast) : base(nameof(BasicTransformerBlock))
+    public BasicTransformerBlock(long dim, int heads, long headDim, long contextDim, bool onlyCrossAttention, bool upcast)
+        : base(nameof(BasicTransformerBlock))
     {
         norm1 = nn.LayerNorm(dim, 1e-5);
         attn1 = new CrossAttention(dim, onlyCrossAttention ? contextDim : dim, heads, headDim, upcast);

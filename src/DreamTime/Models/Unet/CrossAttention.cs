@@ -37,7 +37,8 @@ public sealed class CrossAttention : nn.Module
         if (_upcast && q.dtype != ScalarType.Float32)
         {
             // upcast_attention: scores and softmax in float32 (large fp16 logits overflow otherwise)
-            attended = nn.functional.scaled_dot_product_attention(q.to(ScalarType.Float32), k.to(ScalarType.Float32), v.to(ScalarType.Float32)).to(q.dtype);
+            attended = nn.functional.scaled_dot_product_attention(q.to(ScalarType.Float32), k.to(ScalarType.Float32),
+                v.to(ScalarType.Float32)).to(q.dtype);
         }
         else attended = nn.functional.scaled_dot_product_attention(q, k, v);
         return to_out[0].forward(SpatialSelfAttention.MergeHeads(attended));

@@ -14,7 +14,8 @@ public sealed class Transformer2D : nn.Module
     private readonly ModuleList<BasicTransformerBlock> transformer_blocks;
     private readonly bool _linear;
 
-    public Transformer2D(long channels, int heads, long contextDim, int layers, int groups, bool linearProjection, bool onlyCrossAttention, bool upcast)
+    public Transformer2D(long channels, int heads, long contextDim, int layers, int groups, bool linearProjection, bool onlyCrossAttention,
+        bool upcast)
         : base(nameof(Transformer2D))
     {
         long headDim = channels / heads;

@@ -32,7 +32,8 @@ public sealed class UNet2DConditionModel : nn.Module
         conv_in = nn.Conv2d(c.InChannels, ch[0], c.ConvInKernel, padding: (c.ConvInKernel - 1) / 2);
         time_embedding = new TimestepEmbedding(ch[0], c.TimeEmbedDim, _act);
         // diffusers pools from cross_attention_dim (encoder_hid_dim is not supported); the entries are equal when set
-        if (c.AdditionEmbedType == "text") add_embedding = new TextTimeEmbedding(c.CrossAttentionDim[0], c.TimeEmbedDim, c.AdditionEmbedTypeNumHeads);
+        if (c.AdditionEmbedType == "text")
+            add_embedding = new TextTimeEmbedding(c.CrossAttentionDim[0], c.TimeEmbedDim, c.AdditionEmbedTypeNumHeads);
 
         var downs = new List<UNetDownBlock>();
         long output = ch[0];
@@ -69,7 +70,8 @@ public sealed class UNet2DConditionModel : nn.Module
         long batch = sample.shape[0];
         var t = timesteps.ndim == 0 ? timesteps.reshape(1) : timesteps;
         t = t.to(sample.device).expand(batch);
-        var features = TimestepEmbedding.SinusoidalFeatures(t, (int)Config.BlockOutChannels[0], Config.FlipSinToCos, Config.FreqShift).to(sample.dtype);
+        var features = TimestepEmbedding.SinusoidalFeatures(t, (int)Config.BlockOutChannels[0], Config.FlipSinToCos,
+            Config.FreqShift).to(sample.dtype);
         var temb = time_embedding.Forward(features);
         if (add_embedding != null) temb = temb + add_embedding.Forward(context);
 

@@ -21,7 +21,8 @@ public sealed record UNetConfig
     public bool CenterInputSample { get; init; }
     public bool FlipSinToCos { get; init; } = true;
     public int FreqShift { get; init; }
-    public string[] DownBlockTypes { get; init; } = { "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D" };
+    public string[] DownBlockTypes { get; init; } = { "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
+        "DownBlock2D" };
     public string? MidBlockType { get; init; } = "UNetMidBlock2DCrossAttn";
     public string[] UpBlockTypes { get; init; } = { "UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D" };
     public bool[] OnlyCrossAttention { get; init; } = { false, false, false, false };
@@ -54,34 +55,47 @@ public sealed record UNetConfig
         var down = c.StringList("down_block_types", new UNetConfig().DownBlockTypes);
         int n = down.Length;
         var blockOut = c.IntList("block_out_channels", new UNetConfig().BlockOutChannels);
-        if (blockOut.Length != n) throw new UserError($"{c.Path}: 'block_out_channels' has {blockOut.Length} entries but 'down_block_types' has {n}");
+        if (blockOut.Length != n)
+            throw new UserError($"{c.Path}: 'block_out_channels' has {blockOut.Length} entries but 'down_block_types' has {n}");
         var up = c.StringList("up_block_types", new UNetConfig().UpBlockTypes);
         if (up.Length != n) throw new UserError($"{c.Path}: 'up_block_types' has {up.Length} entries but 'down_block_types' has {n}");
-        foreach (var d in down) if (!DownBlockNames.Contains(d)) throw new UserError($"{c.Path}: down block type \"{d}\" is not supported; allowed: {string.Join(", ", DownBlockNames)}");
-        foreach (var u in up) if (!UpBlockNames.Contains(u)) throw new UserError($"{c.Path}: up block type \"{u}\" is not supported; allowed: {string.Join(", ", UpBlockNames)}");
+        foreach (var d in down)
+            if (!DownBlockNames.Contains(d))
+                throw new UserError($"{c.Path}: down block type \"{d}\" is not supported; allowed: {string.Join(", ", DownBlockNames)}");
+        foreach (var u in up)
+            if (!UpBlockNames.Contains(u))
+                throw new UserError($"{c.Path}: up block type \"{u}\" is not supported; allowed: {string.Join(", ", UpBlockNames)}");
         // unlike most keys, an explicit null is meaningful here: diffusers then builds no mid block
-        var mid = c.Root.TryGetPropertyValue("mid_block_type", out var midNode) && midNode is null ? null : c.String("mid_block_type", "UNetMidBlock2DCrossAttn");
-        if (mid != null && !MidBlockNames.Contains(mid)) throw new UserError($"{c.Path}: mid block type \"{mid}\" is not supported; allowed: {string.Join(", ", MidBlockNames)} or null");
+        var mid = c.Root.TryGetPropertyValue("mid_block_type", out var midNode) && midNode is null ? null
+            : c.String("mid_block_type", "UNetMidBlock2DCrossAttn");
+        if (mid != null && !MidBlockNames.Contains(mid))
+            throw new UserError($"{c.Path}: mid block type \"{mid}\" is not supported; " +
+                $"allowed: {string.Join(", ", MidBlockNames)} or null");
 
         foreach (var key in new[] { "class_embed_type", "encoder_hid_dim", "encoder_hid_dim_type", "num_class_embeds",
-                                    "time_cond_proj_dim", "timestep_post_act", "time_embedding_act_fn", "reverse_transformer_layers_per_block",
+                                    "time_cond_proj_dim", "timestep_post_act", "time_embedding_act_fn",
+                                    "reverse_transformer_layers_per_block",
                                     "cross_attention_norm" })
             c.RequireUnset(key, "SD 1.x/2.x UNets only");
         if (c.Bool("dual_cross_attention", false)) throw new UserError($"{c.Path}: 'dual_cross_attention' = true is not supported");
         if (c.Bool("resnet_skip_time_act", false)) throw new UserError($"{c.Path}: 'resnet_skip_time_act' = true is not supported");
         if (c.Bool("class_embeddings_concat", false)) throw new UserError($"{c.Path}: 'class_embeddings_concat' = true is not supported");
         var addition = c.String("addition_embed_type", null);
-        if (addition != null && addition != "text") throw new UserError($"{c.Path}: addition_embed_type \"{addition}\" is not supported; allowed: \"text\" or null");
+        if (addition != null && addition != "text")
+            throw new UserError($"{c.Path}: addition_embed_type \"{addition}\" is not supported; allowed: \"text\" or null");
         c.RequireValue("resnet_time_scale_shift", "default", "default");
         c.RequireValue("time_embedding_type", "positional", "positional");
         c.RequireValue("attention_type", "default", "default");
-        if (c.IsSet("transformer_layers_per_block") && c.Root["transformer_layers_per_block"] is System.Text.Json.Nodes.JsonArray tl && tl.Any(e => e is System.Text.Json.Nodes.JsonArray))
+        if (c.IsSet("transformer_layers_per_block") && c.Root["transformer_layers_per_block"] is System.Text.Json.Nodes.JsonArray tl
+            && tl.Any(e => e is System.Text.Json.Nodes.JsonArray))
             throw new UserError($"{c.Path}: nested 'transformer_layers_per_block' lists are not supported");
 
         // diffusers: heads = num_attention_heads or attention_head_dim (the latter is, despite its name, the head count)
-        var heads = c.IsSet("num_attention_heads") ? c.PerBlockInts("num_attention_heads", n, 8) : c.PerBlockInts("attention_head_dim", n, 8);
+        var heads = c.IsSet("num_attention_heads") ? c.PerBlockInts("num_attention_heads", n, 8)
+            : c.PerBlockInts("attention_head_dim", n, 8);
         var onlyCross = c.PerBlockBools("only_cross_attention", n, false);
-        var sampleSize = c.Root["sample_size"] is System.Text.Json.Nodes.JsonArray ss ? (int)ss[0]!.GetValue<int>() : c.Int("sample_size", 64);
+        var sampleSize = c.Root["sample_size"] is System.Text.Json.Nodes.JsonArray ss ? (int)ss[0]!.GetValue<int>()
+            : c.Int("sample_size", 64);
         var cfg = new UNetConfig
         {
             SampleSize = sampleSize,
@@ -157,7 +171,8 @@ public sealed record UNetConfig
     };
 
     private static JsonNode PerBlock<T>(T[] values) where T : notnull =>
-        values.Distinct().Count() == 1 ? JsonValue.Create(values[0])! : new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+        values.Distinct().Count() == 1 ? JsonValue.Create(values[0])!
+            : new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
 
     public void Validate(string where)
     {
@@ -166,10 +181,13 @@ public sealed record UNetConfig
         if (AttentionHeads.Any(h => h <= 0)) throw new UserError($"{where}: attention head counts must be positive");
         if (AdditionEmbedType == "text")
         {
-            if (CrossAttentionDim.Distinct().Count() != 1) throw new UserError($"{where}: addition_embed_type \"text\" needs one cross_attention_dim for every block");
+            if (CrossAttentionDim.Distinct().Count() != 1)
+                throw new UserError($"{where}: addition_embed_type \"text\" needs one cross_attention_dim for every block");
             if (AdditionEmbedTypeNumHeads <= 0 || CrossAttentionDim[0] % AdditionEmbedTypeNumHeads != 0)
-                throw new UserError($"{where}: addition_embed_type_num_heads {AdditionEmbedTypeNumHeads} must divide cross_attention_dim {CrossAttentionDim[0]}");
+                throw new UserError($"{where}: addition_embed_type_num_heads {AdditionEmbedTypeNumHeads} must divide " +
+                    $"cross_attention_dim {CrossAttentionDim[0]}");
         }
-        if (ConvInKernel % 2 == 0 || ConvOutKernel % 2 == 0) throw new UserError($"{where}: conv_in_kernel and conv_out_kernel must be odd");
+        if (ConvInKernel % 2 == 0 || ConvOutKernel % 2 == 0)
+            throw new UserError($"{where}: conv_in_kernel and conv_out_kernel must be odd");
     }
 }

@@ -20,10 +20,13 @@ public sealed class UNetDownBlock : nn.Module
     {
         int layers = c.LayersPerBlock[index];
         resnets = nn.ModuleList(Enumerable.Range(0, layers)
-            .Select(i => new ResnetBlock2D(i == 0 ? inChannels : outChannels, outChannels, timeEmbedDim, c.NormNumGroups, c.NormEps, act, c.ResnetOutScaleFactor)).ToArray());
+            .Select(i =>
+                new ResnetBlock2D(i == 0 ? inChannels : outChannels, outChannels, timeEmbedDim, c.NormNumGroups, c.NormEps, act,
+                    c.ResnetOutScaleFactor)).ToArray());
         if (c.DownBlockTypes[index] == "CrossAttnDownBlock2D")
             attentions = nn.ModuleList(Enumerable.Range(0, layers)
-                .Select(_ => new Transformer2D(outChannels, c.AttentionHeads[index], c.CrossAttentionDim[index], c.TransformerLayersPerBlock[index],
+                .Select(_ =>
+                    new Transformer2D(outChannels, c.AttentionHeads[index], c.CrossAttentionDim[index], c.TransformerLayersPerBlock[index],
                     c.NormNumGroups, c.UseLinearProjection, c.OnlyCrossAttention[index], c.UpcastAttention)).ToArray());
         if (index < c.BlockCount - 1)
             downsamplers = nn.ModuleList(new Downsample2D(outChannels, outChannels, c.DownsamplePadding));

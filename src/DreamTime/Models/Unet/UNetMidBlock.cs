@@ -13,8 +13,10 @@ public sealed class UNetMidBlock : nn.Module
     public UNetMidBlock(UNetConfig c, long channels, long timeEmbedDim, Func<Tensor, Tensor> act) : base(nameof(UNetMidBlock))
     {
         resnets = nn.ModuleList(Enumerable.Range(0, 2)
-            .Select(_ => new ResnetBlock2D(channels, channels, timeEmbedDim, c.NormNumGroups, c.NormEps, act, c.MidBlockScaleFactor)).ToArray());
-        attentions = nn.ModuleList(new Transformer2D(channels, c.AttentionHeads[^1], c.CrossAttentionDim[^1], c.TransformerLayersPerBlock[^1],
+            .Select(_ =>
+                new ResnetBlock2D(channels, channels, timeEmbedDim, c.NormNumGroups, c.NormEps, act, c.MidBlockScaleFactor)).ToArray());
+        attentions = nn.ModuleList(new Transformer2D(channels, c.AttentionHeads[^1], c.CrossAttentionDim[^1],
+            c.TransformerLayersPerBlock[^1],
             c.NormNumGroups, c.UseLinearProjection, false, c.UpcastAttention));
         RegisterComponents();
     }

@@ -19,7 +19,8 @@ public sealed class UNetUpBlock : nn.Module
     public int ResnetCount => resnets.Count;
 
     /// <param name="index">position among the up blocks (0 = deepest)</param>
-    public UNetUpBlock(UNetConfig c, int index, long inChannels, long outChannels, long prevOutChannels, long timeEmbedDim, Func<Tensor, Tensor> act)
+    public UNetUpBlock(UNetConfig c, int index, long inChannels, long outChannels, long prevOutChannels, long timeEmbedDim,
+        Func<Tensor, Tensor> act)
         : base(nameof(UNetUpBlock))
     {
         int n = c.BlockCount;
@@ -33,7 +34,8 @@ public sealed class UNetUpBlock : nn.Module
         }).ToArray());
         if (c.UpBlockTypes[index] == "CrossAttnUpBlock2D")
             attentions = nn.ModuleList(Enumerable.Range(0, layers)
-                .Select(_ => new Transformer2D(outChannels, c.AttentionHeads[down], c.CrossAttentionDim[down], c.TransformerLayersPerBlock[down],
+                .Select(_ =>
+                    new Transformer2D(outChannels, c.AttentionHeads[down], c.CrossAttentionDim[down], c.TransformerLayersPerBlock[down],
                     c.NormNumGroups, c.UseLinearProjection, c.OnlyCrossAttention[down], c.UpcastAttention)).ToArray());
         if (index < n - 1) upsamplers = nn.ModuleList(new Upsample2D(outChannels, outChannels));
         RegisterComponents();

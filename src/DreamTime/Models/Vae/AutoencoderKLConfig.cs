@@ -29,9 +29,14 @@ public sealed record AutoencoderKLConfig
         var down = c.StringList("down_block_types", Enumerable.Repeat("DownEncoderBlock2D", blocks.Length).ToArray());
         var up = c.StringList("up_block_types", Enumerable.Repeat("UpDecoderBlock2D", blocks.Length).ToArray());
         if (down.Length != blocks.Length || up.Length != blocks.Length)
-            throw new UserError($"{c.Path}: 'down_block_types' ({down.Length}), 'up_block_types' ({up.Length}) and 'block_out_channels' ({blocks.Length}) must have the same length");
-        foreach (var d in down) if (d != "DownEncoderBlock2D") throw new UserError($"{c.Path}: down block type \"{d}\" is not supported (only DownEncoderBlock2D)");
-        foreach (var u in up) if (u != "UpDecoderBlock2D") throw new UserError($"{c.Path}: up block type \"{u}\" is not supported (only UpDecoderBlock2D)");
+            throw new UserError($"{c.Path}: 'down_block_types' ({down.Length}), 'up_block_types' ({up.Length}) and 'block_out_channels' " +
+                $"({blocks.Length}) must have the same length");
+        foreach (var d in down)
+            if (d != "DownEncoderBlock2D")
+                throw new UserError($"{c.Path}: down block type \"{d}\" is not supported (only DownEncoderBlock2D)");
+        foreach (var u in up)
+            if (u != "UpDecoderBlock2D")
+                throw new UserError($"{c.Path}: up block type \"{u}\" is not supported (only UpDecoderBlock2D)");
         c.RequireUnset("shift_factor", "SD 1.x/2.x VAEs only");
         c.RequireUnset("latents_mean", "SD 1.x/2.x VAEs only");
         c.RequireUnset("latents_std", "SD 1.x/2.x VAEs only");
@@ -53,7 +58,8 @@ public sealed record AutoencoderKLConfig
             ForceUpcast = c.Bool("force_upcast", true),
         };
         if (blocks.Length == 0 || blocks.Any(b => b <= 0 || b % cfg.NormNumGroups != 0))
-            throw new UserError($"{c.Path}: every block_out_channels entry must be a positive multiple of norm_num_groups {cfg.NormNumGroups}");
+            throw new UserError($"{c.Path}: every block_out_channels entry must be a positive multiple of " +
+                $"norm_num_groups {cfg.NormNumGroups}");
         return cfg;
     }
 }

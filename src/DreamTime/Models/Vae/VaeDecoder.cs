@@ -18,7 +18,9 @@ public sealed class VaeDecoder : nn.Module
         conv_in = nn.Conv2d(c.LatentChannels, rev[0], 3, padding: 1);
         mid_block = new VaeMidBlock(rev[0], c.NormNumGroups, c.MidBlockAddAttention, act);
         up_blocks = nn.ModuleList(Enumerable.Range(0, rev.Length)
-            .Select(i => new VaeUpBlock(i == 0 ? rev[0] : rev[i - 1], rev[i], c.LayersPerBlock + 1, c.NormNumGroups, i < rev.Length - 1, act)).ToArray());
+            .Select(i =>
+                new VaeUpBlock(i == 0 ? rev[0] : rev[i - 1], rev[i], c.LayersPerBlock + 1, c.NormNumGroups, i < rev.Length - 1,
+                    act)).ToArray());
         conv_norm_out = nn.GroupNorm(c.NormNumGroups, rev[^1], 1e-6);
         conv_out = nn.Conv2d(rev[^1], c.OutChannels, 3, padding: 1);
         _act = act;

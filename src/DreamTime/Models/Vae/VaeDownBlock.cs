@@ -10,9 +10,11 @@ public sealed class VaeDownBlock : nn.Module
     private readonly ModuleList<ResnetBlock2D> resnets;
     private readonly ModuleList<Downsample2D>? downsamplers;
 
-    public VaeDownBlock(long inChannels, long outChannels, int layers, int groups, bool downsample, Func<Tensor, Tensor> act) : base(nameof(VaeDownBlock))
+    public VaeDownBlock(long inChannels, long outChannels, int layers, int groups, bool downsample, Func<Tensor, Tensor> act)
+        : base(nameof(VaeDownBlock))
     {
-        resnets = nn.ModuleList(Enumerable.Range(0, layers).Select(i => new ResnetBlock2D(i == 0 ? inChannels : outChannels, outChannels, null, groups, 1e-6, act)).ToArray());
+        resnets = nn.ModuleList(Enumerable.Range(0, layers).Select(i =>
+            new ResnetBlock2D(i == 0 ? inChannels : outChannels, outChannels, null, groups, 1e-6, act)).ToArray());
         if (downsample) downsamplers = nn.ModuleList(new Downsample2D(outChannels, outChannels, 0));
         RegisterComponents();
     }

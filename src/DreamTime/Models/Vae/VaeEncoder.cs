@@ -17,7 +17,8 @@ public sealed class VaeEncoder : nn.Module
         var ch = c.BlockOutChannels;
         conv_in = nn.Conv2d(c.InChannels, ch[0], 3, padding: 1);
         down_blocks = nn.ModuleList(Enumerable.Range(0, ch.Length)
-            .Select(i => new VaeDownBlock(i == 0 ? ch[0] : ch[i - 1], ch[i], c.LayersPerBlock, c.NormNumGroups, i < ch.Length - 1, act)).ToArray());
+            .Select(i =>
+                new VaeDownBlock(i == 0 ? ch[0] : ch[i - 1], ch[i], c.LayersPerBlock, c.NormNumGroups, i < ch.Length - 1, act)).ToArray());
         mid_block = new VaeMidBlock(ch[^1], c.NormNumGroups, c.MidBlockAddAttention, act);
         conv_norm_out = nn.GroupNorm(c.NormNumGroups, ch[^1], 1e-6);
         conv_out = nn.Conv2d(ch[^1], 2 * c.LatentChannels, 3, padding: 1);

@@ -12,7 +12,8 @@ public sealed class VaeMidBlock : nn.Module
 
     public VaeMidBlock(long channels, int groups, bool addAttention, Func<Tensor, Tensor> act) : base(nameof(VaeMidBlock))
     {
-        resnets = nn.ModuleList(new ResnetBlock2D(channels, channels, null, groups, 1e-6, act), new ResnetBlock2D(channels, channels, null, groups, 1e-6, act));
+        resnets = nn.ModuleList(new ResnetBlock2D(channels, channels, null, groups, 1e-6, act),
+            new ResnetBlock2D(channels, channels, null, groups, 1e-6, act));
         if (addAttention) attentions = nn.ModuleList(new SpatialSelfAttention(channels, 1, groups, 1e-6));
         RegisterComponents();
     }

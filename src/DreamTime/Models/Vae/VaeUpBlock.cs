@@ -10,9 +10,11 @@ public sealed class VaeUpBlock : nn.Module
     private readonly ModuleList<ResnetBlock2D> resnets;
     private readonly ModuleList<Upsample2D>? upsamplers;
 
-    public VaeUpBlock(long inChannels, long outChannels, int layers, int groups, bool upsample, Func<Tensor, Tensor> act) : base(nameof(VaeUpBlock))
+    public VaeUpBlock(long inChannels, long outChannels, int layers, int groups, bool upsample, Func<Tensor, Tensor> act)
+        : base(nameof(VaeUpBlock))
     {
-        resnets = nn.ModuleList(Enumerable.Range(0, layers).Select(i => new ResnetBlock2D(i == 0 ? inChannels : outChannels, outChannels, null, groups, 1e-6, act)).ToArray());
+        resnets = nn.ModuleList(Enumerable.Range(0, layers).Select(i =>
+            new ResnetBlock2D(i == 0 ? inChannels : outChannels, outChannels, null, groups, 1e-6, act)).ToArray());
         if (upsample) upsamplers = nn.ModuleList(new Upsample2D(outChannels, outChannels));
         RegisterComponents();
     }

@@ -10,7 +10,8 @@ public sealed record CCProjectionConfig(int InChannel = 772, int OutChannel = 76
     {
         var cfg = new CCProjectionConfig(c.Int("in_channel", 772), c.Int("out_channel", 768));
         if (cfg.InChannel <= Zero123Pose.FeatureCount || cfg.OutChannel <= 0)
-            throw new UserError($"{c.Path}: in_channel {cfg.InChannel} and out_channel {cfg.OutChannel} must be positive, in_channel more than the {Zero123Pose.FeatureCount} pose features");
+            throw new UserError($"{c.Path}: in_channel {cfg.InChannel} and out_channel {cfg.OutChannel} must be positive, " +
+                $"in_channel more than the {Zero123Pose.FeatureCount} pose features");
         return cfg;
     }
 }

@@ -117,26 +117,33 @@ public sealed class Zero123Pipeline : IDisposable
         var kind = index.Index["_class_name"] is JsonValue v && v.TryGetValue<string>(out var name) ? $" (a {name})" : "";
         foreach (var component in Components)
         {
-            bool listed = index.Index.TryGetPropertyValue(component, out var entry) && entry is JsonArray { Count: 2 } arr && arr[1] != null;
+            bool listed = index.Index.TryGetPropertyValue(component, out var entry) && entry is JsonArray { Count: 2 } arr
+                && arr[1] != null;
             if (listed) continue;
             if (component is "image_encoder" or "cc_projection")
                 throw new UserError($"{index.Folder}: not a Zero-1-to-3 checkpoint{kind}: model_index.json lists no {component}");
-            throw new UserError($"{indexPath}: component '{component}' is missing; a Zero-1-to-3 checkpoint needs {string.Join(", ", Components)}");
+            throw new UserError($"{indexPath}: component '{component}' is missing; a Zero-1-to-3 checkpoint " +
+                $"needs {string.Join(", ", Components)}");
         }
     }
 
-    private static void CheckShapesAgree(DiffusersFolder index, string unetPath, UNetConfig unet, AutoencoderKLConfig vae, ClipVisionConfig encoder, CCProjectionConfig cc)
+    private static void CheckShapesAgree(DiffusersFolder index, string unetPath, UNetConfig unet, AutoencoderKLConfig vae,
+        ClipVisionConfig encoder, CCProjectionConfig cc)
     {
         int latent = vae.LatentChannels;
         if (unet.InChannels != 2 * latent)
-            throw new UserError($"{unetPath}: in_channels {unet.InChannels}, but a Zero-1-to-3 UNet takes the noisy latents stacked with the conditioning image's latents (2 x {latent} = {2 * latent}); not a Zero-1-to-3 checkpoint");
+            throw new UserError($"{unetPath}: in_channels {unet.InChannels}, but a Zero-1-to-3 UNet takes the noisy latents stacked with " +
+                $"the conditioning image's latents (2 x {latent} = {2 * latent}); not a Zero-1-to-3 checkpoint");
         if (unet.OutChannels != latent)
             throw new UserError($"{unetPath}: out_channels {unet.OutChannels}, but the VAE has {latent} latent channels");
         var ccPath = Path.Combine(index.Folder, "cc_projection", "config.json");
         if (cc.InChannel != encoder.ProjectionDim + Zero123Pose.FeatureCount)
-            throw new UserError($"{ccPath}: in_channel {cc.InChannel}, but the image embedding ({encoder.ProjectionDim}, image_encoder projection_dim) plus {Zero123Pose.FeatureCount} pose features is {encoder.ProjectionDim + Zero123Pose.FeatureCount}");
+            throw new UserError($"{ccPath}: in_channel {cc.InChannel}, but the image embedding ({encoder.ProjectionDim}, " +
+                $"image_encoder projection_dim) plus {Zero123Pose.FeatureCount} pose features " +
+                $"is {encoder.ProjectionDim + Zero123Pose.FeatureCount}");
         if (unet.CrossAttentionDim.Any(d => d != cc.OutChannel))
-            throw new UserError($"{ccPath}: out_channel {cc.OutChannel}, but the UNet's cross_attention_dim is {string.Join(",", unet.CrossAttentionDim.Distinct())}");
+            throw new UserError($"{ccPath}: out_channel {cc.OutChannel}, but the UNet's cross_attention_dim " +
+                $"is {string.Join(",", unet.CrossAttentionDim.Distinct())}");
     }
 
     /// <summary>
@@ -146,7 +153,8 @@ public sealed class Zero123Pipeline : IDisposable
     public Zero123Condition EncodeCondition(Tensor clipPixelValues, Tensor vaeImage)
     {
         if (clipPixelValues.ndim != 4 || clipPixelValues.shape[0] != 1 || vaeImage.ndim != 4 || vaeImage.shape[0] != 1)
-            throw new ArgumentException($"one conditioning image: expected [1,3,S,S] pixel values and a [1,3,H,W] image, got [{string.Join(",", clipPixelValues.shape)}] and [{string.Join(",", vaeImage.shape)}]");
+            throw new ArgumentException("one conditioning image: expected [1,3,S,S] pixel values and a [1,3,H,W] image, " +
+                $"got [{string.Join(",", clipPixelValues.shape)}] and [{string.Join(",", vaeImage.shape)}]");
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var embeds = ImageEncoder.Forward(clipPixelValues.to(Device).to(Dtype)).ImageEmbeds.unsqueeze(1).to(ScalarType.Float32);
@@ -160,7 +168,8 @@ public sealed class Zero123Pipeline : IDisposable
     /// for the VAE the image resized (bilinear, antialiased when shrinking) to the generation size and mapped to
     /// [-1, 1]. The image is not cropped for the VAE: Zero-1-to-3 expects a square, object-centred input.
     /// </summary>
-    /// <param name="height">the size of the images to be generated (the default resolution when null); a multiple of the VAE scale factor</param>
+    /// <param name="height">the size of the images to be generated (the default
+    /// resolution when null); a multiple of the VAE scale factor</param>
     public Zero123Condition EncodeCondition(Tensor image, int? height = null, int? width = null)
     {
         int h = height ?? DefaultResolution, w = width ?? DefaultResolution;
@@ -170,7 +179,8 @@ public sealed class Zero123Pipeline : IDisposable
         var pixels = ClipImagePreprocessor.Preprocess(image, ImageEncoder.Config.ImageSize);
         var bchw = (image.ndim == 3 ? image.unsqueeze(0) : image).to(ScalarType.Float32);
         if (bchw.shape[2] != h || bchw.shape[3] != w)
-            bchw = nn.functional.interpolate(bchw, size: new long[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+            bchw = nn.functional.interpolate(bchw, size: new long[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false,
+                antialias: true);
         var cond = EncodeCondition(pixels, bchw.clamp(0, 1) * 2 - 1);
         cond.ImageEmbeds.MoveToOuterDisposeScope();
         cond.ImageLatents.MoveToOuterDisposeScope();
@@ -196,7 +206,8 @@ public sealed class Zero123Pipeline : IDisposable
     /// UNet input is x_t stacked with the image latents on channels; then u + scale (c - u), converted to a noise
     /// prediction if the scheduler's prediction_type is not epsilon. No gradient; float32 on the pipeline's device.
     /// </summary>
-    /// <param name="latents">x_t [B, latent_channels, h, w] (scaled latents, as the UNet denoises them); h, w those of the condition's latents</param>
+    /// <param name="latents">x_t [B, latent_channels, h, w] (scaled latents, as
+    /// the UNet denoises them); h, w those of the condition's latents</param>
     /// <param name="t">the timestep</param>
     /// <param name="cond">the encoded input image, from <see cref="EncodeCondition(Tensor, Tensor)"/></param>
     /// <param name="poses">[B, 3] or [1, 3] (shared): the target camera relative to the input view, see <see cref="Zero123Pose"/></param>
@@ -204,11 +215,14 @@ public sealed class Zero123Pipeline : IDisposable
     public Tensor PredictNoiseGuided(Tensor latents, long t, Zero123Condition cond, Tensor poses, double guidanceScale)
     {
         long b = latents.shape[0];
-        if (latents.ndim != 4 || latents.shape[1] != LatentChannels || latents.shape[2] != cond.ImageLatents.shape[2] || latents.shape[3] != cond.ImageLatents.shape[3])
-            throw new ArgumentException($"latents [{string.Join(",", latents.shape)}] do not match the condition's image latents [{string.Join(",", cond.ImageLatents.shape)}] ([B,{LatentChannels},h,w] with the same h, w)");
+        if (latents.ndim != 4 || latents.shape[1] != LatentChannels || latents.shape[2] != cond.ImageLatents.shape[2]
+            || latents.shape[3] != cond.ImageLatents.shape[3])
+            throw new ArgumentException($"latents [{string.Join(",", latents.shape)}] do not match the condition's image latents " +
+                $"[{string.Join(",", cond.ImageLatents.shape)}] ([B,{LatentChannels},h,w] with the same h, w)");
         if (poses.ndim != 2 || (poses.shape[0] != b && poses.shape[0] != 1))
             throw new ArgumentException($"poses [{string.Join(",", poses.shape)}]: expected [{b},3] or [1,3]");
-        if (t < 0 || t >= Schedule.TrainTimesteps) throw new ArgumentOutOfRangeException(nameof(t), t, $"must be in [0, {Schedule.TrainTimesteps})");
+        if (t < 0 || t >= Schedule.TrainTimesteps)
+            throw new ArgumentOutOfRangeException(nameof(t), t, $"must be in [0, {Schedule.TrainTimesteps})");
 
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
@@ -225,8 +239,10 @@ public sealed class Zero123Pipeline : IDisposable
         return ModelPrediction.ToEpsilon(SchedulerConfig.PredictionType, guided, x, Schedule.AlphasCumprod[t]).MoveToOuterDisposeScope();
     }
 
-    /// <summary>A novel view to sample: the target camera, DDIM steps, guidance scale, and the starting noise (a seed, or given latents).</summary>
-    public sealed record ViewRequest(Zero123Pose Pose, int Steps = 50, double GuidanceScale = 3.0, long Seed = 0, Tensor? InitialLatents = null)
+    /// <summary>A novel view to sample: the target camera, DDIM steps, guidance
+    /// scale, and the starting noise (a seed, or given latents).</summary>
+    public sealed record ViewRequest(Zero123Pose Pose, int Steps = 50, double GuidanceScale = 3.0, long Seed = 0,
+        Tensor? InitialLatents = null)
     {
         /// <summary>The checks that need no model, so a bad option fails before a checkpoint loads.</summary>
         public void Validate()
@@ -247,7 +263,8 @@ public sealed class Zero123Pipeline : IDisposable
     /// skips the unconditional one); returns the final latents (float32).
     /// </summary>
     /// <param name="progress">called after each step with (step index from 1, step count, timestep)</param>
-    public Tensor SampleLatents(Zero123Condition cond, Zero123Pose pose, Tensor initialLatents, int steps, double guidanceScale, Action<int, int, int>? progress = null)
+    public Tensor SampleLatents(Zero123Condition cond, Zero123Pose pose, Tensor initialLatents, int steps, double guidanceScale,
+        Action<int, int, int>? progress = null)
     {
         // PredictNoiseGuided has already turned the model's output into noise, so the scheduler must read it as noise
         var scheduler = new DdimScheduler(SchedulerConfig with { PredictionType = ModelPrediction.Epsilon });
@@ -259,7 +276,8 @@ public sealed class Zero123Pipeline : IDisposable
             using var scope = torch.NewDisposeScope();
             var eps = PredictNoiseGuided(latents, timesteps[i], cond, poses, guidanceScale);
             int step = i, t = timesteps[i];
-            NonFiniteOutputException.ThrowIfNotFinite(eps, () => $"the Zero-1-to-3 UNet's noise prediction at step {step + 1} of {timesteps.Length} (t={t})");
+            NonFiniteOutputException.ThrowIfNotFinite(eps, () =>
+                $"the Zero-1-to-3 UNet's noise prediction at step {step + 1} of {timesteps.Length} (t={t})");
             var next = scheduler.Step(eps, timesteps[i], latents).MoveToOuterDisposeScope();
             latents.Dispose();
             latents = next;
@@ -287,7 +305,8 @@ public sealed class Zero123Pipeline : IDisposable
         r.Validate();
         var shape = LatentShape(cond);
         if (r.InitialLatents is { } given && !given.shape.SequenceEqual(shape))
-            throw new UserError($"initial latents have shape [{string.Join(",", given.shape)}] but the condition needs [{string.Join(",", shape)}]");
+            throw new UserError($"initial latents have shape [{string.Join(",", given.shape)}] but the condition needs " +
+                $"[{string.Join(",", shape)}]");
         using var scope = torch.NewDisposeScope();
         var noise = r.InitialLatents?.to(ScalarType.Float32) ?? torch.randn(shape, generator: new Generator((ulong)r.Seed));
         var final = SampleLatents(cond, r.Pose, noise, r.Steps, r.GuidanceScale, progress);

@@ -40,11 +40,13 @@ public readonly record struct Zero123Pose(double PolarDeg, double AzimuthDeg, do
     public static Tensor Features(Tensor poses)
     {
         if (poses.ndim != 2 || poses.shape[1] != 3)
-            throw new ArgumentException($"poses must be [B,3] (d_polar deg, d_azimuth deg, d_radius), got [{string.Join(",", poses.shape)}]");
+            throw new ArgumentException("poses must be [B,3] (d_polar deg, d_azimuth deg, d_radius), " +
+                $"got [{string.Join(",", poses.shape)}]");
         using var scope = torch.NewDisposeScope();
         var p = poses.to(ScalarType.Float64);
         var polar = p[.., 0..1] * (Math.PI / 180);
         var azimuth = p[.., 1..2] * (Math.PI / 180);
-        return torch.cat(new[] { polar, torch.sin(azimuth), torch.cos(azimuth), p[.., 2..3] }, 1).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return torch.cat(new[] { polar, torch.sin(azimuth), torch.cos(azimuth), p[.., 2..3] }, 1)
+            .to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 }

@@ -22,7 +22,9 @@ public sealed class Background : nn.Module<Tensor, Tensor>
         _fixed = [r, g, b];
         if (Kind == "mlp") net = new Mlp("net", 3, cfg.BackgroundWidth, 1, 3, init);
         // Stored as a logit so the colour stays in (0,1); clamped away from 0/1 to keep the logit finite.
-        if (Kind == "learned") color = new Parameter(torch.tensor(_fixed.Select(v => Math.Clamp(v, 1e-3, 1 - 1e-3)).Select(v => (float)Math.Log(v / (1 - v))).ToArray()));
+        if (Kind == "learned")
+            color = new Parameter(torch.tensor(_fixed.Select(v => Math.Clamp(v, 1e-3, 1 - 1e-3)).Select(v =>
+                (float)Math.Log(v / (1 - v))).ToArray()));
         RegisterComponents();
     }
 

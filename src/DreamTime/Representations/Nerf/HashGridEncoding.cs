@@ -42,9 +42,11 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
 
     public (Tensor Features, Tensor? Jacobian) Encode(Tensor u, bool jacobian)
     {
-        if (u.ndim != 2 || u.shape[1] != 3) throw new ArgumentException($"hash grid: positions must be [N,3], got [{string.Join(",", u.shape)}]");
+        if (u.ndim != 2 || u.shape[1] != 3)
+            throw new ArgumentException($"hash grid: positions must be [N,3], got [{string.Join(",", u.shape)}]");
         if (u.shape[0] == 0)
-            return (torch.zeros(0, OutputDim, dtype: table.dtype, device: table.device), jacobian ? torch.zeros(0, 3, OutputDim, dtype: table.dtype, device: table.device) : null);
+            return (torch.zeros(0, OutputDim, dtype: table.dtype, device: table.device),
+                jacobian ? torch.zeros(0, 3, OutputDim, dtype: table.dtype, device: table.device) : null);
         if (Backend == HashGridBackend.Auto && HashGridKernel.Supports(Layout, table, u) && !u.requires_grad)
         {
             var outputs = HashGridFunction.apply(table, u, Layout, jacobian);
@@ -65,13 +67,15 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
         var s = u.clamp(0, 1).unsqueeze(1) * res.view(1, L, 1);                                               // [N,L,3]
         var cell = torch.minimum(s.floor().to(ScalarType.Int64), (resLong - 1).view(1, L, 1));                 // [N,L,3]
         var frac = s - cell.to(u.dtype);                                                                       // [N,L,3]
-        var bits = torch.tensor(Enumerable.Range(0, 8).SelectMany(c => new long[] { c & 1, (c >> 1) & 1, c >> 2 }).ToArray(), new long[] { 8, 3 }, device: dev);
+        var bits = torch.tensor(Enumerable.Range(0, 8).SelectMany(c => new long[] { c & 1, (c >> 1) & 1, c >> 2 }).ToArray(),
+            new long[] { 8, 3 }, device: dev);
         var vertex = cell.unsqueeze(2) + bits.view(1, 1, 8, 3);                                                // [N,L,8,3]
         var (x, y, z) = (vertex[.., .., .., 0], vertex[.., .., .., 1], vertex[.., .., .., 2]);
         var stride = (resLong + 1).view(1, L, 1);
         var denseRow = x + stride * (y + stride * z);
         // Products stay below 2^63 and only the low log2(T) bits are kept, so int64 gives uint32 hashing's result.
-        var hashRow = x.bitwise_xor(y * (long)HashGridLayout.PrimeY).bitwise_xor(z * (long)HashGridLayout.PrimeZ).bitwise_and(g.TableSize - 1);
+        var hashRow = x.bitwise_xor(y * (long)HashGridLayout.PrimeY).bitwise_xor(z * (long)HashGridLayout.PrimeZ)
+            .bitwise_and(g.TableSize - 1);
         var dense = torch.tensor(g.Dense, device: dev).view(1, L, 1);
         var offset = torch.tensor(g.Offset, device: dev).view(1, L, 1);
         var rows = torch.where(dense, denseRow, hashRow) + offset;                                             // [N,L,8]
@@ -83,7 +87,8 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
         var features = (w.unsqueeze(-1) * values).sum(2).reshape(n, L * F);
         if (!jacobian) return (features, null);
         var sign = (2 * bitsF - 1) * res.view(1, L, 1, 1);                                                     // d(axis weight)/du
-        var dw = torch.stack(new[] { sign[.., .., .., 0] * wy * wz, wx * sign[.., .., .., 1] * wz, wx * wy * sign[.., .., .., 2] }, 1); // [N,3,L,8]
+        // [N,3,L,8]
+        var dw = torch.stack(new[] { sign[.., .., .., 0] * wy * wz, wx * sign[.., .., .., 1] * wz, wx * wy * sign[.., .., .., 2] }, 1);
         var jac = torch.einsum("nklc,nlcf->nklf", dw, values).reshape(n, 3, L * F);
         return (features, jac);
     }

@@ -2,7 +2,8 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Representations.Nerf;
 
-/// <summary>Autograd node for <see cref="HashGridKernel"/>: inputs (table, positions, layout, jacobian flag); outputs features and, if asked, the Jacobian.</summary>
+/// <summary>Autograd node for <see cref="HashGridKernel"/>: inputs (table, positions,
+/// layout, jacobian flag); outputs features and, if asked, the Jacobian.</summary>
 internal sealed class HashGridFunction : autograd.MultiTensorFunction<HashGridFunction>
 {
     public override string Name => "HashGridEncoding";

@@ -82,7 +82,8 @@ internal static unsafe class HashGridKernel
     {
         T one = T.One;
         T sx = T.Clamp(p[0], T.Zero, one) * scale, sy = T.Clamp(p[1], T.Zero, one) * scale, sz = T.Clamp(p[2], T.Zero, one) * scale;
-        int x = Math.Min(int.CreateTruncating(sx), res - 1), y = Math.Min(int.CreateTruncating(sy), res - 1), z = Math.Min(int.CreateTruncating(sz), res - 1);
+        int x = Math.Min(int.CreateTruncating(sx), res - 1), y = Math.Min(int.CreateTruncating(sy), res - 1),
+            z = Math.Min(int.CreateTruncating(sz), res - 1);
         T fx = sx - T.CreateTruncating(x), fy = sy - T.CreateTruncating(y), fz = sz - T.CreateTruncating(z);
         T gx = one - fx, gy = one - fy, gz = one - fz;
         uint my = dense ? stride : HashGridLayout.PrimeY, mz = dense ? stride * stride : HashGridLayout.PrimeZ;
@@ -94,8 +95,14 @@ internal static unsafe class HashGridKernel
         }
         else
         {
-            rows[0] = (x0 ^ y0 ^ z0) & mask; rows[1] = (x1 ^ y0 ^ z0) & mask; rows[2] = (x0 ^ y1 ^ z0) & mask; rows[3] = (x1 ^ y1 ^ z0) & mask;
-            rows[4] = (x0 ^ y0 ^ z1) & mask; rows[5] = (x1 ^ y0 ^ z1) & mask; rows[6] = (x0 ^ y1 ^ z1) & mask; rows[7] = (x1 ^ y1 ^ z1) & mask;
+            rows[0] = (x0 ^ y0 ^ z0) & mask;
+            rows[1] = (x1 ^ y0 ^ z0) & mask;
+            rows[2] = (x0 ^ y1 ^ z0) & mask;
+            rows[3] = (x1 ^ y1 ^ z0) & mask;
+            rows[4] = (x0 ^ y0 ^ z1) & mask;
+            rows[5] = (x1 ^ y0 ^ z1) & mask;
+            rows[6] = (x0 ^ y1 ^ z1) & mask;
+            rows[7] = (x1 ^ y1 ^ z1) & mask;
         }
         T yz00 = gy * gz, yz10 = fy * gz, yz01 = gy * fz, yz11 = fy * fz;
         w[0] = gx * yz00; w[1] = fx * yz00; w[2] = gx * yz10; w[3] = fx * yz10;

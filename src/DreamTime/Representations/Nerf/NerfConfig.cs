@@ -19,7 +19,8 @@ namespace DreamTime.Representations.Nerf;
 /// <param name="HiddenWidth">Width of the hidden layers of the density and albedo MLPs.</param>
 /// <param name="HiddenLayers">Number of hidden layers of each MLP.</param>
 /// <param name="DensityActivation">"softplus" or "trunc_exp".</param>
-/// <param name="DensityBias">"blob_magic3d" (bias = BlobDensity (1 - r / BlobRadius)), "blob_gaussian" (BlobDensity exp(-r^2 / (2 BlobRadius^2))) or "none".</param>
+/// <param name="DensityBias">"blob_magic3d" (bias = BlobDensity (1 - r / BlobRadius)),
+/// "blob_gaussian" (BlobDensity exp(-r^2 / (2 BlobRadius^2))) or "none".</param>
 /// <param name="BlobDensity">Height of the initial density blob.</param>
 /// <param name="BlobRadius">Radius (or standard deviation) of the initial density blob, in world units.</param>
 /// <param name="SamplesPerRay">Samples per ray inside the bounds.</param>
@@ -75,13 +76,15 @@ public sealed record NerfConfig(
         Need(FinestResolution <= 1 << 20, $"finest resolution {FinestResolution} is too large (lower PerLevelScale or HashLevels)");
         Need(HiddenWidth is >= 1 and <= 1024, $"HiddenWidth {HiddenWidth} must be in 1..1024");
         Need(HiddenLayers is >= 1 and <= 8, $"HiddenLayers {HiddenLayers} must be in 1..8");
-        Need(DensityActivations.Contains(DensityActivation), $"DensityActivation '{DensityActivation}' must be one of {string.Join(", ", DensityActivations)}");
+        Need(DensityActivations.Contains(DensityActivation),
+            $"DensityActivation '{DensityActivation}' must be one of {string.Join(", ", DensityActivations)}");
         Need(DensityBiases.Contains(DensityBias), $"DensityBias '{DensityBias}' must be one of {string.Join(", ", DensityBiases)}");
         Need(BlobRadius > 0, $"BlobRadius {BlobRadius} must be > 0");
         Need(SamplesPerRay is >= 1 and <= 4096, $"SamplesPerRay {SamplesPerRay} must be in 1..4096");
         Need(BoundRadius > 0, $"BoundRadius {BoundRadius} must be > 0");
         Need(BoundShapes.Contains(BoundShape), $"BoundShape '{BoundShape}' must be one of {string.Join(", ", BoundShapes)}");
-        Need(BackgroundKinds.Contains(BackgroundKind), $"BackgroundKind '{BackgroundKind}' must be one of {string.Join(", ", BackgroundKinds)}");
+        Need(BackgroundKinds.Contains(BackgroundKind),
+            $"BackgroundKind '{BackgroundKind}' must be one of {string.Join(", ", BackgroundKinds)}");
         Need(BackgroundColor is null || (BackgroundColor.Length == 3 && BackgroundColor.All(v => v is >= 0 and <= 1)),
             "BackgroundColor must be three numbers in [0, 1]");
         Need(BackgroundWidth is >= 1 and <= 1024, $"BackgroundWidth {BackgroundWidth} must be in 1..1024");

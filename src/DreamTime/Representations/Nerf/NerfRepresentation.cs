@@ -43,9 +43,11 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
     public IReadOnlyDictionary<string, Tensor> Regularizers(RenderOutput render, int step)
     {
         var terms = new Dictionary<string, Tensor>();
-        if (Settings.LambdaOrientation > 0) terms["orientation"] = render.Extra(VolumeRenderer.OrientationExtra) * Settings.LambdaOrientation;
+        if (Settings.LambdaOrientation > 0)
+            terms["orientation"] = render.Extra(VolumeRenderer.OrientationExtra) * Settings.LambdaOrientation;
         if (Settings.LambdaSparsity > 0) terms["sparsity"] = NerfRegularizers.Sparsity(render.Opacity) * Settings.LambdaSparsity;
-        if (Settings.LambdaOpacityEntropy > 0) terms["opacity_entropy"] = NerfRegularizers.OpacityEntropy(render.Opacity) * Settings.LambdaOpacityEntropy;
+        if (Settings.LambdaOpacityEntropy > 0)
+            terms["opacity_entropy"] = NerfRegularizers.OpacityEntropy(render.Opacity) * Settings.LambdaOpacityEntropy;
         return terms;
     }
 
@@ -72,7 +74,8 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
 
     private Tensor Chunked(Tensor points, Func<Tensor, Tensor> f)
     {
-        if (points.ndim != 2 || points.shape[1] != 3) throw new ArgumentException($"points must be [N,3], got [{string.Join(",", points.shape)}]");
+        if (points.ndim != 2 || points.shape[1] != 3)
+            throw new ArgumentException($"points must be [N,3], got [{string.Join(",", points.shape)}]");
         using var _ = torch.no_grad();
         const long chunk = 1 << 16;
         var p = points.to(ScalarType.Float32).to(ModelDevice);
@@ -108,7 +111,12 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
             xyz => Query(xyz, p => Density(p).reshape(-1)),
             xyz => Query(xyz, p => Albedo(p).reshape(-1)),
             (new Vector3(-b, -b, -b), new Vector3(b, b, b)),
-            new MeshExtractionOptions { Resolution = Settings.MeshResolution, IsoLevel = (float)Settings.MeshThreshold, KeepLargestComponent = true }).Mesh;
+            new MeshExtractionOptions
+            {
+                Resolution = Settings.MeshResolution,
+                IsoLevel = (float)Settings.MeshThreshold,
+                KeepLargestComponent = true,
+            }).Mesh;
     }
 
     public void MoveTo(Device device) => this.to(device);
@@ -121,7 +129,8 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
         foreach (var (key, target) in state_dict())
         {
             if (!source.TryGetValue(key, out var value) || !value.shape.SequenceEqual(target.shape))
-                throw new UserError($"representation: cannot start from the previous stage's NeRF: tensor '{key}' differs (the stages' representation.field settings must match)");
+                throw new UserError("representation: cannot start from the previous stage's NeRF: " +
+                    $"tensor '{key}' differs (the stages' representation.field settings must match)");
             target.copy_(value.to(target.device));
         }
     }
@@ -143,7 +152,8 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
         SafetensorsFile.Save(path, tensors, new Dictionary<string, string> { ["format"] = "dreamtime-nerf", ["config"] = Config.ToJson() });
     }
 
-    /// <summary>Builds a model for the config and fills it from a checkpoint; any missing, extra or misshapen tensor is a <see cref="UserError"/>.</summary>
+    /// <summary>Builds a model for the config and fills it from a checkpoint; any
+    /// missing, extra or misshapen tensor is a <see cref="UserError"/>.</summary>
     public static NerfRepresentation LoadWeights(string path, NerfConfig cfg)
     {
         var file = SafetensorsFile.Open(path);
@@ -157,9 +167,11 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
             foreach (var (key, target) in expected)
             {
                 if (!file.Entries.TryGetValue(key, out var entry))
-                    throw new UserError($"{path}: checkpoint has no tensor '{key}' (config needs shape [{string.Join(",", target.shape)}])");
+                    throw new UserError($"{path}: checkpoint has no tensor '{key}' (config needs shape " +
+                        $"[{string.Join(",", target.shape)}])");
                 if (!entry.Shape.SequenceEqual(target.shape))
-                    throw new UserError($"{path}: tensor '{key}' has shape [{string.Join(",", entry.Shape)}] in the checkpoint but the config needs [{string.Join(",", target.shape)}]");
+                    throw new UserError($"{path}: tensor '{key}' has shape [{string.Join(",", entry.Shape)}] in the checkpoint but the " +
+                        $"config needs [{string.Join(",", target.shape)}]");
                 using var loaded = file.Load(key);
                 target.copy_(loaded.to(target.dtype));
             }
