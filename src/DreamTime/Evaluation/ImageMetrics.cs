@@ -36,15 +36,22 @@ public static class ImageMetrics
     /// <summary>IoU of (a &gt; 0.5) and (b &gt; 0.5).</summary>
     public static double MaskIou(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
+        var (intersection, union) = MaskCounts(a, b);
+        return IouFromCounts(intersection, union);
+    }
+
+    /// <summary>The pixels where both masks are above 0.5, and where either is: summed over views, they give one IoU for several.</summary>
+    public static (long Intersection, long Union) MaskCounts(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
         if (a.Length != b.Length) throw new ArgumentException($"masks of {a.Length} and {b.Length} values");
-        long inter = 0, union = 0;
+        long intersection = 0, union = 0;
         for (int i = 0; i < a.Length; i++)
         {
             bool x = a[i] > 0.5f, y = b[i] > 0.5f;
-            if (x && y) inter++;
+            if (x && y) intersection++;
             if (x || y) union++;
         }
-        return IouFromCounts(inter, union);
+        return (intersection, union);
     }
 
     /// <summary>IoU of (a &gt; 0.5) and (b &gt; 0.5) for tensors of the same shape.</summary>

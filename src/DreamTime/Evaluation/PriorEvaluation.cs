@@ -65,12 +65,9 @@ public sealed class PriorEvaluation
                 double se = 0;
                 for (int i = 0; i < rgb.Length; i++) { double e = Math.Clamp(rgb[i], 0f, 1f) - member.Rgb[i]; se += e * e; }
                 sqErr[m] += se;
-                for (int i = 0; i < pixels; i++)
-                {
-                    bool a = opacity[i] > 0.5f, b = member.Mask[i] > 0.5f;
-                    if (a && b) inter[m]++;
-                    if (a || b) union[m]++;
-                }
+                var (both, either) = ImageMetrics.MaskCounts(opacity, member.Mask);
+                inter[m] += both;
+                union[m] += either;
             }
         }
         double count = (double)Views.Count * pixels * 3;
