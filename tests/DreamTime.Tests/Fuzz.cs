@@ -77,11 +77,19 @@ public static class Fuzz
                     int p = Pos(); if (p < data.Count) data[p] = nasty[rng.Next(nasty.Length)];
                     break;
                 }
-            case 3: { int p = Pos(); data.RemoveRange(Math.Min(p, data.Count),
-                Math.Min(rng.Next(1, 64), data.Count - Math.Min(p, data.Count))); break; }
-            case 4: { int p = Pos(); int n = Math.Min(rng.Next(1, 64),
-                data.Count - Math.Min(p, data.Count)); data.InsertRange(Math.Min(p, data.Count),
-                data.GetRange(Math.Min(p, data.Count), n)); break; }
+            case 3:
+                {
+                    int p = Pos();
+                    data.RemoveRange(Math.Min(p, data.Count), Math.Min(rng.Next(1, 64), data.Count - Math.Min(p, data.Count)));
+                    break;
+                }
+            case 4:
+                {
+                    int p = Pos();
+                    int n = Math.Min(rng.Next(1, 64), data.Count - Math.Min(p, data.Count));
+                    data.InsertRange(Math.Min(p, data.Count), data.GetRange(Math.Min(p, data.Count), n));
+                    break;
+                }
             default:
                 {
                     int p = Pos();

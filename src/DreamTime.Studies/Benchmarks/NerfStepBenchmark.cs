@@ -54,7 +54,8 @@ public static class NerfStepBenchmark
         model.Field.Timings = null;
         double Median(Func<NerfStepTimes, double> f) => BenchmarkTable.Median(samples.Select(f));
         var median = new NerfStepTimes(Median(s => s.Rays), Median(s => s.Encode), Median(s => s.Mlp), Median(s => s.Composite),
-            Median(s => s.Forward), Median(s => s.Backward), Median(s => s.EncodeBackward), Median(s => s.Optimizer), Median(s => s.Total), Median(s => s.Cpu));
+            Median(s => s.Forward), Median(s => s.Backward), Median(s => s.EncodeBackward), Median(s => s.Optimizer), Median(s => s.Total),
+            Median(s => s.Cpu));
         return new NerfStepResult(backend, median, model.Renderer.KeptSamples, model.Renderer.TotalSamples);
     }
 

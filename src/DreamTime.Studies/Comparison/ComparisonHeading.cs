@@ -20,7 +20,8 @@ public static class ComparisonHeading
                                           : "untempered posterior") +
                                       (b.GuidanceScale is double bg ? $", guidance scale {bg.ToString(CultureInfo.InvariantCulture)}" : ""),
             BuiltinImagePriorSettings =>
-                FormattableString.Invariant($"built-in image prior, pictures taken from elevation {config.Reference?.ElevationDeg ?? 0}, ") +
+                "built-in image prior, " +
+                FormattableString.Invariant($"pictures taken from elevation {config.Reference?.ElevationDeg ?? 0}, ") +
                 FormattableString.Invariant($"azimuth {config.Reference?.AzimuthDeg ?? 0}"),
             _ => guidance.GetType().Name,
         };

@@ -141,9 +141,9 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     /// The nearest member of the prompt's whole family (all families when it names none), and whether the prompt
     /// names it; for a picture, the nearest member of the pictured member's family, and whether it is that member.
     /// </summary>
-    private (string Name, bool NamedByPrompt) FamilyNearest(string prompt, TrainConfig cfg,
-                                                            IReadOnlyList<(TorchSharp.torch.Tensor Rgb, TorchSharp.torch.Tensor Opacity)> views,
-                                                            Scenes.FamilyMember? pictured)
+    private (string Name, bool NamedByPrompt) FamilyNearest(
+        string prompt, TrainConfig cfg, IReadOnlyList<(TorchSharp.torch.Tensor Rgb, TorchSharp.torch.Tensor Opacity)> views,
+        Scenes.FamilyMember? pictured)
     {
         var library = Scenes.PriorLibrary.Default;
         var family = pictured != null ? library.FindFamily(pictured.Family) : library.Select(prompt).Family;

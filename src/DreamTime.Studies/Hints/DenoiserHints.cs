@@ -23,7 +23,8 @@ public static class DenoiserHints
     /// <param name="denoisers">each maps a query to x0_hat [N, 3, H, W]</param>
     /// <param name="blur">the degradation: average-pool by this factor, then bilinear upsampling back (1 = none)</param>
     public static IReadOnlyList<HintRow> Measure(IReadOnlyList<Func<HintQuery, Tensor>> denoisers, IReadOnlyList<FamilyMember> members,
-                                                 NoiseSchedule schedule, int size, int cameras, int blur, int seed, IReadOnlyList<int>? timesteps = null)
+                                                 NoiseSchedule schedule, int size, int cameras, int blur, int seed,
+                                                 IReadOnlyList<int>? timesteps = null)
     {
         if (members.Count == 0) throw new UserError("hints: the prompt selects no members");
         if (cameras < 1) throw new UserError("cameras", $"is {cameras}; must be at least 1");

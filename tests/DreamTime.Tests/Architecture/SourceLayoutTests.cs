@@ -24,7 +24,8 @@ public class SourceLayoutTests
 
     // a type declared at the start of a line (top level in a file-scoped namespace)
     private static readonly Regex TopLevelType = new(
-        @"^(?:public|internal|file)\s+(?:(?:sealed|static|abstract|readonly|partial|unsafe|ref)\s+)*(?:record\s+struct|record\s+class|record|class|struct|interface|enum)\s+([A-Z]\w*)",
+        @"^(?:public|internal|file)\s+(?:(?:sealed|static|abstract|readonly|partial|unsafe|ref)\s+)*" +
+        @"(?:record\s+struct|record\s+class|record|class|struct|interface|enum)\s+([A-Z]\w*)",
         RegexOptions.Multiline);
 
     private static readonly Regex TopLevelDelegate = new(@"^(?:public|internal)\s+delegate\s.*\s([A-Z]\w*)(?:<[^>]*>)?\([^()]*\);",

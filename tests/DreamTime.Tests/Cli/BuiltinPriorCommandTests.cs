@@ -24,8 +24,11 @@ public class BuiltinPriorCommandTests : IDisposable
         else
         {
             try { code = parse.Invoke(config); }
-            catch (DreamTime.Runtime.UserError e) { err.WriteLine(
-                $"error: {KeyFlags.Describe(e, parse.CommandResult.Command)}"); code = CliHost.UserErrorExit; }
+            catch (DreamTime.Runtime.UserError e)
+            {
+                err.WriteLine($"error: {KeyFlags.Describe(e, parse.CommandResult.Command)}");
+                code = CliHost.UserErrorExit;
+            }
         }
         return (code, output.ToString(), err.ToString());
     }

@@ -105,7 +105,7 @@ public class ConfigOverrideTests : IDisposable
                  {
                      (new[] { "a red mushroom", "--set", "guidance.nope=1" }, "--set guidance.nope: guidance (builtin) has no key 'nope'"),
                      (new[] { "a red mushroom", "--no-view-prompt" },
-                     "--no-view-prompt: guidance (builtin) has no key 'view_dependent_prompt'"),
+                         "--no-view-prompt: guidance (builtin) has no key 'view_dependent_prompt'"),
                      (new[] { "a red mushroom", "--config", Path.Combine(_dir, "missing.json") }, "--config"),
                      (new[] { "a red mushroom", "--temperature-pixels", "-3" }, "--temperature-pixels -3"),
                      (new[] { "a red mushroom", "--guidance", "stable-diffusion" }, "--model"),

@@ -46,8 +46,10 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
             var file = SafetensorsFile.Open(path);
             foreach (var (_, t) in file.LoadAll()) t.Dispose();
         }
-        catch (UserError e) when (
-            !e.Message.Contains(path)) { throw new InvalidOperationException($"UserError does not name the file: {e.Message}"); }
+        catch (UserError e) when (!e.Message.Contains(path))
+        {
+            throw new InvalidOperationException($"UserError does not name the file: {e.Message}");
+        }
         finally { File.Delete(path); }
     }
 

@@ -21,10 +21,15 @@ public class PriorTrainCommandTests : IDisposable
         if (parse.Errors.Count > 0) code = CliHost.Run(root, args, err);
         else
         {
-            try { code = parse.Invoke(new InvocationConfiguration { Output = output, Error = err,
-                EnableDefaultExceptionHandler = false }); }
-            catch (UserError e) { err.WriteLine(
-                $"error: {KeyFlags.Describe(e, parse.CommandResult.Command)}"); code = CliHost.UserErrorExit; }
+            try
+            {
+                code = parse.Invoke(new InvocationConfiguration { Output = output, Error = err, EnableDefaultExceptionHandler = false });
+            }
+            catch (UserError e)
+            {
+                err.WriteLine($"error: {KeyFlags.Describe(e, parse.CommandResult.Command)}");
+                code = CliHost.UserErrorExit;
+            }
         }
         return (code, output.ToString(), err.ToString());
     }

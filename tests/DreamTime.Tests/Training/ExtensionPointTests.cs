@@ -39,9 +39,10 @@ public class ExtensionPointTests : IDisposable
             var pull = (rgb - Colour.detach()).square().mean();
             var anchor = (Colour - 0.25).square().sum();
             return new GuidanceOutput(new Dictionary<string, Tensor> { ["pull"] = pull, ["anchor"] = anchor },
-                new Dictionary<string,
-                double> { ["c"] = Colour.mean().item<float>(), ["hooked"] = Hooked.Count,
-                ["opacity"] = input.Render.Opacity.mean().item<float>() });
+                new Dictionary<string, double>
+                {
+                    ["c"] = Colour.mean().item<float>(), ["hooked"] = Hooked.Count, ["opacity"] = input.Render.Opacity.mean().item<float>()
+                });
         }
 
         public void Dispose() => Colour.Dispose();

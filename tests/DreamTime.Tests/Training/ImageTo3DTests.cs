@@ -164,8 +164,8 @@ public class ImageTo3DTests : IDisposable
     {
         var file = InputPicture();
         var outDir = Path.Combine(_dir, "study");
-        var (code, err) = Cli(CompareCommand.Create(), "--images", file, "--image-elevation", "15", "--image-azimuth", "30", "--strategies",
-            "uniform",
+        var (code, err) = Cli(CompareCommand.Create(), "--images", file, "--image-elevation", "15", "--image-azimuth", "30",
+            "--strategies", "uniform",
             "--seeds", "1", "--iterations", "4", "--eval-every", "2", "--resolution", "16", "--out", outDir);
         Assert.True(code == 0, err);
         var csv = File.ReadAllLines(Path.Combine(outDir, "results.csv"));

@@ -27,8 +27,8 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         using var trainer = NewTrainer(cfg, Path.Combine(_dir, "run"), evaluator: true);
         var run = trainer.Run;
         RunExports.WriteSchedule(trainer, run);
-        var outcome = new TrainingSession(trainer, run,
-            new TextRunObserver(log)) { Export = RunExports.WriteAll }.Run(CancellationToken.None);
+        var outcome = new TrainingSession(trainer, run, new TextRunObserver(log)) { Export = RunExports.WriteAll }
+            .Run(CancellationToken.None);
         output.WriteLine(log.ToString());
         Assert.Equal(SessionOutcome.Completed, outcome);
 
@@ -62,8 +62,8 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         int jsonLength = (int)BitConverter.ToUInt32(glb, 12);
         Assert.Equal("JSON", Encoding.ASCII.GetString(glb, 16, 4));
         using var gltf = JsonDocument.Parse(Encoding.UTF8.GetString(glb, 20, jsonLength));
-        int position = gltf.RootElement.GetProperty("meshes")[0].GetProperty("primitives")[0].GetProperty("attributes").GetProperty(
-            "POSITION").GetInt32();
+        int position = gltf.RootElement.GetProperty("meshes")[0].GetProperty("primitives")[0].GetProperty("attributes")
+            .GetProperty("POSITION").GetInt32();
         Assert.Equal(vertices, gltf.RootElement.GetProperty("accessors")[position].GetProperty("count").GetInt32());
         Assert.True(new FileInfo(run.Obj).Length > 0);
 
@@ -94,7 +94,7 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
                              GradClip = 2, ViewDependentPrompt = false },
                          Device = "cuda:1", BatchSize = 3,
                          Timesteps = new DreamTime.Diffusion.TimestepOptions { Strategy = "two-stage", Iterations = 7, Seed = 11,
-                         SwitchIteration = 4, Window = 5 },
+                             SwitchIteration = 4, Window = 5 },
                          Cameras = new DreamTime.Rendering.CameraRanges(ElevationMinDeg: 0, DistanceMax: 3),
                      },
                  })

@@ -46,8 +46,8 @@ public class TrainingInterruptTests : IDisposable
             trainer.Run.PrepareNew(overwrite: false);   // as generate does before training
             File.WriteAllText(trainer.Run.Config, cfg.ToJson());
             var log = new StringWriter();
-            var outcome = new TrainingSession(trainer, trainer.Run,
-                new TextRunObserver(log)) { Export = RunExports.WriteAll }.Run(cancel.Token);
+            var outcome = new TrainingSession(trainer, trainer.Run, new TextRunObserver(log)) { Export = RunExports.WriteAll }
+                .Run(cancel.Token);
 
             // the step in flight finishes, then the run stops with a checkpoint and says how to continue
             Assert.Equal(SessionOutcome.Interrupted, outcome);

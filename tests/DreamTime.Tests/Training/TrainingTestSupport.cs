@@ -56,8 +56,7 @@ internal static class TrainingTestSupport
 
     /// <summary>One guidance step on plain images [B,H,W,3] (image-space score distillation).</summary>
     public static (Tensor Loss, double GradNorm, IReadOnlyDictionary<string, double> Stats) StepImages(this IGuidance guidance,
-        Tensor images,
-        IReadOnlyList<Camera> cameras, int t, Generator noise, string? prompt = null)
+        Tensor images, IReadOnlyList<Camera> cameras, int t, Generator noise, string? prompt = null)
     {
         prompt ??= (guidance as DreamTime.Guidance.BuiltinPrior.BuiltinPriorGuidance)?.Prompt ?? "";
         var r = guidance.Step(new GuidanceInput(RenderOutput.FromImages(images), cameras, new Conditioning(prompt), t, noise));

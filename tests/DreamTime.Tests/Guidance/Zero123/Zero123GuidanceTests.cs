@@ -62,8 +62,8 @@ public class Zero123GuidanceTests(ITestOutputHelper output)
             embeds64 = TinyZero123.Float64Encoder.Forward(pixels.to(ScalarType.Float64)).ImageEmbeds.unsqueeze(1);
             latents64 = TinyZero123.Float64Vae.Encode(image.to(ScalarType.Float64)).Mean;
             var p = pose.to(ScalarType.Float64) * (Math.PI / 180);
-            var features = torch.stack(new[] { p[.., 0], p[.., 1].sin(), p[.., 1].cos(), pose.to(ScalarType.Float64)[.., 2] },
-                1).unsqueeze(1);
+            var features = torch.stack(
+                new[] { p[.., 0], p[.., 1].sin(), p[.., 1].cos(), pose.to(ScalarType.Float64)[.., 2] }, 1).unsqueeze(1);
             prompt64 = TinyZero123.Float64CcProjection.Forward(torch.cat(new[] { embeds64, features }, 2));
             var zt = TinyZero123.Ref("guide_zt").to(ScalarType.Float64);
             var u = TinyZero123.Float64Unet.Forward(torch.cat(new[] { zt, torch.zeros_like(latents64) }, 1), t, torch.zeros_like(prompt64));

@@ -140,7 +140,7 @@ public class Zero123SampleViewTests : IDisposable
             (new[] { "--model", Fixtures.TinyZero123, "--image", notImage }, "notes.png: not an image"),
             (new[] { "--model", Fixtures.TinyZero123, "--image", image, "--steps", "0" }, "steps (--steps): is 0;"),
             (new[] { "--model", Fixtures.TinyZero123, "--image", image, "--foreground-ratio", "1.5" },
-            "foreground_ratio (--foreground-ratio): is 1.5"),
+                "foreground_ratio (--foreground-ratio): is 1.5"),
         };
         foreach (var (args, expected) in cases)
         {

@@ -38,7 +38,9 @@ public class HashGridTests
         // Dense rows are a bijection onto 0..(res+1)^3-1
         var seen = new HashSet<long>();
         for (int z = 0; z <= 4; z++)
-            for (int y = 0; y <= 4; y++) for (int x = 0; x <= 4; x++) Assert.True(seen.Add(g.LocalRow(0, x, y, z)));
+            for (int y = 0; y <= 4; y++)
+                for (int x = 0; x <= 4; x++)
+                    Assert.True(seen.Add(g.LocalRow(0, x, y, z)));
         Assert.Equal(125, seen.Count);
         Assert.Equal(124, seen.Max());
         // Hashed rows: Instant-NGP's xor of prime multiples modulo T, computed here in arbitrary precision.
@@ -129,8 +131,11 @@ public class HashGridTests
             for (int c = 0; c < 2; c++)
             {
                 double orig = enc.Table[row, c].item<double>();
-                double Eval(double v) { using (torch.no_grad()) enc.Table[row,
-                    c] = v; using (torch.no_grad()) return Loss().item<double>(); }
+                double Eval(double v)
+                {
+                    using (torch.no_grad()) enc.Table[row, c] = v;
+                    using (torch.no_grad()) return Loss().item<double>();
+                }
                 double fd = (Eval(orig + h) - Eval(orig - h)) / (2 * h);
                 Eval(orig);
                 double an = grad[row, c].item<double>();
