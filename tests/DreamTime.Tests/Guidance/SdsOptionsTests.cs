@@ -50,8 +50,13 @@ public class SdsOptionsTests
     [Fact]
     public void TheBuiltinPriorsShareTheirSettings()
     {
-        var text = new BuiltinPriorSettings { BetaSchedule = "linear", TemperaturePixels = 16, Supersample = 2,
-            Unconditional = "family" }.ToOptions();
+        var text = new BuiltinPriorSettings
+        {
+            BetaSchedule = "linear",
+            TemperaturePixels = 16,
+            Supersample = 2,
+            Unconditional = "family"
+        }.ToOptions();
         var image = new BuiltinImagePriorSettings { BetaSchedule = "linear", TemperaturePixels = 16, Supersample = 2 }.ToOptions();
         Assert.Equal(text with { Unconditional = image.Unconditional, Schedule = image.Schedule }, image);
         Assert.Equal(UnconditionalSet.Family, text.Unconditional);

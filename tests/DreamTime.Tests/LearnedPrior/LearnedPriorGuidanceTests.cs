@@ -324,8 +324,13 @@ public class LearnedPriorGuidanceTests : IDisposable
     public void SdsStepBenchmarkTimesBothPriorsAtEachSize()
     {
         var result = DreamTime.Studies.Benchmarks.SdsStepBenchmark.Run(
-            new DreamTime.Studies.Benchmarks.SdsStepBenchmarkSettings { Resolutions = [16], LearnedModel = TinyModel(), Steps = 1,
-            Warmup = 0 });
+            new DreamTime.Studies.Benchmarks.SdsStepBenchmarkSettings
+            {
+                Resolutions = [16],
+                LearnedModel = TinyModel(),
+                Steps = 1,
+                Warmup = 0
+            });
         Assert.Equal(new[] { ("builtin", 16), ("learned", 16) }, result.Rows.Select(r => (r.Prior, r.Resolution)));
         Assert.All(result.Rows, r => Assert.True(double.IsFinite(r.SecondsPerStep) && r.SecondsPerStep > 0));
         var lines = result.Table().Trim().Split('\n');

@@ -41,7 +41,9 @@ public class ExtensionPointTests : IDisposable
             return new GuidanceOutput(new Dictionary<string, Tensor> { ["pull"] = pull, ["anchor"] = anchor },
                 new Dictionary<string, double>
                 {
-                    ["c"] = Colour.mean().item<float>(), ["hooked"] = Hooked.Count, ["opacity"] = input.Render.Opacity.mean().item<float>()
+                    ["c"] = Colour.mean().item<float>(),
+                    ["hooked"] = Hooked.Count,
+                    ["opacity"] = input.Render.Opacity.mean().item<float>()
                 });
         }
 

@@ -26,8 +26,12 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
             var render = new DreamTime.Scenes.SdfRenderer().Render(member.Scene, new DreamTime.Rendering.CameraRanges().MidCamera(10, 20),
                 16, 16);
             DreamTime.Imaging.ImageIO.SavePngWithAlpha(picture, new DreamTime.Imaging.RgbImage(16, 16, render.Rgb), render.Mask);
-            cfg = cfg with { Prompt = "", Guidance = new DreamTime.Guidance.BuiltinImagePriorSettings(),
-                Reference = new DreamTime.Guidance.ReferenceSettings { Image = picture, ElevationDeg = 10, AzimuthDeg = 20 } };
+            cfg = cfg with
+            {
+                Prompt = "",
+                Guidance = new DreamTime.Guidance.BuiltinImagePriorSettings(),
+                Reference = new DreamTime.Guidance.ReferenceSettings { Image = picture, ElevationDeg = 10, AzimuthDeg = 20 }
+            };
         }
         // Every per-step random choice at once: t, shading mode, two cameras, regularisers on all of them.
         if (randomEverything)

@@ -48,8 +48,13 @@ public class BuiltinPriorGuidanceTests
     [Fact]
     public void GuidanceMatchesTheDenoiserAndScheduleByHand()
     {
-        var options = new BuiltinPriorOptions { GuidanceScale = 4, Weighting = SdsWeighting.OneMinusAlphaBar, TemperaturePixels = 16,
-            Unconditional = UnconditionalSet.Family };
+        var options = new BuiltinPriorOptions
+        {
+            GuidanceScale = 4,
+            Weighting = SdsWeighting.OneMinusAlphaBar,
+            TemperaturePixels = 16,
+            Unconditional = UnconditionalSet.Family
+        };
         using var guidance = new BuiltinPriorGuidance("a red mushroom", options, Lib);
         Assert.Equal(Lib.FindFamily("mushroom")!.Members.Count, guidance.RenderedMembers.Count);
         var images = rand(new long[] { 1, Size, Size, 3 }, generator: new Generator(2)).requires_grad_(true);

@@ -45,8 +45,12 @@ public class Zero123SdsTests : IDisposable
         using var scope = NewDisposeScope();
         var pipe = TinyZero123.Pipeline;
         var input = new Camera(10, 30, 2.2, 45);
-        var options = new StableDiffusionGuidanceOptions { GuidanceScale = 3, LatentMode = LatentMode.Mean,
-            Weighting = SdsWeighting.OneMinusAlphaBar };
+        var options = new StableDiffusionGuidanceOptions
+        {
+            GuidanceScale = 3,
+            LatentMode = LatentMode.Mean,
+            Weighting = SdsWeighting.OneMinusAlphaBar
+        };
         var picture = Picture();
         using var guidance = new Zero123Guidance(pipe, options, picture, input);
         var cameras = new[] { new Camera(25, 100, 2.2, 45) };

@@ -176,8 +176,12 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         var parse = root.Parse(["sample", "--model", checkpoint.Folder, "--prompt", Mushroom, "--scheduler", "euler", "--out",
             Path.Combine(_dir, "x.png")]);
         var e = Assert.Throws<UserError>(() =>
-            parse.Invoke(new InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter(),
-            EnableDefaultExceptionHandler = false }));
+            parse.Invoke(new InvocationConfiguration
+            {
+                Output = new StringWriter(),
+                Error = new StringWriter(),
+                EnableDefaultExceptionHandler = false
+            }));
         Assert.Equal("sampler", e.Key);
         Assert.StartsWith("sampler: euler: not a sampler", e.Message);
         // the CLI names the option that set it
@@ -195,8 +199,12 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
             png, "--out-tensor", tensor]);
         Assert.Empty(parse.Errors);
         var output = new StringWriter();
-        int exit = parse.Invoke(new InvocationConfiguration { Output = output, Error = new StringWriter(),
-            EnableDefaultExceptionHandler = false });
+        int exit = parse.Invoke(new InvocationConfiguration
+        {
+            Output = output,
+            Error = new StringWriter(),
+            EnableDefaultExceptionHandler = false
+        });
         Assert.Equal(0, exit);
         Assert.Contains("sampled 8x12", output.ToString());
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(png)[..4]);
