@@ -15,7 +15,8 @@ public static class KeyFlags
 {
     private static readonly ConditionalWeakTable<Command, Dictionary<string, string>> Maps = new();
 
-    /// <summary>Records that <paramref name="option"/> of <paramref name="command"/> sets <paramref name="key"/> (the first option registered for a key wins).</summary>
+    /// <summary>Records that <paramref name="option"/> of <paramref name="command"/> sets <paramref name="key"/> (the first option
+    /// registered for a key wins).</summary>
     public static void Add(Command command, string key, Option option)
     {
         var map = Maps.GetOrCreateValue(command);
@@ -31,7 +32,8 @@ public static class KeyFlags
         return command.Options.Any(o => o.Name == name || o.Aliases.Contains(name)) ? name : null;
     }
 
-    /// <summary>The one line the CLI prints for <paramref name="error"/> in <paramref name="command"/>: `key (--flag): detail` where the command has a flag for the key.</summary>
+    /// <summary>The one line the CLI prints for <paramref name="error"/> in <paramref name="command"/>: `key (--flag): detail` where the
+    /// command has a flag for the key.</summary>
     public static string Describe(UserError error, Command? command) =>
         error.Key is string key && command != null && Find(command, key) is string flag ? $"{key} ({flag}): {error.Detail}" : error.Message;
 }

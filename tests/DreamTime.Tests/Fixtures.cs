@@ -11,5 +11,6 @@ public static class Fixtures
     public static SafetensorsFile Sd15Outputs => _sd15 ??= SafetensorsFile.Open(Path.Combine(TinySd15, "reference_outputs.safetensors"));
     public static string TinyZero123 => Path.Combine(Root, "tiny-zero123");
     private static SafetensorsFile? _zero123;
-    public static SafetensorsFile Zero123Outputs => _zero123 ??= SafetensorsFile.Open(Path.Combine(TinyZero123, "reference_outputs.safetensors"));
+    public static SafetensorsFile Zero123Outputs =>
+        _zero123 ??= SafetensorsFile.Open(Path.Combine(TinyZero123, "reference_outputs.safetensors"));
 }

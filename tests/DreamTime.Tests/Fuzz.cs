@@ -45,11 +45,13 @@ public static class Fuzz
             catch (AggregateException ae)
             {
                 var e = ae.InnerException!;
-                crashes.Add($"case {i}: {e.GetType().Name}: {e.Message.Split('\n')[0]}\n" + string.Join("\n", (e.StackTrace ?? "").Split('\n').Where(l => l.Contains("DreamTime")).Take(3)));
+                crashes.Add($"case {i}: {e.GetType().Name}: {e.Message.Split('\n')[0]}\n"
+                    + string.Join("\n", (e.StackTrace ?? "").Split('\n').Where(l => l.Contains("DreamTime")).Take(3)));
             }
         }
         output?.WriteLine($"fuzz {parser}: {cases} cases, {loaded} loaded, {refused} refused with a UserError, {crashes.Count} crashes");
-        Assert.True(crashes.Count == 0, $"fuzz {parser}: {crashes.Count} of {cases} cases crashed:\n" + string.Join("\n", crashes.Take(10)));
+        Assert.True(crashes.Count == 0,
+            $"fuzz {parser}: {crashes.Count} of {cases} cases crashed:\n" + string.Join("\n", crashes.Take(10)));
     }
 
     /// <summary>
@@ -70,12 +72,24 @@ public static class Fuzz
                 break;
             case 2:
                 {
-                    byte[] nasty = { 0x92, 0x00, 0xFF, 0xC0, 0xE2, (byte)'"', (byte)'{', (byte)'}', (byte)',', (byte)'\\', (byte)'9', (byte)'-', (byte)'\n' };
+                    byte[] nasty = { 0x92, 0x00, 0xFF, 0xC0, 0xE2, (byte)'"', (byte)'{', (byte)'}', (byte)',', (byte)'\\', (byte)'9',
+                        (byte)'-', (byte)'\n' };
                     int p = Pos(); if (p < data.Count) data[p] = nasty[rng.Next(nasty.Length)];
                     break;
                 }
-            case 3: { int p = Pos(); data.RemoveRange(Math.Min(p, data.Count), Math.Min(rng.Next(1, 64), data.Count - Math.Min(p, data.Count))); break; }
-            case 4: { int p = Pos(); int n = Math.Min(rng.Next(1, 64), data.Count - Math.Min(p, data.Count)); data.InsertRange(Math.Min(p, data.Count), data.GetRange(Math.Min(p, data.Count), n)); break; }
+            case 3:
+                {
+                    int p = Pos();
+                    data.RemoveRange(Math.Min(p, data.Count), Math.Min(rng.Next(1, 64), data.Count - Math.Min(p, data.Count)));
+                    break;
+                }
+            case 4:
+                {
+                    int p = Pos();
+                    int n = Math.Min(rng.Next(1, 64), data.Count - Math.Min(p, data.Count));
+                    data.InsertRange(Math.Min(p, data.Count), data.GetRange(Math.Min(p, data.Count), n));
+                    break;
+                }
             default:
                 {
                     int p = Pos();
@@ -147,7 +161,8 @@ public static class Fuzz
             for (int i = 0; i < a.Count; i++) { slots.Add((a, null, i)); Collect(a[i], slots); }
     }
 
-    /// <summary>Writes JSON with <paramref name="key"/> of <paramref name="target"/> listed twice, the second time with <paramref name="second"/>.</summary>
+    /// <summary>Writes JSON with <paramref name="key"/> of <paramref name="target"/> listed twice, the second time with
+    /// <paramref name="second"/>.</summary>
     private static void Write(JsonNode node, StringBuilder sb, JsonObject target, string key, JsonNode second)
     {
         if (node is JsonObject o)
@@ -160,7 +175,8 @@ public static class Fuzz
                 first = false;
                 sb.Append(JsonSerializer.Serialize(k)).Append(':');
                 if (v is null) sb.Append("null"); else Write(v, sb, target, key, second);
-                if (ReferenceEquals(o, target) && k == key) sb.Append(',').Append(JsonSerializer.Serialize(k)).Append(':').Append(second.ToJsonString());
+                if (ReferenceEquals(o, target) && k == key)
+                    sb.Append(',').Append(JsonSerializer.Serialize(k)).Append(':').Append(second.ToJsonString());
             }
             sb.Append('}');
         }

@@ -14,8 +14,10 @@ public static class BenchmarkTable
     {
         if (headers.Count == 0) throw new ArgumentException("a table needs at least one column", nameof(headers));
         foreach (var r in rows)
-            if (r.Count != headers.Count) throw new ArgumentException($"a row has {r.Count} cells for {headers.Count} columns", nameof(rows));
-        var widths = Enumerable.Range(0, headers.Count).Select(c => rows.Select(r => r[c].Length).Append(headers[c].Length).Max()).ToArray();
+            if (r.Count != headers.Count)
+                throw new ArgumentException($"a row has {r.Count} cells for {headers.Count} columns", nameof(rows));
+        var widths = Enumerable.Range(0, headers.Count).Select(c =>
+            rows.Select(r => r[c].Length).Append(headers[c].Length).Max()).ToArray();
         string Line(IReadOnlyList<string> cells) =>
             string.Join(" | ", cells.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd();
         var sb = new StringBuilder();

@@ -1,7 +1,8 @@
 namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>Median seconds of one encode and of its stages (each the median over the runs), and the file size.</summary>
-public sealed record GifBenchmarkResult(GifBenchmarkSettings Settings, double Convert, double Palette, double Index, double Compress, double Write, double Total, int Bytes)
+public sealed record GifBenchmarkResult(GifBenchmarkSettings Settings, double Convert, double Palette, double Index, double Compress,
+    double Write, double Total, int Bytes)
 {
     public string Table() => BenchmarkTable.Format(
         ["frames", "size", "colours", "dither", "to bytes", "palette", "index", "lzw", "write", "total", "ms/frame", "KiB"],

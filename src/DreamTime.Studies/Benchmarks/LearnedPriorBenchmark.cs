@@ -38,7 +38,8 @@ public static class LearnedPriorBenchmark
             trainer.Unet.eval(); trainer.Text.eval();
             using (torch.no_grad())
             {
-                var ids = torch.tensor(new[] { "a red mushroom, front view", "" }.SelectMany(c => trainer.Tokenizer.EncodePadded(c, out _)).ToArray(),
+                var ids = torch.tensor(
+                    new[] { "a red mushroom, front view", "" }.SelectMany(c => trainer.Tokenizer.EncodePadded(c, out _)).ToArray(),
                                        new long[] { 2, trainer.Tokenizer.MaxLength });
                 using var context = trainer.Text.Forward(ids).LastHiddenState;
                 using var x = torch.randn(2, 3, settings.ImageSize, settings.ImageSize, generator: Runtime.Seeds.Generator(0, 0, 7));
@@ -50,7 +51,8 @@ public static class LearnedPriorBenchmark
                     if (i >= settings.Warmup) inference.Add(BenchmarkTable.Seconds(start, done));
                 }
             }
-            rows.Add(new LearnedPriorBenchmarkRow(channels, unetParams, textParams, BenchmarkTable.Median(render), BenchmarkTable.Median(update), BenchmarkTable.Median(inference)));
+            rows.Add(new LearnedPriorBenchmarkRow(channels, unetParams, textParams, BenchmarkTable.Median(render),
+                BenchmarkTable.Median(update), BenchmarkTable.Median(inference)));
         }
         return new LearnedPriorBenchmarkResult(settings, rows);
     }

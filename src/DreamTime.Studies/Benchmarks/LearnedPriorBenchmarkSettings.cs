@@ -20,5 +20,6 @@ public sealed record LearnedPriorBenchmarkSettings
         foreach (var c in Channels) Config(c).Validate();
     }
 
-    public LearnedPriorConfig Config(int[] channels) => new() { Channels = channels, BatchSize = BatchSize, ImageSize = ImageSize, SampleSeeds = 0 };
+    public LearnedPriorConfig Config(int[] channels) =>
+        new() { Channels = channels, BatchSize = BatchSize, ImageSize = ImageSize, SampleSeeds = 0 };
 }

@@ -25,7 +25,8 @@ public static class MarchingCubesBenchmark
             runs.Add((BenchmarkTable.Seconds(start, sampled), BenchmarkTable.Seconds(sampled, end), BenchmarkTable.Seconds(start, end)));
         }
         return new MarchingCubesBenchmarkResult(settings, BenchmarkTable.Median(runs.Select(r => r.Sample)),
-            BenchmarkTable.Median(runs.Select(r => r.Extract)), BenchmarkTable.Median(runs.Select(r => r.Total)), mesh.VertexCount, mesh.TriangleCount);
+            BenchmarkTable.Median(runs.Select(r => r.Extract)), BenchmarkTable.Median(runs.Select(r => r.Total)), mesh.VertexCount,
+            mesh.TriangleCount);
     }
 
     /// <summary>

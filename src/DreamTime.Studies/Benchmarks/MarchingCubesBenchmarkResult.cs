@@ -1,7 +1,8 @@
 namespace DreamTime.Studies.Benchmarks;
 
 /// <summary>Median seconds of sampling the density lattice and of extracting its surface, and the mesh's size.</summary>
-public sealed record MarchingCubesBenchmarkResult(MarchingCubesBenchmarkSettings Settings, double Sample, double Extract, double Total, int Vertices, int Triangles)
+public sealed record MarchingCubesBenchmarkResult(MarchingCubesBenchmarkSettings Settings, double Sample, double Extract, double Total,
+    int Vertices, int Triangles)
 {
     public string Table() => BenchmarkTable.Format(
         ["grid", "sample", "extract", "total", "vertices", "triangles"],

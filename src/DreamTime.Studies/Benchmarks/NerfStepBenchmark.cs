@@ -36,7 +36,8 @@ public static class NerfStepBenchmark
             opt.ZeroGrad();
             using var jitter = new Generator((ulong)step);
             var r = model.Render(cams, hw, hw, settings.Shading, Lighting.Default, jitter);
-            var loss = (r.Rgb - target).square().mean() + 0.1 * r.Extra(VolumeRenderer.OrientationExtra) + 0.01 * NerfRegularizers.Sparsity(r.Opacity) + 0.01 * NerfRegularizers.OpacityEntropy(r.Opacity);
+            var loss = (r.Rgb - target).square().mean() + 0.1 * r.Extra(VolumeRenderer.OrientationExtra)
+                + 0.01 * NerfRegularizers.Sparsity(r.Opacity) + 0.01 * NerfRegularizers.OpacityEntropy(r.Opacity);
             double forward = clock.Elapsed.TotalSeconds;
             double encBwd0 = HashGridEncoding.KernelBackwardSeconds;
             loss.backward();
@@ -46,13 +47,15 @@ public static class NerfStepBenchmark
             double total = clock.Elapsed.TotalSeconds;
             double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
             if (step >= settings.Warmup)
-                samples.Add(new NerfStepTimes(rt.Rays, ft.Encode, ft.Mlp, rt.Composite, forward, backward, encBwd, total - forward - backward, total, cpu));
+                samples.Add(new NerfStepTimes(rt.Rays, ft.Encode, ft.Mlp, rt.Composite, forward, backward, encBwd,
+                    total - forward - backward, total, cpu));
         }
         model.Renderer.Timings = null;
         model.Field.Timings = null;
         double Median(Func<NerfStepTimes, double> f) => BenchmarkTable.Median(samples.Select(f));
-        var median = new NerfStepTimes(Median(s => s.Rays), Median(s => s.Encode), Median(s => s.Mlp), Median(s => s.Composite), Median(s => s.Forward),
-            Median(s => s.Backward), Median(s => s.EncodeBackward), Median(s => s.Optimizer), Median(s => s.Total), Median(s => s.Cpu));
+        var median = new NerfStepTimes(Median(s => s.Rays), Median(s => s.Encode), Median(s => s.Mlp), Median(s => s.Composite),
+            Median(s => s.Forward), Median(s => s.Backward), Median(s => s.EncodeBackward), Median(s => s.Optimizer), Median(s => s.Total),
+            Median(s => s.Cpu));
         return new NerfStepResult(backend, median, model.Renderer.KeptSamples, model.Renderer.TotalSamples);
     }
 
@@ -62,12 +65,14 @@ public static class NerfStepBenchmark
         var table = BenchmarkTable.Format(
             ["hash grid", "rays", "encode", "mlp", "composite", "backward", "(enc bwd)", "adam", "total", "cpu"],
             results.Select(r => (IReadOnlyList<string>)[
-                NerfStepSettings.NameOf(r.Backend), BenchmarkTable.Ms(r.Median.Rays), BenchmarkTable.Ms(r.Median.Encode), BenchmarkTable.Ms(r.Median.Mlp),
-                BenchmarkTable.Ms(r.Median.Composite), BenchmarkTable.Ms(r.Median.Backward), BenchmarkTable.Ms(r.Median.EncodeBackward),
-                BenchmarkTable.Ms(r.Median.Optimizer), BenchmarkTable.Ms(r.Median.Total), BenchmarkTable.Ms(r.Median.Cpu),
+                NerfStepSettings.NameOf(r.Backend), BenchmarkTable.Ms(r.Median.Rays), BenchmarkTable.Ms(r.Median.Encode),
+                BenchmarkTable.Ms(r.Median.Mlp), BenchmarkTable.Ms(r.Median.Composite), BenchmarkTable.Ms(r.Median.Backward),
+                BenchmarkTable.Ms(r.Median.EncodeBackward), BenchmarkTable.Ms(r.Median.Optimizer), BenchmarkTable.Ms(r.Median.Total),
+                BenchmarkTable.Ms(r.Median.Cpu),
             ]).ToList());
         var notes = results.Select(r =>
-            $"{NerfStepSettings.NameOf(r.Backend)}: appearance computed for {r.KeptSamples} of {r.TotalSamples} samples in the last step (skip weight {skipWeight.ToString(CultureInfo.InvariantCulture)})\n");
+            $"{NerfStepSettings.NameOf(r.Backend)}: appearance computed for {r.KeptSamples} of {r.TotalSamples} samples in the last step " +
+                $"(skip weight {skipWeight.ToString(CultureInfo.InvariantCulture)})\n");
         return table + "(ms; cpu = process CPU time, all threads)\n" + string.Concat(notes);
     }
 }

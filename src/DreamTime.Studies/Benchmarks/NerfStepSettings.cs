@@ -34,7 +34,8 @@ public sealed record NerfStepSettings
     };
 
     public static ShadingMode ParseShading(string name) =>
-        ShadingNames.TryGetValue(name, out var s) ? s : throw new Runtime.UserError("shading", $"{name}: use {string.Join(", ", ShadingNames.Keys)}");
+        ShadingNames.TryGetValue(name, out var s) ? s
+            : throw new Runtime.UserError("shading", $"{name}: use {string.Join(", ", ShadingNames.Keys)}");
 
     /// <summary>"kernel", "tensor" or "both" (one row each, tensor first).</summary>
     public static HashGridBackend[] ParseBackends(string name) => name == "both"
@@ -56,14 +57,18 @@ public sealed record NerfStepSettings
         BenchmarkTable.RequireRange(Config.BaseResolution, 2, 1024, "config.base_resolution");
         BenchmarkTable.RequireRange(Config.HiddenWidth, 1, 1024, "config.hidden_width");
         if (!(Config.PerLevelScale is >= 1.0 and <= 4.0))
-            throw new Runtime.UserError("config.per_level_scale", $"is {Config.PerLevelScale.ToString(CultureInfo.InvariantCulture)}; must be in [1, 4]");
+            throw new Runtime.UserError("config.per_level_scale",
+                $"is {Config.PerLevelScale.ToString(CultureInfo.InvariantCulture)}; must be in [1, 4]");
         Config.Validate();
     }
 
     /// <summary>One line naming everything that decides the step's cost.</summary>
     public string Describe() =>
-        $"nerf-step: {Batch}x{RaysHw}x{RaysHw} rays x {Config.SamplesPerRay} samples, {Config.HashLevels} levels x 2^{Config.Log2TableSize} " +
-        $"(base {Config.BaseResolution}, scale {Config.PerLevelScale.ToString(CultureInfo.InvariantCulture)}, finest {Config.FinestResolution}), " +
-        $"MLP width {Config.HiddenWidth}, {Shading} shading, {torch.get_num_threads()} libtorch threads, {HashGridEncoding.KernelThreads} kernel threads; " +
+        $"nerf-step: {Batch}x{RaysHw}x{RaysHw} rays x {Config.SamplesPerRay} samples, " +
+        $"{Config.HashLevels} levels x 2^{Config.Log2TableSize} " +
+        $"(base {Config.BaseResolution}, scale {Config.PerLevelScale.ToString(CultureInfo.InvariantCulture)}, " +
+        $"finest {Config.FinestResolution}), " +
+        $"MLP width {Config.HiddenWidth}, {Shading} shading, {torch.get_num_threads()} libtorch threads, " +
+        $"{HashGridEncoding.KernelThreads} kernel threads; " +
         $"median of {Steps} steps after {Warmup} warm-up";
 }

@@ -5,4 +5,5 @@ namespace DreamTime.Studies.Benchmarks;
 /// EncodeBackward (the hash-grid kernel's backward node) is a piece of Backward; Forward + Backward + Optimizer = Total.
 /// Cpu is the process's CPU time over the step, all threads, so it may exceed Total.
 /// </summary>
-public sealed record NerfStepTimes(double Rays, double Encode, double Mlp, double Composite, double Forward, double Backward, double EncodeBackward, double Optimizer, double Total, double Cpu);
+public sealed record NerfStepTimes(double Rays, double Encode, double Mlp, double Composite, double Forward, double Backward,
+    double EncodeBackward, double Optimizer, double Total, double Cpu);

@@ -11,7 +11,8 @@ namespace DreamTime.Studies.Benchmarks;
 /// </summary>
 public static class PriorRenderBenchmark
 {
-    /// <summary>The heading line, then one line per family and one for all members: medians of <paramref name="repeats"/> renders.</summary>
+    /// <summary>The heading line, then one line per family and one for all members: medians of <paramref name="repeats"/>
+    /// renders.</summary>
     public static string Run(PriorLibrary lib, int size, int supersample, int repeats)
     {
         MemberRenders.CheckSize(size);
@@ -37,7 +38,8 @@ public static class PriorRenderBenchmark
                 $"  {name,-10} {members.Count,3} members  wall {wall,7:F1} ms  cpu {cpuMs,7:F1} ms"));
         }
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
-        output.WriteLine($"{size}x{size}, supersample {renderer.Supersample}, {Environment.ProcessorCount} cores, median of {n}; machine load {load}");
+        output.WriteLine(
+            $"{size}x{size}, supersample {renderer.Supersample}, {Environment.ProcessorCount} cores, median of {n}; machine load {load}");
         foreach (var f in lib.Families) Print(f.Name, f.Members);
         Print("all", lib.Members);
         return output.ToString();

@@ -8,6 +8,7 @@ public sealed record SdsStepBenchmarkResult(IReadOnlyList<SdsStepBenchmarkRow> R
         Rows.GroupBy(r => r.Resolution).Select(g =>
         {
             double b = g.Single(r => r.Prior == "builtin").SecondsPerStep, l = g.Single(r => r.Prior == "learned").SecondsPerStep;
-            return (IReadOnlyList<string>)new[] { $"{g.Key}x{g.Key}", BenchmarkTable.Ms(b), BenchmarkTable.Ms(l), (l / b).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) };
+            return (IReadOnlyList<string>)new[] { $"{g.Key}x{g.Key}", BenchmarkTable.Ms(b), BenchmarkTable.Ms(l),
+                (l / b).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) };
         }).ToList());
 }

@@ -19,11 +19,14 @@ public static class ComparisonHeading
                                           ? $"temperature pixels {k.ToString(CultureInfo.InvariantCulture)}"
                                           : "untempered posterior") +
                                       (b.GuidanceScale is double bg ? $", guidance scale {bg.ToString(CultureInfo.InvariantCulture)}" : ""),
-            BuiltinImagePriorSettings => FormattableString.Invariant(
-                $"built-in image prior, pictures taken from elevation {config.Reference?.ElevationDeg ?? 0}, azimuth {config.Reference?.AzimuthDeg ?? 0}"),
+            BuiltinImagePriorSettings =>
+                "built-in image prior, " +
+                FormattableString.Invariant($"pictures taken from elevation {config.Reference?.ElevationDeg ?? 0}, ") +
+                FormattableString.Invariant($"azimuth {config.Reference?.AzimuthDeg ?? 0}"),
             _ => guidance.GetType().Name,
         };
-        if (config.Timesteps.TimePrior != new TrainConfig().Timesteps.TimePrior) priorNote += $", TP-SDS time prior {config.Timesteps.TimePrior}";
+        if (config.Timesteps.TimePrior != new TrainConfig().Timesteps.TimePrior)
+            priorNote += $", TP-SDS time prior {config.Timesteps.TimePrior}";
         return $"{config.Iterations} iterations, {config.Height}x{config.Width}, seeds {firstSeed}..{firstSeed + seeds - 1}, {priorNote}";
     }
 }

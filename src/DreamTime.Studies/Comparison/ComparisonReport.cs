@@ -30,7 +30,8 @@ public sealed class ComparisonReport(StrategyComparison study)
         }).ToList();
         var sides = g.Select(_study.OppositeSideGain).OfType<double>().ToList();
         return new ComparisonSummary(g.Key.Prompt, g.Key.Strategy, ps.Count, mean, sd, g.Average(r => r.FinalIou), convergence,
-            g.Count(r => r.HasAttributes), g.Select(r => r.NearestIndex).Distinct().Count(), _study.PairwisePsnr(g.Key.Prompt, g.Key.Strategy),
+            g.Count(r => r.HasAttributes), g.Select(r => r.NearestIndex).Distinct().Count(),
+            _study.PairwisePsnr(g.Key.Prompt, g.Key.Strategy),
             sides.Count > 0 ? sides.Average() : null);
     }).ToList();
 
@@ -40,23 +41,35 @@ public sealed class ComparisonReport(StrategyComparison study)
     {
         var sb = new StringBuilder();
         var first = string.Concat(_study.Thresholds.Select(t => $" first iter PSNR>={F(t, "G")} (runs reaching) |"));
-        var (subject, attributes) = _study.ImageStudy ? ("image", "lands on the pictured member") : ("prompt", "has the prompt's attributes");
-        sb.AppendLine($"| {subject} | strategy | runs | final PSNR (dB) | mask IoU |{first} {attributes} | distinct members | PSNR between seeds (dB) | opposite side - own side (dB) |");
+        var (subject, attributes) = _study.ImageStudy ? ("image", "lands on the pictured member")
+            : ("prompt", "has the prompt's attributes");
+        sb.AppendLine(
+            $"| {subject} | strategy | runs | final PSNR (dB) | mask IoU |{first} {attributes} | distinct members | PSNR between seeds " +
+            "(dB) | opposite side - own side (dB) |");
         sb.AppendLine("|---|---|---|---|---|" + string.Concat(_study.Thresholds.Select(_ => "---|")) + "---|---|---|---|");
         foreach (var s in Summaries())
         {
-            var conv = string.Concat(s.Convergence.Select(c => $" {(c.MeanFirst is double f ? F(f, "F0") : "-")} ({c.Reached}/{s.Runs}) |"));
-            sb.AppendLine($"| {_study.Label(s.Prompt)} | {s.Strategy} | {s.Runs} | {F(s.MeanPsnr, "F2")} ± {F(s.SdPsnr, "F2")} | {F(s.MeanIou, "F3")} |{conv} {s.WithAttributes}/{s.Runs} | {s.DistinctMembers} | {(s.PairwisePsnr is double d ? F(d, "F2") : "-")} | {(s.OppositeSideGain is double o ? F(o, "+0.00;-0.00") : "-")} |");
+            var conv = string.Concat(s.Convergence.Select(c =>
+                $" {(c.MeanFirst is double f ? F(f, "F0") : "-")} ({c.Reached}/{s.Runs}) |"));
+            sb.AppendLine(
+                $"| {_study.Label(s.Prompt)} | {s.Strategy} | {s.Runs} | {F(s.MeanPsnr, "F2")} ± {F(s.SdPsnr, "F2")} | " +
+                $"{F(s.MeanIou, "F3")} |{conv} {s.WithAttributes}/{s.Runs} | {s.DistinctMembers} | " +
+                $"{(s.PairwisePsnr is double d ? F(d, "F2") : "-")} | {(s.OppositeSideGain is double o ? F(o, "+0.00;-0.00") : "-")} |");
         }
         return sb.ToString();
     }
 
     public string Csv()
     {
-        var sb = new StringBuilder((_study.ImageStudy ? "image" : "prompt") + ",strategy,seed,final_psnr,final_mask_iou,nearest_member," + string.Join(",", _study.Thresholds.Select(t => $"first_iteration_psnr_{F(t, "G")}")) + ",family_nearest,has_attributes,opposite_side_gain,seconds\n");
+        var sb = new StringBuilder((_study.ImageStudy ? "image" : "prompt") + ",strategy,seed,final_psnr,final_mask_iou,nearest_member,"
+            + string.Join(",", _study.Thresholds.Select(t => $"first_iteration_psnr_{F(t, "G")}"))
+            + ",family_nearest,has_attributes,opposite_side_gain,seconds\n");
         foreach (var r in _study.Runs)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"\"{_study.Label(r.Prompt)}\",{r.Strategy},{r.Seed},{r.FinalPsnr:F3},{r.FinalIou:F4},\"{r.Nearest}\",{string.Join(",", _study.Thresholds.Select(t => r.FirstReaching(t)?.ToString(CultureInfo.InvariantCulture) ?? ""))},\"{r.FamilyNearest}\",{(r.HasAttributes ? 1 : 0)},{_study.OppositeSideGain(r)?.ToString("F3", CultureInfo.InvariantCulture) ?? ""},{r.Seconds:F1}"));
+                $"\"{_study.Label(r.Prompt)}\",{r.Strategy},{r.Seed},{r.FinalPsnr:F3},{r.FinalIou:F4},\"{r.Nearest}\"," +
+                $"{string.Join(",", _study.Thresholds.Select(t => r.FirstReaching(t)?.ToString(CultureInfo.InvariantCulture) ?? ""))}," +
+                $"\"{r.FamilyNearest}\",{(r.HasAttributes ? 1 : 0)}," +
+                $"{_study.OppositeSideGain(r)?.ToString("F3", CultureInfo.InvariantCulture) ?? ""},{r.Seconds:F1}"));
         return sb.ToString();
     }
 
@@ -64,7 +77,10 @@ public sealed class ComparisonReport(StrategyComparison study)
     public void WritePlot(string path)
     {
         var prompts = _study.Runs.Select(r => r.Prompt).Distinct().ToList();
-        using var fig = new PanelFigure(520 * prompts.Count, 460, 1, prompts.Count) { Title = "Fidelity to the nearest member (mean over seeds)" };
+        using var fig = new PanelFigure(520 * prompts.Count, 460, 1, prompts.Count)
+        {
+            Title = "Fidelity to the nearest member (mean over seeds)"
+        };
         for (int i = 0; i < prompts.Count; i++)
         {
             var ax = fig.Panel(0, i);

@@ -16,13 +16,15 @@ namespace DreamTime.Studies.Comparison;
 /// With a study folder every finished run is kept there (runs/NAME.json and the result's evaluation views,
 /// runs/NAME.png), so an interrupted study continues where it stopped.
 /// </summary>
-public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<double> convergencePsnr, IRunObserver observer, string? studyFolder = null)
+public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<double> convergencePsnr, IRunObserver observer,
+    string? studyFolder = null)
 {
     public StrategyComparison(TrainConfig baseConfig, double convergencePsnr, IRunObserver observer, string? studyFolder = null)
         : this(baseConfig, [convergencePsnr], observer, studyFolder) { }
 
     public List<ComparisonRun> Runs { get; } = new();
-    public IReadOnlyList<double> Thresholds { get; } = convergencePsnr.Count > 0 ? convergencePsnr : throw new ArgumentException("at least one PSNR threshold");
+    public IReadOnlyList<double> Thresholds { get; } = convergencePsnr.Count > 0 ? convergencePsnr
+        : throw new ArgumentException("at least one PSNR threshold");
 
     /// <summary>Runs that stopped on NaN/Inf, as "prompt | strategy | seed: reason".</summary>
     public List<string> Diverged { get; } = new();
@@ -54,11 +56,14 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
             }
         else if (!ImageStudy && baseConfig.Guidance is Guidance.BuiltinPriorSettings or Guidance.LearnedPriorSettings)
             foreach (var p in prompts) Scenes.PriorLibrary.Default.Select(p);
-        else throw new UserError($"compare: needs ground truth; the {baseConfig.GuidanceName} guidance has none here (use the built-in or the learned prior for prompts, the built-in image prior for pictures)");
+        else throw new UserError(
+            $"compare: needs ground truth; the {baseConfig.GuidanceName} guidance has none here (use the built-in or the learned prior " +
+            "for prompts, the built-in image prior for pictures)");
     }
 
     private TrainConfig Configure(string subject, string strategy, long seed) =>
-        (ImageStudy ? baseConfig with { Prompt = "", Reference = baseConfig.Reference! with { Image = subject } } : baseConfig with { Prompt = subject })
+        (ImageStudy ? baseConfig with { Prompt = "", Reference = baseConfig.Reference! with { Image = subject } }
+            : baseConfig with { Prompt = subject })
         with
         { Timesteps = baseConfig.Timesteps with { Strategy = strategy, Seed = seed } };
 
@@ -67,7 +72,8 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     /// early holds whole rounds); runs the study folder already holds are loaded, not trained. Processes that share
     /// a study folder can split the seeds between them.
     /// </summary>
-    public void RunAll(IReadOnlyList<string> prompts, IReadOnlyList<string> strategies, int seeds, CancellationToken cancel = default, int firstSeed = 0)
+    public void RunAll(IReadOnlyList<string> prompts, IReadOnlyList<string> strategies, int seeds, CancellationToken cancel = default,
+        int firstSeed = 0)
     {
         Validate(prompts, strategies, seeds, firstSeed);
         _folder?.Open(baseConfig, Thresholds);
@@ -81,7 +87,9 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
                     if (_folder?.LoadRun(Label(prompt), s, seed) is ComparisonRun kept)
                     {
                         Runs.Add(kept);
-                        observer.Log($"[{done}/{total}] {Label(prompt)} | {s} | seed {seed}: kept from {_folder.RunFile(Label(prompt), s, seed, ".json")}");
+                        observer.Log(
+                            $"[{done}/{total}] {Label(prompt)} | {s} | seed {seed}: kept from " +
+                            $"{_folder.RunFile(Label(prompt), s, seed, ".json")}");
                         continue;
                     }
                     observer.Log($"[{done}/{total}] {Label(prompt)} | {s} | seed {seed}");
@@ -95,7 +103,8 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         var cfg = Configure(prompt, strategy, seed);
         cfg.Validate();
         using var trainer = Trainer.Create(cfg, TorchSharp.torch.CPU);
-        if (trainer.Evaluator == null) throw new UserError($"compare: the {cfg.GuidanceName} guidance has no ground truth to score against");
+        if (trainer.Evaluator == null)
+            throw new UserError($"compare: the {cfg.GuidanceName} guidance has no ground truth to score against");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
@@ -111,12 +120,16 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         var evals = trainer.History.Where(h => h.Evaluation != null && (h.Step % cfg.EvalEvery == 0 || h.Step == cfg.Iterations)).ToList();
         var last = evals[^1].Evaluation!;
         var seconds = clock.Elapsed.TotalSeconds;
-        var views = CameraSampler.EvaluationViews(cfg.Cameras).Select(v => trainer.RenderView(v, cfg.EvalResolution, cfg.EvalResolution)).ToList();
-        var pictured = (trainer.Guidance as Guidance.BuiltinPrior.BuiltinPriorGuidance) is { ImageConditioned: true } g ? g.Selection.Members[0] : null;
+        var views = CameraSampler.EvaluationViews(cfg.Cameras).Select(v =>
+            trainer.RenderView(v, cfg.EvalResolution, cfg.EvalResolution)).ToList();
+        var pictured = (trainer.Guidance as Guidance.BuiltinPrior.BuiltinPriorGuidance) is { ImageConditioned: true } g
+            ? g.Selection.Members[0] : null;
         var (familyNearest, hasAttributes) = FamilyNearest(prompt, cfg, views, pictured);
-        var run = new ComparisonRun(prompt, strategy, seed, evals.Select(h => new CurvePoint(h.Step, h.Evaluation!.Metric("psnr")!.Value, h.Evaluation.Metric("mask_iou")!.Value)).ToList(),
+        var run = new ComparisonRun(prompt, strategy, seed,
+            evals.Select(h => new CurvePoint(h.Step, h.Evaluation!.Metric("psnr")!.Value, h.Evaluation.Metric("mask_iou")!.Value)).ToList(),
             last.Reference!, last.ReferenceIndex, seconds, familyNearest, hasAttributes);
-        observer.Log($"  {Label(prompt)} | {strategy} | seed {seed}: PSNR {run.FinalPsnr:F2} dB, IoU {run.FinalIou:F3}, nearest {run.Nearest}, " +
+        observer.Log($"  {Label(prompt)} | {strategy} | seed {seed}: PSNR {run.FinalPsnr:F2} dB, IoU {run.FinalIou:F3}, " +
+                     $"nearest {run.Nearest}, " +
                      $"PSNR>={Thresholds[0]} at {run.FirstReaching(Thresholds[0])?.ToString() ?? "never"} ({run.Seconds:F0} s)");
         _folder?.SaveRun(Label(prompt), run, ImageIO.Grid(views.Select(v => RgbImage.FromTensor(v.Rgb)).ToList(), views.Count, gap: 0));
         foreach (var (rgb, opacity) in views) { rgb.Dispose(); opacity.Dispose(); }
@@ -128,8 +141,9 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     /// The nearest member of the prompt's whole family (all families when it names none), and whether the prompt
     /// names it; for a picture, the nearest member of the pictured member's family, and whether it is that member.
     /// </summary>
-    private (string Name, bool NamedByPrompt) FamilyNearest(string prompt, TrainConfig cfg, IReadOnlyList<(TorchSharp.torch.Tensor Rgb, TorchSharp.torch.Tensor Opacity)> views,
-                                                            Scenes.FamilyMember? pictured)
+    private (string Name, bool NamedByPrompt) FamilyNearest(
+        string prompt, TrainConfig cfg, IReadOnlyList<(TorchSharp.torch.Tensor Rgb, TorchSharp.torch.Tensor Opacity)> views,
+        Scenes.FamilyMember? pictured)
     {
         var library = Scenes.PriorLibrary.Default;
         var family = pictured != null ? library.FindFamily(pictured.Family) : library.Select(prompt).Family;
@@ -139,7 +153,8 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
                 family?.Members ?? library.Members, CameraSampler.EvaluationViews(cfg.Cameras), cfg.EvalResolution, cfg.EvalResolution);
         var result = evaluation.Evaluate(camera => views[evaluation.Views.ToList().IndexOf(camera)]);
         var nearest = evaluation.Members[result.NearestIndex];
-        bool named = pictured != null ? nearest.GlobalIndex == pictured.GlobalIndex : library.Select(prompt).Members.Any(m => m.GlobalIndex == nearest.GlobalIndex);
+        bool named = pictured != null ? nearest.GlobalIndex == pictured.GlobalIndex
+            : library.Select(prompt).Members.Any(m => m.GlobalIndex == nearest.GlobalIndex);
         return (nearest.Name, named);
     }
 
@@ -157,7 +172,8 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         return psnrs.Count > 0 ? psnrs.Average() : null;
     }
 
-    /// <summary>View consistency of a kept run against its family-nearest member (see <see cref="ViewConsistency"/>); null without the run's views.</summary>
+    /// <summary>View consistency of a kept run against its family-nearest member (see <see cref="ViewConsistency"/>); null without the
+    /// run's views.</summary>
     public double? OppositeSideGain(ComparisonRun run)
     {
         if (_folder?.LoadViews(Label(run.Prompt), run.Strategy, run.Seed) is not RgbImage strip) return null;

@@ -15,7 +15,8 @@ namespace DreamTime.Studies.Comparison;
 /// </summary>
 public sealed class StudyFolder(string root)
 {
-    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    internal static readonly JsonSerializerOptions Json =
+        new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public string Root { get; } = root;
 
@@ -39,9 +40,13 @@ public sealed class StudyFolder(string root)
         {
             JsonNode? existing;
             try { existing = JsonNode.Parse(File.ReadAllText(StudyFile)); }
-            catch (JsonException e) { throw new UserError($"{StudyFile}: not valid JSON ({e.Message}); delete it or choose another folder"); }
+            catch (JsonException e)
+            {
+                throw new UserError($"{StudyFile}: not valid JSON ({e.Message}); delete it or choose another folder");
+            }
             if (!JsonNode.DeepEquals(existing, JsonNode.Parse(study.ToJsonString())))
-                throw new UserError($"study folder {Root}: holds a study with other settings or another learned-prior model ({StudyFile}); " +
+                throw new UserError($"study folder {Root}: holds a study with other settings or another learned-prior model " +
+                                    $"({StudyFile}); " +
                                     "continue it with the same settings, or choose another folder or allow overwriting it");
         }
         else AtomicFile.WriteAllText(StudyFile, study.ToJsonString(Json));

@@ -18,7 +18,8 @@ public static class EntropyReport
             kp, new SdfRenderer { Supersample = supersample }, seed: 0);
         var output = new StringWriter();
         output.WriteLine($"{selection.Describe()}, {size}px, temperature pixels " +
-                         $"{(kp is double k ? k.ToString(CultureInfo.InvariantCulture) : "exact")}; max entropy ln K = {Math.Log(selection.Members.Count):F3}");
+                         $"{(kp is double k ? k.ToString(CultureInfo.InvariantCulture) : "exact")}; max entropy ln K = " +
+                         $"{Math.Log(selection.Members.Count):F3}");
         output.WriteLine("t,alpha_bar,mean_entropy,mean_top_weight,top_is_true_member");
         foreach (var row in table)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -16,8 +16,9 @@ public static class PosteriorEntropy
 {
     public static readonly int[] DefaultTimesteps = { 0, 20, 50, 100, 150, 200, 300, 400, 500, 600, 700, 800, 900, 980, 999 };
 
-    public static IReadOnlyList<EntropyRow> Measure(IReadOnlyList<FamilyMember> members, NoiseSchedule schedule, int size, int cameraCount, int samplesPerCamera,
-                                                    double? kernelPixels, SdfRenderer renderer, int seed, IReadOnlyList<int>? timesteps = null)
+    public static IReadOnlyList<EntropyRow> Measure(IReadOnlyList<FamilyMember> members, NoiseSchedule schedule, int size, int cameraCount,
+                                                    int samplesPerCamera, double? kernelPixels, SdfRenderer renderer, int seed,
+                                                    IReadOnlyList<int>? timesteps = null)
     {
         if (size < 4) throw new UserError("size", $"is {size}; must be at least 4");
         if (cameraCount < 1) throw new UserError("cameras", $"is {cameraCount}; must be at least 1");

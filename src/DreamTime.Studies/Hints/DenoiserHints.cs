@@ -22,8 +22,9 @@ public static class DenoiserHints
 
     /// <param name="denoisers">each maps a query to x0_hat [N, 3, H, W]</param>
     /// <param name="blur">the degradation: average-pool by this factor, then bilinear upsampling back (1 = none)</param>
-    public static IReadOnlyList<HintRow> Measure(IReadOnlyList<Func<HintQuery, Tensor>> denoisers, IReadOnlyList<FamilyMember> members, NoiseSchedule schedule,
-                                                 int size, int cameras, int blur, int seed, IReadOnlyList<int>? timesteps = null)
+    public static IReadOnlyList<HintRow> Measure(IReadOnlyList<Func<HintQuery, Tensor>> denoisers, IReadOnlyList<FamilyMember> members,
+                                                 NoiseSchedule schedule, int size, int cameras, int blur, int seed,
+                                                 IReadOnlyList<int>? timesteps = null)
     {
         if (members.Count == 0) throw new UserError("hints: the prompt selects no members");
         if (cameras < 1) throw new UserError("cameras", $"is {cameras}; must be at least 1");
@@ -39,7 +40,8 @@ public static class DenoiserHints
             using var scope = NewDisposeScope();
             var camera = sampler.ForStep(c);
             var images = renderer.Render(members.Select(m => m.Scene).ToList(), camera, size, size);
-            var clean = tensor(images.SelectMany(im => im.Rgb).ToArray(), new long[] { members.Count, size, size, 3 }).permute(0, 3, 1, 2) * 2 - 1;
+            var clean = tensor(images.SelectMany(im => im.Rgb).ToArray(), new long[] { members.Count, size, size, 3 }).permute(0, 3, 1, 2)
+                * 2 - 1;
             var degraded = Degrade(clean, blur);
             double inputPsnr = Psnr(degraded, clean).sum().item<double>();
             for (int i = 0; i < timesteps.Count; i++)
@@ -53,7 +55,8 @@ public static class DenoiserHints
             }
             n += members.Count;
         }
-        return timesteps.Select((t, i) => new HintRow(t, schedule.AlphaBar(t), sums[i][0] / n, sums[i].Skip(1).Select(s => s / n).ToList())).ToList();
+        return timesteps.Select((t, i) =>
+            new HintRow(t, schedule.AlphaBar(t), sums[i][0] / n, sums[i].Skip(1).Select(s => s / n).ToList())).ToList();
     }
 
     /// <summary>Average-pool by <paramref name="factor"/> and upsample back: only the coarse shape and colours are left.</summary>
@@ -68,22 +71,26 @@ public static class DenoiserHints
         return ImageMetrics.PsnrFromMse(mse);
     }
 
-    /// <summary>The built-in prior's conditional x0_hat: the posterior mean over the query's member renders, tempered by <paramref name="sharpness"/>.</summary>
+    /// <summary>The built-in prior's conditional x0_hat: the posterior mean over the query's member renders, tempered by
+    /// <paramref name="sharpness"/>.</summary>
     public static Func<HintQuery, Tensor> Exact(double sharpness) => q =>
     {
         long n = q.Noisy.shape[0], k = q.MemberRenders.shape[0], h = q.Noisy.shape[2], w = q.Noisy.shape[3];
-        using var post = ExactDenoiser.Denoise(q.Noisy.permute(0, 2, 3, 1).reshape(n, -1), q.MemberRenders.permute(0, 2, 3, 1).reshape(k, -1), q.AlphaBar, sharpness);
+        using var post = ExactDenoiser.Denoise(q.Noisy.permute(0, 2, 3, 1).reshape(n, -1),
+            q.MemberRenders.permute(0, 2, 3, 1).reshape(k, -1), q.AlphaBar, sharpness);
         return post.X0.reshape(n, h, w, 3).permute(0, 3, 1, 2).to(float32);
     };
 
-    /// <summary>A pixel-space model's x0_hat with classifier-free guidance on "PROMPT, VIEW view", as the learned guidance asks it.</summary>
+    /// <summary>A pixel-space model's x0_hat with classifier-free guidance on "PROMPT, VIEW view", as the learned guidance asks
+    /// it.</summary>
     public static Func<HintQuery, Tensor> Learned(StableDiffusionPipeline pipe, string prompt, double guidance) => q =>
     {
         long n = q.Noisy.shape[0];
         var cond = pipe.EncodePrompt($"{prompt}, {q.Camera.ViewName()} view");
         var uncond = pipe.EncodePrompt("");
         var x = q.Noisy.to(pipe.Device);
-        var eps = pipe.GuidedNoise(x, q.T, cond.expand(n, cond.shape[1], cond.shape[2]), uncond.expand(n, uncond.shape[1], uncond.shape[2]), guidance);
+        var eps = pipe.GuidedNoise(x, q.T, cond.expand(n, cond.shape[1], cond.shape[2]), uncond.expand(n, uncond.shape[1], uncond.shape[2]),
+            guidance);
         return (x - Math.Sqrt(1 - q.AlphaBar) * eps) / Math.Sqrt(q.AlphaBar);
     };
 }

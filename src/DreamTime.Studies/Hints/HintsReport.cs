@@ -14,10 +14,12 @@ public static class HintsReport
 {
     /// <param name="modelFolder">the learned prior; null: the shipped one</param>
     /// <param name="temperaturePixels">the built-in prior's temperature as an effective pixel count; null: exact</param>
-    public static string Run(string prompt, string? modelFolder, int cameras, int blur, double guidance, double? temperaturePixels, int seed)
+    public static string Run(string prompt, string? modelFolder, int cameras, int blur, double guidance, double? temperaturePixels,
+        int seed)
     {
         var selection = PriorLibrary.Default.Select(prompt);
-        if (selection.Family is null) throw new UserError($"prompt \"{selection.Prompt}\": names no family; hints need one family's members");
+        if (selection.Family is null)
+            throw new UserError($"prompt \"{selection.Prompt}\": names no family; hints need one family's members");
         new LearnedPriorSettings { GuidanceScale = guidance }.Validate();
         using var pipe = StableDiffusionPipeline.Load(modelFolder ?? ShippedModel.Folder, TorchSharp.torch.CPU);
         if (!pipe.IsPixelSpace) throw new UserError("model", $"{modelFolder} has a vae/; hints need a pixel-space learned prior");
@@ -27,11 +29,13 @@ public static class HintsReport
             selection.Members, pipe.Schedule, size, cameras, blur, seed);
         var output = new StringWriter();
         var temperature = temperaturePixels is double kk ? kk.ToString(CultureInfo.InvariantCulture) : "exact";
-        output.WriteLine(FormattableString.Invariant(
-            $"{selection.Describe()}, {size}px, blur {blur}, {cameras} cameras; built-in prior temperature pixels {temperature}; learned prior guidance {guidance}"));
+        output.WriteLine(
+            FormattableString.Invariant($"{selection.Describe()}, {size}px, blur {blur}, {cameras} cameras; ") +
+            FormattableString.Invariant($"built-in prior temperature pixels {temperature}; learned prior guidance {guidance}"));
         output.WriteLine("t,alpha_bar,input_psnr,builtin_x0_psnr,learned_x0_psnr");
         foreach (var r in rows)
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.T},{r.AlphaBar:F5},{r.InputPsnr:F2},{r.HintPsnr[0]:F2},{r.HintPsnr[1]:F2}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.T},{r.AlphaBar:F5},{r.InputPsnr:F2},{r.HintPsnr[0]:F2},{r.HintPsnr[1]:F2}"));
         return output.ToString();
     }
 }

@@ -25,21 +25,26 @@ public static class SampleCheck
 
     /// <param name="sampler">"ddim" or "ddpm" instead of the model's scheduler</param>
     /// <param name="firstSeed">the first of the seeds: sampler settings chosen on one range of seeds can be measured on another</param>
-    public static SampleCheckResult Run(string modelFolder, int seeds = DefaultSeeds, int steps = DefaultSteps, double guidance = DefaultGuidance, Device? device = null,
+    public static SampleCheckResult Run(string modelFolder, int seeds = DefaultSeeds, int steps = DefaultSteps,
+                                        double guidance = DefaultGuidance, Device? device = null,
                                         Action<string>? log = null, string? sampler = null, int firstSeed = 0)
     {
         Diffusion.SchedulerConfig.RequireSampler(sampler);
         if (seeds < 1 || seeds > 64) throw new Runtime.UserError("seeds", $"is {seeds}; must be between 1 and 64");
-        if (firstSeed < 0 || firstSeed > 1_000_000) throw new Runtime.UserError("first_seed", $"is {firstSeed}; must be between 0 and 1000000");
+        if (firstSeed < 0 || firstSeed > 1_000_000)
+            throw new Runtime.UserError("first_seed", $"is {firstSeed}; must be between 0 and 1000000");
         if (steps < 1 || steps > 1000) throw new Runtime.UserError("steps", $"is {steps}; must be between 1 and 1000");
-        if (!(guidance >= 0) || double.IsInfinity(guidance)) throw new Runtime.UserError("guidance_scale", $"is {guidance}; must be a finite number >= 0");
+        if (!(guidance >= 0) || double.IsInfinity(guidance))
+            throw new Runtime.UserError("guidance_scale", $"is {guidance}; must be a finite number >= 0");
         using var pipe = StableDiffusionPipeline.Load(modelFolder, device ?? torch.CPU);
-        if (!pipe.IsPixelSpace) throw new Runtime.UserError("model", $"{modelFolder} has a vae/; the check needs a pixel-space learned prior");
+        if (!pipe.IsPixelSpace)
+            throw new Runtime.UserError("model", $"{modelFolder} has a vae/; the check needs a pixel-space learned prior");
         int size = pipe.DefaultResolution;
         var library = PriorLibrary.Default;
         using var scope = torch.NewDisposeScope();
         var shape = pipe.LatentShape(size, size);
-        var noise = torch.cat(Enumerable.Range(0, seeds).Select(s => torch.randn(shape, generator: new Generator((ulong)(firstSeed + s)))).ToArray(), 0);
+        var noise = torch.cat(Enumerable.Range(0, seeds).Select(s =>
+            torch.randn(shape, generator: new Generator((ulong)(firstSeed + s)))).ToArray(), 0);
         var uncond = pipe.EncodePrompt("");
         var samples = new List<(string Family, string Prompt, int Seed, float[] Rgb)>();
         foreach (var family in library.Families)
@@ -49,7 +54,8 @@ public static class SampleCheck
             // DDPM's step noise: one generator per family, so a family's samples do not depend on the others; the
             // first seed moves it too, so another seed range is an independent draw (seed 0 keeps the recorded figures)
             using var stepNoise = new Generator((ulong)firstSeed * 1_000_003 + (ulong)samples.Count);
-            var images = pipe.DecodeToImages(pipe.Sample(pipe.EncodePrompt(prompt), uncond, noise, steps, guidance, sampler: sampler, stepNoise: stepNoise)).cpu();
+            var images = pipe.DecodeToImages(pipe.Sample(pipe.EncodePrompt(prompt), uncond, noise, steps, guidance, sampler: sampler,
+                stepNoise: stepNoise)).cpu();
             for (int s = 0; s < seeds; s++) samples.Add((family.Name, prompt, firstSeed + s, RgbImage.FromTensor(images[s]).Pixels));
         }
         return Match(samples, size, seeds, log);
@@ -63,9 +69,11 @@ public static class SampleCheck
     /// 4242) are noised at each t and denoised once with their captions and once with the empty caption; a model
     /// that ignores its captions predicts x0 equally well both ways. Noise is seeded by (t), so runs compare.
     /// </summary>
-    public static IReadOnlyList<TextUseRow> TextUse(StableDiffusionPipeline pipe, int count = DefaultTextUseRenders, IReadOnlyList<int>? timesteps = null, int seed = 4242)
+    public static IReadOnlyList<TextUseRow> TextUse(StableDiffusionPipeline pipe, int count = DefaultTextUseRenders,
+        IReadOnlyList<int>? timesteps = null, int seed = 4242)
     {
-        if (count < 1 || count > 4096) throw new Runtime.UserError("text_use_renders", $"is {count}; must be between 1 and 4096 (0 skips the measurement)");
+        if (count < 1 || count > 4096)
+            throw new Runtime.UserError("text_use_renders", $"is {count}; must be between 1 and 4096 (0 skips the measurement)");
         timesteps ??= TextUseTimesteps;
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
@@ -96,9 +104,11 @@ public static class SampleCheck
     /// The check applied to real front-view training renders (<paramref name="perFamily"/> per family, from the
     /// training data's stream) instead of samples: the rate a model that reproduced its data exactly would get.
     /// </summary>
-    public static SampleCheckResult RunOnRenders(int perFamily = DefaultCeilingRenders, int size = 32, int seed = 777, Action<string>? log = null)
+    public static SampleCheckResult RunOnRenders(int perFamily = DefaultCeilingRenders, int size = 32, int seed = 777,
+        Action<string>? log = null)
     {
-        if (perFamily < 1 || perFamily > 1000) throw new Runtime.UserError("ceiling_renders", $"is {perFamily}; must be between 1 and 1000");
+        if (perFamily < 1 || perFamily > 1000)
+            throw new Runtime.UserError("ceiling_renders", $"is {perFamily}; must be between 1 and 1000");
         var library = PriorLibrary.Default;
         var data = new PriorTrainingData(seed, size, emptyCaptionRate: 0);
         var found = library.Families.ToDictionary(f => f.Name, _ => new List<float[]>());
@@ -112,7 +122,8 @@ public static class SampleCheck
         return Match(images, size, perFamily, log);
     }
 
-    private static SampleCheckResult Match(IReadOnlyList<(string Family, string Prompt, int Seed, float[] Rgb)> images, int size, int perRow, Action<string>? log)
+    private static SampleCheckResult Match(IReadOnlyList<(string Family, string Prompt, int Seed, float[] Rgb)> images, int size,
+        int perRow, Action<string>? log)
     {
         var library = PriorLibrary.Default;
         var views = FrontViews();
@@ -164,7 +175,8 @@ public static class SampleCheck
     /// the highest PSNR against it (the first of equals, scenes before views), and that PSNR. Renders are made one view
     /// at a time, as the training data makes them (one ray per pixel), so memory does not grow with the views.
     /// </summary>
-    public static NearestRender[] NearestRenders(IReadOnlyList<float[]> images, int size, IReadOnlyList<PriorScene> scenes, IReadOnlyList<Camera> views)
+    public static NearestRender[] NearestRenders(IReadOnlyList<float[]> images, int size, IReadOnlyList<PriorScene> scenes,
+        IReadOnlyList<Camera> views)
     {
         int d = size * size * 3;
         foreach (var image in images)

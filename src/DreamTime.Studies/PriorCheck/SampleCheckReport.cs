@@ -19,16 +19,21 @@ public static class SampleCheckReport
     public static void Run(TextWriter output, string modelFolder, int seeds, int steps, double guidance, string? sampler, int firstSeed,
                            int ceilingRenders, int textUseRenders, string? gridPath, Action<string>? log = null)
     {
-        if (ceilingRenders < 0 || ceilingRenders > 1000) throw new UserError("ceiling_renders", $"is {ceilingRenders}; must be between 0 and 1000");
-        if (textUseRenders < 0 || textUseRenders > 4096) throw new UserError("text_use_renders", $"is {textUseRenders}; must be between 0 and 4096");
+        if (ceilingRenders < 0 || ceilingRenders > 1000)
+            throw new UserError("ceiling_renders", $"is {ceilingRenders}; must be between 0 and 1000");
+        if (textUseRenders < 0 || textUseRenders > 4096)
+            throw new UserError("text_use_renders", $"is {textUseRenders}; must be between 0 and 4096");
         if (gridPath != null) AtomicFile.EnsureWritableFile(gridPath, "grid picture");
         var result = SampleCheck.Run(modelFolder, seeds, steps, guidance, log: log, sampler: sampler, firstSeed: firstSeed);
         output.WriteLine("| family | prompt | nearest member in the family | nearest members' families |");
         output.WriteLine("|---|---|---|---|");
         foreach (var g in result.Rows.GroupBy(r => r.Family))
-            output.WriteLine($"| {g.Key} | {g.First().Prompt} | {g.Count(r => r.Correct)}/{g.Count()} | {string.Join(", ", g.Select(r => r.NearestFamily))} |");
+            output.WriteLine(
+                $"| {g.Key} | {g.First().Prompt} | {g.Count(r => r.Correct)}/{g.Count()} | " +
+                $"{string.Join(", ", g.Select(r => r.NearestFamily))} |");
         output.WriteLine(
-            FormattableString.Invariant($"nearest member in the prompt's family: {result.Rows.Count(r => r.Correct)}/{result.Rows.Count} = ") +
+            FormattableString.Invariant(
+            $"nearest member in the prompt's family: {result.Rows.Count(r => r.Correct)}/{result.Rows.Count} = ") +
             FormattableString.Invariant($"{100 * result.Rate:F1}% (chance {100.0 / PriorLibrary.Default.Families.Count:F1}%)"));
         if (ceilingRenders > 0)
         {
@@ -44,7 +49,8 @@ public static class SampleCheckReport
                              $"({textUseRenders} fresh training renders)");
             output.WriteLine("|---|---|---|---|");
             foreach (var r in SampleCheck.TextUse(pipe, textUseRenders))
-                output.WriteLine(FormattableString.Invariant($"| {r.T} | {r.PsnrWithCaption:F2} | {r.PsnrWithoutCaption:F2} | {r.Gain:+0.00;-0.00} |"));
+                output.WriteLine(
+                    FormattableString.Invariant($"| {r.T} | {r.PsnrWithCaption:F2} | {r.PsnrWithoutCaption:F2} | {r.Gain:+0.00;-0.00} |"));
         }
         if (gridPath != null)
         {

@@ -24,7 +24,8 @@ public class LayerTests
         var row = new Regex(@"^\| `(\w+)/` \|.*\| ([\w, -]+) \|$");
         foreach (var line in File.ReadLines(Path.Combine(dir!.FullName, "docs", "ARCHITECTURE.md")))
             if (row.Match(line) is { Success: true } m)
-                table.Add(m.Groups[1].Value, m.Groups[2].Value.Trim() == "-" ? [] : m.Groups[2].Value.Split(',', StringSplitOptions.TrimEntries));
+                table.Add(m.Groups[1].Value, m.Groups[2].Value.Trim() == "-" ? []
+                    : m.Groups[2].Value.Split(',', StringSplitOptions.TrimEntries));
         Assert.True(table.Count > 5, "docs/ARCHITECTURE.md: no layer table found");
         return table;
     }

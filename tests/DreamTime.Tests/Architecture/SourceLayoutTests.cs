@@ -15,7 +15,8 @@ public class SourceLayoutTests
         return dir?.FullName ?? throw new InvalidOperationException("DreamTime.slnx not found above " + AppContext.BaseDirectory);
     }
 
-    public static TheoryData<string> Projects() => new(["src/DreamTime", "src/DreamTime.Studies", "src/DreamTime.Cli", "tests/DreamTime.Tests"]);
+    public static TheoryData<string> Projects() =>
+        new(["src/DreamTime", "src/DreamTime.Studies", "src/DreamTime.Cli", "tests/DreamTime.Tests"]);
 
     private static IEnumerable<string> Sources(string project) =>
         Directory.EnumerateFiles(Path.Combine(Root, project), "*.cs", SearchOption.AllDirectories)
@@ -23,10 +24,12 @@ public class SourceLayoutTests
 
     // a type declared at the start of a line (top level in a file-scoped namespace)
     private static readonly Regex TopLevelType = new(
-        @"^(?:public|internal|file)\s+(?:(?:sealed|static|abstract|readonly|partial|unsafe|ref)\s+)*(?:record\s+struct|record\s+class|record|class|struct|interface|enum)\s+([A-Z]\w*)",
+        @"^(?:public|internal|file)\s+(?:(?:sealed|static|abstract|readonly|partial|unsafe|ref)\s+)*" +
+        @"(?:record\s+struct|record\s+class|record|class|struct|interface|enum)\s+([A-Z]\w*)",
         RegexOptions.Multiline);
 
-    private static readonly Regex TopLevelDelegate = new(@"^(?:public|internal)\s+delegate\s.*\s([A-Z]\w*)(?:<[^>]*>)?\([^()]*\);", RegexOptions.Multiline);
+    private static readonly Regex TopLevelDelegate = new(@"^(?:public|internal)\s+delegate\s.*\s([A-Z]\w*)(?:<[^>]*>)?\([^()]*\);",
+        RegexOptions.Multiline);
 
     [Theory]
     [MemberData(nameof(Projects))]

@@ -24,7 +24,11 @@ public class BuiltinPriorCommandTests : IDisposable
         else
         {
             try { code = parse.Invoke(config); }
-            catch (DreamTime.Runtime.UserError e) { err.WriteLine($"error: {KeyFlags.Describe(e, parse.CommandResult.Command)}"); code = CliHost.UserErrorExit; }
+            catch (DreamTime.Runtime.UserError e)
+            {
+                err.WriteLine($"error: {KeyFlags.Describe(e, parse.CommandResult.Command)}");
+                code = CliHost.UserErrorExit;
+            }
         }
         return (code, output.ToString(), err.ToString());
     }
@@ -34,14 +38,16 @@ public class BuiltinPriorCommandTests : IDisposable
     {
         var (code, output, err) = Run("prior", "list", "--members-per-family", "16");
         Assert.True(code == 0, err);
-        foreach (var f in new[] { "mushroom (16 members", "snowman", "car", "robot", "cap colour", "\"with spots\"" }) Assert.Contains(f, output);
+        foreach (var f in new[] { "mushroom (16 members", "snowman", "car", "robot", "cap colour", "\"with spots\"" })
+            Assert.Contains(f, output);
     }
 
     [Fact]
     public void RenderWritesAGridOfMembersByViews()
     {
         var png = Path.Combine(_dir, "g.png");
-        var (code, output, err) = Run("prior", "render", "a red mushroom", "--out", png, "--views", "3", "--members", "2", "--size", "20", "--supersample", "1");
+        var (code, output, err) = Run("prior", "render", "a red mushroom", "--out", png, "--views", "3", "--members", "2", "--size", "20",
+            "--supersample", "1");
         Assert.True(code == 0, err);
         using var bmp = SKBitmap.Decode(png);
         Assert.Equal(3 * 20 + 4 * 2, bmp.Width);

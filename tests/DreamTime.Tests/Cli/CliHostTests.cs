@@ -20,7 +20,8 @@ public class CliHostTests
     public void AFileSystemFailureIsOneLineNamingThePathAndExitCode2()
     {
         // what .NET throws when a run folder is deleted while a checkpoint is written into it
-        var (code, error) = Run(new DirectoryNotFoundException("Could not find a part of the path '/tmp/gone/checkpoints/last/weights.tmp'."));
+        var (code, error) = Run(new DirectoryNotFoundException(
+            "Could not find a part of the path '/tmp/gone/checkpoints/last/weights.tmp'."));
         Assert.Equal(CliHost.UserErrorExit, code);
         Assert.Equal("error: Could not find a part of the path '/tmp/gone/checkpoints/last/weights.tmp'.", error.TrimEnd());
         var (code2, error2) = Run(new UnauthorizedAccessException("Access to the path '/root/x' is denied."));

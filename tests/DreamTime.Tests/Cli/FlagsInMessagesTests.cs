@@ -21,7 +21,8 @@ public class FlagsInMessagesTests
         var root = new Command("dreamtime") { new HelpOption(), new VersionOption() };
         foreach (var c in new[]
                  {
-                     ScheduleCommand.Create(), TokenizeCommand.Create(), SampleCommand.Create(), SampleViewsCommand.Create(), PriorCommand.Create(),
+                     ScheduleCommand.Create(), TokenizeCommand.Create(), SampleCommand.Create(), SampleViewsCommand.Create(),
+                         PriorCommand.Create(),
                      GenerateCommand.Create(), CompareCommand.Create(), BenchmarkCommand.Create(),
                  })
             root.Subcommands.Add(c);

@@ -74,7 +74,8 @@ public class GenerateCommandTests : IDisposable
     public void UnknownPromptListsTheFamilies()
     {
         var outDir = Path.Combine(_dir, "out");
-        AssertUserError(Generate("a purple giraffe", "--out", outDir), "a purple giraffe", "names no known family", "mushroom (", "snowman");
+        AssertUserError(Generate("a purple giraffe", "--out", outDir), "a purple giraffe", "names no known family", "mushroom (",
+            "snowman");
         Assert.False(Directory.Exists(outDir));
     }
 
@@ -183,8 +184,10 @@ public class GenerateCommandTests : IDisposable
     {
         var root = MakeRunFolder();
         var before = Snapshot(root);
-        AssertUserError(Generate("--resume", root, "--iterations", "10", "--lr", "0.5", "--seed", "2"), "config.json decides", "--seed, --lr");
-        AssertUserError(Generate("--resume", root, "--iterations", "3"), "timesteps.iterations (--iterations): is 3", "only be extended", "has 4");
+        AssertUserError(Generate("--resume", root, "--iterations", "10", "--lr", "0.5", "--seed", "2"), "config.json decides",
+            "--seed, --lr");
+        AssertUserError(Generate("--resume", root, "--iterations", "3"), "timesteps.iterations (--iterations): is 3", "only be extended",
+            "has 4");
         AssertUserError(Generate("a red mushroom", "--resume", root), "config.json decides", "PROMPT");
         AssertUnchanged(before, root);
     }
@@ -205,14 +208,16 @@ public class GenerateCommandTests : IDisposable
         var outDir = Path.Combine(_dir, "out");
         Directory.CreateDirectory(outDir);
         File.WriteAllText(Path.Combine(outDir, "old.txt"), "from an earlier run");
-        var (code, err) = Generate("a red mushroom", "--out", outDir, "--overwrite", "--iterations", "2", "--resolution", "8", "--seed", "5",
+        var (code, err) = Generate("a red mushroom", "--out", outDir, "--overwrite", "--iterations", "2", "--resolution", "8",
+            "--seed", "5",
             "--strategy", "linear", "--shading", "0.2,0.6,0.2", "--eval-every", "0", "--preview-every", "0", "--checkpoint-every", "0",
             "--mesh-resolution", "16", "--turntable-frames", "1");
         Assert.True(code == 0, err);
         Assert.False(File.Exists(Path.Combine(outDir, "old.txt")));
         var run = new RunFolder(outDir);
         var cfg = TrainConfig.FromJson(File.ReadAllText(run.Config), run.Config);
-        Assert.Equal(("a red mushroom", 2, 8, 8, 5L, "linear"), (cfg.Prompt, cfg.Iterations, cfg.Height, cfg.Width, cfg.Seed, cfg.Timesteps.Strategy));
+        Assert.Equal(("a red mushroom", 2, 8, 8, 5L, "linear"),
+            (cfg.Prompt, cfg.Iterations, cfg.Height, cfg.Width, cfg.Seed, cfg.Timesteps.Strategy));
         Assert.Equal((0.2, 0.6, 0.2), (cfg.ShadingAlbedo, cfg.ShadingDiffuse, cfg.ShadingTextureless));
         Assert.Equal(2, Checkpoint.LoadState(run.LastCheckpoint).Step);
         Assert.Equal(3, File.ReadAllLines(run.ScheduleCsv).Length);

@@ -49,7 +49,8 @@ public sealed class ParserFuzzCliTests(ITestOutputHelper output) : IDisposable
     }
 
     private (int, string) Sample(string model) =>
-        Cli("sample", "--model", model, "--prompt", "a red mushroom", "--steps", "2", "--height", "32", "--width", "32", "--out", Path.Combine(_root, "out.png"));
+        Cli("sample", "--model", model, "--prompt", "a red mushroom", "--steps", "2", "--height", "32", "--width", "32", "--out",
+            Path.Combine(_root, "out.png"));
 
     [Fact]
     public void SampleWithAnInvalidUtf8TensorNameIsOneLineAndExitCode2()
@@ -90,16 +91,22 @@ public sealed class ParserFuzzCliTests(ITestOutputHelper output) : IDisposable
     {
         var config = Path.Combine(_root, "config.json");
         File.WriteAllText(config, """{"prompt": "a red mushroom", "iterations": 5, "iterations": 6}""");
-        output.WriteLine(AssertOneErrorLine(Cli("generate", "--config", config, "--out", Path.Combine(_root, "run")) is var (e1, m1) ? e1 : 0, m1, "iterations"));
-        output.WriteLine(AssertOneErrorLine(Cli("generate", "a red mushroom", "--set", "prompt=\"\\ud800\"", "--out", Path.Combine(_root, "run")) is var (e2, m2) ? e2 : 0, m2, "--set prompt"));
+        output.WriteLine(AssertOneErrorLine(
+            Cli("generate", "--config", config, "--out", Path.Combine(_root, "run")) is var (e1, m1) ? e1 : 0, m1, "iterations"));
+        output.WriteLine(
+            AssertOneErrorLine(Cli("generate", "a red mushroom", "--set", "prompt=\"\\ud800\"", "--out",
+            Path.Combine(_root, "run")) is var (e2, m2) ? e2 : 0, m2, "--set prompt"));
 
         var model = Checkpoint("config");
-        File.WriteAllText(Path.Combine(model, "unet", "config.json"), """{"_class_name": "UNet2DConditionModel", "block_out_channels": "32"}""");
+        File.WriteAllText(Path.Combine(model, "unet", "config.json"),
+            """{"_class_name": "UNet2DConditionModel", "block_out_channels": "32"}""");
         output.WriteLine(AssertOneErrorLine(Sample(model) is var (e3, m3) ? e3 : 0, m3, "block_out_channels"));
 
         var picture = Path.Combine(_root, "object.png");
-        File.WriteAllBytes(picture, new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0x7F, 0xFF, 0xFF, 0xFF });
-        output.WriteLine(AssertOneErrorLine(Cli("generate", "--image", picture, "--out", Path.Combine(_root, "run")) is var (e4, m4) ? e4 : 0, m4, picture));
+        File.WriteAllBytes(picture,
+            new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0x7F, 0xFF, 0xFF, 0xFF });
+        output.WriteLine(AssertOneErrorLine(
+            Cli("generate", "--image", picture, "--out", Path.Combine(_root, "run")) is var (e4, m4) ? e4 : 0, m4, picture));
     }
 
     [Fact]

@@ -16,7 +16,8 @@ public class SchedulePlotCommandTests : IDisposable
         var png = Path.Combine(_dir, strategy + ".png");
         var root = new System.CommandLine.RootCommand { DreamTime.Cli.Commands.ScheduleCommand.Create() };
         var err = new StringWriter();
-        Assert.Equal(0, DreamTime.Cli.CliHost.Run(root, new[] { "schedule", "--strategy", strategy, "--iterations", "300", "--plot", png }, err));
+        Assert.Equal(0,
+            DreamTime.Cli.CliHost.Run(root, new[] { "schedule", "--strategy", strategy, "--iterations", "300", "--plot", png }, err));
         var img = DreamTime.Imaging.ImageIO.LoadImage(png);
         Assert.Equal(1500, img.Width);
         Assert.Equal(500, img.Height);

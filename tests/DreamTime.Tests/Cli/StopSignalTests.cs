@@ -17,13 +17,16 @@ public class StopSignalTests : IDisposable
         var cli = Path.Combine(AppContext.BaseDirectory, "DreamTime.Cli.dll");
         var run = Path.Combine(_dir, "train");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { cli, "prior", "train", "--out", run, "--steps", "100000", "--batch-size", "2", "--channels", "32,64,64", "--checkpoint-every", "100000" })
+        foreach (var a in new[] { cli, "prior", "train", "--out", run, "--steps", "100000", "--batch-size", "2", "--channels", "32,64,64",
+            "--checkpoint-every", "100000" })
             start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var metrics = Path.Combine(run, "metrics.jsonl");
         var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (!(File.Exists(metrics) && File.ReadAllText(metrics).Contains("\"step\":2,")) && !process.HasExited && DateTime.UtcNow < deadline) await Task.Delay(100);
+        while (!(File.Exists(metrics) && File.ReadAllText(metrics).Contains("\"step\":2,")) && !process.HasExited
+            && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
         if (process.HasExited) Assert.Fail("the training ended before the signal: " + await stderr);
         Process.Start("kill", new[] { "-TERM", process.Id.ToString() })!.WaitForExit();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2))) await process.WaitForExitAsync(timeout.Token);

@@ -44,11 +44,13 @@ public class ConfigOverrideTests : IDisposable
     }
 
     [Theory]
-    [InlineData("guidance.view_dependent_prompt=false", "guidance (builtin) has no key 'view_dependent_prompt'; its keys: type, beta_schedule")]
+    [InlineData("guidance.view_dependent_prompt=false",
+        "guidance (builtin) has no key 'view_dependent_prompt'; its keys: type, beta_schedule")]
     [InlineData("representation.field.levels=3", "representation.field has no key 'levels'; its keys: hash_levels")]
     [InlineData("nerf.hash_levels=3", "'nerf' is not a section")]
     [InlineData("guidance_scale", "expected KEY=VALUE")]
-    [InlineData("guidance.type=deepfloyd-if", "guidance.type deepfloyd-if: unknown; allowed: builtin, builtin-image, zero123, stable-diffusion")]
+    [InlineData("guidance.type=deepfloyd-if",
+        "guidance.type deepfloyd-if: unknown; allowed: builtin, builtin-image, zero123, stable-diffusion")]
     public void BadAssignmentsNameTheKey(string assignment, string expected)
     {
         var e = Assert.Throws<UserError>(() => ConfigOverrides.Apply(ConfigOverrides.Defaults(), assignment));
@@ -67,7 +69,8 @@ public class ConfigOverrideTests : IDisposable
         Assert.Contains("unknown key 'representation.lr_encodng'", e.Message);
         var wrongType = ConfigOverrides.Defaults();
         wrongType["guidance"]!.AsObject()["temperature_pixels"] = "hot";
-        Assert.Contains("'guidance.temperature_pixels' has the wrong type (expected a number)", Assert.Throws<UserError>(() => TrainConfig.FromJson(wrongType, "run.json")).Message);
+        Assert.Contains("'guidance.temperature_pixels' has the wrong type (expected a number)",
+            Assert.Throws<UserError>(() => TrainConfig.FromJson(wrongType, "run.json")).Message);
         var badField = ConfigOverrides.Defaults();
         badField["representation"]!["field"]!.AsObject()["hash_levels"] = 99;
         var fieldError = Assert.Throws<UserError>(() => TrainConfig.FromJson(badField, "run.json").Validate());
@@ -85,10 +88,12 @@ public class ConfigOverrideTests : IDisposable
         var file = Path.Combine(_dir, "run.json");
         File.WriteAllText(file, cfg.ToJson());
         var outDir = Path.Combine(_dir, "out");
-        var (code, err) = GenerateCommandTests.Generate("--config", file, "--out", outDir, "--strategy", "linear", "--set", "representation.lambda_orientation=0.5", "--set", "timesteps.t_min=30");
+        var (code, err) = GenerateCommandTests.Generate("--config", file, "--out", outDir, "--strategy", "linear", "--set",
+            "representation.lambda_orientation=0.5", "--set", "timesteps.t_min=30");
         Assert.True(code == 0, err);
         var saved = TrainConfig.FromJson(File.ReadAllText(Path.Combine(outDir, "config.json")), "config.json");
-        var expected = (cfg with { Timesteps = cfg.Timesteps with { Strategy = "linear", TMin = 30 } }).WithNerf(n => n with { LambdaOrientation = 0.5 });
+        var expected = (cfg with { Timesteps = cfg.Timesteps with { Strategy = "linear", TMin = 30 } }).WithNerf(n =>
+            n with { LambdaOrientation = 0.5 });
         Assert.Equal(expected, saved);
     }
 
@@ -99,7 +104,8 @@ public class ConfigOverrideTests : IDisposable
         foreach (var (args, expected) in new (string[], string)[]
                  {
                      (new[] { "a red mushroom", "--set", "guidance.nope=1" }, "--set guidance.nope: guidance (builtin) has no key 'nope'"),
-                     (new[] { "a red mushroom", "--no-view-prompt" }, "--no-view-prompt: guidance (builtin) has no key 'view_dependent_prompt'"),
+                     (new[] { "a red mushroom", "--no-view-prompt" },
+                         "--no-view-prompt: guidance (builtin) has no key 'view_dependent_prompt'"),
                      (new[] { "a red mushroom", "--config", Path.Combine(_dir, "missing.json") }, "--config"),
                      (new[] { "a red mushroom", "--temperature-pixels", "-3" }, "--temperature-pixels -3"),
                      (new[] { "a red mushroom", "--guidance", "stable-diffusion" }, "--model"),

@@ -6,11 +6,13 @@ using Xunit.Abstractions;
 
 namespace DreamTime.Tests.Configuration;
 
-/// <summary>Mutated config.json files (--config) and random --set assignments: read and validated as generate does, or refused cleanly.</summary>
+/// <summary>Mutated config.json files (--config) and random --set assignments: read and validated as generate does, or refused
+/// cleanly.</summary>
 [Trait("Category", "fuzz")]
 public class TrainConfigFuzzTests(ITestOutputHelper output)
 {
-    private static readonly byte[] Defaults = Encoding.UTF8.GetBytes(ConfigOverrides.Defaults().ToJsonString(new() { WriteIndented = true }));
+    private static readonly byte[] Defaults = Encoding.UTF8.GetBytes(
+        ConfigOverrides.Defaults().ToJsonString(new() { WriteIndented = true }));
 
     private static void ReadAndValidate(JsonObject tree, string path)
     {
@@ -46,7 +48,8 @@ public class TrainConfigFuzzTests(ITestOutputHelper output)
             }
         }
         Collect(ConfigOverrides.Defaults(), "");
-        string[] values = { "1", "-1", "0", "1e400", "NaN", "\"\\ud800x\"", "2147483648", "true", "null", "\"\"", "[]", "{}", "[1,2", "x", "builtin", "learned", "nerf",
+        string[] values = { "1", "-1", "0", "1e400", "NaN", "\"\\ud800x\"", "2147483648", "true", "null", "\"\"", "[]", "{}", "[1,2", "x",
+                            "builtin", "learned", "nerf",
                             "stable-diffusion", "{\"type\": 3}", "\"\\ud800\"", "1.5", "-0", "[0.5, 0.5, 0.5]", "9999999" };
         Fuzz.Run("--set", Fuzz.Cases(150), 6, (rng, _) =>
         {

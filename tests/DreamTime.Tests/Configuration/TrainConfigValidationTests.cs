@@ -24,7 +24,8 @@ public class TrainConfigValidationTests
         {
             "eval_resolution" => new TrainConfig { EvalResolution = 0 },
             "turntable_resolution" => new TrainConfig { TurntableResolution = -4 },
-            "representation.mesh_threshold" => new TrainConfig { Representation = new DreamTime.Representations.NerfSettings { MeshThreshold = double.NaN } },
+            "representation.mesh_threshold" =>
+                new TrainConfig { Representation = new DreamTime.Representations.NerfSettings { MeshThreshold = double.NaN } },
             "cameras.distance_min" => new TrainConfig { Cameras = new CameraRanges(DistanceMin: 3, DistanceMax: 2) },
             "cameras.fov_y_min_deg" => new TrainConfig { Cameras = new CameraRanges(FovYMinDeg: 0) },
             _ => new TrainConfig { Cameras = new CameraRanges(ElevationMinDeg: 10, ElevationMaxDeg: -10) },

@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Tests.Diffusion;
 
-/// <summary>DDPM (ancestral) sampling against Gaussian conditioning, an exact-x0 model, and Gaussian data with its exact denoiser.</summary>
+/// <summary>DDPM (ancestral) sampling against Gaussian conditioning, an exact-x0 model, and Gaussian data with its exact
+/// denoiser.</summary>
 public class DdpmSchedulerTests
 {
     private static SchedulerConfig Sd(bool clip = false) => new()
@@ -49,7 +50,8 @@ public class DdpmSchedulerTests
         }
     }
 
-    /// <summary>A model that always predicts the noise relative to one fixed x0 ends exactly on that x0, whatever noise the steps drew.</summary>
+    /// <summary>A model that always predicts the noise relative to one fixed x0 ends exactly on that x0, whatever noise the steps
+    /// drew.</summary>
     [Theory]
     [InlineData("epsilon")]
     [InlineData("v_prediction")]

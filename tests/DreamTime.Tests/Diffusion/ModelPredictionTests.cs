@@ -86,7 +86,12 @@ public class ModelPredictionTests(ITestOutputHelper output)
             Assert.Equal(type, p.SchedulerConfig.PredictionType);
             const double s = 100;
             const int t = 500;
-            var options = new StableDiffusionGuidanceOptions { ViewDependentPrompt = false, LatentMode = LatentMode.Mean, GuidanceScale = s };
+            var options = new StableDiffusionGuidanceOptions
+            {
+                ViewDependentPrompt = false,
+                LatentMode = LatentMode.Mean,
+                GuidanceScale = s
+            };
             using var g = new StableDiffusionGuidance(p, options);
             var image = ((TinySd.Ref("vae_image") + 1) / 2).permute(0, 2, 3, 1).contiguous().requires_grad_(true);
             var r = g.StepImages(image, new[] { new Camera(0, 0, 3, 40) }, t, new Generator(9), Hamburger);

@@ -14,6 +14,7 @@ public class NoiseScheduleTests
         var expected = Fixtures.Sd15Outputs.Load("alphas_cumprod_" + kind).data<float>().ToArray();
         var s = new NoiseSchedule(kind, 1000, b0, b1);
         Assert.Equal(1000, expected.Length);
-        for (int t = 0; t < 1000; t++) Assert.True(Math.Abs(expected[t] - s.AlphasCumprod[t]) <= 1e-6, $"{kind} t={t}: {s.AlphasCumprod[t]} vs {expected[t]}");
+        for (int t = 0; t < 1000; t++)
+            Assert.True(Math.Abs(expected[t] - s.AlphasCumprod[t]) <= 1e-6, $"{kind} t={t}: {s.AlphasCumprod[t]} vs {expected[t]}");
     }
 }

@@ -29,7 +29,8 @@ public class StartNoiseTests
         var noise = randn(new long[] { n, 3, 8, 8 }, generator: new Generator(1));
         var start = WithStatistics().MatchStartToData(noise, ab);
 
-        var x0Means = tensor(Mean).view(1, 3, 1, 1) + tensor(Std).view(1, 3, 1, 1) * randn(new long[] { n, 3, 1, 1 }, dtype: ScalarType.Float64, generator: new Generator(2));
+        var x0Means = tensor(Mean).view(1, 3, 1, 1)
+            + tensor(Std).view(1, 3, 1, 1) * randn(new long[] { n, 3, 1, 1 }, dtype: ScalarType.Float64, generator: new Generator(2));
         var eps = randn(new long[] { n, 3, 8, 8 }, dtype: ScalarType.Float64, generator: new Generator(3));
         var simulated = (Math.Sqrt(ab) * x0Means + Math.Sqrt(1 - ab) * eps).mean(new long[] { 2, 3 });
         var got = start.to(ScalarType.Float64).mean(new long[] { 2, 3 });
@@ -39,7 +40,8 @@ public class StartNoiseTests
             double gotMean = got[.., c].mean().item<double>(), gotStd = got[.., c].std().item<double>();
             double meanError = 4 * Math.Sqrt(2) * simStd / Math.Sqrt(n);
             Assert.True(Math.Abs(gotMean - simMean) < meanError, $"channel {c}: mean {gotMean:F5} vs simulated {simMean:F5}");
-            Assert.True(Math.Abs(gotStd / simStd - 1) < 4 * Math.Sqrt(2) / Math.Sqrt(2 * n) + 1e-3, $"channel {c}: spread {gotStd:F5} vs simulated {simStd:F5}");
+            Assert.True(Math.Abs(gotStd / simStd - 1) < 4 * Math.Sqrt(2) / Math.Sqrt(2 * n) + 1e-3,
+                $"channel {c}: spread {gotStd:F5} vs simulated {simStd:F5}");
         }
         var centredNoise = noise - noise.mean(new long[] { 2, 3 }, keepdim: true);
         var centredStart = start - start.mean(new long[] { 2, 3 }, keepdim: true);

@@ -50,7 +50,8 @@ public class TimestepStrategyTests
     public void TpSdsFollowsTheDocumentedRule(string prior)
     {
         double Wd(int t) => Math.Sqrt((1 - Sd.AlphasCumprod[t]) / Sd.AlphasCumprod[t]);
-        double Wp(int t) => t > 800 ? Math.Exp(-Math.Pow(t - 800, 2) / (2 * 300.0 * 300.0)) : t < 500 ? Math.Exp(-Math.Pow(t - 500, 2) / (2 * 100.0 * 100.0)) : 1;
+        double Wp(int t) => t > 800 ? Math.Exp(-Math.Pow(t - 800, 2) / (2 * 300.0 * 300.0))
+            : t < 500 ? Math.Exp(-Math.Pow(t - 500, 2) / (2 * 100.0 * 100.0)) : 1;
         Func<int, double> w = prior switch { "wd*wp" => t => Wd(t) * Wp(t), "wp" => Wp, "wd" => Wd, _ => _ => 1.0 };
         const int n = 200;
         var ts = Run(new TimestepOptions { Iterations = n, TimePrior = prior });
@@ -115,7 +116,8 @@ public class TimestepStrategyTests
         var lin = Run(new TimestepOptions { Strategy = "linear", Iterations = 4 });
         Assert.Equal(new[] { 740, 500, 260, 20 }, lin);
         var hifa = Run(new TimestepOptions { Strategy = "hifa", Iterations = 4 });
-        Assert.Equal(new[] { (int)Math.Round(980 - 960 * 0.5), (int)Math.Round(980 - 960 * Math.Sqrt(0.5)), (int)Math.Round(980 - 960 * Math.Sqrt(0.75)), 20 }, hifa);
+        Assert.Equal(new[] { (int)Math.Round(980 - 960 * 0.5), (int)Math.Round(980 - 960 * Math.Sqrt(0.5)),
+            (int)Math.Round(980 - 960 * Math.Sqrt(0.75)), 20 }, hifa);
         var two = Run(new TimestepOptions { Strategy = "two-stage", Iterations = 2000, SwitchIteration = 1001, StageTwoTMax = 500 });
         Assert.Contains(two.Take(1000), t => t > 700);
         Assert.All(two.Skip(1000), t => Assert.InRange(t, 20, 500));

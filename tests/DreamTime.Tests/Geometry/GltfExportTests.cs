@@ -18,7 +18,8 @@ public sealed class GltfExportTests : IDisposable
     internal static Mesh ColouredBall()
     {
         int n = 20;
-        var mesh = MarchingCubes.Extract(TestShapes.SampleGrid(n, TestShapes.UnitBounds, TestShapes.Ball(new Vector3(0.1f, 0, 0), 0.55f)), n, n, n, TestShapes.UnitBounds, 0f);
+        var mesh = MarchingCubes.Extract(TestShapes.SampleGrid(n, TestShapes.UnitBounds, TestShapes.Ball(new Vector3(0.1f, 0, 0), 0.55f)),
+            n, n, n, TestShapes.UnitBounds, 0f);
         var colors = new float[mesh.Positions.Length];
         for (int i = 0; i < colors.Length; i++) colors[i] = (mesh.Positions[i] + 1) / 2;
         return mesh.WithColors(colors);

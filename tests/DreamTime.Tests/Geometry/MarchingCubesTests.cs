@@ -11,7 +11,8 @@ public class MarchingCubesTests(ITestOutputHelper output)
     private const float Radius = 0.6f;
 
     private static Mesh SphereMesh(int n) =>
-        MarchingCubes.Extract(TestShapes.SampleGrid(n, TestShapes.UnitBounds, TestShapes.Ball(Center, Radius)), n, n, n, TestShapes.UnitBounds, 0f);
+        MarchingCubes.Extract(TestShapes.SampleGrid(n, TestShapes.UnitBounds, TestShapes.Ball(Center, Radius)), n, n, n,
+            TestShapes.UnitBounds, 0f);
 
     [Fact]
     public void SphereVerticesLieOnTheSphere()
@@ -67,7 +68,8 @@ public class MarchingCubesTests(ITestOutputHelper output)
         var center = new Vector3(0.013f, 0.021f, -0.017f);
         int n = 64;
         float voxel = 2f / (n - 1);
-        var mesh = MarchingCubes.Extract(TestShapes.SampleGrid(n, TestShapes.UnitBounds, TestShapes.Box(center, half)), n, n, n, TestShapes.UnitBounds, 0f);
+        var mesh = MarchingCubes.Extract(TestShapes.SampleGrid(n, TestShapes.UnitBounds, TestShapes.Box(center, half)), n, n, n,
+            TestShapes.UnitBounds, 0f);
         Assert.Null(TestShapes.ClosedAndOriented(mesh));
         var (min, max) = mesh.BoundingBox();
         for (int axis = 0; axis < 3; axis++)

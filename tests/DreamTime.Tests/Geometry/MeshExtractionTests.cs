@@ -77,7 +77,8 @@ public class MeshExtractionTests
     public void EmptySurfaceIsReportedNotThrown()
     {
         int albedoCalls = 0;
-        var result = MeshExtraction.Extract(Batched(p => -1 - p.Length(), []), xyz => { albedoCalls++; return new float[xyz.Length]; }, Bounds,
+        var result = MeshExtraction.Extract(Batched(p => -1 - p.Length(), []), xyz => { albedoCalls++; return new float[xyz.Length]; },
+            Bounds,
             new MeshExtractionOptions { Resolution = 16, IsoLevel = 0.5f });
         Assert.True(result.IsEmpty);
         Assert.Equal(0, result.Mesh.VertexCount);
@@ -91,6 +92,7 @@ public class MeshExtractionTests
     {
         var options = new MeshExtractionOptions { Resolution = 8 };
         Assert.Throws<InvalidOperationException>(() => MeshExtraction.Extract(xyz => new float[1], BatchedRgb(Albedo), Bounds, options));
-        Assert.Throws<InvalidOperationException>(() => MeshExtraction.Extract(Batched(Density, []), xyz => new float[xyz.Length / 3], Bounds, options));
+        Assert.Throws<InvalidOperationException>(() =>
+            MeshExtraction.Extract(Batched(Density, []), xyz => new float[xyz.Length / 3], Bounds, options));
     }
 }

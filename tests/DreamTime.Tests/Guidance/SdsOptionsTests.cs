@@ -13,7 +13,8 @@ public class SdsOptionsTests
     public static TheoryData<double, double?, string?> Knobs => new()
     {
         { 0, null, null }, { 100, 1, null }, { 9999, null, null },
-        { -1, null, "guidance_scale" }, { 1e4, null, "guidance_scale" }, { double.NaN, null, "guidance_scale" }, { double.PositiveInfinity, null, "guidance_scale" },
+        { -1, null, "guidance_scale" }, { 1e4, null, "guidance_scale" }, { double.NaN, null, "guidance_scale" },
+        { double.PositiveInfinity, null, "guidance_scale" },
         { 1, 0, "grad_clip" }, { 1, -2, "grad_clip" }, { 1, double.NaN, "grad_clip" },
     };
 
@@ -42,13 +43,20 @@ public class SdsOptionsTests
         }
         // in a configuration, the key is config.json's path
         if (key != null)
-            Assert.Equal("guidance." + key, Assert.Throws<UserError>(() => new TrainConfig { Prompt = "a snowman", Guidance = settings[0] }.Validate()).Key);
+            Assert.Equal("guidance." + key,
+                Assert.Throws<UserError>(() => new TrainConfig { Prompt = "a snowman", Guidance = settings[0] }.Validate()).Key);
     }
 
     [Fact]
     public void TheBuiltinPriorsShareTheirSettings()
     {
-        var text = new BuiltinPriorSettings { BetaSchedule = "linear", TemperaturePixels = 16, Supersample = 2, Unconditional = "family" }.ToOptions();
+        var text = new BuiltinPriorSettings
+        {
+            BetaSchedule = "linear",
+            TemperaturePixels = 16,
+            Supersample = 2,
+            Unconditional = "family"
+        }.ToOptions();
         var image = new BuiltinImagePriorSettings { BetaSchedule = "linear", TemperaturePixels = 16, Supersample = 2 }.ToOptions();
         Assert.Equal(text with { Unconditional = image.Unconditional, Schedule = image.Schedule }, image);
         Assert.Equal(UnconditionalSet.Family, text.Unconditional);

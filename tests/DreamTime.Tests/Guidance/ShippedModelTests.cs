@@ -26,7 +26,8 @@ public class ShippedModelTests
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = randn(new long[] { 2, 3, config.ImageSize, config.ImageSize }, generator: new TorchSharp.torch.Generator(1));
-        var eps = pipe.Unet.Forward(x, tensor(new long[] { 10, 900 }), cat(new[] { pipe.EncodePrompt("a snowman, front view"), pipe.EncodePrompt("") }, 0));
+        var eps = pipe.Unet.Forward(x, tensor(new long[] { 10, 900 }),
+            cat(new[] { pipe.EncodePrompt("a snowman, front view"), pipe.EncodePrompt("") }, 0));
         Assert.True(isfinite(eps).all().item<bool>());
         // at t = 900 the input is almost all noise, so a trained epsilon-predictor returns nearly its input
         double rel = ((eps[1] - x[1]).norm() / x[1].norm()).item<float>();

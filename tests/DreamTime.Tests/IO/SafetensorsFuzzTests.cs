@@ -46,7 +46,10 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
             var file = SafetensorsFile.Open(path);
             foreach (var (_, t) in file.LoadAll()) t.Dispose();
         }
-        catch (UserError e) when (!e.Message.Contains(path)) { throw new InvalidOperationException($"UserError does not name the file: {e.Message}"); }
+        catch (UserError e) when (!e.Message.Contains(path))
+        {
+            throw new InvalidOperationException($"UserError does not name the file: {e.Message}");
+        }
         finally { File.Delete(path); }
     }
 
@@ -94,18 +97,23 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
         switch (rng.Next(9))
         {
             case 0:
-                string[] dtypes = { "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "U16", "U32", "U64", "BOOL", "F8_E4M3", "", "f32" };
+                string[] dtypes = { "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "U16", "U32", "U64", "BOOL", "F8_E4M3",
+                    "", "f32" };
                 entry["dtype"] = dtypes[rng.Next(dtypes.Length)];
                 break;
             case 1:
-                long[][] shapes = { new long[] { }, new long[] { 0 }, new long[] { -1, -24 }, new long[] { 1L << 32, 1L << 32 }, new long[] { long.MaxValue, 2 },
+                long[][] shapes = { new long[] { }, new long[] { 0 }, new long[] { -1, -24 }, new long[] { 1L << 32, 1L << 32 },
+                                    new long[] { long.MaxValue, 2 },
                                     new long[] { 1L << 62, 4 }, new long[] { 24, 1 }, new long[] { 3, 3, 3 }, new long[] { -1 } };
                 entry["shape"] = new JsonArray(shapes[rng.Next(shapes.Length)].Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
                 break;
             case 2:
-                long[][] offsets = { new[] { begin, end + 1 }, new[] { end, begin }, new[] { -8, end }, new[] { 0, 1L << 62 }, new[] { begin, data.Length + 100L },
-                                     new[] { begin }, new[] { begin, end, end }, new[] { long.MaxValue, long.MaxValue }, new[] { begin + 1, end + 1 } };
-                entry["data_offsets"] = new JsonArray(offsets[rng.Next(offsets.Length)].Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+                long[][] offsets = { new[] { begin, end + 1 }, new[] { end, begin }, new[] { -8, end }, new[] { 0, 1L << 62 },
+                                     new[] { begin, data.Length + 100L },
+                                     new[] { begin }, new[] { begin, end, end }, new[] { long.MaxValue, long.MaxValue },
+                                     new[] { begin + 1, end + 1 } };
+                entry["data_offsets"] = new JsonArray(offsets[rng.Next(offsets.Length)].Select(v =>
+                    (JsonNode)JsonValue.Create(v)).ToArray());
                 break;
             case 3:
                 entry.Remove(new[] { "dtype", "shape", "data_offsets" }[rng.Next(3)]);
@@ -114,7 +122,8 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
                 entry[new[] { "dtype", "shape", "data_offsets" }[rng.Next(3)]] = Fuzz.OddValue(rng);
                 break;
             case 5:
-                ulong[] lengths = { 0, 1, ulong.MaxValue, 1UL << 63, (ulong)headerBytes.Length + 1, (ulong)headerBytes.Length - 1, (ulong)Valid.Length, 100_000_001 };
+                ulong[] lengths = { 0, 1, ulong.MaxValue, 1UL << 63, (ulong)headerBytes.Length + 1, (ulong)headerBytes.Length - 1,
+                    (ulong)Valid.Length, 100_000_001 };
                 declared = lengths[rng.Next(lengths.Length)];
                 break;
             case 6:

@@ -35,7 +35,8 @@ internal sealed class GifTestDecoder
                 int label = gif[p++];
                 var data = ReadSubBlocks(gif, ref p);
                 if (label == 0xF9) d.DelaysCs.Add(data[1] | data[2] << 8);
-                if (label == 0xFF && System.Text.Encoding.ASCII.GetString(data, 0, 11) == "NETSCAPE2.0") d.LoopCount = data[12] | data[13] << 8;
+                if (label == 0xFF && System.Text.Encoding.ASCII.GetString(data, 0, 11) == "NETSCAPE2.0")
+                    d.LoopCount = data[12] | data[13] << 8;
             }
             else if (block == 0x2C)
             {

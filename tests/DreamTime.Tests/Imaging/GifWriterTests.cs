@@ -7,7 +7,8 @@ namespace DreamTime.Tests.Imaging;
 
 public class GifWriterTests
 {
-    private static readonly SKColor[] Solid = [new(220, 30, 40), new(20, 200, 60), new(30, 60, 210), new(128, 128, 128), new(250, 250, 250)];
+    private static readonly SKColor[] Solid = [new(220, 30, 40), new(20, 200, 60), new(30, 60, 210), new(128, 128, 128),
+        new(250, 250, 250)];
 
     private static RgbImage Filled(SKColor c, int w = 40, int h = 30) => RgbImage.Filled(h, w, c.Red / 255f, c.Green / 255f, c.Blue / 255f);
 
@@ -35,7 +36,8 @@ public class GifWriterTests
             Assert.Equal(SKCodecResult.Success, codec.GetPixels(info, bmp.GetPixels(), new SKCodecOptions(f)));
             var img = ImageIO.FromBitmap(bmp);
             foreach (var (x, y) in new[] { (0, 0), (39, 29), (17, 11), (5, 23) })
-                Assert.True(Pixels.Near(Pixels.At(img, x, y), Solid[f], tolerance), $"frame {f} at ({x},{y}): {Pixels.At(img, x, y)} vs {Solid[f]}");
+                Assert.True(Pixels.Near(Pixels.At(img, x, y), Solid[f], tolerance),
+                    $"frame {f} at ({x},{y}): {Pixels.At(img, x, y)} vs {Solid[f]}");
         }
         codec.Dispose();
         Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
@@ -68,7 +70,8 @@ public class GifWriterTests
         for (int f = 0; f < 3; f++)
             for (int i = 0; i < width * height; i++)
             {
-                var expected = (ImageIO.ToByte(frames[f].Pixels[3 * i]), ImageIO.ToByte(frames[f].Pixels[3 * i + 1]), ImageIO.ToByte(frames[f].Pixels[3 * i + 2]));
+                var expected = (ImageIO.ToByte(frames[f].Pixels[3 * i]), ImageIO.ToByte(frames[f].Pixels[3 * i + 1]),
+                    ImageIO.ToByte(frames[f].Pixels[3 * i + 2]));
                 Assert.Equal(expected, d.Colour(f, i));
             }
 
@@ -131,10 +134,13 @@ public class GifWriterTests
     public void BadInputIsRefusedWithAClearMessage()
     {
         Assert.Contains("no frames", Assert.Throws<UserError>(() => GifWriter.Encode([])).Message);
-        Assert.Contains("frame 1 is 20x30", Assert.Throws<UserError>(() => GifWriter.Encode([Filled(Solid[0]), Filled(Solid[0], 20)])).Message);
-        Assert.Contains("10 ms", Assert.Throws<UserError>(() => GifWriter.Encode([Filled(Solid[0])], new GifOptions { FrameDelayMs = 10 })).Message);
+        Assert.Contains("frame 1 is 20x30",
+            Assert.Throws<UserError>(() => GifWriter.Encode([Filled(Solid[0]), Filled(Solid[0], 20)])).Message);
+        Assert.Contains("10 ms",
+            Assert.Throws<UserError>(() => GifWriter.Encode([Filled(Solid[0])], new GifOptions { FrameDelayMs = 10 })).Message);
         Assert.Contains("2 frame delays", Assert.Throws<UserError>(() =>
             GifWriter.Encode([Filled(Solid[0])], new GifOptions { FrameDelaysMs = [50, 50] })).Message);
-        Assert.Contains("loop count", Assert.Throws<UserError>(() => GifWriter.Encode([Filled(Solid[0])], new GifOptions { LoopCount = -2 })).Message);
+        Assert.Contains("loop count",
+            Assert.Throws<UserError>(() => GifWriter.Encode([Filled(Solid[0])], new GifOptions { LoopCount = -2 })).Message);
     }
 }

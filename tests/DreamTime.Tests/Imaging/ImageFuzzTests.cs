@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 
 namespace DreamTime.Tests.Imaging;
 
-/// <summary>Mutated PNG and JPEG pictures through ImageIO.LoadImage and ObjectImage.Load (the --image path): decoded, or refused cleanly.</summary>
+/// <summary>Mutated PNG and JPEG pictures through ImageIO.LoadImage and ObjectImage.Load (the --image path): decoded, or refused
+/// cleanly.</summary>
 [Trait("Category", "fuzz")]
 public class ImageFuzzTests(ITestOutputHelper output)
 {
@@ -27,7 +28,8 @@ public class ImageFuzzTests(ITestOutputHelper output)
     [Fact]
     public void MutatedPicturesDecodeOrFailCleanly()
     {
-        var originals = new[] { Encode(SKEncodedImageFormat.Png, true), Encode(SKEncodedImageFormat.Png, false), Encode(SKEncodedImageFormat.Jpeg, false) };
+        var originals = new[] { Encode(SKEncodedImageFormat.Png, true), Encode(SKEncodedImageFormat.Png, false),
+            Encode(SKEncodedImageFormat.Jpeg, false) };
         var path = Path.Combine(Path.GetTempPath(), $"dt-image-fuzz-{Guid.NewGuid():N}.png");
         try
         {

@@ -49,7 +49,8 @@ public class ObjectImageTests : IDisposable
     }
 
     /// <summary>An opaque disc on a plain colour, edges blended.</summary>
-    private static byte[] DiscOnColor(int w, int h, double cx, double cy, double r, (byte R, byte G, byte B) disc, (byte R, byte G, byte B) bg)
+    private static byte[] DiscOnColor(int w, int h, double cx, double cy, double r, (byte R, byte G, byte B) disc,
+        (byte R, byte G, byte B) bg)
     {
         var rgba = new byte[4 * w * h];
         for (int y = 0; y < h; y++)
@@ -67,7 +68,8 @@ public class ObjectImageTests : IDisposable
 
     internal static string Write(string path, byte[] rgba, int w, int h, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
     {
-        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, format == SKEncodedImageFormat.Png ? SKAlphaType.Unpremul : SKAlphaType.Opaque);
+        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, format == SKEncodedImageFormat.Png ? SKAlphaType.Unpremul
+            : SKAlphaType.Opaque);
         using var bmp = new SKBitmap(info);
         System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bmp.GetPixels(), rgba.Length);
         using var data = bmp.Encode(format, 95);
@@ -96,7 +98,11 @@ public class ObjectImageTests : IDisposable
         int x0 = o.Size, y0 = o.Size, x1 = -1, y1 = -1;
         for (int y = 0; y < o.Size; y++)
             for (int x = 0; x < o.Size; x++)
-                if (o.Mask[y * o.Size + x] >= 0.5f) { x0 = Math.Min(x0, x); x1 = Math.Max(x1, x); y0 = Math.Min(y0, y); y1 = Math.Max(y1, y); }
+                if (o.Mask[y * o.Size + x] >= 0.5f)
+                {
+                    x0 = Math.Min(x0, x); x1 = Math.Max(x1, x);
+                    y0 = Math.Min(y0, y); y1 = Math.Max(y1, y);
+                }
         return (x1 - x0 + 1, y1 - y0 + 1);
     }
 
@@ -107,7 +113,8 @@ public class ObjectImageTests : IDisposable
     }
 
     private static void AssertColor(Vector3 expected, Vector3 actual, float tol, string what) =>
-        Assert.True(Vector3.Abs(expected - actual) is var d && d.X <= tol && d.Y <= tol && d.Z <= tol, $"{what}: expected {expected}, got {actual}");
+        Assert.True(Vector3.Abs(expected - actual) is var d && d.X <= tol && d.Y <= tol && d.Z <= tol,
+            $"{what}: expected {expected}, got {actual}");
 
     [Fact]
     public void DiscOnAlphaIsCentredScaledAndComposited()
@@ -120,10 +127,12 @@ public class ObjectImageTests : IDisposable
         Assert.Equal(128, o.Size);
         Assert.Equal((200, 160), (o.SourceWidth, o.SourceHeight));
         var (cx, cy) = Centroid(o);
-        Assert.True(Math.Abs(cx - 64) <= 1 && Math.Abs(cy - 64) <= 1, $"mask centroid ({cx:F2}, {cy:F2}), expected (64, 64) within a pixel");
+        Assert.True(Math.Abs(cx - 64) <= 1 && Math.Abs(cy - 64) <= 1,
+            $"mask centroid ({cx:F2}, {cy:F2}), expected (64, 64) within a pixel");
         var (bw, bh) = BoxSize(o);
         double expected = 0.85 * 128;
-        Assert.True(Math.Abs(bw - expected) <= 2 && Math.Abs(bh - expected) <= 2, $"box {bw}x{bh}, expected {expected:F1} on each side within 2 px");
+        Assert.True(Math.Abs(bw - expected) <= 2 && Math.Abs(bh - expected) <= 2,
+            $"box {bw}x{bh}, expected {expected:F1} on each side within 2 px");
         double area = o.Mask.Sum(m => (double)m);
         double disc = Math.PI * Math.Pow(expected / 2, 2);
         Assert.True(Math.Abs(area - disc) / disc < 0.03, $"mask area {area:F0}, a disc of diameter {expected:F1} has {disc:F0}");
@@ -152,7 +161,8 @@ public class ObjectImageTests : IDisposable
         // the disc's edge is a blend of blue and black only
         Assert.Contains(black.Mask, m => m is > 0.2f and < 0.8f);
 
-        var grey = ObjectImage.Load(path, new ObjectImageOptions(Size: 96, Background: new Vector3(0.5f, 0.25f, 0.75f), ForegroundRatio: 0.5));
+        var grey = ObjectImage.Load(path,
+            new ObjectImageOptions(Size: 96, Background: new Vector3(0.5f, 0.25f, 0.75f), ForegroundRatio: 0.5));
         AssertColor(new Vector3(0.5f, 0.25f, 0.75f), Pixel(grey, 95, 95), 1e-6f, "corner over the given colour");
         var (bw, _) = BoxSize(grey);
         Assert.True(Math.Abs(bw - 48) <= 2, $"box {bw} px wide at ratio 0.5 of 96");
@@ -161,13 +171,15 @@ public class ObjectImageTests : IDisposable
     [Fact]
     public void PlainGreyBackgroundIsRemovedFromAJpeg()
     {
-        var path = Write(PathOf("disc.jpg"), DiscOnColor(160, 120, 100.0, 50.0, 25.0, (40, 60, 200), (128, 128, 128)), 160, 120, SKEncodedImageFormat.Jpeg);
+        var path = Write(PathOf("disc.jpg"), DiscOnColor(160, 120, 100.0, 50.0, 25.0, (40, 60, 200), (128, 128, 128)), 160, 120,
+            SKEncodedImageFormat.Jpeg);
         var o = ObjectImage.Load(path, new ObjectImageOptions(Size: 64));
 
         Assert.Equal(MaskSource.PlainBackground, o.Source);
         AssertColor(new Vector3(128 / 255f), o.RemovedBackground!.Value, 3 / 255f, "estimated background");
         var (cx, cy) = Centroid(o);
-        Assert.True(Math.Abs(cx - 32) <= 1 && Math.Abs(cy - 32) <= 1, $"mask centroid ({cx:F2}, {cy:F2}), expected (32, 32) within a pixel");
+        Assert.True(Math.Abs(cx - 32) <= 1 && Math.Abs(cy - 32) <= 1,
+            $"mask centroid ({cx:F2}, {cy:F2}), expected (32, 32) within a pixel");
         var (bw, bh) = BoxSize(o);
         Assert.True(Math.Abs(bw - 0.85 * 64) <= 2 && Math.Abs(bh - 0.85 * 64) <= 2, $"box {bw}x{bh}, expected {0.85 * 64:F1}");
         AssertColor(Vector3.One, Pixel(o, 0, 0), 1e-6f, "grey corner replaced by white");
@@ -219,7 +231,8 @@ public class ObjectImageTests : IDisposable
         Assert.Contains("no foreground", e.Message);
 
         var plain = new byte[4 * 32 * 32];
-        for (int i = 0; i < 32 * 32; i++) (plain[4 * i], plain[4 * i + 1], plain[4 * i + 2], plain[4 * i + 3]) = ((byte)90, (byte)90, (byte)90, (byte)255);
+        for (int i = 0; i < 32 * 32; i++)
+            (plain[4 * i], plain[4 * i + 1], plain[4 * i + 2], plain[4 * i + 3]) = ((byte)90, (byte)90, (byte)90, (byte)255);
         e = Assert.Throws<UserError>(() => ObjectImage.Load(Write(PathOf("plain.png"), plain, 32, 32)));
         Assert.Contains("no foreground", e.Message);
 

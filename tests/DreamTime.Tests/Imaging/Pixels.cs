@@ -16,7 +16,8 @@ internal static class Pixels
         Math.Abs(p.R - c.Red) <= tolerance && Math.Abs(p.G - c.Green) <= tolerance && Math.Abs(p.B - c.Blue) <= tolerance;
 
     /// <summary>Pixels in [x0,x1) x [y0,y1) matching a predicate.</summary>
-    public static int Count(RgbImage img, Func<(byte R, byte G, byte B), bool> match, int x0 = 0, int y0 = 0, int x1 = int.MaxValue, int y1 = int.MaxValue)
+    public static int Count(RgbImage img, Func<(byte R, byte G, byte B), bool> match, int x0 = 0, int y0 = 0, int x1 = int.MaxValue,
+        int y1 = int.MaxValue)
     {
         int n = 0;
         for (int y = Math.Max(0, y0); y < Math.Min(img.Height, y1); y++)

@@ -52,7 +52,8 @@ public class PlotFigureTests
         Assert.Equal((300, 900), (titled.Height, titled.Width));
         Assert.True(DistinctColours(titled) > 20, "the picture is nearly blank");
         for (int c = 0; c < 3; c++)
-            Assert.True(Pixels.Count(titled, p => Pixels.Near(p, Blue, 8), c * 300, 0, (c + 1) * 300, 300) > 50, $"panel {c} has no series");
+            Assert.True(Pixels.Count(titled, p => Pixels.Near(p, Blue, 8), c * 300, 0, (c + 1) * 300, 300) > 50,
+                $"panel {c} has no series");
         // The title is centred in the top strip; without one the strip stays white.
         Assert.True(Pixels.Count(titled, Pixels.Dark, 380, 0, 520, 28) > 50, "no figure title ink");
         Assert.Equal(0, Pixels.Count(untitled, Pixels.Dark, 380, 0, 520, 12));
@@ -139,7 +140,8 @@ public class PlotFigureTests
         var img = fig.ToImage();
         var columns = Enumerable.Range(0, img.Width).Where(c => ColumnCentre(img, c, Blue) is not null).ToList();
         int left = columns.First() + 10, right = columns.Last() - 10, middle = (left + right) / 2;
-        double yl = ColumnCentre(img, left, Blue)!.Value, yr = ColumnCentre(img, right, Blue)!.Value, ym = ColumnCentre(img, middle, Blue)!.Value;
+        double yl = ColumnCentre(img, left, Blue)!.Value, yr = ColumnCentre(img, right, Blue)!.Value,
+            ym = ColumnCentre(img, middle, Blue)!.Value;
         Assert.InRange(ym - (yl + (yr - yl) * (middle - left) / (right - left)), -2.0, 2.0);
         Assert.True(yl - yr > 200, "the line should rise over most of the height");
     }
@@ -180,7 +182,8 @@ public class PlotFigureTests
 
     private static (int Top, int Bottom) RowExtent(RgbImage img, SKColor c)
     {
-        var rows = Enumerable.Range(0, img.Height).Where(y => Pixels.Count(img, p => Pixels.Near(p, c, 8), 0, y, img.Width, y + 1) > 0).ToList();
+        var rows = Enumerable.Range(0, img.Height).Where(y =>
+            Pixels.Count(img, p => Pixels.Near(p, c, 8), 0, y, img.Width, y + 1) > 0).ToList();
         return (rows.First(), rows.Last());
     }
 

@@ -9,7 +9,8 @@ public class PlotLineTests
     [Fact]
     public void UnplaceablePointsBreakTheLine()
     {
-        var runs = PlotLines.Runs([0, 1, 2, 3, 4, 5, 6], [1, 2, double.NaN, 3, double.PositiveInfinity, double.NegativeInfinity, 4], logY: false).ToList();
+        var runs = PlotLines.Runs([0, 1, 2, 3, 4, 5, 6], [1, 2, double.NaN, 3, double.PositiveInfinity, double.NegativeInfinity, 4],
+            logY: false).ToList();
         Assert.Equal(3, runs.Count);
         Assert.Equal([0.0, 1], runs[0].X);
         Assert.Equal([3.0], runs[1].X);
@@ -42,7 +43,8 @@ public class PlotLineTests
         var second = plot.AddLine("b", [0, 1], [5, 6], secondaryY: true);
         Assert.Equal(2, first.Segments.Count);
         Assert.Equal(4, first.PointCount);
-        Assert.Equal(["a", "b (right)"], plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Select(s => s.LegendText).Where(t => t.Length > 0));
+        Assert.Equal(["a", "b (right)"],
+            plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Select(s => s.LegendText).Where(t => t.Length > 0));
         Assert.NotEqual(first.Color, second.Color);
         first.Dashed = true;
         Assert.All(first.Segments, s => Assert.Equal(LinePattern.Dashed, s.LinePattern));

@@ -94,7 +94,8 @@ public class PlotLogTickTests
     [Fact]
     public void LessThanThreeDecadesUseRoundNumbers()
     {
-        var major = LogTickGenerator.Generate(Math.Log10(1.2), Math.Log10(60), target: 8).Where(t => t.IsMajor).Select(t => t.Label).ToList();
+        var major = LogTickGenerator.Generate(Math.Log10(1.2), Math.Log10(60), target: 8)
+            .Where(t => t.IsMajor).Select(t => t.Label).ToList();
         Assert.Equal(["2", "5", "10", "20", "50"], major);
     }
 

@@ -36,7 +36,8 @@ public class LearnedPriorDataTests
             Assert.Equal(data.Families.Select(x => x.Name).OrderBy(n => n), names);
         }
         // the order within a round is shuffled, so batches of fewer than F examples still see varied families
-        Assert.NotEqual(Enumerable.Range(0, f).Select(i => data.FamilyOf(i).Name), Enumerable.Range(f, f).Select(i => data.FamilyOf(i).Name));
+        Assert.NotEqual(Enumerable.Range(0, f).Select(i => data.FamilyOf(i).Name),
+            Enumerable.Range(f, f).Select(i => data.FamilyOf(i).Name));
     }
 
     [Fact]
@@ -59,7 +60,8 @@ public class LearnedPriorDataTests
                 views.Add(e.Camera.ViewName());
                 var sel = PromptParser.Parse(PriorLibrary.Default, e.Caption);
                 Assert.Equal(e.Family, sel.Family?.Name);
-                foreach (var (slot, values) in sel.Filters) Assert.True(values.Contains(e.Attributes[slot]), $"{e.Caption}: {slot} should be {e.Attributes[slot]}");
+                foreach (var (slot, values) in sel.Filters)
+                    Assert.True(values.Contains(e.Attributes[slot]), $"{e.Caption}: {slot} should be {e.Attributes[slot]}");
             }
             Assert.InRange(empty, n * 0.04, n * 0.18);
             // the trainer's cameras reach 60 degrees of elevation, where "overhead" only begins (DreamFusion's rule)

@@ -120,7 +120,8 @@ public class LearnedPriorGuidanceTests : IDisposable
         for (int i = 0; i < 2; i++) trainer.TrainStep();
         var folder = Path.Combine(_dir, "half");
         trainer.SaveModel(folder);
-        Assert.All(SafetensorsFile.Open(Path.Combine(folder, "unet", "diffusion_pytorch_model.safetensors")).Entries.Values, e => Assert.Equal("F16", e.DType));
+        Assert.All(SafetensorsFile.Open(Path.Combine(folder, "unet", "diffusion_pytorch_model.safetensors")).Entries.Values, e =>
+            Assert.Equal("F16", e.DType));
         var (unet, text) = trainer.EmaModels();
         using (unet) using (text)
         using (var pipe = StableDiffusionPipeline.Load(folder))
@@ -143,14 +144,17 @@ public class LearnedPriorGuidanceTests : IDisposable
         LearnedPriorTraining.Train(LearnedPriorTrainingTests.Tiny(2), run, overwrite: false, SilentRunObserver.Instance);
         var exported = Path.Combine(_dir, "exported");
         LearnedPriorTraining.Export(run, exported, overwrite: false, dtype: null, SilentRunObserver.Instance);
-        foreach (var f in new[] { "unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors", "unet/config.json", "model_index.json" })
+        foreach (var f in new[] { "unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors", "unet/config.json",
+            "model_index.json" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(run, "model", f)), File.ReadAllBytes(Path.Combine(exported, f)));
         Assert.Equal(File.ReadAllText(Path.Combine(run, "config.json")), File.ReadAllText(Path.Combine(exported, "training_config.json")));
         // an existing folder is kept unless overwriting is allowed
-        var e = Assert.Throws<UserError>(() => LearnedPriorTraining.Export(run, exported, overwrite: false, dtype: null, SilentRunObserver.Instance));
+        var e = Assert.Throws<UserError>(() =>
+            LearnedPriorTraining.Export(run, exported, overwrite: false, dtype: null, SilentRunObserver.Instance));
         Assert.Contains("not empty", e.Message);
         Assert.Contains("overwriting", e.Message);
-        var bad = Assert.Throws<UserError>(() => LearnedPriorTraining.Export(_dir, Path.Combine(_dir, "x"), false, null, SilentRunObserver.Instance));
+        var bad = Assert.Throws<UserError>(() =>
+            LearnedPriorTraining.Export(_dir, Path.Combine(_dir, "x"), false, null, SilentRunObserver.Instance));
         Assert.Contains("not a learned-prior training folder", bad.Message);
     }
 
@@ -166,14 +170,16 @@ public class LearnedPriorGuidanceTests : IDisposable
             var (unet, text) = trainer.EmaModels();
             using (unet) using (text)
             using (var pipe = StableDiffusionPipeline.Load(model))
-                foreach (var (mine, saved) in new (nn.Module, nn.Module)[] { (unet, pipe.Unet), (text, pipe.TextEncoder), (trainer.Unet, pipe.Unet) })
+                foreach (var (mine, saved) in new (nn.Module, nn.Module)[] { (unet, pipe.Unet), (text, pipe.TextEncoder),
+                    (trainer.Unet, pipe.Unet) })
                 {
                     var a = mine.state_dict();
                     var b = saved.state_dict();
                     foreach (var k in b.Keys) Assert.True(a[k].equal(b[k]).all().item<bool>(), k);
                 }
         }
-        var e = Assert.Throws<UserError>(() => LearnedPriorTraining.Train(config with { Channels = [16, 16] }, run, false, SilentRunObserver.Instance));
+        var e = Assert.Throws<UserError>(() =>
+            LearnedPriorTraining.Train(config with { Channels = [16, 16] }, run, false, SilentRunObserver.Instance));
         Assert.Equal("init_model", e.Key);
         Assert.False(Directory.Exists(run));
         LearnedPriorTraining.Train(config, run, false, SilentRunObserver.Instance);
@@ -317,7 +323,14 @@ public class LearnedPriorGuidanceTests : IDisposable
     [Fact]
     public void SdsStepBenchmarkTimesBothPriorsAtEachSize()
     {
-        var result = DreamTime.Studies.Benchmarks.SdsStepBenchmark.Run(new DreamTime.Studies.Benchmarks.SdsStepBenchmarkSettings { Resolutions = [16], LearnedModel = TinyModel(), Steps = 1, Warmup = 0 });
+        var result = DreamTime.Studies.Benchmarks.SdsStepBenchmark.Run(
+            new DreamTime.Studies.Benchmarks.SdsStepBenchmarkSettings
+            {
+                Resolutions = [16],
+                LearnedModel = TinyModel(),
+                Steps = 1,
+                Warmup = 0
+            });
         Assert.Equal(new[] { ("builtin", 16), ("learned", 16) }, result.Rows.Select(r => (r.Prior, r.Resolution)));
         Assert.All(result.Rows, r => Assert.True(double.IsFinite(r.SecondsPerStep) && r.SecondsPerStep > 0));
         var lines = result.Table().Trim().Split('\n');

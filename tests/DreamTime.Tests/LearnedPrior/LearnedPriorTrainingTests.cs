@@ -171,7 +171,8 @@ public class LearnedPriorTrainingTests : IDisposable
             Assert.Equal(File.ReadAllBytes(Path.Combine(r1.Folder.Model, f)), File.ReadAllBytes(Path.Combine(r3.Folder.Model, f)));
         Assert.Equal(File.ReadAllText(r1.Folder.Config), File.ReadAllText(r3.Folder.Config));
         Assert.Equal(new[] { 1, 2, 3 }, LearnedPriorTraining.ReadMetrics(r3.Folder.MetricsLog).Select(m => m.Step));
-        Assert.Equal(LearnedPriorTraining.ReadMetrics(r1.Folder.MetricsLog).Select(m => m.Loss), LearnedPriorTraining.ReadMetrics(r3.Folder.MetricsLog).Select(m => m.Loss));
+        Assert.Equal(LearnedPriorTraining.ReadMetrics(r1.Folder.MetricsLog).Select(m => m.Loss),
+            LearnedPriorTraining.ReadMetrics(r3.Folder.MetricsLog).Select(m => m.Loss));
 
         Assert.Equal(cfg, LearnedPriorConfig.FromJson(File.ReadAllText(r1.Folder.Config), "config.json") with { Channels = cfg.Channels });
         using (var loss = SKBitmap.Decode(r1.Folder.LossCurve)) Assert.True(loss.Width > 0);

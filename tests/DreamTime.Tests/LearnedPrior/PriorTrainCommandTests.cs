@@ -21,8 +21,15 @@ public class PriorTrainCommandTests : IDisposable
         if (parse.Errors.Count > 0) code = CliHost.Run(root, args, err);
         else
         {
-            try { code = parse.Invoke(new InvocationConfiguration { Output = output, Error = err, EnableDefaultExceptionHandler = false }); }
-            catch (UserError e) { err.WriteLine($"error: {KeyFlags.Describe(e, parse.CommandResult.Command)}"); code = CliHost.UserErrorExit; }
+            try
+            {
+                code = parse.Invoke(new InvocationConfiguration { Output = output, Error = err, EnableDefaultExceptionHandler = false });
+            }
+            catch (UserError e)
+            {
+                err.WriteLine($"error: {KeyFlags.Describe(e, parse.CommandResult.Command)}");
+                code = CliHost.UserErrorExit;
+            }
         }
         return (code, output.ToString(), err.ToString());
     }
@@ -71,7 +78,8 @@ public class PriorTrainCommandTests : IDisposable
     public void HelpDescribesEveryOption()
     {
         var cmd = PriorCommand.Create().Subcommands.Single(c => c.Name == "train");
-        foreach (var name in new[] { "--out", "--steps", "--batch-size", "--lr", "--channels", "--seed", "--checkpoint-every", "--resume", "--overwrite", "--device" })
+        foreach (var name in new[] { "--out", "--steps", "--batch-size", "--lr", "--channels", "--seed", "--checkpoint-every", "--resume",
+            "--overwrite", "--device" })
             Assert.False(string.IsNullOrWhiteSpace(cmd.Options.Single(o => o.Name == name).Description), name);
     }
 }

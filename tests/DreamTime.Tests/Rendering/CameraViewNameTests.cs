@@ -61,5 +61,6 @@ public class CameraViewNameTests
     [InlineData(0, 150.001, "back")]
     [InlineData(0, -150.001, "back")]
     public void ThresholdsAreParameters(double elevation, double azimuth, string expected) =>
-        Assert.Equal(expected, new Camera(elevation, azimuth, 3, 40).ViewName(overheadElevationDeg: 30, frontRangeDeg: 60, backRangeDeg: 30));
+        Assert.Equal(expected,
+            new Camera(elevation, azimuth, 3, 40).ViewName(overheadElevationDeg: 30, frontRangeDeg: 60, backRangeDeg: 30));
 }

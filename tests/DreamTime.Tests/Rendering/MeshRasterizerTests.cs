@@ -13,7 +13,8 @@ public class MeshRasterizerTests(ITestOutputHelper output)
 {
     private static Mesh Sphere(Vector3 center, float radius, int n, Vector3? color = null)
     {
-        var mesh = MarchingCubes.Extract(TestShapes.SampleGrid(n, TestShapes.UnitBounds, TestShapes.Ball(center, radius)), n, n, n, TestShapes.UnitBounds, 0f);
+        var mesh = MarchingCubes.Extract(TestShapes.SampleGrid(n, TestShapes.UnitBounds, TestShapes.Ball(center, radius)), n, n, n,
+            TestShapes.UnitBounds, 0f);
         if (color is not { } c) return mesh;
         var colors = new float[mesh.Positions.Length];
         for (int v = 0; v < mesh.VertexCount; v++) { colors[3 * v] = c.X; colors[3 * v + 1] = c.Y; colors[3 * v + 2] = c.Z; }
@@ -38,13 +39,15 @@ public class MeshRasterizerTests(ITestOutputHelper output)
                 }
                 indices.AddRange([first, first + 1, first + 2, first, first + 2, first + 3]);
             }
-        var colors = Enumerable.Range(0, positions.Count).Select(i => (i % 3) switch { 0 => color.X, 1 => color.Y, _ => color.Z }).ToArray();
+        var colors = Enumerable.Range(0, positions.Count).Select(i =>
+            (i % 3) switch { 0 => color.X, 1 => color.Y, _ => color.Z }).ToArray();
         return new Mesh(positions.ToArray(), indices.ToArray(), colors);
     }
 
     private static Vector3 Unit(int axis) => axis switch { 0 => Vector3.UnitX, 1 => Vector3.UnitY, _ => Vector3.UnitZ };
 
-    /// <summary>A quad on the plane z = height spanning [-extent, extent]^2, coloured by position: r = (x+e)/2e, g = (y+e)/2e, b = 0.5.</summary>
+    /// <summary>A quad on the plane z = height spanning [-extent, extent]^2, coloured by position: r = (x+e)/2e, g = (y+e)/2e, b =
+    /// 0.5.</summary>
     private static Mesh ColourRampQuad(float extent, float height)
     {
         var corners = new[] { (-1, -1), (1, -1), (1, 1), (-1, 1) };
@@ -234,7 +237,8 @@ public class MeshRasterizerTests(ITestOutputHelper output)
             float edge = MathF.Max(MathF.Abs(x), MathF.Abs(y));
             bool hit = t > 0 && edge < extent;
             if (t > 0 && MathF.Abs(edge - extent) < 1f) continue; // near the far border, at the horizon
-            Assert.True((hit ? 1f : 0f) == mask[p], $"pixel ({p / size},{p % size}): mask {mask[p]}, ray {(hit ? "hits" : "misses")} the floor");
+            Assert.True((hit ? 1f : 0f) == mask[p],
+                $"pixel ({p / size},{p % size}): mask {mask[p]}, ray {(hit ? "hits" : "misses")} the floor");
             if (!hit) { sky++; continue; }
             floor++;
             var expected = new Vector3((x + extent) / (2 * extent), (y + extent) / (2 * extent), 0.5f);
@@ -258,9 +262,11 @@ public class MeshRasterizerTests(ITestOutputHelper output)
 
         var facing = new Mesh(positions, [0, 1, 2, 0, 2, 3], colors);
         var away = new Mesh(positions, [0, 2, 1, 0, 3, 2], colors);
-        var tilted = new Mesh(positions, [0, 1, 2, 0, 2, 3], colors, Enumerable.Repeat(new[] { 0f, 0.6f, 0.8f }, 4).SelectMany(n => n).ToArray());
+        var tilted = new Mesh(positions, [0, 1, 2, 0, 2, 3], colors,
+            Enumerable.Repeat(new[] { 0f, 0.6f, 0.8f }, 4).SelectMany(n => n).ToArray());
         Assert.True(Vector3.Dot(facing.FaceNormal(0), Vector3.UnitX) > 0);
-        foreach (var (mesh, expected) in new[] { (facing, Shade(Vector3.UnitX)), (away, Shade(Vector3.UnitX)), (tilted, Shade(new Vector3(0, 0.6f, 0.8f))) })
+        foreach (var (mesh, expected) in new[] { (facing, Shade(Vector3.UnitX)), (away, Shade(Vector3.UnitX)),
+            (tilted, Shade(new Vector3(0, 0.6f, 0.8f))) })
         {
             var (image, mask) = MeshRasterizer.Render(mesh, cam, 32, 32);
             Assert.Equal(1f, mask[16 * 32 + 16]);

@@ -72,7 +72,8 @@ public class VolumeRenderTests
                 double Eval(double v) { flat[i] = v; using (torch.no_grad()) return Loss().item<double>(); }
                 double fd = (Eval(orig + h) - Eval(orig - h)) / (2 * h);
                 Eval(orig);
-                Assert.True(Math.Abs(fd - grad[i].item<double>()) <= 1e-7 * (1 + Math.Abs(fd)), $"{name}[{i}]: analytic {grad[i].item<double>()} vs finite difference {fd}");
+                Assert.True(Math.Abs(fd - grad[i].item<double>()) <= 1e-7 * (1 + Math.Abs(fd)),
+                    $"{name}[{i}]: analytic {grad[i].item<double>()} vs finite difference {fd}");
             }
         }
     }
@@ -166,7 +167,8 @@ public class VolumeRenderTests
     {
         var renderer = new VolumeRenderer(16, "cube", 1.0);
         var r = renderer.Render(new Ball(0.0, new[] { 1.0, 0, 0 }), d => (d + 1) / 2,
-            new[] { new Camera(0, 0, 2, 40), new Camera(45, 90, 2.2, 50) }, 6, 5, ShadingMode.Albedo, Lighting.Default, new Generator(1), normals: false, CPU);
+            new[] { new Camera(0, 0, 2, 40), new Camera(45, 90, 2.2, 50) }, 6, 5, ShadingMode.Albedo, Lighting.Default, new Generator(1),
+            normals: false, CPU);
         var (_, dirs) = VolumeRenderer.CameraRays(new[] { new Camera(0, 0, 2, 40), new Camera(45, 90, 2.2, 50) }, 6, 5, CPU);
         Assert.True(r.Rgb.allclose(((dirs + 1) / 2).view(2, 6, 5, 3), atol: 1e-6));
         Assert.Equal(0.0, r.Opacity.abs().max().item<float>());
@@ -180,7 +182,8 @@ public class VolumeRenderTests
         {
             var p = points.to(ScalarType.Float32).data<float>().ToArray();
             var density = new float[p.Length / 3];
-            for (int i = 0; i < density.Length; i++) density[i] = scene.Distance(new Vector3(p[3 * i], p[3 * i + 1], p[3 * i + 2])) < 0 ? 1e4f : 0f;
+            for (int i = 0; i < density.Length; i++)
+                density[i] = scene.Distance(new Vector3(p[3 * i], p[3 * i + 1], p[3 * i + 2])) < 0 ? 1e4f : 0f;
             return new FieldDensity(torch.tensor(density), points, null);
         }
 

@@ -117,7 +117,8 @@ public class BuiltinPriorParserTests
     {
         foreach (var f in Lib.Families)
         {
-            var phrases = f.Slots.SelectMany(s => s.Values.SelectMany(v => v.Phrases.Select(p => string.Join(" ", PromptParser.Tokenize(p))))).ToList();
+            var phrases = f.Slots.SelectMany(s =>
+                s.Values.SelectMany(v => v.Phrases.Select(p => string.Join(" ", PromptParser.Tokenize(p))))).ToList();
             Assert.Equal(phrases.Count, phrases.Distinct().Count());
         }
     }

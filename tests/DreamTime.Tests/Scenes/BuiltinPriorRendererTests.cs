@@ -34,7 +34,8 @@ public class BuiltinPriorRendererTests
                 if (m == 0) for (int c = 0; c < 3; c++) Assert.Equal(1f, img.Rgb[3 * (i * n + j) + c]);
             }
         Assert.Equal(0, wrong);
-        Assert.InRange(inside, Math.PI * radius * radius - 2 * Math.PI * radius * 0.5, Math.PI * radius * radius + 2 * Math.PI * radius * 0.5);
+        Assert.InRange(inside, Math.PI * radius * radius - 2 * Math.PI * radius * 0.5,
+            Math.PI * radius * radius + 2 * Math.PI * radius * 0.5);
     }
 
     [Fact]
@@ -89,13 +90,16 @@ public class BuiltinPriorRendererTests
     [MemberData(nameof(ExactKinds))]
     public void DistancesHaveTheRightSignAndAreOneLipschitz(PrimitiveKind kind)
     {
-        var prim = Primitive.Create(kind, new Vector3(0.1f, -0.2f, 0.05f), Vector3.One, 0.3f, 0.2f, 0.25f, 0.05f, Rotations.AlignZ(new Vector3(0.3f, 0.5f, 1f)));
+        var prim = Primitive.Create(kind, new Vector3(0.1f, -0.2f, 0.05f), Vector3.One, 0.3f, 0.2f, 0.25f, 0.05f,
+            Rotations.AlignZ(new Vector3(0.3f, 0.5f, 1f)));
         var rng = new Random(3);
-        Vector3 R() => new((float)rng.NextDouble() * 1.6f - 0.8f, (float)rng.NextDouble() * 1.6f - 0.8f, (float)rng.NextDouble() * 1.6f - 0.8f);
+        Vector3 R() =>
+            new((float)rng.NextDouble() * 1.6f - 0.8f, (float)rng.NextDouble() * 1.6f - 0.8f, (float)rng.NextDouble() * 1.6f - 0.8f);
         for (int i = 0; i < 2000; i++)
         {
             Vector3 a = R(), b = R();
-            Assert.True(Math.Abs(prim.Distance(a) - prim.Distance(b)) <= Vector3.Distance(a, b) * 1.0001f + 1e-5f, $"{kind}: not 1-Lipschitz at {a}, {b}");
+            Assert.True(Math.Abs(prim.Distance(a) - prim.Distance(b)) <= Vector3.Distance(a, b) * 1.0001f + 1e-5f,
+                $"{kind}: not 1-Lipschitz at {a}, {b}");
             Assert.Equal(Inside(kind, prim, a), prim.Distance(a) < 0);
             // nothing outside the bounding sphere
             if (Vector3.Distance(a, prim.Center) > prim.BoundRadius) Assert.True(prim.Distance(a) > 0);
@@ -107,7 +111,8 @@ public class BuiltinPriorRendererTests
     {
         var p = world - prim.Center;
         var r = prim.Rotation;
-        var q = new Vector3(r.M11 * p.X + r.M12 * p.Y + r.M13 * p.Z, r.M21 * p.X + r.M22 * p.Y + r.M23 * p.Z, r.M31 * p.X + r.M32 * p.Y + r.M33 * p.Z);
+        var q = new Vector3(r.M11 * p.X + r.M12 * p.Y + r.M13 * p.Z, r.M21 * p.X + r.M22 * p.Y + r.M23 * p.Z,
+            r.M31 * p.X + r.M32 * p.Y + r.M33 * p.Z);
         float radial = MathF.Sqrt(q.X * q.X + q.Y * q.Y);
         switch (kind)
         {

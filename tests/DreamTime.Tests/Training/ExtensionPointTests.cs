@@ -13,7 +13,8 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Tests.Training;
 
-/// <summary>The contracts the next pipelines build on: named losses and stats, hooks, trainable guidance state, stages, observers.</summary>
+/// <summary>The contracts the next pipelines build on: named losses and stats, hooks, trainable guidance state, stages,
+/// observers.</summary>
 public class ExtensionPointTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dt-ext-").FullName;
@@ -38,7 +39,12 @@ public class ExtensionPointTests : IDisposable
             var pull = (rgb - Colour.detach()).square().mean();
             var anchor = (Colour - 0.25).square().sum();
             return new GuidanceOutput(new Dictionary<string, Tensor> { ["pull"] = pull, ["anchor"] = anchor },
-                new Dictionary<string, double> { ["c"] = Colour.mean().item<float>(), ["hooked"] = Hooked.Count, ["opacity"] = input.Render.Opacity.mean().item<float>() });
+                new Dictionary<string, double>
+                {
+                    ["c"] = Colour.mean().item<float>(),
+                    ["hooked"] = Hooked.Count,
+                    ["opacity"] = input.Render.Opacity.mean().item<float>()
+                });
         }
 
         public void Dispose() => Colour.Dispose();
@@ -110,13 +116,15 @@ public class ExtensionPointTests : IDisposable
         first.Step(2);
         // stage two: the same representation type, built through the registry from stage one
         var stageTwo = cfg with { Height = 24, Width = 24 };
-        using var second = Components.Representation.Create(stageTwo.Representation, new ComponentContext(stageTwo, CPU, Previous: first.Model));
+        using var second = Components.Representation.Create(stageTwo.Representation,
+            new ComponentContext(stageTwo, CPU, Previous: first.Model));
         Assert.Equal(0.0, MaxDifference(Parameters(first.Model), Parameters(second)));
         using var fresh = Components.Representation.Create(stageTwo.Representation, new ComponentContext(stageTwo, CPU));
         Assert.True(MaxDifference(Parameters(first.Model), Parameters(fresh)) > 1e-4);
         // a stage whose network does not fit the previous one is a clear error
         var other = stageTwo.WithNerf(n => n with { Field = n.Field with { HashLevels = 3 } });
-        var e = Assert.Throws<DreamTime.Runtime.UserError>(() => Components.Representation.Create(other.Representation, new ComponentContext(other, CPU, Previous: first.Model)));
+        var e = Assert.Throws<DreamTime.Runtime.UserError>(() =>
+            Components.Representation.Create(other.Representation, new ComponentContext(other, CPU, Previous: first.Model)));
         Assert.Contains("previous stage", e.Message);
     }
 
@@ -125,7 +133,8 @@ public class ExtensionPointTests : IDisposable
         public List<string> Events { get; } = new();
         public void Log(string message) => Events.Add("log");
         public void Started(int first, int last) => Events.Add($"start {first}-{last}");
-        public void StepCompleted(StepRecord record, int last) => Events.Add($"step {record.Step}/{last}" + (record.Evaluation != null ? " eval" : ""));
+        public void StepCompleted(StepRecord record, int last) =>
+            Events.Add($"step {record.Step}/{last}" + (record.Evaluation != null ? " eval" : ""));
         public void Stopped() => Events.Add("stop");
     }
 
@@ -149,6 +158,7 @@ public class ExtensionPointTests : IDisposable
         Assert.Equal("builtin", Components.Guidance.NameOf(new BuiltinPriorSettings()));
         var e = Assert.Throws<DreamTime.Runtime.UserError>(() => Components.Guidance.Defaults("deepfloyd-if"));
         Assert.Equal("guidance.type deepfloyd-if: unknown; allowed: builtin, builtin-image, zero123, stable-diffusion, learned", e.Message);
-        Assert.Throws<InvalidOperationException>(() => Components.Representation.Register<NerfSettings>("nerf-again", "", (s, _) => new NerfRepresentation(s, 0)));
+        Assert.Throws<InvalidOperationException>(() =>
+            Components.Representation.Register<NerfSettings>("nerf-again", "", (s, _) => new NerfRepresentation(s, 0)));
     }
 }

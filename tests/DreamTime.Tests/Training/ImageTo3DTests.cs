@@ -14,7 +14,8 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Tests.Training;
 
-/// <summary>Image-to-3D with the built-in image prior: input pictures, the image-conditioned posterior, the input view's losses, `generate --image`.</summary>
+/// <summary>Image-to-3D with the built-in image prior: input pictures, the image-conditioned posterior, the input view's losses, `generate
+/// --image`.</summary>
 public class ImageTo3DTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dt-image3d-").FullName;
@@ -32,7 +33,8 @@ public class ImageTo3DTests : IDisposable
     private string InputPicture(int size = 64)
     {
         var file = Path.Combine(_dir, "mushroom.png");
-        var (code, err) = Cli(PriorCommand.Create(), "render", "a red mushroom", "--member", "2", "--elevation", "15", "--azimuth", "30", "--size", size.ToString(), "--out", file);
+        var (code, err) = Cli(PriorCommand.Create(), "render", "a red mushroom", "--member", "2", "--elevation", "15", "--azimuth", "30",
+            "--size", size.ToString(), "--out", file);
         Assert.True(code == 0, err);
         return file;
     }
@@ -69,7 +71,8 @@ public class ImageTo3DTests : IDisposable
         var right = BuiltinPriorGuidance.ImageLogLikelihoods(reference, PriorLibrary.Default, 64, 0.1);
         var off = BuiltinPriorGuidance.ImageLogLikelihoods(wrong, PriorLibrary.Default, 64, 0.1);
         int source = SecondRedMushroom().GlobalIndex;
-        Assert.True(right[source] - off[source] > 30, $"log-likelihood {right[source]:F1} at the input camera, {off[source]:F1} from behind");
+        Assert.True(right[source] - off[source] > 30,
+            $"log-likelihood {right[source]:F1} at the input camera, {off[source]:F1} from behind");
     }
 
     [Fact]
@@ -109,7 +112,8 @@ public class ImageTo3DTests : IDisposable
         var cfgFile = Path.Combine(_dir, "tiny.json");
         File.WriteAllText(cfgFile, (Tiny(6) with { Prompt = "" }).ToJson());
         var outDir = Path.Combine(_dir, "run");
-        var (code, err) = Cli(GenerateCommand.Create(), "--config", cfgFile, "--image", file, "--image-elevation", "15", "--image-azimuth", "30", "--out", outDir);
+        var (code, err) = Cli(GenerateCommand.Create(), "--config", cfgFile, "--image", file, "--image-elevation", "15", "--image-azimuth",
+            "30", "--out", outDir);
         Assert.True(code == 0, err);
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")))!;
         Assert.Equal("builtin-image", (string?)metrics["guidance"]);
@@ -160,7 +164,8 @@ public class ImageTo3DTests : IDisposable
     {
         var file = InputPicture();
         var outDir = Path.Combine(_dir, "study");
-        var (code, err) = Cli(CompareCommand.Create(), "--images", file, "--image-elevation", "15", "--image-azimuth", "30", "--strategies", "uniform",
+        var (code, err) = Cli(CompareCommand.Create(), "--images", file, "--image-elevation", "15", "--image-azimuth", "30",
+            "--strategies", "uniform",
             "--seeds", "1", "--iterations", "4", "--eval-every", "2", "--resolution", "16", "--out", outDir);
         Assert.True(code == 0, err);
         var csv = File.ReadAllLines(Path.Combine(outDir, "results.csv"));

@@ -20,7 +20,8 @@ internal sealed class ScriptedGuidance(Func<int, Tensor, Tensor?>? replaceLoss =
         onCall?.Invoke(Calls);
         var images = input.Render.Rgb;
         var loss = replaceLoss?.Invoke(Calls, images) ?? (images - 0.5).square().mean();
-        return new GuidanceOutput(new Dictionary<string, Tensor> { ["sds"] = loss }, new Dictionary<string, double> { ["grad_norm"] = 1.0 });
+        return new GuidanceOutput(new Dictionary<string, Tensor> { ["sds"] = loss },
+            new Dictionary<string, double> { ["grad_norm"] = 1.0 });
     }
 
     public void Dispose() { }

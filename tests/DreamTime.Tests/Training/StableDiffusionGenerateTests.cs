@@ -26,11 +26,16 @@ public class StableDiffusionGenerateTests : IDisposable
             Width = 16,
             Timesteps = new DreamTime.Diffusion.TimestepOptions { Iterations = 3, Seed = 1 },
             // only the SDS loss may move the parameters
-            Representation = new NerfSettings { Field = new NerfConfig(HashLevels: 4, Log2TableSize: 12, SamplesPerRay: 16), LambdaOrientation = 0 },
+            Representation = new NerfSettings
+            {
+                Field = new NerfConfig(HashLevels: 4, Log2TableSize: 12, SamplesPerRay: 16),
+                LambdaOrientation = 0
+            },
         };
         using var trainer = Trainer.Create(cfg, torch.CPU);
         Assert.Null(trainer.Evaluator);
-        var before = trainer.Representation.ParameterGroups.ToDictionary(g => g.Name, g => g.Parameters.Select(p => p.detach().clone()).ToList());
+        var before = trainer.Representation.ParameterGroups.ToDictionary(g => g.Name, g =>
+            g.Parameters.Select(p => p.detach().clone()).ToList());
         for (int step = 1; step <= 3; step++)
         {
             var rec = trainer.Step(step);

@@ -28,7 +28,8 @@ public class TrainerDivergenceTests : IDisposable
         TrainingDivergedException error;
         Dictionary<string, byte[]> before;
         Dictionary<string, double[]> paramsAtCheckpoint;
-        using (var trainer = NewTrainer(cfg, root, guidance: new ScriptedGuidance((call, images) => call == BadStep ? badLoss(call, images) : null)))
+        using (var trainer = NewTrainer(cfg, root,
+            guidance: new ScriptedGuidance((call, images) => call == BadStep ? badLoss(call, images) : null)))
         {
             for (int s = 1; s < BadStep; s++) trainer.Step(s);
             trainer.SaveCheckpoint();

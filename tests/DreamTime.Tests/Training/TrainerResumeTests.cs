@@ -23,9 +23,15 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
         {
             var picture = Path.Combine(_dir, "in.png");
             var member = DreamTime.Scenes.PriorLibrary.Default.Select("a snowman").Members[0];
-            var render = new DreamTime.Scenes.SdfRenderer().Render(member.Scene, new DreamTime.Rendering.CameraRanges().MidCamera(10, 20), 16, 16);
+            var render = new DreamTime.Scenes.SdfRenderer().Render(member.Scene, new DreamTime.Rendering.CameraRanges().MidCamera(10, 20),
+                16, 16);
             DreamTime.Imaging.ImageIO.SavePngWithAlpha(picture, new DreamTime.Imaging.RgbImage(16, 16, render.Rgb), render.Mask);
-            cfg = cfg with { Prompt = "", Guidance = new DreamTime.Guidance.BuiltinImagePriorSettings(), Reference = new DreamTime.Guidance.ReferenceSettings { Image = picture, ElevationDeg = 10, AzimuthDeg = 20 } };
+            cfg = cfg with
+            {
+                Prompt = "",
+                Guidance = new DreamTime.Guidance.BuiltinImagePriorSettings(),
+                Reference = new DreamTime.Guidance.ReferenceSettings { Image = picture, ElevationDeg = 10, AzimuthDeg = 20 }
+            };
         }
         // Every per-step random choice at once: t, shading mode, two cameras, regularisers on all of them.
         if (randomEverything)
@@ -66,8 +72,11 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
         }
 
         for (int i = 0; i < n; i++)
-            output.WriteLine($"step {i + 1}: t {straightRecords[i].T} / {resumedRecords[i].T}, loss {straightRecords[i].Loss:R} / {resumedRecords[i].Loss:R}");
-        Assert.Equal(straightRecords.Select(r => (r.Step, r.T, r.Loss, string.Join(",", r.Losses))), resumedRecords.Select(r => (r.Step, r.T, r.Loss, string.Join(",", r.Losses))));
+            output.WriteLine(
+                $"step {i + 1}: t {straightRecords[i].T} / {resumedRecords[i].T}, loss {straightRecords[i].Loss:R} / " +
+                $"{resumedRecords[i].Loss:R}");
+        Assert.Equal(straightRecords.Select(r => (r.Step, r.T, r.Loss, string.Join(",", r.Losses))),
+            resumedRecords.Select(r => (r.Step, r.T, r.Loss, string.Join(",", r.Losses))));
         if (randomEverything) Assert.Equal(new[] { "sds", "orientation", "sparsity", "opacity_entropy" }, straightRecords[0].Losses.Keys);
         if (imageTo3D) Assert.Equal(new[] { "sds", "orientation", "ref_rgb", "ref_mask" }, straightRecords[0].Losses.Keys);
         double dp = MaxDifference(straightParams, resumedParams), da = MaxDifference(straightAdam, resumedAdam);

@@ -21,16 +21,20 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         // defaults become; with MLP/background rates of 0.001 this run gained under 1 dB.
         // The tiny field's peak density after 80 steps is ~8, under the default mesh threshold (10): the mesh is
         // taken at 2 here.
-        var cfg = (Tiny(n) with { EvalEvery = 40 }).WithNerf(r => r with { LrEncoding = 0.02, LrNetwork = 0.01, LrBackground = 0.01, MeshThreshold = 2 });
+        var cfg = (Tiny(n) with { EvalEvery = 40 }).WithNerf(r =>
+            r with { LrEncoding = 0.02, LrNetwork = 0.01, LrBackground = 0.01, MeshThreshold = 2 });
         var log = new StringWriter();
         using var trainer = NewTrainer(cfg, Path.Combine(_dir, "run"), evaluator: true);
         var run = trainer.Run;
         RunExports.WriteSchedule(trainer, run);
-        var outcome = new TrainingSession(trainer, run, new TextRunObserver(log)) { Export = RunExports.WriteAll }.Run(CancellationToken.None);
+        var outcome = new TrainingSession(trainer, run, new TextRunObserver(log)) { Export = RunExports.WriteAll }
+            .Run(CancellationToken.None);
         output.WriteLine(log.ToString());
         Assert.Equal(SessionOutcome.Completed, outcome);
 
-        var evals = trainer.History.Where(h => h.Evaluation != null).Select(h => (h.Step, h.T, Psnr: h.Evaluation!.Metric("psnr"), MaskIou: h.Evaluation.Metric("mask_iou"), Nearest: h.Evaluation.Reference)).ToList();
+        var evals = trainer.History.Where(h => h.Evaluation != null).Select(h =>
+            (h.Step, h.T, Psnr: h.Evaluation!.Metric("psnr"), MaskIou: h.Evaluation.Metric("mask_iou"),
+            Nearest: h.Evaluation.Reference)).ToList();
         foreach (var h in evals) output.WriteLine($"step {h.Step}: t {h.T} psnr {h.Psnr:F2} iou {h.MaskIou:F3} {h.Nearest}");
         Assert.Equal(new[] { 1, 40, 80 }, evals.Select(h => h.Step));
         Assert.True(evals[^1].Psnr > evals[0].Psnr + 5, $"PSNR {evals[0].Psnr:F2} dB at step 1, {evals[^1].Psnr:F2} dB at step {n}");
@@ -40,7 +44,8 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         // metrics.json: the final evaluation, the step count, the mesh size
         using var metrics = JsonDocument.Parse(File.ReadAllText(run.Metrics));
         var m = metrics.RootElement;
-        foreach (var key in new[] { "nearest_member", "psnr", "mask_iou", "iterations", "mesh_vertices", "mesh_triangles", "peak_memory_mib" })
+        foreach (var key in new[] { "nearest_member", "psnr", "mask_iou", "iterations", "mesh_vertices", "mesh_triangles",
+            "peak_memory_mib" })
             Assert.True(m.TryGetProperty(key, out _), $"metrics.json lacks '{key}'");
         Assert.Equal(n, m.GetProperty("iterations").GetInt32());
         Assert.Equal(evals[^1].Psnr!.Value, m.GetProperty("psnr").GetDouble(), 2);
@@ -57,7 +62,8 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         int jsonLength = (int)BitConverter.ToUInt32(glb, 12);
         Assert.Equal("JSON", Encoding.ASCII.GetString(glb, 16, 4));
         using var gltf = JsonDocument.Parse(Encoding.UTF8.GetString(glb, 20, jsonLength));
-        int position = gltf.RootElement.GetProperty("meshes")[0].GetProperty("primitives")[0].GetProperty("attributes").GetProperty("POSITION").GetInt32();
+        int position = gltf.RootElement.GetProperty("meshes")[0].GetProperty("primitives")[0].GetProperty("attributes")
+            .GetProperty("POSITION").GetInt32();
         Assert.Equal(vertices, gltf.RootElement.GetProperty("accessors")[position].GetProperty("count").GetInt32());
         Assert.True(new FileInfo(run.Obj).Length > 0);
 
@@ -84,9 +90,11 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
                      new TrainConfig(),
                      Tiny(7, seed: 11, prompt: "a snowman with a hat") with
                      {
-                         Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = "some/sd-folder", GuidanceScale = 7.5, GradClip = 2, ViewDependentPrompt = false },
+                         Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = "some/sd-folder", GuidanceScale = 7.5,
+                             GradClip = 2, ViewDependentPrompt = false },
                          Device = "cuda:1", BatchSize = 3,
-                         Timesteps = new DreamTime.Diffusion.TimestepOptions { Strategy = "two-stage", Iterations = 7, Seed = 11, SwitchIteration = 4, Window = 5 },
+                         Timesteps = new DreamTime.Diffusion.TimestepOptions { Strategy = "two-stage", Iterations = 7, Seed = 11,
+                             SwitchIteration = 4, Window = 5 },
                          Cameras = new DreamTime.Rendering.CameraRanges(ElevationMinDeg: 0, DistanceMax: 3),
                      },
                  })
@@ -100,6 +108,7 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         // missing keys keep their defaults, also inside sections
         Assert.Equal(new TrainConfig(), TrainConfig.FromJson("{}", "config.json"));
         var partial = TrainConfig.FromJson("{\"representation\": {\"type\": \"nerf\", \"field\": {\"hash_levels\": 3}}}", "config.json");
-        Assert.Equal(new DreamTime.Representations.Nerf.NerfConfig() with { HashLevels = 3 }, ((DreamTime.Representations.NerfSettings)partial.Representation).Field);
+        Assert.Equal(new DreamTime.Representations.Nerf.NerfConfig() with { HashLevels = 3 },
+            ((DreamTime.Representations.NerfSettings)partial.Representation).Field);
     }
 }

@@ -29,7 +29,8 @@ public class TrainingInterruptTests : IDisposable
     }
 
     private static int[] LoggedSteps(RunFolder run) =>
-        File.ReadAllLines(run.MetricsLog).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32()).ToArray();
+        File.ReadAllLines(run.MetricsLog).Select(l =>
+            System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32()).ToArray();
 
     [Fact]
     public void CtrlCSavesACheckpointThatGenerateResumeCompletes()
@@ -40,11 +41,13 @@ public class TrainingInterruptTests : IDisposable
         using (var cancel = new CancellationTokenSource())
         {
             var (prior, evaluator) = Components.Guidance.Create(cfg.Guidance, new ComponentContext(cfg, CPU));
-            using var trainer = new TestTrainer(Trainer.Create(cfg, CPU, guidance: new GuidanceComponents(new CtrlCDuringCall(prior, k, cancel), evaluator)), new RunFolder(root));
+            using var trainer = new TestTrainer(Trainer.Create(cfg, CPU,
+                guidance: new GuidanceComponents(new CtrlCDuringCall(prior, k, cancel), evaluator)), new RunFolder(root));
             trainer.Run.PrepareNew(overwrite: false);   // as generate does before training
             File.WriteAllText(trainer.Run.Config, cfg.ToJson());
             var log = new StringWriter();
-            var outcome = new TrainingSession(trainer, trainer.Run, new TextRunObserver(log)) { Export = RunExports.WriteAll }.Run(cancel.Token);
+            var outcome = new TrainingSession(trainer, trainer.Run, new TextRunObserver(log)) { Export = RunExports.WriteAll }
+                .Run(cancel.Token);
 
             // the step in flight finishes, then the run stops with a checkpoint and says how to continue
             Assert.Equal(SessionOutcome.Interrupted, outcome);

@@ -45,7 +45,12 @@ public class TrainingLoopTests
         using var cancel = new CancellationTokenSource();
         var trainer = new CountingTrainer { OnStep = s => { if (s == 4) cancel.Cancel(); } };
         var log = new StringWriter();
-        var loop = new TrainingLoop(trainer, new TextRunObserver(log)) { CheckpointFolder = "ckpt", CheckpointEvery = 10, ResumeHint = "Resume me." };
+        var loop = new TrainingLoop(trainer, new TextRunObserver(log))
+        {
+            CheckpointFolder = "ckpt",
+            CheckpointEvery = 10,
+            ResumeHint = "Resume me."
+        };
         Assert.Equal(SessionOutcome.Interrupted, loop.Run(1, 9, cancel.Token));
         Assert.Equal(4, trainer.StepReached);
         Assert.Equal(new[] { 4 }, trainer.Checkpoints);

@@ -37,7 +37,8 @@ internal static class TrainingTestSupport
     };
 
     /// <summary>A trainer on the CPU with the configured components, or the given guidance; with its run folder.</summary>
-    public static TestTrainer NewTrainer(TrainConfig cfg, string runRoot, string? checkpoint = null, IGuidance? guidance = null, bool evaluator = false)
+    public static TestTrainer NewTrainer(TrainConfig cfg, string runRoot, string? checkpoint = null, IGuidance? guidance = null,
+        bool evaluator = false)
     {
         GuidanceComponents? g = null;
         if (guidance != null) g = new GuidanceComponents(guidance, null);
@@ -54,8 +55,8 @@ internal static class TrainingTestSupport
         cfg with { Representation = change((NerfSettings)cfg.Representation) };
 
     /// <summary>One guidance step on plain images [B,H,W,3] (image-space score distillation).</summary>
-    public static (Tensor Loss, double GradNorm, IReadOnlyDictionary<string, double> Stats) StepImages(this IGuidance guidance, Tensor images,
-        IReadOnlyList<Camera> cameras, int t, Generator noise, string? prompt = null)
+    public static (Tensor Loss, double GradNorm, IReadOnlyDictionary<string, double> Stats) StepImages(this IGuidance guidance,
+        Tensor images, IReadOnlyList<Camera> cameras, int t, Generator noise, string? prompt = null)
     {
         prompt ??= (guidance as DreamTime.Guidance.BuiltinPrior.BuiltinPriorGuidance)?.Prompt ?? "";
         var r = guidance.Step(new GuidanceInput(RenderOutput.FromImages(images), cameras, new Conditioning(prompt), t, noise));

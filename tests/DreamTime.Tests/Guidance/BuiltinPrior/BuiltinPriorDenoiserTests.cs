@@ -33,11 +33,13 @@ public class BuiltinPriorDenoiserTests
         for (int k = 0; k < 3; k++)
             for (int c = 0; c < counts[k]; c++, row++)
                 for (int j = 0; j < 10; j++) repeated[row, j] = members[k, j];
-        using var weighted = ExactDenoiser.Denoise(noisy, T(members), 0.4, 0.7, logPrior: tensor(counts.Select(c => Math.Log(c)).ToArray()));
+        using var weighted = ExactDenoiser.Denoise(noisy, T(members), 0.4, 0.7,
+            logPrior: tensor(counts.Select(c => Math.Log(c)).ToArray()));
         using var plain = ExactDenoiser.Denoise(noisy, T(repeated), 0.4, 0.7);
         Assert.True((weighted.X0 - plain.X0).abs().max().item<double>() < 1e-12);
         Assert.True((weighted.Eps - plain.Eps).abs().max().item<double>() < 1e-12);
-        Assert.Equal(plain.Weights[0, 1].item<double>() + plain.Weights[0, 2].item<double>() + plain.Weights[0, 3].item<double>(), weighted.Weights[0, 1].item<double>(), 12);
+        Assert.Equal(plain.Weights[0, 1].item<double>() + plain.Weights[0, 2].item<double>() + plain.Weights[0, 3].item<double>(),
+            weighted.Weights[0, 1].item<double>(), 12);
     }
 
     [Fact]

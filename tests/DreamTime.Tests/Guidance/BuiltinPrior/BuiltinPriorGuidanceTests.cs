@@ -22,7 +22,8 @@ public class BuiltinPriorGuidanceTests
     [Fact]
     public void GradientStepMovesTowardTheNearestMember()
     {
-        using var guidance = new BuiltinPriorGuidance("a mushroom", new BuiltinPriorOptions { GuidanceScale = 1, Weighting = SdsWeighting.One }, Lib);
+        using var guidance = new BuiltinPriorGuidance("a mushroom",
+            new BuiltinPriorOptions { GuidanceScale = 1, Weighting = SdsWeighting.One }, Lib);
         var members = guidance.Selection.Members;
         var renders = new SdfRenderer().Render(members.Select(m => m.Scene).ToList(), Cam, Size, Size);
         // start from member 2 blended with member 4 and some noise: member 2 is the nearest
@@ -47,7 +48,13 @@ public class BuiltinPriorGuidanceTests
     [Fact]
     public void GuidanceMatchesTheDenoiserAndScheduleByHand()
     {
-        var options = new BuiltinPriorOptions { GuidanceScale = 4, Weighting = SdsWeighting.OneMinusAlphaBar, TemperaturePixels = 16, Unconditional = UnconditionalSet.Family };
+        var options = new BuiltinPriorOptions
+        {
+            GuidanceScale = 4,
+            Weighting = SdsWeighting.OneMinusAlphaBar,
+            TemperaturePixels = 16,
+            Unconditional = UnconditionalSet.Family
+        };
         using var guidance = new BuiltinPriorGuidance("a red mushroom", options, Lib);
         Assert.Equal(Lib.FindFamily("mushroom")!.Members.Count, guidance.RenderedMembers.Count);
         var images = rand(new long[] { 1, Size, Size, 3 }, generator: new Generator(2)).requires_grad_(true);

@@ -84,7 +84,9 @@ public class StableDiffusionGuidanceTests(ITestOutputHelper output)
         double dImage = TinySd.MaxAbsDiff(expected, image.grad!);
         double norm = sdsGrad.norm().item<float>();
         double dNorm = Math.Abs(norm - r.GradNorm);
-        _out.WriteLine($"image gradient: max |diff| = {dImage:E3} (tol {1e-5 * scale:E3}); grad norm {norm:F4}: |diff| = {dNorm:E3} (tol {1e-5 * norm:E3})");
+        _out.WriteLine(
+            $"image gradient: max |diff| = {dImage:E3} (tol {1e-5 * scale:E3}); grad norm {norm:F4}: |diff| = {dNorm:E3} (tol " +
+            $"{1e-5 * norm:E3})");
         TinySd.AssertClose(expected, image.grad!, 1e-5 * scale, "image gradient");
         Assert.True(dNorm <= 1e-5 * norm, $"grad norm {r.GradNorm} vs {norm}");
     }

@@ -24,7 +24,9 @@ public class Zero123GuidanceTests(ITestOutputHelper output)
         double dOurs = TinySd.MaxAbsDiff(exact, ours);
         double dRef = TinySd.MaxAbsDiff(exact, reference);
         double d = TinySd.MaxAbsDiff(reference, ours);
-        _out.WriteLine($"{what}: vs reference {d:E3} (tol {2 * bound:E1}); float32 stray from float64: ours {dOurs:E3}, reference {dRef:E3} (bound {bound:E1}); |ref| <= {reference.abs().max().item<float>():F3}");
+        _out.WriteLine(
+            $"{what}: vs reference {d:E3} (tol {2 * bound:E1}); float32 stray from float64: ours {dOurs:E3}, reference {dRef:E3} (bound " +
+            $"{bound:E1}); |ref| <= {reference.abs().max().item<float>():F3}");
         Assert.True(dOurs <= bound, $"{what}: ours is {dOurs:E3} from the float64 evaluation (> {bound:E1})");
         Assert.True(dRef <= bound, $"{what}: the fixture's is {dRef:E3} from the float64 evaluation (> {bound:E1})");
         Assert.True(d <= 2 * bound, $"{what}: max |diff| from the reference = {d:E3} > {2 * bound:E1}");
@@ -60,7 +62,8 @@ public class Zero123GuidanceTests(ITestOutputHelper output)
             embeds64 = TinyZero123.Float64Encoder.Forward(pixels.to(ScalarType.Float64)).ImageEmbeds.unsqueeze(1);
             latents64 = TinyZero123.Float64Vae.Encode(image.to(ScalarType.Float64)).Mean;
             var p = pose.to(ScalarType.Float64) * (Math.PI / 180);
-            var features = torch.stack(new[] { p[.., 0], p[.., 1].sin(), p[.., 1].cos(), pose.to(ScalarType.Float64)[.., 2] }, 1).unsqueeze(1);
+            var features = torch.stack(
+                new[] { p[.., 0], p[.., 1].sin(), p[.., 1].cos(), pose.to(ScalarType.Float64)[.., 2] }, 1).unsqueeze(1);
             prompt64 = TinyZero123.Float64CcProjection.Forward(torch.cat(new[] { embeds64, features }, 2));
             var zt = TinyZero123.Ref("guide_zt").to(ScalarType.Float64);
             var u = TinyZero123.Float64Unet.Forward(torch.cat(new[] { zt, torch.zeros_like(latents64) }, 1), t, torch.zeros_like(prompt64));
@@ -107,7 +110,8 @@ public class Zero123GuidanceTests(ITestOutputHelper output)
         Assert.Equal(new long[] { 1, P.LatentChannels, h, h }, cond.ImageLatents.shape);
         // the same as preparing the inputs by hand and encoding them
         var pixels = DreamTime.Models.Clip.ClipImagePreprocessor.Preprocess(image, P.ImageEncoder.Config.ImageSize);
-        var vaeImage = nn.functional.interpolate(image.unsqueeze(0), size: new long[] { P.DefaultResolution, P.DefaultResolution }, mode: InterpolationMode.Bilinear, align_corners: false, antialias: true) * 2 - 1;
+        var vaeImage = nn.functional.interpolate(image.unsqueeze(0), size: new long[] { P.DefaultResolution, P.DefaultResolution },
+            mode: InterpolationMode.Bilinear, align_corners: false, antialias: true) * 2 - 1;
         using var byHand = P.EncodeCondition(pixels, vaeImage);
         TinySd.AssertClose(byHand.ImageEmbeds, cond.ImageEmbeds, 0, "image embeds");
         TinySd.AssertClose(byHand.ImageLatents, cond.ImageLatents, 0, "image latents");

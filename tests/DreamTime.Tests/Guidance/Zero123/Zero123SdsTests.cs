@@ -13,7 +13,8 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Tests.Guidance.Zero123;
 
-/// <summary>The zero123 guidance: poses relative to the input camera, and one SDS step assembled from the pipeline's parts by hand.</summary>
+/// <summary>The zero123 guidance: poses relative to the input camera, and one SDS step assembled from the pipeline's parts by
+/// hand.</summary>
 public class Zero123SdsTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dt-zero123-sds-").FullName;
@@ -30,7 +31,8 @@ public class Zero123SdsTests : IDisposable
     {
         using var scope = NewDisposeScope();
         var input = new Camera(10, 30, 2.2, 45);
-        using var guidance = new Zero123Guidance(TinyZero123.Pipeline, new StableDiffusionGuidanceOptions { GuidanceScale = 3 }, Picture(), input);
+        using var guidance = new Zero123Guidance(TinyZero123.Pipeline, new StableDiffusionGuidanceOptions { GuidanceScale = 3 }, Picture(),
+            input);
         var poses = guidance.PosesFor(new[] { input, new Camera(40, -60, 2.0, 45), new Camera(-5, 210, 2.4, 50) });
         var expected = new float[] { 0, 0, 0, -30, -90, -0.2f, 15, 180, 0.2f };
         var got = poses.data<float>().ToArray();
@@ -43,7 +45,12 @@ public class Zero123SdsTests : IDisposable
         using var scope = NewDisposeScope();
         var pipe = TinyZero123.Pipeline;
         var input = new Camera(10, 30, 2.2, 45);
-        var options = new StableDiffusionGuidanceOptions { GuidanceScale = 3, LatentMode = LatentMode.Mean, Weighting = SdsWeighting.OneMinusAlphaBar };
+        var options = new StableDiffusionGuidanceOptions
+        {
+            GuidanceScale = 3,
+            LatentMode = LatentMode.Mean,
+            Weighting = SdsWeighting.OneMinusAlphaBar
+        };
         var picture = Picture();
         using var guidance = new Zero123Guidance(pipe, options, picture, input);
         var cameras = new[] { new Camera(25, 100, 2.2, 45) };
@@ -69,7 +76,8 @@ public class Zero123SdsTests : IDisposable
 
     private static void AssertRelative(double expected, double actual, double tolerance)
     {
-        Assert.True(Math.Abs(actual - expected) <= tolerance * Math.Abs(expected), $"expected {expected}, got {actual} (relative tolerance {tolerance})");
+        Assert.True(Math.Abs(actual - expected) <= tolerance * Math.Abs(expected),
+            $"expected {expected}, got {actual} (relative tolerance {tolerance})");
     }
 
     [Fact]
@@ -82,7 +90,8 @@ public class Zero123SdsTests : IDisposable
         var cfg = Path.Combine(_dir, "tiny.json");
         File.WriteAllText(cfg, (DreamTime.Tests.Training.TrainingTestSupport.Tiny(3) with { Prompt = "" }).ToJson());
         var outDir = Path.Combine(_dir, "run");
-        int code = CliHost.Run(root, ["generate", "--config", cfg, "--image", picture, "--model", Fixtures.TinyZero123, "--out", outDir], err);
+        int code = CliHost.Run(root, ["generate", "--config", cfg, "--image", picture, "--model", Fixtures.TinyZero123, "--out", outDir],
+            err);
         Assert.True(code == 0, err.ToString());
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")))!;
         Assert.Equal("zero123", (string?)metrics["guidance"]);

@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 
 namespace DreamTime.Tests.Models.Clip;
 
-/// <summary>Mutated vocab.json, merges.txt, tokenizer_config.json and special_tokens_map.json: the tokenizer loads and encodes, or fails cleanly.</summary>
+/// <summary>Mutated vocab.json, merges.txt, tokenizer_config.json and special_tokens_map.json: the tokenizer loads and encodes, or fails
+/// cleanly.</summary>
 [Trait("Category", "fuzz")]
 public class ClipTokenizerFuzzTests(ITestOutputHelper output)
 {
@@ -23,7 +24,8 @@ public class ClipTokenizerFuzzTests(ITestOutputHelper output)
             {
                 var name = names[rng.Next(names.Length)]!;
                 var path = Path.Combine(dir, name);
-                File.WriteAllBytes(path, name.EndsWith(".json") ? Fuzz.MutateJson(originals[name], rng) : Fuzz.MutateBytes(originals[name], rng));
+                File.WriteAllBytes(path, name.EndsWith(".json") ? Fuzz.MutateJson(originals[name], rng)
+                    : Fuzz.MutateBytes(originals[name], rng));
                 try
                 {
                     var tokenizer = ClipTokenizer.FromFolder(dir);

@@ -151,7 +151,8 @@ public class ClipTokenizerTests
     public void WhitespaceIsExactlyUnicodeWhiteSpace()
     {
         // PropList.txt's White_Space, which is also what Oniguruma's Unicode \s (the reference's regex engine) covers.
-        int[] expected = [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, .. Enumerable.Range(0x2000, 11), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000];
+        int[] expected = [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, .. Enumerable.Range(0x2000, 11), 0x2028, 0x2029, 0x202F,
+            0x205F, 0x3000];
         var actual = Enumerable.Range(0, 0x110000).Where(Rune.IsValid).Where(cp => ClipTextNormalizer.IsWhiteSpace(new Rune(cp)));
         Assert.Equal(expected, actual);
     }
@@ -172,7 +173,8 @@ public class ClipTokenizerTests
     [InlineData("Привет, мир!", new[] { "привет", ",", "мир", "!" })]
     [InlineData("ひらがなカタカナ漢字한국어", new[] { "ひらがなカタカナ漢字한국어" })]
     [InlineData("مرحبا بالعالم", new[] { "مرحبا", "بالعالم" })]
-    [InlineData("مَرْحَبًا", new[] { "م", "\u064E", "ر", "\u0652", "ح", "\u064E", "ب", "\u064B", "ا" })] // harakat are Mn, not letters
+    // harakat are Mn, not letters
+    [InlineData("مَرْحَبًا", new[] { "م", "\u064E", "ر", "\u0652", "ح", "\u064E", "ب", "\u064B", "ا" })]
     [InlineData("नमस्ते", new[] { "नमस", "\u094D", "त", "\u0947" })] // virama and vowel sign are Mn too
     [InlineData("İstanbul", new[] { "i", "\u0307", "stanbul" })] // lower-casing adds a combining dot (Mn)
     [InlineData("x2024y", new[] { "x", "2", "0", "2", "4", "y" })]
@@ -380,7 +382,8 @@ public class ClipTokenizerTests
         public TempTokenizerCopy()
         {
             Directory.CreateDirectory(Path);
-            foreach (var f in Directory.GetFiles(Sd15TokenizerDir)) File.Copy(f, System.IO.Path.Combine(Path, System.IO.Path.GetFileName(f)));
+            foreach (var f in Directory.GetFiles(Sd15TokenizerDir))
+                File.Copy(f, System.IO.Path.Combine(Path, System.IO.Path.GetFileName(f)));
         }
 
         public void SetToken(string file, string key, string value)

@@ -17,7 +17,8 @@ namespace DreamTime.Tests.Models.Diffusers;
 public class DiffusersConfigFuzzTests(ITestOutputHelper output)
 {
     private static readonly string[] Files =
-        { "model_index.json", "unet/config.json", "vae/config.json", "text_encoder/config.json", "scheduler/scheduler_config.json", "unet/diffusion_pytorch_model.safetensors.index.json" };
+        { "model_index.json", "unet/config.json", "vae/config.json", "text_encoder/config.json", "scheduler/scheduler_config.json",
+            "unet/diffusion_pytorch_model.safetensors.index.json" };
 
     [Fact]
     public void MutatedConfigsLoadOrFailCleanly()
@@ -36,7 +37,8 @@ public class DiffusersConfigFuzzTests(ITestOutputHelper output)
             var index = System.Text.Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonObject
             {
                 ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["total_size"] = new FileInfo(weights).Length },
-                ["weight_map"] = new System.Text.Json.Nodes.JsonObject(keys.Select(k => KeyValuePair.Create(k, (System.Text.Json.Nodes.JsonNode?)"shard-1.safetensors"))),
+                ["weight_map"] = new System.Text.Json.Nodes.JsonObject(keys.Select(k =>
+                KeyValuePair.Create(k, (System.Text.Json.Nodes.JsonNode?)"shard-1.safetensors"))),
             }.ToJsonString());
             var hidden = weights + ".hidden";
             Fuzz.Run("diffusers configs", Fuzz.Cases(120), 3, (rng, i) =>

@@ -35,8 +35,10 @@ public class DiffusersWriterTests(PixelSpaceCheckpoint checkpoint) : IClassFixtu
         var index = ReadJson(folder, "model_index.json");
         Assert.Equal("StableDiffusionPipeline", (string?)index["_class_name"]);
         Assert.True(index["vae"] is JsonArray { Count: 2 } vae && vae.All(e => e is null), $"vae entry {index["vae"]?.ToJsonString()}");
-        foreach (var (component, library, cls) in new[] { ("unet", "diffusers", "UNet2DConditionModel"), ("text_encoder", "transformers", "CLIPTextModel"),
-                                                          ("tokenizer", "transformers", "CLIPTokenizer"), ("scheduler", "diffusers", "DDIMScheduler") })
+        foreach (var (component, library, cls) in new[] { ("unet", "diffusers", "UNet2DConditionModel"),
+                                                          ("text_encoder", "transformers", "CLIPTextModel"),
+                                                          ("tokenizer", "transformers", "CLIPTokenizer"),
+                                                          ("scheduler", "diffusers", "DDIMScheduler") })
         {
             Assert.Equal(library, (string?)index[component]![0]);
             Assert.Equal(cls, (string?)index[component]![1]);
@@ -100,7 +102,8 @@ public class DiffusersWriterTests(PixelSpaceCheckpoint checkpoint) : IClassFixtu
         Assert.Null(unetBack.MidBlockType);
         Assert.Equal(unet.ToJson().ToJsonString(), unetBack.ToJson().ToJsonString());
         Assert.Equal(unet.AttentionHeads, unetBack.AttentionHeads);
-        Assert.Equal(new[] { 32, 32 }, UNetConfig.From(RoundTrip("uniform.json", (unet with { CrossAttentionDim = new[] { 32, 32 } }).ToJson())).CrossAttentionDim);
+        Assert.Equal(new[] { 32, 32 },
+            UNetConfig.From(RoundTrip("uniform.json", (unet with { CrossAttentionDim = new[] { 32, 32 } }).ToJson())).CrossAttentionDim);
 
         var text = new ClipTextConfig
         {
@@ -141,7 +144,8 @@ public class DiffusersWriterTests(PixelSpaceCheckpoint checkpoint) : IClassFixtu
         var target = Path.Combine(_dir, "model");
         Directory.CreateDirectory(Path.Combine(target, "vae"));
         File.WriteAllText(Path.Combine(target, "stale.txt"), "from before");
-        DiffusersWriter.SavePixelSpace(target, checkpoint.Tokenizer, checkpoint.Text, checkpoint.Unet, PixelSpaceCheckpoint.SchedulerConfig);
+        DiffusersWriter.SavePixelSpace(target, checkpoint.Tokenizer, checkpoint.Text, checkpoint.Unet,
+            PixelSpaceCheckpoint.SchedulerConfig);
         Assert.False(File.Exists(Path.Combine(target, "stale.txt")));
         Assert.False(Directory.Exists(Path.Combine(target, "vae")));
         Assert.Equal(new[] { "model" }, Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).ToArray());
@@ -154,12 +158,16 @@ public class DiffusersWriterTests(PixelSpaceCheckpoint checkpoint) : IClassFixtu
     {
         var target = checkpoint.CopyTo(Path.Combine(_dir, "model"));
         var fourChannels = new UNet2DConditionModel(PixelSpaceCheckpoint.UnetConfig with { InChannels = 4, OutChannels = 4 });
-        Assert.Throws<ArgumentException>(() => DiffusersWriter.SavePixelSpace(target, checkpoint.Tokenizer, checkpoint.Text, fourChannels, PixelSpaceCheckpoint.SchedulerConfig));
+        Assert.Throws<ArgumentException>(() =>
+            DiffusersWriter.SavePixelSpace(target, checkpoint.Tokenizer, checkpoint.Text, fourChannels,
+            PixelSpaceCheckpoint.SchedulerConfig));
         var missingTokenizer = Directory.CreateDirectory(Path.Combine(_dir, "tokenizer-copy")).FullName;
-        foreach (var f in Directory.GetFiles(Path.Combine(Fixtures.TinySd15, "tokenizer"))) File.Copy(f, Path.Combine(missingTokenizer, Path.GetFileName(f)));
+        foreach (var f in Directory.GetFiles(Path.Combine(Fixtures.TinySd15, "tokenizer")))
+            File.Copy(f, Path.Combine(missingTokenizer, Path.GetFileName(f)));
         var tokenizer = ClipTokenizer.FromFolder(missingTokenizer);
         File.Delete(Path.Combine(missingTokenizer, "merges.txt"));
-        var e = Assert.Throws<UserError>(() => DiffusersWriter.SavePixelSpace(target, tokenizer, checkpoint.Text, checkpoint.Unet, PixelSpaceCheckpoint.SchedulerConfig));
+        var e = Assert.Throws<UserError>(() =>
+            DiffusersWriter.SavePixelSpace(target, tokenizer, checkpoint.Text, checkpoint.Unet, PixelSpaceCheckpoint.SchedulerConfig));
         Assert.Contains(Path.Combine(missingTokenizer, "merges.txt"), e.Message);
         Assert.True(File.Exists(Path.Combine(target, "model_index.json")));
         Assert.False(Directory.Exists(Path.Combine(_dir, ".tmp-model")));
@@ -179,6 +187,7 @@ public class DiffusersWriterTests(PixelSpaceCheckpoint checkpoint) : IClassFixtu
         Assert.Equal(77, back.MaxLength);
         const string prompt = "a DSLR photo of a hamburger!";
         Assert.Equal(checkpoint.Tokenizer.EncodePadded(prompt, out _), back.EncodePadded(prompt, out _));
-        Assert.Equal((checkpoint.Tokenizer.BosId, checkpoint.Tokenizer.EosId, checkpoint.Tokenizer.PadId), (back.BosId, back.EosId, back.PadId));
+        Assert.Equal((checkpoint.Tokenizer.BosId, checkpoint.Tokenizer.EosId, checkpoint.Tokenizer.PadId),
+            (back.BosId, back.EosId, back.PadId));
     }
 }

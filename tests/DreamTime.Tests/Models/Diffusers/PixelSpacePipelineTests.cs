@@ -79,7 +79,8 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         using var scope = NewDisposeScope();
         const double guidance = 1.5;
         var noise = torch.randn(new long[] { 1, 3, 8, 8 }, generator: new Generator(11));
-        var result = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance, InitialLatents: noise));
+        var result = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance,
+            InitialLatents: noise));
         Assert.Equal(new long[] { 1, 8, 8, 3 }, result.Image.shape);
         Assert.True(result.Image.min().item<float>() >= 0 && result.Image.max().item<float>() <= 1);
 
@@ -110,8 +111,10 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         using var scope = NewDisposeScope();
         const double guidance = 1.5;
         const long seed = 21;
-        var result = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance, Seed: seed, Sampler: "ddpm"));
-        var again = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance, Seed: seed, Sampler: "ddpm"));
+        var result = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance,
+            Seed: seed, Sampler: "ddpm"));
+        var again = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance,
+            Seed: seed, Sampler: "ddpm"));
         Assert.Equal(0, TinySd.MaxAbsDiff(result.Image, again.Image));
 
         var alphaBar = ScaledLinearAlphaBar();
@@ -130,7 +133,8 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         }
         var expected = (x / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1);
         TinySd.AssertClose(expected, result.Image, 1e-4, "pixel-space DDPM text-to-image");
-        var ddim = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance, Seed: seed));
+        var ddim = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance,
+            Seed: seed));
         Assert.True(TinySd.MaxAbsDiff(ddim.Image, result.Image) > 0.01, "DDPM's step noise must change the image from DDIM's");
     }
 
@@ -146,7 +150,8 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         double[] mean = { 0.6, 0.5, -0.3 }, std = { 0.1, 0.2, 0.05 };
         var folder = checkpoint.CopyTo(Path.Combine(_dir, "with-statistics"));
         var schedulerFile = Path.Combine(folder, "scheduler", "scheduler_config.json");
-        File.WriteAllText(schedulerFile, (PixelSpaceCheckpoint.SchedulerConfig with { DataChannelMean = mean, DataChannelStd = std }).ToJson().ToJsonString());
+        File.WriteAllText(schedulerFile,
+            (PixelSpaceCheckpoint.SchedulerConfig with { DataChannelMean = mean, DataChannelStd = std }).ToJson().ToJsonString());
         using var withStatistics = StableDiffusionPipeline.Load(folder);
         var noise = torch.randn(new long[] { 2, 3, 8, 8 }, generator: new Generator(8));
         var cond = P.EncodePrompt(Mushroom);
@@ -156,7 +161,8 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         double ab = ScaledLinearAlphaBar()[667];
         var channelMean = noise.mean(new long[] { 2, 3 }, keepdim: true);
         var target = torch.tensor(mean.Select(m => Math.Sqrt(ab) * m).ToArray(), dtype: ScalarType.Float32).view(1, 3, 1, 1)
-                     + torch.tensor(std.Select(s => Math.Sqrt(ab * s * s + (1 - ab) / 64)).ToArray(), dtype: ScalarType.Float32).view(1, 3, 1, 1) * channelMean * 8;
+                     + torch.tensor(std.Select(s => Math.Sqrt(ab * s * s + (1 - ab) / 64)).ToArray(), dtype: ScalarType.Float32).view(1, 3,
+                         1, 1) * channelMean * 8;
         var expected = P.Sample(cond, uncond, noise - channelMean + target, 3, 2.0);
         TinySd.AssertClose(expected, got, 1e-4, "sampling with data statistics");
         Assert.True(TinySd.MaxAbsDiff(P.Sample(cond, uncond, noise, 3, 2.0), got) > 0.01, "the statistics must change the samples");
@@ -167,8 +173,15 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
     {
         var root = new RootCommand("test");
         root.Subcommands.Add(SampleCommand.Create());
-        var parse = root.Parse(["sample", "--model", checkpoint.Folder, "--prompt", Mushroom, "--scheduler", "euler", "--out", Path.Combine(_dir, "x.png")]);
-        var e = Assert.Throws<UserError>(() => parse.Invoke(new InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter(), EnableDefaultExceptionHandler = false }));
+        var parse = root.Parse(["sample", "--model", checkpoint.Folder, "--prompt", Mushroom, "--scheduler", "euler", "--out",
+            Path.Combine(_dir, "x.png")]);
+        var e = Assert.Throws<UserError>(() =>
+            parse.Invoke(new InvocationConfiguration
+            {
+                Output = new StringWriter(),
+                Error = new StringWriter(),
+                EnableDefaultExceptionHandler = false
+            }));
         Assert.Equal("sampler", e.Key);
         Assert.StartsWith("sampler: euler: not a sampler", e.Message);
         // the CLI names the option that set it
@@ -182,10 +195,16 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         var tensor = Path.Combine(_dir, "pixel.safetensors");
         var root = new RootCommand("test");
         root.Subcommands.Add(SampleCommand.Create());
-        var parse = root.Parse(["sample", "--model", checkpoint.Folder, "--prompt", Mushroom, "--steps", "2", "--height", "12", "--out", png, "--out-tensor", tensor]);
+        var parse = root.Parse(["sample", "--model", checkpoint.Folder, "--prompt", Mushroom, "--steps", "2", "--height", "12", "--out",
+            png, "--out-tensor", tensor]);
         Assert.Empty(parse.Errors);
         var output = new StringWriter();
-        int exit = parse.Invoke(new InvocationConfiguration { Output = output, Error = new StringWriter(), EnableDefaultExceptionHandler = false });
+        int exit = parse.Invoke(new InvocationConfiguration
+        {
+            Output = output,
+            Error = new StringWriter(),
+            EnableDefaultExceptionHandler = false
+        });
         Assert.Equal(0, exit);
         Assert.Contains("sampled 8x12", output.ToString());
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(png)[..4]);
@@ -204,14 +223,17 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         using var scope = NewDisposeScope();
         const int t = 600, batch = 2;
         const double guidance = 7;
-        using var g = new StableDiffusionGuidance(P, new StableDiffusionGuidanceOptions { ViewDependentPrompt = false, GuidanceScale = guidance });
+        using var g = new StableDiffusionGuidance(P,
+            new StableDiffusionGuidanceOptions { ViewDependentPrompt = false, GuidanceScale = guidance });
         Assert.Equal(8, g.Resolution);
         var images = torch.rand(new long[] { batch, 12, 12, 3 }, generator: new Generator(3)).requires_grad_(true);
         var cameras = new[] { new Camera(10, 0, 3, 40), new Camera(10, 90, 3, 40) };
         var r = g.StepImages(images, cameras, t, new Generator(9), Mushroom);
         r.Loss.backward();
 
-        Tensor Resize(Tensor hwc) => nn.functional.interpolate(hwc.permute(0, 3, 1, 2), size: new long[] { 8, 8 }, mode: InterpolationMode.Bilinear, align_corners: false);
+        Tensor Resize(Tensor hwc) =>
+            nn.functional.interpolate(hwc.permute(0, 3, 1, 2), size: new long[] { 8, 8 }, mode: InterpolationMode.Bilinear,
+            align_corners: false);
         double ab = P.Schedule.AlphaBar(t);
         var x = Resize(images.detach()) * 2 - 1;
         var eps = torch.randn(x.shape, generator: new Generator(9));
@@ -247,7 +269,8 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
             Representation = new NerfSettings { Field = TrainingTestSupport.TinyNerf, LambdaOrientation = 0 },
         };
         using var trainer = Trainer.Create(cfg, torch.CPU);
-        var before = trainer.Representation.ParameterGroups.ToDictionary(g => g.Name, g => g.Parameters.Select(p => p.detach().clone()).ToList());
+        var before = trainer.Representation.ParameterGroups.ToDictionary(g => g.Name, g =>
+            g.Parameters.Select(p => p.detach().clone()).ToList());
         for (int step = 1; step <= 3; step++)
         {
             var rec = trainer.Step(step);

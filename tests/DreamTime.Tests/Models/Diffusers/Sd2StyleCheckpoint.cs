@@ -147,7 +147,8 @@ public static class Sd2StyleCheckpoint
             SafetensorsFile.Save(Path.Combine(dir, "unet", name), shards[s].ToDictionary(x => x.name, x => x.Item2));
             foreach (var (n, _) in shards[s]) weightMap[n] = name;
         }
-        WriteJson(Path.Combine(dir, "unet", "diffusion_pytorch_model.safetensors.index.json"), new JsonObject { ["metadata"] = new JsonObject(), ["weight_map"] = weightMap });
+        WriteJson(Path.Combine(dir, "unet", "diffusion_pytorch_model.safetensors.index.json"),
+            new JsonObject { ["metadata"] = new JsonObject(), ["weight_map"] = weightMap });
 
         // VAE: float32 file and an fp16 variant
         ComponentWeights.Save(vae, Path.Combine(dir, "vae", "diffusion_pytorch_model.safetensors"));

@@ -14,7 +14,16 @@ public class StableDiffusionDdimTests
     public void ExactPredictionStepsToTheDdimPoint(string prediction)
     {
         using var scope = NewDisposeScope();
-        var s = new DdimScheduler(new SchedulerConfig { BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012, PredictionType = prediction, ClipSample = false, SetAlphaToOne = false, StepsOffset = 1 });
+        var s = new DdimScheduler(new SchedulerConfig
+        {
+            BetaSchedule = "scaled_linear",
+            BetaStart = 0.00085,
+            BetaEnd = 0.012,
+            PredictionType = prediction,
+            ClipSample = false,
+            SetAlphaToOne = false,
+            StepsOffset = 1
+        });
         var ts = s.SetTimesteps(20);
         var g = new Generator(1);
         var x0 = randn(new long[] { 1, 4, 8, 8 }, generator: g);

@@ -124,8 +124,12 @@ public class StableDiffusionModelTests(ITestOutputHelper output)
             exact = TinySd.Float64Unet.Forward(torch.cat(new[] { x, x }, 0).to(ScalarType.Float64), t, hidden.to(ScalarType.Float64));
         double dCond = TinySd.MaxAbsDiff(exact[0..1], both[0..1]);
         double dUncond = TinySd.MaxAbsDiff(exact[1..2], both[1..2]);
-        _out.WriteLine($"eps_cond   vs float64: max |diff| = {dCond:E3} (tol {BranchTol:E1}, |eps_cond| <= {both[0..1].abs().max().item<float>():F3})");
-        _out.WriteLine($"eps_uncond vs float64: max |diff| = {dUncond:E3} (tol {BranchTol:E1}, |eps_uncond| <= {both[1..2].abs().max().item<float>():F3})");
+        _out.WriteLine(
+            $"eps_cond   vs float64: max |diff| = {dCond:E3} (tol {BranchTol:E1}, |eps_cond| <= " +
+            $"{both[0..1].abs().max().item<float>():F3})");
+        _out.WriteLine(
+            $"eps_uncond vs float64: max |diff| = {dUncond:E3} (tol {BranchTol:E1}, |eps_uncond| <= " +
+            $"{both[1..2].abs().max().item<float>():F3})");
         Assert.True(dCond <= BranchTol, $"eps_cond: max |diff| from float64 = {dCond:E3} > {BranchTol:E1}");
         Assert.True(dUncond <= BranchTol, $"eps_uncond: max |diff| from float64 = {dUncond:E3} > {BranchTol:E1}");
 
@@ -149,7 +153,9 @@ public class StableDiffusionModelTests(ITestOutputHelper output)
         // the weight multiplies the guided error once more, and (eps_hat - noise) adds an ulp of each
         var grad = ScoreDistillation.Gradient(epsHat, noise, ScoreDistillation.Weight(SdsWeighting.OneMinusAlphaBar, ab));
         double gradTol = (1 - ab) * GuidedTol(g, magnitude + noise.abs().max().item<float>());
-        _out.WriteLine($"sds grad vs reference: max |diff| = {TinySd.MaxAbsDiff(TinySd.Ref("sds_grad_w_one_minus_alphabar"), grad):E3} (tol {gradTol:E3})");
+        _out.WriteLine(
+            $"sds grad vs reference: max |diff| = {TinySd.MaxAbsDiff(TinySd.Ref("sds_grad_w_one_minus_alphabar"), grad):E3} (tol " +
+            $"{gradTol:E3})");
         TinySd.AssertClose(TinySd.Ref("sds_grad_w_one_minus_alphabar"), grad, gradTol, "sds grad");
     }
 }

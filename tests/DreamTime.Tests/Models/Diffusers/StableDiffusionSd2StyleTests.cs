@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Tests.Models.Diffusers;
 
-/// <summary>An SD 2.x-style checkpoint (written with random weights) loads as its configs say, runs end to end and survives save/load.</summary>
+/// <summary>An SD 2.x-style checkpoint (written with random weights) loads as its configs say, runs end to end and survives
+/// save/load.</summary>
 public class StableDiffusionSd2StyleTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "dreamtime-sd2-" + Guid.NewGuid().ToString("N"));
@@ -82,7 +83,8 @@ public class StableDiffusionSd2StyleTests : IDisposable
         var copy = _dir + "-copy";
         try
         {
-            foreach (var f in new[] { "model_index.json", "scheduler/scheduler_config.json", "text_encoder/config.json", "unet/config.json", "vae/config.json" })
+            foreach (var f in new[] { "model_index.json", "scheduler/scheduler_config.json", "text_encoder/config.json", "unet/config.json",
+                "vae/config.json" })
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, f))!);
                 File.Copy(Path.Combine(_dir, f), Path.Combine(copy, f));

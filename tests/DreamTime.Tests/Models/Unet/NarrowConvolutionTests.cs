@@ -24,7 +24,8 @@ public class NarrowConvolutionTests
 
         var x64 = x.detach().to(ScalarType.Float64).requires_grad_();
         var w64 = conv.weight!.detach().to(ScalarType.Float64).requires_grad_();
-        var y64 = nn.functional.conv2d(x64, w64, conv.bias!.detach().to(ScalarType.Float64), strides: new long[] { stride, stride }, padding: new long[] { padding, padding });
+        var y64 = nn.functional.conv2d(x64, w64, conv.bias!.detach().to(ScalarType.Float64), strides: new long[] { stride, stride },
+            padding: new long[] { padding, padding });
         (y64 * g.to(ScalarType.Float64)).sum().backward();
         Assert.Equal(y64.shape, y.shape);
         // float32 sums of at most 288 products of unit-scale values: errors of order 1e-6

@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 
 namespace DreamTime.Tests.Models.Unet;
 
-/// <summary>addition_embed_type "text": the attention pooling against loops written from its definition, the UNet's use of it, its config and keys.</summary>
+/// <summary>addition_embed_type "text": the attention pooling against loops written from its definition, the UNet's use of it, its config
+/// and keys.</summary>
 public class TextTimeEmbeddingTests
 {
     [Fact]
@@ -81,7 +82,8 @@ public class TextTimeEmbeddingTests
         {
             "add_embedding.norm1.bias", "add_embedding.norm1.weight", "add_embedding.norm2.bias", "add_embedding.norm2.weight",
             "add_embedding.pool.k_proj.bias", "add_embedding.pool.k_proj.weight", "add_embedding.pool.positional_embedding",
-            "add_embedding.pool.q_proj.bias", "add_embedding.pool.q_proj.weight", "add_embedding.pool.v_proj.bias", "add_embedding.pool.v_proj.weight",
+            "add_embedding.pool.q_proj.bias", "add_embedding.pool.q_proj.weight", "add_embedding.pool.v_proj.bias",
+            "add_embedding.pool.v_proj.weight",
             "add_embedding.proj.bias", "add_embedding.proj.weight",
         }, added);
         using (no_grad())
@@ -101,7 +103,8 @@ public class TextTimeEmbeddingTests
             foreach (var (name, p) in withText.named_parameters())
                 if (name.StartsWith("add_embedding.norm2.")) p.zero_();
             var silenced = withText.Forward(x, t, context);
-            Assert.True((silenced - baseline).abs().max().item<float>() < 1e-6f, "with a zero text embedding the UNet differs from one without it");
+            Assert.True((silenced - baseline).abs().max().item<float>() < 1e-6f,
+                "with a zero text embedding the UNet differs from one without it");
         }
     }
 

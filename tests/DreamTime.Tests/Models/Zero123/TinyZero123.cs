@@ -38,10 +38,13 @@ public static class TinyZero123
         return copy;
     }
 
-    private static readonly Lazy<ClipVisionModelWithProjection> _encoder64 = new(() => Float64Copy(Pipeline.ImageEncoder, () => new ClipVisionModelWithProjection(Pipeline.ImageEncoder.Config)));
-    private static readonly Lazy<UNet2DConditionModel> _unet64 = new(() => Float64Copy(Pipeline.Unet, () => new UNet2DConditionModel(Pipeline.Unet.Config)));
+    private static readonly Lazy<ClipVisionModelWithProjection> _encoder64 = new(() =>
+        Float64Copy(Pipeline.ImageEncoder, () => new ClipVisionModelWithProjection(Pipeline.ImageEncoder.Config)));
+    private static readonly Lazy<UNet2DConditionModel> _unet64 = new(() =>
+        Float64Copy(Pipeline.Unet, () => new UNet2DConditionModel(Pipeline.Unet.Config)));
     private static readonly Lazy<AutoencoderKL> _vae64 = new(() => Float64Copy(Pipeline.Vae, () => new AutoencoderKL(Pipeline.Vae.Config)));
-    private static readonly Lazy<CCProjection> _cc64 = new(() => Float64Copy(Pipeline.CcProjection, () => new CCProjection(Pipeline.CcProjection.Config)));
+    private static readonly Lazy<CCProjection> _cc64 = new(() =>
+        Float64Copy(Pipeline.CcProjection, () => new CCProjection(Pipeline.CcProjection.Config)));
 
     public static ClipVisionModelWithProjection Float64Encoder => _encoder64.Value;
     public static UNet2DConditionModel Float64Unet => _unet64.Value;

@@ -61,7 +61,8 @@ public class Zero123LoaderTests : IDisposable
         using (TorchSharp.torch.NewDisposeScope()) p = Zero123Pipeline.Load(Fixtures.TinyZero123);
         using (p)
         {
-            var stored = DreamTime.IO.SafetensorsFile.Open(Path.Combine(Fixtures.TinyZero123, "image_encoder", "model.safetensors")).Entries.Count;
+            var stored = DreamTime.IO.SafetensorsFile.Open(Path.Combine(Fixtures.TinyZero123, "image_encoder",
+                "model.safetensors")).Entries.Count;
             Assert.Equal(stored, p.ImageEncoder.named_parameters().Count());
             Assert.Equal(2, p.CcProjection.named_parameters().Count());
             var fresh = new DreamTime.Models.Unet.UNet2DConditionModel(p.Unet.Config);

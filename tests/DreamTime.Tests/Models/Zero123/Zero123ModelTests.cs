@@ -28,9 +28,12 @@ public class Zero123ModelTests(ITestOutputHelper output)
         double dOurs = TinySd.MaxAbsDiff(exact, ours);
         double dRef = TinySd.MaxAbsDiff(exact, reference);
         double d = TinySd.MaxAbsDiff(reference, ours);
-        _out.WriteLine($"{what}: vs reference {d:E3} (tol {2 * bound:E1}); float32 stray from float64: ours {dOurs:E3}, reference {dRef:E3} (bound {bound:E1}); |ref| <= {reference.abs().max().item<float>():F3}");
+        _out.WriteLine(
+            $"{what}: vs reference {d:E3} (tol {2 * bound:E1}); float32 stray from float64: ours {dOurs:E3}, reference {dRef:E3} (bound " +
+            $"{bound:E1}); |ref| <= {reference.abs().max().item<float>():F3}");
         Assert.True(dOurs <= bound, $"{what}: ours is {dOurs:E3} from the float64 evaluation (> {bound:E1})");
-        Assert.True(dRef <= bound, $"{what}: the fixture's is {dRef:E3} from the float64 evaluation (> {bound:E1}); is it the same function?");
+        Assert.True(dRef <= bound,
+            $"{what}: the fixture's is {dRef:E3} from the float64 evaluation (> {bound:E1}); is it the same function?");
         Assert.True(d <= 2 * bound, $"{what}: max |diff| from the reference = {d:E3} > {2 * bound:E1}");
     }
 
@@ -49,7 +52,8 @@ public class Zero123ModelTests(ITestOutputHelper output)
         var o = P.ImageEncoder.Forward(pixels);
         var exact = TinyZero123.Float64Encoder.Forward(pixels.to(ScalarType.Float64));
         AssertMatches(TinyZero123.Ref("clip_image_embeds"), o.ImageEmbeds, exact.ImageEmbeds, EncoderBound, "image_embeds");
-        AssertMatches(TinyZero123.Ref("clip_last_hidden_state"), o.LastHiddenState, exact.LastHiddenState, EncoderBound, "last_hidden_state");
+        AssertMatches(TinyZero123.Ref("clip_last_hidden_state"), o.LastHiddenState, exact.LastHiddenState, EncoderBound,
+            "last_hidden_state");
     }
 
     /// <summary>One dot product of 36 terms per output, outputs up to ~1.7 (ulp 1.2e-7); measured stray 1.6e-7.</summary>
@@ -61,7 +65,8 @@ public class Zero123ModelTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = TinyZero123.Ref("cc_in");
-        AssertMatches(TinyZero123.Ref("cc_out"), P.CcProjection.Forward(x), TinyZero123.Float64CcProjection.Forward(x.to(ScalarType.Float64)), CcBound, "cc_out");
+        AssertMatches(TinyZero123.Ref("cc_out"), P.CcProjection.Forward(x),
+            TinyZero123.Float64CcProjection.Forward(x.to(ScalarType.Float64)), CcBound, "cc_out");
     }
 
     /// <summary>

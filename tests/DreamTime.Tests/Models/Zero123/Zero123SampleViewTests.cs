@@ -110,7 +110,8 @@ public class Zero123SampleViewTests : IDisposable
             for (int x = 0; x < first.Width; x++)
             {
                 SKColor c1 = first.GetPixel(x, y), c2 = second.GetPixel(x, y);
-                Assert.True(Math.Abs(c1.Red - c2.Red) <= 1 && Math.Abs(c1.Green - c2.Green) <= 1 && Math.Abs(c1.Blue - c2.Blue) <= 1, $"pixel ({x}, {y}): {c1} against {c2}");
+                Assert.True(Math.Abs(c1.Red - c2.Red) <= 1 && Math.Abs(c1.Green - c2.Green) <= 1 && Math.Abs(c1.Blue - c2.Blue) <= 1,
+                    $"pixel ({x}, {y}): {c1} against {c2}");
             }
     }
 
@@ -138,11 +139,13 @@ public class Zero123SampleViewTests : IDisposable
             (new[] { "--model", Fixtures.TinyZero123, "--image", Path.Combine(_dir, "missing.png") }, "missing.png: file not found"),
             (new[] { "--model", Fixtures.TinyZero123, "--image", notImage }, "notes.png: not an image"),
             (new[] { "--model", Fixtures.TinyZero123, "--image", image, "--steps", "0" }, "steps (--steps): is 0;"),
-            (new[] { "--model", Fixtures.TinyZero123, "--image", image, "--foreground-ratio", "1.5" }, "foreground_ratio (--foreground-ratio): is 1.5"),
+            (new[] { "--model", Fixtures.TinyZero123, "--image", image, "--foreground-ratio", "1.5" },
+                "foreground_ratio (--foreground-ratio): is 1.5"),
         };
         foreach (var (args, expected) in cases)
         {
-            var (exit, err) = RunCli([.. args, .. (args.Contains("--steps") ? Array.Empty<string>() : new[] { "--steps", "1" }), "--out", outPath]);
+            var (exit, err) = RunCli(
+                [.. args, .. (args.Contains("--steps") ? Array.Empty<string>() : new[] { "--steps", "1" }), "--out", outPath]);
             var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("loading ")).ToArray();
             Assert.True(exit == CliHost.UserErrorExit, $"{string.Join(" ", args)}: exit {exit}, stderr: {err}");
             Assert.True(lines.Length == 1, $"{string.Join(" ", args)}: expected one error line, got: {err}");

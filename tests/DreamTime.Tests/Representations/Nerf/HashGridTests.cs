@@ -18,7 +18,8 @@ public class HashGridTests
     {
         var enc = new HashGridEncoding(layout, new Generator(seed), ScalarType.Float64);
         // Values of order 1 instead of 1e-4, so finite differences and comparisons are well conditioned.
-        using (torch.no_grad()) enc.Table.copy_(torch.randn(enc.Table.shape, dtype: ScalarType.Float64, generator: new Generator(seed + 7)));
+        using (torch.no_grad())
+            enc.Table.copy_(torch.randn(enc.Table.shape, dtype: ScalarType.Float64, generator: new Generator(seed + 7)));
         return enc;
     }
 
@@ -36,13 +37,17 @@ public class HashGridTests
         Assert.Equal(2902, g.TotalRows);
         // Dense rows are a bijection onto 0..(res+1)^3-1
         var seen = new HashSet<long>();
-        for (int z = 0; z <= 4; z++) for (int y = 0; y <= 4; y++) for (int x = 0; x <= 4; x++) Assert.True(seen.Add(g.LocalRow(0, x, y, z)));
+        for (int z = 0; z <= 4; z++)
+            for (int y = 0; y <= 4; y++)
+                for (int x = 0; x <= 4; x++)
+                    Assert.True(seen.Add(g.LocalRow(0, x, y, z)));
         Assert.Equal(125, seen.Count);
         Assert.Equal(124, seen.Max());
         // Hashed rows: Instant-NGP's xor of prime multiples modulo T, computed here in arbitrary precision.
         foreach (var (x, y, z) in new[] { (3, 17, 29), (32, 0, 31), (1, 1, 1) })
         {
-            var h = (new BigInteger(x) ^ (new BigInteger(y) * 2654435761 % (BigInteger.One << 32)) ^ (new BigInteger(z) * 805459861 % (BigInteger.One << 32))) % 1024;
+            var h = (new BigInteger(x) ^ (new BigInteger(y) * 2654435761 % (BigInteger.One << 32)) ^ (new BigInteger(z)
+                * 805459861 % (BigInteger.One << 32))) % 1024;
             Assert.Equal((long)h, g.LocalRow(3, x, y, z));
         }
     }
@@ -69,7 +74,8 @@ public class HashGridTests
     public void KernelMatchesTensorOps()
     {
         var enc = Encoding64(SmallLayout());
-        var u = torch.cat(new[] { RandomPoints(500, 3), torch.tensor(new double[] { 0, 0, 0, 1, 1, 1, 1, 0, 0.5 }, new long[] { 3, 3 }, ScalarType.Float64) });
+        var u = torch.cat(new[] { RandomPoints(500, 3),
+            torch.tensor(new double[] { 0, 0, 0, 1, 1, 1, 1, 0, 0.5 }, new long[] { 3, 3 }, ScalarType.Float64) });
         var (fk, jk) = enc.Encode(u, jacobian: true);
         var (ft, jt) = enc.EncodeWithTensorOps(u, jacobian: true);
         Assert.True(fk.allclose(ft, rtol: 1e-12, atol: 1e-12), $"features differ by {(fk - ft).abs().max().item<double>()}");
@@ -125,11 +131,16 @@ public class HashGridTests
             for (int c = 0; c < 2; c++)
             {
                 double orig = enc.Table[row, c].item<double>();
-                double Eval(double v) { using (torch.no_grad()) enc.Table[row, c] = v; using (torch.no_grad()) return Loss().item<double>(); }
+                double Eval(double v)
+                {
+                    using (torch.no_grad()) enc.Table[row, c] = v;
+                    using (torch.no_grad()) return Loss().item<double>();
+                }
                 double fd = (Eval(orig + h) - Eval(orig - h)) / (2 * h);
                 Eval(orig);
                 double an = grad[row, c].item<double>();
-                Assert.True(Math.Abs(fd - an) <= 1e-6 * (1 + Math.Abs(an)), $"row {row} feature {c}: analytic {an} vs finite difference {fd}");
+                Assert.True(Math.Abs(fd - an) <= 1e-6 * (1 + Math.Abs(an)),
+                    $"row {row} feature {c}: analytic {an} vs finite difference {fd}");
             }
     }
 

@@ -59,7 +59,9 @@ public class NerfTests
         var model = new NerfRepresentation(Small, 6);
         var field = model.Field;
         field.to(ScalarType.Float64);
-        using (torch.no_grad()) field.Encoding.Table.copy_(torch.randn(field.Encoding.Table.shape, dtype: ScalarType.Float64, generator: new Generator(2)) * 0.5);
+        using (torch.no_grad())
+            field.Encoding.Table.copy_(torch.randn(field.Encoding.Table.shape, dtype: ScalarType.Float64, generator: new Generator(2))
+                * 0.5);
         var points = torch.rand(new long[] { 64, 3 }, dtype: ScalarType.Float64, generator: new Generator(9)) - 0.5;
         var coef = torch.randn(new long[] { 64, 3 }, dtype: ScalarType.Float64, generator: new Generator(10));
         Tensor Loss() => (field.Query(points, normals: true).Normal! * coef).sum();
@@ -88,7 +90,8 @@ public class NerfTests
     {
         var model = new NerfRepresentation(Small, 1);
         var r = model.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(1));
-        (r.Rgb.mean() + r.Extra(VolumeRenderer.OrientationExtra) + NerfRegularizers.Sparsity(r.Opacity) + NerfRegularizers.OpacityEntropy(r.Opacity)).backward();
+        (r.Rgb.mean() + r.Extra(VolumeRenderer.OrientationExtra) + NerfRegularizers.Sparsity(r.Opacity)
+            + NerfRegularizers.OpacityEntropy(r.Opacity)).backward();
         foreach (var (group, ps, _) in model.ParameterGroups)
         {
             var list = ps.ToList();
@@ -116,7 +119,8 @@ public class NerfTests
     {
         var cfg = Small with { BackgroundKind = "learned", BackgroundColor = new[] { 0.2, 0.5, 0.9 } };
         var model = new NerfRepresentation(cfg, 11);
-        using (torch.no_grad()) model.Field.Encoding.Table.add_(torch.randn(model.Field.Encoding.Table.shape, generator: new Generator(1)) * 0.1);
+        using (torch.no_grad())
+            model.Field.Encoding.Table.add_(torch.randn(model.Field.Encoding.Table.shape, generator: new Generator(1)) * 0.1);
         var path = Path.Combine(Path.GetTempPath(), $"nerf-{Guid.NewGuid():N}.safetensors");
         try
         {
@@ -170,7 +174,8 @@ public class NerfTests
         using var _ = torch.no_grad();
         var a = all.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(3));
         var b = some.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(3));
-        Assert.True(some.Renderer.KeptSamples < some.Renderer.TotalSamples / 2, $"kept {some.Renderer.KeptSamples} of {some.Renderer.TotalSamples}");
+        Assert.True(some.Renderer.KeptSamples < some.Renderer.TotalSamples / 2,
+            $"kept {some.Renderer.KeptSamples} of {some.Renderer.TotalSamples}");
         Assert.Equal(all.Renderer.TotalSamples, all.Renderer.KeptSamples);
         // Each skipped sample could have added at most `skip` (colour <= 1) to its pixel; the opacity is unaffected.
         Assert.True((a.Rgb - b.Rgb).abs().max().item<float>() <= Small.SamplesPerRay * skip);
@@ -201,13 +206,16 @@ public class NerfTests
         var truth = new VolumeRenderer(96, "sphere", 1.0);
         Tensor White(Tensor d) => torch.ones(d.shape[0], 3);
         var groups = model.ParameterGroups.Where(g => g.Parameters.Any()).ToList();
-        var opt = torch.optim.Adam(groups.Select(g => new TorchSharp.Modules.Adam.ParamGroup(g.Parameters, new TorchSharp.Modules.Adam.Options { LearningRate = g.Name == "encoding" ? 3e-2 : 3e-3 })), lr: 1e-2);
+        var opt = torch.optim.Adam(groups.Select(g =>
+            new TorchSharp.Modules.Adam.ParamGroup(g.Parameters,
+            new TorchSharp.Modules.Adam.Options { LearningRate = g.Name == "encoding" ? 3e-2 : 3e-3 })), lr: 1e-2);
         var sampler = new CameraSampler(new CameraRanges(), 5);
         var heldOut = new[] { new Camera(30, 50, 2.2, 45), new Camera(-5, -140, 2.2, 45) };
         double EvalMse()
         {
             using var _ = torch.no_grad();
-            var target = truth.Render(new TwoToneBall(), White, heldOut, 16, 16, ShadingMode.Diffuse, Lighting.Default, null, true, CPU).Rgb;
+            var target = truth.Render(new TwoToneBall(), White, heldOut, 16, 16, ShadingMode.Diffuse, Lighting.Default, null, true,
+                CPU).Rgb;
             return (model.Render(heldOut, 16, 16, ShadingMode.Diffuse, Lighting.Default, null).Rgb - target).square().mean().item<float>();
         }
         double before = EvalMse();
@@ -216,7 +224,8 @@ public class NerfTests
             using var scope = torch.NewDisposeScope();
             var cams = new[] { sampler.ForStep(step) };
             Tensor target;
-            using (torch.no_grad()) target = truth.Render(new TwoToneBall(), White, cams, 16, 16, ShadingMode.Diffuse, Lighting.Default, null, true, CPU).Rgb;
+            using (torch.no_grad())
+                target = truth.Render(new TwoToneBall(), White, cams, 16, 16, ShadingMode.Diffuse, Lighting.Default, null, true, CPU).Rgb;
             opt.zero_grad();
             var r = model.Render(cams, 16, 16, ShadingMode.Diffuse, Lighting.Default, new Generator((ulong)step));
             ((r.Rgb - target).square().mean() + 1e-3 * r.Extra(VolumeRenderer.OrientationExtra)).backward();

@@ -40,8 +40,10 @@ public class BenchmarkTests
         };
         var r = NerfStepBenchmark.Run(settings, backend);
         var t = r.Median;
-        foreach (var (v, name) in new[] { (t.Rays, "rays"), (t.Encode, "encode"), (t.Mlp, "mlp"), (t.Composite, "composite"), (t.Forward, "forward"),
-                                          (t.Backward, "backward"), (t.EncodeBackward, "encode backward"), (t.Optimizer, "adam"), (t.Total, "total"), (t.Cpu, "cpu") })
+        foreach (var (v, name) in new[] { (t.Rays, "rays"), (t.Encode, "encode"), (t.Mlp, "mlp"), (t.Composite, "composite"),
+                                          (t.Forward, "forward"),
+                                          (t.Backward, "backward"), (t.EncodeBackward, "encode backward"), (t.Optimizer, "adam"),
+                                          (t.Total, "total"), (t.Cpu, "cpu") })
             AssertTime(v, name);
         AssertPartsFit(t.Forward, "forward", t.Rays, t.Encode, t.Mlp, t.Composite);
         AssertPartsFit(t.Backward, "backward", t.EncodeBackward);
@@ -61,7 +63,8 @@ public class BenchmarkTests
     public void GifStagesFitInTheEncode()
     {
         var r = GifBenchmark.Run(new GifBenchmarkSettings { Frames = 2, Size = 8, Runs = 1, Warmup = 0 });
-        foreach (var (v, name) in new[] { (r.Convert, "convert"), (r.Palette, "palette"), (r.Index, "index"), (r.Compress, "lzw"), (r.Write, "write"), (r.Total, "total") })
+        foreach (var (v, name) in new[] { (r.Convert, "convert"), (r.Palette, "palette"), (r.Index, "index"), (r.Compress, "lzw"),
+            (r.Write, "write"), (r.Total, "total") })
             AssertTime(v, name);
         AssertPartsFit(r.Total, "encode", r.Convert, r.Palette, r.Index, r.Compress, r.Write);
         // the size is the encoder's output for the same frames

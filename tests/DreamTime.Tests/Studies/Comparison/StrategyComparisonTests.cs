@@ -8,7 +8,8 @@ using static DreamTime.Tests.Training.TrainingTestSupport;
 
 namespace DreamTime.Tests.Studies.Comparison;
 
-/// <summary>`compare` and <see cref="StrategyComparison"/>: runs through the one training loop, and tables that follow from the runs.</summary>
+/// <summary>`compare` and <see cref="StrategyComparison"/>: runs through the one training loop, and tables that follow from the
+/// runs.</summary>
 public class StrategyComparisonTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dt-compare-").FullName;
@@ -31,7 +32,8 @@ public class StrategyComparisonTests : IDisposable
         {
             new TrainingSession(trainer, null, SilentRunObserver.Instance).Run(CancellationToken.None);
             var last = trainer.History[^1];
-            Assert.Equal((last.Evaluation!.Metric("psnr"), last.Evaluation.Metric("mask_iou"), last.Evaluation.Reference), ((double?)one.FinalPsnr, (double?)one.FinalIou, one.Nearest));
+            Assert.Equal((last.Evaluation!.Metric("psnr"), last.Evaluation.Metric("mask_iou"), last.Evaluation.Reference),
+                ((double?)one.FinalPsnr, (double?)one.FinalIou, one.Nearest));
         }
 
         // the summary is the mean, sample standard deviation and distinct count of the runs
@@ -40,7 +42,8 @@ public class StrategyComparisonTests : IDisposable
             var runs = cmp.Runs.Where(r => r.Prompt == s.Prompt && r.Strategy == s.Strategy).ToList();
             double mean = runs.Average(r => r.FinalPsnr);
             double sd = Math.Sqrt(runs.Sum(r => (r.FinalPsnr - mean) * (r.FinalPsnr - mean)) / (runs.Count - 1));
-            Assert.Equal((2, mean, sd, runs.Select(r => r.NearestIndex).Distinct().Count()), (s.Runs, s.MeanPsnr, s.SdPsnr, s.DistinctMembers));
+            Assert.Equal((2, mean, sd, runs.Select(r => r.NearestIndex).Distinct().Count()),
+                (s.Runs, s.MeanPsnr, s.SdPsnr, s.DistinctMembers));
             // threshold 0 dB: every run converges at its first evaluation
             Assert.Equal((2.0, 2), (s.Convergence[0].MeanFirst, s.Convergence[0].Reached));
         }
@@ -84,8 +87,10 @@ public class StrategyComparisonTests : IDisposable
         var json = new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
         File.WriteAllText(Path.Combine(runs, "a-snowman-uniform-seed1.json"), System.Text.Json.JsonSerializer.Serialize(planted, json));
         var strip = DreamTime.Imaging.ImageIO.LoadImage(Path.Combine(runs, "a-snowman-uniform-seed0.png"));
-        DreamTime.Imaging.ImageIO.SavePng(Path.Combine(runs, "a-snowman-uniform-seed0.png"), DreamTime.Imaging.RgbImage.Filled(strip.Height, strip.Width, 0.2f, 0.2f, 0.2f));
-        DreamTime.Imaging.ImageIO.SavePng(Path.Combine(runs, "a-snowman-uniform-seed1.png"), DreamTime.Imaging.RgbImage.Filled(strip.Height, strip.Width, 0.4f, 0.4f, 0.4f));
+        DreamTime.Imaging.ImageIO.SavePng(Path.Combine(runs, "a-snowman-uniform-seed0.png"),
+            DreamTime.Imaging.RgbImage.Filled(strip.Height, strip.Width, 0.2f, 0.2f, 0.2f));
+        DreamTime.Imaging.ImageIO.SavePng(Path.Combine(runs, "a-snowman-uniform-seed1.png"),
+            DreamTime.Imaging.RgbImage.Filled(strip.Height, strip.Width, 0.4f, 0.4f, 0.4f));
 
         var second = new StrategyComparison(baseConfig, [20.0, 25.0], SilentRunObserver.Instance, study);
         second.RunAll(["a snowman"], ["uniform"], seeds: 2);
@@ -126,14 +131,17 @@ public class StrategyComparisonTests : IDisposable
         var png = Path.Combine(study, "runs", "a-snowman-uniform-seed0.png");
         var cameras = DreamTime.Rendering.CameraSampler.EvaluationViews(baseConfig.Cameras);
         var member = DreamTime.Scenes.PriorLibrary.Default.Members.Single(m => m.Name == run.FamilyNearest);
-        var renders = new DreamTime.Evaluation.PriorEvaluation([member], cameras, baseConfig.EvalResolution, baseConfig.EvalResolution).MemberImages;
-        var images = renders.Select(r => new DreamTime.Imaging.RgbImage(baseConfig.EvalResolution, baseConfig.EvalResolution, r[0].Rgb)).ToList();
+        var renders = new DreamTime.Evaluation.PriorEvaluation([member], cameras, baseConfig.EvalResolution,
+            baseConfig.EvalResolution).MemberImages;
+        var images = renders.Select(r =>
+            new DreamTime.Imaging.RgbImage(baseConfig.EvalResolution, baseConfig.EvalResolution, r[0].Rgb)).ToList();
         DreamTime.Imaging.ImageIO.SavePng(png, DreamTime.Imaging.ImageIO.Grid(images, images.Count, gap: 0));
         double own = cmp.OppositeSideGain(run)!.Value;
         // the strip holds the member itself: each view is far nearer its own side (8-bit rounding only)
         Assert.True(own < -20, $"own views: {own:F2} dB");
         var half = images.Count / 2;
-        DreamTime.Imaging.ImageIO.SavePng(png, DreamTime.Imaging.ImageIO.Grid(images.Skip(half).Concat(images.Take(half)).ToList(), images.Count, gap: 0));
+        DreamTime.Imaging.ImageIO.SavePng(png,
+            DreamTime.Imaging.ImageIO.Grid(images.Skip(half).Concat(images.Take(half)).ToList(), images.Count, gap: 0));
         // summed over the ring, swapping each view with the opposite one exchanges the two terms of every view
         Assert.Equal(-own, cmp.OppositeSideGain(run)!.Value, 6);
         Assert.Contains("opposite side - own side", cmp.Report.Table());
@@ -200,7 +208,8 @@ public class StrategyComparisonTests : IDisposable
     {
         var outDir = Path.Combine(_dir, "set");
         // --iterations 5 is the shortcut; --set timesteps.iterations=2 comes after it and wins
-        var (code, err) = Compare([.. TinyStudy, "--iterations", "5", "--set", "timesteps.iterations=2", "--set", "eval_every=1", "--out", outDir]);
+        var (code, err) = Compare(
+            [.. TinyStudy, "--iterations", "5", "--set", "timesteps.iterations=2", "--set", "eval_every=1", "--out", outDir]);
         Assert.True(code == 0, err);
         var config = StudyConfig(outDir);
         Assert.Equal(2, (int)config["timesteps"]!["iterations"]!);

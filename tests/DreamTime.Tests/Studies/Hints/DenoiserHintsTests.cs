@@ -18,10 +18,12 @@ public class DenoiserHintsTests
     public void ADenoiserReturningGreyScoresThePsnrOfGreyAgainstEachRender()
     {
         const int size = 16, seed = 3;
-        var rows = DenoiserHints.Measure([q => zeros_like(q.Noisy)], Members, NoiseSchedule.StableDiffusion, size, cameras: 1, blur: 1, seed, Ts);
+        var rows = DenoiserHints.Measure([q => zeros_like(q.Noisy)], Members, NoiseSchedule.StableDiffusion, size, cameras: 1, blur: 1,
+            seed, Ts);
         // reference: the members rendered from the same camera, scored with plain loops in [0, 1]
         var camera = new CameraSampler(new CameraRanges(), seed).ForStep(0);
-        var renders = new SdfRenderer { Supersample = BuiltinPriorOptions.DefaultSupersample }.Render(Members.Select(m => m.Scene).ToList(), camera, size, size);
+        var renders = new SdfRenderer { Supersample = BuiltinPriorOptions.DefaultSupersample }.Render(Members.Select(m => m.Scene).ToList(),
+            camera, size, size);
         double expected = renders.Average(r => 10 * Math.Log10(1 / r.Rgb.Average(v => (0.5 - v) * (0.5 - v))));
         Assert.All(rows, r =>
         {
@@ -34,7 +36,8 @@ public class DenoiserHintsTests
     public void TheExactPosteriorOverOneMemberReturnsItFromAnyNoiseLevel()
     {
         var one = Members.Take(1).ToList();
-        var rows = DenoiserHints.Measure([DenoiserHints.Exact(1.0)], one, NoiseSchedule.StableDiffusion, 16, cameras: 2, blur: 4, seed: 0, Ts);
+        var rows = DenoiserHints.Measure([DenoiserHints.Exact(1.0)], one, NoiseSchedule.StableDiffusion, 16, cameras: 2, blur: 4, seed: 0,
+            Ts);
         Assert.All(rows, r =>
         {
             Assert.InRange(r.InputPsnr, 5, 40); // the blurred input is not the member...
