@@ -59,4 +59,15 @@ public class SourceLayoutTests
         }).OfType<string>().ToList();
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
+
+    /// <summary>.editorconfig's max_line_length, which dotnet format does not enforce by itself.</summary>
+    [Theory]
+    [MemberData(nameof(Projects))]
+    public void NoLineIsLongerThan140Characters(string project)
+    {
+        var wrong = Sources(project).SelectMany(f => File.ReadLines(f).Select((line, i) => (f, line, i)))
+            .Where(x => x.line.Length > 140)
+            .Select(x => $"{Path.GetRelativePath(Root, x.f)}:{x.i + 1}: {x.line.Length} characters").ToList();
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
 }
