@@ -101,7 +101,7 @@ public class ModelPredictionTests(ITestOutputHelper output)
             var cond = p.EncodePrompt(Hamburger);
             var uncond = p.EncodePrompt("");
             var x = (image.detach() * 2 - 1).permute(0, 3, 1, 2).requires_grad_(true);
-            var mean = p.Vae.Encode(x).Mean;
+            var mean = p.Vae!.Encode(x).Mean;
             float sf = (float)p.Vae.Config.ScalingFactor;
             var z = mean.detach() * sf;
             float ab = p.Schedule.AlphasCumprod[t];

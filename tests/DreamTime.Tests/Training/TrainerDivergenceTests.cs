@@ -15,7 +15,7 @@ public class TrainerDivergenceTests : IDisposable
     private const int BadStep = 3;
 
     private static Dictionary<string, byte[]> Snapshot(string dir) =>
-        Directory.GetFiles(dir).ToDictionary(Path.GetFileName, File.ReadAllBytes)!;
+        Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
 
     /// <summary>
     /// Runs steps 1..BadStep-1 with a checkpoint after the last; step BadStep must throw. Returns the exception,
