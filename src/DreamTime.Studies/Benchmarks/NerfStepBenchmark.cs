@@ -3,6 +3,7 @@ using System.Globalization;
 using DreamTime.Optimization;
 using DreamTime.Rendering;
 using DreamTime.Representations.Nerf;
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,8 +37,8 @@ public static class NerfStepBenchmark
             opt.ZeroGrad();
             using var jitter = new Generator((ulong)step);
             var r = model.Render(cams, hw, hw, settings.Shading, Lighting.Default, jitter);
-            var loss = (r.Rgb - target).square().mean() + 0.1 * r.Extra(VolumeRenderer.OrientationExtra)
-                + 0.01 * NerfRegularizers.Sparsity(r.Opacity) + 0.01 * NerfRegularizers.OpacityEntropy(r.Opacity);
+            var loss = (r.Rgb - target).Squared().mean().Plus(r.Extra(VolumeRenderer.OrientationExtra).Times(0.1))
+                .Plus(NerfRegularizers.Sparsity(r.Opacity).Times(0.01)).Plus(NerfRegularizers.OpacityEntropy(r.Opacity).Times(0.01));
             double forward = clock.Elapsed.TotalSeconds;
             double encBwd0 = HashGridEncoding.KernelBackwardSeconds;
             loss.backward();

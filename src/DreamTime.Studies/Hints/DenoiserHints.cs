@@ -41,7 +41,7 @@ public static class DenoiserHints
             var camera = sampler.ForStep(c);
             var images = renderer.Render(members.Select(m => m.Scene).ToList(), camera, size, size);
             var clean = tensor(images.SelectMany(im => im.Rgb).ToArray(), new long[] { members.Count, size, size, 3 }).permute(0, 3, 1, 2)
-                * 2 - 1;
+                .Times(2).Minus(1);
             var degraded = Degrade(clean, blur);
             double inputPsnr = Psnr(degraded, clean).sum().item<double>();
             for (int i = 0; i < timesteps.Count; i++)
@@ -67,7 +67,7 @@ public static class DenoiserHints
     /// <summary>Per-image PSNR (dB) of images in [-1, 1] (x clamped to that range), capped at 100 dB for an exact match.</summary>
     public static Tensor Psnr(Tensor x, Tensor reference)
     {
-        var mse = ((x.clamp(-1, 1) - reference) / 2).square().flatten(1).mean(new long[] { 1 });
+        var mse = (x.clamp(Scalars.Of(-1), Scalars.Of(1)) - reference).DividedBy(2).Squared().flatten(1).mean(new long[] { 1 });
         return ImageMetrics.PsnrFromMse(mse);
     }
 
@@ -91,6 +91,6 @@ public static class DenoiserHints
         var x = q.Noisy.to(pipe.Device);
         var eps = pipe.GuidedNoise(x, q.T, cond.expand(n, cond.shape[1], cond.shape[2]), uncond.expand(n, uncond.shape[1], uncond.shape[2]),
             guidance);
-        return (x - Math.Sqrt(1 - q.AlphaBar) * eps) / Math.Sqrt(q.AlphaBar);
+        return (x - eps.Times(Math.Sqrt(1 - q.AlphaBar))).DividedBy(Math.Sqrt(q.AlphaBar));
     };
 }

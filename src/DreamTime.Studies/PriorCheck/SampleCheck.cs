@@ -4,6 +4,7 @@ using DreamTime.Imaging;
 using DreamTime.LearnedPrior;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using DreamTime.Scenes;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -87,12 +88,12 @@ public static class SampleCheck
         {
             double ab = pipe.Schedule.AlphaBar(t);
             var noise = torch.randn(x0.shape, generator: new Generator((ulong)t)).to(pipe.Device);
-            var xt = x0 * Math.Sqrt(ab) + noise * Math.Sqrt(1 - ab);
+            var xt = x0.Times(Math.Sqrt(ab)).Plus(noise.Times(Math.Sqrt(1 - ab)));
             double Psnr(Tensor context)
             {
                 var eps = pipe.GuidedNoise(xt, t, context, empty, 1.0);
-                var x0Hat = ((xt - Math.Sqrt(1 - ab) * eps) / Math.Sqrt(ab)).clamp(-1, 1);
-                double mse = ((x0Hat - x0) / 2).square().mean().item<float>();
+                var x0Hat = (xt - eps.Times(Math.Sqrt(1 - ab))).DividedBy(Math.Sqrt(ab)).clamp(Scalars.Of(-1), Scalars.Of(1));
+                double mse = (x0Hat - x0).DividedBy(2).Squared().mean().item<float>();
                 return ImageMetrics.PsnrFromMse(mse);
             }
             rows.Add(new TextUseRow(t, Psnr(withCaption), Psnr(empty)));
@@ -183,7 +184,7 @@ public static class SampleCheck
             if (image.Length != d) throw new ArgumentException($"an image has {image.Length} values, {size}x{size} RGB needs {d}");
         using var scope = torch.NewDisposeScope();
         var x = torch.tensor(images.SelectMany(i => i).ToArray(), new long[] { images.Count, d }, ScalarType.Float64);
-        var xx = x.pow(2).sum(1, keepdim: true);
+        var xx = x.pow(Scalars.Of(2)).sum(1, keepdim: true);
         var best = new NearestRender[images.Count];
         var bestSe = Enumerable.Repeat(double.MaxValue, images.Count).ToArray();
         var renderer = new SdfRenderer { Supersample = BuiltinPriorOptions.DefaultSupersample };
@@ -193,7 +194,7 @@ public static class SampleCheck
             var renders = renderer.Render(scenes, views[v], size, size);
             var y = torch.tensor(renders.SelectMany(r => r.Rgb).ToArray(), new long[] { renders.Length, d }, ScalarType.Float64);
             // |x - y|^2 = |x|^2 + |y|^2 - 2 x.y, in float64 so near-equal candidates are ordered as the direct sum would order them
-            var se = (xx + y.pow(2).sum(1).unsqueeze(0) - 2 * x.matmul(y.t())).clamp_min(0);
+            var se = (xx.Plus(y.pow(Scalars.Of(2)).sum(1).unsqueeze(0)) - x.matmul(y.t()).Times(2)).clamp_min(Scalars.Of(0));
             var (min, arg) = se.min(1);
             var mins = min.data<double>().ToArray();
             var args = arg.data<long>().ToArray();

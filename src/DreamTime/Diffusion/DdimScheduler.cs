@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using static TorchSharp.torch;
 
 namespace DreamTime.Diffusion;
@@ -18,6 +19,6 @@ public sealed class DdimScheduler : DenoisingScheduler
     {
         var (alphaProd, alphaProdPrev) = AlphaProds(timestep, _finalAlphaCumprod);
         var (eps, x0) = Predict(modelOutput, sample, alphaProd);
-        return MathF.Sqrt(alphaProdPrev) * x0 + MathF.Sqrt(1f - alphaProdPrev) * eps;
+        return x0.Times(MathF.Sqrt(alphaProdPrev)).Plus(eps.Times(MathF.Sqrt(1f - alphaProdPrev)));
     }
 }

@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,9 +29,9 @@ public sealed class DdpmScheduler(SchedulerConfig config, Generator noise) : Den
     {
         var (a, b, variance) = Posterior(timestep);
         var (_, x0) = Predict(modelOutput, sample, Schedule.AlphasCumprod[timestep]);
-        var mean = a * x0 + b * sample;
+        var mean = x0.Times(a).Plus(sample.Times(b));
         if (timestep == 0) return mean;
         var z = torch.randn(sample.shape, generator: noise).to(sample.device).to(sample.dtype);
-        return mean + MathF.Sqrt(variance) * z;
+        return mean.Plus(z.Times(MathF.Sqrt(variance)));
     }
 }

@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using static TorchSharp.torch;
 
 namespace DreamTime.Diffusion;
@@ -47,7 +48,7 @@ public abstract class DenoisingScheduler : IDenoisingScheduler
     protected (Tensor Epsilon, Tensor X0) Predict(Tensor modelOutput, Tensor sample, float alphaProd)
     {
         var (eps, x0) = ModelPrediction.ToEpsilonAndX0(Config.PredictionType, modelOutput, sample, alphaProd);
-        if (Config.ClipSample) x0 = x0.clamp(-Config.ClipSampleRange, Config.ClipSampleRange);
+        if (Config.ClipSample) x0 = x0.ClampedTo(-Config.ClipSampleRange, Config.ClipSampleRange);
         return (eps, x0);
     }
 }

@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using static TorchSharp.torch;
 
 namespace DreamTime.Diffusion;
@@ -30,9 +31,9 @@ public static class ModelPrediction
         var (sqrtA, sqrtB) = Roots(alphaBar);
         return predictionType switch
         {
-            Epsilon => (output, (sample - sqrtB * output) / sqrtA),
-            Sample => ((sample - sqrtA * output) / sqrtB, output),
-            VPrediction => (sqrtA * output + sqrtB * sample, sqrtA * sample - sqrtB * output),
+            Epsilon => (output, (sample - output.Times(sqrtB)).DividedBy(sqrtA)),
+            Sample => ((sample - output.Times(sqrtA)).DividedBy(sqrtB), output),
+            VPrediction => (output.Times(sqrtA).Plus(sample.Times(sqrtB)), sample.Times(sqrtA) - output.Times(sqrtB)),
             _ => throw Unknown(predictionType),
         };
     }

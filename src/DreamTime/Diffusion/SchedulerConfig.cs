@@ -165,7 +165,7 @@ public sealed record SchedulerConfig
             device: noise.device).view(viewShape);
         var std = torch.tensor(DataChannelStd!.Select(v => Math.Sqrt(alphaBar * v * v + (1 - alphaBar) / pixels)).ToArray(),
             dtype: noise.dtype, device: noise.device).view(viewShape);
-        return (noise - channelMean + mean + std * (channelMean * Math.Sqrt(pixels))).MoveToOuterDisposeScope();
+        return (noise - channelMean).Plus(mean).Plus(std * channelMean.Times(Math.Sqrt(pixels))).MoveToOuterDisposeScope();
     }
 
     /// <summary>The scheduler_config.json diffusers writes for this class with these fields (and <see cref="From"/> reads back).</summary>

@@ -35,7 +35,7 @@ public static class ScoreDistillation
     {
         using var _ = torch.no_grad();
         var noise = torch.randn(x0.shape, dtype: x0.dtype, generator: generator).to(x0.device);
-        var noisy = x0.detach() * Math.Sqrt(alphaBar) + noise * Math.Sqrt(1 - alphaBar);
+        var noisy = x0.detach().Times(Math.Sqrt(alphaBar)).Plus(noise.Times(Math.Sqrt(1 - alphaBar)));
         return (noisy, noise);
     }
 
@@ -43,9 +43,9 @@ public static class ScoreDistillation
     public static Tensor Gradient(Tensor epsHat, Tensor noise, double weight, double? clip = null)
     {
         using var _ = torch.no_grad();
-        var g = (epsHat - noise) * weight;
+        var g = (epsHat - noise).Times(weight);
         g = torch.nan_to_num(g, 0, 0, 0);
-        if (clip is double c) g = g.clamp(-c, c);
+        if (clip is double c) g = g.ClampedTo(-c, c);
         return g;
     }
 
@@ -56,6 +56,6 @@ public static class ScoreDistillation
     public static Tensor Loss(Tensor x0, Tensor grad)
     {
         var target = (x0 - grad).detach();
-        return 0.5 * torch.nn.functional.mse_loss(x0, target, reduction: nn.Reduction.Sum) / x0.shape[0];
+        return torch.nn.functional.mse_loss(x0, target, reduction: nn.Reduction.Sum).Times(0.5).DividedBy(x0.shape[0]);
     }
 }

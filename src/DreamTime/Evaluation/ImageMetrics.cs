@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using static TorchSharp.torch;
 
 namespace DreamTime.Evaluation;
@@ -19,7 +20,7 @@ public static class ImageMetrics
     public static double PsnrFromMse(double mse) => 10 * Math.Log10(1 / Math.Max(mse, MseFloor));
 
     /// <summary>Per-element PSNR of a tensor of mean squared errors, in float64.</summary>
-    public static Tensor PsnrFromMse(Tensor mse) => -10 * mse.to(ScalarType.Float64).clamp_min(MseFloor).log10();
+    public static Tensor PsnrFromMse(Tensor mse) => mse.to(ScalarType.Float64).clamp_min(Scalars.Of(MseFloor)).log10().Times(-10);
 
     public static double MeanSquaredError(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
@@ -58,7 +59,7 @@ public static class ImageMetrics
     public static double MaskIou(Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();
-        var x = a > 0.5; var y = b > 0.5;
+        var x = a.gt(Scalars.Of(0.5)); var y = b.gt(Scalars.Of(0.5));
         return IouFromCounts((x & y).sum().item<long>(), (x | y).sum().item<long>());
     }
 

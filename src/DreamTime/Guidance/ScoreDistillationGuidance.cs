@@ -1,4 +1,5 @@
 using DreamTime.Diffusion;
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -41,7 +42,7 @@ public abstract class ScoreDistillationGuidance : IGuidance
         double w = ScoreDistillation.Weight(Sds.Weighting, alphaBar);
         var grad = ScoreDistillation.Gradient(epsHat.to(x.dtype).reshape(x.shape), eps, w, Sds.GradClip);
         var loss = ScoreDistillation.Loss(x, grad);
-        stats["grad_norm"] = grad.norm().ToDouble();
+        stats["grad_norm"] = grad.norm().ReadDouble();
         stats["w"] = w;
         stats["alpha_bar"] = alphaBar;
         return new GuidanceOutput(new Dictionary<string, Tensor> { ["sds"] = loss.MoveToOuterDisposeScope() }, stats);

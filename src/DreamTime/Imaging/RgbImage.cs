@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 namespace DreamTime.Imaging;
 
 /// <summary>An RGB image with float channels in [0,1], row-major HWC. The common currency for writing pictures.</summary>
@@ -13,7 +14,7 @@ public sealed record RgbImage(int Height, int Width, float[] Pixels)
     /// <summary>From a tensor [H,W,3] (any float dtype or device), clamped to [0,1].</summary>
     public static RgbImage FromTensor(TorchSharp.torch.Tensor hwc)
     {
-        using var c = hwc.detach().to(TorchSharp.torch.float32).cpu().clamp(0, 1).contiguous();
+        using var c = hwc.detach().to(TorchSharp.torch.float32).cpu().clamp(Scalars.Of(0), Scalars.Of(1)).contiguous();
         if (c.ndim != 3 || c.shape[2] != 3) throw new ArgumentException($"expected [H,W,3], got [{string.Join(",", c.shape)}]");
         return new RgbImage((int)c.shape[0], (int)c.shape[1], c.data<float>().ToArray());
     }

@@ -87,7 +87,7 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
             if (weight.dim() < 2) continue; // norm scales and shifts: set below
             long fanIn = weight.numel() / weight.shape[0];
             double bound = 1 / Math.Sqrt(fanIn);
-            p.copy_((torch.rand(p.shape, generator: generator) * 2 - 1) * bound);
+            p.copy_(torch.rand(p.shape, generator: generator).Times(2).Minus(1).Times(bound));
         }
         InitialiseNorms(module);
     }
@@ -102,7 +102,7 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
         foreach (var (_, m) in module.named_modules())
             if (m is TorchSharp.Modules.GroupNorm or TorchSharp.Modules.LayerNorm)
                 foreach (var (name, p) in m.named_parameters(recurse: false))
-                    if (name == "weight") p.fill_(1); else if (name == "bias") p.zero_();
+                    if (name == "weight") p.fill_(Scalars.Of(1)); else if (name == "bias") p.zero_();
     }
 
     /// <summary>
@@ -205,7 +205,7 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
         var noise = Noise(x0.shape, seed, stream);
         x0 = x0.to(Device); noise = noise.to(Device); t = t.to(Device);
         var ab = _alphasCumprod.index_select(0, t).view(count, 1, 1, 1);
-        var xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise;
+        var xt = (ab.sqrt() * x0).Plus(ab.SubtractedFrom(1).sqrt() * noise);
         var context = Text.Forward(ids).LastHiddenState;
         var pred = Unet.Forward(xt, t, context);
         return (torch.nn.functional.mse_loss(pred, noise), t);
@@ -217,7 +217,8 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
     {
         var noise = torch.randn(shape, generator: Seeds.Generator(seed, stream, 2));
         if (Config.OffsetNoise == 0) return noise;
-        return noise + Config.OffsetNoise * torch.randn(new[] { shape[0], shape[1], 1, 1 }, generator: Seeds.Generator(seed, stream, 3));
+        return noise.Plus(torch.randn(new[] { shape[0], shape[1], 1, 1 }, generator: Seeds.Generator(seed, stream, 3))
+            .Times(Config.OffsetNoise));
     }
 
     public double CurrentLearningRate => Config.LearningRate * Config.LearningRateFactor(Math.Max(1, Step));
@@ -226,7 +227,9 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
     {
         double decay = Math.Min(Config.EmaDecay, (1.0 + step) / (10.0 + step));
         using var _ = torch.no_grad();
-        foreach (var (name, p) in _parameters) _ema[name].mul_(decay).add_(p.detach(), alpha: 1 - decay);
+        using var keep = decay.ToScalar();
+        using var blend = (1 - decay).ToScalar();
+        foreach (var (name, p) in _parameters) _ema[name].mul_(keep).add_(p.detach(), alpha: blend);
     }
 
     /// <summary>New modules (on the CPU, eval mode) holding the EMA weights: the model used for inference.</summary>

@@ -107,7 +107,7 @@ public sealed class PriorTrainingData
         var pixels = new float[count * n];
         for (int i = 0; i < count; i++) Array.Copy(examples[i].Rgb, 0, pixels, i * n, n);
         using var hwc = torch.tensor(pixels, new long[] { count, Size, Size, 3 });
-        var images = (hwc.permute(0, 3, 1, 2) * 2 - 1).contiguous();
+        var images = hwc.permute(0, 3, 1, 2).Times(2).Minus(1).contiguous();
         return (images, examples.Select(e => e.Caption).ToArray());
     }
 

@@ -82,12 +82,22 @@ public sealed class AdamOptimizer
             {
                 var grad = p.grad;
                 if (grad is null) continue;
-                if (g.WeightDecay != 0) p.mul_(1 - lr * g.WeightDecay);
+                if (g.WeightDecay != 0)
+                {
+                    using var keep = (1 - lr * g.WeightDecay).ToScalar();
+                    p.mul_(keep);
+                }
                 var (m, v) = _moments[name];
-                m.mul_(_beta1).add_(grad, alpha: 1 - _beta1);
-                v.mul_(_beta2).addcmul_(grad, grad, value: 1 - _beta2);
-                using var denom = (v / bc2).sqrt_().add_(_eps);
-                p.addcdiv_(m, denom, value: -stepSize);
+                using var beta1 = _beta1.ToScalar();
+                using var oneMinusBeta1 = (1 - _beta1).ToScalar();
+                using var beta2 = _beta2.ToScalar();
+                using var oneMinusBeta2 = (1 - _beta2).ToScalar();
+                using var eps = _eps.ToScalar();
+                using var minusStepSize = (-stepSize).ToScalar();
+                m.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
+                v.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
+                using var denom = v.DividedBy(bc2).sqrt_().add_(eps, Scalars.One);
+                p.addcdiv_(m, denom, value: minusStepSize);
             }
         }
     }

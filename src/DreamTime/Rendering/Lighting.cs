@@ -1,4 +1,5 @@
 using System.Numerics;
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -41,8 +42,8 @@ public sealed record Lighting(double Ambient, double Diffuse, double DirX, doubl
     public Tensor Intensity(Tensor normal)
     {
         var l = torch.tensor(new[] { DirX, DirY, DirZ }, dtype: normal.dtype, device: normal.device);
-        var lambert = (normal * l).sum(-1, keepdim: true).clamp_min(0);
-        return Ambient + Diffuse * lambert;
+        var lambert = (normal * l).sum(-1, keepdim: true).clamp_min(Scalars.Of(0));
+        return lambert.Times(Diffuse).Plus(Ambient);
     }
 
     /// <summary><see cref="Shade(Vector3, Vector3, ShadingMode)"/> of albedos

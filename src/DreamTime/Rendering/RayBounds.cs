@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,23 +18,23 @@ public static class RayBounds
         {
             // |o + t d|^2 = r^2 with |d| = 1: t = -b -+ sqrt(b^2 - c), b = o.d, c = |o|^2 - r^2
             var b = (origins * directions).sum(-1);
-            var c = (origins * origins).sum(-1) - radius * radius;
-            var root = (b * b - c).clamp_min(0).sqrt();
+            var c = (origins * origins).sum(-1).Minus(radius * radius);
+            var root = (b * b - c).clamp_min(Scalars.Of(0)).sqrt();
             near = -b - root;
-            far = -b + root;
-            far = torch.where(b * b - c > 0, far, torch.zeros_like(far));
+            far = (-b).Plus(root);
+            far = torch.where((b * b - c).gt(Scalars.Of(0)), far, torch.zeros_like(far));
         }
         else if (shape == "cube")
         {
             // Slab method; a zero direction component gives +-inf, which min/max handle.
             var inv = directions.reciprocal();
-            var t0 = (-radius - origins) * inv;
-            var t1 = (radius - origins) * inv;
+            var t0 = origins.SubtractedFrom(-radius) * inv;
+            var t1 = origins.SubtractedFrom(radius) * inv;
             near = torch.minimum(t0, t1).nan_to_num(-1e30).amax(-1);
             far = torch.maximum(t0, t1).nan_to_num(1e30).amin(-1);
         }
         else throw new ArgumentException($"unknown bound shape '{shape}' (sphere or cube)");
-        near = near.clamp_min(0);
+        near = near.clamp_min(Scalars.Of(0));
         var hit = far > near;
         var zero = torch.zeros_like(near);
         return (torch.where(hit, near, zero), torch.where(hit, far, zero), hit);

@@ -1,4 +1,4 @@
-using TorchSharp;
+using DreamTime.Runtime;
 using static TorchSharp.torch;
 
 namespace DreamTime.Rendering;
@@ -9,7 +9,7 @@ public static class VolumeFieldExtensions
     public static FieldSamples Query(this IVolumeField field, Tensor points, bool normals)
     {
         var d = field.Density(points);
-        var all = torch.arange(points.shape[0], device: points.device);
+        var all = ScalarArithmetic.Arange(points.shape[0], device: points.device);
         var (albedo, normal) = field.Appearance(d, all, normals);
         return new FieldSamples(d.Density, albedo, normal);
     }

@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -50,12 +51,12 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
     public static (Tensor T, Tensor Delta) Stratified(Tensor near, Tensor far, int samples, Generator? jitter)
     {
         long r = near.shape[0];
-        var h = ((far - near) / samples).unsqueeze(1);                                        // [R,1]
-        var k = torch.arange(samples, dtype: near.dtype, device: near.device).unsqueeze(0);   // [1,S]
+        var h = (far - near).DividedBy(samples).unsqueeze(1);                                     // [R,1]
+        var k = ScalarArithmetic.Arange(samples, near.dtype, near.device).unsqueeze(0);   // [1,S]
         var u = jitter == null
-            ? torch.full(new long[] { r, samples }, 0.5, dtype: near.dtype, device: near.device)
+            ? torch.full(new long[] { r, samples }, Scalars.Of(0.5), dtype: near.dtype, device: near.device)
             : torch.rand(new long[] { r, samples }, dtype: near.dtype, generator: jitter).to(near.device);
-        return (near.unsqueeze(1) + (k + u) * h, h.expand(r, samples));
+        return (near.unsqueeze(1).Plus(k.Plus(u) * h), h.expand(r, samples));
     }
 
     /// <summary>Compositing weights [R,S] from densities and interval lengths [R,S].</summary>
@@ -64,7 +65,7 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
         var tau = sigma * delta;
         // exp of the exclusive cumulative sum is the transmittance; it avoids cumprod's 0/0 in the backward pass.
         var transmittance = torch.exp(-(tau.cumsum(1) - tau));
-        return (1 - torch.exp(-tau)) * transmittance;
+        return torch.exp(-tau).SubtractedFrom(1) * transmittance;
     }
 
     public RenderOutput Render(IVolumeField field, Func<Tensor, Tensor> background, IReadOnlyList<Camera> cameras,
@@ -87,7 +88,7 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
         var o = origins.index_select(0, index);
         var d = dirs.index_select(0, index);
         var (t, delta) = Stratified(near.index_select(0, index), far.index_select(0, index), s, jitter);
-        var points = (o.unsqueeze(1) + d.unsqueeze(1) * t.unsqueeze(2)).reshape(live * s, 3);
+        var points = o.unsqueeze(1).Plus(d.unsqueeze(1) * t.unsqueeze(2)).reshape(live * s, 3);
         if (Timings != null) Timings.Rays += Lap(clock);
 
         var fd = field.Density(points);
@@ -99,8 +100,8 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
         // Appearance only where a sample can be seen; the kept samples' colours go back to their rays.
         var flatW = w.reshape(live * s);
         Tensor keep;
-        using (torch.no_grad()) keep = (flatW > SkipWeight).nonzero().squeeze(1);
-        var rayOf = keep.div(s, rounding_mode: RoundingMode.floor);
+        using (torch.no_grad()) keep = flatW.gt(Scalars.Of(SkipWeight)).nonzero().squeeze(1);
+        var rayOf = keep.div(Scalars.Of(s), rounding_mode: RoundingMode.floor);
         var wKeep = flatW.index_select(0, keep).unsqueeze(1);                                    // [K,1]
         if (Timings != null) Timings.Composite += Lap(clock);
         var (albedo, normalKeep) = field.Appearance(fd, keep, needNormals);
@@ -109,13 +110,13 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
         TotalSamples = live * s;
 
         var colour = light.Shade(albedo, normalKeep, shading);
-        var rgbLive = torch.zeros(live, 3, dtype: dtype, device: device).index_add(0, rayOf, wKeep * colour, 1);
+        var rgbLive = torch.zeros(live, 3, dtype: dtype, device: device).index_add(0, rayOf, wKeep * colour, Scalars.One);
         Tensor normalLive, orientSum;
         if (needNormals)
         {
-            normalLive = torch.zeros(live, 3, dtype: dtype, device: device).index_add(0, rayOf, wKeep * normalKeep!, 1);
+            normalLive = torch.zeros(live, 3, dtype: dtype, device: device).index_add(0, rayOf, wKeep * normalKeep!, Scalars.One);
             // Normals facing away from the camera (n.d > 0) on visible samples are penalised (Ref-NeRF / DreamFusion).
-            var facing = (normalKeep! * d.index_select(0, rayOf)).sum(-1, keepdim: true).clamp_min(0);
+            var facing = (normalKeep! * d.index_select(0, rayOf)).sum(-1, keepdim: true).clamp_min(Scalars.Of(0));
             orientSum = (wKeep.detach() * facing * facing).sum();
         }
         else
@@ -129,11 +130,11 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
 
         var opacity = Scatter(opacityLive, 1);
         var bg = background(dirs);
-        var rgb = Scatter(rgbLive, 3) + (1 - opacity) * bg;
+        var rgb = Scatter(rgbLive, 3).Plus(opacity.SubtractedFrom(1) * bg);
         var depth = Scatter(depthLive, 1);
         var normal = Scatter(normalLive, 3);
 
-        var seen = (opacity > 0).sum().clamp_min(1).to(dtype);
+        var seen = opacity.gt(Scalars.Of(0)).sum().clamp_min(Scalars.Of(1)).to(dtype);
         var orientation = orientSum / seen;
         if (Timings != null) Timings.Composite += Lap(clock);
 

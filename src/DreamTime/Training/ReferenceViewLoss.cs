@@ -2,6 +2,7 @@ using DreamTime.Evaluation;
 using DreamTime.Guidance;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,9 +26,9 @@ public sealed class ReferenceViewLoss(ReferenceView view, double lambdaRgb, doub
     {
         var device = render.Rgb.device;
         var mask = View.Mask.to(device).unsqueeze(0).unsqueeze(-1);
-        var target = View.Image.to(device).unsqueeze(0) * mask + render.Background * (1 - mask);
-        if (LambdaRgb > 0) yield return new("ref_rgb", LambdaRgb * nn.functional.mse_loss(render.Rgb, target));
-        if (LambdaMask > 0) yield return new("ref_mask", LambdaMask * nn.functional.mse_loss(render.Opacity, mask));
+        var target = (View.Image.to(device).unsqueeze(0) * mask).Plus(render.Background * mask.SubtractedFrom(1));
+        if (LambdaRgb > 0) yield return new("ref_rgb", nn.functional.mse_loss(render.Rgb, target).Times(LambdaRgb));
+        if (LambdaMask > 0) yield return new("ref_mask", nn.functional.mse_loss(render.Opacity, mask).Times(LambdaMask));
     }
 
     /// <summary>PSNR (dB) of a render of the input camera against the picture over
@@ -40,7 +41,7 @@ public sealed class ReferenceViewLoss(ReferenceView view, double lambdaRgb, doub
         if (!rgb.shape.SequenceEqual(image.shape))
             throw new ArgumentException($"render of the input view is [{string.Join(",", rgb.shape)}], " +
                 $"the picture [{string.Join(",", image.shape)}]");
-        double mse = (rgb.to(float64).clamp(0, 1) - image).square().mean().item<double>();
+        double mse = (rgb.to(float64).clamp(Scalars.Of(0), Scalars.Of(1)) - image).Squared().mean().item<double>();
         return (ImageMetrics.PsnrFromMse(mse), ImageMetrics.MaskIou(opacity, mask));
     }
 

@@ -124,7 +124,7 @@ public sealed class Trainer : IStepTrainer, IDisposable
             if (!double.IsFinite(v)) throw new TrainingDivergedException(step, $"loss term '{name}'");
             values[name] = v;
         }
-        var loss = terms.Select(x => x.Value).Aggregate((a, b) => a + b);
+        var loss = terms.Select(x => x.Value).Aggregate((a, b) => a.Plus(b));
         loss.backward();
         var bad = _optimizer.FirstNonFiniteGradient();
         if (bad != null) throw new TrainingDivergedException(step, $"gradient of {bad}");

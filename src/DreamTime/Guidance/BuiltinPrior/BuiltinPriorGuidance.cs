@@ -138,7 +138,7 @@ public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
         if (!ImageConditioned && input.Condition.Prompt.Trim() != Prompt)
             throw new ArgumentException($"this built-in prior guidance was built for the prompt '{Prompt}', " +
                 $"not '{input.Condition.Prompt}'");
-        return input.Render.Rgb * 2 - 1;
+        return input.Render.Rgb.Times(2).Minus(1);
     }
 
     protected override Tensor PredictNoise(Tensor noisy, GuidanceInput input, double alphaBar, Dictionary<string, double> stats)

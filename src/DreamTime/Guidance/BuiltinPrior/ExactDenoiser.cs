@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using static TorchSharp.torch;
 
 namespace DreamTime.Guidance.BuiltinPrior;
@@ -31,14 +32,15 @@ public static class ExactDenoiser
         double sa = Math.Sqrt(alphaBar);
         // ||x - sa x_k||^2 = ||x||^2 - 2 sa x.x_k + ab ||x_k||^2
         var cross = shared ? x.matmul(xs.t()) : xs.bmm(x.unsqueeze(-1)).squeeze(-1);
-        var memberNorms = xs.square().sum(-1);
-        var dist2 = x.square().sum(-1, keepdim: true) - 2 * sa * cross + alphaBar * (shared ? memberNorms.unsqueeze(0) : memberNorms);
-        var logits = dist2 * (-sharpness / (2 * (1 - alphaBar)));
-        if (logPrior is not null) logits = logits + logPrior.to(float64).to(logits.device);
+        var memberNorms = xs.Squared().sum(-1);
+        var dist2 = (x.Squared().sum(-1, keepdim: true) - cross.Times(2 * sa))
+            .Plus((shared ? memberNorms.unsqueeze(0) : memberNorms).Times(alphaBar));
+        var logits = dist2.Times(-sharpness / (2 * (1 - alphaBar)));
+        if (logPrior is not null) logits = logits.Plus(logPrior.to(float64).to(logits.device));
         var logW = logits - logits.logsumexp(-1, keepdim: true);
         var w = logW.exp();
         var x0 = shared ? w.matmul(xs) : w.unsqueeze(1).bmm(xs).squeeze(1);
-        var eps = (x - sa * x0) / Math.Sqrt(1 - alphaBar);
+        var eps = (x - x0.Times(sa)).DividedBy(Math.Sqrt(1 - alphaBar));
         var entropy = -(w * logW).sum(-1);
         var result = new Posterior { Weights = w, X0 = x0, Eps = eps, Entropy = entropy };
         foreach (var tns in new[] { w, x0, eps, entropy }) tns.MoveToOuterDisposeScope();
@@ -47,5 +49,5 @@ public static class ExactDenoiser
 
     /// <summary>Classifier-free guidance: eps_u + scale (eps_c - eps_u); scale 1 gives the conditional prediction.</summary>
     public static Tensor Guided(Tensor conditionalEps, Tensor unconditionalEps, double scale) =>
-        unconditionalEps + scale * (conditionalEps - unconditionalEps);
+        unconditionalEps.Plus((conditionalEps - unconditionalEps).Times(scale));
 }

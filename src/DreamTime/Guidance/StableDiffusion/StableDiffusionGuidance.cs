@@ -1,6 +1,7 @@
 using DreamTime.Diffusion;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -69,11 +70,11 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
         if (bchw.shape[2] != Resolution || bchw.shape[3] != Resolution)
             bchw = nn.functional.interpolate(bchw, size: new long[] { Resolution, Resolution }, mode: InterpolationMode.Bilinear,
                 align_corners: false);
-        if (_pipe.IsPixelSpace) return (bchw * 2 - 1).to(ScalarType.Float32).MoveToOuterDisposeScope();
-        var x = (bchw * 2 - 1).to(_pipe.VaeDtype);
+        if (_pipe.IsPixelSpace) return bchw.Times(2).Minus(1).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        var x = bchw.Times(2).Minus(1).to(_pipe.VaeDtype);
         var posterior = _pipe.Vae.Encode(x);
         var z = Options.LatentMode == LatentMode.Sample ? posterior.Sample(generator) : posterior.Mean;
-        return (z.to(ScalarType.Float32) * _pipe.Vae.Config.ScalingFactor).MoveToOuterDisposeScope();
+        return z.to(ScalarType.Float32).Times(_pipe.Vae.Config.ScalingFactor).MoveToOuterDisposeScope();
     }
 
     public override void Dispose()

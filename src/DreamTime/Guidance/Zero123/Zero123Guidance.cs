@@ -2,6 +2,7 @@ using DreamTime.Diffusion;
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Models.Zero123;
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -55,9 +56,9 @@ public sealed class Zero123Guidance : ScoreDistillationGuidance
         if (bchw.shape[2] != Resolution || bchw.shape[3] != Resolution)
             bchw = nn.functional.interpolate(bchw, size: new long[] { Resolution, Resolution }, mode: InterpolationMode.Bilinear,
                 align_corners: false);
-        var posterior = _pipe.Vae.Encode((bchw * 2 - 1).to(_pipe.VaeDtype));
+        var posterior = _pipe.Vae.Encode(bchw.Times(2).Minus(1).to(_pipe.VaeDtype));
         var z = Options.LatentMode == LatentMode.Sample ? posterior.Sample(input.Noise) : posterior.Mean;
-        return (z.to(ScalarType.Float32) * _pipe.Vae.Config.ScalingFactor).MoveToOuterDisposeScope();
+        return z.to(ScalarType.Float32).Times(_pipe.Vae.Config.ScalingFactor).MoveToOuterDisposeScope();
     }
 
     protected override Tensor PredictNoise(Tensor noisy, GuidanceInput input, double alphaBar, Dictionary<string, double> stats)

@@ -1,4 +1,4 @@
-using TorchSharp;
+using DreamTime.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -20,7 +20,7 @@ public sealed class ClipEmbeddings : nn.Module
 
     public Tensor Forward(Tensor ids)
     {
-        using var positions = torch.arange(ids.shape[1], dtype: ScalarType.Int64, device: ids.device);
-        return token_embedding.forward(ids) + position_embedding.forward(positions).unsqueeze(0);
+        using var positions = ScalarArithmetic.Arange(ids.shape[1], ScalarType.Int64, ids.device);
+        return token_embedding.forward(ids).Plus(position_embedding.forward(positions).unsqueeze(0));
     }
 }

@@ -1,4 +1,5 @@
 using DreamTime.Models.Layers;
+using DreamTime.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -30,7 +31,7 @@ public sealed class ClipEncoderLayer : nn.Module
 
     public Tensor Forward(Tensor x)
     {
-        x = x + self_attn.Forward(layer_norm1.forward(x));
-        return x + mlp.Forward(layer_norm2.forward(x));
+        x = x.Plus(self_attn.Forward(layer_norm1.forward(x)));
+        return x.Plus(mlp.Forward(layer_norm2.forward(x)));
     }
 }

@@ -1,4 +1,5 @@
 using DreamTime.Imaging;
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,7 +37,7 @@ public static class ClipImagePreprocessor
         var (rh, rw) = ResizedSize(h, w, size);
         if (rh != h || rw != w)
             x = nn.functional.interpolate(x, size: new long[] { rh, rw }, mode: InterpolationMode.Bicubic, align_corners: false,
-                antialias: true).clamp(0, 1);
+                antialias: true).clamp(Scalars.Of(0), Scalars.Of(1));
         var (top, left) = ((rh - size) / 2, (rw - size) / 2);
         x = x[.., .., top..(top + size), left..(left + size)];
         var mean = torch.tensor(Mean, device: x.device).view(1, 3, 1, 1);

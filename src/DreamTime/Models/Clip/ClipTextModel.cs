@@ -1,5 +1,4 @@
 using DreamTime.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -33,7 +32,7 @@ public sealed class ClipTextModel : nn.Module
         if (ids.shape[1] > Config.MaxPositionEmbeddings)
             throw new UserError($"text encoder: {ids.shape[1]} tokens exceed max_position_embeddings {Config.MaxPositionEmbeddings}");
         var hidden = final_layer_norm.forward(encoder.Forward(embeddings.Forward(ids)));
-        var rows = torch.arange(ids.shape[0], dtype: ScalarType.Int64, device: ids.device);
+        var rows = ScalarArithmetic.Arange(ids.shape[0], ScalarType.Int64, ids.device);
         var pooled = hidden[rows, EosPositions(ids)];
         return new ClipTextOutput(hidden, pooled);
     }
@@ -44,5 +43,5 @@ public sealed class ClipTextModel : nn.Module
     /// </summary>
     public Tensor EosPositions(Tensor ids) => Config.EosTokenId == 2
         ? ids.argmax(-1)
-        : ids.eq(Config.EosTokenId).to(ScalarType.Int32).argmax(-1);
+        : ids.eq(Scalars.Of(Config.EosTokenId)).to(ScalarType.Int32).argmax(-1);
 }

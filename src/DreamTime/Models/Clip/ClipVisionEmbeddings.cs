@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,7 +30,7 @@ public sealed class ClipVisionEmbeddings : nn.Module
         long b = pixels.shape[0];
         var patches = patch_embedding.forward(pixels).flatten(2).transpose(1, 2);
         var cls = class_embedding.to(patches.dtype).expand(b, 1, _c.HiddenSize);
-        using var positions = torch.arange(_c.Positions, dtype: ScalarType.Int64, device: pixels.device);
-        return torch.cat(new[] { cls, patches }, 1) + position_embedding.forward(positions).unsqueeze(0);
+        using var positions = ScalarArithmetic.Arange(_c.Positions, ScalarType.Int64, pixels.device);
+        return torch.cat(new[] { cls, patches }, 1).Plus(position_embedding.forward(positions).unsqueeze(0));
     }
 }

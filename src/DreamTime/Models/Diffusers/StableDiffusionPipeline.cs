@@ -172,7 +172,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         var u = uncond.shape[0] == b ? uncond : uncond.expand(b, uncond.shape[1], uncond.shape[2]);
         var both = PredictNoise(torch.cat(new[] { latents, latents }, 0), t, torch.cat(new[] { c, u }, 0));
         var parts = both.chunk(2, 0);
-        return (parts[1] + guidance * (parts[0] - parts[1])).MoveToOuterDisposeScope();
+        return parts[1].Plus((parts[0] - parts[1]).Times(guidance)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -205,7 +205,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         var scheduler = DenoisingSchedulers.Create(config, stepNoise ?? defaultNoise!);
         var timesteps = scheduler.SetTimesteps(steps);
         var start = config.MatchStartToData(initialLatents.to(Device).to(ScalarType.Float32), Schedule.AlphasCumprod[timesteps[0]]);
-        var latents = (start * scheduler.InitNoiseSigma).DetachFromDisposeScope();
+        var latents = start.Times(scheduler.InitNoiseSigma).DetachFromDisposeScope();
         for (int i = 0; i < timesteps.Length; i++)
         {
             using var scope = torch.NewDisposeScope();
@@ -288,9 +288,9 @@ public sealed class StableDiffusionPipeline : IDisposable
         using var _ = torch.no_grad();
         var images = IsPixelSpace
             ? latents.to(Device).to(ScalarType.Float32)
-            : Vae.Decode(latents.to(Device).to(VaeDtype) / Vae.Config.ScalingFactor).to(ScalarType.Float32);
+            : Vae.Decode(latents.to(Device).to(VaeDtype).DividedBy(Vae.Config.ScalingFactor)).to(ScalarType.Float32);
         NonFiniteOutputException.ThrowIfNotFinite(images, () => IsPixelSpace ? "the sampled image" : "the VAE's decoded image");
-        return (images / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope();
+        return images.DividedBy(2).Plus(0.5).clamp(Scalars.Of(0), Scalars.Of(1)).permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope();
     }
 
     public void Dispose()

@@ -14,9 +14,9 @@ public static class Activations
         // exact (erf) GELU, as torch's default and transformers' "gelu"
         "gelu" => x => nn.functional.gelu(x),
         // CLIP's original approximation x * sigmoid(1.702 x)
-        "quick_gelu" => x => x * nn.functional.sigmoid(x * 1.702),
+        "quick_gelu" => x => x * nn.functional.sigmoid(x.Times(1.702)),
         "relu" => x => nn.functional.relu(x),
-        "mish" => x => nn.functional.mish(x),
+        "mish" => x => x.Mish(),
         _ => throw new UserError($"{where}: activation \"{name}\" is not supported; allowed: {string.Join(", ", Names)}"),
     };
 }

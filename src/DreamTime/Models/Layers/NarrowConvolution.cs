@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,7 +28,7 @@ public static class NarrowConvolution
         var (s, p, d) = (conv.stride, conv.padding, conv.dilation);
         var columns = nn.functional.unfold(x, (kh, kw), (d[0], d[1]), (p[0], p[1]), (s[0], s[1]));
         var y = w.view(w.shape[0], -1).matmul(columns);
-        if (conv.bias is { } b) y = y + b.view(1, -1, 1);
+        if (conv.bias is { } b) y = y.Plus(b.view(1, -1, 1));
         long ho = (x.shape[2] + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0] + 1;
         long wo = (x.shape[3] + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1] + 1;
         return y.view(x.shape[0], w.shape[0], ho, wo);

@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -38,10 +39,10 @@ public sealed class ResnetBlock2D : nn.Module
     {
         var h = NarrowConvolution.Forward(conv1, _act(norm1.forward(x)));
         if (time_emb_proj != null && timeEmbedding is not null)
-            h = h + time_emb_proj.forward(_act(timeEmbedding)).unsqueeze(-1).unsqueeze(-1);
+            h = h.Plus(time_emb_proj.forward(_act(timeEmbedding)).unsqueeze(-1).unsqueeze(-1));
         h = NarrowConvolution.Forward(conv2, _act(norm2.forward(h)));
         var shortcut = conv_shortcut != null ? NarrowConvolution.Forward(conv_shortcut, x) : x;
-        var sum = shortcut + h;
-        return _outputScale == 1.0 ? sum : sum / _outputScale;
+        var sum = shortcut.Plus(h);
+        return _outputScale == 1.0 ? sum : sum.DividedBy(_outputScale);
     }
 }

@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ public sealed class SpatialSelfAttention : nn.Module
         var v = SplitHeads(to_v.forward(tokens), _heads);
         var attended = MergeHeads(nn.functional.scaled_dot_product_attention(q, k, v));
         var o = to_out[0].forward(attended).transpose(1, 2).reshape(b, c, h, w);
-        return o + x;
+        return o.Plus(x);
     }
 
     /// <summary>[B, N, heads*d] to [B, heads, N, d].</summary>

@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -29,8 +30,8 @@ public sealed class BasicTransformerBlock : nn.Module
 
     public Tensor Forward(Tensor x, Tensor context)
     {
-        x = attn1.Forward(norm1.forward(x), _onlyCross ? context : null) + x;
-        x = attn2.Forward(norm2.forward(x), context) + x;
-        return ff.forward(norm3.forward(x)) + x;
+        x = attn1.Forward(norm1.forward(x), _onlyCross ? context : null).Plus(x);
+        x = attn2.Forward(norm2.forward(x), context).Plus(x);
+        return ff.forward(norm3.forward(x)).Plus(x);
     }
 }

@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,8 +28,8 @@ public sealed class TimestepEmbedding : nn.Module
     public static Tensor SinusoidalFeatures(Tensor timesteps, int dim, bool flipSinToCos, double freqShift, double maxPeriod = 10000)
     {
         int half = dim / 2;
-        var exponent = torch.arange(0, half, dtype: ScalarType.Float32, device: timesteps.device) * (float)(-Math.Log(maxPeriod));
-        exponent = exponent / (float)(half - freqShift);
+        var exponent = ScalarArithmetic.Arange(half, ScalarType.Float32, timesteps.device).Times((float)(-Math.Log(maxPeriod)));
+        exponent = exponent.DividedBy((float)(half - freqShift));
         var args = timesteps.to(ScalarType.Float32).unsqueeze(1) * torch.exp(exponent).unsqueeze(0);
         var emb = torch.cat(new[] { torch.sin(args), torch.cos(args) }, -1);
         if (flipSinToCos) emb = torch.cat(new[] { emb[.., half..], emb[.., ..half] }, -1);

@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -44,6 +45,6 @@ public sealed class Transformer2D : nn.Module
         Tensor o;
         if (_linear) o = proj_out.forward(tokens).reshape(b, h, w, -1).permute(0, 3, 1, 2);
         else o = proj_out.forward(tokens.reshape(b, h, w, -1).permute(0, 3, 1, 2).contiguous());
-        return o + x;
+        return o.Plus(x);
     }
 }

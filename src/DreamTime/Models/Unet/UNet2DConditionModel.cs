@@ -1,4 +1,5 @@
 using DreamTime.Models.Layers;
+using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -73,9 +74,9 @@ public sealed class UNet2DConditionModel : nn.Module
         var features = TimestepEmbedding.SinusoidalFeatures(t, (int)Config.BlockOutChannels[0], Config.FlipSinToCos,
             Config.FreqShift).to(sample.dtype);
         var temb = time_embedding.Forward(features);
-        if (add_embedding != null) temb = temb + add_embedding.Forward(context);
+        if (add_embedding != null) temb = temb.Plus(add_embedding.Forward(context));
 
-        var x = Config.CenterInputSample ? 2 * sample - 1.0 : sample;
+        var x = Config.CenterInputSample ? sample.Times(2).Minus(1.0) : sample;
         x = NarrowConvolution.Forward(conv_in, x);
         var skips = new List<Tensor> { x };
         foreach (var block in down_blocks) x = block.Forward(x, temb, context, skips);

@@ -1,4 +1,5 @@
 using DreamTime.Models.Layers;
+using DreamTime.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -33,7 +34,7 @@ public sealed class AutoencoderKL : nn.Module
         var moments = encoder.Forward(images);
         if (quant_conv != null) moments = quant_conv.forward(moments);
         var parts = moments.chunk(2, 1);
-        return new LatentDistribution(parts[0], parts[1].clamp(-30.0, 20.0));
+        return new LatentDistribution(parts[0], parts[1].clamp(Scalars.Of(-30.0), Scalars.Of(20.0)));
     }
 
     public Tensor Decode(Tensor latents)

@@ -181,7 +181,7 @@ public sealed class Zero123Pipeline : IDisposable
         if (bchw.shape[2] != h || bchw.shape[3] != w)
             bchw = nn.functional.interpolate(bchw, size: new long[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false,
                 antialias: true);
-        var cond = EncodeCondition(pixels, bchw.clamp(0, 1) * 2 - 1);
+        var cond = EncodeCondition(pixels, bchw.clamp(Scalars.Of(0), Scalars.Of(1)).Times(2).Minus(1));
         cond.ImageEmbeds.MoveToOuterDisposeScope();
         cond.ImageLatents.MoveToOuterDisposeScope();
         return cond;
@@ -234,7 +234,7 @@ public sealed class Zero123Pipeline : IDisposable
         var input = torch.cat(new[] { torch.cat(new[] { x, x }, 0), imageLatents }, 1);
         var output = Unet.Forward(input.to(Dtype), t, context.to(Dtype)).to(ScalarType.Float32);
         var halves = output.chunk(2, 0);
-        var guided = halves[0] + guidanceScale * (halves[1] - halves[0]);
+        var guided = halves[0].Plus((halves[1] - halves[0]).Times(guidanceScale));
         // converting after guiding equals guiding converted branches: the conversion is affine with shared coefficients
         return ModelPrediction.ToEpsilon(SchedulerConfig.PredictionType, guided, x, Schedule.AlphasCumprod[t]).MoveToOuterDisposeScope();
     }
@@ -270,7 +270,7 @@ public sealed class Zero123Pipeline : IDisposable
         var scheduler = new DdimScheduler(SchedulerConfig with { PredictionType = ModelPrediction.Epsilon });
         var timesteps = scheduler.SetTimesteps(steps);
         using var poses = Zero123Pose.ToTensor(new[] { pose });
-        var latents = (initialLatents.to(Device).to(ScalarType.Float32) * scheduler.InitNoiseSigma).DetachFromDisposeScope();
+        var latents = initialLatents.to(Device).to(ScalarType.Float32).Times(scheduler.InitNoiseSigma).DetachFromDisposeScope();
         for (int i = 0; i < timesteps.Length; i++)
         {
             using var scope = torch.NewDisposeScope();
@@ -291,9 +291,9 @@ public sealed class Zero123Pipeline : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var images = Vae.Decode(latents.to(Device).to(VaeDtype) / Vae.Config.ScalingFactor).to(ScalarType.Float32);
+        var images = Vae.Decode(latents.to(Device).to(VaeDtype).DividedBy(Vae.Config.ScalingFactor)).to(ScalarType.Float32);
         NonFiniteOutputException.ThrowIfNotFinite(images, () => "the VAE's decoded image");
-        return (images / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope();
+        return images.DividedBy(2).Plus(0.5).clamp(Scalars.Of(0), Scalars.Of(1)).permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,8 +45,8 @@ public readonly record struct Zero123Pose(double PolarDeg, double AzimuthDeg, do
                 $"got [{string.Join(",", poses.shape)}]");
         using var scope = torch.NewDisposeScope();
         var p = poses.to(ScalarType.Float64);
-        var polar = p[.., 0..1] * (Math.PI / 180);
-        var azimuth = p[.., 1..2] * (Math.PI / 180);
+        var polar = p[.., 0..1].Times(Math.PI / 180);
+        var azimuth = p[.., 1..2].Times(Math.PI / 180);
         return torch.cat(new[] { polar, torch.sin(azimuth), torch.cos(azimuth), p[.., 2..3] }, 1)
             .to(ScalarType.Float32).MoveToOuterDisposeScope();
     }

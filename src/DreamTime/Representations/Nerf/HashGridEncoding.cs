@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,7 +21,8 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
     {
         Layout = layout;
         // Instant-NGP's initialisation: tiny uniform values, so the field starts near zero everywhere.
-        var t = torch.rand(new long[] { layout.TotalRows, layout.Features }, dtype: dtype, generator: init).mul_(2e-4).sub_(1e-4);
+        var t = torch.rand(new long[] { layout.TotalRows, layout.Features }, dtype: dtype, generator: init)
+            .mul_(Scalars.Of(2e-4)).sub_(Scalars.Of(1e-4));
         table = new Parameter(t);
         RegisterComponents();
     }
@@ -64,29 +66,29 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
         var dev = u.device;
         var res = torch.tensor(g.Resolution.Select(r => (double)r).ToArray(), dtype: u.dtype, device: dev);   // [L]
         var resLong = torch.tensor(g.Resolution.Select(r => (long)r).ToArray(), device: dev);
-        var s = u.clamp(0, 1).unsqueeze(1) * res.view(1, L, 1);                                               // [N,L,3]
-        var cell = torch.minimum(s.floor().to(ScalarType.Int64), (resLong - 1).view(1, L, 1));                 // [N,L,3]
+        var s = u.clamp(Scalars.Of(0), Scalars.Of(1)).unsqueeze(1) * res.view(1, L, 1);                                         // [N,L,3]
+        var cell = torch.minimum(s.floor().to(ScalarType.Int64), resLong.Minus(1).view(1, L, 1));               // [N,L,3]
         var frac = s - cell.to(u.dtype);                                                                       // [N,L,3]
         var bits = torch.tensor(Enumerable.Range(0, 8).SelectMany(c => new long[] { c & 1, (c >> 1) & 1, c >> 2 }).ToArray(),
             new long[] { 8, 3 }, device: dev);
-        var vertex = cell.unsqueeze(2) + bits.view(1, 1, 8, 3);                                                // [N,L,8,3]
+        var vertex = cell.unsqueeze(2).Plus(bits.view(1, 1, 8, 3));                                              // [N,L,8,3]
         var (x, y, z) = (vertex[.., .., .., 0], vertex[.., .., .., 1], vertex[.., .., .., 2]);
-        var stride = (resLong + 1).view(1, L, 1);
-        var denseRow = x + stride * (y + stride * z);
+        var stride = resLong.Plus(1).view(1, L, 1);
+        var denseRow = x.Plus(stride * y.Plus(stride * z));
         // Products stay below 2^63 and only the low log2(T) bits are kept, so int64 gives uint32 hashing's result.
-        var hashRow = x.bitwise_xor(y * (long)HashGridLayout.PrimeY).bitwise_xor(z * (long)HashGridLayout.PrimeZ)
+        var hashRow = x.bitwise_xor(y.Times((long)HashGridLayout.PrimeY)).bitwise_xor(z.Times((long)HashGridLayout.PrimeZ))
             .bitwise_and(g.TableSize - 1);
         var dense = torch.tensor(g.Dense, device: dev).view(1, L, 1);
         var offset = torch.tensor(g.Offset, device: dev).view(1, L, 1);
-        var rows = torch.where(dense, denseRow, hashRow) + offset;                                             // [N,L,8]
+        var rows = torch.where(dense, denseRow, hashRow).Plus(offset);                                           // [N,L,8]
         var values = table.index_select(0, rows.flatten()).view(n, L, 8, F);
         var bitsF = bits.to(u.dtype).view(1, 1, 8, 3);
-        var axisWeight = bitsF * frac.unsqueeze(2) + (1 - bitsF) * (1 - frac.unsqueeze(2));                  // [N,L,8,3]
+        var axisWeight = (bitsF * frac.unsqueeze(2)).Plus(bitsF.SubtractedFrom(1) * frac.unsqueeze(2).SubtractedFrom(1));  // [N,L,8,3]
         var (wx, wy, wz) = (axisWeight[.., .., .., 0], axisWeight[.., .., .., 1], axisWeight[.., .., .., 2]);
         var w = wx * wy * wz;                                                                                   // [N,L,8]
         var features = (w.unsqueeze(-1) * values).sum(2).reshape(n, L * F);
         if (!jacobian) return (features, null);
-        var sign = (2 * bitsF - 1) * res.view(1, L, 1, 1);                                                     // d(axis weight)/du
+        var sign = bitsF.Times(2).Minus(1) * res.view(1, L, 1, 1);                                                  // d(axis weight)/du
         // [N,3,L,8]
         var dw = torch.stack(new[] { sign[.., .., .., 0] * wy * wz, wx * sign[.., .., .., 1] * wz, wx * wy * sign[.., .., .., 2] }, 1);
         var jac = torch.einsum("nklc,nlcf->nklf", dw, values).reshape(n, 3, L * F);

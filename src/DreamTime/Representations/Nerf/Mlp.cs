@@ -1,3 +1,4 @@
+using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,10 +28,12 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     {
         var lin = nn.Linear(inF, outF);
         double bound = 1.0 / Math.Sqrt(inF);
+        using var twiceBound = (2 * bound).ToScalar();
+        using var boundScalar = bound.ToScalar();
         using (torch.no_grad())
         {
-            lin.weight!.copy_(torch.rand(outF, inF, generator: init).mul_(2 * bound).sub_(bound));
-            lin.bias!.copy_(torch.rand(outF, generator: init).mul_(2 * bound).sub_(bound));
+            lin.weight!.copy_(torch.rand(outF, inF, generator: init).mul_(twiceBound).sub_(boundScalar));
+            lin.bias!.copy_(torch.rand(outF, generator: init).mul_(twiceBound).sub_(boundScalar));
         }
         return lin;
     }
@@ -57,7 +60,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         // Start from the last layer's row for this output, then walk back: mask by ReLU'(z), multiply by W.
         var g = layers[^1].weight![outputIndex].unsqueeze(0);
         for (int i = layers.Count - 2; i >= 0; i--)
-            g = (g * preActivations[i].gt(0).to(g.dtype)).matmul(layers[i].weight!);
+            g = (g * preActivations[i].gt(Scalars.Of(0)).to(g.dtype)).matmul(layers[i].weight!);
         return g;
     }
 }

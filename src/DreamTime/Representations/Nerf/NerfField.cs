@@ -1,4 +1,5 @@
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,12 +45,12 @@ public sealed class NerfField : nn.Module, IVolumeField
     public FieldDensity Density(Tensor points)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var u = points * Scale + 0.5;
+        var u = points.Times(Scale).Plus(0.5);
         var features = encoding.Encode(u, jacobian: false).Features;
         if (Timings != null) Timings.Encode += Lap(clock);
         var (densityOut, pre) = density_net.ForwardKeepingPreActivations(features);
-        var raw = densityOut.squeeze(1) + DensityBias(points, gradient: false).Bias;
-        var density = _cfg.DensityActivation == "trunc_exp" ? raw.clamp_max(15).exp() : torch.nn.functional.softplus(raw);
+        var raw = densityOut.squeeze(1).Plus(DensityBias(points, gradient: false).Bias);
+        var density = _cfg.DensityActivation == "trunc_exp" ? raw.clamp_max(Scalars.Of(15)).exp() : raw.Softplus();
         if (Timings != null) Timings.Mlp += Lap(clock);
         return new FieldDensity(density, points, new DensityState(u, features, pre));
     }
@@ -70,10 +71,10 @@ public sealed class NerfField : nn.Module, IVolumeField
         var jacobian = encoding.Encode(Pick(st.U), jacobian: true).Jacobian!;                  // [K,3,D]
         if (Timings != null) Timings.Encode += Lap(clock);
         var gFeat = density_net.InputGradient(st.PreActivations.Select(Pick).ToList(), 0);    // [K,D]
-        var gradX = jacobian.bmm(gFeat.unsqueeze(2)).squeeze(2) * Scale;                       // [K,3]
+        var gradX = jacobian.bmm(gFeat.unsqueeze(2)).squeeze(2).Times(Scale);                    // [K,3]
         var biasGrad = DensityBias(points, gradient: true).Gradient;
-        if (biasGrad is not null) gradX = gradX + biasGrad;
-        var normal = -gradX / gradX.norm(1, keepdim: true).clamp_min(1e-12);
+        if (biasGrad is not null) gradX = gradX.Plus(biasGrad);
+        var normal = -gradX / gradX.norm(1, keepdim: true).clamp_min(Scalars.Of(1e-12));
         if (Timings != null) Timings.Mlp += Lap(clock);
         return (albedo, normal);
     }
@@ -89,14 +90,14 @@ public sealed class NerfField : nn.Module, IVolumeField
         {
             case "blob_magic3d":
                 {
-                    var r = x.norm(1).clamp_min(1e-9);
-                    var bias = a * (1 - r / r0);
-                    return (bias, gradient ? x * (-a / r0 / r).unsqueeze(1) : null);
+                    var r = x.norm(1).clamp_min(Scalars.Of(1e-9));
+                    var bias = r.DividedBy(r0).SubtractedFrom(1).Times(a);
+                    return (bias, gradient ? x * r.DividingInto(-a / r0).unsqueeze(1) : null);
                 }
             case "blob_gaussian":
                 {
-                    var bias = a * torch.exp(-(x * x).sum(1) / (2 * r0 * r0));
-                    return (bias, gradient ? x * (-bias / (r0 * r0)).unsqueeze(1) : null);
+                    var bias = torch.exp((-(x * x).sum(1)).DividedBy(2 * r0 * r0)).Times(a);
+                    return (bias, gradient ? x * (-bias).DividedBy(r0 * r0).unsqueeze(1) : null);
                 }
             default:
                 return (torch.zeros(x.shape[0], dtype: x.dtype, device: x.device), null);

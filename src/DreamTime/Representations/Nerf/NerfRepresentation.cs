@@ -44,10 +44,10 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
     {
         var terms = new Dictionary<string, Tensor>();
         if (Settings.LambdaOrientation > 0)
-            terms["orientation"] = render.Extra(VolumeRenderer.OrientationExtra) * Settings.LambdaOrientation;
-        if (Settings.LambdaSparsity > 0) terms["sparsity"] = NerfRegularizers.Sparsity(render.Opacity) * Settings.LambdaSparsity;
+            terms["orientation"] = render.Extra(VolumeRenderer.OrientationExtra).Times(Settings.LambdaOrientation);
+        if (Settings.LambdaSparsity > 0) terms["sparsity"] = NerfRegularizers.Sparsity(render.Opacity).Times(Settings.LambdaSparsity);
         if (Settings.LambdaOpacityEntropy > 0)
-            terms["opacity_entropy"] = NerfRegularizers.OpacityEntropy(render.Opacity) * Settings.LambdaOpacityEntropy;
+            terms["opacity_entropy"] = NerfRegularizers.OpacityEntropy(render.Opacity).Times(Settings.LambdaOpacityEntropy);
         return terms;
     }
 
