@@ -119,8 +119,11 @@ public static class ScalarArithmetic
         return torch.arange(Scalars.Of(0), end, Scalars.One, dtype, device);
     }
 
+    // An internal name of TorchSharp 0.107: a TorchSharp without it fails here, at first use, naming what is missing.
     private static readonly Func<Tensor, Scalar, Scalar, Tensor> SoftplusWithScalars =
-        typeof(Tensor).GetMethod("softplus1", BindingFlags.NonPublic | BindingFlags.Instance)!
+        (typeof(Tensor).GetMethod("softplus1", BindingFlags.NonPublic | BindingFlags.Instance, [typeof(Scalar), typeof(Scalar)])
+         ?? throw new InvalidOperationException(
+             "TorchSharp's Tensor.softplus1(Scalar, Scalar) is missing: this build expects TorchSharp 0.107"))
             .CreateDelegate<Func<Tensor, Scalar, Scalar, Tensor>>();
 
     /// <summary>
