@@ -26,7 +26,13 @@ public static class KeyFlags
     /// <summary>The flag of <paramref name="command"/> that sets <paramref name="key"/>, or null when it has none.</summary>
     public static string? Find(Command command, string key)
     {
-        if (Maps.TryGetValue(command, out var map) && map.TryGetValue(key, out var flag)) return flag;
+        if (Maps.TryGetValue(command, out var map))
+        {
+            if (map.TryGetValue(key, out var flag)) return flag;
+            // a per-stage key ("stages.1.iterations") is set for every stage by an option registered as "stages.*.iterations"
+            var anyStage = System.Text.RegularExpressions.Regex.Replace(key, @"^stages\.\d+\.", "stages.*.");
+            if (map.TryGetValue(anyStage, out flag)) return flag;
+        }
         if (key.Contains('.')) return null;
         var name = "--" + key.Replace('_', '-');
         return command.Options.Any(o => o.Name == name || o.Aliases.Contains(name)) ? name : null;

@@ -17,7 +17,7 @@ public sealed class TimestepOptionSet
     {
         Description = "Number of training iterations N (t is given for i = " +
                                                                                  "1..N).",
-        DefaultValueFactory = _ => D.Iterations
+        DefaultValueFactory = _ => 1000
     };
     public readonly Option<int> TMin = new("--t-min")
     {
@@ -113,7 +113,8 @@ public sealed class TimestepOptionSet
         foreach (var (option, key, _) in ConfigKeys().Where(k => cmd.Options.Contains(k.Option)))
         {
             KeyFlags.Add(cmd, key, option);
-            KeyFlags.Add(cmd, "timesteps." + key, option);
+            KeyFlags.Add(cmd, key is "seed" or "iterations" ? key : "timesteps." + key, option);
+            KeyFlags.Add(cmd, key == "iterations" ? "stages.*.iterations" : "stages.*.timesteps." + key, option);
         }
     }
 
@@ -131,13 +132,13 @@ public sealed class TimestepOptionSet
     }
 
     /// <summary>Reads and validates the options; the noise table comes from the options unless one is given.</summary>
-    public (TimestepOptions Options, NoiseSchedule Schedule) Read(ParseResult p, NoiseSchedule? schedule = null, long? seed = null)
+    public (TimestepOptions Options, NoiseSchedule Schedule, int Iterations, long Seed) Read(ParseResult p, NoiseSchedule? schedule = null,
+        long? seed = null)
     {
         schedule ??= new NoiseSchedule(p.GetValue(BetaSchedule)!, p.GetValue(TrainTimesteps), p.GetValue(BetaStart), p.GetValue(BetaEnd));
         var o = new TimestepOptions
         {
             Strategy = p.GetValue(Strategy)!,
-            Iterations = p.GetValue(Iterations),
             TMin = p.GetValue(TMin),
             TMax = p.GetValue(TMax),
             TimePrior = p.GetValue(TimePrior)!,
@@ -148,9 +149,9 @@ public sealed class TimestepOptionSet
             Window = p.GetValue(Window),
             SwitchIteration = p.GetValue(SwitchIteration),
             StageTwoTMax = p.GetValue(StageTwoTMax),
-            Seed = seed ?? p.GetValue(Seed),
         };
-        o.Validate(schedule.TrainTimesteps);
-        return (o, schedule);
+        int iterations = p.GetValue(Iterations);
+        o.Validate(schedule.TrainTimesteps, iterations);
+        return (o, schedule, iterations, seed ?? p.GetValue(Seed));
     }
 }

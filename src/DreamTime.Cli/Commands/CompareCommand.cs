@@ -130,8 +130,9 @@ public static class CompareCommand
         // the config keys the options set, for errors about them (the guidance alone is validated with its own keys)
         var keys = new (string, Option)[]
         {
-            ("timesteps.iterations", iterations), ("timesteps.strategy", strategies), ("timesteps.time_prior", timePrior),
-            ("height", resolution), ("width", resolution), ("eval_every", evalEvery), ("guidance.model", model),
+            ("stages.*.iterations", iterations), ("stages.*.timesteps.strategy", strategies),
+            ("stages.*.timesteps.time_prior", timePrior), ("stages.*.height", resolution), ("stages.*.width", resolution),
+            ("eval_every", evalEvery), ("guidance.model", model),
             ("guidance.temperature_pixels", temperature), ("guidance.guidance_scale", scale),
             ("reference.elevation_deg", imageElevation), ("reference.azimuth_deg", imageAzimuth), ("reference.image", images),
         };
@@ -142,9 +143,10 @@ public static class CompareCommand
         // compare's own defaults for these keys (without --config), and shortcuts for them when given
         var sized = new List<ConfigShortcut>
         {
-            new(iterations, p => One("timesteps.iterations", p.GetValue(iterations))),
+            new(iterations, p => One("stages.*.iterations", p.GetValue(iterations))),
             new(resolution, p =>
-                [("height", JsonValue.Create(p.GetValue(resolution))), ("width", JsonValue.Create(p.GetValue(resolution)))]),
+                [("stages.*.height", JsonValue.Create(p.GetValue(resolution))),
+                 ("stages.*.width", JsonValue.Create(p.GetValue(resolution)))]),
             new(evalEvery, p => One("eval_every", p.GetValue(evalEvery))),
         };
         // Type switches come first: they reset their section to the new component's defaults.
@@ -168,7 +170,7 @@ public static class CompareCommand
             ]),
             new(temperature, p => One("guidance.temperature_pixels", GenerateCommand.ParseTemperature(p.GetValue(temperature)!))),
             new(scale, p => One("guidance.guidance_scale", p.GetValue(scale))),
-            new(timePrior, p => One("timesteps.time_prior", p.GetValue(timePrior))),
+            new(timePrior, p => One("stages.*.timesteps.time_prior", p.GetValue(timePrior))),
         };
         shortcuts.AddRange(sized);
 

@@ -22,7 +22,8 @@ public static class GenerateCommand
     public static Command Create()
     {
         var d = new TrainConfig();
-        var nerf = (NerfSettings)d.Representation;
+        var stage = d.Stages[0];
+        var nerf = (NerfSettings)stage.Representation;
         var builtin = (BuiltinPriorSettings)d.Guidance;
         var cmd = new Command("generate", "Turn a text prompt into a 3D asset (NeRF -> coloured mesh) by score distillation. Uses the " +
                                           "built-in prior (no downloads) unless --model points at a Stable Diffusion checkpoint in the " +
@@ -34,7 +35,15 @@ public static class GenerateCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var ts = new TimestepOptionSet(cmd, includeNoiseTable: false);
-        ts.Iterations.DefaultValueFactory = _ => d.Iterations;
+        ts.Iterations.DefaultValueFactory = _ => stage.Iterations;
+        ts.Iterations.Description = "Iterations of every stage (--set stages.N.iterations=K changes one stage). With --resume: a " +
+                                    "larger count for the run's last stage.";
+        var pipeline = new Option<string?>("--pipeline")
+        {
+            Description = $"Pipeline preset (its stages replace the configuration's): {Pipelines.Describe()}. " +
+                          $"Default: {Pipelines.Default}.",
+            HelpName = string.Join("|", Pipelines.Names),
+        };
         var configOptions = new ConfigOptionSet(cmd);
         var outDir = new Option<string?>("--out")
         {
@@ -108,13 +117,13 @@ public static class GenerateCommand
         };
         var resolution = new Option<int>("--resolution")
         {
-            Description = "Training render size in pixels (square).",
-            DefaultValueFactory = _ => d.Height,
+            Description = "Training render size in pixels (square), of every stage.",
+            DefaultValueFactory = _ => stage.Height,
         };
         var batch = new Option<int>("--batch-size")
         {
             Description = "Cameras per step (all share the step's t).",
-            DefaultValueFactory = _ => d.BatchSize,
+            DefaultValueFactory = _ => stage.BatchSize,
         };
         var scale = new Option<double?>("--guidance-scale")
         {
@@ -141,7 +150,7 @@ public static class GenerateCommand
         var shading = new Option<string>("--shading")
         {
             Description = "Probabilities of the shading modes per step as albedo,diffuse,textureless.",
-            DefaultValueFactory = _ => $"{d.ShadingAlbedo},{d.ShadingDiffuse},{d.ShadingTextureless}",
+            DefaultValueFactory = _ => $"{stage.ShadingAlbedo},{stage.ShadingDiffuse},{stage.ShadingTextureless}",
         };
         var lr = new Option<double>("--lr")
         {
@@ -201,7 +210,8 @@ public static class GenerateCommand
         cmd.Arguments.Add(prompt);
         foreach (var opt in new Option[]
                  {
-                     outDir, overwrite, resume, guidance, prior, model, image, imageElevation, imageAzimuth, imageDistance, imageFraming,
+                     outDir, overwrite, resume, pipeline, guidance, prior, model, image, imageElevation, imageAzimuth, imageDistance,
+                     imageFraming,
                      representation, device, negative, resolution, batch, scale, weighting, gradClip, temperature, noViewPrompt, shading,
                      lr, lrNet, lrBg, orient, sparsity, entropy, preview, ckpt, eval, mesh, frames,
                  })
@@ -209,8 +219,10 @@ public static class GenerateCommand
 
         static IEnumerable<(string, JsonNode?)> One<T>(string path, T value) => ConfigShortcut.One(path, value);
         // Type switches come first: they reset their section to the new component's defaults.
+        // The pipeline first of all: it replaces the stages that the per-stage options then change.
         var shortcuts = new List<ConfigShortcut>
         {
+            new(pipeline, p => One("pipeline", p.GetValue(pipeline))),
             new(guidance, p => One("guidance.type", p.GetValue(guidance))),
             new(prior, p => One("guidance.type", ParsePrior(p.GetValue(prior)!))),
             new(model, p =>
@@ -232,12 +244,13 @@ public static class GenerateCommand
             new(imageAzimuth, p => One("reference.azimuth_deg", p.GetValue(imageAzimuth))),
             new(imageDistance, p => One("reference.distance", p.GetValue(imageDistance))),
             new(imageFraming, p => One("reference.framing", p.GetValue(imageFraming))),
-            new(representation, p => One("representation.type", p.GetValue(representation))),
+            new(representation, p => One("stages.0.representation.type", p.GetValue(representation))),
             new(device, p => One("device", p.GetValue(device))),
             new(negative, p => One("negative_prompt", p.GetValue(negative))),
             new(resolution, p =>
-                [("height", JsonValue.Create(p.GetValue(resolution))), ("width", JsonValue.Create(p.GetValue(resolution)))]),
-            new(batch, p => One("batch_size", p.GetValue(batch))),
+                [("stages.*.height", JsonValue.Create(p.GetValue(resolution))),
+                 ("stages.*.width", JsonValue.Create(p.GetValue(resolution)))]),
+            new(batch, p => One("stages.*.batch_size", p.GetValue(batch))),
             new(scale, p => One("guidance.guidance_scale", p.GetValue(scale))),
             new(weighting, p => One("guidance.weighting", p.GetValue(weighting))),
             new(gradClip, p => One("guidance.grad_clip", p.GetValue(gradClip))),
@@ -246,22 +259,27 @@ public static class GenerateCommand
             new(shading, p =>
             {
                 var v = ParseShading(p.GetValue(shading)!);
-                return [("shading_albedo", JsonValue.Create(v[0])), ("shading_diffuse", JsonValue.Create(v[1])),
-                        ("shading_textureless", JsonValue.Create(v[2]))];
+                return [("stages.*.shading_albedo", JsonValue.Create(v[0])), ("stages.*.shading_diffuse", JsonValue.Create(v[1])),
+                        ("stages.*.shading_textureless", JsonValue.Create(v[2]))];
             }),
-            new(lr, p => One("representation.lr_encoding", p.GetValue(lr))),
-            new(lrNet, p => One("representation.lr_network", p.GetValue(lrNet))),
-            new(lrBg, p => One("representation.lr_background", p.GetValue(lrBg))),
-            new(orient, p => One("representation.lambda_orientation", p.GetValue(orient))),
-            new(sparsity, p => One("representation.lambda_sparsity", p.GetValue(sparsity))),
-            new(entropy, p => One("representation.lambda_opacity_entropy", p.GetValue(entropy))),
+            new(lr, p => One("stages.0.representation.lr_encoding", p.GetValue(lr))),
+            new(lrNet, p => One("stages.0.representation.lr_network", p.GetValue(lrNet))),
+            new(lrBg, p => One("stages.0.representation.lr_background", p.GetValue(lrBg))),
+            new(orient, p => One("stages.0.representation.lambda_orientation", p.GetValue(orient))),
+            new(sparsity, p => One("stages.0.representation.lambda_sparsity", p.GetValue(sparsity))),
+            new(entropy, p => One("stages.0.representation.lambda_opacity_entropy", p.GetValue(entropy))),
             new(preview, p => One("preview_every", p.GetValue(preview))),
             new(ckpt, p => One("checkpoint_every", p.GetValue(ckpt))),
             new(eval, p => One("eval_every", p.GetValue(eval))),
-            new(mesh, p => One("representation.mesh_resolution", p.GetValue(mesh))),
+            new(mesh, p => One("stages.0.representation.mesh_resolution", p.GetValue(mesh))),
             new(frames, p => One("turntable_frames", p.GetValue(frames))),
         };
-        shortcuts.AddRange(ts.ConfigKeys().Select(k => new ConfigShortcut(k.Option, p => [("timesteps." + k.Key, k.Read(p))])));
+        shortcuts.AddRange(ts.ConfigKeys().Select(k => new ConfigShortcut(k.Option, p => [(k.Key switch
+        {
+            "seed" => "seed",
+            "iterations" => "stages.*.iterations",
+            _ => "stages.*.timesteps." + k.Key,
+        }, k.Read(p))])));
         // The flag an error about a key names: the first shortcut that sets the key (its keys found by running it
         // on an empty command line; --prior and --image need a value, and --image stands for reference.image).
         var probe = cmd.Parse([]);

@@ -21,16 +21,16 @@ public static class ScheduleCommand
         cmd.Options.Add(plot);
         cmd.SetAction(parse =>
         {
-            var (options, schedule) = opts.Read(parse);
+            var (options, schedule, iterations, seed) = opts.Read(parse);
             string? csvPath = parse.GetValue(csv), plotPath = parse.GetValue(plot);
             if (csvPath == null && plotPath == null) throw new UserError("schedule: give --csv FILE and/or --plot FILE.png");
             if (csvPath != null) AtomicFile.EnsureWritableFile(csvPath, "--csv");
             if (plotPath != null) AtomicFile.EnsureWritableFile(plotPath, "--plot");
-            var strategy = options.Build(schedule);
-            var ts = Enumerable.Range(1, options.Iterations).Select(strategy.TimestepAt).ToArray();
+            var strategy = options.Build(schedule, iterations, seed);
+            var ts = Enumerable.Range(1, iterations).Select(strategy.TimestepAt).ToArray();
             if (csvPath != null) AtomicFile.WriteAllText(csvPath, ScheduleCsv.Format(ts));
             if (plotPath != null) SchedulePlot.Write(plotPath, options, schedule, ts);
-            Console.WriteLine($"{strategy.Name}: {options.Iterations} iterations, t from {ts[0]} to {ts[^1]}" +
+            Console.WriteLine($"{strategy.Name}: {iterations} iterations, t from {ts[0]} to {ts[^1]}" +
                               (csvPath != null ? $", csv {csvPath}" : "") + (plotPath != null ? $", plot {plotPath}" : ""));
             return 0;
         });

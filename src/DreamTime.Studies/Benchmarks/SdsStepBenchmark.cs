@@ -17,8 +17,12 @@ public static class SdsStepBenchmark
         foreach (int res in settings.Resolutions)
             foreach (var (name, guidance) in settings.Priors())
             {
-                var cfg = new TrainConfig { Prompt = settings.Prompt, Height = res, Width = res, Guidance = guidance } is var c
-                    ? c with { Timesteps = c.Timesteps with { Iterations = settings.Warmup + settings.Steps } } : null!;
+                var cfg = new TrainConfig
+                {
+                    Prompt = settings.Prompt,
+                    Guidance = guidance,
+                    Stages = [new StageSettings { Height = res, Width = res, Iterations = settings.Warmup + settings.Steps }],
+                };
                 cfg.Validate();
                 using var trainer = Trainer.Create(cfg, TorchSharp.torch.CPU);
                 var seconds = new List<double>();

@@ -25,8 +25,12 @@ public static class ComparisonHeading
                 FormattableString.Invariant($"azimuth {config.Reference?.AzimuthDeg ?? 0}"),
             _ => guidance.GetType().Name,
         };
-        if (config.Timesteps.TimePrior != new TrainConfig().Timesteps.TimePrior)
-            priorNote += $", TP-SDS time prior {config.Timesteps.TimePrior}";
-        return $"{config.Iterations} iterations, {config.Height}x{config.Width}, seeds {firstSeed}..{firstSeed + seeds - 1}, {priorNote}";
+        var stage = config.Stages[0];
+        if (stage.Timesteps.TimePrior != new TrainConfig().Stages[0].Timesteps.TimePrior)
+            priorNote += $", TP-SDS time prior {stage.Timesteps.TimePrior}";
+        var size = config.Stages.Count == 1 ? $"{stage.Iterations} iterations, {stage.Height}x{stage.Width}"
+            : $"{config.Pipeline}: " +
+              string.Join(", ", config.Stages.Select(s => $"{s.Name} {s.Iterations} iterations at {s.Height}x{s.Width}"));
+        return $"{size}, seeds {firstSeed}..{firstSeed + seeds - 1}, {priorNote}";
     }
 }

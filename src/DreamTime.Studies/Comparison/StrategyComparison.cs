@@ -46,7 +46,12 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         if (seeds < 1) throw new UserError("seeds", $"is {seeds}; must be at least 1");
         if (firstSeed < 0) throw new UserError("first_seed", $"is {firstSeed}; must be 0 or more");
         if (baseConfig.EvalEvery < 1) throw new UserError("eval_every", $"is {baseConfig.EvalEvery}; a comparison needs at least 1");
-        foreach (var s in strategies) UserError.InSection("timesteps", () => (baseConfig.Timesteps with { Strategy = s }).Validate(1000));
+        foreach (var s in strategies)
+            for (int i = 0; i < baseConfig.Stages.Count; i++)
+            {
+                var stage = baseConfig.Stages[i] with { Timesteps = baseConfig.Stages[i].Timesteps with { Strategy = s } };
+                UserError.InSection($"stages.{i}", stage.Validate);
+            }
         foreach (var p in prompts) Configure(p, strategies.First(), 0).Validate();
         if (ImageStudy && baseConfig.Guidance is Guidance.BuiltinImagePriorSettings)
             foreach (var p in prompts)
@@ -65,7 +70,10 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
         (ImageStudy ? baseConfig with { Prompt = "", Reference = baseConfig.Reference! with { Image = subject } }
             : baseConfig with { Prompt = subject })
         with
-        { Timesteps = baseConfig.Timesteps with { Strategy = strategy, Seed = seed } };
+        {
+            Seed = seed,
+            Stages = baseConfig.Stages.Select(s => s with { Timesteps = s.Timesteps with { Strategy = strategy } }).ToList(),
+        };
 
     /// <summary>
     /// Seeds firstSeed .. firstSeed + seeds - 1, each over every prompt x strategy, seed by seed (so a study stopped
@@ -102,13 +110,38 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     {
         var cfg = Configure(prompt, strategy, seed);
         cfg.Validate();
-        using var trainer = Trainer.Create(cfg, TorchSharp.torch.CPU);
+        var trainer = Trainer.Create(cfg, TorchSharp.torch.CPU);
+        try { return RunStages(trainer, prompt, strategy, seed, cfg, cancel, next => trainer = next); }
+        finally { trainer.Dispose(); }
+    }
+
+    /// <summary>Trains every stage of <paramref name="cfg"/>, each built from the one before, and scores the result;
+    /// <paramref name="replaced"/> hears of each new stage's trainer (the caller disposes the last).</summary>
+    private ComparisonRun? RunStages(Trainer trainer, string prompt, string strategy, long seed, TrainConfig cfg,
+        CancellationToken cancel, Action<Trainer> replaced)
+    {
         if (trainer.Evaluator == null)
             throw new UserError($"compare: the {cfg.GuidanceName} guidance has no ground truth to score against");
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        // The curve is the evaluations at multiples of eval_every and each stage's last step, on one iteration axis.
+        var evals = new List<CurvePoint>();
+        int offset = 0;
         try
         {
-            if (new TrainingSession(trainer, null, observer).Run(cancel) == SessionOutcome.Interrupted) return null;
+            for (int i = 0; ; i++)
+            {
+                if (new TrainingSession(trainer, null, observer).Run(cancel) == SessionOutcome.Interrupted) return null;
+                int n = trainer.Stage.Iterations;
+                evals.AddRange(trainer.History.Where(h => h.Evaluation != null && (h.Step % cfg.EvalEvery == 0 || h.Step == n))
+                    .Select(h => new CurvePoint(offset + h.Step, h.Evaluation!.Metric("psnr")!.Value,
+                        h.Evaluation.Metric("mask_iou")!.Value)));
+                offset += n;
+                if (i == cfg.Stages.Count - 1) break;
+                var next = Trainer.Create(cfg, TorchSharp.torch.CPU, i + 1, trainer.Representation);
+                trainer.Dispose();
+                trainer = next;
+                replaced(next);
+            }
         }
         catch (TrainingDivergedException e)
         {
@@ -116,18 +149,15 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
             observer.Log($"  {Label(prompt)} | {strategy} | seed {seed}: diverged ({e.Message})");
             return null;
         }
-        // The curve is the evaluations at multiples of eval_every and the last step, as the summary table reports them.
-        var evals = trainer.History.Where(h => h.Evaluation != null && (h.Step % cfg.EvalEvery == 0 || h.Step == cfg.Iterations)).ToList();
-        var last = evals[^1].Evaluation!;
+        var last = trainer.History.Last(h => h.Evaluation != null).Evaluation!;
         var seconds = clock.Elapsed.TotalSeconds;
         var views = CameraSampler.EvaluationViews(cfg.Cameras).Select(v =>
             trainer.RenderView(v, cfg.EvalResolution, cfg.EvalResolution)).ToList();
         var pictured = (trainer.Guidance as Guidance.BuiltinPrior.BuiltinPriorGuidance) is { ImageConditioned: true } g
             ? g.Selection.Members[0] : null;
         var (familyNearest, hasAttributes) = FamilyNearest(prompt, cfg, views, pictured);
-        var run = new ComparisonRun(prompt, strategy, seed,
-            evals.Select(h => new CurvePoint(h.Step, h.Evaluation!.Metric("psnr")!.Value, h.Evaluation.Metric("mask_iou")!.Value)).ToList(),
-            last.Reference!, last.ReferenceIndex, seconds, familyNearest, hasAttributes);
+        var run = new ComparisonRun(prompt, strategy, seed, evals, last.Reference!, last.ReferenceIndex, seconds, familyNearest,
+            hasAttributes);
         observer.Log($"  {Label(prompt)} | {strategy} | seed {seed}: PSNR {run.FinalPsnr:F2} dB, IoU {run.FinalIou:F3}, " +
                      $"nearest {run.Nearest}, " +
                      $"PSNR>={Thresholds[0]} at {run.FirstReaching(Thresholds[0])?.ToString() ?? "never"} ({run.Seconds:F0} s)");

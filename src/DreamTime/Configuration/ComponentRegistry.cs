@@ -45,21 +45,25 @@ public sealed class ComponentRegistry<TSettings, TComponent> where TSettings : c
     public TComponent Create(TSettings settings, ComponentContext context) => Find(NameOf(settings)).Create(settings, context);
 
     /// <summary>Reads {"type": NAME, ...settings} into NAME's settings type, and writes it back with "type" first.</summary>
-    public JsonConverter<TSettings> Converter => new SettingsConverter(this);
+    public JsonConverter<TSettings> Converter => new SettingsConverter(this, Section);
 
-    private sealed class SettingsConverter(ComponentRegistry<TSettings, TComponent> registry) : JsonConverter<TSettings>
+    /// <summary>The converter for a section that config.json holds under another key path ("stages.1.representation"),
+    /// so that its errors name that path.</summary>
+    public JsonConverter<TSettings> ConverterAt(string key) => new SettingsConverter(this, key);
+
+    private sealed class SettingsConverter(ComponentRegistry<TSettings, TComponent> registry, string key) : JsonConverter<TSettings>
     {
         public override TSettings Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var node = JsonNode.Parse(ref reader) as JsonObject
-                       ?? throw new UserError($"'{registry.Section}' must be an object with a \"type\" " +
+                       ?? throw new UserError($"'{key}' must be an object with a \"type\" " +
                            $"({string.Join(", ", registry.Names)})");
             if (node["type"] is not JsonValue typeValue || !typeValue.TryGetValue<string>(out var name))
-                throw new UserError($"'{registry.Section}.type' is missing; one of {string.Join(", ", registry.Names)}");
+                throw new UserError($"'{key}.type' is missing; one of {string.Join(", ", registry.Names)}");
             var entry = registry.Find(name);
             node.Remove("type");
             try { return (TSettings)node.Deserialize(entry.Settings, options)!; }
-            catch (JsonException e) { throw new UserError($"{registry.Section} ({name}): {JsonErrors.Describe(e, registry.Section)}"); }
+            catch (JsonException e) { throw new UserError($"{key} ({name}): {JsonErrors.Describe(e, key)}"); }
         }
 
         public override void Write(Utf8JsonWriter writer, TSettings value, JsonSerializerOptions options)

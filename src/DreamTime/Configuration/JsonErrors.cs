@@ -10,7 +10,8 @@ public static partial class JsonErrors
     public static string Describe(JsonException e, string prefix = "")
     {
         string first = e.Message.Split('\n')[0];
-        string? path = e.Path is { Length: > 1 } p ? p.TrimStart('$').TrimStart('.') : null;
+        // list elements as --set names them: "stages[1].iterations" -> "stages.1.iterations"
+        string? path = e.Path is { Length: > 1 } p ? Regex.Replace(p.TrimStart('$').TrimStart('.'), @"\[(\d+)\]", ".$1") : null;
         string key = string.Join('.', new[] { prefix, path ?? "" }.Where(s => s.Length > 0));
         var conversion = ConversionMessage().Match(first);
         if (conversion.Success)

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using DreamTime.Diffusion;
 using DreamTime.Guidance;
 using DreamTime.Rendering;
-using DreamTime.Representations;
 using DreamTime.Runtime;
 
 namespace DreamTime.Configuration;
@@ -12,27 +10,23 @@ namespace DreamTime.Configuration;
 /// <summary>
 /// Everything a run depends on. Saved as config.json in the run folder before training starts; a run is
 /// reproduced (or resumed) from that file alone, and `generate --config FILE` starts a new run from one.
-/// The guidance and the representation are chosen by their "type" (see <see cref="Components"/>).
+/// The run is a list of <see cref="Stages"/> (a pipeline preset's, by default DreamFusion's one NeRF stage); the
+/// guidance and each stage's representation are chosen by their "type" (see <see cref="Components"/>).
 /// </summary>
 public sealed record TrainConfig
 {
     public string Prompt { get; init; } = "";
     public string NegativePrompt { get; init; } = "";
     public string Device { get; init; } = "cpu";
-    public TimestepOptions Timesteps { get; init; } = new() { Iterations = 1000 };
+    /// <summary>Everything random in every stage is seeded from it (with the step and the stage).</summary>
+    public long Seed { get; init; } = 0;
+    /// <summary>The preset the stages came from (<see cref="Pipelines"/>); setting it replaces the stages.</summary>
+    public string Pipeline { get; init; } = Pipelines.Default;
+    /// <summary>The guidance of every stage that has none of its own.</summary>
     public GuidanceSettings Guidance { get; init; } = new BuiltinPriorSettings();
-    public RepresentationSettings Representation { get; init; } = new NerfSettings();
     /// <summary>The input view of image-to-3D; null for text-to-3D.</summary>
     public ReferenceSettings? Reference { get; init; }
-
-    public int Height { get; init; } = 64;
-    public int Width { get; init; } = 64;
-    public int BatchSize { get; init; } = 1;
-
-    /// <summary>Probabilities of the shading modes per step (normalised): albedo, diffuse, textureless.</summary>
-    public double ShadingAlbedo { get; init; } = 0.0;
-    public double ShadingDiffuse { get; init; } = 1.0;
-    public double ShadingTextureless { get; init; } = 0.0;
+    public List<StageSettings> Stages { get; init; } = Pipelines.Stages(Pipelines.Default);
 
     public CameraRanges Cameras { get; init; } = new();
     public int PreviewEvery { get; init; } = 100;
@@ -42,13 +36,18 @@ public sealed record TrainConfig
     public int TurntableFrames { get; init; } = 36;
     public int TurntableResolution { get; init; } = 128;
 
-    [JsonIgnore] public long Seed => Timesteps.Seed;
-    [JsonIgnore] public int Iterations => Timesteps.Iterations;
     [JsonIgnore] public Conditioning Conditioning => new(Prompt, NegativePrompt);
     /// <summary>What a run is of, for titles and logs: the quoted prompt, or the input picture's file name.</summary>
     [JsonIgnore] public string Subject => Reference != null ? Path.GetFileName(Reference.Image) : $"\"{Prompt}\"";
     [JsonIgnore] public string GuidanceName => Components.Guidance.NameOf(Guidance);
-    [JsonIgnore] public string RepresentationName => Components.Representation.NameOf(Representation);
+    /// <summary>The strategy of the first stage, which names the run (its folder, titles).</summary>
+    [JsonIgnore] public string Strategy => Stages[0].Timesteps.Strategy;
+    [JsonIgnore] public StageSettings LastStage => Stages[^1];
+
+    /// <summary>The guidance a stage uses: its own, or the run's.</summary>
+    public GuidanceSettings GuidanceOf(int stage) => Stages[stage].Guidance ?? Guidance;
+
+    public string RepresentationName(int stage) => Components.Representation.NameOf(Stages[stage].Representation);
 
     /// <summary>snake_case keys, unknown keys refused (a typo must not silently fall back to a default).</summary>
     public static readonly JsonSerializerOptions Json = new()
@@ -64,12 +63,21 @@ public sealed record TrainConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Two configurations are equal when their config.json is (the stage list compared by value, not by reference).</summary>
+    public bool Equals(TrainConfig? other) => other is not null && ToJson() == other.ToJson();
+
+    public override int GetHashCode() => ToJson().GetHashCode();
+
     public JsonObject ToJsonObject() => JsonSerializer.SerializeToNode(this, Json)!.AsObject();
 
     public static TrainConfig FromJson(string text, string path)
     {
         TrainConfig cfg;
-        try { cfg = JsonSerializer.Deserialize<TrainConfig>(text, Json) ?? throw new UserError($"{path}: empty configuration"); }
+        try
+        {
+            CheckStages(text);
+            cfg = JsonSerializer.Deserialize<TrainConfig>(text, Json) ?? throw new UserError($"{path}: empty configuration");
+        }
         catch (JsonException e) { throw new UserError($"{path}: invalid configuration ({JsonErrors.Describe(e)})"); }
         catch (UserError e) { throw new UserError($"{path}: {e.Message}"); }
         // a string escape that is not text ("\ud800") is an InvalidOperationException of the reader
@@ -80,11 +88,30 @@ public sealed record TrainConfig
         // JSON null overrides the non-nullable defaults; caught here, it would be a NullReferenceException mid-setup.
         foreach (var (key, value) in new (string, object?)[]
                  {
-                     ("prompt", cfg.Prompt), ("negative_prompt", cfg.NegativePrompt), ("device", cfg.Device), ("timesteps", cfg.Timesteps),
-                     ("guidance", cfg.Guidance), ("representation", cfg.Representation), ("cameras", cfg.Cameras),
+                     ("prompt", cfg.Prompt), ("negative_prompt", cfg.NegativePrompt), ("device", cfg.Device), ("pipeline", cfg.Pipeline),
+                     ("guidance", cfg.Guidance), ("stages", cfg.Stages), ("cameras", cfg.Cameras),
                  })
             if (value is null) throw new UserError($"{path}: '{key}' is null; give it a value or remove the key to use the default");
         return cfg;
+    }
+
+    /// <summary>Reads each stage on its own first, so that an error inside one names its key path ("stages.1.representation...").</summary>
+    private static void CheckStages(string text)
+    {
+        JsonNode? root;
+        try { root = JsonNode.Parse(text, documentOptions: IO.ConfigJson.NoDuplicateKeys); }
+        catch (JsonException) { return; }   // the whole-file read reports it
+        if (root is not JsonObject o || o["stages"] is not JsonArray stages) return;
+        for (int i = 0; i < stages.Count; i++)
+        {
+            if (stages[i] is not JsonObject) continue;
+            var options = new JsonSerializerOptions(Json);
+            options.Converters.Clear();
+            options.Converters.Add(Components.Guidance.ConverterAt($"stages.{i}.guidance"));
+            options.Converters.Add(Components.Representation.ConverterAt($"stages.{i}.representation"));
+            try { stages[i].Deserialize<StageSettings>(options); }
+            catch (JsonException e) { throw new UserError($"invalid configuration ({JsonErrors.Describe(e, $"stages.{i}")})"); }
+        }
     }
 
     public static TrainConfig FromJson(JsonObject node, string path)
@@ -98,20 +125,20 @@ public sealed record TrainConfig
         return FromJson(text, path);
     }
 
-    /// <summary>Reads and prepares the input picture at the training resolution (null for text-to-3D).</summary>
-    public ReferenceView? LoadReference() => Reference?.Load(Guidance, Cameras, Height);
+    /// <summary>Reads and prepares the input picture at a stage's training resolution (null for text-to-3D).</summary>
+    public ReferenceView? LoadReference(int stage = 0) => Reference?.Load(GuidanceOf(stage), Cameras, Stages[stage].Height);
 
     public void Validate()
     {
-        foreach (var (key, v) in new[] { ("height", Height), ("width", Width) })
-            if (v < 8 || v > 1024) throw new UserError(key, $"is {v}; must be between 8 and 1024");
-        if (BatchSize < 1 || BatchSize > 64) throw new UserError("batch_size", $"is {BatchSize}; must be in [1, 64]");
-        foreach (var (key, p) in new[] { ("shading_albedo", ShadingAlbedo), ("shading_diffuse", ShadingDiffuse),
-            ("shading_textureless", ShadingTextureless) })
-            if (!(p >= 0 && double.IsFinite(p))) throw new UserError(key, $"is {p}; a probability must be a finite number >= 0");
-        if (ShadingAlbedo + ShadingDiffuse + ShadingTextureless <= 0)
-            throw new UserError("shading_diffuse",
-                "shading_albedo, shading_diffuse and shading_textureless are all 0; at least one must be positive");
+        if (Stages.Count == 0) throw new UserError("stages", "is empty; a run needs at least one stage");
+        if (Stages.Count > 8) throw new UserError("stages", $"has {Stages.Count} stages; at most 8");
+        for (int i = 0; i < Stages.Count; i++)
+        {
+            if (Stages[i] is null) throw new UserError($"stages.{i}", "is null; remove it or give it a value");
+            UserError.InSection($"stages.{i}", Stages[i].Validate);
+            var duplicate = Stages.FindIndex(s => s?.Name == Stages[i].Name);
+            if (duplicate < i) throw new UserError($"stages.{i}.name", $"'{Stages[i].Name}' is also the name of stage {duplicate}");
+        }
         foreach (var (key, v) in new[] { ("preview_every", PreviewEvery), ("checkpoint_every", CheckpointEvery),
             ("eval_every", EvalEvery) })
             if (v < 0) throw new UserError(key, $"is {v}; must be >= 0 (0 = never)");
@@ -129,13 +156,16 @@ public sealed record TrainConfig
                     $"{GuidanceName} is conditioned on text; image-to-3D (a reference section) needs builtin-image or zero123 " +
                     "(with a Zero-1-to-3 checkpoint as guidance.model)");
             UserError.InSection("reference", Reference.Validate);
-            if (Height != Width)
-                throw new UserError("height", $"is {Height} and width {Width}; image-to-3D renders square views, like its input picture");
+            for (int i = 0; i < Stages.Count; i++)
+                if (Stages[i].Height != Stages[i].Width)
+                    throw new UserError($"stages.{i}.height",
+                        $"is {Stages[i].Height} and width {Stages[i].Width}; image-to-3D renders square views, like its input picture");
         }
         else if (Guidance is BuiltinImagePriorSettings or Zero123Settings)
             throw new UserError("reference", $"is null; guidance {GuidanceName} needs an input picture (reference.image)");
-        UserError.InSection("timesteps", () => Timesteps.Validate(1000));
         UserError.InSection("guidance", Guidance.Validate);
-        UserError.InSection("representation", Representation.Validate);
+        for (int i = 0; i < Stages.Count; i++)
+            UserError.InSection($"stages.{i}.representation",
+                () => Stages[i].Representation.CheckPrevious(i > 0 ? Stages[i - 1].Representation : null));
     }
 }

@@ -12,10 +12,10 @@ public static class SchedulePlot
     {
         var fig = new PanelFigure(1500, 500, 1, 3)
         {
-            Title = $"{o.Strategy} schedule, N = {o.Iterations}, t in [{o.TMin}, {o.TMax}]" +
+            Title = $"{o.Strategy} schedule, N = {ts.Count}, t in [{o.TMin}, {o.TMax}]" +
                     (o.Strategy == "tp-sds" ? $", prior {o.TimePrior}, m1={o.M1} m2={o.M2} s1={o.S1} s2={o.S2}" : ""),
         };
-        var tp = new TimePrioritizedStrategy(o with { Strategy = "tp-sds", Window = 0 }, schedule);
+        var tp = new TimePrioritizedStrategy(o with { Strategy = "tp-sds", Window = 0 }, schedule, ts.Count);
         var tAxis = Enumerable.Range(o.TMin, o.TMax - o.TMin + 1).Select(t => (double)t).ToArray();
 
         var w = fig.Panel(0, 0);

@@ -7,7 +7,6 @@ namespace DreamTime.Diffusion;
 /// </summary>
 public sealed class TimePrioritizedStrategy : ITimestepStrategy
 {
-    private readonly TimestepOptions _o;
     private readonly int[] _table;
 
     /// <summary>Unnormalised W(t) and normalised p(t) for t = t_min..t_max (index 0 is t_min).</summary>
@@ -16,9 +15,8 @@ public sealed class TimePrioritizedStrategy : ITimestepStrategy
 
     public string Name => "tp-sds";
 
-    public TimePrioritizedStrategy(TimestepOptions o, NoiseSchedule schedule)
+    public TimePrioritizedStrategy(TimestepOptions o, NoiseSchedule schedule, int iterations)
     {
-        _o = o;
         int n = o.TMax - o.TMin + 1;
         Weight = new double[n];
         for (int k = 0; k < n; k++)
@@ -35,11 +33,11 @@ public sealed class TimePrioritizedStrategy : ITimestepStrategy
         var cumulative = new double[n];
         double acc = 0;
         for (int k = 0; k < n; k++) { acc += Probability[n - 1 - k]; cumulative[k] = acc; }
-        _table = new int[o.Iterations + 1];
+        _table = new int[iterations + 1];
         int first = 0;
-        for (int i = 1; i <= o.Iterations; i++)
+        for (int i = 1; i <= iterations; i++)
         {
-            double target = (double)i / o.Iterations;
+            double target = (double)i / iterations;
             // targets grow with i, so the search continues where the last one stopped; the tolerance absorbs
             // rounding in the running sum, which may end a hair below 1 at i = N.
             while (first < n - 1 && cumulative[first] < target - 1e-12) first++;
@@ -53,5 +51,5 @@ public sealed class TimePrioritizedStrategy : ITimestepStrategy
         : t < m2 ? Math.Exp(-(t - m2) * (t - m2) / (2 * s2 * s2))
         : 1.0;
 
-    public int TimestepAt(int iteration) => _table[Math.Clamp(iteration, 1, _o.Iterations)];
+    public int TimestepAt(int iteration) => _table[Math.Clamp(iteration, 1, _table.Length - 1)];
 }

@@ -9,10 +9,8 @@ public sealed record TimestepOptions
     public static readonly string[] TimePriorNames = { "wd*wp", "wp", "wd", "uniform" };
 
     public string Strategy { get; init; } = "tp-sds";
-    public int Iterations { get; init; } = 1000;
     public int TMin { get; init; } = 20;
     public int TMax { get; init; } = 980;
-    public long Seed { get; init; } = 0;
     /// <summary>TP-SDS time prior W(t) (not the built-in diffusion prior):
     /// "wd*wp" (paper), "wp", "wd" or "uniform" (= linear descent).</summary>
     public string TimePrior { get; init; } = "wd*wp";
@@ -26,10 +24,11 @@ public sealed record TimestepOptions
     public int SwitchIteration { get; init; } = -1;
     public int StageTwoTMax { get; init; } = 500;
 
-    public void Validate(int trainTimesteps)
+    /// <param name="iterations">the iteration count of the stage the schedule is for (it lives with the stage, not here)</param>
+    public void Validate(int trainTimesteps, int iterations)
     {
         var registration = TimestepStrategies.Find(Strategy);
-        if (Iterations <= 0) throw new UserError("iterations", $"is {Iterations}; must be a positive integer");
+        if (iterations <= 0) throw new UserError("iterations", $"is {iterations}; must be a positive integer");
         if (TMin < 0 || TMin >= trainTimesteps) throw new UserError("t_min", $"is {TMin}; must be in [0, {trainTimesteps - 1}]");
         if (TMax < 0 || TMax >= trainTimesteps) throw new UserError("t_max", $"is {TMax}; must be in [0, {trainTimesteps - 1}]");
         if (TMin >= TMax) throw new UserError("t_min", $"is {TMin}; must be smaller than t_max ({TMax})");
@@ -39,14 +38,15 @@ public sealed record TimestepOptions
         if (!(S1 > 0)) throw new UserError("s1", $"is {S1}; must be positive");
         if (!(S2 > 0)) throw new UserError("s2", $"is {S2}; must be positive");
         if (Window < 0 || Window >= trainTimesteps) throw new UserError("window", $"is {Window}; must be in [0, {trainTimesteps - 1}]");
-        registration.Validate?.Invoke(this);
+        registration.Validate?.Invoke(this, iterations);
     }
 
-    public ITimestepStrategy Build(NoiseSchedule schedule)
+    /// <summary>The strategy for a stage of <paramref name="iterations"/> steps; <paramref name="seed"/> drives its random draws.</summary>
+    public ITimestepStrategy Build(NoiseSchedule schedule, int iterations, long seed)
     {
-        Validate(schedule.TrainTimesteps);
+        Validate(schedule.TrainTimesteps, iterations);
         var r = TimestepStrategies.Find(Strategy);
-        var s = r.Create(this, schedule);
-        return Window > 0 && r.Deterministic ? new RandomWindow(s, Window, TMin, TMax, Seed) : s;
+        var s = r.Create(this, new StrategyInputs(schedule, iterations, seed));
+        return Window > 0 && r.Deterministic ? new RandomWindow(s, Window, TMin, TMax, seed) : s;
     }
 }

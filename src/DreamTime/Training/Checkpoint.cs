@@ -18,7 +18,12 @@ public static class Checkpoint
     private const string RepresentationFile = "representation.safetensors", GuidanceFile = "guidance.safetensors",
         OptimizerFile = "optimizer.safetensors", StateFile = "state.json";
 
-    public sealed record State(int Step, string Prompt, string Strategy, long Seed, List<StepRecord> History);
+    public sealed record State(int Step, string Prompt, string Strategy, long Seed, List<StepRecord> History)
+    {
+        /// <summary>The stage and representation the checkpoint belongs to, so that a changed stage list is refused on resume.</summary>
+        public string? Stage { get; init; }
+        public string? Representation { get; init; }
+    }
 
     internal static readonly JsonSerializerOptions StateJson = new()
     {

@@ -12,39 +12,49 @@ namespace DreamTime.Training;
 /// <summary>Everything a run leaves besides checkpoints: schedule, mesh, turntable, curves, comparison, metrics.</summary>
 public static class RunExports
 {
+    /// <summary>The stage's schedule t(i) as CSV and plot (one pair per stage in a run of several).</summary>
     public static void WriteSchedule(Trainer trainer, RunFolder run)
     {
-        var ts = Enumerable.Range(1, trainer.Config.Iterations).Select(trainer.Strategy.TimestepAt).ToArray();
-        AtomicFile.WriteAllText(run.ScheduleCsv, ScheduleCsv.Format(ts));
-        SchedulePlot.Write(run.SchedulePlot, trainer.Config.Timesteps, trainer.Guidance.Schedule, ts);
+        var stage = trainer.Stage;
+        int n = trainer.Config.Stages.Count;
+        var ts = Enumerable.Range(1, stage.Iterations).Select(trainer.Strategy.TimestepAt).ToArray();
+        AtomicFile.WriteAllText(RunFolder.ForStage(run.ScheduleCsv, trainer.StageIndex, stage.Name, n), ScheduleCsv.Format(ts));
+        SchedulePlot.Write(RunFolder.ForStage(run.SchedulePlot, trainer.StageIndex, stage.Name, n), stage.Timesteps,
+            trainer.Guidance.Schedule, ts);
     }
 
-    /// <summary>A preview: the training view shadings of a fixed camera, side by side.</summary>
+    /// <summary>A preview: the training view shadings of a fixed camera, side by side; named by the stage in a run of several.</summary>
     public static void WritePreview(Trainer trainer, RunFolder run, int step)
     {
+        var name = trainer.Config.Stages.Count > 1
+            ? $"{trainer.StageIndex}-{trainer.Stage.Name}_step_{step:D5}.png"
+            : $"step_{step:D5}.png";
         var cam = trainer.Config.Cameras.MidCamera(20, 30);
         var images = new[] { ShadingMode.Diffuse, ShadingMode.Albedo, ShadingMode.Textureless }.Select(s =>
         {
             using var scope = torch.NewDisposeScope();
             return RgbImage.FromTensor(trainer.RenderView(cam, 96, 96, s).Rgb);
         }).ToList();
-        ImageIO.SavePng(Path.Combine(run.Previews, $"step_{step:D5}.png"), ImageIO.Grid(images, images.Count));
+        ImageIO.SavePng(Path.Combine(run.Previews, name), ImageIO.Grid(images, images.Count));
     }
 
-    /// <summary>Final outputs; returns the summary that becomes metrics.json.</summary>
-    public static Dictionary<string, object?> WriteAll(Trainer trainer, RunFolder run, IRunObserver observer)
+    /// <summary>Final outputs from the last stage's trainer and the whole run's history; returns the summary that becomes
+    /// metrics.json.</summary>
+    public static Dictionary<string, object?> WriteAll(Trainer trainer, RunFolder run, IRunObserver observer,
+        IReadOnlyList<StepRecord> history)
     {
         var cfg = trainer.Config;
-        var history = trainer.History;
         var summary = new Dictionary<string, object?>
         {
             ["prompt"] = cfg.Prompt,
+            ["pipeline"] = cfg.Pipeline,
             ["guidance"] = trainer.Config.GuidanceName,
-            ["representation"] = cfg.RepresentationName,
-            ["strategy"] = cfg.Timesteps.Strategy,
+            ["representation"] = cfg.RepresentationName(trainer.StageIndex),
+            ["strategy"] = cfg.Strategy,
             ["seed"] = cfg.Seed,
-            ["iterations"] = trainer.StepReached,
+            ["iterations"] = history.Count,
         };
+        if (cfg.Stages.Count > 1) summary["stages"] = StageSummaries(cfg, history);
         var quality = trainer.Evaluate();
         if (quality != null)
         {
@@ -61,7 +71,7 @@ public static class RunExports
         if (trainer.Reference != null)
         {
             summary["image"] = cfg.Reference!.Image;
-            ViewRenderer atTrainingSize = cam => trainer.RenderView(cam, cfg.Height, cfg.Width);
+            ViewRenderer atTrainingSize = cam => trainer.RenderView(cam, trainer.Stage.Height, trainer.Stage.Width);
             var (psnr, iou) = trainer.Reference.Evaluate(atTrainingSize);
             summary["input_view_psnr"] = Math.Round(psnr, 3);
             summary["input_view_mask_iou"] = Math.Round(iou, 4);
@@ -109,7 +119,7 @@ public static class RunExports
         var frames = new List<RgbImage>();
         var sheet = new ContactSheet(Math.Min(n, 6))
         {
-            Title = $"{cfg.Subject} ({cfg.Timesteps.Strategy}, {trainer.StepReached} iterations)",
+            Title = $"{cfg.Subject} ({PipelineLabel(cfg)}, {cfg.Stages.Sum(s => s.Iterations)} iterations)",
         };
         var cameras = cfg.Cameras.Ring(n, 20);
         for (int i = 0; i < n; i++)
@@ -127,8 +137,11 @@ public static class RunExports
     public static void WriteCurves(string path, TrainConfig cfg, IReadOnlyList<StepRecord> history)
     {
         if (history.Count == 0) return;
-        using var fig = new PanelFigure(1500, 480, 1, 3) { Title = $"{cfg.Subject} — {cfg.Timesteps.Strategy}, seed {cfg.Seed}" };
-        var steps = history.Select(h => (double)h.Step).ToArray();
+        using var fig = new PanelFigure(1500, 480, 1, 3) { Title = $"{cfg.Subject} — {PipelineLabel(cfg)}, seed {cfg.Seed}" };
+        // one iteration axis over all stages: a stage's steps follow the stages before it
+        var offsets = StageOffsets(cfg);
+        double Global(StepRecord h) => h.Step + (h.Stage != null && offsets.TryGetValue(h.Stage, out var o) ? o : 0);
+        var steps = history.Select(Global).ToArray();
         var a = fig.Panel(0, 0);
         a.Title("SDS loss and timestep");
         a.XLabel("iteration");
@@ -145,7 +158,7 @@ public static class RunExports
         b.XLabel("iteration");
         if (metrics.Count > 0)
         {
-            var evalSteps = evals.Select(h => (double)h.Step).ToArray();
+            var evalSteps = evals.Select(Global).ToArray();
             b.YLabel(MetricLabel(metrics[0]));
             if (metrics.Count > 1) b.Axes.Right.Label.Text = string.Join(", ", metrics.Skip(1).Select(MetricLabel));
             for (int m = 0; m < metrics.Count; m++)
@@ -160,6 +173,46 @@ public static class RunExports
         c.AddLine("grad norm", steps, history.Select(h => h.GradNorm ?? double.NaN).ToArray()).Opacity = 0.6;
         fig.SavePng(path);
     }
+
+    /// <summary>"tp-sds" for a one-stage run, "magic3d: coarse tp-sds, refine tp-sds" for several.</summary>
+    public static string PipelineLabel(TrainConfig cfg) =>
+        cfg.Stages.Count == 1 ? cfg.Strategy
+            : $"{cfg.Pipeline}: " + string.Join(", ", cfg.Stages.Select(s => $"{s.Name} {s.Timesteps.Strategy}"));
+
+    /// <summary>Iterations before each stage, by stage name.</summary>
+    public static Dictionary<string, int> StageOffsets(TrainConfig cfg)
+    {
+        var offsets = new Dictionary<string, int>();
+        int sum = 0;
+        foreach (var s in cfg.Stages)
+        {
+            offsets[s.Name] = sum;
+            sum += s.Iterations;
+        }
+        return offsets;
+    }
+
+    /// <summary>Per stage: its iterations, time, and first and last evaluation (the stage-switch gap is the difference
+    /// between one stage's last and the next one's first).</summary>
+    private static List<Dictionary<string, object?>> StageSummaries(TrainConfig cfg, IReadOnlyList<StepRecord> history) =>
+        cfg.Stages.Select((s, i) =>
+        {
+            var records = history.Where(h => h.Stage == s.Name).ToList();
+            var evals = records.Where(h => h.Evaluation != null).ToList();
+            var d = new Dictionary<string, object?>
+            {
+                ["name"] = s.Name,
+                ["representation"] = cfg.RepresentationName(i),
+                ["strategy"] = s.Timesteps.Strategy,
+                ["iterations"] = records.Count,
+                ["train_seconds"] = Math.Round(records.Sum(h => h.Seconds), 1),
+                ["seconds_per_step"] = records.Count > 0 ? Math.Round(records.Average(h => h.Seconds), 4) : null,
+            };
+            foreach (var (key, rec) in new[] { ("first", evals.FirstOrDefault()), ("last", evals.LastOrDefault()) })
+                if (rec != null)
+                    foreach (var (metric, value) in rec.Evaluation!.Metrics) d[$"{key}_{metric}"] = Math.Round(value, 4);
+            return d;
+        }).ToList();
 
     /// <summary>How a plot names a metric: PSNR (dB), mask IoU, or the metric's own name.</summary>
     private static string MetricLabel(string metric) => metric switch { "psnr" => "PSNR (dB)", "mask_iou" => "mask IoU", _ => metric };

@@ -9,6 +9,11 @@ public sealed class RunFolder(string root)
     public string Config => Path.Combine(Root, "config.json");
     public string ScheduleCsv => Path.Combine(Root, "schedule.csv");
     public string SchedulePlot => Path.Combine(Root, "schedule.png");
+
+    /// <summary>A per-stage file: "schedule.csv" for a one-stage run, "schedule_1-refine.csv" for stage 1 of several.</summary>
+    public static string ForStage(string path, int index, string name, int stages) =>
+        stages == 1 ? path : Path.Combine(Path.GetDirectoryName(path)!,
+            $"{Path.GetFileNameWithoutExtension(path)}_{index}-{name}{Path.GetExtension(path)}");
     public string MetricsLog => Path.Combine(Root, "metrics.jsonl");
     public string Metrics => Path.Combine(Root, "metrics.json");
     public string Curves => Path.Combine(Root, "curves.png");
@@ -23,7 +28,8 @@ public sealed class RunFolder(string root)
     /// <summary>Image-to-3D: the prepared input picture beside the result seen from the input camera.</summary>
     public string InputView => Path.Combine(Root, "input_view.png");
     public string Checkpoints => Path.Combine(Root, "checkpoints");
-    public string LastCheckpoint => Path.Combine(Checkpoints, "last");
+    /// <summary>The checkpoint of one stage ("checkpoints/0-nerf"): each stage is a training session of its own.</summary>
+    public string StageCheckpoint(int index, string name) => Path.Combine(Checkpoints, $"{index}-{name}");
 
     /// <summary>
     /// A new run needs a folder that does not exist (or --overwrite, which clears it). Checked before any work.

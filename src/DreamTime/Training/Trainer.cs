@@ -24,6 +24,11 @@ public sealed class Trainer : IStepTrainer, IDisposable
     private const int StreamJitter = 1, StreamNoise = 2, StreamShading = 3, StreamReferenceJitter = 4;
 
     public TrainConfig Config { get; }
+    /// <summary>Which stage of <see cref="Config"/> this trainer trains.</summary>
+    public int StageIndex { get; }
+    public StageSettings Stage => Config.Stages[StageIndex];
+    /// <summary>The seed of this stage's random streams (<see cref="StageSeeds"/>).</summary>
+    public long Seed { get; }
     public IRepresentation Representation { get; }
     public IGuidance Guidance { get; }
     public ITimestepStrategy Strategy { get; }
@@ -40,17 +45,20 @@ public sealed class Trainer : IStepTrainer, IDisposable
     private readonly CameraSampler _cameras;
 
     /// <summary>Takes ownership of the components; restores them and the optimizer from a checkpoint folder when one is given.</summary>
-    public Trainer(TrainConfig config, IRepresentation representation, GuidanceComponents guidance, string? resumeCheckpoint = null)
+    public Trainer(TrainConfig config, int stageIndex, IRepresentation representation, GuidanceComponents guidance,
+        string? resumeCheckpoint = null)
     {
         Config = config;
-        var reference = config.LoadReference();
+        StageIndex = stageIndex;
+        Seed = StageSeeds.Of(config.Seed, stageIndex);
+        var reference = config.LoadReference(stageIndex);
         if (reference != null) Reference = new ReferenceViewLoss(reference, config.Reference!.LambdaRgb, config.Reference.LambdaMask);
         Conditioning = config.Conditioning with { Reference = reference };
         Representation = representation;
         Guidance = guidance.Guidance;
         Evaluator = guidance.Evaluator;
-        Strategy = config.Timesteps.Build(Guidance.Schedule);
-        _cameras = new CameraSampler(config.Cameras, (int)(config.Seed & 0x7FFFFFFF));
+        Strategy = Stage.Timesteps.Build(Guidance.Schedule, Stage.Iterations, Seed);
+        _cameras = new CameraSampler(config.Cameras, (int)(Seed & 0x7FFFFFFF));
         _optimizer = AdamOptimizer.For(representation.ParameterGroups.Concat(Guidance.TrainableGroups));
         if (resumeCheckpoint != null)
         {
@@ -60,18 +68,24 @@ public sealed class Trainer : IStepTrainer, IDisposable
         }
     }
 
-    /// <summary>Builds the configured components by name (guidance first, so that a
-    /// bad prompt or checkpoint fails before any work) and the trainer.</summary>
-    public static Trainer Create(TrainConfig config, Device device, string? resumeCheckpoint = null, GuidanceComponents? guidance = null)
+    /// <summary>Builds a stage's components by name (guidance first, so that a bad prompt or checkpoint fails before any
+    /// work) and its trainer. <paramref name="previous"/> is the stage before's representation (not owned).</summary>
+    public static Trainer Create(TrainConfig config, Device device, int stageIndex = 0, IRepresentation? previous = null,
+        string? resumeCheckpoint = null, GuidanceComponents? guidance = null)
     {
-        guidance ??= Components.Guidance.Create(config.Guidance, new ComponentContext(config, device));
+        var context = new ComponentContext(config, device, stageIndex, previous);
+        // a stage's own guidance reports its keys under the stage ("stages.1.guidance.model")
+        guidance ??= config.Stages[stageIndex].Guidance == null
+            ? Components.Guidance.Create(config.Guidance, context)
+            : UserError.InSection($"stages.{stageIndex}", () => Components.Guidance.Create(config.GuidanceOf(stageIndex), context));
         IRepresentation? representation = null;
         try
         {
-            torch.manual_seed(config.Seed);
-            representation = Components.Representation.Create(config.Representation, new ComponentContext(config, device));
+            torch.manual_seed(context.StageSeed);
+            representation = UserError.InSection($"stages.{stageIndex}.representation",
+                () => Components.Representation.Create(config.Stages[stageIndex].Representation, context));
             representation.MoveTo(device);
-            return new Trainer(config, representation, guidance, resumeCheckpoint);
+            return new Trainer(config, stageIndex, representation, guidance, resumeCheckpoint);
         }
         catch
         {
@@ -83,13 +97,13 @@ public sealed class Trainer : IStepTrainer, IDisposable
 
     public ShadingMode ShadingFor(int step)
     {
-        double a = Config.ShadingAlbedo, d = Config.ShadingDiffuse, x = Config.ShadingTextureless;
-        double u = new Random(Seeds.Mix(Config.Seed, step, StreamShading)).NextDouble() * (a + d + x);
+        double a = Stage.ShadingAlbedo, d = Stage.ShadingDiffuse, x = Stage.ShadingTextureless;
+        double u = new Random(Seeds.Mix(Seed, step, StreamShading)).NextDouble() * (a + d + x);
         return u < a ? ShadingMode.Albedo : u < a + d ? ShadingMode.Diffuse : ShadingMode.Textureless;
     }
 
     public IReadOnlyList<Camera> CamerasFor(int step) =>
-        Enumerable.Range(0, Config.BatchSize).Select(b => _cameras.ForStep(step * Config.BatchSize + b)).ToList();
+        Enumerable.Range(0, Stage.BatchSize).Select(b => _cameras.ForStep(step * Stage.BatchSize + b)).ToList();
 
     StepRecord IStepTrainer.TrainStep(int step) => Step(step);
 
@@ -100,20 +114,20 @@ public sealed class Trainer : IStepTrainer, IDisposable
         using var scope = torch.NewDisposeScope();
         int t = Strategy.TimestepAt(step);
         var cams = CamerasFor(step);
-        using var jitter = Seeds.Generator(Config.Seed, step, StreamJitter);
-        using var noise = Seeds.Generator(Config.Seed, step, StreamNoise);
+        using var jitter = Seeds.Generator(Seed, step, StreamJitter);
+        using var noise = Seeds.Generator(Seed, step, StreamNoise);
         Representation.UpdateStep(step);
         Guidance.UpdateStep(step);
         _optimizer.ZeroGrad();
-        var render = Representation.Render(new RenderRequest(cams, Config.Height, Config.Width, ShadingFor(step), Light, jitter));
+        var render = Representation.Render(new RenderRequest(cams, Stage.Height, Stage.Width, ShadingFor(step), Light, jitter));
         GuidanceOutput guided;
         try { guided = Guidance.Step(new GuidanceInput(render, cams, Conditioning, t, noise)); }
         catch (NonFiniteOutputException e) { throw new TrainingDivergedException(step, e.Where); }
         var terms = guided.Losses.Concat(Representation.Regularizers(render, step)).ToList();
         if (Reference is { Active: true })
         {
-            using var refJitter = Seeds.Generator(Config.Seed, step, StreamReferenceJitter);
-            var refRender = Representation.Render(new RenderRequest(new[] { Reference.View.Camera }, Config.Height, Config.Width,
+            using var refJitter = Seeds.Generator(Seed, step, StreamReferenceJitter);
+            var refRender = Representation.Render(new RenderRequest(new[] { Reference.View.Camera }, Stage.Height, Stage.Width,
                 ShadingMode.Diffuse, Light, refJitter));
             terms.AddRange(Reference.Losses(refRender));
         }
@@ -130,7 +144,7 @@ public sealed class Trainer : IStepTrainer, IDisposable
         if (bad != null) throw new TrainingDivergedException(step, $"gradient of {bad}");
         _optimizer.Step();
         StepReached = step;
-        return new StepRecord(step, t, loss.item<float>(), values, guided.Stats, clock.Elapsed.TotalSeconds);
+        return new StepRecord(step, t, loss.item<float>(), values, guided.Stats, clock.Elapsed.TotalSeconds) { Stage = Stage.Name };
     }
 
     /// <summary>Renders one camera without gradients: rgb [H,W,3] and opacity [H,W] (diffuse-shaded, as the prior sees it).</summary>
@@ -152,7 +166,11 @@ public sealed class Trainer : IStepTrainer, IDisposable
 
     public void SaveCheckpoint(string dir) =>
         Checkpoint.Save(dir, Representation, Guidance, _optimizer,
-            new Checkpoint.State(StepReached, Config.Prompt, Config.Timesteps.Strategy, Config.Seed, History));
+            new Checkpoint.State(StepReached, Config.Prompt, Stage.Timesteps.Strategy, Config.Seed, History)
+            {
+                Stage = Stage.Name,
+                Representation = Config.RepresentationName(StageIndex),
+            });
 
     public void Dispose()
     {

@@ -80,14 +80,14 @@ public class GenerateCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--strategy", "fastest", "tp-sds, uniform, linear, hifa, two-stage", "timesteps.strategy (--strategy): fastest")]
+    [InlineData("--strategy", "fastest", "tp-sds, uniform, linear, hifa, two-stage", "stages.0.timesteps.strategy (--strategy): fastest")]
     [InlineData("--shading", "1,2", "albedo,diffuse,textureless")]
     [InlineData("--shading", "a,b,c", "albedo,diffuse,textureless")]
     [InlineData("--shading", "0,0,0", "positive")]
     [InlineData("--resolution", "4", "between 8 and 1024", "height (--resolution): is 4;")]
     [InlineData("--weighting", "cubic", "1-ab", "guidance.weighting (--weighting): cubic")]
     [InlineData("--device", "tpu", "cpu, cuda", "device (--device): tpu")]
-    [InlineData("--iterations", "0", "positive", "timesteps.iterations (--iterations): is 0;")]
+    [InlineData("--iterations", "0", "positive", "stages.0.iterations (--iterations): is 0;")]
     public void BadOptionNamesItselfAndWritesNothing(string option, string value, string allowed, string? named = null)
     {
         // a setting's error names its config key, then the option that set it
@@ -122,7 +122,7 @@ public class GenerateCommandTests : IDisposable
     public void ResumeWithATruncatedCheckpoint()
     {
         var root = MakeRunFolder();
-        var model = Path.Combine(root, "checkpoints", "last", "representation.safetensors");
+        var model = Path.Combine(root, "checkpoints", "0-nerf", "representation.safetensors");
         var bytes = File.ReadAllBytes(model);
         File.WriteAllBytes(model, bytes[..(bytes.Length / 2)]);
         var before = Snapshot(root);
@@ -134,7 +134,7 @@ public class GenerateCommandTests : IDisposable
     public void ResumeWithACorruptStateOrConfig()
     {
         var root = MakeRunFolder();
-        var state = Path.Combine(root, "checkpoints", "last", "state.json");
+        var state = Path.Combine(root, "checkpoints", "0-nerf", "state.json");
         File.WriteAllText(state, "{\"Step\": 2, \"Prom");
         var before = Snapshot(root);
         AssertUserError(Generate("--resume", root), "state.json", "corrupt");
@@ -152,8 +152,8 @@ public class GenerateCommandTests : IDisposable
         var root = MakeRunFolder();
         var configPath = Path.Combine(root, "config.json");
         var config = JsonNode.Parse(File.ReadAllText(configPath))!;
-        Assert.Equal(4, config["representation"]!["field"]!["hash_levels"]!.GetValue<int>());
-        config["representation"]!["field"]!["hash_levels"] = 3;
+        Assert.Equal(4, config["stages"]![0]!["representation"]!["field"]!["hash_levels"]!.GetValue<int>());
+        config["stages"]![0]!["representation"]!["field"]!["hash_levels"] = 3;
         File.WriteAllText(configPath, config.ToJsonString());
         var before = Snapshot(root);
         var line = AssertUserError(Generate("--resume", root), "representation.safetensors", "'field.", "shape [");
@@ -162,9 +162,9 @@ public class GenerateCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("representation")]
+    [InlineData("stages")]
     [InlineData("guidance")]
-    [InlineData("timesteps")]
+    [InlineData("pipeline")]
     [InlineData("cameras")]
     [InlineData("prompt")]
     public void ResumeWithANullSectionInConfig(string key)
@@ -186,7 +186,7 @@ public class GenerateCommandTests : IDisposable
         var before = Snapshot(root);
         AssertUserError(Generate("--resume", root, "--iterations", "10", "--lr", "0.5", "--seed", "2"), "config.json decides",
             "--seed, --lr");
-        AssertUserError(Generate("--resume", root, "--iterations", "3"), "timesteps.iterations (--iterations): is 3", "only be extended",
+        AssertUserError(Generate("--resume", root, "--iterations", "3"), "stages.0.iterations (--iterations): is 3", "only be extended",
             "has 4");
         AssertUserError(Generate("a red mushroom", "--resume", root), "config.json decides", "PROMPT");
         AssertUnchanged(before, root);
@@ -217,9 +217,9 @@ public class GenerateCommandTests : IDisposable
         var run = new RunFolder(outDir);
         var cfg = TrainConfig.FromJson(File.ReadAllText(run.Config), run.Config);
         Assert.Equal(("a red mushroom", 2, 8, 8, 5L, "linear"),
-            (cfg.Prompt, cfg.Iterations, cfg.Height, cfg.Width, cfg.Seed, cfg.Timesteps.Strategy));
-        Assert.Equal((0.2, 0.6, 0.2), (cfg.ShadingAlbedo, cfg.ShadingDiffuse, cfg.ShadingTextureless));
-        Assert.Equal(2, Checkpoint.LoadState(run.LastCheckpoint).Step);
+            (cfg.Prompt, cfg.Stages[0].Iterations, cfg.Stages[0].Height, cfg.Stages[0].Width, cfg.Seed, cfg.Strategy));
+        Assert.Equal((0.2, 0.6, 0.2), (cfg.Stages[0].ShadingAlbedo, cfg.Stages[0].ShadingDiffuse, cfg.Stages[0].ShadingTextureless));
+        Assert.Equal(2, Checkpoint.LoadState(run.StageCheckpoint(0, "nerf")).Step);
         Assert.Equal(3, File.ReadAllLines(run.ScheduleCsv).Length);
         Assert.True(File.Exists(run.Metrics));
         Assert.Single(Directory.GetFiles(run.Turntable, "frame_*.png"));

@@ -19,15 +19,15 @@ public class ConfigOverrideTests : IDisposable
     public void SetChangesNestedKeysWithJsonValues()
     {
         var tree = ConfigOverrides.Defaults();
-        ConfigOverrides.Apply(tree, "representation.field.hash_levels=5");
+        ConfigOverrides.Apply(tree, "stages.0.representation.field.hash_levels=5");
         ConfigOverrides.Apply(tree, "guidance.temperature_pixels=null");
-        ConfigOverrides.Apply(tree, "timesteps.strategy=hifa");
+        ConfigOverrides.Apply(tree, "stages.0.timesteps.strategy=hifa");
         ConfigOverrides.Apply(tree, "prompt=a snowman");
         ConfigOverrides.Apply(tree, "cameras.distance_max=3.5");
         var cfg = TrainConfig.FromJson(tree, "test");
-        Assert.Equal(5, ((NerfSettings)cfg.Representation).Field.HashLevels);
+        Assert.Equal(5, ((NerfSettings)cfg.Stages[0].Representation).Field.HashLevels);
         Assert.Null(((BuiltinPriorSettings)cfg.Guidance).TemperaturePixels);
-        Assert.Equal(("hifa", "a snowman", 3.5), (cfg.Timesteps.Strategy, cfg.Prompt, cfg.Cameras.DistanceMax));
+        Assert.Equal(("hifa", "a snowman", 3.5), (cfg.Stages[0].Timesteps.Strategy, cfg.Prompt, cfg.Cameras.DistanceMax));
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public class ConfigOverrideTests : IDisposable
     [Theory]
     [InlineData("guidance.view_dependent_prompt=false",
         "guidance (builtin) has no key 'view_dependent_prompt'; its keys: type, beta_schedule")]
-    [InlineData("representation.field.levels=3", "representation.field has no key 'levels'; its keys: hash_levels")]
+    [InlineData("stages.0.representation.field.levels=3", "stages.0.representation.field has no key 'levels'; its keys: hash_levels")]
     [InlineData("nerf.hash_levels=3", "'nerf' is not a section")]
     [InlineData("guidance_scale", "expected KEY=VALUE")]
     [InlineData("guidance.type=deepfloyd-if",
@@ -62,20 +62,20 @@ public class ConfigOverrideTests : IDisposable
     public void AConfigFileWithATypoOrAWrongTypeIsRefusedNamingTheKey()
     {
         var tree = ConfigOverrides.Defaults();
-        tree["representation"]!.AsObject()["lr_encodng"] = 0.1;
+        tree["stages"]![0]!["representation"]!.AsObject()["lr_encodng"] = 0.1;
         var e = Assert.Throws<UserError>(() => TrainConfig.FromJson(tree, "run.json"));
         Assert.Contains("run.json", e.Message);
         Assert.Contains("lr_encodng", e.Message);
-        Assert.Contains("unknown key 'representation.lr_encodng'", e.Message);
+        Assert.Contains("unknown key 'stages.0.representation.lr_encodng'", e.Message);
         var wrongType = ConfigOverrides.Defaults();
         wrongType["guidance"]!.AsObject()["temperature_pixels"] = "hot";
         Assert.Contains("'guidance.temperature_pixels' has the wrong type (expected a number)",
             Assert.Throws<UserError>(() => TrainConfig.FromJson(wrongType, "run.json")).Message);
         var badField = ConfigOverrides.Defaults();
-        badField["representation"]!["field"]!.AsObject()["hash_levels"] = 99;
+        badField["stages"]![0]!["representation"]!["field"]!.AsObject()["hash_levels"] = 99;
         var fieldError = Assert.Throws<UserError>(() => TrainConfig.FromJson(badField, "run.json").Validate());
-        Assert.Equal("representation.field.hash_levels", fieldError.Key);
-        Assert.StartsWith("representation.field.hash_levels: 99 must be in 1..32", fieldError.Message);
+        Assert.Equal("stages.0.representation.field.hash_levels", fieldError.Key);
+        Assert.StartsWith("stages.0.representation.field.hash_levels: 99 must be in 1..32", fieldError.Message);
         var noType = ConfigOverrides.Defaults();
         noType["guidance"]!.AsObject().Remove("type");
         Assert.Contains("'guidance.type' is missing", Assert.Throws<UserError>(() => TrainConfig.FromJson(noType, "run.json")).Message);
@@ -89,10 +89,10 @@ public class ConfigOverrideTests : IDisposable
         File.WriteAllText(file, cfg.ToJson());
         var outDir = Path.Combine(_dir, "out");
         var (code, err) = GenerateCommandTests.Generate("--config", file, "--out", outDir, "--strategy", "linear", "--set",
-            "representation.lambda_orientation=0.5", "--set", "timesteps.t_min=30");
+            "stages.0.representation.lambda_orientation=0.5", "--set", "stages.0.timesteps.t_min=30");
         Assert.True(code == 0, err);
         var saved = TrainConfig.FromJson(File.ReadAllText(Path.Combine(outDir, "config.json")), "config.json");
-        var expected = (cfg with { Timesteps = cfg.Timesteps with { Strategy = "linear", TMin = 30 } }).WithNerf(n =>
+        var expected = cfg.WithStage(s => s with { Timesteps = s.Timesteps with { Strategy = "linear", TMin = 30 } }).WithNerf(n =>
             n with { LambdaOrientation = 0.5 });
         Assert.Equal(expected, saved);
     }
@@ -127,10 +127,10 @@ public class ConfigOverrideTests : IDisposable
         Assert.Equal(0, GenerateCommandTests.Generate("--config", Write(cfg), "--out", root).Code);
         var (code, err) = GenerateCommandTests.Generate("--resume", root, "--iterations", "5", "--device", "cpu");
         Assert.True(code == 0, err);
-        Assert.Contains("extending the run from 3 to 5 iterations", err);
+        Assert.Contains("extending the run's last stage from 3 to 5 iterations", err);
         var run = new RunFolder(root);
-        Assert.Equal(5, Checkpoint.LoadState(run.LastCheckpoint).Step);
-        Assert.Equal(5, TrainConfig.FromJson(File.ReadAllText(run.Config), run.Config).Iterations);
+        Assert.Equal(5, Checkpoint.LoadState(run.StageCheckpoint(0, "nerf")).Step);
+        Assert.Equal(5, TrainConfig.FromJson(File.ReadAllText(run.Config), run.Config).Stages[0].Iterations);
         Assert.Equal(5, File.ReadAllLines(run.MetricsLog).Length);
     }
 

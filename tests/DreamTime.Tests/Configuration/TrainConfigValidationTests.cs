@@ -14,7 +14,7 @@ public class TrainConfigValidationTests
     [Theory]
     [InlineData("eval_resolution")]
     [InlineData("turntable_resolution")]
-    [InlineData("representation.mesh_threshold")]
+    [InlineData("stages.0.representation.mesh_threshold")]
     [InlineData("cameras.distance_min")]
     [InlineData("cameras.fov_y_min_deg")]
     [InlineData("cameras.elevation_min_deg")]
@@ -24,8 +24,10 @@ public class TrainConfigValidationTests
         {
             "eval_resolution" => new TrainConfig { EvalResolution = 0 },
             "turntable_resolution" => new TrainConfig { TurntableResolution = -4 },
-            "representation.mesh_threshold" =>
-                new TrainConfig { Representation = new DreamTime.Representations.NerfSettings { MeshThreshold = double.NaN } },
+            "stages.0.representation.mesh_threshold" => new TrainConfig
+            {
+                Stages = [new StageSettings { Representation = new DreamTime.Representations.NerfSettings { MeshThreshold = double.NaN } }],
+            },
             "cameras.distance_min" => new TrainConfig { Cameras = new CameraRanges(DistanceMin: 3, DistanceMax: 2) },
             "cameras.fov_y_min_deg" => new TrainConfig { Cameras = new CameraRanges(FovYMinDeg: 0) },
             _ => new TrainConfig { Cameras = new CameraRanges(ElevationMinDeg: 10, ElevationMaxDeg: -10) },

@@ -8,10 +8,10 @@ public class TimestepStrategyTests
 {
     private static readonly NoiseSchedule Sd = NoiseSchedule.StableDiffusion;
 
-    private static int[] Run(TimestepOptions o)
+    private static int[] Run(TimestepOptions o, int iterations, long seed = 0)
     {
-        var s = o.Build(Sd);
-        return Enumerable.Range(1, o.Iterations).Select(s.TimestepAt).ToArray();
+        var s = o.Build(Sd, iterations, seed);
+        return Enumerable.Range(1, iterations).Select(s.TimestepAt).ToArray();
     }
 
     [Theory]
@@ -21,7 +21,7 @@ public class TimestepStrategyTests
     [InlineData(2500)]
     public void TpSdsIsNonIncreasingStartsNearTMaxEndsAtTMin(int n)
     {
-        var ts = Run(new TimestepOptions { Iterations = n });
+        var ts = Run(new TimestepOptions(), n);
         for (int i = 1; i < ts.Length; i++) Assert.True(ts[i] <= ts[i - 1], $"t({i + 1})={ts[i]} > t({i})={ts[i - 1]}");
         Assert.Equal(20, ts[^1]);
         Assert.InRange(ts[0], n >= 100 ? 960 : 940, 980);
@@ -54,7 +54,7 @@ public class TimestepStrategyTests
             : t < 500 ? Math.Exp(-Math.Pow(t - 500, 2) / (2 * 100.0 * 100.0)) : 1;
         Func<int, double> w = prior switch { "wd*wp" => t => Wd(t) * Wp(t), "wp" => Wp, "wd" => Wd, _ => _ => 1.0 };
         const int n = 200;
-        var ts = Run(new TimestepOptions { Iterations = n, TimePrior = prior });
+        var ts = Run(new TimestepOptions { TimePrior = prior }, n);
         for (int i = 1; i <= n; i++) Assert.Equal(ReferenceTpSds(i, n, w), ts[i - 1]);
     }
 
@@ -73,7 +73,7 @@ public class TimestepStrategyTests
     {
         // With W constant, sum_{t'=t}^{t_max} p = (t_max - t + 1)/961, so t(i) = t_max - ceil(961 i/N) + 1.
         const int n = 37;
-        var ts = Run(new TimestepOptions { Iterations = n, TimePrior = "uniform" });
+        var ts = Run(new TimestepOptions { TimePrior = "uniform" }, n);
         for (int i = 1; i <= n; i++)
         {
             int expected = Math.Max(980 - (int)Math.Ceiling(961.0 * i / n - 1e-9) + 1, 20);
@@ -88,8 +88,8 @@ public class TimestepStrategyTests
     public void IterationsSpentInARangeAreProportionalToItsProbabilityMass(int lo, int hi)
     {
         const int n = 1000;
-        var o = new TimestepOptions { Iterations = n };
-        var strategy = new TimePrioritizedStrategy(o, Sd);
+        var o = new TimestepOptions();
+        var strategy = new TimePrioritizedStrategy(o, Sd, n);
         double mass = 0;
         for (int t = lo; t <= hi; t++) mass += strategy.Probability[t - o.TMin];
         int count = Enumerable.Range(1, n).Count(i => strategy.TimestepAt(i) >= lo && strategy.TimestepAt(i) <= hi);
@@ -99,30 +99,30 @@ public class TimestepStrategyTests
     [Fact]
     public void UniformDrawsStayInRangeWithTheRightMeanAndAreDeterministic()
     {
-        var o = new TimestepOptions { Strategy = "uniform", Iterations = 20000, Seed = 7 };
-        var a = Run(o);
+        var o = new TimestepOptions { Strategy = "uniform" };
+        var a = Run(o, 20000, 7);
         Assert.All(a, t => Assert.InRange(t, 20, 980));
         // mean of U{20..980} is 500, sd 277; the mean of 20000 draws has sd ~2
         Assert.InRange(a.Average(), 490, 510);
         Assert.Contains(20, a);
         Assert.Contains(980, a);
-        Assert.Equal(a, Run(o));
-        Assert.NotEqual(a, Run(o with { Seed = 8 }));
+        Assert.Equal(a, Run(o, 20000, 7));
+        Assert.NotEqual(a, Run(o, 20000, 8));
     }
 
     [Fact]
     public void LinearHifaTwoStageAndWindow()
     {
-        var lin = Run(new TimestepOptions { Strategy = "linear", Iterations = 4 });
+        var lin = Run(new TimestepOptions { Strategy = "linear" }, 4);
         Assert.Equal(new[] { 740, 500, 260, 20 }, lin);
-        var hifa = Run(new TimestepOptions { Strategy = "hifa", Iterations = 4 });
+        var hifa = Run(new TimestepOptions { Strategy = "hifa" }, 4);
         Assert.Equal(new[] { (int)Math.Round(980 - 960 * 0.5), (int)Math.Round(980 - 960 * Math.Sqrt(0.5)),
             (int)Math.Round(980 - 960 * Math.Sqrt(0.75)), 20 }, hifa);
-        var two = Run(new TimestepOptions { Strategy = "two-stage", Iterations = 2000, SwitchIteration = 1001, StageTwoTMax = 500 });
+        var two = Run(new TimestepOptions { Strategy = "two-stage", SwitchIteration = 1001, StageTwoTMax = 500 }, 2000);
         Assert.Contains(two.Take(1000), t => t > 700);
         Assert.All(two.Skip(1000), t => Assert.InRange(t, 20, 500));
-        var baseTs = Run(new TimestepOptions { Iterations = 300 });
-        var windowed = Run(new TimestepOptions { Iterations = 300, Window = 25, Seed = 3 });
+        var baseTs = Run(new TimestepOptions(), 300);
+        var windowed = Run(new TimestepOptions { Window = 25 }, 300, 3);
         for (int i = 0; i < 300; i++) Assert.InRange(windowed[i], Math.Max(20, baseTs[i] - 25), Math.Min(980, baseTs[i] + 25));
         Assert.NotEqual(baseTs, windowed);
     }
@@ -145,8 +145,8 @@ public class TimestepStrategyTests
     [InlineData("tp-sds", 20, 980, 100, 500, 800, "m2: is 800; must not exceed m1 (500)")]
     public void InvalidOptionsNameTheOption(string strategy, int tMin, int tMax, int n, double m1, double m2, string expected)
     {
-        var o = new TimestepOptions { Strategy = strategy, TMin = tMin, TMax = tMax, Iterations = n, M1 = m1, M2 = m2 };
-        var e = Assert.Throws<UserError>(() => o.Build(Sd));
+        var o = new TimestepOptions { Strategy = strategy, TMin = tMin, TMax = tMax, M1 = m1, M2 = m2 };
+        var e = Assert.Throws<UserError>(() => o.Build(Sd, n, 0));
         Assert.StartsWith(expected, e.Message);
         Assert.Equal(expected.Split(':')[0], e.Key);
     }

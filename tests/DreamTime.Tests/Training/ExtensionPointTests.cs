@@ -51,7 +51,7 @@ public class ExtensionPointTests : IDisposable
     }
 
     private static TestTrainer Trained(TrainConfig cfg, string root, LearnedColourGuidance g, string? checkpoint = null) =>
-        new(Trainer.Create(cfg, CPU, checkpoint, new GuidanceComponents(g, null)), new RunFolder(root));
+        new(Trainer.Create(cfg, CPU, resumeCheckpoint: checkpoint, guidance: new GuidanceComponents(g, null)), new RunFolder(root));
 
     [Fact]
     public void NamedLossesAndStatsAreLoggedAndTrainableGuidanceStateIsOptimisedAndCheckpointed()
@@ -87,17 +87,17 @@ public class ExtensionPointTests : IDisposable
         }
 
         // the checkpoint holds the guidance state; a resume restores it exactly and continues as an uninterrupted run does
-        var checkpoint = Checkpoint.Find(new RunFolder(root).LastCheckpoint)!;
+        var checkpoint = Checkpoint.Find(new RunFolder(root).StageCheckpoint(0, "nerf"))!;
         Assert.True(File.Exists(Path.Combine(checkpoint, "guidance.safetensors")));
         float[] straight, resumed;
         var g1 = new LearnedColourGuidance();
-        using (var s = Trained(cfg with { Timesteps = cfg.Timesteps with { Iterations = 6 } }, Path.Combine(_dir, "straight"), g1))
+        using (var s = Trained(cfg.WithIterations(6), Path.Combine(_dir, "straight"), g1))
         {
             for (int step = 1; step <= 6; step++) s.Step(step);
             straight = g1.Colour.data<float>().ToArray();
         }
         var g2 = new LearnedColourGuidance();
-        using (var r = Trained(cfg with { Timesteps = cfg.Timesteps with { Iterations = 6 } }, root, g2, checkpoint))
+        using (var r = Trained(cfg.WithIterations(6), root, g2, checkpoint))
         {
             Assert.Equal(4, r.StepReached);
             Assert.NotEqual(0.8f, g2.Colour.data<float>()[0]);   // restored, not the initial value
@@ -115,16 +115,16 @@ public class ExtensionPointTests : IDisposable
         first.Step(1);
         first.Step(2);
         // stage two: the same representation type, built through the registry from stage one
-        var stageTwo = cfg with { Height = 24, Width = 24 };
-        using var second = Components.Representation.Create(stageTwo.Representation,
-            new ComponentContext(stageTwo, CPU, Previous: first.Model));
+        var stageTwo = cfg with { Stages = [cfg.Stages[0], cfg.Stages[0] with { Name = "two", Height = 24, Width = 24 }] };
+        using var second = Components.Representation.Create(stageTwo.Stages[1].Representation,
+            new ComponentContext(stageTwo, CPU, 1, Previous: first.Model));
         Assert.Equal(0.0, MaxDifference(Parameters(first.Model), Parameters(second)));
-        using var fresh = Components.Representation.Create(stageTwo.Representation, new ComponentContext(stageTwo, CPU));
+        using var fresh = Components.Representation.Create(stageTwo.Stages[1].Representation, new ComponentContext(stageTwo, CPU, 1));
         Assert.True(MaxDifference(Parameters(first.Model), Parameters(fresh)) > 1e-4);
         // a stage whose network does not fit the previous one is a clear error
         var other = stageTwo.WithNerf(n => n with { Field = n.Field with { HashLevels = 3 } });
         var e = Assert.Throws<DreamTime.Runtime.UserError>(() =>
-            Components.Representation.Create(other.Representation, new ComponentContext(other, CPU, Previous: first.Model)));
+            Components.Representation.Create(other.Stages[0].Representation, new ComponentContext(other, CPU, 0, Previous: first.Model)));
         Assert.Contains("previous stage", e.Message);
     }
 

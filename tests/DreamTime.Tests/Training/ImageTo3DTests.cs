@@ -148,7 +148,7 @@ public class ImageTo3DTests : IDisposable
                      (new[] { "a red mushroom", "--image-elevation", "10" }, "--image-elevation: describes the input picture"),
                      (new[] { "--image", picture, "--image-framing", "tight" }, "reference.framing (--image-framing): tight: unknown"),
                      (new[] { "--image", picture, "--image-elevation", "100" }, "reference.elevation_deg (--image-elevation): is 100;"),
-                     (new[] { "--image", picture, "--resolution", "64", "--set", "width=32" }, "square"),
+                     (new[] { "--image", picture, "--resolution", "64", "--set", "stages.0.width=32" }, "square"),
                  })
         {
             var (code, err) = Cli(GenerateCommand.Create(), args.Concat(new[] { "--out", outDir }).ToArray());

@@ -22,15 +22,22 @@ public class StableDiffusionGenerateTests : IDisposable
         {
             Prompt = "a hamburger",
             Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = Fixtures.TinySd15 },
-            Height = 16,
-            Width = 16,
-            Timesteps = new DreamTime.Diffusion.TimestepOptions { Iterations = 3, Seed = 1 },
-            // only the SDS loss may move the parameters
-            Representation = new NerfSettings
-            {
-                Field = new NerfConfig(HashLevels: 4, Log2TableSize: 12, SamplesPerRay: 16),
-                LambdaOrientation = 0
-            },
+            Seed = 1,
+            Stages =
+            [
+                new DreamTime.Configuration.StageSettings
+                {
+                    Height = 16,
+                    Width = 16,
+                    Iterations = 3,
+                    // only the SDS loss may move the parameters
+                    Representation = new NerfSettings
+                    {
+                        Field = new NerfConfig(HashLevels: 4, Log2TableSize: 12, SamplesPerRay: 16),
+                        LambdaOrientation = 0
+                    },
+                },
+            ],
         };
         using var trainer = Trainer.Create(cfg, torch.CPU);
         Assert.Null(trainer.Evaluator);

@@ -14,7 +14,9 @@ internal sealed class TestTrainer(Trainer trainer, RunFolder run) : IDisposable
     public int StepReached => Trainer.StepReached;
     public List<StepRecord> History => Trainer.History;
     public StepRecord Step(int step) => Trainer.Step(step);
-    public void SaveCheckpoint() => Trainer.SaveCheckpoint(Run.LastCheckpoint);
+    /// <summary>The trainer's stage checkpoint folder in its run.</summary>
+    public string Checkpoint => Run.StageCheckpoint(Trainer.StageIndex, Trainer.Stage.Name);
+    public void SaveCheckpoint() => Trainer.SaveCheckpoint(Checkpoint);
     public static implicit operator Trainer(TestTrainer t) => t.Trainer;
     public void Dispose() => Trainer.Dispose();
 }

@@ -34,13 +34,13 @@ public class TrainerDivergenceTests : IDisposable
             for (int s = 1; s < BadStep; s++) trainer.Step(s);
             trainer.SaveCheckpoint();
             paramsAtCheckpoint = Parameters(trainer.Model);
-            before = Snapshot(trainer.Run.LastCheckpoint);
+            before = Snapshot(trainer.Checkpoint);
             error = Assert.Throws<TrainingDivergedException>(() => trainer.Step(BadStep));
             Assert.Equal(BadStep - 1, trainer.StepReached);
             // The bad step never reached the optimizer.
             Assert.Equal(0.0, MaxDifference(paramsAtCheckpoint, Parameters(trainer.Model)));
         }
-        var last = Path.Combine(root, "checkpoints", "last");
+        var last = Path.Combine(root, "checkpoints", "0-nerf");
         var after = Snapshot(last);
         Assert.Equal(before.Keys.Order(), after.Keys.Order());
         foreach (var (name, bytes) in before) Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");

@@ -35,9 +35,9 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
         }
         // Every per-step random choice at once: t, shading mode, two cameras, regularisers on all of them.
         if (randomEverything)
-            cfg = (cfg with
+            cfg = cfg.WithStage(s => s with
             {
-                Timesteps = cfg.Timesteps with { Strategy = "uniform" },
+                Timesteps = s.Timesteps with { Strategy = "uniform" },
                 BatchSize = 2,
                 ShadingAlbedo = 0.3,
                 ShadingDiffuse = 0.4,
@@ -51,7 +51,7 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
             for (int s = 1; s <= n; s++) straightRecords.Add(straight.Step(s));
             straightParams = Parameters(straight.Model);
             straight.SaveCheckpoint();
-            straightAdam = Tensors(Checkpoint.OptimizerPath(straight.Run.LastCheckpoint));
+            straightAdam = Tensors(Checkpoint.OptimizerPath(straight.Checkpoint));
         }
 
         var resumedRecords = new List<StepRecord>();
@@ -62,13 +62,13 @@ public class TrainerResumeTests(ITestOutputHelper output) : IDisposable
             first.SaveCheckpoint();
         }
         Dictionary<string, double[]> resumedParams, resumedAdam;
-        using (var second = NewTrainer(cfg, root, Checkpoint.Find(Path.Combine(root, "checkpoints", "last"))))
+        using (var second = NewTrainer(cfg, root, Checkpoint.Find(Path.Combine(root, "checkpoints", "0-nerf"))))
         {
             Assert.Equal(k, second.StepReached);
             for (int s = k + 1; s <= n; s++) resumedRecords.Add(second.Step(s));
             resumedParams = Parameters(second.Model);
             second.SaveCheckpoint();
-            resumedAdam = Tensors(Checkpoint.OptimizerPath(second.Run.LastCheckpoint));
+            resumedAdam = Tensors(Checkpoint.OptimizerPath(second.Checkpoint));
         }
 
         for (int i = 0; i < n; i++)

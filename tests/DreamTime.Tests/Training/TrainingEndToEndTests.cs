@@ -88,13 +88,15 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         foreach (var cfg in new[]
                  {
                      new TrainConfig(),
-                     Tiny(7, seed: 11, prompt: "a snowman with a hat") with
+                     Tiny(7, seed: 11, prompt: "a snowman with a hat").WithStage(s => s with
+                     {
+                         BatchSize = 3,
+                         Timesteps = new DreamTime.Diffusion.TimestepOptions { Strategy = "two-stage", SwitchIteration = 4, Window = 5 },
+                     }) with
                      {
                          Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = "some/sd-folder", GuidanceScale = 7.5,
                              GradClip = 2, ViewDependentPrompt = false },
-                         Device = "cuda:1", BatchSize = 3,
-                         Timesteps = new DreamTime.Diffusion.TimestepOptions { Strategy = "two-stage", Iterations = 7, Seed = 11,
-                             SwitchIteration = 4, Window = 5 },
+                         Device = "cuda:1",
                          Cameras = new DreamTime.Rendering.CameraRanges(ElevationMinDeg: 0, DistanceMax: 3),
                      },
                  })
@@ -107,8 +109,9 @@ public class TrainingEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("\"hash_levels\"", new TrainConfig().ToJson());
         // missing keys keep their defaults, also inside sections
         Assert.Equal(new TrainConfig(), TrainConfig.FromJson("{}", "config.json"));
-        var partial = TrainConfig.FromJson("{\"representation\": {\"type\": \"nerf\", \"field\": {\"hash_levels\": 3}}}", "config.json");
+        var partial = TrainConfig.FromJson("{\"stages\": [{\"representation\": {\"type\": \"nerf\", \"field\": {\"hash_levels\": 3}}}]}",
+            "config.json");
         Assert.Equal(new DreamTime.Representations.Nerf.NerfConfig() with { HashLevels = 3 },
-            ((DreamTime.Representations.NerfSettings)partial.Representation).Field);
+            ((DreamTime.Representations.NerfSettings)partial.Stages[0].Representation).Field);
     }
 }

@@ -54,7 +54,7 @@ public class TrainingInterruptTests : IDisposable
             Assert.Equal(k, trainer.StepReached);
             Assert.Contains($"interrupted after step {k}", log.ToString());
             Assert.Contains($"resuming the run in {trainer.Run.Root}", log.ToString());
-            Assert.Equal(k, Checkpoint.LoadState(trainer.Run.LastCheckpoint).Step);
+            Assert.Equal(k, Checkpoint.LoadState(trainer.Checkpoint).Step);
             Assert.Equal(Enumerable.Range(1, k), LoggedSteps(trainer.Run));
             Assert.False(File.Exists(trainer.Run.Metrics), "an interrupted run wrote its final metrics");
         }
@@ -62,7 +62,7 @@ public class TrainingInterruptTests : IDisposable
         var (code, err) = GenerateCommandTests.Generate("--resume", root);
         Assert.True(code == 0, err);
         var run = new RunFolder(root);
-        Assert.Equal(n, Checkpoint.LoadState(run.LastCheckpoint).Step);
+        Assert.Equal(n, Checkpoint.LoadState(run.StageCheckpoint(0, "nerf")).Step);
         Assert.Equal(Enumerable.Range(1, n), LoggedSteps(run));
         Assert.True(File.Exists(run.Metrics));
 
@@ -73,7 +73,7 @@ public class TrainingInterruptTests : IDisposable
             for (int s = 1; s <= n; s++) trainer.Step(s);
             straight = Parameters(trainer.Model);
         }
-        Assert.Equal(0.0, MaxDifference(straight, Tensors(Checkpoint.RepresentationPath(run.LastCheckpoint))));
+        Assert.Equal(0.0, MaxDifference(straight, Tensors(Checkpoint.RepresentationPath(run.StageCheckpoint(0, "nerf")))));
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public class TrainingInterruptTests : IDisposable
             trainer.Step(2);
             trainer.SaveCheckpoint();
         }
-        var last = Path.Combine(root, "checkpoints", "last");
+        var last = Path.Combine(root, "checkpoints", "0-nerf");
         var weights = Tensors(Checkpoint.RepresentationPath(last));
         using (var resumed = NewTrainer(cfg, root, Checkpoint.Find(last), new ScriptedGuidance()))
         {

@@ -1,5 +1,4 @@
 using DreamTime.Configuration;
-using DreamTime.Diffusion;
 using DreamTime.Guidance;
 using DreamTime.IO;
 using DreamTime.Rendering;
@@ -24,17 +23,29 @@ internal static class TrainingTestSupport
     public static TrainConfig Tiny(int iterations, long seed = 3, string prompt = "a red mushroom") => new()
     {
         Prompt = prompt,
-        Timesteps = new TimestepOptions { Iterations = iterations, Seed = seed },
-        Height = 16,
-        Width = 16,
+        Seed = seed,
+        Stages = [new StageSettings
+        {
+            Iterations = iterations,
+            Height = 16,
+            Width = 16,
+            Representation = new NerfSettings { Field = TinyNerf, MeshResolution = 24 },
+        }],
         PreviewEvery = 0,
         CheckpointEvery = 0,
         EvalEvery = 0,
         EvalResolution = 16,
         TurntableFrames = 2,
         TurntableResolution = 16,
-        Representation = new NerfSettings { Field = TinyNerf, MeshResolution = 24 },
     };
+
+    /// <summary>The config with its (only) stage changed.</summary>
+    public static TrainConfig WithStage(this TrainConfig cfg, Func<StageSettings, StageSettings> change) =>
+        cfg with { Stages = [change(cfg.Stages[0]), .. cfg.Stages.Skip(1)] };
+
+    /// <summary>The config with its first stage's iteration count changed.</summary>
+    public static TrainConfig WithIterations(this TrainConfig cfg, int iterations) =>
+        cfg.WithStage(s => s with { Iterations = iterations });
 
     /// <summary>A trainer on the CPU with the configured components, or the given guidance; with its run folder.</summary>
     public static TestTrainer NewTrainer(TrainConfig cfg, string runRoot, string? checkpoint = null, IGuidance? guidance = null,
@@ -47,12 +58,12 @@ internal static class TrainingTestSupport
             var built = Components.Guidance.Create(cfg.Guidance, new ComponentContext(cfg, torch.CPU));
             g = built with { Evaluator = null };
         }
-        return new TestTrainer(Trainer.Create(cfg, torch.CPU, checkpoint, g), new RunFolder(runRoot));
+        return new TestTrainer(Trainer.Create(cfg, torch.CPU, resumeCheckpoint: checkpoint, guidance: g), new RunFolder(runRoot));
     }
 
     /// <summary>The tiny config with changed NeRF settings.</summary>
     public static TrainConfig WithNerf(this TrainConfig cfg, Func<NerfSettings, NerfSettings> change) =>
-        cfg with { Representation = change((NerfSettings)cfg.Representation) };
+        cfg.WithStage(s => s with { Representation = change((NerfSettings)s.Representation) });
 
     /// <summary>One guidance step on plain images [B,H,W,3] (image-space score distillation).</summary>
     public static (Tensor Loss, double GradNorm, IReadOnlyDictionary<string, double> Stats) StepImages(this IGuidance guidance,

@@ -262,11 +262,18 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         {
             Prompt = Mushroom,
             Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = checkpoint.Folder },
-            Height = 16,
-            Width = 16,
-            Timesteps = new DreamTime.Diffusion.TimestepOptions { Iterations = 3, Seed = 1 },
-            // only the SDS loss may move the parameters
-            Representation = new NerfSettings { Field = TrainingTestSupport.TinyNerf, LambdaOrientation = 0 },
+            Seed = 1,
+            Stages =
+            [
+                new DreamTime.Configuration.StageSettings
+                {
+                    Height = 16,
+                    Width = 16,
+                    Iterations = 3,
+                    // only the SDS loss may move the parameters
+                    Representation = new NerfSettings { Field = TrainingTestSupport.TinyNerf, LambdaOrientation = 0 },
+                },
+            ],
         };
         using var trainer = Trainer.Create(cfg, torch.CPU);
         var before = trainer.Representation.ParameterGroups.ToDictionary(g => g.Name, g =>

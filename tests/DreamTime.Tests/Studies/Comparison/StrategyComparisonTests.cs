@@ -27,7 +27,7 @@ public class StrategyComparisonTests : IDisposable
 
         // the comparison's run is the run generate's loop gives for the same configuration
         var one = cmp.Runs.Single(r => r.Strategy == "uniform" && r.Seed == 1);
-        var cfg = baseConfig with { Timesteps = baseConfig.Timesteps with { Strategy = "uniform", Seed = 1 } };
+        var cfg = baseConfig.WithStage(s => s with { Timesteps = s.Timesteps with { Strategy = "uniform" } }) with { Seed = 1 };
         using (var trainer = NewTrainer(cfg, Path.Combine(_dir, "standalone"), evaluator: true))
         {
             new TrainingSession(trainer, null, SilentRunObserver.Instance).Run(CancellationToken.None);
@@ -150,13 +150,13 @@ public class StrategyComparisonTests : IDisposable
     [Theory]
     [InlineData("--seeds", "0", "seeds (--seeds): is 0;")]
     [InlineData("--first-seed", "-1", "first_seed (--first-seed): is -1;")]
-    [InlineData("--strategies", "fastest", "timesteps.strategy (--strategies): fastest: unknown strategy; allowed: tp-sds")]
+    [InlineData("--strategies", "fastest", "stages.0.timesteps.strategy (--strategies): fastest: unknown strategy; allowed: tp-sds")]
     [InlineData("--prompts", "a purple giraffe", "a purple giraffe")]
     [InlineData("--eval-every", "0", "eval_every (--eval-every): is 0;")]
-    [InlineData("--iterations", "-1", "timesteps.iterations (--iterations): is -1;")]
+    [InlineData("--iterations", "-1", "stages.0.iterations (--iterations): is -1;")]
     [InlineData("--temperature-pixels", "zero", "--temperature-pixels zero")]
     [InlineData("--guidance-scale", "-1", "guidance.guidance_scale (--guidance-scale): is -1;")]
-    [InlineData("--time-prior", "wq", "timesteps.time_prior (--time-prior): wq: unknown; allowed: wd*wp, wp")]
+    [InlineData("--time-prior", "wq", "stages.0.timesteps.time_prior (--time-prior): wq: unknown; allowed: wd*wp, wp")]
     public void BadInputIsAOneLineErrorBeforeAnyTraining(string option, string value, string expected)
     {
         var outDir = Path.Combine(_dir, "out");
@@ -179,7 +179,7 @@ public class StrategyComparisonTests : IDisposable
             "--iterations", "2", "--eval-every", "2", "--out", outDir], err);
         Assert.True(code == 0, err.ToString());
         var study = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "study.json")))!;
-        Assert.Equal("wp", (string?)study["config"]!["timesteps"]!["time_prior"]);
+        Assert.Equal("wp", (string?)study["config"]!["stages"]![0]!["timesteps"]!["time_prior"]);
         Assert.Contains("TP-SDS time prior wp", File.ReadLines(Path.Combine(outDir, "summary.md")).First());
     }
 
@@ -198,23 +198,23 @@ public class StrategyComparisonTests : IDisposable
     private static readonly string[] TinyStudy =
     [
         "--prompts", "a snowman", "--strategies", "uniform", "--seeds", "1", "--resolution", "16",
-        "--set", "representation.field.hash_levels=4", "--set", "representation.field.log2_table_size=12",
-        "--set", "representation.field.hidden_width=16", "--set", "representation.field.samples_per_ray=24",
-        "--set", "eval_resolution=16", "--set", "representation.mesh_resolution=24",
+        "--set", "stages.0.representation.field.hash_levels=4", "--set", "stages.0.representation.field.log2_table_size=12",
+        "--set", "stages.0.representation.field.hidden_width=16", "--set", "stages.0.representation.field.samples_per_ray=24",
+        "--set", "eval_resolution=16", "--set", "stages.0.representation.mesh_resolution=24",
     ];
 
     [Fact]
     public void SetChangesAKeyOfTheStudysConfigAfterTheShortcuts()
     {
         var outDir = Path.Combine(_dir, "set");
-        // --iterations 5 is the shortcut; --set timesteps.iterations=2 comes after it and wins
+        // --iterations 5 is the shortcut; --set stages.0.iterations=2 comes after it and wins
         var (code, err) = Compare(
-            [.. TinyStudy, "--iterations", "5", "--set", "timesteps.iterations=2", "--set", "eval_every=1", "--out", outDir]);
+            [.. TinyStudy, "--iterations", "5", "--set", "stages.0.iterations=2", "--set", "eval_every=1", "--out", outDir]);
         Assert.True(code == 0, err);
         var config = StudyConfig(outDir);
-        Assert.Equal(2, (int)config["timesteps"]!["iterations"]!);
+        Assert.Equal(2, (int)config["stages"]![0]!["iterations"]!);
         Assert.Equal(1, (int)config["eval_every"]!);
-        Assert.Equal(16, (int)config["height"]!);
+        Assert.Equal(16, (int)config["stages"]![0]!["height"]!);
         var run = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "runs", "a-snowman-uniform-seed0.json")))!;
         Assert.Equal(new[] { 1, 2 }, run["curve"]!.AsArray().Select(c => (int)c!["step"]!));
         Assert.StartsWith("2 iterations, 16x16", File.ReadLines(Path.Combine(outDir, "summary.md")).First());
@@ -232,16 +232,16 @@ public class StrategyComparisonTests : IDisposable
         Assert.True(code == 0, err);
         var config = StudyConfig(outDir);
         // the file's keys, not compare's defaults (600 iterations, 32x32), and --eval-every given beside it
-        Assert.Equal(3, (int)config["timesteps"]!["iterations"]!);
-        Assert.Equal(16, (int)config["height"]!);
+        Assert.Equal(3, (int)config["stages"]![0]!["iterations"]!);
+        Assert.Equal(16, (int)config["stages"]![0]!["height"]!);
         Assert.Equal(32.0, (double)config["guidance"]!["temperature_pixels"]!);
-        Assert.Equal(4, (int)config["representation"]!["field"]!["hash_levels"]!);
+        Assert.Equal(4, (int)config["stages"]![0]!["representation"]!["field"]!["hash_levels"]!);
         Assert.Equal(1, (int)config["eval_every"]!);
         Assert.Contains("temperature pixels 32", File.ReadLines(Path.Combine(outDir, "summary.md")).First());
     }
 
     [Theory]
-    [InlineData("--set", "timesteps.iteratons=2", "has no key 'iteratons'")]
+    [InlineData("--set", "stages.0.iteratons=2", "has no key 'iteratons'")]
     [InlineData("--set", "eval_every", "expected KEY=VALUE")]
     [InlineData("--config", "no-such-file.json", "file not found")]
     public void ABadSetOrConfigIsAOneLineErrorBeforeAnyTraining(string option, string value, string expected)
