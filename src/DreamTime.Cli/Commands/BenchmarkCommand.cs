@@ -182,11 +182,25 @@ public static class BenchmarkCommand
             Description = "Samples per pixel along each axis (1..4), as turnarounds use 2.",
             DefaultValueFactory = _ => d.Supersample,
         };
+        var differentiableMeshGrid = new Option<int>("--differentiable-mesh-grid")
+        {
+            Description = "Lattice nodes per axis of the differentiable rows' ball mesh (4..512); ~38,000 triangles at 80.",
+            DefaultValueFactory = _ => d.DifferentiableMeshGrid,
+        };
+        var differentiableSizes = new Option<int[]>("--differentiable-sizes")
+        {
+            Description = "Image sides (1..4096) of the differentiable rasterizer's rows, one row each.",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => d.DifferentiableSizes.ToArray(),
+        };
         var runs = RunsOption();
         var warmup = WarmupOption();
         var cmd = new Command("rasterize", "Time the mesh rasterizer on one view of a ball mesh and print the median time of each " +
-                                           "stage: setup (transform, clip, project), z-buffer, shading.");
-        foreach (var o in new Option[] { meshGrid, size, supersample, runs, warmup }) cmd.Options.Add(o);
+                                           "stage: setup (transform, clip, project), z-buffer, shading; then the differentiable " +
+                                           "rasterizer's forward and backward pass (rasterize, interpolate a colour, antialias, a loss, " +
+                                           "backward) at each differentiable size.");
+        foreach (var o in new Option[] { meshGrid, size, supersample, differentiableMeshGrid, differentiableSizes, runs, warmup })
+            cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var settings = new RasterizeBenchmarkSettings
@@ -194,12 +208,14 @@ public static class BenchmarkCommand
                 MeshGrid = p.GetValue(meshGrid),
                 Size = p.GetValue(size),
                 Supersample = p.GetValue(supersample),
+                DifferentiableMeshGrid = p.GetValue(differentiableMeshGrid),
+                DifferentiableSizes = p.GetValue(differentiableSizes)!,
                 Runs = p.GetValue(runs),
                 Warmup = p.GetValue(warmup),
             };
             settings.Validate();
             Console.WriteLine($"rasterize: ms, median of {settings.Runs} renders after {settings.Warmup} warm-up, " +
-                              $"{Environment.ProcessorCount} cores");
+                              $"{Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads (CPU tensors)");
             Console.Write(RasterizeBenchmark.Run(settings).Table());
             return 0;
         });

@@ -75,12 +75,34 @@ public class BenchmarkTests
     [Fact]
     public void RasterStagesFitInTheRender()
     {
-        var r = RasterizeBenchmark.Run(new RasterizeBenchmarkSettings { MeshGrid = 8, Size = 16, Runs = 1, Warmup = 0 });
+        var r = RasterizeBenchmark.Run(new RasterizeBenchmarkSettings
+        {
+            MeshGrid = 8,
+            Size = 16,
+            DifferentiableMeshGrid = 10,
+            DifferentiableSizes = [12, 20],
+            Runs = 1,
+            Warmup = 0,
+        });
         foreach (var (v, name) in new[] { (r.Setup, "setup"), (r.Rasterize, "z-buffer"), (r.Resolve, "shade"), (r.Total, "total") })
             AssertTime(v, name);
         AssertPartsFit(r.Total, "render", r.Setup, r.Rasterize, r.Resolve);
         Assert.True(r.Triangles > 0);
         Assert.InRange(r.CoveredPixels, 1, 16 * 16);
+        Assert.Equal([12, 20], r.Differentiable.Select(d => d.Size));
+        Assert.True(r.DifferentiableTriangles > r.Triangles);
+        foreach (var d in r.Differentiable)
+        {
+            foreach (var (v, name) in new[] { (d.Visibility, "z-buffer"), (d.Barycentrics, "barycentrics"), (d.Interpolate, "interpolate"),
+                (d.AntialiasAnalysis, "aa analysis"), (d.AntialiasBlend, "aa blend"), (d.Backward, "backward"), (d.Total, "total") })
+                AssertTime(v, name);
+            AssertPartsFit(d.Total, "differentiable", d.Visibility, d.Barycentrics, d.Interpolate, d.AntialiasAnalysis, d.AntialiasBlend,
+                d.Backward);
+            Assert.InRange(d.CoveredPixels, 1, d.Size * d.Size);
+        }
+        var lines = r.Table().Split('\n');
+        Assert.Contains("differentiable (forward + backward):", lines);
+        Assert.Contains(lines, l => l.StartsWith(r.DifferentiableTriangles + " ") && l.Contains("20x20"));
     }
 
     [Fact]
@@ -130,6 +152,8 @@ public class BenchmarkTests
     [InlineData("rasterize --mesh-grid 3", "mesh_grid")]
     [InlineData("rasterize --supersample 5", "supersample")]
     [InlineData("rasterize --size 0", "size")]
+    [InlineData("rasterize --differentiable-mesh-grid 3", "differentiable_mesh_grid")]
+    [InlineData("rasterize --differentiable-sizes 0", "differentiable_sizes")]
     [InlineData("marching-cubes --grid 1", "grid")]
     [InlineData("marching-cubes --runs 1001", "runs")]
     [InlineData("nerf-step --rays-hw 0", "rays_hw")]
@@ -160,7 +184,8 @@ public class BenchmarkTests
 
     [Theory]
     [InlineData("gif --frames 2 --size 8 --runs 1 --warmup 0 --palette color-cube --no-dither")]
-    [InlineData("rasterize --mesh-grid 6 --size 8 --supersample 2 --runs 1 --warmup 0")]
+    [InlineData("rasterize --mesh-grid 6 --size 8 --supersample 2 --differentiable-mesh-grid 6 --differentiable-sizes 8 12 --runs 1 " +
+                "--warmup 0")]
     [InlineData("marching-cubes --grid 6 --runs 1 --warmup 0")]
     [InlineData("nerf-step --rays-hw 2 --samples 2 --levels 1 --log2-table 8 --base-res 2 --width 4 --steps 1 --warmup 0 --backend tensor")]
     [InlineData("learned-prior --channels 8,16 --batch-size 2 --runs 1 --warmup 0")]
