@@ -120,10 +120,16 @@ public static class CompareCommand
             DefaultValueFactory = _ => 0,
         };
         var timePrior = TimestepOptionSet.NewTimePrior();
+        var pipeline = new Option<string?>("--pipeline")
+        {
+            Description = $"Pipeline preset of every run (the strategy applies to each of its stages): {Pipelines.Describe()}. " +
+                          $"Default: {Pipelines.Default}.",
+            HelpName = string.Join("|", Pipelines.Names),
+        };
         timePrior.Description += " Here: the tp-sds runs' weight; an ablation needs its own --out (its runs keep the name tp-sds).";
         foreach (var o in new Option[]
                  {
-                     prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, timePrior, prior, model,
+                     prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, timePrior, pipeline, prior, model,
                      temperature, scale, images, imageElevation, imageAzimuth, outDir, overwrite,
                  })
             cmd.Options.Add(o);
@@ -152,6 +158,7 @@ public static class CompareCommand
         // Type switches come first: they reset their section to the new component's defaults.
         var shortcuts = new List<ConfigShortcut>
         {
+            new(pipeline, p => One("pipeline", p.GetValue(pipeline))),
             new(prior, p => One("guidance.type", GenerateCommand.ParsePrior(p.GetValue(prior)!))),
             new(model, p =>
             [

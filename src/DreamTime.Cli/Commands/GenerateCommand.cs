@@ -59,6 +59,12 @@ public static class GenerateCommand
                           "--device and a larger --iterations (the schedule is then recomputed for the new total).",
             HelpName = "DIR",
         };
+        var meshFile = new Option<string?>("--mesh")
+        {
+            Description = "Refine a mesh of your own (GLB or OBJ): the refine-mesh pipeline, a DMTet built from the file (centred and " +
+                          "scaled to fit), refined by score distillation at 128x128.",
+            HelpName = "FILE",
+        };
         var guidance = new Option<string?>("--guidance")
         {
             Description = $"Guidance by name: {Components.Guidance.Describe()}. Default: builtin, or stable-diffusion with --model.",
@@ -210,7 +216,7 @@ public static class GenerateCommand
         cmd.Arguments.Add(prompt);
         foreach (var opt in new Option[]
                  {
-                     outDir, overwrite, resume, pipeline, guidance, prior, model, image, imageElevation, imageAzimuth, imageDistance,
+                     outDir, overwrite, resume, pipeline, meshFile, guidance, prior, model, image, imageElevation, imageAzimuth, imageDistance,
                      imageFraming,
                      representation, device, negative, resolution, batch, scale, weighting, gradClip, temperature, noViewPrompt, shading,
                      lr, lrNet, lrBg, orient, sparsity, entropy, preview, ckpt, eval, mesh, frames,
@@ -223,6 +229,11 @@ public static class GenerateCommand
         var shortcuts = new List<ConfigShortcut>
         {
             new(pipeline, p => One("pipeline", p.GetValue(pipeline))),
+            new(meshFile, p =>
+            [
+                ("pipeline", JsonValue.Create("refine-mesh")),
+                ("stages.0.representation.mesh_file", JsonValue.Create(Path.GetFullPath(p.GetValue(meshFile)!))),
+            ]),
             new(guidance, p => One("guidance.type", p.GetValue(guidance))),
             new(prior, p => One("guidance.type", ParsePrior(p.GetValue(prior)!))),
             new(model, p =>
@@ -289,6 +300,7 @@ public static class GenerateCommand
             catch (Exception e) when (e is ArgumentException or NullReferenceException or UserError) { }
         }
         KeyFlags.Add(cmd, "reference.image", image);
+        KeyFlags.Add(cmd, "stages.0.representation.mesh_file", meshFile);
 
         cmd.SetAction(p =>
         {

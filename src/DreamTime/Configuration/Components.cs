@@ -123,9 +123,13 @@ public static class Components
             "a NeRF: multi-resolution hash grid, density and albedo MLPs, a background MLP; exported by marching cubes",
             (s, ctx) =>
             {
-                var nerf = new NerfRepresentation(s, ctx.Config.Seed);
+                var nerf = new NerfRepresentation(s, ctx.StageSeed);
                 if (ctx.Previous is NerfRepresentation previous) nerf.CopyFrom(previous);
                 return nerf;
             });
+        Representation.Register<DmtetSettings>("dmtet",
+            "a DMTet mesh: signed distance and offset per vertex of a tetrahedral grid, marching tetrahedra, a differentiable " +
+            "rasteriser, a 3D texture field; built from the previous stage's NeRF (init previous), a sphere, an ellipsoid or a mesh file",
+            (s, ctx) => Representations.Dmtet.DmtetRepresentation.Create(s, ctx.StageSeed, ctx.Previous));
     }
 }

@@ -1,3 +1,5 @@
+using DreamTime.Diffusion;
+using DreamTime.Representations;
 using DreamTime.Runtime;
 
 namespace DreamTime.Configuration;
@@ -14,6 +16,35 @@ public static class Pipelines
     [
         ("dreamfusion", "one NeRF stage at 64x64, t in [20, 980]; the mesh is the NeRF's marching-cubes surface",
             () => [new StageSettings { Name = "nerf" }]),
+        ("magic3d", "a NeRF at 64x64 (t in [20, 980]), then its surface as a DMTet mesh refined at 128x128 with t in [20, 500] " +
+                    "(threestudio's refinement range); the asset is the refined mesh",
+            () =>
+            [
+                new StageSettings { Name = "coarse" },
+                new StageSettings
+                {
+                    Name = "refine",
+                    Iterations = 300,
+                    Height = 128,
+                    Width = 128,
+                    Timesteps = new TimestepOptions { TMax = 500 },
+                    Representation = new DmtetSettings(),
+                },
+            ]),
+        ("refine-mesh", "a mesh of your own (stages.0.representation.mesh_file, a GLB or OBJ) refined as a DMTet at 128x128 with t " +
+                        "in [20, 500], as magic3d's second stage (threestudio #79)",
+            () =>
+            [
+                new StageSettings
+                {
+                    Name = "refine",
+                    Iterations = 300,
+                    Height = 128,
+                    Width = 128,
+                    Timesteps = new TimestepOptions { TMax = 500 },
+                    Representation = new DmtetSettings { Init = "mesh" },
+                },
+            ]),
     ];
 
     public static IReadOnlyList<string> Names => Presets.Select(p => p.Name).ToList();

@@ -167,6 +167,13 @@ public sealed class GenerationRun : IDisposable
             };
             if (session.Run(cancel) == SessionOutcome.Interrupted) return SessionOutcome.Interrupted;
             if (last) return SessionOutcome.Completed;
+            // stopped as a stage ended: its final checkpoint is saved, and the next stage starts from it on resume
+            if (cancel.IsCancellationRequested)
+            {
+                _observer.Log($"interrupted after stage {trainer.StageIndex + 1} ({trainer.Stage.Name}); continue it by resuming the run " +
+                    $"in {Folder.Root}");
+                return SessionOutcome.Interrupted;
+            }
             // the next stage is built from this one's representation, which it then no longer needs
             var next = Trainer.Create(Config, _device, trainer.StageIndex + 1, trainer.Representation);
             _earlier.AddRange(trainer.History);

@@ -79,6 +79,17 @@ public sealed class NerfField : nn.Module, IVolumeField
         return (albedo, normal);
     }
 
+    /// <summary>Albedo [N,3] in [0,1] at world points [N,3], differentiably, without the density network: a mesh stage
+    /// uses the field as a 3D texture (Magic3D's refinement queries it at the rasterised surface points).</summary>
+    public Tensor AlbedoAt(Tensor points)
+    {
+        var features = encoding.Encode(points.Times(Scale).Plus(0.5), jacobian: false).Features;
+        return torch.sigmoid(albedo_net.forward(features));
+    }
+
+    /// <summary>The parameters a texture needs: the encoding and the albedo network (not the density network).</summary>
+    public IEnumerable<Parameter> TextureParameters => encoding.parameters().Concat(albedo_net.parameters());
+
     /// <summary>World -> [0,1]^3 over the bounding cube.</summary>
     private double Scale => 0.5 / _cfg.BoundRadius;
 

@@ -1,0 +1,288 @@
+using System.Numerics;
+using DreamTime.Geometry;
+using DreamTime.IO;
+using DreamTime.Optimization;
+using DreamTime.Rendering;
+using DreamTime.Representations.Nerf;
+using DreamTime.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DreamTime.Representations.Dmtet;
+
+/// <summary>
+/// A mesh optimised directly (DMTet, as Magic3D's refinement and Fantasia3D use it): a signed distance and a bounded
+/// offset per vertex of a <see cref="TetGrid"/>; every render extracts the surface by <see cref="MarchingTetrahedra"/>,
+/// rasterises it with <see cref="DifferentiableRasterizer"/> (barycentric gradients inside, antialiased silhouettes), and
+/// colours each pixel from a 3D texture field (a hash grid and a colour MLP, the NeRF's own when built from one) at the
+/// surface point it sees. Checkpoint keys: "sdf", "deformation", "grid_box", "texture.*", "background.*".
+/// </summary>
+public sealed class DmtetRepresentation : nn.Module, IRepresentation
+{
+    /// <summary>Extras of a render: the surface it was drawn from, for the mesh regularisers.</summary>
+    public const string SurfaceVerticesExtra = "surface_vertices", SurfaceFacesExtra = "surface_faces";
+
+    private readonly Parameter sdf;
+    private readonly Parameter deformation;
+    /// <summary>[2,3] the grid's box (min, max): saved so a checkpoint rebuilds the same grid.</summary>
+    private readonly Tensor grid_box;
+    private readonly NerfField texture;
+    private readonly Background background;
+    private TetGrid _grid;
+
+    public DmtetSettings Settings { get; }
+    /// <summary>The texture field's network shape (the NeRF's when inherited from one).</summary>
+    public NerfConfig FieldConfig { get; }
+    public TetGrid Grid => _grid;
+    string IRepresentation.Name => "dmtet";
+
+    private DmtetRepresentation(DmtetSettings settings, NerfConfig fieldConfig, TetGrid grid, Tensor initialSdf, long seed)
+        : base("dmtet")
+    {
+        Settings = settings;
+        FieldConfig = fieldConfig;
+        _grid = grid;
+        var init = new Generator((ulong)seed);
+        sdf = new Parameter(initialSdf.to(ScalarType.Float32).contiguous());
+        deformation = new Parameter(zeros(grid.VertexCount, 3));
+        grid_box = torch.tensor(new[] { grid.Min.X, grid.Min.Y, grid.Min.Z, grid.Max.X, grid.Max.Y, grid.Max.Z }, new long[] { 2, 3 });
+        texture = new NerfField(fieldConfig, init) { };
+        background = new Background(fieldConfig, init);
+        RegisterComponents();
+    }
+
+    /// <summary>Builds the surface its settings name: from the previous stage's NeRF or DMTet, a sphere, an ellipsoid or a mesh file.</summary>
+    public static DmtetRepresentation Create(DmtetSettings s, long seed, IRepresentation? previous)
+    {
+        switch (s.Init)
+        {
+            case "previous" when previous is NerfRepresentation nerf:
+                return FromNerf(s, nerf, seed);
+            case "previous" when previous is DmtetRepresentation mesh:
+                return FromDmtet(s, mesh, seed);
+            case "previous":
+                throw new UserError("init", "is \"previous\" but there is no NeRF or DMTet stage before this one");
+            case "mesh":
+                return FromMeshFile(s, seed);
+            default:
+                {
+                    var grid = TetGrid.Cube(s.GridResolution, s.Bound);
+                    using var values = s.Init == "sphere"
+                        ? SdfShapes.Sphere(grid.Vertices, Vector3.Zero, s.Radius)
+                        : SdfShapes.Ellipsoid(grid.Vertices, Vector3.Zero, new Vector3((float)s.Radii[0], (float)s.Radii[1], (float)s.Radii[2]));
+                    return new DmtetRepresentation(s, s.Field, grid, values, seed);
+                }
+        }
+    }
+
+    /// <summary>
+    /// Magic3D's conversion: the density on a grid over the NeRF's bound finds the object's box (padded by 10%), a tet grid
+    /// fills that box, and its vertices get sdf = clamp(threshold - density, -1, 1); the texture field and background are
+    /// the NeRF's own.
+    /// </summary>
+    public static DmtetRepresentation FromNerf(DmtetSettings s, NerfRepresentation nerf, long seed)
+    {
+        double bound = nerf.Config.BoundRadius;
+        using var coarse = TetGrid.Cube(Math.Max(s.GridResolution, 32), bound);
+        using var coarseDensity = nerf.Density(coarse.Vertices).to(ScalarType.Float64);
+        double threshold = s.Threshold ?? AutoThreshold(coarseDensity);
+        var inside = coarseDensity.gt(Scalars.Of(threshold));
+        long count = inside.sum().item<long>();
+        if (count == 0 || count == coarse.VertexCount)
+        {
+            double max = coarseDensity.max().ReadDouble(), min = coarseDensity.min().ReadDouble();
+            throw new UserError("threshold",
+                $"is {threshold:G4}; the previous stage's NeRF has {(count == 0 ? "no density above" : "density everywhere above")} it " +
+                $"(its density ranges over [{min:G4}, {max:G4}] on the grid); a value like {AutoThreshold(coarseDensity):G4} " +
+                "(the automatic one) or between those would find a surface");
+        }
+        var points = coarse.Vertices.index_select(0, inside.nonzero().squeeze(1));
+        var lo = points.amin(0).to(ScalarType.Float64).data<double>().ToArray();
+        var hi = points.amax(0).to(ScalarType.Float64).data<double>().ToArray();
+        var min3 = new double[3];
+        var max3 = new double[3];
+        for (int k = 0; k < 3; k++)
+        {
+            double pad = 0.1 * Math.Max(hi[k] - lo[k], 2 * bound / coarse.Resolution) + bound / coarse.Resolution;
+            min3[k] = Math.Max(-bound, lo[k] - pad);
+            max3[k] = Math.Min(bound, hi[k] + pad);
+        }
+        var grid = TetGrid.Box(s.GridResolution, new Vector3((float)min3[0], (float)min3[1], (float)min3[2]),
+            new Vector3((float)max3[0], (float)max3[1], (float)max3[2]));
+        using var density = nerf.Density(grid.Vertices).to(ScalarType.Float32);
+        using var values = density.SubtractedFrom(threshold).ClampedTo(-1, 1);
+        var rep = new DmtetRepresentation(s with { Threshold = threshold }, nerf.Config, grid, values, seed);
+        rep.CopyTextureFrom(nerf.Field, nerf.BackgroundModel);
+        return rep;
+    }
+
+    /// <summary>threestudio's automatic iso-level: the mean of the densities above 1e-5.</summary>
+    private static double AutoThreshold(Tensor density)
+    {
+        using var positive = density.masked_select(density.gt(Scalars.Of(1e-5)));
+        return positive.numel() == 0 ? 1e-5 : positive.mean().ReadDouble();
+    }
+
+    private static DmtetRepresentation FromDmtet(DmtetSettings s, DmtetRepresentation previous, long seed)
+    {
+        if (previous.Grid.Resolution != s.GridResolution)
+            throw new UserError("grid_resolution",
+                $"is {s.GridResolution} but the previous stage's DMTet grid has {previous.Grid.Resolution}; a stage built from a DMTet " +
+                "keeps its grid");
+        var grid = TetGrid.Box(previous.Grid.Resolution, previous.Grid.Min, previous.Grid.Max);
+        using var values = previous.sdf.detach().clone();
+        var rep = new DmtetRepresentation(s, previous.FieldConfig, grid, values, seed);
+        using (no_grad()) rep.deformation.copy_(previous.deformation);
+        rep.CopyTextureFrom(previous.texture, previous.background);
+        return rep;
+    }
+
+    private static DmtetRepresentation FromMeshFile(DmtetSettings s, long seed)
+    {
+        var mesh = UserError.InSection("mesh_file", () => MeshFile.Read(s.MeshFile));
+        var (lo, hi) = mesh.BoundingBox();
+        var centre = (lo + hi) / 2;
+        float half = Math.Max(Math.Max(hi.X - lo.X, hi.Y - lo.Y), hi.Z - lo.Z) / 2;
+        if (!(half > 0)) throw new UserError("mesh_file", $"{s.MeshFile}: the mesh has no extent (all its vertices coincide)");
+        // centred, its largest half-extent 60% of the grid's: the cameras frame objects of about that size
+        float scale = (float)(0.6 * s.Bound) / half;
+        var positions = new float[mesh.Positions.Length];
+        for (int v = 0; v < mesh.VertexCount; v++)
+        {
+            positions[3 * v] = (mesh.Positions[3 * v] - centre.X) * scale;
+            positions[3 * v + 1] = (mesh.Positions[3 * v + 1] - centre.Y) * scale;
+            positions[3 * v + 2] = (mesh.Positions[3 * v + 2] - centre.Z) * scale;
+        }
+        var fitted = new Mesh(positions, mesh.Indices);
+        var grid = TetGrid.Cube(s.GridResolution, s.Bound);
+        using var values = MeshSdf.At(fitted, grid.Vertices);
+        return new DmtetRepresentation(s, s.Field, grid, values, seed);
+    }
+
+    private void CopyTextureFrom(NerfField field, Background bg)
+    {
+        using var _ = no_grad();
+        foreach (var (target, source) in new (nn.Module, nn.Module)[] { (texture, field), (background, bg) })
+        {
+            var from = source.state_dict();
+            foreach (var (key, t) in target.state_dict()) t.copy_(from[key].to(t.device));
+        }
+    }
+
+    /// <summary>The deformed grid: each vertex moves at most half a cell, so no tet turns inside out.</summary>
+    private Tensor Positions()
+    {
+        var cell = (_grid.Max - _grid.Min) / _grid.Resolution;
+        var half = torch.tensor(new[] { cell.X / 2, cell.Y / 2, cell.Z / 2 }, dtype: ScalarType.Float32, device: sdf.device);
+        return _grid.Vertices.to(sdf.device).Plus(torch.tanh(deformation) * half);
+    }
+
+    /// <summary>The current surface: positions [M,3] (differentiable) and faces [F,3].</summary>
+    public (Tensor Positions, Tensor Faces) Surface() => MarchingTetrahedra.Extract(Positions(), sdf, _grid.Tets.to(sdf.device));
+
+    public RenderOutput Render(RenderRequest r)
+    {
+        int b = r.Cameras.Count, h = r.Height, w = r.Width;
+        var device = sdf.device;
+        var (verts, faces) = Surface();
+        var dirs = torch.stack(r.Cameras.Select(c => c.RayTensors(h, w, device).Directions).ToList(), 0);   // [B,H*W,3]
+        var bg = background.forward(dirs.reshape(-1, 3)).reshape(b, h, w, 3);
+        var extras = new Dictionary<string, Tensor> { [SurfaceVerticesExtra] = verts, [SurfaceFacesExtra] = faces };
+        if (faces.shape[0] == 0)
+        {
+            var none = zeros(b, h, w, 1, device: device);
+            return new RenderOutput(bg, none, none, zeros(b, h, w, 3, device: device), bg) { Extras = extras };
+        }
+        using var frags = DifferentiableRasterizer.Rasterize(verts, faces, r.Cameras, h, w);
+        var mask = frags.Coverage();
+        var world = DifferentiableRasterizer.Interpolate(verts, frags);
+        var normals = RasterNormals.Pixels(frags, verts, faces, Settings.FlatShading ? null : RasterNormals.Vertices(verts, faces));
+        // the texture is a field in space: the colour follows the point seen, not the surface's motion (threestudio's too)
+        var albedo = texture.AlbedoAt(world.detach().reshape(-1, 3));
+        var shaded = r.Light.Shade(albedo, normals.reshape(-1, 3), r.Shading).reshape(b, h, w, 3);
+        var rgb = shaded * mask + bg * mask.SubtractedFrom(1);
+        rgb = DifferentiableRasterizer.Antialias(rgb, frags);
+        var opacity = DifferentiableRasterizer.Antialias(mask, frags);
+        var depth = frags.Depth.unsqueeze(-1).to(rgb.dtype);
+        return new RenderOutput(rgb, opacity, depth, normals * mask, bg) { Extras = extras };
+    }
+
+    public IReadOnlyList<ParameterGroup> ParameterGroups =>
+    [
+        new("sdf", [sdf], Settings.LrSdf),
+        new("deformation", [deformation], Settings.LrDeformation),
+        new("texture", texture.TextureParameters.ToList(), Settings.LrTexture),
+        new("background", background.parameters().ToList(), Settings.LrBackground),
+    ];
+
+    public IReadOnlyDictionary<string, Tensor> Regularizers(RenderOutput render, int step)
+    {
+        var terms = new Dictionary<string, Tensor>();
+        var verts = render.Extra(SurfaceVerticesExtra);
+        var faces = render.Extra(SurfaceFacesExtra);
+        if (faces.shape[0] == 0) return terms;
+        if (Settings.LambdaNormalConsistency > 0)
+            terms["normal_consistency"] = MeshRegularizers.NormalConsistency(verts, faces).Times(Settings.LambdaNormalConsistency);
+        if (Settings.LambdaLaplacian > 0)
+            terms["laplacian"] = MeshRegularizers.Laplacian(verts, faces).Times(Settings.LambdaLaplacian);
+        return terms;
+    }
+
+    /// <summary>The surface as a mesh with vertex colours from the texture field.</summary>
+    public Mesh ExtractMesh()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var (verts, faces) = Surface();
+        if (faces.shape[0] == 0) return Mesh.Empty;
+        var colors = texture.AlbedoAt(verts);
+        var positions = verts.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        var indices = faces.to(ScalarType.Int32).cpu().contiguous().data<int>().ToArray();
+        return new Mesh(positions, indices, colors.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray());
+    }
+
+    /// <summary>Albedo [N,3] at world points [N,3] (no gradient): what the exported texture is baked from.</summary>
+    public Tensor Albedo(Tensor points)
+    {
+        using var _ = no_grad();
+        return texture.AlbedoAt(points.to(ScalarType.Float32).to(sdf.device));
+    }
+
+    public void MoveTo(Device device) => this.to(device);
+
+    public void Save(string path) =>
+        SafetensorsFile.Save(path, state_dict().ToDictionary(kv => kv.Key, kv => kv.Value),
+            new Dictionary<string, string> { ["format"] = "dreamtime-dmtet", ["field"] = FieldConfig.ToJson() });
+
+    public void Load(string path)
+    {
+        var file = SafetensorsFile.Open(path);
+        using var _ = no_grad();
+        foreach (var (key, target) in state_dict())
+        {
+            if (!file.Entries.TryGetValue(key, out var entry))
+                throw new UserError($"{path}: checkpoint has no tensor '{key}' (not a checkpoint of this DMTet stage)");
+            if (!entry.Shape.SequenceEqual(target.shape))
+                throw new UserError($"{path}: tensor '{key}' has shape [{string.Join(",", entry.Shape)}] in the checkpoint but this " +
+                    $"stage needs [{string.Join(",", target.shape)}] (changed grid_resolution or field?)");
+            using var loaded = file.Load(key);
+            target.copy_(loaded.to(target.dtype).to(target.device));
+        }
+        // the box may differ from the one this stage computed (a threshold changed since): rebuild the grid on it
+        var box = grid_box.to(ScalarType.Float32).cpu().data<float>().ToArray();
+        var min = new Vector3(box[0], box[1], box[2]);
+        var max = new Vector3(box[3], box[4], box[5]);
+        if (min != _grid.Min || max != _grid.Max)
+        {
+            _grid.Dispose();
+            _grid = TetGrid.Box(Settings.GridResolution, min, max);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _grid.Dispose();
+        base.Dispose(disposing);
+    }
+}
