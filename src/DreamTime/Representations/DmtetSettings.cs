@@ -22,6 +22,9 @@ public sealed record DmtetSettings : RepresentationSettings
     /// <summary>init "previous" from a NeRF: the density iso-level of the surface; null = automatic (the mean of the
     /// densities above 1e-5 on the grid, as threestudio does).</summary>
     public double? Threshold { get; init; }
+    /// <summary>init "previous" from a NeRF: the width (in cells of a 64-cell grid over the NeRF's bound) of the Gaussian
+    /// that smooths the density before the surface is taken from it; 0 = none.</summary>
+    public double Smoothing { get; init; } = 1.0;
     /// <summary>init "sphere": its radius; init "ellipsoid": radii along x, y, z.</summary>
     public double Radius { get; init; } = 0.5;
     public double[] Radii { get; init; } = [0.45, 0.45, 0.6];
@@ -51,6 +54,7 @@ public sealed record DmtetSettings : RepresentationSettings
         if (!(Radius > 0 && Radius < Bound)) throw new UserError("radius", $"is {Radius}; must be in (0, bound = {Bound})");
         if (Radii is null || Radii.Length != 3 || Radii.Any(r => !(r > 0 && r < Bound)))
             throw new UserError("radii", $"must be three radii in (0, bound = {Bound})");
+        if (!(Smoothing >= 0 && Smoothing <= 8)) throw new UserError("smoothing", $"is {Smoothing}; must be in [0, 8]");
         if (!(Bound > 0 && Bound <= 4)) throw new UserError("bound", $"is {Bound}; must be in (0, 4]");
         if (Field is null) throw new UserError("field", "is null; give it a value or remove the key to use the default");
         foreach (var (key, v) in new[] { ("lr_sdf", LrSdf), ("lr_deformation", LrDeformation), ("lr_texture", LrTexture),

@@ -53,12 +53,13 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation
     }
 
     /// <summary>Builds the surface its settings name: from the previous stage's NeRF or DMTet, a sphere, an ellipsoid or a mesh file.</summary>
-    public static DmtetRepresentation Create(DmtetSettings s, long seed, IRepresentation? previous)
+    /// <param name="views">cameras whose silhouettes choose the automatic threshold of a conversion from a NeRF</param>
+    public static DmtetRepresentation Create(DmtetSettings s, long seed, IRepresentation? previous, IReadOnlyList<Camera> views)
     {
         switch (s.Init)
         {
             case "previous" when previous is NerfRepresentation nerf:
-                return FromNerf(s, nerf, seed);
+                return FromNerf(s, nerf, seed, views);
             case "previous" when previous is DmtetRepresentation mesh:
                 return FromDmtet(s, mesh, seed);
             case "previous":
@@ -78,15 +79,17 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation
 
     /// <summary>
     /// Magic3D's conversion: the density on a grid over the NeRF's bound finds the object's box (padded by 10%), a tet grid
-    /// fills that box, and its vertices get sdf = clamp(threshold - density, -1, 1); the texture field and background are
-    /// the NeRF's own.
+    /// fills that box, and its vertices get sdf = clamp(threshold - density, -1, 1) of the density smoothed over about a cell
+    /// (the hash grid's fine-scale noise would otherwise become bumps that shading shows); the texture field and
+    /// background are the NeRF's own. The automatic threshold is the iso-level whose silhouettes best match the NeRF's own
+    /// opacity from <paramref name="views"/> (threestudio's mean-density rule leaves holes or floaters: #45, #52).
     /// </summary>
-    public static DmtetRepresentation FromNerf(DmtetSettings s, NerfRepresentation nerf, long seed)
+    public static DmtetRepresentation FromNerf(DmtetSettings s, NerfRepresentation nerf, long seed, IReadOnlyList<Camera> views)
     {
         double bound = nerf.Config.BoundRadius;
         using var coarse = TetGrid.Cube(Math.Max(s.GridResolution, 32), bound);
-        using var coarseDensity = nerf.Density(coarse.Vertices).to(ScalarType.Float64);
-        double threshold = s.Threshold ?? AutoThreshold(coarseDensity);
+        using var coarseDensity = Smoothed(nerf.Density(coarse.Vertices), coarse.Resolution, s.Smoothing).to(ScalarType.Float64);
+        double threshold = s.Threshold ?? SilhouetteThreshold(nerf, coarse, coarseDensity, views);
         var inside = coarseDensity.gt(Scalars.Of(threshold));
         long count = inside.sum().item<long>();
         if (count == 0 || count == coarse.VertexCount)
@@ -110,7 +113,10 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation
         }
         var grid = TetGrid.Box(s.GridResolution, new Vector3((float)min3[0], (float)min3[1], (float)min3[2]),
             new Vector3((float)max3[0], (float)max3[1], (float)max3[2]));
-        using var density = nerf.Density(grid.Vertices).to(ScalarType.Float32);
+        // the smoothing is in cells of the coarse grid, so the surface does not depend on grid_resolution
+        double cells = s.Smoothing * grid.Resolution * 2 * bound / coarse.Resolution / Math.Max(max3[0] - min3[0],
+            Math.Max(max3[1] - min3[1], max3[2] - min3[2]));
+        using var density = Smoothed(nerf.Density(grid.Vertices), grid.Resolution, cells).to(ScalarType.Float32);
         using var values = density.SubtractedFrom(threshold).ClampedTo(-1, 1);
         var rep = new DmtetRepresentation(s with { Threshold = threshold }, nerf.Config, grid, values, seed);
         rep.CopyTextureFrom(nerf.Field, nerf.BackgroundModel);
@@ -122,6 +128,53 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation
     {
         using var positive = density.masked_select(density.gt(Scalars.Of(1e-5)));
         return positive.numel() == 0 ? 1e-5 : positive.mean().ReadDouble();
+    }
+
+    /// <summary>Candidate iso-levels, spread over the density's range on a log scale.</summary>
+    private static readonly double[] Candidates = [0.5, 1, 1.5, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 50];
+
+    /// <summary>The candidate iso-level whose mesh silhouettes (mask IoU) best match the NeRF's opacity above 0.5.</summary>
+    private static double SilhouetteThreshold(NerfRepresentation nerf, TetGrid grid, Tensor density, IReadOnlyList<Camera> views)
+    {
+        const int size = 64;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var target = nerf.Render(new RenderRequest(views, size, size, ShadingMode.Albedo, Lighting.Default)).Opacity
+            .squeeze(-1).gt(Scalars.Of(0.5)).cpu();
+        double max = density.max().ReadDouble();
+        double best = AutoThreshold(density), bestIou = -1;
+        var vertices = grid.Vertices.to(ScalarType.Float64);
+        foreach (double t in Candidates.Where(c => c < max))
+        {
+            var (v, f) = MarchingTetrahedra.Extract(vertices, density.SubtractedFrom(t), grid.Tets);
+            if (f.shape[0] == 0) continue;
+            using var frags = DifferentiableRasterizer.Rasterize(v, f, views, size, size);
+            var covered = frags.TriangleId.ge(Scalars.Of(0)).cpu();
+            double inter = (covered & target).sum().item<long>(), union = (covered | target).sum().item<long>();
+            double iou = union == 0 ? 0 : inter / union;
+            if (iou > bestIou + 1e-9) (best, bestIou) = (t, iou);
+        }
+        return best;
+    }
+
+    /// <summary>The density at a grid's vertices blurred by a Gaussian of <paramref name="cells"/> cells (none when 0).</summary>
+    private static Tensor Smoothed(Tensor density, int resolution, double cells)
+    {
+        if (cells <= 0) return density;
+        using var scope = NewDisposeScope();
+        int radius = Math.Max(1, (int)Math.Ceiling(2 * cells)), side = resolution + 1;
+        var taps = Enumerable.Range(-radius, 2 * radius + 1).Select(k => Math.Exp(-0.5 * k * k / (cells * cells))).ToArray();
+        double sum = taps.Sum();
+        var kernel = torch.tensor(taps.Select(x => (float)(x / sum)).ToArray(), dtype: ScalarType.Float32, device: density.device);
+        var volume = density.to(ScalarType.Float32).reshape(1, 1, side, side, side);
+        foreach (var shape in new long[][] { [1, 1, 2 * radius + 1, 1, 1], [1, 1, 1, 2 * radius + 1, 1], [1, 1, 1, 1, 2 * radius + 1] })
+        {
+            // edge values repeated outwards, so the blur does not pull the border towards zero
+            var pad = shape[2] > 1 ? new long[] { 0, 0, 0, 0, radius, radius } : shape[3] > 1 ? [0, 0, radius, radius, 0, 0]
+                : [radius, radius, 0, 0, 0, 0];
+            volume = nn.functional.conv3d(nn.functional.pad(volume, pad, PaddingModes.Replicate), kernel.reshape(shape));
+        }
+        return volume.reshape(-1).to(density.dtype).MoveToOuterDisposeScope();
     }
 
     private static DmtetRepresentation FromDmtet(DmtetSettings s, DmtetRepresentation previous, long seed)
