@@ -19,6 +19,7 @@ public static class BenchmarkCommand
         cmd.Subcommands.Add(Gif());
         cmd.Subcommands.Add(Rasterize());
         cmd.Subcommands.Add(MarchingCubesCommand());
+        cmd.Subcommands.Add(Unwrap());
         cmd.Subcommands.Add(LearnedPrior());
         cmd.Subcommands.Add(SdsStep());
         return cmd;
@@ -247,6 +248,42 @@ public static class BenchmarkCommand
             Console.WriteLine($"marching-cubes: ms, median of {settings.Runs} runs after {settings.Warmup} warm-up, " +
                               $"{Environment.ProcessorCount} cores");
             Console.Write(MarchingCubesBenchmark.Run(settings).Table());
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Unwrap()
+    {
+        var d = new UnwrapBenchmarkSettings();
+        var meshGrid = new Option<int>("--mesh-grid")
+        {
+            Description = "Lattice nodes per axis of the ball mesh (4..512); about 6 x grid^2 triangles, ~50,000 at 92.",
+            DefaultValueFactory = _ => d.MeshGrid,
+        };
+        var resolution = new Option<int>("--resolution")
+        {
+            Description = "Texels per side of the atlas and the baked texture (16..8192).",
+            DefaultValueFactory = _ => d.Resolution,
+        };
+        var runs = RunsOption();
+        var warmup = WarmupOption();
+        var cmd = new Command("unwrap", "Time the UV atlas of a marching-cubes ball (charts, projection, packing) and the baking of its " +
+                                        "vertex colours into the texture, and print the median times.");
+        foreach (var o in new Option[] { meshGrid, resolution, runs, warmup }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var settings = new UnwrapBenchmarkSettings
+            {
+                MeshGrid = p.GetValue(meshGrid),
+                Resolution = p.GetValue(resolution),
+                Runs = p.GetValue(runs),
+                Warmup = p.GetValue(warmup),
+            };
+            settings.Validate();
+            Console.WriteLine($"unwrap: ms, median of {settings.Runs} runs after {settings.Warmup} warm-up, " +
+                              $"{Environment.ProcessorCount} cores");
+            Console.Write(UnwrapBenchmark.Run(settings).Table());
             return 0;
         });
         return cmd;

@@ -22,7 +22,28 @@ public static class MeshRasterizer
     /// </summary>
     /// <param name="timings">when given, each stage's time is added to it (for benchmarks)</param>
     public static (RgbImage Image, float[] Mask) Render(Mesh mesh, Camera camera, int height, int width, Lighting? light = null,
-        int supersample = 1, RasterTimings? timings = null)
+        int supersample = 1, RasterTimings? timings = null) =>
+        RenderWith(mesh, camera, height, width, light, supersample, timings, albedoOf: null);
+
+    /// <summary>
+    /// Renders a textured mesh as <see cref="Render(Mesh, Camera, int, int, Lighting?, int, RasterTimings?)"/> renders a
+    /// vertex-coloured one, with each sample's albedo read from the base colour texture (bilinear, at the sample's
+    /// perspective-correct UV).
+    /// </summary>
+    public static (RgbImage Image, float[] Mask) RenderTextured(TexturedMesh mesh, Camera camera, int height, int width,
+        Lighting? light = null, int supersample = 1)
+    {
+        var texture = mesh.BaseColor ?? throw new ArgumentException("the textured mesh has no base colour texture", nameof(mesh));
+        return RenderWith(mesh.ToMesh(), camera, height, width, light, supersample, null, (f, w) =>
+        {
+            var (a, b, c) = mesh.Triangle(f);
+            return TextureFilter.Bilinear(texture, w.X * mesh.Uv(a) + w.Y * mesh.Uv(b) + w.Z * mesh.Uv(c));
+        });
+    }
+
+    /// <param name="albedoOf">a sample's albedo from its face and barycentrics; null blends the vertex colours</param>
+    private static (RgbImage Image, float[] Mask) RenderWith(Mesh mesh, Camera camera, int height, int width, Lighting? light,
+        int supersample, RasterTimings? timings, Func<int, Vector3, Vector3>? albedoOf)
     {
         if (height < 1 || width < 1)
             throw new ArgumentOutOfRangeException(nameof(height), $"image size must be positive, got {height}x{width}");
@@ -33,7 +54,7 @@ public static class MeshRasterizer
         long clock = System.Diagnostics.Stopwatch.GetTimestamp();
         var view = new RasterView(camera, height * s, width * s);
         var samples = Draw(mesh, view, timings, ref clock);
-        var result = Resolve(mesh, view, samples, light, s, height, width);
+        var result = Resolve(mesh, view, samples, light, s, height, width, albedoOf);
         if (timings != null) timings.Resolve += Lap(ref clock);
         return result;
     }
@@ -77,7 +98,7 @@ public static class MeshRasterizer
 
     /// <summary>Shades every sample from its face and barycentrics, then averages s x s samples per pixel.</summary>
     private static (RgbImage Image, float[] Mask) Resolve(Mesh mesh, RasterView view, ZBuffer samples, Lighting light, int s, int height,
-        int width)
+        int width, Func<int, Vector3, Vector3>? albedoOf)
     {
         var faceNormals = new Vector3[mesh.TriangleCount];
         var facesAway = new bool[mesh.TriangleCount];
@@ -107,7 +128,7 @@ public static class MeshRasterizer
                         cover += 1;
                         var (a, b, c) = mesh.Triangle(f);
                         var w = samples.Bary![k];
-                        var albedo = w.X * mesh.Color(a) + w.Y * mesh.Color(b) + w.Z * mesh.Color(c);
+                        var albedo = albedoOf != null ? albedoOf(f, w) : w.X * mesh.Color(a) + w.Y * mesh.Color(b) + w.Z * mesh.Color(c);
                         var normal = vertexNormals == null ? faceNormals[f]
                             : SafeNormalize(w.X * At(vertexNormals, a) + w.Y * At(vertexNormals, b) + w.Z * At(vertexNormals, c),
                                 faceNormals[f]);

@@ -119,6 +119,17 @@ public class BenchmarkTests
     }
 
     [Fact]
+    public void UnwrapBenchmarkReportsTheAtlasItTimed()
+    {
+        var r = UnwrapBenchmark.Run(new UnwrapBenchmarkSettings { MeshGrid = 8, Resolution = 64, Runs = 1, Warmup = 0 });
+        AssertTime(r.Unwrap, "unwrap");
+        AssertTime(r.Bake, "bake");
+        Assert.True(r.Triangles > 0 && r.Charts > 0 && r.VerticesOut >= r.VerticesIn);
+        Assert.InRange(r.Coverage, 0.01, 1);
+        Assert.Contains("64^2", r.Table());
+    }
+
+    [Fact]
     public void TableAlignsColumnsUnderTheirHeaders()
     {
         var table = BenchmarkTable.Format(["name", "ms"], [["kernel", "1.5"], ["t", "1234.0"]]);
@@ -156,6 +167,8 @@ public class BenchmarkTests
     [InlineData("rasterize --differentiable-sizes 0", "differentiable_sizes")]
     [InlineData("marching-cubes --grid 1", "grid")]
     [InlineData("marching-cubes --runs 1001", "runs")]
+    [InlineData("unwrap --mesh-grid 3", "mesh_grid")]
+    [InlineData("unwrap --resolution 8", "resolution")]
     [InlineData("nerf-step --rays-hw 0", "rays_hw")]
     [InlineData("nerf-step --batch 65", "batch")]
     [InlineData("nerf-step --steps 0", "steps")]
@@ -187,6 +200,7 @@ public class BenchmarkTests
     [InlineData("rasterize --mesh-grid 6 --size 8 --supersample 2 --differentiable-mesh-grid 6 --differentiable-sizes 8 12 --runs 1 " +
                 "--warmup 0")]
     [InlineData("marching-cubes --grid 6 --runs 1 --warmup 0")]
+    [InlineData("unwrap --mesh-grid 6 --resolution 32 --runs 1 --warmup 0")]
     [InlineData("nerf-step --rays-hw 2 --samples 2 --levels 1 --log2-table 8 --base-res 2 --width 4 --steps 1 --warmup 0 --backend tensor")]
     [InlineData("learned-prior --channels 8,16 --batch-size 2 --runs 1 --warmup 0")]
     public void TinyRunsSucceed(string args)
