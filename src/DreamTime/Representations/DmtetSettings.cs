@@ -32,8 +32,9 @@ public sealed record DmtetSettings : RepresentationSettings
     public double Bound { get; init; } = 1.0;
     /// <summary>The texture field (hash grid and colour MLP); ignored when it is inherited from the previous stage.</summary>
     public NerfConfig Field { get; init; } = new();
-    public double LrSdf { get; init; } = 0.01;
-    public double LrDeformation { get; init; } = 0.01;
+    // Measured on "a red mushroom" (300 coarse steps, 200 refine at 128x128): 0.01 for both: 21.8 dB, mesh 23.0; 0.05: 23.3 dB, mesh 24.1.
+    public double LrSdf { get; init; } = 0.05;
+    public double LrDeformation { get; init; } = 0.05;
     public double LrTexture { get; init; } = 0.01;
     public double LrBackground { get; init; } = 0.01;
     /// <summary>Weight of 1 - cos between the normals of faces sharing an edge (smooth, fold-free surfaces).</summary>

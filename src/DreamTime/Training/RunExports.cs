@@ -4,6 +4,7 @@ using DreamTime.Evaluation;
 using DreamTime.Geometry;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
+using DreamTime.Representations;
 using DreamTime.Runtime;
 using TorchSharp;
 
@@ -87,18 +88,45 @@ public static class RunExports
         summary["mesh_triangles"] = mesh.TriangleCount;
         if (!mesh.IsEmpty)
         {
-            GlbWriter.Write(run.Glb, mesh);
-            ObjWriter.Write(run.Obj, mesh);
             var views = CameraSampler.EvaluationViews(cfg.Cameras);
-            ImageIO.SavePng(run.MeshPreview, MeshRasterizer.Turnaround(mesh, views, 128));
-            // The exported mesh itself, scored like the NeRF: rasterised from the evaluation views.
+            Func<Camera, int, (RgbImage Image, float[] Mask)> draw;
+            if (trainer.Representation is ISurfaceMaterial material)
+            {
+                // a texture field: bake it into a UV atlas, then score the asset as written (read back from model.glb)
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var atlas = UvUnwrap.Unwrap(mesh);
+                summary["unwrap_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2);
+                summary["texture_charts"] = atlas.ChartCount;
+                clock.Restart();
+                var baked = TextureBaker.Bake(atlas, material.AlbedoAt, material.RoughnessMetallicAt);
+                summary["bake_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2);
+                GlbWriter.Write(run.Glb, baked);
+                ObjWriter.Write(run.Obj, baked);
+                var exported = GlbReader.ReadTextured(run.Glb);
+                draw = (cam, size) => MeshRasterizer.RenderTextured(exported, cam, size, size, trainer.Light, supersample: 2);
+                // the texture's fidelity: the exported asset against the trained mesh's own render, view by view
+                using var scope = torch.NewDisposeScope();
+                summary["texture_fidelity_psnr"] = Math.Round(views.Average(cam =>
+                {
+                    var own = RgbImage.FromTensor(trainer.RenderView(cam, cfg.EvalResolution, cfg.EvalResolution).Rgb);
+                    var (img, _) = draw(cam, cfg.EvalResolution);
+                    return ImageMetrics.Psnr(img.Pixels, own.Pixels);
+                }), 3);
+            }
+            else
+            {
+                GlbWriter.Write(run.Glb, mesh);
+                ObjWriter.Write(run.Obj, mesh);
+                draw = (cam, size) => MeshRasterizer.Render(mesh, cam, size, size, trainer.Light, supersample: 2);
+            }
+            ImageIO.SavePng(run.MeshPreview, ImageIO.Grid(views.Select(c => draw(c, 128).Image).ToList(), Math.Min(views.Count, 4)));
+            // The exported mesh itself, scored like the representation: rasterised from the evaluation views.
             if (trainer.Evaluator != null)
             {
                 using var scope = torch.NewDisposeScope();
                 var r = trainer.Evaluator.Evaluate(cam =>
                 {
-                    var (img, mask) = MeshRasterizer.Render(mesh, cam, cfg.EvalResolution, cfg.EvalResolution, trainer.Light,
-                        supersample: 2);
+                    var (img, mask) = draw(cam, cfg.EvalResolution);
                     return (torch.tensor(img.Pixels, new long[] { img.Height, img.Width, 3 }),
                         torch.tensor(mask, new long[] { img.Height, img.Width }));
                 });

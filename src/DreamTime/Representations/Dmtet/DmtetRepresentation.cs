@@ -18,7 +18,7 @@ namespace DreamTime.Representations.Dmtet;
 /// colours each pixel from a 3D texture field (a hash grid and a colour MLP, the NeRF's own when built from one) at the
 /// surface point it sees. Checkpoint keys: "sdf", "deformation", "grid_box", "texture.*", "background.*".
 /// </summary>
-public sealed class DmtetRepresentation : nn.Module, IRepresentation
+public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMaterial
 {
     /// <summary>Extras of a render: the surface it was drawn from, for the mesh regularisers.</summary>
     public const string SurfaceVerticesExtra = "surface_vertices", SurfaceFacesExtra = "surface_faces";
@@ -301,6 +301,16 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation
         using var _ = no_grad();
         return texture.AlbedoAt(points.to(ScalarType.Float32).to(sdf.device));
     }
+
+    public float[] AlbedoAt(float[] points, float[] normals)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var p = torch.tensor(points, new long[] { points.Length / 3, 3 }).to(sdf.device);
+        return texture.AlbedoAt(p).to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+    }
+
+    public Func<float[], float[], float[]>? RoughnessMetallicAt => null;
 
     public void MoveTo(Device device) => this.to(device);
 
