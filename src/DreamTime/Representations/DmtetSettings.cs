@@ -41,6 +41,11 @@ public sealed record DmtetSettings : RepresentationSettings
     public double LambdaNormalConsistency { get; init; } = 1.0;
     /// <summary>Weight of the uniform Laplacian of the surface vertices (each vertex near its neighbours' mean).</summary>
     public double LambdaLaplacian { get; init; } = 0.0;
+    /// <summary>"albedo" (Lambert under the scene's light, as the built-in prior's members) or "pbr" (Fantasia3D's albedo,
+    /// roughness and metallic under that light read as an environment: <see cref="Rendering.PbrShading"/>).</summary>
+    public string Material { get; init; } = "albedo";
+    /// <summary>Keep the surface as built (Fantasia3D's appearance stage): only the texture and background are optimised.</summary>
+    public bool FreezeGeometry { get; init; } = false;
     /// <summary>Render flat-shaded by face normals (true) or smooth by interpolated vertex normals.</summary>
     public bool FlatShading { get; init; } = false;
 
@@ -49,6 +54,7 @@ public sealed record DmtetSettings : RepresentationSettings
         if (!InitNames.Contains(Init)) throw new UserError("init", $"{Init}: unknown; allowed: {string.Join(", ", InitNames)}");
         if (Init == "mesh" && string.IsNullOrWhiteSpace(MeshFile))
             throw new UserError("mesh_file", "is empty; init \"mesh\" needs a GLB or OBJ file to start from");
+        if (Material is not ("albedo" or "pbr")) throw new UserError("material", $"{Material}: unknown; allowed: albedo, pbr");
         if (GridResolution < 8 || GridResolution > 128)
             throw new UserError("grid_resolution", $"is {GridResolution}; must be in [8, 128]");
         if (Threshold is double t && !double.IsFinite(t)) throw new UserError("threshold", $"is {t}; must be a finite number (or null = auto)");

@@ -28,6 +28,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
     /// <summary>[2,3] the grid's box (min, max): saved so a checkpoint rebuilds the same grid.</summary>
     private readonly Tensor grid_box;
     private readonly NerfField texture;
+    /// <summary>Roughness and metallic from the texture's features (read when the material is "pbr").</summary>
+    private readonly Mlp material_net;
     private readonly Background background;
     private TetGrid _grid;
 
@@ -47,7 +49,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         sdf = new Parameter(initialSdf.to(ScalarType.Float32).contiguous());
         deformation = new Parameter(zeros(grid.VertexCount, 3));
         grid_box = torch.tensor(new[] { grid.Min.X, grid.Min.Y, grid.Min.Z, grid.Max.X, grid.Max.Y, grid.Max.Z }, new long[] { 2, 3 });
-        texture = new NerfField(fieldConfig, init) { };
+        texture = new NerfField(fieldConfig, init);
+        material_net = new Mlp("material_net", texture.Encoding.OutputDim, fieldConfig.HiddenWidth, 1, 2, init);
         background = new Background(fieldConfig, init);
         RegisterComponents();
     }
@@ -186,7 +189,11 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         var grid = TetGrid.Box(previous.Grid.Resolution, previous.Grid.Min, previous.Grid.Max);
         using var values = previous.sdf.detach().clone();
         var rep = new DmtetRepresentation(s, previous.FieldConfig, grid, values, seed);
-        using (no_grad()) rep.deformation.copy_(previous.deformation);
+        using (no_grad())
+        {
+            rep.deformation.copy_(previous.deformation);
+            foreach (var (key, t) in rep.material_net.state_dict()) t.copy_(previous.material_net.state_dict()[key]);
+        }
         rep.CopyTextureFrom(previous.texture, previous.background);
         return rep;
     }
@@ -232,7 +239,9 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
     }
 
     /// <summary>The current surface: positions [M,3] (differentiable) and faces [F,3].</summary>
-    public (Tensor Positions, Tensor Faces) Surface() => MarchingTetrahedra.Extract(Positions(), sdf, _grid.Tets.to(sdf.device));
+    public (Tensor Positions, Tensor Faces) Surface() => Settings.FreezeGeometry
+        ? MarchingTetrahedra.Extract(Positions().detach(), sdf.detach(), _grid.Tets.to(sdf.device))
+        : MarchingTetrahedra.Extract(Positions(), sdf, _grid.Tets.to(sdf.device));
 
     public RenderOutput Render(RenderRequest r)
     {
@@ -252,8 +261,11 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         var world = DifferentiableRasterizer.Interpolate(verts, frags);
         var normals = RasterNormals.Pixels(frags, verts, faces, Settings.FlatShading ? null : RasterNormals.Vertices(verts, faces));
         // the texture is a field in space: the colour follows the point seen, not the surface's motion (threestudio's too)
-        var albedo = texture.AlbedoAt(world.detach().reshape(-1, 3));
-        var shaded = r.Light.Shade(albedo, normals.reshape(-1, 3), r.Shading).reshape(b, h, w, 3);
+        var features = texture.Features(world.detach().reshape(-1, 3));
+        var albedo = texture.AlbedoFrom(features);
+        var shaded = (Settings.Material == "pbr" && r.Shading == ShadingMode.Diffuse
+            ? ShadePbr(features, albedo, normals.reshape(-1, 3), dirs.reshape(-1, 3), r.Light)
+            : r.Light.Shade(albedo, normals.reshape(-1, 3), r.Shading)).reshape(b, h, w, 3);
         var rgb = shaded * mask + bg * mask.SubtractedFrom(1);
         rgb = DifferentiableRasterizer.Antialias(rgb, frags);
         var opacity = DifferentiableRasterizer.Antialias(mask, frags);
@@ -261,11 +273,32 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         return new RenderOutput(rgb, opacity, depth, normals * mask, bg) { Extras = extras };
     }
 
+    /// <summary>Roughness and metallic [N,2] in Fantasia3D's ranges from texture features.</summary>
+    private Tensor RoughnessMetallic(Tensor features)
+    {
+        var rm = torch.sigmoid(material_net.forward(features));
+        return torch.cat(new[]
+        {
+            rm.narrow(1, 0, 1).Times(PbrShading.MaxRoughness - PbrShading.MinRoughness).Plus(PbrShading.MinRoughness),
+            rm.narrow(1, 1, 1).Times(PbrShading.MaxMetallic),
+        }, 1);
+    }
+
+    private Tensor ShadePbr(Tensor features, Tensor albedo, Tensor normal, Tensor rayDirections, Lighting light)
+    {
+        var rm = RoughnessMetallic(features);
+        return PbrShading.Shade(albedo, rm.narrow(1, 0, 1), rm.narrow(1, 1, 1), normal, -rayDirections, light);
+    }
+
     public IReadOnlyList<ParameterGroup> ParameterGroups =>
     [
-        new("sdf", [sdf], Settings.LrSdf),
-        new("deformation", [deformation], Settings.LrDeformation),
-        new("texture", texture.TextureParameters.ToList(), Settings.LrTexture),
+        .. Settings.FreezeGeometry ? Array.Empty<ParameterGroup>() :
+        [
+            new("sdf", [sdf], Settings.LrSdf),
+            new("deformation", [deformation], Settings.LrDeformation),
+        ],
+        new("texture", texture.TextureParameters.Concat(Settings.Material == "pbr" ? material_net.parameters() : []).ToList(),
+            Settings.LrTexture),
         new("background", background.parameters().ToList(), Settings.LrBackground),
     ];
 
@@ -274,7 +307,7 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         var terms = new Dictionary<string, Tensor>();
         var verts = render.Extra(SurfaceVerticesExtra);
         var faces = render.Extra(SurfaceFacesExtra);
-        if (faces.shape[0] == 0) return terms;
+        if (faces.shape[0] == 0 || Settings.FreezeGeometry) return terms;
         if (Settings.LambdaNormalConsistency > 0)
             terms["normal_consistency"] = MeshRegularizers.NormalConsistency(verts, faces).Times(Settings.LambdaNormalConsistency);
         if (Settings.LambdaLaplacian > 0)
@@ -310,7 +343,13 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         return texture.AlbedoAt(p).to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
     }
 
-    public Func<float[], float[], float[]>? RoughnessMetallicAt => null;
+    public Func<float[], float[], float[]>? RoughnessMetallicAt => Settings.Material != "pbr" ? null : (points, normals) =>
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var p = torch.tensor(points, new long[] { points.Length / 3, 3 }).to(sdf.device);
+        return RoughnessMetallic(texture.Features(p)).to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+    };
 
     public void MoveTo(Device device) => this.to(device);
 

@@ -81,11 +81,13 @@ public sealed class NerfField : nn.Module, IVolumeField
 
     /// <summary>Albedo [N,3] in [0,1] at world points [N,3], differentiably, without the density network: a mesh stage
     /// uses the field as a 3D texture (Magic3D's refinement queries it at the rasterised surface points).</summary>
-    public Tensor AlbedoAt(Tensor points)
-    {
-        var features = encoding.Encode(points.Times(Scale).Plus(0.5), jacobian: false).Features;
-        return torch.sigmoid(albedo_net.forward(features));
-    }
+    public Tensor AlbedoAt(Tensor points) => AlbedoFrom(Features(points));
+
+    /// <summary>The hash-grid features [N,D] of world points [N,3] (what the colour networks read).</summary>
+    public Tensor Features(Tensor points) => encoding.Encode(points.Times(Scale).Plus(0.5), jacobian: false).Features;
+
+    /// <summary>Albedo [N,3] in [0,1] from features of <see cref="Features"/>.</summary>
+    public Tensor AlbedoFrom(Tensor features) => torch.sigmoid(albedo_net.forward(features));
 
     /// <summary>The parameters a texture needs: the encoding and the albedo network (not the density network).</summary>
     public IEnumerable<Parameter> TextureParameters => encoding.parameters().Concat(albedo_net.parameters());
