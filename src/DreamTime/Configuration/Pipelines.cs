@@ -20,7 +20,8 @@ public static class Pipelines
                     "(threestudio's refinement range); the asset is the refined mesh",
             () =>
             [
-                new StageSettings { Name = "coarse" },
+                // named as dreamfusion's stage: magic3d's first stage is that run, bit for bit
+                new StageSettings { Name = "nerf" },
                 new StageSettings
                 {
                     Name = "refine",

@@ -161,7 +161,7 @@ public class StagedRunTests : IDisposable
         ConfigOverrides.Apply(tree, "stages.1.iterations=7");
         ConfigOverrides.Apply(tree, "stages.*.timesteps.strategy=uniform");
         var cfg = TrainConfig.FromJson(tree, "test");
-        Assert.Equal(["coarse", "refine"], cfg.Stages.Select(s => s.Name));
+        Assert.Equal(["nerf", "refine"], cfg.Stages.Select(s => s.Name));
         Assert.Equal(7, cfg.Stages[1].Iterations);
         Assert.All(cfg.Stages, s => Assert.Equal("uniform", s.Timesteps.Strategy));
         Assert.IsType<DreamTime.Representations.DmtetSettings>(cfg.Stages[1].Representation);
