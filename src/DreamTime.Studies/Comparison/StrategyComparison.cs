@@ -32,7 +32,10 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     private readonly Dictionary<string, Evaluation.PriorEvaluation> _familyEvaluations = new();
 
     private readonly StudyFolder? _folder = studyFolder == null ? null : new StudyFolder(studyFolder);
-    private readonly ViewConsistency _consistency = new(baseConfig.Cameras, baseConfig.EvalResolution);
+    private ViewConsistency? _consistency;
+    // made on first use: the stages it reads are validated by then
+    private ViewConsistency Consistency =>
+        _consistency ??= new(baseConfig.Cameras, baseConfig.EvalResolution, baseConfig.LastStage.GuidanceModality);
 
     /// <summary>An image study (image-to-3D): its subjects are input pictures (paths), not prompts.</summary>
     public bool ImageStudy => baseConfig.Reference != null;
@@ -132,8 +135,10 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
             {
                 if (new TrainingSession(trainer, null, observer).Run(cancel) == SessionOutcome.Interrupted) return null;
                 int n = trainer.Stage.Iterations;
+                // the evaluator's headline PSNR: of colours, or of normal images for a stage that guides with normals
+                var psnr = trainer.Evaluator!.Milestones[0].Metric;
                 evals.AddRange(trainer.History.Where(h => h.Evaluation != null && (h.Step % cfg.EvalEvery == 0 || h.Step == n))
-                    .Select(h => new CurvePoint(offset + h.Step, h.Evaluation!.Metric("psnr")!.Value,
+                    .Select(h => new CurvePoint(offset + h.Step, h.Evaluation!.Metric(psnr)!.Value,
                         h.Evaluation.Metric("mask_iou")!.Value)));
                 offset += n;
                 if (i == cfg.Stages.Count - 1) break;
@@ -177,10 +182,13 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     {
         var library = Scenes.PriorLibrary.Default;
         var family = pictured != null ? library.FindFamily(pictured.Family) : library.Select(prompt).Family;
-        var key = family?.Name ?? "";
+        // the views are what the last stage's guidance saw (RenderView): shaded, or normal images
+        var modality = cfg.LastStage.GuidanceModality;
+        var key = $"{family?.Name ?? ""}/{modality}";
         if (!_familyEvaluations.TryGetValue(key, out var evaluation))
             _familyEvaluations[key] = evaluation = new Evaluation.PriorEvaluation(
-                family?.Members ?? library.Members, CameraSampler.EvaluationViews(cfg.Cameras), cfg.EvalResolution, cfg.EvalResolution);
+                family?.Members ?? library.Members, CameraSampler.EvaluationViews(cfg.Cameras), cfg.EvalResolution, cfg.EvalResolution,
+                modality: modality);
         var result = evaluation.Evaluate(camera => views[evaluation.Views.ToList().IndexOf(camera)]);
         var nearest = evaluation.Members[result.NearestIndex];
         bool named = pictured != null ? nearest.GlobalIndex == pictured.GlobalIndex
@@ -207,7 +215,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
     public double? OppositeSideGain(ComparisonRun run)
     {
         if (_folder?.LoadViews(Label(run.Prompt), run.Strategy, run.Seed) is not RgbImage strip) return null;
-        return _consistency.OppositeSideGain(strip, run.FamilyNearest, _folder.RunFile(Label(run.Prompt), run.Strategy, run.Seed, ".png"));
+        return Consistency.OppositeSideGain(strip, run.FamilyNearest, _folder.RunFile(Label(run.Prompt), run.Strategy, run.Seed, ".png"));
     }
 
     /// <summary>The study's table, CSV and plot.</summary>

@@ -8,9 +8,10 @@ namespace DreamTime.Studies.Comparison;
 
 /// <summary>
 /// View consistency of a result (the multi-face problem): its evaluation views against a member seen from the
-/// same and from the opposite side. Member renders are cached per member.
+/// same and from the opposite side. Member renders are cached per member; in the normal modality they are normal
+/// images, as the result's views then are.
 /// </summary>
-public sealed class ViewConsistency(CameraRanges cameras, int size)
+public sealed class ViewConsistency(CameraRanges cameras, int size, ImageModality modality = ImageModality.Shaded)
 {
     private readonly Dictionary<string, float[][]> _memberViews = new();
 
@@ -27,7 +28,7 @@ public sealed class ViewConsistency(CameraRanges cameras, int size)
         {
             var m = PriorLibrary.Default.Members.FirstOrDefault(x => x.Name == memberName)
                     ?? throw new UserError($"{source}: its run names member \"{memberName}\", which the built-in library does not have");
-            var renders = new PriorEvaluation([m], views, size, size).MemberImages;
+            var renders = new PriorEvaluation([m], views, size, size, modality: modality).MemberImages;
             _memberViews[memberName] = member = renders.Select(r => r[0].Rgb).ToArray();
         }
         var tiles = Enumerable.Range(0, views.Count).Select(v =>

@@ -28,10 +28,12 @@ public static class Components
             "procedural scene families, scored against ground truth (no downloads)",
             (s, ctx) =>
             {
-                var guidance = new BuiltinPriorGuidance(ctx.Config.Prompt, s.ToOptions());
+                // the members are rendered as what the stage feeds the guidance: shaded, or as normal images
+                var input = ctx.Stage.GuidanceModality;
+                var guidance = new BuiltinPriorGuidance(ctx.Config.Prompt, s.ToOptions() with { Input = input });
                 var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
                 var evaluation = new PriorEvaluation(guidance.Selection.Members, views, ctx.Config.EvalResolution,
-                    ctx.Config.EvalResolution);
+                    ctx.Config.EvalResolution, modality: input);
                 return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
             });
         Guidance.Register<BuiltinImagePriorSettings>("builtin-image",
@@ -42,13 +44,15 @@ public static class Components
             {
                 var reference = ctx.Config.LoadReference()
                     ?? throw new Runtime.UserError("reference", "is null; guidance builtin-image needs an input picture (reference.image)");
+                // the picture weighs the members by its colours; the members the denoiser averages are in the stage's modality
+                var input = ctx.Stage.GuidanceModality;
                 BuiltinPriorGuidance guidance;
                 using (reference.Image) using (reference.Mask)
-                    guidance = BuiltinPriorGuidance.ForImage(reference, s.ToOptions(), s.ImageNoise);
+                    guidance = BuiltinPriorGuidance.ForImage(reference, s.ToOptions() with { Input = input }, s.ImageNoise);
                 // the ground truth is the member the picture most likely shows: for `prior render --member`, that member
                 var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
                 var evaluation = new PriorEvaluation(new[] { guidance.Selection.Members[0] }, views, ctx.Config.EvalResolution,
-                    ctx.Config.EvalResolution);
+                    ctx.Config.EvalResolution, modality: input);
                 return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
             });
         Guidance.Register<Zero123Settings>("zero123",
@@ -83,8 +87,11 @@ public static class Components
                     StableDiffusionPipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
                 try
                 {
+                    bool fourChannelLatents = !pipeline.IsPixelSpace
+                        && pipeline.LatentChannels == StableDiffusionGuidance.NormalLatentChannels;
+                    var options = s.ToOptions(ctx.Stage.GuidanceModality, ctx.Stage.Iterations, fourChannelLatents);
                     return Runtime.UserError.InSection("guidance", () =>
-                        new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true), null));
+                        new GuidanceComponents(new StableDiffusionGuidance(pipeline, options, ownsPipeline: true), null));
                 }
                 catch
                 {
@@ -100,8 +107,10 @@ public static class Components
             {
                 // the ground truth first: a prompt outside the families' vocabulary fails before the model loads
                 var selection = PriorLibrary.Default.Select(ctx.Config.Prompt);
+                var input = ctx.Stage.GuidanceModality;
                 var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
-                var evaluation = new PriorEvaluation(selection.Members, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution);
+                var evaluation = new PriorEvaluation(selection.Members, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution,
+                    modality: input);
                 var pipeline = Runtime.UserError.InSection("guidance", () => StableDiffusionPipeline.Load(s.ModelFolder, ctx.Device));
                 try
                 {
@@ -109,7 +118,8 @@ public static class Components
                         throw new Runtime.UserError("guidance.model",
                             $"{s.ModelFolder} has a vae/; a learned prior is a pixel-space model " +
                             "(use the stable-diffusion guidance for latent checkpoints)");
-                    return new GuidanceComponents(new StableDiffusionGuidance(pipeline, s.ToOptions(), ownsPipeline: true),
+                    return new GuidanceComponents(
+                        new StableDiffusionGuidance(pipeline, s.ToOptions() with { Input = input }, ownsPipeline: true),
                         new PriorQualityEvaluator(evaluation));
                 }
                 catch

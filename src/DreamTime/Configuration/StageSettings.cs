@@ -1,5 +1,7 @@
+using System.Text.Json.Serialization;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
+using DreamTime.Rendering;
 using DreamTime.Representations;
 using DreamTime.Runtime;
 
@@ -23,11 +25,27 @@ public sealed record StageSettings
     public RepresentationSettings Representation { get; init; } = new NerfSettings();
     /// <summary>This stage's own guidance; null = the run's (the top-level "guidance").</summary>
     public GuidanceSettings? Guidance { get; init; }
+    /// <summary>
+    /// What the guidance sees and the evaluation scores: "shaded" (the shaded render) or "normal" (the normal map
+    /// over white, <see cref="NormalImage"/>: Fantasia3D's geometry stage, which shapes the geometry alone).
+    /// </summary>
+    public string GuidanceInput { get; init; } = "shaded";
 
     /// <summary>Probabilities of the shading modes per step (normalised): albedo, diffuse, textureless.</summary>
     public double ShadingAlbedo { get; init; } = 0.0;
     public double ShadingDiffuse { get; init; } = 1.0;
     public double ShadingTextureless { get; init; } = 0.0;
+
+    public static readonly IReadOnlyDictionary<string, ImageModality> GuidanceInputs = new Dictionary<string, ImageModality>
+    {
+        ["shaded"] = ImageModality.Shaded,
+        ["normal"] = ImageModality.Normal,
+    };
+
+    /// <summary><see cref="GuidanceInput"/> as a modality; a UserError naming guidance_input for an unknown one.</summary>
+    [JsonIgnore]
+    public ImageModality GuidanceModality => GuidanceInput is not null && GuidanceInputs.TryGetValue(GuidanceInput, out var m) ? m
+        : throw new UserError("guidance_input", $"{GuidanceInput ?? "null"}: unknown; allowed: {string.Join(", ", GuidanceInputs.Keys)}");
 
     /// <summary>Throws a <see cref="UserError"/> naming the first key out of range (relative to the stage).</summary>
     public void Validate()
@@ -44,6 +62,7 @@ public sealed record StageSettings
         if (ShadingAlbedo + ShadingDiffuse + ShadingTextureless <= 0)
             throw new UserError("shading_diffuse",
                 "shading_albedo, shading_diffuse and shading_textureless are all 0; at least one must be positive");
+        _ = GuidanceModality;
         if (Timesteps is null) throw new UserError("timesteps", "is null; give it a value or remove the key to use the default");
         if (Representation is null) throw new UserError("representation", "is null; give it a value or remove the key to use the default");
         UserError.InSection("timesteps", () => Timesteps.Validate(1000, Iterations));

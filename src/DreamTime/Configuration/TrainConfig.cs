@@ -165,6 +165,10 @@ public sealed record TrainConfig
             throw new UserError("reference", $"is null; guidance {GuidanceName} needs an input picture (reference.image)");
         UserError.InSection("guidance", Guidance.Validate);
         for (int i = 0; i < Stages.Count; i++)
+            if (Stages[i].GuidanceModality == ImageModality.Normal && GuidanceOf(i) is Zero123Settings)
+                throw new UserError($"stages.{i}.guidance_input",
+                    "normal: the zero123 guidance denoises colour views of its input picture; use shaded");
+        for (int i = 0; i < Stages.Count; i++)
             UserError.InSection($"stages.{i}.representation",
                 () => Stages[i].Representation.CheckPrevious(i > 0 ? Stages[i - 1].Representation : null));
     }

@@ -12,7 +12,8 @@ public interface IQualityEvaluator
     /// <summary>Renders at the evaluation resolution.</summary>
     QualityResult Evaluate(ViewRenderer render);
 
-    /// <summary>The levels whose first reaching iteration a run reports (metrics.json), e.g. psnr 20 and 25.</summary>
+    /// <summary>The levels whose first reaching iteration a run reports (metrics.json), e.g. psnr 20 and 25; the first
+    /// one's metric is the headline metric (a comparison's curves and thresholds read it).</summary>
     IReadOnlyList<QualityMilestone> Milestones { get; }
 
     /// <summary>A picture of the result beside the reference it was scored against.</summary>

@@ -6,7 +6,8 @@ namespace DreamTime.Evaluation;
 
 /// <summary>
 /// Ground-truth metrics of the built-in prior: render a result from the evaluation views and compare it with
-/// every member's analytic renders of the same views. Member renders are made once per instance.
+/// every member's analytic renders of the same views. Member renders are made once per instance. In the normal
+/// modality the colours compared are normal images (<see cref="NormalImage"/>), the result's and the members'.
 /// </summary>
 public sealed class PriorEvaluation
 {
@@ -14,21 +15,24 @@ public sealed class PriorEvaluation
     public IReadOnlyList<Camera> Views { get; }
     public int Height { get; }
     public int Width { get; }
+    /// <summary>What is compared: shaded colours, or normal images (each member's <see cref="SceneImage.Rgb"/> is then its
+    /// normal image).</summary>
+    public ImageModality Modality { get; }
     /// <summary>[view][member] analytic renders.</summary>
     public IReadOnlyList<SceneImage[]> MemberImages { get; }
     public const int DefaultSupersample = 2;
 
     public PriorEvaluation(IReadOnlyList<FamilyMember> members, IReadOnlyList<Camera> views, int height, int width,
-        SdfRenderer? renderer = null)
+        SdfRenderer? renderer = null, ImageModality modality = ImageModality.Shaded)
     {
         if (members.Count == 0) throw new ArgumentException("no members to evaluate against");
         if (views.Count == 0) throw new ArgumentException("no evaluation views");
-        Members = members; Views = views; Height = height; Width = width;
+        Members = members; Views = views; Height = height; Width = width; Modality = modality;
         // 1 ray per pixel is only 27.9 dB from the area-averaged image (64 px, vs 8x8 rays); 2x2 is 35.8 dB, which
         // keeps aliasing from capping the PSNR of a result whose volume-rendered edges are soft.
         renderer ??= new SdfRenderer { Supersample = DefaultSupersample };
         var scenes = members.Select(m => m.Scene).ToList();
-        MemberImages = views.Select(v => renderer.Render(scenes, v, height, width)).ToList();
+        MemberImages = views.Select(v => renderer.Render(scenes, v, height, width).Select(i => i.In(modality)).ToArray()).ToList();
     }
 
     /// <summary>One-shot form: renders the members and evaluates one result.</summary>

@@ -48,5 +48,8 @@ public abstract class ScoreDistillationGuidance : IGuidance
         return new GuidanceOutput(new Dictionary<string, Tensor> { ["sds"] = loss.MoveToOuterDisposeScope() }, stats);
     }
 
+    /// <summary>Hook called at the start of every training step (<see cref="IGuidance.UpdateStep"/>).</summary>
+    public virtual void UpdateStep(int step) { }
+
     public virtual void Dispose() { }
 }

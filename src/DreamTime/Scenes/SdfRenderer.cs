@@ -7,7 +7,8 @@ namespace DreamTime.Scenes;
 /// <summary>
 /// Sphere-traces PriorScenes through the rays of Rendering.Camera, so pixels line up with the NeRF renderer.
 /// Shading is <see cref="Lighting.Shade(Vector3, Vector3, ShadingMode)"/> with a world-fixed light: a member
-/// looks the same from every view. Rays only visit primitives whose bounding sphere they cross.
+/// looks the same from every view. Rays only visit primitives whose bounding sphere they cross. Each image also
+/// carries the surface normals, composited over the rays of a pixel as a volume render composites them.
 /// </summary>
 public sealed class SdfRenderer
 {
@@ -32,7 +33,8 @@ public sealed class SdfRenderer
         int s = Math.Max(1, Supersample);
         var (origins, dirs) = camera.Rays(height * s, width * s);
         var o = new Vector3(origins[0], origins[1], origins[2]);
-        var images = scenes.Select(_ => new SceneImage(height, width, new float[height * width * 3], new float[height * width])).ToArray();
+        var images = scenes.Select(_ => new SceneImage(height, width, new float[height * width * 3], new float[height * width],
+            new float[height * width * 3])).ToArray();
         float inv = 1f / (s * s);
         Parallel.For(0, scenes.Count * height, job =>
         {
@@ -42,7 +44,7 @@ public sealed class SdfRenderer
             Span<int> candidates = stackalloc int[scene._primitives.Length];
             for (int col = 0; col < width; col++)
             {
-                Vector3 rgb = Vector3.Zero;
+                Vector3 rgb = Vector3.Zero, normals = Vector3.Zero;
                 float cover = 0;
                 for (int sy = 0; sy < s; sy++)
                     for (int sx = 0; sx < s; sx++)
@@ -52,6 +54,7 @@ public sealed class SdfRenderer
                         if (Trace(scene._primitives, o, d, candidates, out var albedo, out var normal))
                         {
                             rgb += Light.Shade(albedo, normal);
+                            normals += normal;
                             cover += 1;
                         }
                         else rgb += new Vector3(Background);
@@ -59,6 +62,7 @@ public sealed class SdfRenderer
                 int p = row * width + col;
                 img.Rgb[3 * p] = rgb.X * inv; img.Rgb[3 * p + 1] = rgb.Y * inv; img.Rgb[3 * p + 2] = rgb.Z * inv;
                 img.Mask[p] = cover * inv;
+                img.Normal[3 * p] = normals.X * inv; img.Normal[3 * p + 1] = normals.Y * inv; img.Normal[3 * p + 2] = normals.Z * inv;
             }
         });
         return images;

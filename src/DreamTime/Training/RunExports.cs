@@ -24,14 +24,17 @@ public static class RunExports
             trainer.Guidance.Schedule, ts);
     }
 
-    /// <summary>A preview: the training view shadings of a fixed camera, side by side; named by the stage in a run of several.</summary>
+    /// <summary>A preview: the training view shadings of a fixed camera, side by side (after the normal image where the stage's
+    /// guidance sees normals); named by the stage in a run of several.</summary>
     public static void WritePreview(Trainer trainer, RunFolder run, int step)
     {
         var name = trainer.Config.Stages.Count > 1
             ? $"{trainer.StageIndex}-{trainer.Stage.Name}_step_{step:D5}.png"
             : $"step_{step:D5}.png";
         var cam = trainer.Config.Cameras.MidCamera(20, 30);
-        var images = new[] { ShadingMode.Diffuse, ShadingMode.Albedo, ShadingMode.Textureless }.Select(s =>
+        ShadingMode?[] shadings = [ShadingMode.Diffuse, ShadingMode.Albedo, ShadingMode.Textureless];
+        if (trainer.Modality == ImageModality.Normal) shadings = [null, .. shadings];
+        var images = shadings.Select(s =>
         {
             using var scope = torch.NewDisposeScope();
             return RgbImage.FromTensor(trainer.RenderView(cam, 96, 96, s).Rgb);
@@ -72,7 +75,8 @@ public static class RunExports
         if (trainer.Reference != null)
         {
             summary["image"] = cfg.Reference!.Image;
-            ViewRenderer atTrainingSize = cam => trainer.RenderView(cam, trainer.Stage.Height, trainer.Stage.Width);
+            // the input picture is in colour whatever the guidance saw
+            ViewRenderer atTrainingSize = cam => trainer.RenderView(cam, trainer.Stage.Height, trainer.Stage.Width, ShadingMode.Diffuse);
             var (psnr, iou) = trainer.Reference.Evaluate(atTrainingSize);
             summary["input_view_psnr"] = Math.Round(psnr, 3);
             summary["input_view_mask_iou"] = Math.Round(iou, 4);
@@ -120,8 +124,9 @@ public static class RunExports
                 draw = (cam, size) => MeshRasterizer.Render(mesh, cam, size, size, trainer.Light, supersample: 2);
             }
             ImageIO.SavePng(run.MeshPreview, ImageIO.Grid(views.Select(c => draw(c, 128).Image).ToList(), Math.Min(views.Count, 4)));
-            // The exported mesh itself, scored like the representation: rasterised from the evaluation views.
-            if (trainer.Evaluator != null)
+            // The exported mesh itself, scored like the representation: rasterised from the evaluation views. The rasteriser
+            // draws shaded colours only, so a stage scored on normal images leaves its mesh unscored.
+            if (trainer.Evaluator != null && trainer.Modality == ImageModality.Shaded)
             {
                 using var scope = torch.NewDisposeScope();
                 var r = trainer.Evaluator.Evaluate(cam =>
@@ -242,6 +247,12 @@ public static class RunExports
             return d;
         }).ToList();
 
-    /// <summary>How a plot names a metric: PSNR (dB), mask IoU, or the metric's own name.</summary>
-    private static string MetricLabel(string metric) => metric switch { "psnr" => "PSNR (dB)", "mask_iou" => "mask IoU", _ => metric };
+    /// <summary>How a plot names a metric: PSNR (dB), normal PSNR (dB), mask IoU, or the metric's own name.</summary>
+    private static string MetricLabel(string metric) => metric switch
+    {
+        "psnr" => "PSNR (dB)",
+        "normal_psnr" => "normal PSNR (dB)",
+        "mask_iou" => "mask IoU",
+        _ => metric,
+    };
 }

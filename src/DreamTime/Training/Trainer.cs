@@ -120,8 +120,10 @@ public sealed class Trainer : IStepTrainer, IDisposable
         Guidance.UpdateStep(step);
         _optimizer.ZeroGrad();
         var render = Representation.Render(new RenderRequest(cams, Stage.Height, Stage.Width, ShadingFor(step), Light, jitter));
+        // the normal modality hands the guidance the normal image in place of the colours; the regularisers keep the render
+        var seen = Modality == ImageModality.Normal ? render with { Rgb = NormalImage.Of(render) } : render;
         GuidanceOutput guided;
-        try { guided = Guidance.Step(new GuidanceInput(render, cams, Conditioning, t, noise)); }
+        try { guided = Guidance.Step(new GuidanceInput(seen, cams, Conditioning, t, noise)); }
         catch (NonFiniteOutputException e) { throw new TrainingDivergedException(step, e.Where); }
         var terms = guided.Losses.Concat(Representation.Regularizers(render, step)).ToList();
         if (Reference is { Active: true })
@@ -147,14 +149,21 @@ public sealed class Trainer : IStepTrainer, IDisposable
         return new StepRecord(step, t, loss.item<float>(), values, guided.Stats, clock.Elapsed.TotalSeconds) { Stage = Stage.Name };
     }
 
-    /// <summary>Renders one camera without gradients: rgb [H,W,3] and opacity [H,W] (diffuse-shaded, as the prior sees it).</summary>
-    public (Tensor Rgb, Tensor Opacity) RenderView(Camera camera, int height, int width, ShadingMode shading = ShadingMode.Diffuse)
+    /// <summary>What the stage's guidance sees and its evaluation scores (the stage's guidance_input).</summary>
+    public ImageModality Modality => Stage.GuidanceModality;
+
+    /// <summary>
+    /// Renders one camera without gradients: rgb [H,W,3] and opacity [H,W]. With no shading given, the image the
+    /// stage's guidance sees: the diffuse-shaded render, or in the normal modality the normal image; with one, that shading.
+    /// </summary>
+    public (Tensor Rgb, Tensor Opacity) RenderView(Camera camera, int height, int width, ShadingMode? shading = null)
     {
         using var _ = torch.no_grad();
         // A render holds ~1 KB of intermediates per sample: free them now, keep only the two images.
         using var scope = torch.NewDisposeScope();
-        var r = Representation.Render(new RenderRequest(new[] { camera }, height, width, shading, Light));
-        return (r.Rgb[0].detach().MoveToOuterDisposeScope(), r.Opacity[0, .., .., 0].detach().MoveToOuterDisposeScope());
+        var r = Representation.Render(new RenderRequest(new[] { camera }, height, width, shading ?? ShadingMode.Diffuse, Light));
+        var rgb = shading == null && Modality == ImageModality.Normal ? NormalImage.Of(r) : r.Rgb;
+        return (rgb[0].detach().MoveToOuterDisposeScope(), r.Opacity[0, .., .., 0].detach().MoveToOuterDisposeScope());
     }
 
     /// <summary>Scores the representation against the guidance's ground truth (null where there is none).</summary>

@@ -38,6 +38,36 @@ public class TrainConfigValidationTests
     }
 
     [Fact]
+    public void GuidanceInputIsShadedOrNormal()
+    {
+        Assert.Equal("shaded", new StageSettings().GuidanceInput);
+        new TrainConfig { Stages = [new StageSettings { GuidanceInput = "normal" }] }.Validate();
+        foreach (var bad in new[] { "normals", "", null })
+        {
+            var e = Assert.Throws<UserError>(new TrainConfig
+            {
+                Stages = [new StageSettings(), new StageSettings { Name = "geometry",
+                GuidanceInput = bad! }]
+            }.Validate);
+            Assert.Equal("stages.1.guidance_input", e.Key);
+            Assert.Contains("allowed: shaded, normal", e.Message);
+        }
+        // a hand-edited config.json names the stage too
+        var json = new TrainConfig().ToJsonObject();
+        json["stages"]![0]!["guidance_input"] = "depth";
+        var fromJson = TrainConfig.FromJson(json, "config.json");
+        Assert.Equal("stages.0.guidance_input", Assert.Throws<UserError>(fromJson.Validate).Key);
+        // Zero-1-to-3 denoises colour views of its input picture
+        var zero123 = new TrainConfig
+        {
+            Guidance = new DreamTime.Guidance.Zero123Settings { Model = "m" },
+            Reference = new DreamTime.Guidance.ReferenceSettings { Image = "input.png" },
+            Stages = [new StageSettings { GuidanceInput = "normal" }],
+        };
+        Assert.Equal("stages.0.guidance_input", Assert.Throws<UserError>(zero123.Validate).Key);
+    }
+
+    [Fact]
     public void NonInteractiveProgressPrintsFromTheFirstStep()
     {
         var w = new StringWriter();

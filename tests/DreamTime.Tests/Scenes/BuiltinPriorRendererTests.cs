@@ -56,6 +56,62 @@ public class BuiltinPriorRendererTests
     }
 
     [Fact]
+    public void NormalImageFacesTheCameraAtTheCentreAndIsWhiteOffTheObject()
+    {
+        // the central ray of an odd-sized image runs through the sphere's centre: it meets the surface where the
+        // normal points at the camera, so the pixel encodes the unit vector to the camera
+        var cam = new Camera(30, 75, 2.2, 45);
+        const int n = 33;
+        var img = new SdfRenderer().Render(SphereScene(0.5f, new Vector3(0.5f)), cam, n, n);
+        var normalImage = img.NormalImage();
+        var (x, y, z) = cam.Position;
+        double length = Math.Sqrt(x * x + y * y + z * z);
+        double[] toCamera = [x / length, y / length, z / length];
+        int centre = 16 * n + 16;
+        // the renderer's normals are a tetrahedral difference at 1e-3, whose error on a curved surface is of that order
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.InRange(img.Normal[3 * centre + c], toCamera[c] - 2e-3, toCamera[c] + 2e-3);
+            Assert.InRange(normalImage[3 * centre + c], 0.5 * toCamera[c] + 0.5 - 1e-3, 0.5 * toCamera[c] + 0.5 + 1e-3);
+        }
+        foreach (int corner in new[] { 0, n - 1, (n - 1) * n, n * n - 1 })
+        {
+            Assert.Equal(0f, img.Mask[corner]);
+            for (int c = 0; c < 3; c++)
+            {
+                Assert.Equal(1f, normalImage[3 * corner + c]);
+                Assert.Equal(0f, img.Normal[3 * corner + c]);
+            }
+        }
+    }
+
+    [Fact]
+    public void SupersampledNormalImageIsTheMeanOfItsSubPixelImages()
+    {
+        // s x s rays per pixel are the rays of the s-times larger image: the encoding is linear, so a supersampled
+        // normal image is the block average of the large one's
+        var scene = new SceneBuilder()
+            .Sphere(new Vector3(0.2f, 0.1f, 0.1f), 0.4f, new Vector3(0.9f, 0.3f, 0.2f))
+            .Box(new Vector3(-0.3f, -0.2f, -0.1f), new Vector3(0.25f, 0.15f, 0.2f), new Vector3(0.2f, 0.6f, 0.9f))
+            .Build();
+        var cam = new Camera(20, 130, 2.2, 45);
+        const int n = 12;
+        var small = new SdfRenderer { Supersample = 2 }.Render(scene, cam, n, n).NormalImage();
+        var large = new SdfRenderer().Render(scene, cam, 2 * n, 2 * n).NormalImage();
+        double worst = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                for (int c = 0; c < 3; c++)
+                {
+                    double mean = 0;
+                    for (int di = 0; di < 2; di++)
+                        for (int dj = 0; dj < 2; dj++) mean += large[3 * ((2 * i + di) * 2 * n + 2 * j + dj) + c] / 4.0;
+                    worst = Math.Max(worst, Math.Abs(mean - small[3 * (i * n + j) + c]));
+                }
+        Assert.True(worst < 1e-5, $"largest difference {worst}");
+    }
+
+    [Fact]
     public void FacesAwayFromTheLightGetOnlyAmbient()
     {
         var albedo = new Vector3(1f, 1f, 1f);

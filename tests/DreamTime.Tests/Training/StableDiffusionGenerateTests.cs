@@ -56,4 +56,27 @@ public class StableDiffusionGenerateTests : IDisposable
             Assert.All(parameters, p => Assert.True(torch.isfinite(p).all().item<bool>()));
         }
     }
+
+    [Fact]
+    public void ANormalStageFeedsLatentsFirstAndTheVaeAfter()
+    {
+        var cfg = TrainingTestSupport.Tiny(3, seed: 1, prompt: "a hamburger").WithStage(s => s with { GuidanceInput = "normal" }) with
+        {
+            Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = Fixtures.TinySd15, NormalLatentSteps = 1 },
+        };
+        cfg.Validate();
+        using var trainer = Trainer.Create(cfg, torch.CPU);
+        var guidance = Assert.IsType<DreamTime.Guidance.StableDiffusion.StableDiffusionGuidance>(trainer.Guidance);
+        Assert.Equal(DreamTime.Rendering.ImageModality.Normal, guidance.Options.Input);
+        foreach (var (step, latents) in new[] { (1, true), (2, false) })
+        {
+            var rec = trainer.Step(step);
+            Assert.Equal(latents, guidance.NormalAsLatents);
+            Assert.True(double.IsFinite(rec.Loss) && rec.GradNorm > 0, $"step {step}: loss {rec.Loss}, grad norm {rec.GradNorm}");
+        }
+        // left to its default, a tenth of the stage: none of these 3 steps, 100 of a 1000-step stage
+        var byDefault = cfg with { Guidance = new DreamTime.Guidance.StableDiffusionSettings { Model = Fixtures.TinySd15 } };
+        using var thousand = Trainer.Create(byDefault.WithIterations(1000), torch.CPU);
+        Assert.Equal(100, ((DreamTime.Guidance.StableDiffusion.StableDiffusionGuidance)thousand.Guidance).Options.NormalLatentSteps);
+    }
 }

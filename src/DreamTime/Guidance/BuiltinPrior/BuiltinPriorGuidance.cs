@@ -11,7 +11,8 @@ namespace DreamTime.Guidance.BuiltinPrior;
 /// <summary>
 /// Score distillation against the built-in prior: for each camera the prompt's members (conditional) and the
 /// unconditional set are rendered analytically, and the exact denoiser of those image sets predicts the noise.
-/// Member renders are cached for the cameras of the latest step only.
+/// Member renders are cached for the cameras of the latest step only. In the normal modality
+/// (<see cref="BuiltinPriorOptions.Input"/>) the members are normal images and so is the render the trainer passes.
 /// </summary>
 public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
 {
@@ -118,11 +119,15 @@ public sealed class BuiltinPriorGuidance : ScoreDistillationGuidance
         }).ToArray();
     }
 
-    /// <summary>Renders of RenderedMembers at a camera in [-1, 1], [K, H*W*3] float32 (cached for the latest step's cameras).</summary>
+    /// <summary>
+    /// Renders of RenderedMembers at a camera in [-1, 1], [K, H*W*3] float32 (cached for the latest step's cameras):
+    /// shaded, or in the normal modality their normal images, encoded as the trainer encodes a render's.
+    /// </summary>
     public Tensor MemberImages(Camera camera, int height, int width)
     {
         if (_cache.TryGetValue((camera, height, width), out var hit)) return hit;
-        var images = Renderer.Render(RenderedMembers.Select(m => m.Scene).ToList(), camera, height, width);
+        var images = Renderer.Render(RenderedMembers.Select(m => m.Scene).ToList(), camera, height, width)
+            .Select(i => i.In(Options.Input)).ToArray();
         int d = height * width * 3;
         var flat = new float[images.Length * d];
         for (int k = 0; k < images.Length; k++)

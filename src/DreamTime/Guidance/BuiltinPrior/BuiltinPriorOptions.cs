@@ -1,4 +1,5 @@
 using DreamTime.Diffusion;
+using DreamTime.Rendering;
 using DreamTime.Runtime;
 
 namespace DreamTime.Guidance.BuiltinPrior;
@@ -28,6 +29,8 @@ public sealed record BuiltinPriorOptions
     public double? TemperaturePixels { get; init; } = DefaultTemperaturePixels;
     /// <summary>Rays per pixel side of the member renders (2 = 2x2 anti-aliasing).</summary>
     public int Supersample { get; init; } = DefaultSupersample;
+    /// <summary>What the members are rendered as: shaded colours, or normal images (a stage's guidance_input "normal").</summary>
+    public ImageModality Input { get; init; } = ImageModality.Shaded;
 
     public void Validate()
     {

@@ -13,7 +13,9 @@ namespace DreamTime.Guidance.StableDiffusion;
 /// through the encoder), scaled by scaling_factor, noised at the trainer's t; the UNet runs without gradient on
 /// [x_t, x_t] with [cond, uncond] text embeddings. Prompt embeddings are encoded once per distinct text. A
 /// pixel-space pipeline skips the encoder (as DeepFloyd IF's first stage in threestudio): the resized render in
-/// [-1,1] is what gets noised.
+/// [-1,1] is what gets noised. In the normal modality the render's colours are its normal image; for the stage's
+/// first <see cref="StableDiffusionGuidanceOptions.NormalLatentSteps"/> steps the latents are that image and the
+/// opacity themselves (Fantasia3D's geometry stage: rgb_as_latents), after them the VAE encodes the normal image.
 /// </summary>
 public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
 {
@@ -27,6 +29,10 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
     public int Resolution { get; }
 
     private readonly bool _ownsPipeline;
+    private int _step;
+
+    /// <summary>Channels of the normal-latent image: the normal image's three and the opacity.</summary>
+    public const int NormalLatentChannels = 4;
 
     /// <param name="pipeline">the loaded checkpoint (its device is where the guidance computes)</param>
     /// <param name="ownsPipeline">dispose the pipeline with the guidance (when nobody else uses it)</param>
@@ -37,7 +43,22 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
         _pipe = pipeline;
         Options = options;
         Resolution = options.ResolutionFor(pipeline.DefaultResolution, pipeline.VaeScaleFactor);
+        if (options.Input == ImageModality.Normal && options.NormalLatentSteps > 0
+            && (pipeline.IsPixelSpace || pipeline.LatentChannels != NormalLatentChannels))
+            throw new UserError("normal_latent_steps",
+                $"is {options.NormalLatentSteps}; the model denoises " +
+                (pipeline.IsPixelSpace ? "pixels" : $"{pipeline.LatentChannels}-channel latents") +
+                $", which a normal image and its opacity ({NormalLatentChannels} channels) cannot stand in for; use 0");
     }
+
+    /// <summary>Side of the latents: the VAE's input resolution over its scale factor (64 for Stable Diffusion at 512).</summary>
+    public int LatentSize => Resolution / _pipe.VaeScaleFactor;
+
+    /// <summary>Whether the current step feeds the normal image and the opacity as latents (no VAE).</summary>
+    public bool NormalAsLatents =>
+        Options.Input == ImageModality.Normal && Options.NormalLatentSteps > 0 && _step <= Options.NormalLatentSteps;
+
+    public override void UpdateStep(int step) => _step = step;
 
     /// <summary>The text the model sees for a camera: the prompt, with ", front view" etc. when view-dependent.</summary>
     public string PromptFor(string prompt, Camera camera) => Options.ViewDependentPrompt ? $"{prompt}, {camera.ViewName()} view" : prompt;
@@ -49,7 +70,24 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
         return e;
     }
 
-    protected override Tensor Encode(GuidanceInput input) => EncodeImages(input.Render.Rgb, input.Noise);
+    protected override Tensor Encode(GuidanceInput input) =>
+        NormalAsLatents ? NormalLatents(input.Render.Rgb, input.Render.Opacity) : EncodeImages(input.Render.Rgb, input.Noise);
+
+    /// <summary>
+    /// Normal images [B,H,W,3] in [0,1] and opacity [B,H,W,1] as latents [B,4,L,L] (L = <see cref="LatentSize"/>):
+    /// 2 image - 1 and the opacity, resized bilinearly as threestudio resizes rgb_as_latents; differentiable with
+    /// respect to both, with no VAE in between.
+    /// </summary>
+    public Tensor NormalLatents(Tensor normalImages, Tensor opacity)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = torch.cat(new[] { normalImages.Times(2).Minus(1), opacity.to(normalImages.dtype) }, -1)
+            .to(_pipe.Device).permute(0, 3, 1, 2);
+        if (x.shape[2] != LatentSize || x.shape[3] != LatentSize)
+            x = nn.functional.interpolate(x, size: new long[] { LatentSize, LatentSize }, mode: InterpolationMode.Bilinear,
+                align_corners: false);
+        return x.to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
 
     protected override Tensor PredictNoise(Tensor noisy, GuidanceInput input, double alphaBar, Dictionary<string, double> stats)
     {

@@ -147,6 +147,31 @@ public class StrategyComparisonTests : IDisposable
         Assert.Contains("opposite side - own side", cmp.Report.Table());
     }
 
+    [Fact]
+    public void AStudyOfANormalStageScoresNormalImages()
+    {
+        var study = Path.Combine(_dir, "normal-study");
+        var baseConfig = Tiny(2).WithStage(s => s with { GuidanceInput = "normal" }) with { EvalEvery = 2 };
+        var cmp = new StrategyComparison(baseConfig, [20.0], SilentRunObserver.Instance, study);
+        cmp.RunAll(["a snowman"], ["uniform"], seeds: 1);
+        var run = Assert.Single(cmp.Runs);
+        Assert.Empty(cmp.Diverged);
+        // the curve is the normal PSNR (the evaluator's headline metric); a colour PSNR is not there to read
+        var point = Assert.Single(run.Curve);
+        Assert.InRange(point.Psnr, 1, DreamTime.Evaluation.ImageMetrics.PerfectMatchPsnr);
+        // the kept views are normal images, and so are the member views they are held against
+        var cameras = DreamTime.Rendering.CameraSampler.EvaluationViews(baseConfig.Cameras);
+        var member = DreamTime.Scenes.PriorLibrary.Default.Members.Single(m => m.Name == run.FamilyNearest);
+        var renders = new DreamTime.Evaluation.PriorEvaluation([member], cameras, baseConfig.EvalResolution,
+            baseConfig.EvalResolution, modality: DreamTime.Rendering.ImageModality.Normal).MemberImages;
+        var images = renders.Select(r =>
+            new DreamTime.Imaging.RgbImage(baseConfig.EvalResolution, baseConfig.EvalResolution, r[0].Rgb)).ToList();
+        DreamTime.Imaging.ImageIO.SavePng(Path.Combine(study, "runs", "a-snowman-uniform-seed0.png"),
+            DreamTime.Imaging.ImageIO.Grid(images, images.Count, gap: 0));
+        double own = cmp.OppositeSideGain(run)!.Value;
+        Assert.True(own < -20, $"own normal views: {own:F2} dB");
+    }
+
     [Theory]
     [InlineData("--seeds", "0", "seeds (--seeds): is 0;")]
     [InlineData("--first-seed", "-1", "first_seed (--first-seed): is -1;")]
