@@ -129,7 +129,8 @@ public static class CompareCommand
         timePrior.Description += " Here: the tp-sds runs' weight; an ablation needs its own --out (its runs keep the name tp-sds).";
         foreach (var o in new Option[]
                  {
-                     prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, timePrior, pipeline, prior, model,
+                     prompts, strategies, seeds, firstSeed, iterations, resolution, evalEvery, thresholds, timePrior, pipeline, prior,
+                     model,
                      temperature, scale, images, imageElevation, imageAzimuth, outDir, overwrite,
                  })
             cmd.Options.Add(o);

@@ -216,7 +216,8 @@ public static class GenerateCommand
         cmd.Arguments.Add(prompt);
         foreach (var opt in new Option[]
                  {
-                     outDir, overwrite, resume, pipeline, meshFile, guidance, prior, model, image, imageElevation, imageAzimuth, imageDistance,
+                     outDir, overwrite, resume, pipeline, meshFile, guidance, prior, model, image, imageElevation, imageAzimuth,
+                     imageDistance,
                      imageFraming,
                      representation, device, negative, resolution, batch, scale, weighting, gradClip, temperature, noViewPrompt, shading,
                      lr, lrNet, lrBg, orient, sparsity, entropy, preview, ckpt, eval, mesh, frames,

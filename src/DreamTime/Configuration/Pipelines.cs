@@ -32,6 +32,28 @@ public static class Pipelines
                     Representation = new DmtetSettings(),
                 },
             ]),
+        ("fantasia3d", "a DMTet from a sphere shaped by SDS on its normal maps at 64x64 (t in [20, 500]), then its appearance: the " +
+                       "geometry fixed, a PBR material (albedo, roughness, metallic) under the scene's light at 128x128",
+            () =>
+            [
+                new StageSettings
+                {
+                    Name = "geometry",
+                    Iterations = 400,
+                    GuidanceInput = "normal",
+                    Timesteps = new TimestepOptions { TMax = 500 },
+                    Representation = new DmtetSettings { Init = "sphere" },
+                },
+                new StageSettings
+                {
+                    Name = "appearance",
+                    Iterations = 300,
+                    Height = 128,
+                    Width = 128,
+                    Timesteps = new TimestepOptions { TMax = 500 },
+                    Representation = new DmtetSettings { FreezeGeometry = true, Material = "pbr" },
+                },
+            ]),
         ("refine-mesh", "a mesh of your own (stages.0.representation.mesh_file, a GLB or OBJ) refined as a DMTet at 128x128 with t " +
                         "in [20, 500], as magic3d's second stage (threestudio #79)",
             () =>

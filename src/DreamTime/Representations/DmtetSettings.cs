@@ -57,7 +57,8 @@ public sealed record DmtetSettings : RepresentationSettings
         if (Material is not ("albedo" or "pbr")) throw new UserError("material", $"{Material}: unknown; allowed: albedo, pbr");
         if (GridResolution < 8 || GridResolution > 128)
             throw new UserError("grid_resolution", $"is {GridResolution}; must be in [8, 128]");
-        if (Threshold is double t && !double.IsFinite(t)) throw new UserError("threshold", $"is {t}; must be a finite number (or null = auto)");
+        if (Threshold is double t && !double.IsFinite(t))
+            throw new UserError("threshold", $"is {t}; must be a finite number (or null = auto)");
         if (!(Radius > 0 && Radius < Bound)) throw new UserError("radius", $"is {Radius}; must be in (0, bound = {Bound})");
         if (Radii is null || Radii.Length != 3 || Radii.Any(r => !(r > 0 && r < Bound)))
             throw new UserError("radii", $"must be three radii in (0, bound = {Bound})");

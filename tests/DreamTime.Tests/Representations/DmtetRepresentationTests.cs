@@ -56,7 +56,8 @@ public class DmtetRepresentationTests : IDisposable
         var grad = sdfGroup.Parameters[0].grad!;
         Assert.True(grad.abs().sum().ReadDouble() > 0);
         Assert.True(torch.isfinite(grad).all().item<bool>());
-        Assert.Contains(rep.ParameterGroups.Single(g => g.Name == "texture").Parameters, p => p.grad is { } g && g.abs().sum().ReadDouble() > 0);
+        Assert.Contains(rep.ParameterGroups.Single(g => g.Name == "texture").Parameters,
+            p => p.grad is { } g && g.abs().sum().ReadDouble() > 0);
     }
 
     [Fact]
@@ -64,7 +65,8 @@ public class DmtetRepresentationTests : IDisposable
     {
         // density = softplus(mlp + 10 (1 - r / 0.5)) with a small random mlp: 5 is reached where 10 (1 - 2r) = 4.993, r = 0.2504
         using var nerf = new NerfRepresentation(new NerfSettings { Field = TinyField }, 3);
-        using var rep = DmtetRepresentation.FromNerf(new DmtetSettings { Threshold = 5, Smoothing = 0, GridResolution = 32 }, nerf, 3, Views);
+        using var rep = DmtetRepresentation.FromNerf(new DmtetSettings { Threshold = 5, Smoothing = 0, GridResolution = 32 }, nerf, 3,
+            Views);
         var mesh = rep.ExtractMesh();
         double mean = Enumerable.Range(0, mesh.VertexCount).Average(v => mesh.Position(v).Length());
         Assert.InRange(mean, 0.2504 - 0.03, 0.2504 + 0.03);
@@ -74,7 +76,7 @@ public class DmtetRepresentationTests : IDisposable
             DmtetRepresentation.FromNerf(new DmtetSettings { Threshold = 50, GridResolution = 16 }, nerf, 3, Views));
         Assert.Equal("threshold", e.Key);
         Assert.Contains("no density above it", e.Message);
-        Assert.Contains("would find a surface", e.Message);
+        Assert.Contains("(the automatic choice, null) would find a surface", e.Message);
     }
 
     [Fact]
@@ -84,7 +86,8 @@ public class DmtetRepresentationTests : IDisposable
             new Vector3(0.8f, 0.3f, 0.5f))), 24, 24, 24, TestShapes.UnitBounds, 0);
         var path = Path.Combine(_dir, "box.glb");
         GlbWriter.Write(path, box);
-        using var rep = DmtetRepresentation.Create(new DmtetSettings { Init = "mesh", MeshFile = path, GridResolution = 32, Field = TinyField },
+        using var rep = DmtetRepresentation.Create(
+            new DmtetSettings { Init = "mesh", MeshFile = path, GridResolution = 32, Field = TinyField },
             1, null, Views);
         var (lo, hi) = rep.ExtractMesh().BoundingBox();
         // centred, the largest half-extent 0.6 of the grid's bound: x spans [-0.6, 0.6], the others in proportion

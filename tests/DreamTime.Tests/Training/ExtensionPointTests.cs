@@ -153,7 +153,7 @@ public class ExtensionPointTests : IDisposable
     public void RegistriesNameTheirComponentsAndRefuseUnknownOnes()
     {
         Assert.Equal(new[] { "builtin", "builtin-image", "zero123", "stable-diffusion", "learned" }, Components.Guidance.Names);
-        Assert.Equal(new[] { "nerf" }, Components.Representation.Names);
+        Assert.Equal(new[] { "nerf", "dmtet" }, Components.Representation.Names);
         Assert.Equal(new[] { "tp-sds", "uniform", "linear", "hifa", "two-stage" }, TimestepStrategies.Names);
         Assert.Equal("builtin", Components.Guidance.NameOf(new BuiltinPriorSettings()));
         var e = Assert.Throws<DreamTime.Runtime.UserError>(() => Components.Guidance.Defaults("deepfloyd-if"));

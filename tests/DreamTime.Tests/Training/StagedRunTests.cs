@@ -42,7 +42,8 @@ public class StagedRunTests : IDisposable
     private static (string[] Stages, int[] Steps) Logged(RunFolder run)
     {
         var lines = File.ReadAllLines(run.MetricsLog).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        return (lines.Select(l => l.GetProperty("stage").GetString()!).ToArray(), lines.Select(l => l.GetProperty("step").GetInt32()).ToArray());
+        return (lines.Select(l => l.GetProperty("stage").GetString()!).ToArray(),
+            lines.Select(l => l.GetProperty("step").GetInt32()).ToArray());
     }
 
     [Fact]

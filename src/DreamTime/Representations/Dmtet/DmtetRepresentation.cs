@@ -55,7 +55,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         RegisterComponents();
     }
 
-    /// <summary>Builds the surface its settings name: from the previous stage's NeRF or DMTet, a sphere, an ellipsoid or a mesh file.</summary>
+    /// <summary>Builds the surface its settings name: from the previous stage's NeRF or DMTet, a sphere, an ellipsoid or a
+    /// mesh file.</summary>
     /// <param name="views">cameras whose silhouettes choose the automatic threshold of a conversion from a NeRF</param>
     public static DmtetRepresentation Create(DmtetSettings s, long seed, IRepresentation? previous, IReadOnlyList<Camera> views)
     {
@@ -74,7 +75,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
                     var grid = TetGrid.Cube(s.GridResolution, s.Bound);
                     using var values = s.Init == "sphere"
                         ? SdfShapes.Sphere(grid.Vertices, Vector3.Zero, s.Radius)
-                        : SdfShapes.Ellipsoid(grid.Vertices, Vector3.Zero, new Vector3((float)s.Radii[0], (float)s.Radii[1], (float)s.Radii[2]));
+                        : SdfShapes.Ellipsoid(grid.Vertices, Vector3.Zero,
+                            new Vector3((float)s.Radii[0], (float)s.Radii[1], (float)s.Radii[2]));
                     return new DmtetRepresentation(s, s.Field, grid, values, seed);
                 }
         }
@@ -100,8 +102,9 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
             double max = coarseDensity.max().ReadDouble(), min = coarseDensity.min().ReadDouble();
             throw new UserError("threshold",
                 $"is {threshold:G4}; the previous stage's NeRF has {(count == 0 ? "no density above" : "density everywhere above")} it " +
-                $"(its density ranges over [{min:G4}, {max:G4}] on the grid); a value like {AutoThreshold(coarseDensity):G4} " +
-                "(the automatic one) or between those would find a surface");
+                $"(its density ranges over [{min:G4}, {max:G4}] on the grid); " +
+                $"{SilhouetteThreshold(nerf, coarse, coarseDensity, views):G4} " +
+                "(the automatic choice, null) would find a surface");
         }
         var points = coarse.Vertices.index_select(0, inside.nonzero().squeeze(1));
         var lo = points.amin(0).to(ScalarType.Float64).data<double>().ToArray();
@@ -266,7 +269,7 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         var shaded = (Settings.Material == "pbr" && r.Shading == ShadingMode.Diffuse
             ? ShadePbr(features, albedo, normals.reshape(-1, 3), dirs.reshape(-1, 3), r.Light)
             : r.Light.Shade(albedo, normals.reshape(-1, 3), r.Shading)).reshape(b, h, w, 3);
-        var rgb = shaded * mask + bg * mask.SubtractedFrom(1);
+        var rgb = (shaded * mask).Plus(bg * mask.SubtractedFrom(1));
         rgb = DifferentiableRasterizer.Antialias(rgb, frags);
         var opacity = DifferentiableRasterizer.Antialias(mask, frags);
         var depth = frags.Depth.unsqueeze(-1).to(rgb.dtype);
