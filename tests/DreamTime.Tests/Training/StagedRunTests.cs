@@ -91,6 +91,33 @@ public class StagedRunTests : IDisposable
     }
 
     [Fact]
+    public void AMeshStageStoppedMidwayResumesToAByteIdenticalTexturedGlb()
+    {
+        var cfg = TwoStages();
+        var mesh = cfg.Stages[1] with
+        {
+            Name = "refine",
+            Representation = new DreamTime.Representations.DmtetSettings { GridResolution = 16, Threshold = 5, Field = TinyNerf },
+        };
+        cfg = cfg with { Stages = [cfg.Stages[0], mesh] };
+        var straight = Path.Combine(_dir, "straight");
+        using (var run = GenerationRun.Start(cfg, straight, false, SilentRunObserver.Instance)) run.Run(CancellationToken.None);
+        var stopped = Path.Combine(_dir, "stopped");
+        using (var cancel = new CancellationTokenSource())
+        using (var run = GenerationRun.Start(cfg, stopped, false, new CancelAt("refine", 2, cancel)))
+            Assert.Equal(SessionOutcome.Interrupted, run.Run(cancel.Token));
+        using (var run = GenerationRun.Resume(stopped, new ResumeOverrides(null, null), SilentRunObserver.Instance))
+            run.Run(CancellationToken.None);
+        var a = new RunFolder(straight);
+        var b = new RunFolder(stopped);
+        // the mesh stage exports a textured asset: a UV atlas and the texture field baked into it
+        Assert.NotNull(DreamTime.Geometry.GlbReader.ReadTextured(a.Glb).BaseColor);
+        Assert.Equal(File.ReadAllBytes(a.Glb), File.ReadAllBytes(b.Glb));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model_albedo.png")),
+            File.ReadAllBytes(Path.Combine(stopped, "model_albedo.png")));
+    }
+
+    [Fact]
     public void AStoppedBetweenStagesRunStartsTheNextStageFromTheSavedOne()
     {
         var cfg = TwoStages();
