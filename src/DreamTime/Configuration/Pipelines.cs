@@ -22,15 +22,7 @@ public static class Pipelines
             [
                 // named as dreamfusion's stage: magic3d's first stage is that run, bit for bit
                 new StageSettings { Name = "nerf" },
-                new StageSettings
-                {
-                    Name = "refine",
-                    Iterations = 300,
-                    Height = 128,
-                    Width = 128,
-                    Timesteps = new TimestepOptions { TMax = 500 },
-                    Representation = new DmtetSettings(),
-                },
+                MeshStage("refine", new DmtetSettings()),
             ]),
         ("fantasia3d", "a DMTet from a sphere shaped by SDS on its normal maps at 64x64 (t in [20, 980]), then its appearance: the " +
                        "geometry fixed, a PBR material (albedo, roughness, metallic) under the scene's light at 128x128",
@@ -52,31 +44,26 @@ public static class Pipelines
                         LambdaNormalConsistency = 100,
                     },
                 },
-                new StageSettings
-                {
-                    Name = "appearance",
-                    Iterations = 300,
-                    Height = 128,
-                    Width = 128,
-                    Timesteps = new TimestepOptions { TMax = 500 },
-                    Representation = new DmtetSettings { FreezeGeometry = true, Material = "pbr" },
-                },
+                MeshStage("appearance", new DmtetSettings { FreezeGeometry = true, Material = "pbr" }),
             ]),
         ("refine-mesh", "a mesh of your own (stages.0.representation.mesh_file, a GLB or OBJ) refined as a DMTet at 128x128 with t " +
                         "in [20, 500], as magic3d's second stage (threestudio #79)",
             () =>
             [
-                new StageSettings
-                {
-                    Name = "refine",
-                    Iterations = 300,
-                    Height = 128,
-                    Width = 128,
-                    Timesteps = new TimestepOptions { TMax = 500 },
-                    Representation = new DmtetSettings { Init = "mesh" },
-                },
+                MeshStage("refine", new DmtetSettings { Init = "mesh" }),
             ]),
     ];
+
+    /// <summary>A mesh stage as threestudio refines: 128x128 on the CPU (512 there), t in [20, 500], 300 iterations.</summary>
+    private static StageSettings MeshStage(string name, DmtetSettings mesh) => new()
+    {
+        Name = name,
+        Iterations = 300,
+        Height = 128,
+        Width = 128,
+        Timesteps = new TimestepOptions { TMax = 500 },
+        Representation = mesh,
+    };
 
     public static IReadOnlyList<string> Names => Presets.Select(p => p.Name).ToList();
 
