@@ -22,6 +22,47 @@ public static class BenchmarkCommand
         cmd.Subcommands.Add(Unwrap());
         cmd.Subcommands.Add(LearnedPrior());
         cmd.Subcommands.Add(SdsStep());
+        cmd.Subcommands.Add(MeshStep());
+        return cmd;
+    }
+
+    private static Command MeshStep()
+    {
+        var d = new MeshStepSettings();
+        var resolutions = new Option<int[]>("--resolutions")
+        {
+            Description = "Render sizes to time (8..512), one row each.",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => d.Resolutions.ToArray(),
+        };
+        var grid = new Option<int>("--grid-resolution")
+        {
+            Description = "Cubes per side of the tetrahedral grid (8..128).",
+            DefaultValueFactory = _ => d.GridResolution,
+        };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt of the built-in prior.", DefaultValueFactory = _ => d.Prompt };
+        var steps = new Option<int>("--steps") { Description = "Timed steps (1..1000); the median is reported.", DefaultValueFactory = _ => d.Steps };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (0..100).", DefaultValueFactory = _ => d.Warmup };
+        var cmd = new Command("mesh-step", "Time a mesh stage's training step part by part (marching tetrahedra, the differentiable " +
+                                           "rasteriser, texture field, antialiasing, the built-in prior's SDS, backward, Adam).");
+        foreach (var o in new Option[] { resolutions, grid, prompt, steps, warmup }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var settings = new MeshStepSettings
+            {
+                Resolutions = p.GetValue(resolutions)!,
+                GridResolution = p.GetValue(grid),
+                Prompt = p.GetValue(prompt)!,
+                Steps = p.GetValue(steps),
+                Warmup = p.GetValue(warmup),
+            };
+            settings.Validate();
+            Console.WriteLine($"mesh-step: a DMTet sphere on a {settings.GridResolution}^3-cube grid, \"{settings.Prompt}\", median of " +
+                              $"{settings.Steps} steps after {settings.Warmup} warm-up, {Environment.ProcessorCount} cores, " +
+                              $"{torch.get_num_threads()} torch threads");
+            Console.Write(MeshStepBenchmark.Table(MeshStepBenchmark.Run(settings)));
+            return 0;
+        });
         return cmd;
     }
 

@@ -37,6 +37,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
     /// <summary>The texture field's network shape (the NeRF's when inherited from one).</summary>
     public NerfConfig FieldConfig { get; }
     public TetGrid Grid => _grid;
+    /// <summary>When set, each render adds its parts' times to it.</summary>
+    public DmtetTimings? Timings { get; set; }
     string IRepresentation.Name => "dmtet";
 
     private DmtetRepresentation(DmtetSettings settings, NerfConfig fieldConfig, TetGrid grid, Tensor initialSdf, long seed)
@@ -250,7 +252,15 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
     {
         int b = r.Cameras.Count, h = r.Height, w = r.Width;
         var device = sdf.device;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double Lap()
+        {
+            double s = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            return s;
+        }
         var (verts, faces) = Surface();
+        if (Timings != null) Timings.Surface += Lap();
         var dirs = torch.stack(r.Cameras.Select(c => c.RayTensors(h, w, device).Directions).ToList(), 0);   // [B,H*W,3]
         var bg = background.forward(dirs.reshape(-1, 3)).reshape(b, h, w, 3);
         var extras = new Dictionary<string, Tensor> { [SurfaceVerticesExtra] = verts, [SurfaceFacesExtra] = faces };
@@ -263,6 +273,7 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         var mask = frags.Coverage();
         var world = DifferentiableRasterizer.Interpolate(verts, frags);
         var normals = RasterNormals.Pixels(frags, verts, faces, Settings.FlatShading ? null : RasterNormals.Vertices(verts, faces));
+        if (Timings != null) Timings.Rasterize += Lap();
         // the texture is a field in space: the colour follows the point seen, not the surface's motion (threestudio's too)
         var features = texture.Features(world.detach().reshape(-1, 3));
         var albedo = texture.AlbedoFrom(features);
@@ -270,8 +281,10 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
             ? ShadePbr(features, albedo, normals.reshape(-1, 3), dirs.reshape(-1, 3), r.Light)
             : r.Light.Shade(albedo, normals.reshape(-1, 3), r.Shading)).reshape(b, h, w, 3);
         var rgb = (shaded * mask).Plus(bg * mask.SubtractedFrom(1));
+        if (Timings != null) Timings.Texture += Lap();
         rgb = DifferentiableRasterizer.Antialias(rgb, frags);
         var opacity = DifferentiableRasterizer.Antialias(mask, frags);
+        if (Timings != null) Timings.Antialias += Lap();
         var depth = frags.Depth.unsqueeze(-1).to(rgb.dtype);
         return new RenderOutput(rgb, opacity, depth, normals * mask, bg) { Extras = extras };
     }

@@ -183,6 +183,8 @@ public class BenchmarkTests
     [InlineData("learned-prior --runs 0", "runs")]
     [InlineData("sds-step --resolutions 4", "resolutions")]
     [InlineData("sds-step --steps 0", "steps")]
+    [InlineData("mesh-step --resolutions 4", "resolutions")]
+    [InlineData("mesh-step --grid-resolution 200", "grid_resolution")]
     public void BadOptionsAreOneLineErrors(string args, string? key)
     {
         var words = args.Split(' ');
@@ -203,6 +205,7 @@ public class BenchmarkTests
     [InlineData("unwrap --mesh-grid 6 --resolution 32 --runs 1 --warmup 0")]
     [InlineData("nerf-step --rays-hw 2 --samples 2 --levels 1 --log2-table 8 --base-res 2 --width 4 --steps 1 --warmup 0 --backend tensor")]
     [InlineData("learned-prior --channels 8,16 --batch-size 2 --runs 1 --warmup 0")]
+    [InlineData("mesh-step --resolutions 16 --grid-resolution 12 --steps 1 --warmup 0")]
     public void TinyRunsSucceed(string args)
     {
         var (code, err) = Run(args.Split(' '));
