@@ -41,7 +41,11 @@ public static class BenchmarkCommand
             DefaultValueFactory = _ => d.GridResolution,
         };
         var prompt = new Option<string>("--prompt") { Description = "Prompt of the built-in prior.", DefaultValueFactory = _ => d.Prompt };
-        var steps = new Option<int>("--steps") { Description = "Timed steps (1..1000); the median is reported.", DefaultValueFactory = _ => d.Steps };
+        var steps = new Option<int>("--steps")
+        {
+            Description = "Timed steps (1..1000); the median is reported.",
+            DefaultValueFactory = _ => d.Steps,
+        };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (0..100).", DefaultValueFactory = _ => d.Warmup };
         var cmd = new Command("mesh-step", "Time a mesh stage's training step part by part (marching tetrahedra, the differentiable " +
                                            "rasteriser, texture field, antialiasing, the built-in prior's SDS, backward, Adam).");
