@@ -123,7 +123,7 @@ public static class CompareCommand
         var pipeline = new Option<string?>("--pipeline")
         {
             Description = $"Pipeline preset of every run (the strategy applies to each of its stages): {Pipelines.Describe()}. " +
-                          $"Default: {Pipelines.Default}.",
+                          "Default: dreamfusion (the NeRF alone).",
             HelpName = string.Join("|", Pipelines.Names),
         };
         timePrior.Description += " Here: the tp-sds runs' weight; an ablation needs its own --out (its runs keep the name tp-sds).";
@@ -211,7 +211,9 @@ public static class CompareCommand
 
             JsonObject CompareDefaults()
             {
+                // the strategy studies compare the NeRF stage (DreamFusion's pipeline); --pipeline compares another
                 var tree = ConfigOverrides.Defaults();
+                ConfigOverrides.Set(tree, "pipeline", JsonValue.Create("dreamfusion"), "compare");
                 foreach (var s in sized)
                     foreach (var (path, value) in s.Keys(p))
                         ConfigOverrides.Set(tree, path, value, s.Option.Name);

@@ -25,7 +25,8 @@ public static class GenerateCommand
         var stage = d.Stages[0];
         var nerf = (NerfSettings)stage.Representation;
         var builtin = (BuiltinPriorSettings)d.Guidance;
-        var cmd = new Command("generate", "Turn a text prompt into a 3D asset (NeRF -> coloured mesh) by score distillation. Uses the " +
+        var cmd = new Command("generate", "Turn a text prompt into a 3D asset by score distillation: by default the magic3d pipeline, a " +
+                                          "NeRF, then its surface refined as a mesh and exported with a baked texture. Uses the " +
                                           "built-in prior (no downloads) unless --model points at a Stable Diffusion checkpoint in the " +
                                           "diffusers layout. Every setting of config.json can be given with --config FILE and changed " +
                                           "with --set KEY=VALUE; the options below are shortcuts for common keys.");

@@ -10,7 +10,7 @@ namespace DreamTime.Configuration;
 /// </summary>
 public static class Pipelines
 {
-    public const string Default = "dreamfusion";
+    public const string Default = "magic3d";
 
     private static readonly List<(string Name, string Description, Func<List<StageSettings>> Stages)> Presets =
     [

@@ -222,7 +222,10 @@ public class GenerateCommandTests : IDisposable
             (cfg.Prompt, cfg.Stages[0].Iterations, cfg.Stages[0].Height, cfg.Stages[0].Width, cfg.Seed, cfg.Strategy));
         Assert.Equal((0.2, 0.6, 0.2), (cfg.Stages[0].ShadingAlbedo, cfg.Stages[0].ShadingDiffuse, cfg.Stages[0].ShadingTextureless));
         Assert.Equal(2, Checkpoint.LoadState(run.StageCheckpoint(0, "nerf")).Step);
-        Assert.Equal(3, File.ReadAllLines(run.ScheduleCsv).Length);
+        // the default pipeline (magic3d) writes one schedule per stage
+        Assert.Equal(3, File.ReadAllLines(RunFolder.ForStage(run.ScheduleCsv, 0, "nerf", 2)).Length);
+        Assert.Equal(3, File.ReadAllLines(RunFolder.ForStage(run.ScheduleCsv, 1, "refine", 2)).Length);
+        Assert.True(File.Exists(Path.Combine(outDir, "model_albedo.png")));
         Assert.True(File.Exists(run.Metrics));
         Assert.Single(Directory.GetFiles(run.Turntable, "frame_*.png"));
     }

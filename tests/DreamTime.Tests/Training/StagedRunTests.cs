@@ -197,6 +197,6 @@ public class StagedRunTests : IDisposable
             ConfigOverrides.Set(ConfigOverrides.Defaults(), "pipeline", System.Text.Json.Nodes.JsonValue.Create("prolific"), "--pipeline"));
         Assert.Contains("prolific: unknown pipeline; allowed: dreamfusion, magic3d", e.Message);
         var index = Assert.Throws<UserError>(() => ConfigOverrides.Apply(ConfigOverrides.Defaults(), "stages.3.iterations=2"));
-        Assert.Contains("'stages' has 1 elements", index.Message);
+        Assert.Contains("'stages' has 2 elements", index.Message);
     }
 }
