@@ -324,6 +324,8 @@ public static class GenerateCommand
             }
             else
             {
+                if (Given(meshFile) && Given(pipeline))
+                    throw new UserError($"--mesh: refines the file with the refine-mesh pipeline; drop --pipeline {p.GetValue(pipeline)}");
                 var cfg = configOptions.Build(p, ConfigOverrides.Defaults, shortcuts, tree =>
                 {
                     foreach (var o in new Option[] { imageElevation, imageAzimuth, imageDistance, imageFraming })

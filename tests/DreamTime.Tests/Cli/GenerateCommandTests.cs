@@ -99,6 +99,15 @@ public class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public void MeshWithAPipelineIsRefused()
+    {
+        var outDir = Path.Combine(_dir, "out");
+        AssertUserError(Generate("a red mushroom", "--out", outDir, "--mesh", "shape.glb", "--pipeline", "magic3d"), "--mesh",
+            "drop --pipeline magic3d");
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
     public void ExistingOutFolderNeedsOverwriteAndIsLeftAlone()
     {
         var outDir = Path.Combine(_dir, "out");
