@@ -38,7 +38,7 @@ say() { echo "$(date +%H:%M:%S) $*" | tee -a "$log"; }
 rm -rf "$work/bin"
 cp -r "$root/src/DreamTime.Cli/bin/Release/net10.0/linux-x64" "$work/bin"
 cli=(dotnet "$work/bin/DreamTime.Cli.dll")
-args=(generate "a red mushroom" --iterations "$iterations" "${extra[@]}")
+args=(generate "a red mushroom" --pipeline dreamfusion --iterations "$iterations" "${extra[@]}")
 
 # Results with the fields that depend on the clock or the machine's load removed.
 normalize() { # run folder -> folder of comparable files
@@ -47,9 +47,9 @@ normalize() { # run folder -> folder of comparable files
   cp "$run/model.glb" "$run/model.obj" "$out/"
   jq -S 'del(.train_seconds_total, .seconds_per_step, .seconds_this_session, .peak_memory_mib)' "$run/metrics.json" >"$out/metrics.json"
   jq -S -c 'del(.seconds)' "$run/metrics.jsonl" >"$out/metrics.jsonl"
-  cp "$run/checkpoints/last/representation.safetensors" "$run/checkpoints/last/optimizer.safetensors" "$out/"
-  [ ! -f "$run/checkpoints/last/guidance.safetensors" ] || cp "$run/checkpoints/last/guidance.safetensors" "$out/"
-  jq -S -c 'del(.History[].Seconds)' "$run/checkpoints/last/state.json" >"$out/state.json"
+  cp "$run/checkpoints/0-nerf/representation.safetensors" "$run/checkpoints/0-nerf/optimizer.safetensors" "$out/"
+  [ ! -f "$run/checkpoints/0-nerf/guidance.safetensors" ] || cp "$run/checkpoints/0-nerf/guidance.safetensors" "$out/"
+  jq -S -c 'del(.History[].Seconds)' "$run/checkpoints/0-nerf/state.json" >"$out/state.json"
 }
 
 # Highest step printed so far in a run's log (the progress line is "[###...] K/N ...").
@@ -72,7 +72,7 @@ while [ "$(date +%s)" -lt "$deadline" ] && { [ "$max_rounds" -eq 0 ] || [ "$roun
   while [ "$done_ok" -eq 0 ]; do
     attempt=$((attempt + 1))
     if [ "$attempt" -gt 20 ]; then say "round $round: gave up after 20 attempts"; break; fi
-    if [ -f "$run/checkpoints/last/state.json" ] || [ -f "$run/checkpoints/.old-last/state.json" ]; then
+    if [ -f "$run/checkpoints/0-nerf/state.json" ] || [ -f "$run/checkpoints/.old-0-nerf/state.json" ]; then
       cmd=("${cli[@]}" generate --resume "$run")
     else
       cmd=("${cli[@]}" "${args[@]}" --out "$run" --overwrite)
