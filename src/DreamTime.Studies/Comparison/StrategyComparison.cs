@@ -108,54 +108,55 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
                 }
     }
 
-    /// <summary>Trains one run; a run that diverges is recorded in <see cref="Diverged"/> and returns null.</summary>
+    /// <summary>Trains one run, every stage of it, each built from the one before, and scores it; a run that diverges is
+    /// recorded in <see cref="Diverged"/> and returns null.</summary>
     public ComparisonRun? RunOne(string prompt, string strategy, long seed, CancellationToken cancel = default)
     {
         var cfg = Configure(prompt, strategy, seed);
         cfg.Validate();
         var trainer = Trainer.Create(cfg, TorchSharp.torch.CPU);
-        try { return RunStages(trainer, prompt, strategy, seed, cfg, cancel, next => trainer = next); }
+        try
+        {
+            if (trainer.Evaluator == null)
+                throw new UserError($"compare: the {cfg.GuidanceName} guidance has no ground truth to score against");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            // The curve is the evaluations at multiples of eval_every and each stage's last step, on one iteration axis.
+            var evals = new List<CurvePoint>();
+            int offset = 0;
+            try
+            {
+                while (true)
+                {
+                    if (new TrainingSession(trainer, null, observer).Run(cancel) == SessionOutcome.Interrupted) return null;
+                    int n = trainer.Stage.Iterations;
+                    // the evaluator's headline PSNR: of colours, or of normal images for a stage that guides with normals
+                    var psnr = trainer.Evaluator!.Milestones[0].Metric;
+                    evals.AddRange(trainer.History.Where(h => h.Evaluation != null && (h.Step % cfg.EvalEvery == 0 || h.Step == n))
+                        .Select(h => new CurvePoint(offset + h.Step, h.Evaluation!.Metric(psnr)!.Value,
+                            h.Evaluation.Metric("mask_iou")!.Value)));
+                    offset += n;
+                    if (trainer.IsLastStage) break;
+                    var next = trainer.NextStage(TorchSharp.torch.CPU);
+                    trainer.Dispose();
+                    trainer = next;
+                }
+            }
+            catch (TrainingDivergedException e)
+            {
+                Diverged.Add($"{Label(prompt)} | {strategy} | seed {seed}: {e.Message}");
+                observer.Log($"  {Label(prompt)} | {strategy} | seed {seed}: diverged ({e.Message})");
+                return null;
+            }
+            return Score(trainer, prompt, strategy, seed, evals, clock.Elapsed.TotalSeconds);
+        }
         finally { trainer.Dispose(); }
     }
 
-    /// <summary>Trains every stage of <paramref name="cfg"/>, each built from the one before, and scores the result;
-    /// <paramref name="replaced"/> hears of each new stage's trainer (the caller disposes the last).</summary>
-    private ComparisonRun? RunStages(Trainer trainer, string prompt, string strategy, long seed, TrainConfig cfg,
-        CancellationToken cancel, Action<Trainer> replaced)
+    /// <summary>The finished run's record: its curve, final evaluation, evaluation views and family check; saved and kept.</summary>
+    private ComparisonRun Score(Trainer trainer, string prompt, string strategy, long seed, List<CurvePoint> evals, double seconds)
     {
-        if (trainer.Evaluator == null)
-            throw new UserError($"compare: the {cfg.GuidanceName} guidance has no ground truth to score against");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        // The curve is the evaluations at multiples of eval_every and each stage's last step, on one iteration axis.
-        var evals = new List<CurvePoint>();
-        int offset = 0;
-        try
-        {
-            for (int i = 0; ; i++)
-            {
-                if (new TrainingSession(trainer, null, observer).Run(cancel) == SessionOutcome.Interrupted) return null;
-                int n = trainer.Stage.Iterations;
-                // the evaluator's headline PSNR: of colours, or of normal images for a stage that guides with normals
-                var psnr = trainer.Evaluator!.Milestones[0].Metric;
-                evals.AddRange(trainer.History.Where(h => h.Evaluation != null && (h.Step % cfg.EvalEvery == 0 || h.Step == n))
-                    .Select(h => new CurvePoint(offset + h.Step, h.Evaluation!.Metric(psnr)!.Value,
-                        h.Evaluation.Metric("mask_iou")!.Value)));
-                offset += n;
-                if (i == cfg.Stages.Count - 1) break;
-                var next = Trainer.Create(cfg, TorchSharp.torch.CPU, i + 1, trainer.Representation);
-                trainer.Dispose();
-                trainer = next;
-                replaced(next);
-            }
-        }
-        catch (TrainingDivergedException e)
-        {
-            Diverged.Add($"{Label(prompt)} | {strategy} | seed {seed}: {e.Message}");
-            observer.Log($"  {Label(prompt)} | {strategy} | seed {seed}: diverged ({e.Message})");
-            return null;
-        }
+        var cfg = trainer.Config;
         var last = trainer.History.Last(h => h.Evaluation != null).Evaluation!;
-        var seconds = clock.Elapsed.TotalSeconds;
         var views = CameraSampler.EvaluationViews(cfg.Cameras).Select(v =>
             trainer.RenderView(v, cfg.EvalResolution, cfg.EvalResolution)).ToList();
         var pictured = (trainer.Guidance as Guidance.BuiltinPrior.BuiltinPriorGuidance) is { ImageConditioned: true } g

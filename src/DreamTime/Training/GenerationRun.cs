@@ -1,7 +1,6 @@
 using DreamTime.Configuration;
 using DreamTime.Representations;
 using DreamTime.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DreamTime.Training;
@@ -97,13 +96,9 @@ public sealed class GenerationRun : IDisposable
         {
             for (int i = 0; i < current; i++)
             {
-                var context = new ComponentContext(updated, device, i, previous);
-                torch.manual_seed(context.StageSeed);
-                var rep = UserError.InSection($"stages.{i}.representation",
-                    () => Components.Representation.Create(updated.Stages[i].Representation, context));
+                var rep = Trainer.CreateRepresentation(new ComponentContext(updated, device, i, previous));
                 previous?.Dispose();
                 previous = rep;
-                rep.MoveTo(device);
                 rep.Load(Checkpoint.RepresentationPath(states[i]!.Path));
                 earlier.AddRange(states[i]!.State.History);
             }
@@ -158,7 +153,7 @@ public sealed class GenerationRun : IDisposable
         while (true)
         {
             var trainer = Trainer;
-            bool last = trainer.StageIndex == Config.Stages.Count - 1;
+            bool last = trainer.IsLastStage;
             if (trainer.StepReached == 0) RunExports.WriteSchedule(trainer, Folder);
             var session = new TrainingSession(trainer, Folder, _observer)
             {
@@ -175,7 +170,7 @@ public sealed class GenerationRun : IDisposable
                 return SessionOutcome.Interrupted;
             }
             // the next stage is built from this one's representation, which it then no longer needs
-            var next = Trainer.Create(Config, _device, trainer.StageIndex + 1, trainer.Representation);
+            var next = trainer.NextStage(_device);
             _earlier.AddRange(trainer.History);
             _previous?.Dispose();
             _previous = null;

@@ -81,10 +81,7 @@ public sealed class Trainer : IStepTrainer, IDisposable
         IRepresentation? representation = null;
         try
         {
-            torch.manual_seed(context.StageSeed);
-            representation = UserError.InSection($"stages.{stageIndex}.representation",
-                () => Components.Representation.Create(config.Stages[stageIndex].Representation, context));
-            representation.MoveTo(device);
+            representation = CreateRepresentation(context);
             return new Trainer(config, stageIndex, representation, guidance, resumeCheckpoint);
         }
         catch
@@ -94,6 +91,23 @@ public sealed class Trainer : IStepTrainer, IDisposable
             throw;
         }
     }
+
+    /// <summary>A stage's representation, built by name from the stage's seed (and the previous stage's representation
+    /// the context holds), on the context's device.</summary>
+    public static IRepresentation CreateRepresentation(ComponentContext context)
+    {
+        torch.manual_seed(context.StageSeed);
+        var representation = UserError.InSection($"stages.{context.StageIndex}.representation",
+            () => Components.Representation.Create(context.Stage.Representation, context));
+        representation.MoveTo(context.Device);
+        return representation;
+    }
+
+    public bool IsLastStage => StageIndex == Config.Stages.Count - 1;
+
+    /// <summary>The next stage's trainer, its representation built from this one's (which it copies: this trainer may be
+    /// disposed once it returns).</summary>
+    public Trainer NextStage(Device device) => Create(Config, device, StageIndex + 1, Representation);
 
     public ShadingMode ShadingFor(int step)
     {

@@ -344,13 +344,6 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         return new Mesh(positions, indices, colors.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray());
     }
 
-    /// <summary>Albedo [N,3] at world points [N,3] (no gradient): what the exported texture is baked from.</summary>
-    public Tensor Albedo(Tensor points)
-    {
-        using var _ = no_grad();
-        return texture.AlbedoAt(points.to(ScalarType.Float32).to(sdf.device));
-    }
-
     public float[] AlbedoAt(float[] points, float[] normals)
     {
         using var scope = NewDisposeScope();

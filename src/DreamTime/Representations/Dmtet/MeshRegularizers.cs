@@ -1,3 +1,4 @@
+using DreamTime.Rendering;
 using DreamTime.Runtime;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ public static class MeshRegularizers
     {
         var (a, b) = FacePairs(faces);
         if (a.Length == 0) return zeros(1, dtype: vertices.dtype, device: vertices.device).sum();
-        var n = FaceNormals(vertices, faces);
+        var n = RasterNormals.Faces(vertices, faces);
         var ia = tensor(a, device: vertices.device);
         var ib = tensor(b, device: vertices.device);
         var cos = (n.index_select(0, ia) * n.index_select(0, ib)).sum(1);
@@ -34,17 +35,6 @@ public static class MeshRegularizers
             .index_add(0, from, ones(from.shape[0], dtype: vertices.dtype, device: vertices.device), Scalars.One);
         var mean = sum / count.clamp_min(Scalars.One).unsqueeze(1);
         return (vertices - mean).Squared().sum(1).mean();
-    }
-
-    /// <summary>Unit normals [F,3] of the faces (counter-clockwise = outward).</summary>
-    public static Tensor FaceNormals(Tensor vertices, Tensor faces)
-    {
-        var f = faces.to(ScalarType.Int64);
-        var p0 = vertices.index_select(0, f.select(1, 0));
-        var p1 = vertices.index_select(0, f.select(1, 1));
-        var p2 = vertices.index_select(0, f.select(1, 2));
-        var n = linalg.cross(p1 - p0, p2 - p0);
-        return n / n.norm(1, keepdim: true).clamp_min(Scalars.Of(1e-12));
     }
 
     /// <summary>The two faces of every edge shared by exactly two faces.</summary>
