@@ -26,7 +26,7 @@ public static class MeshStepBenchmark
         foreach (int res in settings.Resolutions)
         {
             using var mesh = DmtetRepresentation.Create(new DmtetSettings { Init = "sphere", GridResolution = settings.GridResolution },
-                0, null, CameraSampler.EvaluationViews(new CameraRanges()));
+                0, null, new CameraRanges());
             var optimizer = AdamOptimizer.For(mesh.ParameterGroups);
             var parts = new List<double[]>();
             long triangles = 0;

@@ -140,7 +140,6 @@ public static class Components
         Representation.Register<DmtetSettings>("dmtet",
             "a DMTet mesh: signed distance and offset per vertex of a tetrahedral grid, marching tetrahedra, a differentiable " +
             "rasteriser, a 3D texture field; built from the previous stage's NeRF (init previous), a sphere, an ellipsoid or a mesh file",
-            (s, ctx) => Representations.Dmtet.DmtetRepresentation.Create(s, ctx.StageSeed, ctx.Previous,
-                CameraSampler.EvaluationViews(ctx.Config.Cameras)));
+            (s, ctx) => Representations.Dmtet.DmtetRepresentation.Create(s, ctx.StageSeed, ctx.Previous, ctx.Config.Cameras));
     }
 }

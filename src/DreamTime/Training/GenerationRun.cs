@@ -22,10 +22,12 @@ public sealed class GenerationRun : IDisposable
     private readonly List<StepRecord> _earlier;
     /// <summary>The representations of the finished stages still held (the one before the current stage, at most).</summary>
     private IRepresentation? _previous;
+    private readonly IDisposable? _lock;
 
     private GenerationRun(Trainer trainer, RunFolder folder, IRunObserver observer, Device device, List<StepRecord> earlier,
-        IRepresentation? previous)
+        IRepresentation? previous, IDisposable? folderLock)
     {
+        _lock = folderLock;
         Trainer = trainer;
         Folder = folder;
         _observer = observer;
@@ -42,17 +44,21 @@ public sealed class GenerationRun : IDisposable
         var device = TorchRuntime.ResolveDevice(config.Device);
         var folder = new RunFolder(outDir ?? DefaultFolder(config));
         var trainer = Trainer.Create(config, device);
+        IDisposable? held = null;
         try
         {
-            folder.PrepareNew(overwrite);
+            // an overwrite must not clear a folder that another process is training in
+            using (folder.Lock()) folder.PrepareNew(overwrite);
+            held = folder.Lock();
             AtomicFile.WriteAllText(folder.Config, config.ToJson());
         }
         catch
         {
+            held?.Dispose();
             trainer.Dispose();
             throw;
         }
-        return new GenerationRun(trainer, folder, observer, device, [], null);
+        return new GenerationRun(trainer, folder, observer, device, [], null, held);
     }
 
     /// <summary>
@@ -64,6 +70,20 @@ public sealed class GenerationRun : IDisposable
     {
         var folder = new RunFolder(dir);
         if (!File.Exists(folder.Config)) throw new UserError($"run folder {dir}: no config.json there; not a run folder");
+        var held = folder.Lock();
+        try
+        {
+            return Resume(folder, dir, overrides, observer, held);
+        }
+        catch
+        {
+            held?.Dispose();
+            throw;
+        }
+    }
+
+    private static GenerationRun Resume(RunFolder folder, string dir, ResumeOverrides overrides, IRunObserver observer, IDisposable? held)
+    {
         var config = TrainConfig.FromJson(File.ReadAllText(folder.Config), folder.Config);
         var states = StageStates(folder, config, dir);
         if (states[0] == null) throw new UserError($"run folder {dir}: no checkpoint in {folder.Checkpoints}");
@@ -110,7 +130,7 @@ public sealed class GenerationRun : IDisposable
                     observer.Log($"extending the run's last stage from {config.LastStage.Iterations} to {updated.LastStage.Iterations} " +
                         $"iterations ({updated.LastStage.Timesteps.Strategy}'s schedule is recomputed for the new total)");
             }
-            return new GenerationRun(trainer, folder, observer, device, earlier, previous);
+            return new GenerationRun(trainer, folder, observer, device, earlier, previous, held);
         }
         catch
         {
@@ -198,5 +218,6 @@ public sealed class GenerationRun : IDisposable
     {
         Trainer.Dispose();
         _previous?.Dispose();
+        _lock?.Dispose();
     }
 }

@@ -31,6 +31,31 @@ public sealed class RunFolder(string root)
     /// <summary>The checkpoint of one stage ("checkpoints/0-nerf"): each stage is a training session of its own.</summary>
     public string StageCheckpoint(int index, string name) => Path.Combine(Checkpoints, $"{index}-{name}");
 
+    public string LockFile => Path.Combine(Root, ".lock");
+
+    /// <summary>
+    /// Holds the folder for one process: two processes training into one folder would interleave metrics.jsonl and
+    /// overwrite each other's checkpoints. The lock is the OS's advisory lock on an open file, so a killed process
+    /// releases it. Null when the folder does not exist yet.
+    /// </summary>
+    public IDisposable? Lock()
+    {
+        if (!Directory.Exists(Root)) return null;
+        try
+        {
+            return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (File.Exists(LockFile))
+        {
+            throw new UserError($"run folder {Root}: another dreamtime process is training in it ({LockFile} is held: " +
+                $"{e.Message}); wait for it to finish, or give this run another folder");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserError($"run folder {Root}: cannot write its lock file ({e.Message})");
+        }
+    }
+
     /// <summary>
     /// A new run needs a folder that does not exist (or --overwrite, which clears it). Checked before any work.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using DreamTime.Geometry;
+using DreamTime.Optimization;
 using DreamTime.Rendering;
 using DreamTime.Representations;
 using DreamTime.Representations.Dmtet;
@@ -22,7 +23,7 @@ public class DmtetRepresentationTests : IDisposable
     private static readonly Camera[] Views = [new(20, 30, 2.5, 40), new(-10, 200, 2.2, 45)];
 
     private static DmtetRepresentation Sphere(int resolution = 24) =>
-        DmtetRepresentation.Create(new DmtetSettings { Init = "sphere", GridResolution = resolution, Field = TinyField }, 1, null, Views);
+        DmtetRepresentation.Create(new DmtetSettings { Init = "sphere", GridResolution = resolution, Field = TinyField }, 1, null, new CameraRanges());
 
     [Fact]
     public void ASphereStartsAsAClosedMeshOfTheSphereVolume()
@@ -66,17 +67,43 @@ public class DmtetRepresentationTests : IDisposable
         // density = softplus(mlp + 10 (1 - r / 0.5)) with a small random mlp: 5 is reached where 10 (1 - 2r) = 4.993, r = 0.2504
         using var nerf = new NerfRepresentation(new NerfSettings { Field = TinyField }, 3);
         using var rep = DmtetRepresentation.FromNerf(new DmtetSettings { Threshold = 5, Smoothing = 0, GridResolution = 32 }, nerf, 3,
-            Views);
+            new CameraRanges());
         var mesh = rep.ExtractMesh();
         double mean = Enumerable.Range(0, mesh.VertexCount).Average(v => mesh.Position(v).Length());
         Assert.InRange(mean, 0.2504 - 0.03, 0.2504 + 0.03);
         // the grid was fitted to the object's box, padded: much finer cells than over the NeRF's whole bound
         Assert.True(rep.Grid.Max.X - rep.Grid.Min.X < 1.0);
         var e = Assert.Throws<UserError>(() =>
-            DmtetRepresentation.FromNerf(new DmtetSettings { Threshold = 50, GridResolution = 16 }, nerf, 3, Views));
+            DmtetRepresentation.FromNerf(new DmtetSettings { Threshold = 50, GridResolution = 16 }, nerf, 3, new CameraRanges()));
         Assert.Equal("threshold", e.Key);
         Assert.Contains("no density above it", e.Message);
         Assert.Contains("(the automatic choice, null) would find a surface", e.Message);
+    }
+
+    [Fact]
+    public void AHashSdfStartsAsTheShapeMovesItsSurfaceSmoothlyAndSavesItsField()
+    {
+        var settings = new DmtetSettings { Init = "sphere", GridResolution = 24, Field = TinyField, SdfField = "hash", LrSdf = 0.01 };
+        using var rep = DmtetRepresentation.Create(settings, 1, null, new CameraRanges());
+        using var plain = Sphere();
+        Assert.Equal(plain.ExtractMesh().Positions, rep.ExtractMesh().Positions);
+        double volume = rep.ExtractMesh().SignedVolume();
+        // shrinking the silhouettes moves the surface inwards through the field, not vertex by vertex
+        var optimizer = AdamOptimizer.For(rep.ParameterGroups.Where(g => g.Name == "sdf"));
+        for (int step = 0; step < 5; step++)
+        {
+            optimizer.ZeroGrad();
+            rep.Render(new RenderRequest(Views, 32, 32, ShadingMode.Diffuse, Lighting.Default)).Opacity.mean().backward();
+            optimizer.Step();
+        }
+        var moved = rep.ExtractMesh();
+        Assert.True(moved.SignedVolume() < 0.98 * volume, $"volume {volume} -> {moved.SignedVolume()}");
+        Assert.Equal(1, moved.CountComponents());
+        var path = Path.Combine(_dir, "hash.safetensors");
+        rep.Save(path);
+        using var loaded = DmtetRepresentation.Create(settings, 2, null, new CameraRanges());
+        loaded.Load(path);
+        Assert.Equal(moved.Positions, loaded.ExtractMesh().Positions);
     }
 
     [Fact]
@@ -88,7 +115,7 @@ public class DmtetRepresentationTests : IDisposable
         GlbWriter.Write(path, box);
         using var rep = DmtetRepresentation.Create(
             new DmtetSettings { Init = "mesh", MeshFile = path, GridResolution = 32, Field = TinyField },
-            1, null, Views);
+            1, null, new CameraRanges());
         var (lo, hi) = rep.ExtractMesh().BoundingBox();
         // centred, the largest half-extent 0.6 of the grid's bound: x spans [-0.6, 0.6], the others in proportion
         Assert.InRange(hi.X, 0.6 - 0.07, 0.6 + 0.07);
@@ -98,7 +125,7 @@ public class DmtetRepresentationTests : IDisposable
         var bad = Path.Combine(_dir, "not-a-mesh.obj");
         File.WriteAllText(bad, "hello");
         var e = Assert.Throws<UserError>(() =>
-            DmtetRepresentation.Create(new DmtetSettings { Init = "mesh", MeshFile = bad, Field = TinyField }, 1, null, Views));
+            DmtetRepresentation.Create(new DmtetSettings { Init = "mesh", MeshFile = bad, Field = TinyField }, 1, null, new CameraRanges()));
         Assert.Contains("not-a-mesh.obj", e.Message);
     }
 

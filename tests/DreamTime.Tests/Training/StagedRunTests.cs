@@ -199,4 +199,23 @@ public class StagedRunTests : IDisposable
         var index = Assert.Throws<UserError>(() => ConfigOverrides.Apply(ConfigOverrides.Defaults(), "stages.3.iterations=2"));
         Assert.Contains("'stages' has 2 elements", index.Message);
     }
+
+    [Fact]
+    public void ASecondProcessOnTheSameRunFolderIsRefusedUntilTheFirstLetsGo()
+    {
+        var cfg = TwoStages();
+        var root = Path.Combine(_dir, "held");
+        using (var run = GenerationRun.Start(cfg, root, false, SilentRunObserver.Instance))
+        {
+            var resume = Assert.Throws<UserError>(() => GenerationRun.Resume(root, new ResumeOverrides(null, null), SilentRunObserver.Instance));
+            Assert.Contains("another dreamtime process is training in it", resume.Message);
+            // an overwrite would delete the folder under the first run
+            var overwrite = Assert.Throws<UserError>(() => GenerationRun.Start(cfg, root, true, SilentRunObserver.Instance));
+            Assert.Contains("another dreamtime process", overwrite.Message);
+            Assert.True(File.Exists(new RunFolder(root).Config));
+            run.Run(CancellationToken.None);
+        }
+        using var again = GenerationRun.Resume(root, new ResumeOverrides(null, null), SilentRunObserver.Instance);
+        Assert.Equal(4, again.Trainer.StepReached);
+    }
 }

@@ -16,14 +16,19 @@ namespace DreamTime.Representations.Dmtet;
 /// offset per vertex of a <see cref="TetGrid"/>; every render extracts the surface by <see cref="MarchingTetrahedra"/>,
 /// rasterises it with <see cref="DifferentiableRasterizer"/> (barycentric gradients inside, antialiased silhouettes), and
 /// colours each pixel from a 3D texture field (a hash grid and a colour MLP, the NeRF's own when built from one) at the
-/// surface point it sees. Checkpoint keys: "sdf", "deformation", "grid_box", "texture.*", "background.*".
+/// surface point it sees. Checkpoint keys: "sdf", "deformation", "grid_box", "texture.*", "background.*" (and "sdf_encoding.*",
+/// "sdf_net.*" with sdf_field "hash").
 /// </summary>
 public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMaterial
 {
     /// <summary>Extras of a render: the surface it was drawn from, for the mesh regularisers.</summary>
     public const string SurfaceVerticesExtra = "surface_vertices", SurfaceFacesExtra = "surface_faces";
 
+    /// <summary>The signed distance per grid vertex; with sdf_field "hash", the start shape's, which the field corrects.</summary>
     private readonly Parameter sdf;
+    /// <summary>sdf_field "hash" (Fantasia3D's implicit SDF): a hash grid and MLP whose output is added to <see cref="sdf"/>.</summary>
+    private readonly HashGridEncoding? sdf_encoding;
+    private readonly Mlp? sdf_net;
     private readonly Parameter deformation;
     /// <summary>[2,3] the grid's box (min, max): saved so a checkpoint rebuilds the same grid.</summary>
     private readonly Tensor grid_box;
@@ -51,6 +56,12 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         sdf = new Parameter(initialSdf.to(ScalarType.Float32).contiguous());
         deformation = new Parameter(zeros(grid.VertexCount, 3));
         grid_box = torch.tensor(new[] { grid.Min.X, grid.Min.Y, grid.Min.Z, grid.Max.X, grid.Max.Y, grid.Max.Z }, new long[] { 2, 3 });
+        if (settings.SdfField == "hash")
+        {
+            sdf_encoding = new HashGridEncoding(HashGridLayout.From(fieldConfig), init);
+            sdf_net = new Mlp("sdf_net", sdf_encoding.OutputDim, fieldConfig.HiddenWidth, 1, 1, init);
+            sdf_net.ZeroOutput();
+        }
         texture = new NerfField(fieldConfig, init);
         material_net = new Mlp("material_net", texture.Encoding.OutputDim, fieldConfig.HiddenWidth, 1, 2, init);
         background = new Background(fieldConfig, init);
@@ -59,13 +70,14 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
 
     /// <summary>Builds the surface its settings name: from the previous stage's NeRF or DMTet, a sphere, an ellipsoid or a
     /// mesh file.</summary>
-    /// <param name="views">cameras whose silhouettes choose the automatic threshold of a conversion from a NeRF</param>
-    public static DmtetRepresentation Create(DmtetSettings s, long seed, IRepresentation? previous, IReadOnlyList<Camera> views)
+    /// <param name="cameras">the run's camera ranges: their evaluation views choose the automatic threshold of a conversion
+    /// from a NeRF</param>
+    public static DmtetRepresentation Create(DmtetSettings s, long seed, IRepresentation? previous, CameraRanges cameras)
     {
         switch (s.Init)
         {
             case "previous" when previous is NerfRepresentation nerf:
-                return FromNerf(s, nerf, seed, views);
+                return FromNerf(s, nerf, seed, cameras);
             case "previous" when previous is DmtetRepresentation mesh:
                 return FromDmtet(s, mesh, seed);
             case "previous":
@@ -86,13 +98,14 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
 
     /// <summary>
     /// Magic3D's conversion: the density on a grid over the NeRF's bound finds the object's box (padded by 10%), a tet grid
-    /// fills that box, and its vertices get sdf = clamp(threshold - density, -1, 1) of the density smoothed over about a cell
-    /// (the hash grid's fine-scale noise would otherwise become bumps that shading shows); the texture field and
+    /// fills that box, and its vertices get sdf = clamp(threshold - density, -1, 1) of the density smoothed over a quarter of a
+    /// cell (the hash grid's finest noise would otherwise become bumps that shading shows; more trims thin parts); the texture field and
     /// background are the NeRF's own. The automatic threshold is the iso-level whose silhouettes best match the NeRF's own
-    /// opacity from <paramref name="views"/> (threestudio's mean-density rule leaves holes or floaters: #45, #52).
+    /// opacity from the evaluation views of <paramref name="cameras"/> (threestudio's mean-density rule leaves holes or floaters: #45, #52).
     /// </summary>
-    public static DmtetRepresentation FromNerf(DmtetSettings s, NerfRepresentation nerf, long seed, IReadOnlyList<Camera> views)
+    public static DmtetRepresentation FromNerf(DmtetSettings s, NerfRepresentation nerf, long seed, CameraRanges cameras)
     {
+        var views = CameraSampler.EvaluationViews(cameras);
         double bound = nerf.Config.BoundRadius;
         using var coarse = TetGrid.Cube(Math.Max(s.GridResolution, 32), bound);
         using var coarseDensity = Smoothed(nerf.Density(coarse.Vertices), coarse.Resolution, s.Smoothing).to(ScalarType.Float64);
@@ -192,7 +205,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
                 $"is {s.GridResolution} but the previous stage's DMTet grid has {previous.Grid.Resolution}; a stage built from a DMTet " +
                 "keeps its grid");
         var grid = TetGrid.Box(previous.Grid.Resolution, previous.Grid.Min, previous.Grid.Max);
-        using var values = previous.sdf.detach().clone();
+        // the previous surface's values, whichever field made them: this stage may parametrise its SDF otherwise
+        using var values = previous.SdfValues().detach().clone();
         var rep = new DmtetRepresentation(s, previous.FieldConfig, grid, values, seed);
         using (no_grad())
         {
@@ -243,10 +257,22 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         return _grid.Vertices.to(sdf.device).Plus(torch.tanh(deformation) * half);
     }
 
+    /// <summary>The signed distance at the grid's vertices: the parameter itself, or the start shape's plus the hash field's
+    /// correction (one gradient moves a neighbourhood of vertices together, so SDS from a sphere keeps a smooth surface).</summary>
+    private Tensor SdfValues()
+    {
+        if (sdf_encoding is null || sdf_net is null) return sdf;
+        var size = _grid.Max - _grid.Min;
+        var scale = torch.tensor(new[] { 1 / size.X, 1 / size.Y, 1 / size.Z }, dtype: ScalarType.Float32, device: sdf.device);
+        var origin = torch.tensor(new[] { _grid.Min.X, _grid.Min.Y, _grid.Min.Z }, dtype: ScalarType.Float32, device: sdf.device);
+        var u = (_grid.Vertices.to(sdf.device) - origin) * scale;
+        return sdf.Plus(sdf_net.forward(sdf_encoding.Encode(u, jacobian: false).Features).squeeze(1));
+    }
+
     /// <summary>The current surface: positions [M,3] (differentiable) and faces [F,3].</summary>
     public (Tensor Positions, Tensor Faces) Surface() => Settings.FreezeGeometry
-        ? MarchingTetrahedra.Extract(Positions().detach(), sdf.detach(), _grid.Tets.to(sdf.device))
-        : MarchingTetrahedra.Extract(Positions(), sdf, _grid.Tets.to(sdf.device));
+        ? MarchingTetrahedra.Extract(Positions().detach(), SdfValues().detach(), _grid.Tets.to(sdf.device))
+        : MarchingTetrahedra.Extract(Positions(), SdfValues(), _grid.Tets.to(sdf.device));
 
     public RenderOutput Render(RenderRequest r)
     {
@@ -310,7 +336,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
     [
         .. Settings.FreezeGeometry ? Array.Empty<ParameterGroup>() :
         [
-            new("sdf", [sdf], Settings.LrSdf),
+            new("sdf", sdf_encoding is null || sdf_net is null ? [sdf] : [.. sdf_encoding.parameters(), .. sdf_net.parameters()],
+                Settings.LrSdf),
             new("deformation", [deformation], Settings.LrDeformation),
         ],
         new("texture", texture.TextureParameters.Concat(Settings.Material == "pbr" ? material_net.parameters() : []).ToList(),

@@ -38,6 +38,14 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         return lin;
     }
 
+    /// <summary>Zeroes the output layer, so the network starts as the constant 0 (a correction that begins as none).</summary>
+    public void ZeroOutput()
+    {
+        using var _ = torch.no_grad();
+        layers[^1].weight!.zero_();
+        layers[^1].bias!.zero_();
+    }
+
     public override Tensor forward(Tensor x) => ForwardKeepingPreActivations(x).Output;
 
     /// <summary>Output and the hidden layers' pre-activations (needed by <see cref="InputGradient"/>).</summary>
