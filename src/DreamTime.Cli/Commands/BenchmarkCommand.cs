@@ -23,6 +23,44 @@ public static class BenchmarkCommand
         cmd.Subcommands.Add(LearnedPrior());
         cmd.Subcommands.Add(SdsStep());
         cmd.Subcommands.Add(MeshStep());
+        cmd.Subcommands.Add(Pipeline());
+        return cmd;
+    }
+
+    private static Command Pipeline()
+    {
+        var d = new PipelineBenchmarkSettings();
+        var prompt = new Option<string>("--prompt") { Description = "Prompt of the run.", DefaultValueFactory = _ => d.Prompt };
+        var sets = new Option<string[]>("--set")
+        {
+            Description = "A config.json assignment KEY=VALUE on top of the defaults (repeatable), e.g. stages.*.iterations=50 for a " +
+                          "short run.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var compare = new Option<int>("--compare-steps")
+        {
+            Description = "NeRF steps timed with the occupancy grid on and off (1..1000), alternately, from that stage's last checkpoint.",
+            DefaultValueFactory = _ => d.CompareSteps,
+        };
+        var cmd = new Command("pipeline", "Run generate at its defaults (the default pipeline) into a temporary folder and time it: each " +
+                                          "stage's step part by part, the time to the exported asset, peak memory, and the NeRF step " +
+                                          "with empty-space skipping on and off.");
+        foreach (var o in new Option[] { prompt, sets, compare }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var settings = new PipelineBenchmarkSettings
+            {
+                Prompt = p.GetValue(prompt)!,
+                Sets = p.GetValue(sets) ?? [],
+                CompareSteps = p.GetValue(compare),
+            };
+            settings.Validate();
+            Console.WriteLine($"pipeline: generate \"{settings.Prompt}\" at the defaults" +
+                              (settings.Sets.Count > 0 ? $" with {string.Join(" ", settings.Sets)}" : "") +
+                              $", {Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads");
+            Console.Write(PipelineBenchmark.Table(PipelineBenchmark.Run(settings, Console.Error.WriteLine)));
+            return 0;
+        });
         return cmd;
     }
 

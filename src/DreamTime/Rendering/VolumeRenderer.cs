@@ -26,6 +26,8 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
     /// <summary>Samples of the last render whose appearance was computed, and all samples marched.</summary>
     public long KeptSamples { get; private set; }
     public long TotalSamples { get; private set; }
+    /// <summary>Samples of the last render whose density was queried (all of them without empty-space skipping).</summary>
+    public long QueriedSamples { get; private set; }
 
     /// <summary>When set, each render records the time spent in its parts (this forces no synchronisation on CPU).</summary>
     public RenderTimings? Timings { get; set; }
@@ -68,9 +70,11 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
         return torch.exp(-tau).SubtractedFrom(1) * transmittance;
     }
 
+    /// <param name="occupied">empty-space skipping: which samples [N,3] may have density (an occupancy grid's test); the
+    /// field is queried only at those and the others get zero density. Null queries every sample.</param>
     public RenderOutput Render(IVolumeField field, Func<Tensor, Tensor> background, IReadOnlyList<Camera> cameras,
                                int height, int width, ShadingMode shading, Lighting light, Generator? jitter, bool normals, Device device,
-                               ScalarType dtype = ScalarType.Float32, int? samplesPerRay = null)
+                               ScalarType dtype = ScalarType.Float32, int? samplesPerRay = null, Func<Tensor, Tensor>? occupied = null)
     {
         if (cameras.Count == 0) throw new ArgumentException("render: no cameras");
         if (height < 1 || width < 1) throw new ArgumentException($"render: image size {height}x{width} must be positive");
@@ -91,10 +95,22 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
         var points = o.unsqueeze(1).Plus(d.unsqueeze(1) * t.unsqueeze(2)).reshape(live * s, 3);
         if (Timings != null) Timings.Rays += Lap(clock);
 
-        var fd = field.Density(points);
+        // With skipping, the field sees only the queried samples; `position` maps a sample to its row there (-1: skipped).
+        Tensor? queried = null, position = null;
+        if (occupied != null)
+        {
+            using var _ = torch.no_grad();
+            queried = occupied(points).nonzero().squeeze(1);
+            position = torch.full(new long[] { live * s }, Scalars.Of(-1L), dtype: ScalarType.Int64, device: device)
+                .index_copy(0, queried, torch.arange(queried.shape[0], dtype: ScalarType.Int64, device: device));
+        }
+        var fd = field.Density(queried is null ? points : points.index_select(0, queried));
         if (Timings != null) Timings.Field += Lap(clock);
+        var sigma = queried is null ? fd.Density
+            : torch.zeros(live * s, dtype: fd.Density.dtype, device: device).index_copy(0, queried, fd.Density);
+        QueriedSamples = queried is null ? live * s : queried.shape[0];
 
-        var w = Weights(fd.Density.reshape(live, s), delta);                                       // [R',S]
+        var w = Weights(sigma.reshape(live, s), delta);                                            // [R',S]
         var opacityLive = w.sum(1, keepdim: true);
         var depthLive = (w * t).sum(1, keepdim: true);
         // Appearance only where a sample can be seen; the kept samples' colours go back to their rays.
@@ -104,7 +120,8 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
         var rayOf = keep.div(Scalars.Of(s), rounding_mode: RoundingMode.floor);
         var wKeep = flatW.index_select(0, keep).unsqueeze(1);                                    // [K,1]
         if (Timings != null) Timings.Composite += Lap(clock);
-        var (albedo, normalKeep) = field.Appearance(fd, keep, needNormals);
+        // a kept sample has weight above SkipWeight >= 0, so density, so it was queried
+        var (albedo, normalKeep) = field.Appearance(fd, position is null ? keep : position.index_select(0, keep), needNormals);
         if (Timings != null) Timings.Field += Lap(clock);
         KeptSamples = keep.shape[0];
         TotalSamples = live * s;

@@ -19,6 +19,16 @@ public sealed record NerfSettings : RepresentationSettings
     // Density iso-level of the exported mesh. Measured on a trained "a red mushroom" (64x64, 800 steps), mesh mask IoU
     // against the nearest member: 2: 0.89, 4: 0.94, 5: 0.95, 6: 0.955, 8: 0.90, 10: 0.80, 15: 0.52 (density saturates near 10).
     public double MeshThreshold { get; init; } = 5;
+    /// <summary>Empty-space skipping: the field is queried only at samples inside cells of an occupancy grid whose density
+    /// may exceed <see cref="OccupancyThreshold"/> (instant-ngp's, nerfacc's). False queries every sample.</summary>
+    public bool OccupancyGrid { get; init; } = true;
+    /// <summary>Cells per side of the occupancy grid over the NeRF's bound.</summary>
+    public int OccupancyResolution { get; init; } = 64;
+    /// <summary>Density below which a cell is empty: a sample there changes its ray's transmittance by at most 1 - exp(-0.01
+    /// delta), 4e-4 for the default 48 samples over the bound's diameter.</summary>
+    public double OccupancyThreshold { get; init; } = 0.01;
+    /// <summary>Steps between occupancy updates (each reads the density once per cell).</summary>
+    public int OccupancyUpdateEvery { get; init; } = 16;
 
     public override void Validate()
     {
@@ -39,6 +49,11 @@ public sealed record NerfSettings : RepresentationSettings
             if (!(v >= 0 && double.IsFinite(v))) throw new UserError(key, $"is {v}; must be a finite number >= 0");
         if (MeshResolution < 16 || MeshResolution > 512)
             throw new UserError("mesh_resolution", $"is {MeshResolution}; must be in [16, 512]");
+        if (OccupancyResolution < 8 || OccupancyResolution > 256)
+            throw new UserError("occupancy_resolution", $"is {OccupancyResolution}; must be in [8, 256]");
+        if (!(OccupancyThreshold >= 0 && double.IsFinite(OccupancyThreshold)))
+            throw new UserError("occupancy_threshold", $"is {OccupancyThreshold}; must be a finite number >= 0");
+        if (OccupancyUpdateEvery < 1) throw new UserError("occupancy_update_every", $"is {OccupancyUpdateEvery}; must be at least 1");
         if (!double.IsFinite(MeshThreshold)) throw new UserError("mesh_threshold", $"is {MeshThreshold}; must be a finite number");
     }
 }

@@ -121,10 +121,20 @@ public sealed class Trainer : IStepTrainer, IDisposable
 
     StepRecord IStepTrainer.TrainStep(int step) => Step(step);
 
+    /// <summary>When set, each step adds its parts' times to it.</summary>
+    public StepTimings? Timings { get; set; }
+
     /// <summary>One optimisation step; returns what it logged. Throws <see cref="TrainingDivergedException"/> on NaN/Inf.</summary>
     public StepRecord Step(int step)
     {
         var clock = Stopwatch.StartNew();
+        double mark = 0;
+        double Lap()
+        {
+            double now = clock.Elapsed.TotalSeconds, lap = now - mark;
+            mark = now;
+            return lap;
+        }
         using var scope = torch.NewDisposeScope();
         int t = Strategy.TimestepAt(step);
         var cams = CamerasFor(step);
@@ -132,13 +142,16 @@ public sealed class Trainer : IStepTrainer, IDisposable
         using var noise = Seeds.Generator(Seed, step, StreamNoise);
         Representation.UpdateStep(step);
         Guidance.UpdateStep(step);
+        if (Timings != null) Timings.Update += Lap();
         _optimizer.ZeroGrad();
         var render = Representation.Render(new RenderRequest(cams, Stage.Height, Stage.Width, ShadingFor(step), Light, jitter));
+        if (Timings != null) Timings.Render += Lap();
         // the normal modality hands the guidance the normal image in place of the colours; the regularisers keep the render
         var seen = Modality == ImageModality.Normal ? render with { Rgb = NormalImage.Of(render) } : render;
         GuidanceOutput guided;
         try { guided = Guidance.Step(new GuidanceInput(seen, cams, Conditioning, t, noise)); }
         catch (NonFiniteOutputException e) { throw new TrainingDivergedException(step, e.Where); }
+        if (Timings != null) Timings.Guidance += Lap();
         var terms = guided.Losses.Concat(Representation.Regularizers(render, step)).ToList();
         if (Reference is { Active: true })
         {
@@ -155,10 +168,17 @@ public sealed class Trainer : IStepTrainer, IDisposable
             values[name] = v;
         }
         var loss = terms.Select(x => x.Value).Aggregate((a, b) => a.Plus(b));
+        if (Timings != null) Timings.Optimizer += Lap();
         loss.backward();
+        if (Timings != null) Timings.Backward += Lap();
         var bad = _optimizer.FirstNonFiniteGradient();
         if (bad != null) throw new TrainingDivergedException(step, $"gradient of {bad}");
         _optimizer.Step();
+        if (Timings != null)
+        {
+            Timings.Optimizer += Lap();
+            Timings.Steps++;
+        }
         StepReached = step;
         return new StepRecord(step, t, loss.item<float>(), values, guided.Stats, clock.Elapsed.TotalSeconds) { Stage = Stage.Name };
     }

@@ -35,7 +35,27 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
         field = new NerfField(cfg, init);
         background = new Background(cfg, init);
         Renderer = new VolumeRenderer(cfg.SamplesPerRay, cfg.BoundShape, cfg.BoundRadius, cfg.SkipWeight);
+        _seed = seed;
+        if (Settings.OccupancyGrid)
+            Occupancy = new OccupancyGrid(Settings.OccupancyResolution, cfg.BoundRadius, Settings.OccupancyThreshold);
         RegisterComponents();
+    }
+
+    private readonly long _seed;
+    private const int StreamOccupancy = 0x0CC0;
+    /// <summary>The checkpoint key of <see cref="Occupancy"/>'s estimates (not a parameter: kept out of the state dict).</summary>
+    private const string OccupancyKey = "occupancy";
+
+    /// <summary>Empty-space skipping (settings occupancy_*); null when off.</summary>
+    public OccupancyGrid? Occupancy { get; }
+
+    public void UpdateStep(int step)
+    {
+        if (Occupancy != null && (step - 1) % Settings.OccupancyUpdateEvery == 0)
+        {
+            using var jitter = Seeds.Generator(_seed, step, StreamOccupancy);
+            Occupancy.Update(Density, jitter);
+        }
     }
 
     public RenderOutput Render(RenderRequest r) => Render(r.Cameras, r.Height, r.Width, r.Shading, r.Light, r.Jitter);
@@ -64,7 +84,7 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
     public RenderOutput Render(IReadOnlyList<Camera> cameras, int height, int width, ShadingMode shading, Lighting light,
                                Generator? jitter, bool normals = true, int? samplesPerRay = null) =>
         Renderer.Render(field, background.forward, cameras, height, width, shading, light, jitter, normals, ModelDevice,
-                        samplesPerRay: samplesPerRay);
+                        samplesPerRay: samplesPerRay, occupied: Occupancy is null ? null : Occupancy.Contains);
 
     /// <summary>Activated density [N] at world points [N,3] (no gradient; evaluated in chunks).</summary>
     public Tensor Density(Tensor points) => Chunked(points, p => field.Query(p, normals: false).Density);
@@ -121,6 +141,12 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
 
     public void MoveTo(Device device) => this.to(device);
 
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Occupancy?.Dispose();
+        base.Dispose(disposing);
+    }
+
     /// <summary>Starts from another NeRF's weights (a later stage of a run); the network shapes must match.</summary>
     public void CopyFrom(NerfRepresentation other)
     {
@@ -143,12 +169,21 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
         var source = loaded.state_dict();
         using var _ = torch.no_grad();
         foreach (var (key, target) in state_dict()) target.copy_(source[key].to(target.device));
+        // a checkpoint written without skipping (or before it existed) leaves the grid to its next update
+        var file = SafetensorsFile.Open(path);
+        if (Occupancy != null && file.Entries.TryGetValue(OccupancyKey, out var entry) && entry.Shape.Aggregate(1L, (a, b) => a * b) ==
+            Occupancy.CellDensity.numel())
+        {
+            using var estimates = file.Load(OccupancyKey);
+            Occupancy.SetEstimates(estimates);
+        }
     }
 
     /// <summary>Writes every parameter to a safetensors file (atomically), with the config in the metadata.</summary>
     public void SaveWeights(string path)
     {
         var tensors = state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        if (Occupancy != null) tensors[OccupancyKey] = Occupancy.CellDensity;
         SafetensorsFile.Save(path, tensors, new Dictionary<string, string> { ["format"] = "dreamtime-nerf", ["config"] = Config.ToJson() });
     }
 
@@ -160,7 +195,7 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
         var model = new NerfRepresentation(cfg, 0);
         var expected = model.state_dict();
         foreach (var key in file.Entries.Keys)
-            if (!expected.ContainsKey(key))
+            if (!expected.ContainsKey(key) && key != OccupancyKey)
                 throw new UserError($"{path}: checkpoint tensor '{key}' is not part of this NeRF config (saved with a different config?)");
         using (torch.no_grad())
         {
