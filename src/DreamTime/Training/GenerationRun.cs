@@ -48,7 +48,7 @@ public sealed class GenerationRun : IDisposable
         try
         {
             // an overwrite must not clear a folder that another process is training in
-            using (folder.Lock()) folder.PrepareNew(overwrite);
+            using (overwrite ? folder.Lock() : null) folder.PrepareNew(overwrite);
             held = folder.Lock();
             AtomicFile.WriteAllText(folder.Config, config.ToJson());
         }

@@ -62,7 +62,7 @@ public sealed class RunFolder(string root)
     public void PrepareNew(bool overwrite)
     {
         if (File.Exists(Root)) throw new UserError($"run folder {Root}: is a file, not a folder");
-        if (Directory.Exists(Root) && Directory.EnumerateFileSystemEntries(Root).Any())
+        if (Directory.Exists(Root) && Directory.EnumerateFileSystemEntries(Root).Any(e => e != LockFile))
         {
             if (!overwrite)
                 throw new UserError($"run folder {Root}: exists and is not empty; allow overwriting it to replace it, " +

@@ -217,5 +217,10 @@ public class StagedRunTests : IDisposable
         }
         using var again = GenerationRun.Resume(root, new ResumeOverrides(null, null), SilentRunObserver.Instance);
         Assert.Equal(4, again.Trainer.StepReached);
+        // an empty folder is still a new run's (its lock file does not count as content)
+        var empty = Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName;
+        using (GenerationRun.Start(cfg, empty, false, SilentRunObserver.Instance)) { }
+        File.Delete(Path.Combine(empty, "config.json"));
+        using (GenerationRun.Start(cfg, empty, false, SilentRunObserver.Instance)) { }
     }
 }
