@@ -3,7 +3,9 @@
 # prompts x seeds x strategies, each run's exported asset scored against the nearest member.
 # magic3d's first stage is dreamfusion's run bit for bit (same stage, same seed), so each magic3d run continues a copy
 # of the dreamfusion run with the refine stage appended, instead of training that NeRF again.
-# Usage: scripts/mesh-pipelines-study.sh OUT "STRATEGIES" "SEEDS" "PIPELINES" [PROMPT...]
+# Usage: [SET=KEY=VALUE] scripts/mesh-pipelines-study.sh OUT "STRATEGIES" "SEEDS" "PIPELINES" [PROMPT...]
+# SET is passed to generate as --set for the NeRF pipelines (dreamfusion, magic3d), e.g.
+# SET=stages.0.representation.occupancy_grid=false for the runs made before empty-space skipping.
 set -euo pipefail
 out=${1:?out folder}; strategies=${2:-tp-sds}; seeds=${3:-0}; pipelines=${4:-"dreamfusion magic3d fantasia3d"}; shift 4 || true
 prompts=("$@"); [ ${#prompts[@]} -gt 0 ] || prompts=("a red mushroom" "a snowman" "a chair")
@@ -44,8 +46,9 @@ m["wall_seconds"] = round(d["wall_seconds"] + m["seconds_this_session"], 1)
 json.dump(m, open(sys.argv[1], "w"), indent=2)
 PY
     else
-      ./dreamtime generate "$prompt" --pipeline "$pipeline" --seed "$seed" --strategy "$strategy" --out "$dir" --overwrite \
-        >"$dir.log" 2>&1
+      extra=(); if [ -n "${SET:-}" ] && [ "$pipeline" != fantasia3d ]; then extra=(--set "$SET"); fi
+      ./dreamtime generate "$prompt" --pipeline "$pipeline" --seed "$seed" --strategy "$strategy" "${extra[@]}" --out "$dir" \
+        --overwrite >"$dir.log" 2>&1
       python3 - "$dir/metrics.json" "$start" <<'PY'
 import json, sys, time
 m = json.load(open(sys.argv[1])); m["wall_seconds"] = round(time.time() - float(sys.argv[2]), 1)
