@@ -49,7 +49,8 @@ public static class PipelineBenchmark
     }
 
     /// <summary>The NeRF stage's last steps again from its final checkpoint, grid on and off alternately.</summary>
-    private static (double On, double Off, double Queried, double Occupied) CompareNerfSteps(TrainConfig config, RunFolder folder, int steps)
+    private static (double On, double Off, double Queried, double Occupied) CompareNerfSteps(TrainConfig config, RunFolder folder,
+        int steps)
     {
         int index = config.Stages.ToList().FindIndex(s => s.Representation is NerfSettings);
         if (index < 0) throw new UserError("stages", "the pipeline has no NeRF stage to time with and without the occupancy grid");
@@ -149,7 +150,8 @@ public static class PipelineBenchmark
                 s.Seconds.ToString("F1", inv),
             ]).ToList());
         var parts = string.Concat(r.Stages.Select(s =>
-            $"{s.Stage} render parts (ms, median): " + string.Join(", ", s.RenderParts.Select(p => $"{p.Name} {BenchmarkTable.Ms(p.Seconds)}")) + "\n"));
+            $"{s.Stage} render parts (ms, median): " +
+            string.Join(", ", s.RenderParts.Select(p => $"{p.Name} {BenchmarkTable.Ms(p.Seconds)}")) + "\n"));
         return table + "(ms per step, medians; stage s = mean step x steps, without evaluations and exports)\n" + parts +
             $"NeRF step at the end of its stage (median, on and off alternately): occupancy grid on {BenchmarkTable.Ms(r.StepOn)} ms, " +
             $"off {BenchmarkTable.Ms(r.StepOff)} ms: {(r.StepOff / r.StepOn).ToString("F2", inv)}x; density queried for " +

@@ -102,7 +102,7 @@ public sealed class VolumeRenderer(int samplesPerRay, string boundShape, double 
             using var _ = torch.no_grad();
             queried = occupied(points).nonzero().squeeze(1);
             position = torch.full(new long[] { live * s }, Scalars.Of(-1L), dtype: ScalarType.Int64, device: device)
-                .index_copy(0, queried, torch.arange(queried.shape[0], dtype: ScalarType.Int64, device: device));
+                .index_copy(0, queried, ScalarArithmetic.Arange(queried.shape[0], ScalarType.Int64, device));
         }
         var fd = field.Density(queried is null ? points : points.index_select(0, queried));
         if (Timings != null) Timings.Field += Lap(clock);

@@ -35,15 +35,14 @@ public sealed class RunFolder(string root)
 
     /// <summary>
     /// Holds the folder for one process: two processes training into one folder would interleave metrics.jsonl and
-    /// overwrite each other's checkpoints. The lock is the OS's advisory lock on an open file, so a killed process
-    /// releases it. Null when the folder does not exist yet.
+    /// overwrite each other's checkpoints. Null when the folder does not exist yet.
     /// </summary>
-    public IDisposable? Lock()
+    public RunFolderLock? Lock()
     {
         if (!Directory.Exists(Root)) return null;
         try
         {
-            return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new RunFolderLock(new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), LockFile);
         }
         catch (IOException e) when (File.Exists(LockFile))
         {

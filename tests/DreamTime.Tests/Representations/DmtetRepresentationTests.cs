@@ -23,7 +23,8 @@ public class DmtetRepresentationTests : IDisposable
     private static readonly Camera[] Views = [new(20, 30, 2.5, 40), new(-10, 200, 2.2, 45)];
 
     private static DmtetRepresentation Sphere(int resolution = 24) =>
-        DmtetRepresentation.Create(new DmtetSettings { Init = "sphere", GridResolution = resolution, Field = TinyField }, 1, null, new CameraRanges());
+        DmtetRepresentation.Create(new DmtetSettings { Init = "sphere", GridResolution = resolution, Field = TinyField }, 1, null,
+            new CameraRanges());
 
     [Fact]
     public void ASphereStartsAsAClosedMeshOfTheSphereVolume()
@@ -125,7 +126,8 @@ public class DmtetRepresentationTests : IDisposable
         var bad = Path.Combine(_dir, "not-a-mesh.obj");
         File.WriteAllText(bad, "hello");
         var e = Assert.Throws<UserError>(() =>
-            DmtetRepresentation.Create(new DmtetSettings { Init = "mesh", MeshFile = bad, Field = TinyField }, 1, null, new CameraRanges()));
+            DmtetRepresentation.Create(new DmtetSettings { Init = "mesh", MeshFile = bad, Field = TinyField }, 1, null,
+                new CameraRanges()));
         Assert.Contains("not-a-mesh.obj", e.Message);
     }
 

@@ -207,7 +207,8 @@ public class StagedRunTests : IDisposable
         var root = Path.Combine(_dir, "held");
         using (var run = GenerationRun.Start(cfg, root, false, SilentRunObserver.Instance))
         {
-            var resume = Assert.Throws<UserError>(() => GenerationRun.Resume(root, new ResumeOverrides(null, null), SilentRunObserver.Instance));
+            var resume = Assert.Throws<UserError>(() =>
+                GenerationRun.Resume(root, new ResumeOverrides(null, null), SilentRunObserver.Instance));
             Assert.Contains("another dreamtime process is training in it", resume.Message);
             // an overwrite would delete the folder under the first run
             var overwrite = Assert.Throws<UserError>(() => GenerationRun.Start(cfg, root, true, SilentRunObserver.Instance));

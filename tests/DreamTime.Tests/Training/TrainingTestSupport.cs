@@ -78,12 +78,17 @@ internal static class TrainingTestSupport
     public static Dictionary<string, double[]> Parameters(IRepresentation representation) =>
         Parameters((NerfRepresentation)representation);
 
-    public static Dictionary<string, double[]> Parameters(NerfRepresentation model) =>
-        model.state_dict().ToDictionary(kv => kv.Key, kv =>
+    /// <summary>The model's parameters and, as its checkpoint holds them, its occupancy grid's estimates ("occupancy").</summary>
+    public static Dictionary<string, double[]> Parameters(NerfRepresentation model)
+    {
+        var tensors = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        if (model.Occupancy != null) tensors["occupancy"] = model.Occupancy.CellDensity;
+        return tensors.ToDictionary(kv => kv.Key, kv =>
         {
             using var t = kv.Value.detach().to(ScalarType.Float64).cpu().contiguous();
             return t.data<double>().ToArray();
         });
+    }
 
     /// <summary>Every tensor of a safetensors file as float64 arrays.</summary>
     public static Dictionary<string, double[]> Tensors(string path)

@@ -101,7 +101,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
     /// fills that box, and its vertices get sdf = clamp(threshold - density, -1, 1) of the density smoothed over a quarter of a
     /// cell (the hash grid's finest noise would otherwise become bumps that shading shows; more trims thin parts); the texture field and
     /// background are the NeRF's own. The automatic threshold is the iso-level whose silhouettes best match the NeRF's own
-    /// opacity from the evaluation views of <paramref name="cameras"/> (threestudio's mean-density rule leaves holes or floaters: #45, #52).
+    /// opacity from the evaluation views of <paramref name="cameras"/> (threestudio's mean-density rule leaves holes or
+    /// floaters: #45, #52).
     /// </summary>
     public static DmtetRepresentation FromNerf(DmtetSettings s, NerfRepresentation nerf, long seed, CameraRanges cameras)
     {

@@ -42,14 +42,16 @@ public static class MeshRegularizers
     {
         var f = faces.to(ScalarType.Int64).cpu().contiguous().data<long>().ToArray();
         int count = f.Length / 3;
-        var first = new Dictionary<(long, long), long>(count * 3 / 2);
+        long stride = f.Length == 0 ? 1 : f.Max() + 1;
+        // an edge as one long (lo * stride + hi): hashing a long is several times cheaper than a tuple of two
+        var first = new Dictionary<long, long>(count * 3 / 2);
         var a = new List<long>(count * 3 / 2);
         var b = new List<long>(count * 3 / 2);
         for (int t = 0; t < count; t++)
             for (int e = 0; e < 3; e++)
             {
                 long u = f[3 * t + e], w = f[3 * t + (e + 1) % 3];
-                var key = u < w ? (u, w) : (w, u);
+                long key = u < w ? u * stride + w : w * stride + u;
                 if (first.Remove(key, out long other))
                 {
                     a.Add(other);

@@ -147,7 +147,7 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
         base.Dispose(disposing);
     }
 
-    /// <summary>Starts from another NeRF's weights (a later stage of a run); the network shapes must match.</summary>
+    /// <summary>Starts from another NeRF's weights and occupancy grid (a later stage of a run); the network shapes must match.</summary>
     public void CopyFrom(NerfRepresentation other)
     {
         var source = other.state_dict();
@@ -159,6 +159,9 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
                     $"tensor '{key}' differs (the stages' representation.field settings must match)");
             target.copy_(value.to(target.device));
         }
+        // the field is the same, so is where it is empty
+        if (Occupancy != null && other.Occupancy != null && Occupancy.Resolution == other.Occupancy.Resolution)
+            Occupancy.SetEstimates(other.Occupancy.CellDensity);
     }
 
     public void Save(string path) => SaveWeights(path);

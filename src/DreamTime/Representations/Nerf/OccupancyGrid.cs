@@ -58,7 +58,7 @@ public sealed class OccupancyGrid : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         long r = Resolution, n = r * r * r;
-        var index = torch.arange(n, dtype: ScalarType.Int64);
+        var index = ScalarArithmetic.Arange(n, ScalarType.Int64);
         var cell = torch.stack(new[] { index.remainder(Scalars.Of(r)), index.div(Scalars.Of(r), rounding_mode: RoundingMode.floor)
             .remainder(Scalars.Of(r)), index.div(Scalars.Of(r * r), rounding_mode: RoundingMode.floor) }, 1).to(ScalarType.Float32);
         var offset = jitter == null ? torch.full(new long[] { n, 3 }, Scalars.Of(0.5)) : torch.rand(new long[] { n, 3 }, generator: jitter);
