@@ -23,7 +23,8 @@ public sealed record DmtetSettings : RepresentationSettings
 
     /// <summary>How the signed distance is parametrised: "vertices" (one value per grid vertex, DMTet's and Magic3D's) or
     /// "hash" (Fantasia3D's: the start shape's SDF plus a hash grid and MLP's correction, lr_sdf being that field's rate).
-    /// From a sphere, SDS on per-vertex values either barely moves the surface or, at higher rates, breaks it into noise.</summary>
+    /// From a sphere on the built-in prior, SDS on per-vertex values barely moves the surface (at higher rates it breaks into
+    /// noise), and the hash field, at lr_sdf 0.0003 to 0.01, swelled it instead (docs/studies/mesh-pipelines.md).</summary>
     public string SdfField { get; init; } = "vertices";
     /// <summary>init "previous" from a NeRF: the density iso-level of the surface; null = automatic: the level whose mesh
     /// silhouettes best match the NeRF's own opacity from the evaluation views (threestudio's mean of the densities above

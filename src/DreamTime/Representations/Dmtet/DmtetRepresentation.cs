@@ -259,7 +259,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
     }
 
     /// <summary>The signed distance at the grid's vertices: the parameter itself, or the start shape's plus the hash field's
-    /// correction (one gradient moves a neighbourhood of vertices together, so SDS from a sphere keeps a smooth surface).</summary>
+    /// correction (one gradient moves a neighbourhood of vertices together; on the built-in prior it did not shape a sphere
+    /// better than per-vertex values: docs/studies/mesh-pipelines.md).</summary>
     private Tensor SdfValues()
     {
         if (sdf_encoding is null || sdf_net is null) return sdf;
