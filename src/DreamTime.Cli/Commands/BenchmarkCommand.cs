@@ -54,7 +54,7 @@ public static class BenchmarkCommand
                 Sets = p.GetValue(sets) ?? [],
                 CompareSteps = p.GetValue(compare),
             };
-            settings.Validate();
+            PipelineBenchmark.ConfigFor(settings);
             Console.WriteLine($"pipeline: generate \"{settings.Prompt}\" at the defaults" +
                               (settings.Sets.Count > 0 ? $" with {string.Join(" ", settings.Sets)}" : "") +
                               $", {Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads");

@@ -19,11 +19,7 @@ public static class PipelineBenchmark
 {
     public static PipelineBenchmarkResult Run(PipelineBenchmarkSettings settings, Action<string>? log = null)
     {
-        settings.Validate();
-        var tree = ConfigOverrides.Defaults();
-        ConfigOverrides.Set(tree, "prompt", System.Text.Json.Nodes.JsonValue.Create(settings.Prompt), "--prompt");
-        foreach (var assignment in settings.Sets) ConfigOverrides.Apply(tree, assignment, "--set");
-        var config = TrainConfig.FromJson(tree, "benchmark pipeline");
+        var config = ConfigFor(settings);
         var dir = Directory.CreateTempSubdirectory("dt-bench-pipeline-").FullName;
         try
         {
@@ -46,6 +42,18 @@ public static class PipelineBenchmark
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    /// <summary>The run's configuration: the defaults with the prompt and the --set pairs; checks both.</summary>
+    public static TrainConfig ConfigFor(PipelineBenchmarkSettings settings)
+    {
+        settings.Validate();
+        var tree = ConfigOverrides.Defaults();
+        ConfigOverrides.Set(tree, "prompt", System.Text.Json.Nodes.JsonValue.Create(settings.Prompt), "--prompt");
+        foreach (var assignment in settings.Sets) ConfigOverrides.Apply(tree, assignment, "--set");
+        var config = TrainConfig.FromJson(tree, "benchmark pipeline");
+        config.Validate();
+        return config;
     }
 
     /// <summary>The NeRF stage's last steps again from its final checkpoint, grid on and off alternately.</summary>

@@ -44,10 +44,10 @@ public sealed class RunFolder(string root)
         {
             return new RunFolderLock(new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), LockFile);
         }
-        catch (IOException e) when (File.Exists(LockFile))
+        catch (IOException) when (File.Exists(LockFile))
         {
-            throw new UserError($"run folder {Root}: another dreamtime process is training in it ({LockFile} is held: " +
-                $"{e.Message}); wait for it to finish, or give this run another folder");
+            throw new UserError($"run folder {Root}: another dreamtime process is training in it ({LockFile} is held); " +
+                "wait for it to finish, or give this run another folder");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
