@@ -48,8 +48,22 @@ public sealed class OccupancyGrid : IDisposable
         var inside = cell.ge(Scalars.Of(0)).all(1) & cell.lt(Scalars.Of(Resolution)).all(1);
         var c = cell.clamp(Scalars.Of(0), Scalars.Of(Resolution - 1));
         var flat = c.select(1, 0).Plus(c.select(1, 1).Times(Resolution)).Plus(c.select(1, 2).Times((long)Resolution * Resolution));
-        return (Occupied.to(points.device).index_select(0, flat) & inside).MoveToOuterDisposeScope();
+        return (OccupiedOn(points.device).index_select(0, flat) & inside).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The marks on a device, copied there once per update rather than at every render (a GPU's renders).</summary>
+    private Tensor OccupiedOn(Device device)
+    {
+        if (device.type == DeviceType.CPU) return Occupied;
+        if (_onDevice is null || _onDevice.device != device)
+        {
+            _onDevice?.Dispose();
+            _onDevice = Occupied.to(device).DetachFromDisposeScope();
+        }
+        return _onDevice;
+    }
+
+    private Tensor? _onDevice;
 
     /// <summary>Reads <paramref name="density"/> at one point per cell (its centre, or a uniform point in it with
     /// <paramref name="jitter"/>) and marks the cells again.</summary>
@@ -83,6 +97,8 @@ public sealed class OccupancyGrid : IDisposable
         var occupied = dilated.reshape(-1).gt(Scalars.Of(0.5));
         CellDensity.Dispose();
         Occupied.Dispose();
+        _onDevice?.Dispose();
+        _onDevice = null;
         CellDensity = cellDensity.reshape(-1).to(ScalarType.Float32).cpu().clone().DetachFromDisposeScope();
         Occupied = occupied.DetachFromDisposeScope();
     }
@@ -91,5 +107,6 @@ public sealed class OccupancyGrid : IDisposable
     {
         CellDensity.Dispose();
         Occupied.Dispose();
+        _onDevice?.Dispose();
     }
 }
