@@ -37,7 +37,14 @@ public sealed class OccupancyGrid : IDisposable
     }
 
     /// <summary>The fraction of cells marked.</summary>
-    public double OccupiedFraction => Occupied.to(ScalarType.Float64).mean().ReadDouble();
+    public double OccupiedFraction
+    {
+        get
+        {
+            using var scope = NewDisposeScope();
+            return Occupied.to(ScalarType.Float64).mean().ReadDouble();
+        }
+    }
 
     /// <summary>Whether each point [N,3] lies in a marked cell (points outside the grid's cube are not).</summary>
     public Tensor Contains(Tensor points)
