@@ -21,6 +21,7 @@ public static class PipelineBenchmark
     {
         var config = ConfigFor(settings);
         var dir = Directory.CreateTempSubdirectory("dt-bench-pipeline-").FullName;
+        var folder = new RunFolder(dir);
         try
         {
             var observer = new TimingObserver(log);
@@ -32,10 +33,10 @@ public static class PipelineBenchmark
             }
             double assetSeconds = clock.Elapsed.TotalSeconds;
             double? peak = TrainingSession.PeakMemoryMiB();
-            var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(new RunFolder(dir).Metrics))!;
+            var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(folder.Metrics))!;
             double? meshPsnr = metrics["mesh_psnr"]?.GetValue<double>();
             var rows = observer.Rows(config);
-            var (on, off, queried, occupied) = CompareNerfSteps(config, new RunFolder(dir), settings.CompareSteps);
+            var (on, off, queried, occupied) = CompareNerfSteps(config, folder, settings.CompareSteps);
             return new PipelineBenchmarkResult(rows, assetSeconds, peak, on, off, queried, occupied, meshPsnr);
         }
         finally
@@ -139,10 +140,10 @@ public static class PipelineBenchmark
             double Median(Func<StepTimings, double> f) => BenchmarkTable.Median(list.Select(x => f(x.Step)));
             var names = list[0].Render.Select(p => p.Item1).ToList();
             var renderParts = names.Select((name, i) => (name, BenchmarkTable.Median(list.Select(x => x.Render[i].Item2)))).ToList();
-            double total = list.Sum(x => x.Step.Update + x.Step.Render + x.Step.Guidance + x.Step.Backward + x.Step.Optimizer);
+            double total = list.Sum(x => x.Step.Total);
             return new PipelineStageRow(stage.Name, config.RepresentationName(kv.Key), stage.Iterations, $"{stage.Height}x{stage.Width}",
                 Median(t => t.Update), Median(t => t.Render), Median(t => t.Guidance), Median(t => t.Backward), Median(t => t.Optimizer),
-                Median(t => t.Update + t.Render + t.Guidance + t.Backward + t.Optimizer), total / list.Count * stage.Iterations,
+                Median(t => t.Total), total / list.Count * stage.Iterations,
                 renderParts);
         }).ToList();
     }

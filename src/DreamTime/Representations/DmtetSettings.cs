@@ -12,6 +12,7 @@ namespace DreamTime.Representations;
 public sealed record DmtetSettings : RepresentationSettings
 {
     public static readonly string[] InitNames = ["previous", "sphere", "ellipsoid", "mesh"];
+    public static readonly string[] SdfFieldNames = ["vertices", "hash"];
 
     /// <summary>How the surface starts: "previous" (the stage before's NeRF or mesh), "sphere", "ellipsoid" or "mesh".</summary>
     public string Init { get; init; } = "previous";
@@ -19,8 +20,6 @@ public sealed record DmtetSettings : RepresentationSettings
     public string MeshFile { get; init; } = "";
     /// <summary>Cubes per side of the tetrahedral grid (6 tets per cube).</summary>
     public int GridResolution { get; init; } = 64;
-    public static readonly string[] SdfFieldNames = ["vertices", "hash"];
-
     /// <summary>How the signed distance is parametrised: "vertices" (one value per grid vertex, DMTet's and Magic3D's) or
     /// "hash" (Fantasia3D's: the start shape's SDF plus a hash grid and MLP's correction, lr_sdf being that field's rate).
     /// From a sphere on the built-in prior, SDS on per-vertex values barely moves the surface (at higher rates it breaks into
@@ -32,9 +31,8 @@ public sealed record DmtetSettings : RepresentationSettings
     public double? Threshold { get; init; }
     /// <summary>init "previous" from a NeRF: the width (in cells of a 64-cell grid over the NeRF's bound) of the Gaussian
     /// that smooths the density before the surface is taken from it; 0 = none. A full cell trims thin parts: on seed 0 of
-    /// the mesh-pipelines study's prompts, 300 refinement steps, the exported asset scored 27.3 / 24.5 / 24.5 dB (mushroom,
-    /// snowman, chair) at 1 and 29.7 / 26.2 / 26.7 at 0.25 (0: 29.3 on the mushroom, 0.5: 23.4 after one step against
-    /// 25.2 at 0).</summary>
+    /// the mesh-pipelines study's prompts (TP-SDS, 300 refinement steps) the exported asset scored 27.34 / 24.48 / 24.50 dB
+    /// (mushroom, snowman, chair) at 1 and 29.27 / 25.82 / 26.67 at 0.25 (0: 29.33 on the mushroom).</summary>
     public double Smoothing { get; init; } = 0.25;
     /// <summary>init "sphere": its radius; init "ellipsoid": radii along x, y, z.</summary>
     public double Radius { get; init; } = 0.5;

@@ -27,7 +27,7 @@ public sealed record NerfSettings : RepresentationSettings
     /// <summary>Density below which a cell is empty (its samples get none). A skipped sample at density 1 would have had
     /// alpha 1 - exp(-delta) of at most 4% (48 samples over the bound's diameter), so faint haze goes too. Measured on "a
     /// red mushroom" (300 steps, off: 25.91 dB at 0.107 s/step): 0.01: 25.86 dB, 0.102 s; 0.1: 27.06, 0.096 s; 1: 26.98,
-    /// 0.076 s; the main job at 1: NeRF 28.98 dB (off 28.84), exported asset 29.53 (off 29.27), 2 min 21 s (off 2 min 54 s).</summary>
+    /// 0.076 s; the main job at 1: NeRF 28.98 dB (off 28.84), exported asset 29.53 (off 29.27), 2 min 8 s (off 2 min 41 s).</summary>
     public double OccupancyThreshold { get; init; } = 1;
     /// <summary>Steps between occupancy updates (each reads the density once per cell).</summary>
     public int OccupancyUpdateEvery { get; init; } = 16;

@@ -13,4 +13,6 @@ public sealed class StepTimings
     /// and the optimiser step.</summary>
     public double Optimizer { get; set; }
     public int Steps { get; set; }
+    /// <summary>The whole step: every part above.</summary>
+    public double Total => Update + Render + Guidance + Backward + Optimizer;
 }
