@@ -60,11 +60,13 @@ public sealed class LearnedPriorTrainer : IStepTrainer, IDisposable
             .Concat(Text.named_parameters().Select(p => ("text." + p.name, p.parameter))).ToList();
         // decay the weight matrices and kernels, not biases, norms' scales or embeddings (the usual AdamW split)
         bool Decays((string Name, Parameter Param) p) => p.Param.dim() >= 2 && !p.Name.Contains("embedding");
+        var adam = new OptimizerSettings(config.AdamBeta1, config.AdamBeta2, config.AdamEps);
         _optimizer = new AdamOptimizer(new[]
         {
-            new AdamOptimizer.Group("decay", _parameters.Where(Decays).ToList(), config.LearningRate, config.WeightDecay),
-            new AdamOptimizer.Group("no_decay", _parameters.Where(p => !Decays(p)).ToList(), config.LearningRate),
-        }, config.AdamBeta1, config.AdamBeta2, config.AdamEps);
+            new AdamOptimizer.Group("decay", _parameters.Where(Decays).ToList(), config.LearningRate,
+                adam with { WeightDecay = config.WeightDecay }),
+            new AdamOptimizer.Group("no_decay", _parameters.Where(p => !Decays(p)).ToList(), config.LearningRate, adam),
+        });
         using (torch.no_grad())
             foreach (var (name, p) in _parameters) _ema[name] = p.detach().clone().DetachFromDisposeScope();
         _alphasCumprod = torch.tensor(LearnedPriorConfig.Schedule.AlphasCumprod).to(Device).DetachFromDisposeScope();

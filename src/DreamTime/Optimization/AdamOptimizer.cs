@@ -13,16 +13,16 @@ namespace DreamTime.Optimization;
 /// </summary>
 public sealed class AdamOptimizer
 {
-    /// <param name="WeightDecay">
-    /// Decoupled weight decay (AdamW): each step first shrinks the parameters by lr * WeightDecay, apart from the
-    /// gradient's moments, as PyTorch's AdamW does. 0 is plain Adam.
-    /// </param>
+    /// <summary>
+    /// A group's parameters (named: the checkpoint keys of their state), learning rate and constants; a non-zero
+    /// <see cref="OptimizerSettings.WeightDecay"/> is decoupled (AdamW): each step first shrinks the parameters by
+    /// lr * decay, apart from the gradient's moments, as PyTorch's AdamW does.
+    /// </summary>
     public sealed record Group(string Name, IReadOnlyList<(string Name, Parameter Param)> Parameters, double LearningRate,
-        double WeightDecay = 0);
+        OptimizerSettings Settings);
 
     private readonly List<Group> _groups;
     private readonly Dictionary<string, (Tensor M, Tensor V)> _moments = new();
-    private readonly double _beta1, _beta2, _eps;
     public long StepCount { get; private set; }
     /// <summary>
     /// Multiplies every group's learning rate (a warm-up or decay schedule sets it before each step); it is not
@@ -33,12 +33,12 @@ public sealed class AdamOptimizer
 
     /// <summary>One Adam group per parameter group, its parameters named "group.index" (the checkpoint keys of its state).</summary>
     public static AdamOptimizer For(IEnumerable<ParameterGroup> groups) =>
-        new(groups.Select(g => new Group(g.Name, g.Parameters.Select((p, i) => ($"{g.Name}.{i}", p)).ToList(), g.LearningRate)));
+        new(groups.Select(g => new Group(g.Name, g.Parameters.Select((p, i) => ($"{g.Name}.{i}", p)).ToList(), g.LearningRate,
+            g.Optimizer ?? OptimizerSettings.Adam)));
 
-    public AdamOptimizer(IEnumerable<Group> groups, double beta1 = 0.9, double beta2 = 0.99, double eps = 1e-15)
+    public AdamOptimizer(IEnumerable<Group> groups)
     {
         _groups = groups.ToList();
-        _beta1 = beta1; _beta2 = beta2; _eps = eps;
         foreach (var g in _groups)
             foreach (var (name, p) in g.Parameters)
                 _moments[name] = (torch.zeros_like(p).DetachFromDisposeScope(), torch.zeros_like(p).DetachFromDisposeScope());
@@ -73,26 +73,27 @@ public sealed class AdamOptimizer
     public void Step()
     {
         StepCount++;
-        double bc1 = 1 - Math.Pow(_beta1, StepCount), bc2 = 1 - Math.Pow(_beta2, StepCount);
         using var _ = torch.no_grad();
         foreach (var g in _groups)
         {
+            var (beta1Value, beta2Value, epsValue, decay) = g.Settings;
+            double bc1 = 1 - Math.Pow(beta1Value, StepCount), bc2 = 1 - Math.Pow(beta2Value, StepCount);
             double lr = g.LearningRate * LearningRateScale, stepSize = lr / bc1;
             foreach (var (name, p) in g.Parameters)
             {
                 var grad = p.grad;
                 if (grad is null) continue;
-                if (g.WeightDecay != 0)
+                if (decay != 0)
                 {
-                    using var keep = (1 - lr * g.WeightDecay).ToScalar();
+                    using var keep = (1 - lr * decay).ToScalar();
                     p.mul_(keep);
                 }
                 var (m, v) = _moments[name];
-                using var beta1 = _beta1.ToScalar();
-                using var oneMinusBeta1 = (1 - _beta1).ToScalar();
-                using var beta2 = _beta2.ToScalar();
-                using var oneMinusBeta2 = (1 - _beta2).ToScalar();
-                using var eps = _eps.ToScalar();
+                using var beta1 = beta1Value.ToScalar();
+                using var oneMinusBeta1 = (1 - beta1Value).ToScalar();
+                using var beta2 = beta2Value.ToScalar();
+                using var oneMinusBeta2 = (1 - beta2Value).ToScalar();
+                using var eps = epsValue.ToScalar();
                 using var minusStepSize = (-stepSize).ToScalar();
                 m.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
                 v.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);

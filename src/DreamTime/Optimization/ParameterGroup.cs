@@ -2,5 +2,9 @@ using Parameter = TorchSharp.Modules.Parameter;
 
 namespace DreamTime.Optimization;
 
-/// <summary>Parameters that share a learning rate (nerfstudio's param groups): the representation decides both.</summary>
-public sealed record ParameterGroup(string Name, IReadOnlyList<Parameter> Parameters, double LearningRate);
+/// <summary>
+/// Parameters that share a learning rate and optimiser constants (nerfstudio's param groups): their owner decides
+/// both. Optimizer null = <see cref="OptimizerSettings.Adam"/>.
+/// </summary>
+public sealed record ParameterGroup(string Name, IReadOnlyList<Parameter> Parameters, double LearningRate,
+    OptimizerSettings? Optimizer = null);

@@ -93,8 +93,8 @@ public class TrainerDivergenceTests : IDisposable
         var c = new TorchSharp.Modules.Parameter(torch.zeros(4));
         var adam = new AdamOptimizer(new[]
         {
-            new AdamOptimizer.Group("encoding", new[] { ("encoding.0", a) }, 0.01),
-            new AdamOptimizer.Group("network", new[] { ("network.0", b), ("network.1", c) }, 0.01),
+            new AdamOptimizer.Group("encoding", new[] { ("encoding.0", a) }, 0.01, OptimizerSettings.Adam),
+            new AdamOptimizer.Group("network", new[] { ("network.0", b), ("network.1", c) }, 0.01, OptimizerSettings.Adam),
         });
         (a.sum() + b.sum() + c.sum()).backward();
         Assert.Null(adam.FirstNonFiniteGradient());

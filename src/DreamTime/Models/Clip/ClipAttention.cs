@@ -1,10 +1,11 @@
 using DreamTime.Models.Layers;
+using DreamTime.Models.Lora;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace DreamTime.Models.Clip;
 
-public sealed class ClipAttention : nn.Module
+public sealed class ClipAttention : nn.Module, ILoraTarget
 {
     private readonly Linear q_proj, k_proj, v_proj, out_proj;
     private readonly int _heads;
@@ -20,15 +21,22 @@ public sealed class ClipAttention : nn.Module
         _heads = heads;
         _causal = causal;
         RegisterComponents();
+        Projections = new Dictionary<string, Linear>
+        {
+            ["q_proj"] = q_proj, ["k_proj"] = k_proj, ["v_proj"] = v_proj, ["out_proj"] = out_proj,
+        };
     }
+
+    public IReadOnlyDictionary<string, Linear> Projections { get; }
+    public LoraSlots Lora { get; } = new();
 
     /// <summary>Self-attention; when causal, token i sees tokens 0..i.</summary>
     public Tensor Forward(Tensor x)
     {
-        var q = SpatialSelfAttention.SplitHeads(q_proj.forward(x), _heads);
-        var k = SpatialSelfAttention.SplitHeads(k_proj.forward(x), _heads);
-        var v = SpatialSelfAttention.SplitHeads(v_proj.forward(x), _heads);
+        var q = SpatialSelfAttention.SplitHeads(Lora.Project("q_proj", q_proj, x), _heads);
+        var k = SpatialSelfAttention.SplitHeads(Lora.Project("k_proj", k_proj, x), _heads);
+        var v = SpatialSelfAttention.SplitHeads(Lora.Project("v_proj", v_proj, x), _heads);
         var o = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: _causal);
-        return out_proj.forward(SpatialSelfAttention.MergeHeads(o));
+        return Lora.Project("out_proj", out_proj, SpatialSelfAttention.MergeHeads(o));
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using DreamTime.Diffusion;
 using DreamTime.Models.Clip;
+using DreamTime.Models.Lora;
 using DreamTime.Models.Unet;
 using DreamTime.Models.Vae;
 using DreamTime.Runtime;
@@ -128,6 +129,25 @@ public sealed class StableDiffusionPipeline : IDisposable
             (".proj_attn.", ".to_out.0.") })
             if (key.Contains(".attentions.") && key.Contains(old)) return key.Replace(old, now);
         return key;
+    }
+
+    /// <summary>
+    /// Merges a LoRA file into the UNet and the text encoder (the layers the file has for each), scaled; a file that
+    /// does not fit either is refused before any weight changes. Prompts encoded before it are stale.
+    /// </summary>
+    /// <returns>how many layers were merged</returns>
+    public int ApplyLora(LoraReference lora)
+    {
+        var layers = LoraFile.Read(lora.File);
+        try
+        {
+            return LoraMerge.Apply(new Dictionary<string, nn.Module> { ["unet"] = Unet, ["text_encoder"] = TextEncoder }, layers,
+                lora.Scale, lora.File);
+        }
+        finally
+        {
+            foreach (var l in layers) { l.Down.Dispose(); l.Up.Dispose(); }
+        }
     }
 
     /// <summary>Text embeddings [B, tokens, hidden] (last_hidden_state) for padded token ids, in the UNet's dtype.</summary>

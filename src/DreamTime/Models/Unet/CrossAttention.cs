@@ -1,4 +1,5 @@
 using DreamTime.Models.Layers;
+using DreamTime.Models.Lora;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ namespace DreamTime.Models.Unet;
 /// Multi-head attention of diffusers' transformer blocks: bias-free q/k/v projections, an output projection with
 /// bias. Keys and values come from the context (text embeddings) when given, else from the input itself.
 /// </summary>
-public sealed class CrossAttention : nn.Module
+public sealed class CrossAttention : nn.Module, ILoraTarget
 {
     private readonly Linear to_q, to_k, to_v;
     private readonly ModuleList<Linear> to_out;
@@ -25,14 +26,18 @@ public sealed class CrossAttention : nn.Module
         _heads = heads;
         _upcast = upcast;
         RegisterComponents();
+        Projections = new Dictionary<string, Linear> { ["to_q"] = to_q, ["to_k"] = to_k, ["to_v"] = to_v, ["to_out.0"] = to_out[0] };
     }
+
+    public IReadOnlyDictionary<string, Linear> Projections { get; }
+    public LoraSlots Lora { get; } = new();
 
     public Tensor Forward(Tensor x, Tensor? context)
     {
         var ctx = context ?? x;
-        var q = SpatialSelfAttention.SplitHeads(to_q.forward(x), _heads);
-        var k = SpatialSelfAttention.SplitHeads(to_k.forward(ctx), _heads);
-        var v = SpatialSelfAttention.SplitHeads(to_v.forward(ctx), _heads);
+        var q = SpatialSelfAttention.SplitHeads(Lora.Project("to_q", to_q, x), _heads);
+        var k = SpatialSelfAttention.SplitHeads(Lora.Project("to_k", to_k, ctx), _heads);
+        var v = SpatialSelfAttention.SplitHeads(Lora.Project("to_v", to_v, ctx), _heads);
         Tensor attended;
         if (_upcast && q.dtype != ScalarType.Float32)
         {
@@ -41,6 +46,6 @@ public sealed class CrossAttention : nn.Module
                 v.to(ScalarType.Float32)).to(q.dtype);
         }
         else attended = nn.functional.scaled_dot_product_attention(q, k, v);
-        return to_out[0].forward(SpatialSelfAttention.MergeHeads(attended));
+        return Lora.Project("to_out.0", to_out[0], SpatialSelfAttention.MergeHeads(attended));
     }
 }

@@ -92,7 +92,7 @@ public class NerfTests
         var r = model.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(1));
         (r.Rgb.mean() + r.Extra(VolumeRenderer.OrientationExtra) + NerfRegularizers.Sparsity(r.Opacity)
             + NerfRegularizers.OpacityEntropy(r.Opacity)).backward();
-        foreach (var (group, ps, _) in model.ParameterGroups)
+        foreach (var (group, ps, _, _) in model.ParameterGroups)
         {
             var list = ps.ToList();
             Assert.NotEmpty(list);
