@@ -23,7 +23,10 @@ public sealed class ClipAttention : nn.Module, ILoraTarget
         RegisterComponents();
         Projections = new Dictionary<string, Linear>
         {
-            ["q_proj"] = q_proj, ["k_proj"] = k_proj, ["v_proj"] = v_proj, ["out_proj"] = out_proj,
+            ["q_proj"] = q_proj,
+            ["k_proj"] = k_proj,
+            ["v_proj"] = v_proj,
+            ["out_proj"] = out_proj,
         };
     }
 

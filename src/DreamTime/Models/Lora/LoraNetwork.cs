@@ -1,5 +1,4 @@
 using DreamTime.Optimization;
-using TorchSharp;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
 
