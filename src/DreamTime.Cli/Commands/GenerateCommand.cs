@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DreamTime.Configuration;
+using DreamTime.Models.Lora;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
 using DreamTime.Representations;
@@ -77,6 +78,7 @@ public static class GenerateCommand
                           "learned-prior folder from `prior train` instead of the shipped one.",
             HelpName = "DIR",
         };
+        var lora = SampleCommand.LoraOption();
         var prior = new Option<string?>("--prior")
         {
             Description = "Shortcut for the guidance: builtin (closed-form posterior over the families' members) or learned (the small " +
@@ -217,7 +219,7 @@ public static class GenerateCommand
         cmd.Arguments.Add(prompt);
         foreach (var opt in new Option[]
                  {
-                     outDir, overwrite, resume, pipeline, meshFile, guidance, prior, model, image, imageElevation, imageAzimuth,
+                     outDir, overwrite, resume, pipeline, meshFile, guidance, prior, model, lora, image, imageElevation, imageAzimuth,
                      imageDistance,
                      imageFraming,
                      representation, device, negative, resolution, batch, scale, weighting, gradClip, temperature, noViewPrompt, shading,
@@ -241,8 +243,14 @@ public static class GenerateCommand
             new(model, p =>
             [
                 ("guidance.type", JsonValue.Create(
-                    p.GetValue(prior) == "learned" ? "learned" : p.GetValue(image) != null ? "zero123" : "stable-diffusion")),
+                    p.GetValue(guidance) == "vsd" ? "vsd" : p.GetValue(prior) == "learned" ? "learned"
+                    : p.GetValue(image) != null ? "zero123" : "stable-diffusion")),
                 ("guidance.model", JsonValue.Create(p.GetValue(model))),
+            ]),
+            new(lora, p =>
+            [
+                ("guidance.loras", new JsonArray(p.GetValue(lora)!.Select(l => LoraFile.ParseReference(l)).Select(r =>
+                    (JsonNode?)new JsonObject { ["file"] = Path.GetFullPath(r.File), ["scale"] = r.Scale }).ToArray())),
             ]),
             new(image, p =>
             {

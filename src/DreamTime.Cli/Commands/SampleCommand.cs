@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DreamTime.Models.Diffusers;
+using DreamTime.Models.Lora;
 
 namespace DreamTime.Cli.Commands;
 
@@ -66,10 +67,11 @@ public static class SampleCommand
         {
             Description = "Read the '*.fp16.safetensors' weight files where the checkpoint has them.",
         };
+        var lora = LoraOption();
         foreach (var o in new Option[]
                  {
                      model, prompt, negative, steps, scheduler, guidance, height, width, seed, initLatents, outPng, outTensor,
-                     device, fp16Variant,
+                     device, fp16Variant, lora,
                  })
             cmd.Options.Add(o);
 
@@ -83,7 +85,8 @@ public static class SampleCommand
                 parse.GetValue(steps), parse.GetValue(guidance), parse.GetValue(height), parse.GetValue(width), parse.GetValue(seed),
                 Sampler: parse.GetValue(scheduler));
             var done = TextToImageJob.Run(parse.GetValue(model)!, request, parse.GetValue(device)!, parse.GetValue(fp16Variant),
-                parse.GetValue(initLatents), png, tensorOut, err.WriteLine, StepLog(err));
+                parse.GetValue(initLatents), png, tensorOut, err.WriteLine, StepLog(err),
+                (parse.GetValue(lora) ?? []).Select(l => LoraFile.ParseReference(l)).ToList());
             if (done.PromptTruncated) err.WriteLine($"warning: --prompt is longer than {done.MaxTokens} tokens and was truncated");
             if (done.NegativePromptTruncated) err.WriteLine($"warning: --negative-prompt is longer than {done.MaxTokens} tokens and " +
                                                             "was truncated");
@@ -93,6 +96,15 @@ public static class SampleCommand
         });
         return cmd;
     }
+
+    /// <summary>`--lora FILE[:SCALE]`, repeatable: what `sample` and `generate` share.</summary>
+    public static Option<string[]> LoraOption() => new("--lora")
+    {
+        Description = "Merge a LoRA file (diffusers/PEFT or kohya safetensors) into the model first, scaled by SCALE (default 1); " +
+                      "repeat for several.",
+        HelpName = "FILE[:SCALE]",
+        AllowMultipleArgumentsPerToken = false,
+    };
 
     /// <summary>A sampler's progress callback that writes one line per step: step i/n, timestep, seconds since it was made.</summary>
     public static Action<int, int, int> StepLog(TextWriter err)

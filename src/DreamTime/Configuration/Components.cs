@@ -87,6 +87,7 @@ public static class Components
                     StableDiffusionPipeline.Load(s.Model, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
                 try
                 {
+                    ApplyLoras(pipeline, s);
                     bool fourChannelLatents = !pipeline.IsPixelSpace
                         && pipeline.LatentChannels == StableDiffusionGuidance.NormalLatentChannels;
                     var options = s.ToOptions(ctx.Stage.GuidanceModality, ctx.Stage.Iterations, fourChannelLatents);
@@ -118,6 +119,7 @@ public static class Components
                         throw new Runtime.UserError("guidance.model",
                             $"{s.ModelFolder} has a vae/; a learned prior is a pixel-space model " +
                             "(use the stable-diffusion guidance for latent checkpoints)");
+                    ApplyLoras(pipeline, s);
                     return new GuidanceComponents(
                         new StableDiffusionGuidance(pipeline, s.ToOptions() with { Input = input }, ownsPipeline: true),
                         new PriorQualityEvaluator(evaluation));
@@ -141,5 +143,11 @@ public static class Components
             "a DMTet mesh: signed distance and offset per vertex of a tetrahedral grid, marching tetrahedra, a differentiable " +
             "rasteriser, a 3D texture field; built from the previous stage's NeRF (init previous), a sphere, an ellipsoid or a mesh file",
             (s, ctx) => Representations.Dmtet.DmtetRepresentation.Create(s, ctx.StageSeed, ctx.Previous, ctx.Config.Cameras));
+    }
+
+    /// <summary>Merges the guidance's LoRA files into its model, in order, before any prompt is encoded.</summary>
+    private static void ApplyLoras(StableDiffusionPipeline pipeline, GuidanceSettings s)
+    {
+        foreach (var lora in s.Loras) pipeline.ApplyLora(lora);
     }
 }

@@ -1,5 +1,6 @@
 using DreamTime.Diffusion;
 using DreamTime.Guidance.StableDiffusion;
+using DreamTime.Models.Lora;
 using DreamTime.Runtime;
 
 namespace DreamTime.Guidance;
@@ -18,6 +19,12 @@ public abstract record GuidanceSettings
     /// <summary>Clip of the SDS gradient to [-c, c] (threestudio's grad_clip); null = none.</summary>
     public double? GradClip { get; init; }
 
+    /// <summary>LoRA files merged into the model before distilling (`--lora FILE[:SCALE]`); only diffusers models take them.</summary>
+    public IReadOnlyList<LoraReference> Loras { get; init; } = [];
+
+    /// <summary>Whether the guidance distils a diffusers model that <see cref="Loras"/> can be merged into.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] protected virtual bool AcceptsLora => false;
+
     /// <summary>How an image-to-3D input is framed when reference.framing is "auto": "center" (Zero-1-to-3's inputs) or "none".</summary>
     [System.Text.Json.Serialization.JsonIgnore] public virtual string ImageFraming => "center";
 
@@ -25,6 +32,15 @@ public abstract record GuidanceSettings
     {
         if (Weighting is null) throw new UserError("weighting", "is null; give it a value or remove the key to use the default");
         ScoreDistillation.ParseWeighting(Weighting);
+        if (Loras is null) throw new UserError("loras", "is null; give a list (possibly empty) or remove the key");
+        if (Loras.Count > 0 && !AcceptsLora)
+            throw new UserError("loras", "this guidance has no diffusers model to merge a LoRA into; use --prior learned, --model DIR or " +
+                "--guidance vsd");
+        for (int i = 0; i < Loras.Count; i++)
+        {
+            if (Loras[i] is null) throw new UserError($"loras.{i}", "is null");
+            Loras[i].Validate($"loras.{i}");
+        }
         ValidateOptions();
     }
 

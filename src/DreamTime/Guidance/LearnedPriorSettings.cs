@@ -23,6 +23,8 @@ public sealed record LearnedPriorSettings : GuidanceSettings
 
     [System.Text.Json.Serialization.JsonIgnore] public string ModelFolder => Model ?? ShippedModel.Folder;
 
+    protected override bool AcceptsLora => true;
+
     public override void Validate()
     {
         base.Validate();

@@ -87,4 +87,42 @@ public class StableDiffusionSampleCommandTests : IDisposable
         Assert.StartsWith("out: give an output picture", Error());
         Assert.StartsWith("device: tpu: unknown device", Error("--device", "tpu", "--out-tensor", outPath));
     }
+
+    /// <summary>A kohya LoRA for the fixture's UNet, with B random so that it changes the model.</summary>
+    private string WriteFixtureLora()
+    {
+        using var unet = new DreamTime.Models.Unet.UNet2DConditionModel(TinySd.Pipeline.Unet.Config);
+        using var net = DreamTime.Models.Lora.LoraNetwork.Attach(unet, "unet", new DreamTime.Models.Lora.LoraSettings(),
+            new Generator(3));
+        using (no_grad())
+            foreach (var a in net.Adapters.Values) a.Up.copy_(randn(a.Up.shape, generator: new Generator(4)));
+        var path = Path.Combine(_dir, "style.safetensors");
+        DreamTime.Models.Lora.LoraFile.Write(path, net.ToLayers(), DreamTime.Models.Lora.LoraLayout.Kohya);
+        return path;
+    }
+
+    [Fact]
+    public void LoraChangesTheSampleAndScaleZeroLeavesIt()
+    {
+        var lora = WriteFixtureLora();
+        string[] common = ["--model", Fixtures.TinySd15, "--prompt", "a cat", "--steps", "2", "--seed", "4"];
+        var plain = Path.Combine(_dir, "plain.safetensors");
+        var zero = Path.Combine(_dir, "zero.safetensors");
+        var styled = Path.Combine(_dir, "styled.safetensors");
+        Assert.Equal(0, Run([.. common, "--out-tensor", plain]).Exit);
+        Assert.Equal(0, Run([.. common, "--lora", lora + ":0", "--out-tensor", zero]).Exit);
+        var (exit, _, err) = Run([.. common, "--lora", lora, "--out-tensor", styled]);
+        Assert.Equal(0, exit);
+        Assert.Contains("merged", err);
+        using var p = SafetensorsFile.Open(plain).Load("image");
+        using var z = SafetensorsFile.Open(zero).Load("image");
+        using var s = SafetensorsFile.Open(styled).Load("image");
+        Assert.True(TinySd.MaxAbsDiff(p, z) == 0, "scale 0 changed the sample");
+        Assert.True(TinySd.MaxAbsDiff(p, s) > 1e-3, "the LoRA changed nothing");
+
+        // the CLI host prints a UserError as one line and exits with 2 (CliHostTests)
+        var missing = Assert.Throws<UserError>(() =>
+            Run([.. common, "--lora", Path.Combine(_dir, "nope.safetensors"), "--out-tensor", styled]));
+        Assert.Contains("nope.safetensors: no such LoRA file", missing.Message);
+    }
 }

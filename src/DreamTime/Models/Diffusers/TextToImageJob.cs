@@ -1,6 +1,7 @@
 using DreamTime.Diffusion;
 using DreamTime.Imaging;
 using DreamTime.IO;
+using DreamTime.Models.Lora;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -21,7 +22,7 @@ public static class TextToImageJob
     /// <param name="progress">called after each sampler step with (step, steps, timestep)</param>
     public static Outcome Run(string modelFolder, StableDiffusionPipeline.TextToImageRequest request, string device, bool fp16Variant,
                               string? initLatents, string? png, string? tensorOut, Action<string>? log = null,
-                              Action<int, int, int>? progress = null)
+                              Action<int, int, int>? progress = null, IReadOnlyList<LoraReference>? loras = null)
     {
         if (png == null && tensorOut == null)
             throw new UserError("out", "give an output picture, an output tensor file (out_tensor) or both");
@@ -29,10 +30,13 @@ public static class TextToImageJob
         if (tensorOut != null) AtomicFile.EnsureWritableFile(tensorOut, "output tensor file");
         request.Validate();
         if (initLatents != null && !File.Exists(initLatents)) throw new UserError("init_latents", $"{initLatents}: file not found");
+        foreach (var lora in loras ?? []) lora.Validate("lora");
 
         var dev = TorchRuntime.ResolveDevice(device);
         log?.Invoke($"loading {modelFolder} on {dev}...");
         using var pipe = StableDiffusionPipeline.Load(modelFolder, dev, fp16Variant);
+        foreach (var lora in loras ?? [])
+            log?.Invoke($"merged {pipe.ApplyLora(lora)} LoRA layers of {lora.File} at scale {lora.Scale}");
         int h = request.Height ?? pipe.DefaultResolution, w = request.Width ?? pipe.DefaultResolution;
         using var scope = torch.NewDisposeScope();
         if (initLatents != null) request = request with { InitialLatents = ReadLatents(initLatents, pipe.LatentShape(h, w), h, w) };
