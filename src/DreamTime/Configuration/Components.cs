@@ -107,11 +107,8 @@ public static class Components
             (s, ctx) =>
             {
                 // the ground truth first: a prompt outside the families' vocabulary fails before the model loads
-                var selection = PriorLibrary.Default.Select(ctx.Config.Prompt);
+                var evaluator = LearnedPriorEvaluator(ctx);
                 var input = ctx.Stage.GuidanceModality;
-                var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
-                var evaluation = new PriorEvaluation(selection.Members, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution,
-                    modality: input);
                 var pipeline = Runtime.UserError.InSection("guidance", () => StableDiffusionPipeline.Load(s.ModelFolder, ctx.Device));
                 try
                 {
@@ -121,8 +118,33 @@ public static class Components
                             "(use the stable-diffusion guidance for latent checkpoints)");
                     ApplyLoras(pipeline, s);
                     return new GuidanceComponents(
-                        new StableDiffusionGuidance(pipeline, s.ToOptions() with { Input = input }, ownsPipeline: true),
-                        new PriorQualityEvaluator(evaluation));
+                        new StableDiffusionGuidance(pipeline, s.ToOptions() with { Input = input }, ownsPipeline: true), evaluator);
+                }
+                catch
+                {
+                    pipeline.Dispose();
+                    throw;
+                }
+            });
+
+        Guidance.Register<VsdSettings>("vsd",
+            "variational score distillation (ProlificDreamer): a LoRA copy of the model, conditioned on the camera and trained on " +
+            "the renders, replaces SDS's noise; the shipped learned prior (scored against the families' members) or guidance.model, " +
+            "a diffusers folder",
+            (s, ctx) =>
+            {
+                // the learned prior's ground truth first, so that a prompt outside the families fails before the model loads
+                PriorQualityEvaluator? evaluator = null;
+                if (s.Model is null) evaluator = LearnedPriorEvaluator(ctx);
+                var pipeline = Runtime.UserError.InSection("guidance", () =>
+                    StableDiffusionPipeline.Load(s.ModelFolder, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
+                try
+                {
+                    if (s.Model is not null && pipeline.IsPixelSpace) evaluator = LearnedPriorEvaluator(ctx);
+                    ApplyLoras(pipeline, s);
+                    var options = s.ToOptions() with { Input = ctx.Stage.GuidanceModality };
+                    return Runtime.UserError.InSection("guidance", () => new GuidanceComponents(
+                        new StableDiffusionGuidance(pipeline, options, ownsPipeline: true, s.ToVsdOptions(ctx.StageSeed)), evaluator));
                 }
                 catch
                 {
@@ -149,5 +171,14 @@ public static class Components
     private static void ApplyLoras(StableDiffusionPipeline pipeline, GuidanceSettings s)
     {
         foreach (var lora in s.Loras) pipeline.ApplyLora(lora);
+    }
+
+    /// <summary>A model trained on the built-in families is scored against the members the prompt names.</summary>
+    private static PriorQualityEvaluator LearnedPriorEvaluator(ComponentContext ctx)
+    {
+        var selection = PriorLibrary.Default.Select(ctx.Config.Prompt);
+        var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
+        return new PriorQualityEvaluator(new PriorEvaluation(selection.Members, views, ctx.Config.EvalResolution,
+            ctx.Config.EvalResolution, modality: ctx.Stage.GuidanceModality));
     }
 }

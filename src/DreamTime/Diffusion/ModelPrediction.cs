@@ -46,6 +46,18 @@ public static class ModelPrediction
         return eps;
     }
 
+    /// <summary>
+    /// What a model of this prediction type is trained to output for x_t = sqrt(ab) x0 + sqrt(1 - ab) eps: eps,
+    /// v = sqrt(ab) eps - sqrt(1 - ab) x0, or x0; <paramref name="alphaBar"/> broadcasts against x0 (one per item).
+    /// </summary>
+    public static Tensor TrainingTarget(string predictionType, Tensor x0, Tensor eps, Tensor alphaBar) => predictionType switch
+    {
+        Epsilon => eps.alias(),
+        VPrediction => alphaBar.sqrt() * eps - alphaBar.SubtractedFrom(1.0).sqrt() * x0,
+        Sample => x0.alias(),
+        _ => throw Unknown(predictionType),
+    };
+
     private static (float SqrtA, float SqrtB) Roots(float alphaBar)
     {
         if (!(alphaBar > 0 && alphaBar < 1))

@@ -1,4 +1,5 @@
 using DreamTime.Diffusion;
+using DreamTime.Optimization;
 using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,8 +8,10 @@ namespace DreamTime.Guidance;
 
 /// <summary>
 /// The skeleton every SDS variant shares: map the render to the space the model denoises (differentiably),
-/// noise it at t, ask the model for eps_hat without gradient, and hand w(t) (eps_hat - eps) to autograd through
-/// 0.5 ||x - stopgrad(x - grad)||^2 / B. A backend supplies the two model-specific parts.
+/// noise it at t, ask the model for eps_hat without gradient, and hand w(t) (eps_hat - baseline) to autograd through
+/// 0.5 ||x - stopgrad(x - grad)||^2 / B. A backend supplies the two model-specific parts. The baseline is the added
+/// noise eps in SDS; VSD swaps in a learned score of the renders (<see cref="Baseline"/>) and adds the terms that
+/// train it (<see cref="OwnTerms"/>).
 /// </summary>
 public abstract class ScoreDistillationGuidance : IGuidance
 {
@@ -21,6 +24,18 @@ public abstract class ScoreDistillationGuidance : IGuidance
 
     /// <summary>The guided noise prediction for x_t (no gradient), plus anything worth logging.</summary>
     protected abstract Tensor PredictNoise(Tensor noisy, GuidanceInput input, double alphaBar, Dictionary<string, double> stats);
+
+    /// <summary>The name of the distillation term ("sds"; "vsd" when the baseline is a learned score).</summary>
+    protected virtual string LossName => "sds";
+
+    /// <summary>
+    /// What the guided prediction is compared with (no gradient): the noise that was added, in SDS; VSD replaces it
+    /// by a learned estimate of the renders' own score.
+    /// </summary>
+    protected virtual Tensor Baseline(Tensor noisy, Tensor noise, GuidanceInput input) => noise;
+
+    /// <summary>Loss terms the guidance trains its own parameters with, from the detached model-space renders (VSD's LoRA).</summary>
+    protected virtual IEnumerable<(string Name, Tensor Loss)> OwnTerms(Tensor x, GuidanceInput input) => [];
 
     public GuidanceOutput Step(GuidanceInput input)
     {
@@ -40,13 +55,18 @@ public abstract class ScoreDistillationGuidance : IGuidance
         var epsHat = PredictNoise(noisy, input, alphaBar, stats);
         NonFiniteOutputException.ThrowIfNotFinite(epsHat, () => $"the {Name} guidance's noise prediction at t={input.T}");
         double w = ScoreDistillation.Weight(Sds.Weighting, alphaBar);
-        var grad = ScoreDistillation.Gradient(epsHat.to(x.dtype).reshape(x.shape), eps, w, Sds.GradClip);
-        var loss = ScoreDistillation.Loss(x, grad);
+        var baseline = Baseline(noisy, eps, input);
+        var grad = ScoreDistillation.Gradient(epsHat.to(x.dtype).reshape(x.shape), baseline.to(x.dtype).reshape(x.shape), w, Sds.GradClip);
+        var losses = new Dictionary<string, Tensor> { [LossName] = ScoreDistillation.Loss(x, grad).MoveToOuterDisposeScope() };
+        foreach (var (name, term) in OwnTerms(x.detach(), input)) losses[name] = term.MoveToOuterDisposeScope();
         stats["grad_norm"] = grad.norm().ReadDouble();
         stats["w"] = w;
         stats["alpha_bar"] = alphaBar;
-        return new GuidanceOutput(new Dictionary<string, Tensor> { ["sds"] = loss.MoveToOuterDisposeScope() }, stats);
+        return new GuidanceOutput(losses, stats);
     }
+
+    /// <inheritdoc cref="IGuidance.TrainableGroups"/>
+    public virtual IReadOnlyList<ParameterGroup> TrainableGroups => [];
 
     /// <summary>Hook called at the start of every training step (<see cref="IGuidance.UpdateStep"/>).</summary>
     public virtual void UpdateStep(int step) { }

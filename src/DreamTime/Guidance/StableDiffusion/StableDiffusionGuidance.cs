@@ -1,5 +1,7 @@
 using DreamTime.Diffusion;
+using DreamTime.Guidance.Vsd;
 using DreamTime.Models.Diffusers;
+using DreamTime.Optimization;
 using DreamTime.Rendering;
 using DreamTime.Runtime;
 using TorchSharp;
@@ -22,8 +24,11 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
     private readonly StableDiffusionPipeline _pipe;
     private readonly Dictionary<string, Tensor> _embeddings = new();
 
+    private readonly LoraScore? _variational;
+
     public StableDiffusionGuidanceOptions Options { get; }
-    public override string Name => "stable-diffusion";
+    public override string Name => _variational is null ? "stable-diffusion" : "vsd";
+    protected override string LossName => _variational is null ? "sds" : "vsd";
     public override NoiseSchedule Schedule => _pipe.Schedule;
     public override SdsOptions Sds => new(Options.Weighting, Options.GradClip);
     public int Resolution { get; }
@@ -36,7 +41,13 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
 
     /// <param name="pipeline">the loaded checkpoint (its device is where the guidance computes)</param>
     /// <param name="ownsPipeline">dispose the pipeline with the guidance (when nobody else uses it)</param>
-    public StableDiffusionGuidance(StableDiffusionPipeline pipeline, StableDiffusionGuidanceOptions options, bool ownsPipeline = false)
+    /// <param name="vsd">
+    /// null for score distillation; else variational score distillation (ProlificDreamer): a LoRA copy of the model,
+    /// conditioned on the camera and trained on the renders alongside them, is the baseline the guided prediction
+    /// is compared with
+    /// </param>
+    public StableDiffusionGuidance(StableDiffusionPipeline pipeline, StableDiffusionGuidanceOptions options, bool ownsPipeline = false,
+        VsdOptions? vsd = null)
     {
         _ownsPipeline = ownsPipeline;
         options.Validate();
@@ -49,6 +60,29 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
                 $"is {options.NormalLatentSteps}; the model denoises " +
                 (pipeline.IsPixelSpace ? "pixels" : $"{pipeline.LatentChannels}-channel latents") +
                 $", which a normal image and its opacity ({NormalLatentChannels} channels) cannot stand in for; use 0");
+        if (vsd is not null) _variational = new LoraScore(pipeline, vsd);
+    }
+
+    public override IReadOnlyList<ParameterGroup> TrainableGroups => _variational is null ? [] : [_variational.Group];
+
+    /// <summary>The text embeddings [B, tokens, hidden] of each camera's prompt.</summary>
+    private Tensor Conditional(GuidanceInput input) =>
+        torch.cat(input.Cameras.Select(c => Embedding(PromptFor(input.Condition.Prompt, c))).ToArray(), 0);
+
+    protected override Tensor Baseline(Tensor noisy, Tensor noise, GuidanceInput input)
+    {
+        if (_variational is null) return noise;
+        using var scope = torch.NewDisposeScope();
+        var cameras = _variational.CameraMatrices(input.Cameras);
+        return _variational.NoiseEstimate(noisy, input.T, Conditional(input), cameras).MoveToOuterDisposeScope();
+    }
+
+    protected override IEnumerable<(string Name, Tensor Loss)> OwnTerms(Tensor x, GuidanceInput input)
+    {
+        if (_variational is null) yield break;
+        using var scope = torch.NewDisposeScope();
+        var loss = _variational.TrainingLoss(x, Conditional(input), _variational.CameraMatrices(input.Cameras), input.Noise);
+        yield return ("lora", loss.MoveToOuterDisposeScope());
     }
 
     /// <summary>Side of the latents: the VAE's input resolution over its scale factor (64 for Stable Diffusion at 512).</summary>
@@ -91,7 +125,7 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
 
     protected override Tensor PredictNoise(Tensor noisy, GuidanceInput input, double alphaBar, Dictionary<string, double> stats)
     {
-        var cond = torch.cat(input.Cameras.Select(c => Embedding(PromptFor(input.Condition.Prompt, c))).ToArray(), 0);
+        var cond = Conditional(input);
         var negative = Embedding(input.Condition.NegativePrompt);
         var uncond = negative.expand(input.Cameras.Count, negative.shape[1], negative.shape[2]);
         return _pipe.GuidedNoise(noisy, input.T, cond, uncond, Options.GuidanceScale);
@@ -117,6 +151,7 @@ public sealed class StableDiffusionGuidance : ScoreDistillationGuidance
 
     public override void Dispose()
     {
+        _variational?.Dispose();
         foreach (var e in _embeddings.Values) e.Dispose();
         _embeddings.Clear();
         if (_ownsPipeline) _pipe.Dispose();

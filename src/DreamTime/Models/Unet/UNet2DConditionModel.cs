@@ -66,7 +66,11 @@ public sealed class UNet2DConditionModel : nn.Module
     /// <param name="sample">x_t [B, in_channels, h, w]</param>
     /// <param name="timesteps">one timestep (scalar tensor) or one per batch item [B]</param>
     /// <param name="context">text embeddings [B, tokens, cross_attention_dim]</param>
-    public Tensor Forward(Tensor sample, Tensor timesteps, Tensor context)
+    /// <param name="classEmbedding">
+    /// [B, time embedding dim] added to the timestep embedding, as diffusers adds class_embedding(class_labels): how
+    /// VSD's LoRA copy sees the camera; null = none
+    /// </param>
+    public Tensor Forward(Tensor sample, Tensor timesteps, Tensor context, Tensor? classEmbedding = null)
     {
         long batch = sample.shape[0];
         var t = timesteps.ndim == 0 ? timesteps.reshape(1) : timesteps;
@@ -75,6 +79,7 @@ public sealed class UNet2DConditionModel : nn.Module
             Config.FreqShift).to(sample.dtype);
         var temb = time_embedding.Forward(features);
         if (add_embedding != null) temb = temb.Plus(add_embedding.Forward(context));
+        if (classEmbedding is not null) temb = temb.Plus(classEmbedding.to(temb.dtype));
 
         var x = Config.CenterInputSample ? sample.Times(2).Minus(1.0) : sample;
         x = NarrowConvolution.Forward(conv_in, x);
