@@ -62,11 +62,12 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
                 var reference = Configure(p, strategies.First(), 0).LoadReference()!;
                 reference.Image.Dispose(); reference.Mask.Dispose();
             }
-        else if (!ImageStudy && baseConfig.Guidance is Guidance.BuiltinPriorSettings or Guidance.LearnedPriorSettings)
+        else if (!ImageStudy && baseConfig.Guidance is Guidance.BuiltinPriorSettings or Guidance.LearnedPriorSettings
+                 or Guidance.VsdSettings { Model: null })
             foreach (var p in prompts) Scenes.PriorLibrary.Default.Select(p);
         else throw new UserError(
             $"compare: needs ground truth; the {baseConfig.GuidanceName} guidance has none here (use the built-in or the learned prior " +
-            "for prompts, the built-in image prior for pictures)");
+            "for prompts, or vsd with the shipped learned prior; the built-in image prior for pictures)");
     }
 
     private TrainConfig Configure(string subject, string strategy, long seed) =>
