@@ -152,12 +152,12 @@ public class ExtensionPointTests : IDisposable
     [Fact]
     public void RegistriesNameTheirComponentsAndRefuseUnknownOnes()
     {
-        Assert.Equal(new[] { "builtin", "builtin-image", "zero123", "stable-diffusion", "learned" }, Components.Guidance.Names);
+        Assert.Equal(new[] { "builtin", "builtin-image", "zero123", "stable-diffusion", "learned", "vsd" }, Components.Guidance.Names);
         Assert.Equal(new[] { "nerf", "dmtet" }, Components.Representation.Names);
         Assert.Equal(new[] { "tp-sds", "uniform", "linear", "hifa", "two-stage" }, TimestepStrategies.Names);
         Assert.Equal("builtin", Components.Guidance.NameOf(new BuiltinPriorSettings()));
         var e = Assert.Throws<DreamTime.Runtime.UserError>(() => Components.Guidance.Defaults("deepfloyd-if"));
-        Assert.Equal("guidance.type deepfloyd-if: unknown; allowed: builtin, builtin-image, zero123, stable-diffusion, learned", e.Message);
+        Assert.Equal("guidance.type deepfloyd-if: unknown; allowed: builtin, builtin-image, zero123, stable-diffusion, learned, vsd", e.Message);
         Assert.Throws<InvalidOperationException>(() =>
             Components.Representation.Register<NerfSettings>("nerf-again", "", (s, _) => new NerfRepresentation(s, 0)));
     }

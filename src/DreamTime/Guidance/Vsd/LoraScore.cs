@@ -129,7 +129,7 @@ public sealed class LoraScore : IDisposable
         var conditioned = cameras * keep.unsqueeze(1);
         var table = torch.tensor(_pipe.Schedule.AlphasCumprod).to(ScalarType.Float32).to(_pipe.Device);
         var alphaBar = table.index_select(0, t).reshape(b, 1, 1, 1);
-        var noisy = alphaBar.sqrt() * clean + alphaBar.SubtractedFrom(1.0).sqrt() * noise;
+        var noisy = (alphaBar.sqrt() * clean).Plus(alphaBar.SubtractedFrom(1.0).sqrt() * noise);
         var target = ModelPrediction.TrainingTarget(_pipe.SchedulerConfig.PredictionType, clean, noise, alphaBar);
         var output = Forward(noisy, t, text, conditioned);
         return nn.functional.mse_loss(output, target).MoveToOuterDisposeScope();

@@ -26,9 +26,9 @@ public sealed class LoraAdapter : IDisposable
     public LoraAdapter(long inFeatures, long outFeatures, int rank, double alpha, Device device, Generator? generator)
     {
         using var _ = torch.no_grad();
-        var down = torch.empty(rank, inFeatures, ScalarType.Float32, device);
-        nn.init.normal_(down, 0, 1.0 / rank, generator);
-        Down = new Parameter(down, requires_grad: true);
+        // drawn on the CPU from the generator, then moved: a CUDA run starts from the same adapters as a CPU run
+        using var draw = torch.randn(new long[] { rank, inFeatures }, ScalarType.Float32, generator: generator);
+        Down = new Parameter(draw.Times(1.0 / rank).to(device), requires_grad: true);
         Up = new Parameter(torch.zeros(outFeatures, rank, ScalarType.Float32, device), requires_grad: true);
         Alpha = alpha;
     }
