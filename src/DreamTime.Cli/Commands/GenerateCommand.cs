@@ -79,6 +79,13 @@ public static class GenerateCommand
             HelpName = "DIR",
         };
         var lora = SampleCommand.LoraOption();
+        var particles = new Option<int>("--particles")
+        {
+            Description = "Train N representations side by side, sharing the guidance (ProlificDreamer's particles: under --guidance " +
+                          "vsd they share one LoRA); particle 0's asset is the run's, particle k's is in particles/k/.",
+            DefaultValueFactory = _ => d.Particles,
+            HelpName = "N",
+        };
         var prior = new Option<string?>("--prior")
         {
             Description = "Shortcut for the guidance: builtin (closed-form posterior over the families' members) or learned (the small " +
@@ -219,7 +226,7 @@ public static class GenerateCommand
         cmd.Arguments.Add(prompt);
         foreach (var opt in new Option[]
                  {
-                     outDir, overwrite, resume, pipeline, meshFile, guidance, prior, model, lora, image, imageElevation, imageAzimuth,
+                     outDir, overwrite, resume, pipeline, meshFile, guidance, prior, model, lora, particles, image, imageElevation, imageAzimuth,
                      imageDistance,
                      imageFraming,
                      representation, device, negative, resolution, batch, scale, weighting, gradClip, temperature, noViewPrompt, shading,
@@ -232,7 +239,10 @@ public static class GenerateCommand
         // The pipeline first of all: it replaces the stages that the per-stage options then change.
         var shortcuts = new List<ConfigShortcut>
         {
-            new(pipeline, p => One("pipeline", p.GetValue(pipeline))),
+            new(pipeline, p =>
+                p.GetValue(pipeline) == Pipelines.ProlificDreamer && new Option[] { guidance, prior, model }.All(o => p.GetResult(o) is null or { Implicit: true })
+                    ? [("pipeline", JsonValue.Create(p.GetValue(pipeline))), ("guidance.type", JsonValue.Create("vsd"))]
+                    : One("pipeline", p.GetValue(pipeline))),
             new(meshFile, p =>
             [
                 ("pipeline", JsonValue.Create("refine-mesh")),
@@ -243,7 +253,8 @@ public static class GenerateCommand
             new(model, p =>
             [
                 ("guidance.type", JsonValue.Create(
-                    p.GetValue(guidance) == "vsd" ? "vsd" : p.GetValue(prior) == "learned" ? "learned"
+                    p.GetValue(guidance) == "vsd" || p.GetValue(pipeline) == Pipelines.ProlificDreamer ? "vsd"
+                    : p.GetValue(prior) == "learned" ? "learned"
                     : p.GetValue(image) != null ? "zero123" : "stable-diffusion")),
                 ("guidance.model", JsonValue.Create(p.GetValue(model))),
             ]),
@@ -252,6 +263,7 @@ public static class GenerateCommand
                 ("guidance.loras", new JsonArray(p.GetValue(lora)!.Select(l => LoraFile.ParseReference(l)).Select(r =>
                     (JsonNode?)new JsonObject { ["file"] = Path.GetFullPath(r.File), ["scale"] = r.Scale }).ToArray())),
             ]),
+            new(particles, p => One("particles", p.GetValue(particles))),
             new(image, p =>
             {
                 var settings = new ReferenceSettings { Image = Path.GetFullPath(p.GetValue(image)!) };

@@ -11,6 +11,7 @@ namespace DreamTime.Configuration;
 public static class Pipelines
 {
     public const string Default = "magic3d";
+    public const string ProlificDreamer = "prolificdreamer";
 
     private static readonly List<(string Name, string Description, Func<List<StageSettings>> Stages)> Presets =
     [
@@ -21,6 +22,13 @@ public static class Pipelines
             () =>
             [
                 // named as dreamfusion's stage: magic3d's first stage is that run, bit for bit
+                new StageSettings { Name = "nerf" },
+                MeshStage("refine", new DmtetSettings()),
+            ]),
+        (ProlificDreamer, "magic3d's stages (a NeRF at 64x64, then its DMTet mesh refined at 128x128 with t in [20, 500]) distilled " +
+                          "by variational score distillation: needs --guidance vsd; --particles N trains N of each, sharing one LoRA",
+            () =>
+            [
                 new StageSettings { Name = "nerf" },
                 MeshStage("refine", new DmtetSettings()),
             ]),

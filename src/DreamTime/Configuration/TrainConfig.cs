@@ -28,6 +28,12 @@ public sealed record TrainConfig
     public ReferenceSettings? Reference { get; init; }
     public List<StageSettings> Stages { get; init; } = Pipelines.Stages(Pipelines.Default);
 
+    /// <summary>
+    /// Independent representations trained side by side in every stage, sharing the guidance (ProlificDreamer's
+    /// particles; under VSD they share its LoRA). Particle 0 starts as a single-particle run would; each stage
+    /// draws batch_size cameras per particle.
+    /// </summary>
+    public int Particles { get; init; } = 1;
     public CameraRanges Cameras { get; init; } = new();
     public int PreviewEvery { get; init; } = 100;
     public int CheckpointEvery { get; init; } = 100;
@@ -149,6 +155,12 @@ public sealed record TrainConfig
         if (TurntableFrames < 1 || TurntableFrames > 360)
             throw new UserError("turntable_frames", $"is {TurntableFrames}; must be in [1, 360]");
         UserError.InSection("cameras", Cameras.Validate);
+        if (Particles < 1 || Particles > 16) throw new UserError("particles", $"is {Particles}; must be in [1, 16]");
+        if (Particles > 1 && Reference != null)
+            throw new UserError("particles", $"is {Particles}; image-to-3D trains one representation (particles need a text prompt)");
+        if (Pipeline == Pipelines.ProlificDreamer && Guidance is not VsdSettings)
+            throw new UserError("guidance.type", $"is {GuidanceName}; the {Pipelines.ProlificDreamer} pipeline distils with vsd " +
+                "(--guidance vsd), or use magic3d for score distillation");
         if (Reference != null)
         {
             if (Guidance is not (BuiltinImagePriorSettings or Zero123Settings))

@@ -43,7 +43,7 @@ public static class RunExports
     }
 
     /// <summary>Final outputs from the last stage's trainer and the whole run's history; returns the summary that becomes
-    /// metrics.json.</summary>
+    /// metrics.json. With particles, particle 0's asset is the run's and particle k's goes to particles/k/.</summary>
     public static Dictionary<string, object?> WriteAll(Trainer trainer, RunFolder run, IRunObserver observer,
         IReadOnlyList<StepRecord> history)
     {
@@ -59,6 +59,61 @@ public static class RunExports
             ["iterations"] = history.Count,
         };
         if (cfg.Stages.Count > 1) summary["stages"] = StageSummaries(cfg, history);
+        if (trainer.Representation is ParticleSet particles)
+        {
+            var each = new List<Dictionary<string, object?>>();
+            for (int k = 0; k < particles.Count; k++)
+            {
+                particles.Active = k;
+                var asset = WriteAsset(trainer, k == 0 ? run : new RunFolder(run.Particle(k)), observer);
+                each.Add(new Dictionary<string, object?> { ["particle"] = k }.Concat(asset).ToDictionary());
+            }
+            foreach (var (key, value) in each[0].Where(kv => kv.Key != "particle")) summary[key] = value;
+            summary["particles"] = each;
+            if (each.All(e => e.ContainsKey("nearest_member")))
+                summary["particle_distinct_members"] = each.Select(e => e["nearest_member"]).Distinct().Count();
+            summary["particle_psnr_between"] = Math.Round(PsnrBetweenParticles(trainer, particles), 3);
+            particles.Active = 0;
+        }
+        else
+            foreach (var (key, value) in WriteAsset(trainer, run, observer)) summary[key] = value;
+        foreach (var milestone in trainer.Evaluator?.Milestones ?? [])
+            summary[milestone.Key] = history.FirstOrDefault(h => h.Evaluation?.Metric(milestone.Metric) >= milestone.Value)?.Step;
+        summary["train_seconds_total"] = Math.Round(history.Sum(h => h.Seconds), 1);
+        summary["seconds_per_step"] = history.Count > 0 ? Math.Round(history.Average(h => h.Seconds), 4) : null;
+        WriteCurves(run.Curves, cfg, history);
+        return summary;
+    }
+
+    /// <summary>
+    /// The mean PSNR between every two particles' renders of the evaluation views: how alike they are (higher = less
+    /// diverse), the measure `compare` uses between seeds.
+    /// </summary>
+    private static double PsnrBetweenParticles(Trainer trainer, ParticleSet particles)
+    {
+        var cfg = trainer.Config;
+        var views = CameraSampler.EvaluationViews(cfg.Cameras);
+        var renders = new List<List<float[]>>();
+        for (int k = 0; k < particles.Count; k++)
+        {
+            particles.Active = k;
+            using var scope = torch.NewDisposeScope();
+            renders.Add(views.Select(cam => RgbImage.FromTensor(trainer.RenderView(cam, cfg.EvalResolution, cfg.EvalResolution).Rgb).Pixels)
+                .ToList());
+        }
+        var pairs = new List<double>();
+        for (int a = 0; a < renders.Count; a++)
+            for (int b = a + 1; b < renders.Count; b++)
+                pairs.Add(renders[a].Zip(renders[b]).Average(p => ImageMetrics.Psnr(p.First, p.Second)));
+        return pairs.Average();
+    }
+
+    /// <summary>One asset's outputs (the trainer's representation, or its active particle): its evaluation and comparison,
+    /// the input view, the exported mesh scored as written, the turntable; returns their summary entries.</summary>
+    private static Dictionary<string, object?> WriteAsset(Trainer trainer, RunFolder run, IRunObserver observer)
+    {
+        var cfg = trainer.Config;
+        var summary = new Dictionary<string, object?>();
         var quality = trainer.Evaluate();
         if (quality != null)
         {
@@ -82,19 +137,14 @@ public static class RunExports
             summary["input_view_mask_iou"] = Math.Round(iou, 4);
             ImageIO.SavePng(run.InputView, trainer.Reference.Comparison(atTrainingSize));
         }
-        foreach (var milestone in trainer.Evaluator?.Milestones ?? [])
-            summary[milestone.Key] = history.FirstOrDefault(h => h.Evaluation?.Metric(milestone.Metric) >= milestone.Value)?.Step;
-        summary["train_seconds_total"] = Math.Round(history.Sum(h => h.Seconds), 1);
-        summary["seconds_per_step"] = history.Count > 0 ? Math.Round(history.Average(h => h.Seconds), 4) : null;
-
-        var mesh = trainer.Representation.ExtractMesh();
+        var mesh = trainer.Asset.ExtractMesh();
         summary["mesh_vertices"] = mesh.VertexCount;
         summary["mesh_triangles"] = mesh.TriangleCount;
         if (!mesh.IsEmpty)
         {
             var views = CameraSampler.EvaluationViews(cfg.Cameras);
             Func<Camera, int, (RgbImage Image, float[] Mask)> draw;
-            if (trainer.Representation is ISurfaceMaterial material)
+            if (trainer.Asset is ISurfaceMaterial material)
             {
                 // a texture field: bake it into a UV atlas, then score the asset as written (read back from model.glb)
                 var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -141,7 +191,6 @@ public static class RunExports
         else observer.Log("warning: the representation has no surface at the mesh threshold; model.glb/model.obj not written");
 
         WriteTurntable(trainer, run);
-        WriteCurves(run.Curves, cfg, history);
         return summary;
     }
 

@@ -28,6 +28,8 @@ public sealed class RunFolder(string root)
     /// <summary>Image-to-3D: the prepared input picture beside the result seen from the input camera.</summary>
     public string InputView => Path.Combine(Root, "input_view.png");
     public string Checkpoints => Path.Combine(Root, "checkpoints");
+    /// <summary>Where particle k (k > 0) of a run with particles keeps its asset, turntable and comparison.</summary>
+    public string Particle(int k) => Path.Combine(Root, "particles", k.ToString(System.Globalization.CultureInfo.InvariantCulture));
     /// <summary>The checkpoint of one stage ("checkpoints/0-nerf"): each stage is a training session of its own.</summary>
     public string StageCheckpoint(int index, string name) => Path.Combine(Checkpoints, $"{index}-{name}");
 

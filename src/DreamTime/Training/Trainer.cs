@@ -30,6 +30,8 @@ public sealed class Trainer : IStepTrainer, IDisposable
     /// <summary>The seed of this stage's random streams (<see cref="StageSeeds"/>).</summary>
     public long Seed { get; }
     public IRepresentation Representation { get; }
+    /// <summary>What the exports write: the representation, or with particles the active one.</summary>
+    public IRepresentation Asset => Representation is ParticleSet p ? p.ActiveMember : Representation;
     public IGuidance Guidance { get; }
     public ITimestepStrategy Strategy { get; }
     public IQualityEvaluator? Evaluator { get; }
@@ -96,6 +98,27 @@ public sealed class Trainer : IStepTrainer, IDisposable
     /// the context holds), on the context's device.</summary>
     public static IRepresentation CreateRepresentation(ComponentContext context)
     {
+        if (context.Config.Particles == 1) return CreateOne(context);
+        var members = new List<IRepresentation>();
+        try
+        {
+            for (int k = 0; k < context.Config.Particles; k++)
+                members.Add(CreateOne(context with
+                {
+                    Particle = k,
+                    Previous = context.Previous is ParticleSet previous ? previous.Members[k] : context.Previous,
+                }));
+            return new ParticleSet(members);
+        }
+        catch
+        {
+            foreach (var m in members) m.Dispose();
+            throw;
+        }
+    }
+
+    private static IRepresentation CreateOne(ComponentContext context)
+    {
         torch.manual_seed(context.StageSeed);
         var representation = UserError.InSection($"stages.{context.StageIndex}.representation",
             () => Components.Representation.Create(context.Stage.Representation, context));
@@ -116,8 +139,12 @@ public sealed class Trainer : IStepTrainer, IDisposable
         return u < a ? ShadingMode.Albedo : u < a + d ? ShadingMode.Diffuse : ShadingMode.Textureless;
     }
 
-    public IReadOnlyList<Camera> CamerasFor(int step) =>
-        Enumerable.Range(0, Stage.BatchSize).Select(b => _cameras.ForStep(step * Stage.BatchSize + b)).ToList();
+    /// <summary>The step's cameras: batch_size per particle, particle k's b-th at k * batch_size + b.</summary>
+    public IReadOnlyList<Camera> CamerasFor(int step)
+    {
+        int n = Stage.BatchSize * Config.Particles;
+        return Enumerable.Range(0, n).Select(b => _cameras.ForStep(step * n + b)).ToList();
+    }
 
     StepRecord IStepTrainer.TrainStep(int step) => Step(step);
 
