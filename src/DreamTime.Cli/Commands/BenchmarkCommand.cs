@@ -187,7 +187,8 @@ public static class BenchmarkCommand
             DefaultValueFactory = _ => d.Steps,
         };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (0..100).", DefaultValueFactory = _ => d.Warmup };
-        var cmd = new Command("sds-step", "Time whole text-to-3D training steps with the built-in prior and with the learned prior at " +
+        var cmd = new Command("sds-step", "Time whole text-to-3D training steps with the built-in prior, the learned prior, the learned " +
+                                          "prior with a LoRA merged in and VSD on the learned prior (its LoRA trained every step) at " +
                                           "the same render sizes (default configuration otherwise).");
         foreach (var o in new Option[] { resolutions, prompt, model, steps, warmup }) cmd.Options.Add(o);
         cmd.SetAction(p =>

@@ -20,9 +20,12 @@ public sealed record SdsStepBenchmarkSettings
         foreach (var r in Resolutions) BenchmarkTable.RequireRange(r, 8, 512, "resolutions");
     }
 
-    public IEnumerable<(string Name, GuidanceSettings Guidance)> Priors() =>
+    /// <param name="lora">a LoRA file for the learned prior, merged into it for the "learned + LoRA" row</param>
+    public IEnumerable<(string Name, GuidanceSettings Guidance)> Priors(string lora) =>
     [
         ("builtin", new BuiltinPriorSettings()),
         ("learned", new LearnedPriorSettings { Model = LearnedModel }),
+        ("learned + LoRA", new LearnedPriorSettings { Model = LearnedModel, Loras = [new Models.Lora.LoraReference(lora)] }),
+        ("vsd", new VsdSettings { Model = LearnedModel }),
     ];
 }
