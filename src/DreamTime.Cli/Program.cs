@@ -21,6 +21,7 @@ root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(SampleViewsCommand.Create());
 root.Subcommands.Add(PriorCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(FinetuneCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(BenchmarkCommand.Create());
 
