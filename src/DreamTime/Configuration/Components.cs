@@ -32,8 +32,8 @@ public static class Components
                 var input = ctx.Stage.GuidanceModality;
                 var guidance = new BuiltinPriorGuidance(ctx.Config.Prompt, s.ToOptions() with { Input = input });
                 var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
-                var evaluation = new PriorEvaluation(guidance.Selection.Members, views, ctx.Config.EvalResolution,
-                    ctx.Config.EvalResolution, modality: input);
+                var members = ctx.Config.EvaluationPrompt is null ? guidance.Selection.Members : EvaluationSelection(ctx.Config).Members;
+                var evaluation = new PriorEvaluation(members, views, ctx.Config.EvalResolution, ctx.Config.EvalResolution, modality: input);
                 return new GuidanceComponents(guidance, new PriorQualityEvaluator(evaluation));
             });
         Guidance.Register<BuiltinImagePriorSettings>("builtin-image",
@@ -173,12 +173,20 @@ public static class Components
         foreach (var lora in s.Loras) pipeline.ApplyLora(lora);
     }
 
-    /// <summary>A model trained on the built-in families is scored against the members the prompt names.</summary>
+    /// <summary>A model trained on the built-in families is scored against the members the prompt (or evaluation_prompt) names.</summary>
     private static PriorQualityEvaluator LearnedPriorEvaluator(ComponentContext ctx)
     {
-        var selection = PriorLibrary.Default.Select(ctx.Config.Prompt);
+        var selection = EvaluationSelection(ctx.Config);
         var views = CameraSampler.EvaluationViews(ctx.Config.Cameras);
         return new PriorQualityEvaluator(new PriorEvaluation(selection.Members, views, ctx.Config.EvalResolution,
             ctx.Config.EvalResolution, modality: ctx.Stage.GuidanceModality));
+    }
+
+    /// <summary>The members the evaluation_prompt (or else the prompt) names; a bad evaluation_prompt is an error naming it.</summary>
+    private static PromptSelection EvaluationSelection(TrainConfig config)
+    {
+        if (config.EvaluationPrompt is not string prompt) return PriorLibrary.Default.Select(config.Prompt);
+        try { return PriorLibrary.Default.Select(prompt); }
+        catch (Runtime.UserError e) { throw new Runtime.UserError("evaluation_prompt", e.Detail); }
     }
 }

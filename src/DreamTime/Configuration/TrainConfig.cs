@@ -24,6 +24,11 @@ public sealed record TrainConfig
     public string Pipeline { get; init; } = Pipelines.Default;
     /// <summary>The guidance of every stage that has none of its own.</summary>
     public GuidanceSettings Guidance { get; init; } = new BuiltinPriorSettings();
+    /// <summary>
+    /// The prompt whose members the built-in families' evaluation scores against; null = the prompt. For a prompt
+    /// that names its subject by a DreamBooth token ("a sks mushroom"), the subject's own attributes.
+    /// </summary>
+    public string? EvaluationPrompt { get; init; }
     /// <summary>The input view of image-to-3D; null for text-to-3D.</summary>
     public ReferenceSettings? Reference { get; init; }
     public List<StageSettings> Stages { get; init; } = Pipelines.Stages(Pipelines.Default);
@@ -155,6 +160,8 @@ public sealed record TrainConfig
         if (TurntableFrames < 1 || TurntableFrames > 360)
             throw new UserError("turntable_frames", $"is {TurntableFrames}; must be in [1, 360]");
         UserError.InSection("cameras", Cameras.Validate);
+        if (EvaluationPrompt is not null && string.IsNullOrWhiteSpace(EvaluationPrompt))
+            throw new UserError("evaluation_prompt", "is empty; give the subject's prompt or remove the key");
         if (Particles < 1 || Particles > 16) throw new UserError("particles", $"is {Particles}; must be in [1, 16]");
         if (Particles > 1 && Reference != null)
             throw new UserError("particles", $"is {Particles}; image-to-3D trains one representation (particles need a text prompt)");
