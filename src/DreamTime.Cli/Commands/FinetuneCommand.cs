@@ -11,7 +11,8 @@ public static class FinetuneCommand
     public static Command Create()
     {
         var d = new FinetuneSettings();
-        var cmd = new Command("finetune", "DreamBooth: fine-tune a diffusers model (the learned prior, Stable Diffusion) on a few pictures " +
+        var cmd = new Command("finetune", "DreamBooth: fine-tune a diffusers model (the learned prior, Stable Diffusion) on a few " +
+                                          "pictures " +
                                           "of one subject, captioned \"a TOKEN CLASS\", with prior preservation on class images the " +
                                           "model samples itself. Writes a diffusers folder (--method full) for `generate --model`, or a " +
                                           "LoRA file (--method lora) for `generate --lora`; then `generate \"a TOKEN CLASS\"` is " +
@@ -29,14 +30,22 @@ public static class FinetuneCommand
                           "the learned prior's do.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var token = new Option<string>("--token") { Description = "The rare word that will name the subject.", DefaultValueFactory = _ => d.Token };
+        var token = new Option<string>("--token")
+        {
+            Description = "The rare word that will name the subject.",
+            DefaultValueFactory = _ => d.Token,
+        };
         var cls = new Option<string?>("--class") { Description = "The subject's class noun, e.g. mushroom.", HelpName = "NOUN" };
         var method = new Option<string>("--method")
         {
             Description = "full (every UNet and text-encoder weight) or lora (adapters on their attention).",
             DefaultValueFactory = _ => d.Method,
         };
-        var steps = new Option<int>("--steps") { Description = "Training steps (with --resume: the new total).", DefaultValueFactory = _ => d.Steps };
+        var steps = new Option<int>("--steps")
+        {
+            Description = "Training steps (with --resume: the new total).",
+            DefaultValueFactory = _ => d.Steps,
+        };
         var lr = new Option<double?>("--lr") { Description = "AdamW learning rate (default 5e-5 for full, 1e-3 for lora)." };
         var batch = new Option<int>("--batch-size")
         {
@@ -64,15 +73,27 @@ public static class FinetuneCommand
             DefaultValueFactory = _ => d.ClassGuidanceScale,
         };
         var noText = new Option<bool>("--no-text-encoder") { Description = "Train the UNet only (the text encoder stays frozen)." };
-        var rank = new Option<int>("--lora-rank") { Description = "Rank of the LoRA adapters (--method lora).", DefaultValueFactory = _ => d.LoraRank };
-        var seed = new Option<long>("--seed") { Description = "Seeds the class images, the batches and the noise.", DefaultValueFactory = _ => d.Seed };
+        var rank = new Option<int>("--lora-rank")
+        {
+            Description = "Rank of the LoRA adapters (--method lora).",
+            DefaultValueFactory = _ => d.LoraRank,
+        };
+        var seed = new Option<long>("--seed")
+        {
+            Description = "Seeds the class images, the batches and the noise.",
+            DefaultValueFactory = _ => d.Seed,
+        };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => d.Device };
         var ckpt = new Option<int>("--checkpoint-every")
         {
             Description = "Save a checkpoint every N steps (0 = only at the end; Ctrl+C also saves one).",
             DefaultValueFactory = _ => d.CheckpointEvery,
         };
-        var outDir = new Option<string?>("--out") { Description = "Output folder (refused if it exists and is not empty, unless --overwrite).", HelpName = "DIR" };
+        var outDir = new Option<string?>("--out")
+        {
+            Description = "Output folder (refused if it exists and is not empty, unless --overwrite).",
+            HelpName = "DIR",
+        };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a non-empty --out folder." };
         var resume = new Option<string?>("--resume")
         {

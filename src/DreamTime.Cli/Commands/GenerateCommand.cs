@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DreamTime.Configuration;
-using DreamTime.Models.Lora;
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
+using DreamTime.Models.Lora;
 using DreamTime.Representations;
 using DreamTime.Runtime;
 using DreamTime.Training;
@@ -226,7 +226,8 @@ public static class GenerateCommand
         cmd.Arguments.Add(prompt);
         foreach (var opt in new Option[]
                  {
-                     outDir, overwrite, resume, pipeline, meshFile, guidance, prior, model, lora, particles, image, imageElevation, imageAzimuth,
+                     outDir, overwrite, resume, pipeline, meshFile, guidance, prior, model, lora, particles, image, imageElevation,
+                     imageAzimuth,
                      imageDistance,
                      imageFraming,
                      representation, device, negative, resolution, batch, scale, weighting, gradClip, temperature, noViewPrompt, shading,
@@ -240,7 +241,8 @@ public static class GenerateCommand
         var shortcuts = new List<ConfigShortcut>
         {
             new(pipeline, p =>
-                p.GetValue(pipeline) == Pipelines.ProlificDreamer && new Option[] { guidance, prior, model }.All(o => p.GetResult(o) is null or { Implicit: true })
+                p.GetValue(pipeline) == Pipelines.ProlificDreamer
+                && new Option[] { guidance, prior, model }.All(o => p.GetResult(o) is null or { Implicit: true })
                     ? [("pipeline", JsonValue.Create(p.GetValue(pipeline))), ("guidance.type", JsonValue.Create("vsd"))]
                     : One("pipeline", p.GetValue(pipeline))),
             new(meshFile, p =>

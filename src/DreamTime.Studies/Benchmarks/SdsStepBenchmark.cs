@@ -1,5 +1,5 @@
-using DreamTime.Runtime;
 using DreamTime.Configuration;
+using DreamTime.Runtime;
 using DreamTime.Training;
 
 namespace DreamTime.Studies.Benchmarks;
@@ -35,7 +35,8 @@ public static class SdsStepBenchmark
     private static void WriteLora(string model, string path)
     {
         using var pipe = Models.Diffusers.StableDiffusionPipeline.Load(model);
-        using var net = Models.Lora.LoraNetwork.Attach(pipe.Unet, "unet", new Models.Lora.LoraSettings(), new TorchSharp.torch.Generator(0));
+        using var net = Models.Lora.LoraNetwork.Attach(pipe.Unet, "unet", new Models.Lora.LoraSettings(),
+            new TorchSharp.torch.Generator(0));
         using (TorchSharp.torch.no_grad())
             foreach (var a in net.Adapters.Values)
                 a.Up.copy_(TorchSharp.torch.randn(a.Up.shape, generator: new TorchSharp.torch.Generator(1)).Times(0.01));

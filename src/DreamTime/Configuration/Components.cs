@@ -137,7 +137,8 @@ public static class Components
                 PriorQualityEvaluator? evaluator = null;
                 if (s.Model is null) evaluator = LearnedPriorEvaluator(ctx);
                 var pipeline = Runtime.UserError.InSection("guidance", () =>
-                    StableDiffusionPipeline.Load(s.ModelFolder, ctx.Device, preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
+                    StableDiffusionPipeline.Load(s.ModelFolder, ctx.Device,
+                        preferFp16Variant: ctx.Device.type == TorchSharp.DeviceType.CUDA));
                 try
                 {
                     if (s.Model is not null && pipeline.IsPixelSpace) evaluator = LearnedPriorEvaluator(ctx);

@@ -54,7 +54,8 @@ public static class FinetuneRun
         if (steps is int n) settings = settings with { Steps = n };
         settings.Validate();
         if (!Directory.Exists(folder.Checkpoint)) throw new UserError($"fine-tuning folder {dir}: no checkpoint in {folder.Checkpoint}");
-        using var pipe = UserError.InSection("model", () => StableDiffusionPipeline.Load(settings.Model, TorchRuntime.ResolveDevice(settings.Device)));
+        using var pipe = UserError.InSection("model",
+            () => StableDiffusionPipeline.Load(settings.Model, TorchRuntime.ResolveDevice(settings.Device)));
         AtomicFile.WriteAllText(folder.Config, JsonSerializer.Serialize(settings, FinetuneSettings.Json));
         if (!File.Exists(folder.ClassTensors)) SampleClassImages(pipe, settings, folder, observer);
         return Train(pipe, settings, folder, folder.Checkpoint, observer, cancel);
@@ -143,7 +144,8 @@ public static class FinetuneRun
                 ResumeHint = $"Continue it by resuming {folder.Root}",
                 AfterStep = rec =>
                 {
-                    log.WriteLine(JsonSerializer.Serialize(new { step = rec.Step, loss = rec.Loss, losses = rec.Losses, seconds = rec.Seconds }));
+                    log.WriteLine(JsonSerializer.Serialize(
+                        new { step = rec.Step, loss = rec.Loss, losses = rec.Losses, seconds = rec.Seconds }));
                     log.Flush();
                     return rec;
                 },
@@ -189,7 +191,8 @@ public static class FinetuneRun
         {
             var relative = Path.GetRelativePath(pipe.Folder, file);
             var component = relative.Split(Path.DirectorySeparatorChar)[0];
-            bool weights = relative.EndsWith(".safetensors", StringComparison.Ordinal) || relative.EndsWith(".bin", StringComparison.Ordinal);
+            bool weights = relative.EndsWith(".safetensors", StringComparison.Ordinal)
+                || relative.EndsWith(".bin", StringComparison.Ordinal);
             if (component is "unet" or "text_encoder" && weights) continue;
             var to = Path.Combine(dir, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(to)!);

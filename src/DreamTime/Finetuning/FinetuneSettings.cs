@@ -62,7 +62,8 @@ public sealed record FinetuneSettings
         if (string.IsNullOrWhiteSpace(ClassNoun)) throw new UserError("class_noun", "is empty; name the subject's class (\"mushroom\")");
         if (Method is not ("full" or "lora")) throw new UserError("method", $"{Method}: use full or lora");
         if (Steps < 1 || Steps > 100_000) throw new UserError("steps", $"is {Steps}; must be in [1, 100000]");
-        if (LearningRate is double lr && !(lr > 0 && double.IsFinite(lr))) throw new UserError("learning_rate", $"is {lr}; must be positive");
+        if (LearningRate is double lr && !(lr > 0 && double.IsFinite(lr)))
+            throw new UserError("learning_rate", $"is {lr}; must be positive");
         if (BatchSize < 1 || BatchSize > 64) throw new UserError("batch_size", $"is {BatchSize}; must be in [1, 64]");
         if (!(PriorLossWeight >= 0 && double.IsFinite(PriorLossWeight)))
             throw new UserError("prior_loss_weight", $"is {PriorLossWeight}; must be 0 or more");

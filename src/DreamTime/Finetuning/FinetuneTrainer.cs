@@ -36,8 +36,8 @@ public sealed class FinetuneTrainer : IStepTrainer, IDisposable
 
     /// <param name="instances">the subject pictures in the space the model denoises [N, C, h, w]</param>
     /// <param name="classes">the class images likewise (empty when there is no prior preservation)</param>
-    public FinetuneTrainer(StableDiffusionPipeline pipeline, FinetuneSettings settings, Tensor instances, IReadOnlyList<string> instanceCaptions,
-        Tensor classes, IReadOnlyList<string> classCaptions)
+    public FinetuneTrainer(StableDiffusionPipeline pipeline, FinetuneSettings settings, Tensor instances,
+        IReadOnlyList<string> instanceCaptions, Tensor classes, IReadOnlyList<string> classCaptions)
     {
         _pipe = pipeline;
         _settings = settings;
@@ -45,7 +45,8 @@ public sealed class FinetuneTrainer : IStepTrainer, IDisposable
         _classes = classes;
         _instanceCaptions = instanceCaptions;
         _classCaptions = classCaptions;
-        if (pipeline.Tokenizer is null) throw new UserError($"{pipeline.Folder}: no tokenizer/ folder; fine-tuning needs the captions' tokens");
+        if (pipeline.Tokenizer is null)
+            throw new UserError($"{pipeline.Folder}: no tokenizer/ folder; fine-tuning needs the captions' tokens");
         _trainable = new List<(string, Parameter)>();
         if (settings.IsLora)
         {

@@ -74,7 +74,8 @@ public sealed class ParticleSet : IRepresentation
 
     /// <summary>The file particle k keeps beside <paramref name="path"/> (particle 0 keeps the path itself).</summary>
     public static string MemberPath(string path, int k) =>
-        k == 0 ? path : Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}.p{k}{Path.GetExtension(path)}");
+        k == 0 ? path
+            : Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}.p{k}{Path.GetExtension(path)}");
 
     public void Save(string path)
     {

@@ -5,7 +5,6 @@ using DreamTime.Models.Lora;
 using DreamTime.Runtime;
 using DreamTime.Tests.Models.Diffusers;
 using DreamTime.Training;
-using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 

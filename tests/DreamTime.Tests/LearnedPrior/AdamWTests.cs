@@ -14,7 +14,10 @@ public class AdamWTests
         // p <- p (1 - lr wd) - lr g / (|g| + eps)
         var p = new TorchSharp.Modules.Parameter(torch.tensor(new[] { 2.0 }, dtype: ScalarType.Float64));
         double lr = 0.1, wd = 0.5, g = 3, eps = 1e-8, scale = 0.5;
-        var opt = new AdamOptimizer(new[] { new AdamOptimizer.Group("g", new[] { ("p", p) }, lr, new OptimizerSettings(0.9, 0.999, eps, wd)) })
+        var opt = new AdamOptimizer(new[]
+        {
+            new AdamOptimizer.Group("g", new[] { ("p", p) }, lr, new OptimizerSettings(0.9, 0.999, eps, wd)),
+        })
         {
             LearningRateScale = scale
         };

@@ -4,7 +4,6 @@ using DreamTime.Rendering;
 using DreamTime.Representations;
 using DreamTime.Runtime;
 using DreamTime.Training;
-using TorchSharp;
 using Xunit;
 using static DreamTime.Tests.Training.TrainingTestSupport;
 using static TorchSharp.torch;
@@ -115,6 +114,7 @@ public sealed class ParticleSetTests : IDisposable
     public void BadParticleSettingsNameTheKey()
     {
         Assert.Equal("particles", Assert.Throws<UserError>(() => (Tiny(2) with { Particles = 0 }).Validate()).Key);
-        Assert.Equal("guidance.type", Assert.Throws<UserError>(() => (Tiny(2) with { Pipeline = Pipelines.ProlificDreamer }).Validate()).Key);
+        var prolific = Tiny(2) with { Pipeline = Pipelines.ProlificDreamer };
+        Assert.Equal("guidance.type", Assert.Throws<UserError>(prolific.Validate).Key);
     }
 }

@@ -157,7 +157,8 @@ public class ExtensionPointTests : IDisposable
         Assert.Equal(new[] { "tp-sds", "uniform", "linear", "hifa", "two-stage" }, TimestepStrategies.Names);
         Assert.Equal("builtin", Components.Guidance.NameOf(new BuiltinPriorSettings()));
         var e = Assert.Throws<DreamTime.Runtime.UserError>(() => Components.Guidance.Defaults("deepfloyd-if"));
-        Assert.Equal("guidance.type deepfloyd-if: unknown; allowed: builtin, builtin-image, zero123, stable-diffusion, learned, vsd", e.Message);
+        Assert.Equal("guidance.type deepfloyd-if: unknown; allowed: builtin, builtin-image, zero123, stable-diffusion, learned, vsd",
+            e.Message);
         Assert.Throws<InvalidOperationException>(() =>
             Components.Representation.Register<NerfSettings>("nerf-again", "", (s, _) => new NerfRepresentation(s, 0)));
     }

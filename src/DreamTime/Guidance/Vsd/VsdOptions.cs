@@ -12,9 +12,11 @@ public sealed record VsdOptions
 {
     public LoraSettings Lora { get; init; } = new();
     public double LearningRate { get; init; } = 1e-4;
-    /// <summary>The chance that a LoRA training item sees no camera (a zero matrix), so the copy also learns the unconditioned score.</summary>
+    /// <summary>The chance that a LoRA training item sees no camera (a zero matrix), so the copy also learns the
+    /// unconditioned score.</summary>
     public double CameraDropout { get; init; } = 0.1;
-    /// <summary>Classifier-free guidance of the copy's estimate between camera and no camera; 1 = the camera-conditioned estimate.</summary>
+    /// <summary>Classifier-free guidance of the copy's estimate between camera and no camera; 1 = the camera-conditioned
+    /// estimate.</summary>
     public double LoraGuidanceScale { get; init; } = 1;
     /// <summary>Seeds the adapters and the camera embedding (the trainer passes the run's stage seed).</summary>
     public long Seed { get; init; }

@@ -68,7 +68,10 @@ public static class LoraFile
         if (!file.Metadata.TryGetValue(MetadataKey, out var json)) return result;
         JsonNode? root;
         try { root = JsonNode.Parse(json); }
-        catch (System.Text.Json.JsonException e) { throw new UserError($"{file.Path}: metadata '{MetadataKey}' is not JSON ({e.Message})"); }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UserError($"{file.Path}: metadata '{MetadataKey}' is not JSON ({e.Message})");
+        }
         if (root is not JsonObject o) return result;
         foreach (var (component, node) in o)
             if (node is JsonObject c && c["lora_alpha"] is JsonValue v && v.TryGetValue<double>(out var alpha))
@@ -105,7 +108,8 @@ public static class LoraFile
                 using var a = file.Load(stem + ".alpha");
                 if (a.numel() != 1) throw new UserError($"{file.Path}: '{stem}.alpha' has {a.numel()} values; it must be one number");
                 alpha = a.to(ScalarType.Float64).ReadDouble();
-                if (!double.IsFinite(alpha) || alpha <= 0) throw new UserError($"{file.Path}: '{stem}.alpha' is {alpha}; it must be positive");
+                if (!double.IsFinite(alpha) || alpha <= 0)
+                    throw new UserError($"{file.Path}: '{stem}.alpha' is {alpha}; it must be positive");
             }
             layers.Add(Checked(file.Path, new LoraLayerWeights(component, flat, true, down, file.Load(upKey), alpha, downKey)));
         }
@@ -138,14 +142,16 @@ public static class LoraFile
         {
             foreach (var l in layers)
             {
-                if (l.Flattened) throw new ArgumentException($"layer '{l.Key}' has a flattened kohya name; resolve it against a model first");
+                if (l.Flattened)
+                    throw new ArgumentException($"layer '{l.Key}' has a flattened kohya name; resolve it against a model first");
                 if (layout == LoraLayout.Diffusers)
                 {
                     var stem = $"{l.Component}.{(l.Component == "text_encoder" ? "text_model." : "")}{l.Module}";
                     tensors[stem + ".lora_A.weight"] = l.Down;
                     tensors[stem + ".lora_B.weight"] = l.Up;
                     if (alphas.TryGetValue(l.Component, out var seen) && seen.Alpha != l.Alpha)
-                        throw new ArgumentException($"the diffusers layout keeps one alpha per component; {l.Component} has {seen.Alpha} and {l.Alpha}");
+                        throw new ArgumentException(
+                            $"the diffusers layout keeps one alpha per component; {l.Component} has {seen.Alpha} and {l.Alpha}");
                     alphas[l.Component] = (l.Alpha, l.Rank);
                 }
                 else

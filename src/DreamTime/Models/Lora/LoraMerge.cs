@@ -32,7 +32,8 @@ public static class LoraMerge
         {
             var component = l.Component;
             if (!weights.TryGetValue(l.Flattened ? $"{component}:flat:{l.Module}" : $"{component}:{l.Module}", out var target))
-                throw new UserError($"{source}: LoRA key '{l.Key}' matches no module of the {component} (A {LoraFile.Shape(l.Down.shape)}, " +
+                throw new UserError($"{source}: LoRA key '{l.Key}' matches no module of the {component} " +
+                    $"(A {LoraFile.Shape(l.Down.shape)}, " +
                     $"B {LoraFile.Shape(l.Up.shape)}); the file was made for another model");
             var w = target.Weight;
             var expected = w.dim() == 2 ? new[] { l.Up.shape[0], l.Down.shape[1] } : new[] { l.Up.shape[0], l.Down.shape[1], 1L, 1L };

@@ -18,7 +18,8 @@ public sealed class LoraNetwork : IDisposable
     /// <summary>"unet" or "text_encoder": the component prefix of its file keys.</summary>
     public string Component { get; }
     public LoraSettings Settings { get; }
-    /// <summary>Adapters by the path of the linear they adapt (e.g. "down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q").</summary>
+    /// <summary>Adapters by the path of the linear they adapt
+    /// (e.g. "down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q").</summary>
     public IReadOnlyDictionary<string, LoraAdapter> Adapters => _adapters;
 
     private LoraNetwork(string component, LoraSettings settings)

@@ -1,14 +1,11 @@
-using DreamTime.Configuration;
 using DreamTime.Guidance;
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Guidance.Vsd;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
-using DreamTime.Representations.Nerf;
 using DreamTime.Runtime;
 using DreamTime.Tests.Models.Diffusers;
 using DreamTime.Tests.Training;
-using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
