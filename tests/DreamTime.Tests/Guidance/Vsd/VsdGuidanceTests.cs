@@ -140,6 +140,26 @@ public sealed class VsdGuidanceTests : IClassFixture<PixelSpaceCheckpoint>, IDis
     }
 
     [Fact]
+    public void ALatentStableDiffusionModelTrainsItsLoraThroughTheVae()
+    {
+        var cfg = TrainingTestSupport.Tiny(2) with
+        {
+            Prompt = "a hamburger",
+            Guidance = new VsdSettings { Model = Fixtures.TinySd15, LoraLr = 1e-2 },
+        };
+        using var trainer = TrainingTestSupport.NewTrainer(cfg, Path.Combine(_dir, "sd"));
+        Assert.Equal("vsd", trainer.Guidance.Name);
+        var lora = trainer.Guidance.TrainableGroups.Single().Parameters;
+        var before = lora.Select(p => p.detach().clone()).ToList();
+        for (int step = 1; step <= 2; step++)
+        {
+            var record = trainer.Step(step);
+            Assert.True(double.IsFinite(record.Losses["vsd"]) && double.IsFinite(record.Losses["lora"]));
+        }
+        Assert.Contains(lora.Zip(before), pair => (pair.First - pair.Second).abs().max().item<float>() > 0);
+    }
+
+    [Fact]
     public void SettingsErrorsNameTheirKeys()
     {
         foreach (var (settings, key) in new (VsdSettings, string)[]
