@@ -16,6 +16,8 @@ public abstract record CheckpointGuidanceSettings : GuidanceSettings
     /// <summary>"sample" (a VAE posterior sample, threestudio) or "mean".</summary>
     public string LatentMode { get; init; } = "sample";
 
+    protected override bool AcceptsLora => true;
+
     /// <summary>What the model key must name, for the error when it is missing.</summary>
     protected abstract string ModelRequirement { get; }
 

@@ -20,8 +20,6 @@ public sealed record StableDiffusionSettings : CheckpointGuidanceSettings
     /// </summary>
     public int? NormalLatentSteps { get; init; }
 
-    protected override bool AcceptsLora => true;
-
     protected override string ModelRequirement => "the stable-diffusion guidance needs a diffusers checkpoint folder";
 
     public override StableDiffusionGuidanceOptions ToOptions() =>

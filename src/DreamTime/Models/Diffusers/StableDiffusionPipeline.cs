@@ -136,19 +136,8 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// does not fit either is refused before any weight changes. Prompts encoded before it are stale.
     /// </summary>
     /// <returns>how many layers were merged</returns>
-    public int ApplyLora(LoraReference lora)
-    {
-        var layers = LoraFile.Read(lora.File);
-        try
-        {
-            return LoraMerge.Apply(new Dictionary<string, nn.Module> { ["unet"] = Unet, ["text_encoder"] = TextEncoder }, layers,
-                lora.Scale, lora.File);
-        }
-        finally
-        {
-            foreach (var l in layers) { l.Down.Dispose(); l.Up.Dispose(); }
-        }
-    }
+    public int ApplyLora(LoraReference lora) =>
+        LoraMerge.ApplyFile(new Dictionary<string, nn.Module> { ["unet"] = Unet, ["text_encoder"] = TextEncoder }, lora);
 
     /// <summary>Text embeddings [B, tokens, hidden] (last_hidden_state) for padded token ids, in the UNet's dtype.</summary>
     public Tensor EncodeTokenIds(long[][] ids)

@@ -53,4 +53,18 @@ public static class LoraMerge
         }
         return plan.Count;
     }
+
+    /// <summary>Reads a LoRA file and merges it (<see cref="Apply"/>), freeing the file's tensors after.</summary>
+    public static int ApplyFile(IReadOnlyDictionary<string, nn.Module> models, LoraReference lora)
+    {
+        var layers = LoraFile.Read(lora.File);
+        try
+        {
+            return Apply(models, layers, lora.Scale, lora.File);
+        }
+        finally
+        {
+            foreach (var l in layers) { l.Down.Dispose(); l.Up.Dispose(); }
+        }
+    }
 }
