@@ -22,6 +22,7 @@ root.Subcommands.Add(SampleViewsCommand.Create());
 root.Subcommands.Add(PriorCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(FinetuneCommand.Create());
+root.Subcommands.Add(BatchCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(BenchmarkCommand.Create());
 

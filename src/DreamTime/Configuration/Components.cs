@@ -69,7 +69,8 @@ public static class Components
                 {
                     // Zero-1-to-3 conditions on a picture through CLIP's vision model: a LoRA adapts its UNet only
                     foreach (var lora in s.Loras)
-                        Models.Lora.LoraMerge.ApplyFile(new Dictionary<string, TorchSharp.torch.nn.Module> { ["unet"] = pipeline.Unet }, lora);
+                        Models.Lora.LoraMerge.ApplyFile(
+                            new Dictionary<string, TorchSharp.torch.nn.Module> { ["unet"] = pipeline.Unet }, lora);
                     // the picture at the model's own resolution: the training-size copy would blur what CLIP and the VAE see
                     var reference = ctx.Config.Reference.Load(s, ctx.Config.Cameras, s.Resolution ?? pipeline.DefaultResolution);
                     using (reference.Image) using (reference.Mask)
