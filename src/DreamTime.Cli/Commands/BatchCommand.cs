@@ -27,11 +27,12 @@ public static class BatchCommand
         {
             Description = "The number of shards; default: SLURM_ARRAY_TASK_COUNT or JOB_COMPLETIONS (else one shard: every job).",
         };
+        var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N for every job (default: cpu)." };
         var cmd = new Command("batch", "Run many generate jobs (prompts, or JSONL jobs with their own options), sharded across processes " +
                                        "or a Slurm job array or Kubernetes Indexed Job. Finished jobs are skipped, interrupted ones " +
                                        "resumed: run a shard again to complete it. `batch summarize DIR` writes one table of every job.");
         cmd.Arguments.Add(jobs);
-        foreach (var o in new Option[] { outDir, index, count }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { outDir, index, count, device }) cmd.Options.Add(o);
         KeyFlags.Add(cmd, "shard", index);
         cmd.SetAction(p =>
         {
@@ -40,7 +41,7 @@ public static class BatchCommand
             using var cancel = new CancellationTokenSource();
             using var signals = new StopSignals(cancel, Console.Error);
             var shard = BatchShard.Resolve(p.GetValue(index), p.GetValue(count));
-            var outcome = BatchRun.Run(p.GetValue(jobs)!, p.GetValue(outDir)!, shard, observer, cancel.Token);
+            var outcome = BatchRun.Run(p.GetValue(jobs)!, p.GetValue(outDir)!, shard, observer, cancel.Token, p.GetValue(device));
             p.InvocationConfiguration.Output.WriteLine($"shard {shard.Index} of {shard.Count}: {outcome.Trained} trained, " +
                 $"{outcome.AlreadyDone} already done, {outcome.Held} held by another process, {outcome.Diverged} diverged");
             if (outcome.Interrupted) return GenerateCommand.InterruptedExit;

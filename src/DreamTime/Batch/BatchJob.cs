@@ -12,10 +12,12 @@ public sealed record BatchJob(int Line, string? Prompt, string? Image, string? P
     IReadOnlyList<string> Set)
 {
     /// <summary>The run's configuration as `generate` builds it: defaults, the pipeline first, then the job's options.</summary>
-    public TrainConfig ToConfig(string source)
+    /// <param name="device">the batch's device for every job (a job's own "set" may still change it); null = the default</param>
+    public TrainConfig ToConfig(string source, string? device = null)
     {
         var tree = ConfigOverrides.Defaults();
         string where = $"{source}:{Line}";
+        if (device != null) tree["device"] = device;
         if (Pipeline != null) ConfigOverrides.Set(tree, "pipeline", JsonValue.Create(Pipeline), $"{where} pipeline");
         if (Prompt != null) tree["prompt"] = Prompt.Trim();
         if (Image != null)

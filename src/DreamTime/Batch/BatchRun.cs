@@ -12,10 +12,12 @@ namespace DreamTime.Batch;
 /// </summary>
 public static class BatchRun
 {
-    public static BatchOutcome Run(string jobsFile, string outDir, BatchShard shard, IRunObserver observer, CancellationToken cancel)
+    /// <param name="device">every job's device (cpu, cuda, cuda:N); null = the configuration's default</param>
+    public static BatchOutcome Run(string jobsFile, string outDir, BatchShard shard, IRunObserver observer, CancellationToken cancel,
+        string? device = null)
     {
         var jobs = BatchJobsFile.Read(jobsFile);
-        var configs = jobs.Select(j => j.ToConfig(jobsFile)).ToList();
+        var configs = jobs.Select(j => j.ToConfig(jobsFile, device)).ToList();
         var folder = new BatchFolder(outDir);
         ClaimFolder(folder, jobs);
         var mine = Enumerable.Range(0, jobs.Count).Where(shard.Owns).ToList();
@@ -41,7 +43,7 @@ public static class BatchRun
             try
             {
                 using var generation = resume
-                    ? GenerationRun.Resume(run.Root, new ResumeOverrides(null, null), observer)
+                    ? GenerationRun.Resume(run.Root, new ResumeOverrides(device, null), observer)
                     : GenerationRun.Start(configs[i], run.Root, overwrite: true, observer);
                 if (generation.Run(cancel) == SessionOutcome.Interrupted) return new(trained, done, held, diverged, true);
                 trained++;
