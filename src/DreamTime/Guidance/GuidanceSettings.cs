@@ -22,6 +22,14 @@ public abstract record GuidanceSettings
     /// <summary>LoRA files merged into the model before distilling (`--lora FILE[:SCALE]`); only diffusers models take them.</summary>
     public IReadOnlyList<LoraReference> Loras { get; init; } = [];
 
+    /// <summary>Settings are equal when every value is, the LoRA list element by element (a record would compare the
+    /// lists' references).</summary>
+    public virtual bool Equals(GuidanceSettings? other) =>
+        other is not null && EqualityContract == other.EqualityContract && GuidanceScale == other.GuidanceScale
+        && Weighting == other.Weighting && GradClip == other.GradClip && Loras.SequenceEqual(other.Loras);
+
+    public override int GetHashCode() => HashCode.Combine(EqualityContract, GuidanceScale, Weighting, GradClip, Loras.Count);
+
     /// <summary>Whether the guidance distils a diffusers model that <see cref="Loras"/> can be merged into.</summary>
     [System.Text.Json.Serialization.JsonIgnore] protected virtual bool AcceptsLora => false;
 

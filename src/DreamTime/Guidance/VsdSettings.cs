@@ -34,6 +34,15 @@ public sealed record VsdSettings : GuidanceSettings
 
     [System.Text.Json.Serialization.JsonIgnore] public string ModelFolder => Model ?? ShippedModel.Folder;
 
+    /// <summary>Value equality, the target list element by element.</summary>
+    public bool Equals(VsdSettings? other) =>
+        base.Equals(other) && Model == other!.Model && ViewDependentPrompt == other.ViewDependentPrompt
+        && Resolution == other.Resolution && LatentMode == other.LatentMode && LoraRank == other.LoraRank && LoraAlpha == other.LoraAlpha
+        && (LoraTargets ?? []).SequenceEqual(other.LoraTargets ?? []) && (LoraTargets is null) == (other.LoraTargets is null)
+        && LoraLr == other.LoraLr && CameraDropout == other.CameraDropout && LoraGuidanceScale == other.LoraGuidanceScale;
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Model, LoraRank, LoraLr);
+
     protected override bool AcceptsLora => true;
 
     public override void Validate()

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 using System.Text.RegularExpressions;
 using DreamTime.Cli.Commands;
 using Xunit;
@@ -16,18 +15,7 @@ public class FlagsInMessagesTests
     private static readonly Regex Flag = new(@"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*", RegexOptions.Compiled);
 
     /// <summary>The root command as Program.cs builds it.</summary>
-    private static Command Root()
-    {
-        var root = new Command("dreamtime") { new HelpOption(), new VersionOption() };
-        foreach (var c in new[]
-                 {
-                     ScheduleCommand.Create(), TokenizeCommand.Create(), SampleCommand.Create(), SampleViewsCommand.Create(),
-                         PriorCommand.Create(),
-                     GenerateCommand.Create(), CompareCommand.Create(), BenchmarkCommand.Create(),
-                 })
-            root.Subcommands.Add(c);
-        return root;
-    }
+    private static Command Root() => AllCommands.Root();
 
     /// <summary>Every option name and alias of <paramref name="command"/> and its subcommands.</summary>
     private static HashSet<string> OptionNames(Command command)

@@ -88,7 +88,8 @@ public class GenerateCommandTests : IDisposable
     [InlineData("--weighting", "cubic", "1-ab", "guidance.weighting (--weighting): cubic")]
     [InlineData("--device", "tpu", "cpu, cuda", "device (--device): tpu")]
     [InlineData("--iterations", "0", "positive", "stages.0.iterations (--iterations): is 0;")]
-    [InlineData("--pipeline", "bogus", "dreamfusion, magic3d, fantasia3d, refine-mesh", "--pipeline: bogus: unknown pipeline")]
+    [InlineData("--pipeline", "bogus", "dreamfusion, magic3d, prolificdreamer, fantasia3d, refine-mesh",
+        "--pipeline: bogus: unknown pipeline")]
     [InlineData("--mesh", "/nonexistent/shape.glb", "no such file", "mesh file /nonexistent/shape.glb")]
     public void BadOptionNamesItselfAndWritesNothing(string option, string value, string allowed, string? named = null)
     {

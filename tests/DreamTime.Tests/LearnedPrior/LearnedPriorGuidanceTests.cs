@@ -331,7 +331,8 @@ public class LearnedPriorGuidanceTests : IDisposable
                 Steps = 1,
                 Warmup = 0
             });
-        Assert.Equal(new[] { ("builtin", 16), ("learned", 16) }, result.Rows.Select(r => (r.Prior, r.Resolution)));
+        Assert.Equal(new[] { ("builtin", 16), ("learned", 16), ("learned + LoRA", 16), ("vsd", 16) },
+            result.Rows.Select(r => (r.Prior, r.Resolution)));
         Assert.All(result.Rows, r => Assert.True(double.IsFinite(r.SecondsPerStep) && r.SecondsPerStep > 0));
         var lines = result.Table().Trim().Split('\n');
         Assert.Equal(3, lines.Length);
