@@ -35,7 +35,8 @@ public static class BatchJobsFile
         JsonObject o;
         try
         {
-            o = JsonNode.Parse(text) as JsonObject ?? throw new UserError($"{where}: not a JSON object");
+            o = JsonNode.Parse(text, documentOptions: IO.ConfigJson.NoDuplicateKeys) as JsonObject
+                ?? throw new UserError($"{where}: not a JSON object");
         }
         catch (JsonException e) { throw new UserError($"{where}: invalid JSON ({e.Message.Split('\n')[0]})"); }
         foreach (var (key, _) in o)
