@@ -79,7 +79,8 @@ public sealed class LoraFuzzTests(ITestOutputHelper output)
     public void MutatedJobsFilesAreReadOrRefusedNamingTheLine()
     {
         var valid = System.Text.Encoding.UTF8.GetBytes(
-            "{\"prompt\": \"a red mushroom\", \"pipeline\": \"dreamfusion\", \"seed\": 3, \"iterations\": 5, \"set\": [\"preview_every=0\"]}");
+            "{\"prompt\": \"a red mushroom\", \"pipeline\": \"dreamfusion\", \"seed\": 3, \"iterations\": 5, " +
+            "\"set\": [\"preview_every=0\"]}");
         Fuzz.Run("batch jobs (JSONL)", Fuzz.Cases(80), 33, (rng, _) =>
         {
             var path = Path.Combine(Path.GetTempPath(), $"dt-jobs-fuzz-{Guid.NewGuid():N}.jsonl");
