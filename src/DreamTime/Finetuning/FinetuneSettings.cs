@@ -53,6 +53,10 @@ public sealed record FinetuneSettings
 
     public void Validate()
     {
+        foreach (var (key, value) in new (string, object?)[] { ("images", Images), ("azimuths", Azimuths), ("token", Token),
+                     ("class_noun", ClassNoun), ("method", Method), ("device", Device) })
+            if (value is null) throw new UserError(key, "is null; give it a value or remove the key for the default");
+        if (Images.Any(string.IsNullOrWhiteSpace)) throw new UserError("images", "has an empty file name");
         if (string.IsNullOrWhiteSpace(Model)) throw new UserError("model", "is empty; give the diffusers folder to fine-tune");
         if (Images.Count == 0) throw new UserError("images", "is empty; give one picture of the subject or more (3 to 5 is usual)");
         if (Azimuths.Count != 0 && Azimuths.Count != Images.Count)
