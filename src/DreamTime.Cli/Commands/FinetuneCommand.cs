@@ -78,6 +78,16 @@ public static class FinetuneCommand
             Description = "Rank of the LoRA adapters (--method lora).",
             DefaultValueFactory = _ => d.LoraRank,
         };
+        var alpha = new Option<double?>("--lora-alpha")
+        {
+            Description = "LoRA alpha (the update is scaled by alpha / rank; default: the rank).",
+        };
+        var targets = new Option<string[]>("--lora-targets")
+        {
+            Description = "The attention projections that get adapters (to_q to_k to_v to_out.0 q_proj k_proj v_proj out_proj; " +
+                          "default: all).",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var seed = new Option<long>("--seed")
         {
             Description = "Seeds the class images, the batches and the noise.",
@@ -103,7 +113,7 @@ public static class FinetuneCommand
         foreach (var o in new Option[]
                  {
                      model, images, azimuths, token, cls, method, steps, lr, batch, priorWeight, classImages, classSteps, classGuidance,
-                     noText, rank, seed, device, ckpt, outDir, overwrite, resume,
+                     noText, rank, alpha, targets, seed, device, ckpt, outDir, overwrite, resume,
                  })
             cmd.Options.Add(o);
         KeyFlags.Add(cmd, "class_noun", cls);
@@ -148,6 +158,8 @@ public static class FinetuneCommand
                         ClassGuidanceScale = p.GetValue(classGuidance),
                         TrainTextEncoder = !p.GetValue(noText),
                         LoraRank = p.GetValue(rank),
+                        LoraAlpha = p.GetValue(alpha),
+                        LoraTargets = p.GetValue(targets) is { Length: > 0 } t ? t : null,
                         Seed = p.GetValue(seed),
                         Device = p.GetValue(device)!,
                         CheckpointEvery = p.GetValue(ckpt),

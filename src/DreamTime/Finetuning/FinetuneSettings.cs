@@ -34,6 +34,12 @@ public sealed record FinetuneSettings
     public double ClassGuidanceScale { get; init; } = 5;
     public bool TrainTextEncoder { get; init; } = true;
     public int LoraRank { get; init; } = 4;
+    /// <summary>null = the rank (a scale of 1).</summary>
+    public double? LoraAlpha { get; init; }
+    /// <summary>The attention projections that get adapters; null = all of them.</summary>
+    public IReadOnlyList<string>? LoraTargets { get; init; }
+
+    [JsonIgnore] public Models.Lora.LoraSettings Lora => new() { Rank = LoraRank, Alpha = LoraAlpha, Targets = LoraTargets };
     public long Seed { get; init; }
     public string Device { get; init; } = "cpu";
     public int CheckpointEvery { get; init; } = 50;
@@ -77,7 +83,8 @@ public sealed record FinetuneSettings
         if (ClassSampleSteps < 1 || ClassSampleSteps > 1000)
             throw new UserError("class_sample_steps", $"is {ClassSampleSteps}; must be in [1, 1000]");
         if (!double.IsFinite(ClassGuidanceScale)) throw new UserError("class_guidance_scale", "must be a finite number");
-        if (LoraRank < 1 || LoraRank > 256) throw new UserError("lora_rank", $"is {LoraRank}; must be in [1, 256]");
+        if (LoraRank > 256) throw new UserError("lora_rank", $"is {LoraRank}; must be in [1, 256]");
+        Lora.Validate();
         if (CheckpointEvery < 0) throw new UserError("checkpoint_every", $"is {CheckpointEvery}; must be >= 0 (0 = only at the end)");
     }
 }

@@ -50,7 +50,7 @@ public sealed class FinetuneTrainer : IStepTrainer, IDisposable
         _trainable = new List<(string, Parameter)>();
         if (settings.IsLora)
         {
-            var lora = new LoraSettings { Rank = settings.LoraRank };
+            var lora = settings.Lora;
             using var generator = Seeds.Generator(settings.Seed, 0, 0x10A);
             _lora.Add(LoraNetwork.Attach(pipeline.Unet, "unet", lora, generator));
             if (settings.TrainTextEncoder) _lora.Add(LoraNetwork.Attach(pipeline.TextEncoder, "text_encoder", lora, generator));
