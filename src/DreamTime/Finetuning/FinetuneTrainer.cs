@@ -52,8 +52,10 @@ public sealed class FinetuneTrainer : IStepTrainer, IDisposable
         {
             var lora = settings.Lora;
             using var generator = Seeds.Generator(settings.Seed, 0, 0x10A);
-            _lora.Add(LoraNetwork.Attach(pipeline.Unet, "unet", lora, generator));
-            if (settings.TrainTextEncoder) _lora.Add(LoraNetwork.Attach(pipeline.TextEncoder, "text_encoder", lora, generator));
+            // each model gets adapters on the targeted projections it has (targets may name only one model's)
+            if (LoraSettings.UnetProjections.Any(lora.Adapts)) _lora.Add(LoraNetwork.Attach(pipeline.Unet, "unet", lora, generator));
+            if (settings.TrainTextEncoder && LoraSettings.TextProjections.Any(lora.Adapts))
+                _lora.Add(LoraNetwork.Attach(pipeline.TextEncoder, "text_encoder", lora, generator));
             foreach (var net in _lora)
                 foreach (var (path, a) in net.Adapters)
                 {
