@@ -85,6 +85,9 @@ public sealed record FinetuneSettings
         if (!double.IsFinite(ClassGuidanceScale)) throw new UserError("class_guidance_scale", "must be a finite number");
         if (LoraRank > 256) throw new UserError("lora_rank", $"is {LoraRank}; must be in [1, 256]");
         Lora.Validate();
+        if (IsLora && !Models.Lora.LoraSettings.UnetProjections.Any(Lora.Adapts) && !TrainTextEncoder)
+            throw new UserError("lora_targets", "names only text-encoder projections, but the text encoder is frozen (train_text_encoder " +
+                "false): nothing would train");
         if (CheckpointEvery < 0) throw new UserError("checkpoint_every", $"is {CheckpointEvery}; must be >= 0 (0 = only at the end)");
     }
 }
