@@ -64,7 +64,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
             }
         else if (!ImageStudy && baseConfig.Guidance is Guidance.BuiltinPriorSettings or Guidance.LearnedPriorSettings
                  or Guidance.VsdSettings { Model: null })
-            foreach (var p in prompts) Scenes.PriorLibrary.Default.Select(p);
+            foreach (var p in prompts) Scenes.PriorLibrary.Default.Select(baseConfig.EvaluationPrompt ?? p);
         else throw new UserError(
             $"compare: needs ground truth; the {baseConfig.GuidanceName} guidance has none here (use the built-in or the learned prior " +
             "for prompts, or vsd with the shipped learned prior; the built-in image prior for pictures)");
@@ -162,7 +162,7 @@ public sealed class StrategyComparison(TrainConfig baseConfig, IReadOnlyList<dou
             trainer.RenderView(v, cfg.EvalResolution, cfg.EvalResolution)).ToList();
         var pictured = (trainer.Guidance as Guidance.BuiltinPrior.BuiltinPriorGuidance) is { ImageConditioned: true } g
             ? g.Selection.Members[0] : null;
-        var (familyNearest, hasAttributes) = FamilyNearest(prompt, cfg, views, pictured);
+        var (familyNearest, hasAttributes) = FamilyNearest(cfg.EvaluationPrompt ?? prompt, cfg, views, pictured);
         var run = new ComparisonRun(prompt, strategy, seed, evals, last.Reference!, last.ReferenceIndex, seconds, familyNearest,
             hasAttributes);
         observer.Log($"  {Label(prompt)} | {strategy} | seed {seed}: PSNR {run.FinalPsnr:F2} dB, IoU {run.FinalIou:F3}, " +

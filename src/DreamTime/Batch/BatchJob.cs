@@ -41,7 +41,7 @@ public sealed record BatchJob(int Line, string? Prompt, string? Image, string? P
         // a prompt the built-in families cannot read would fail only when its job starts
         if (config.Reference == null && config.Guidance is Guidance.BuiltinPriorSettings or Guidance.LearnedPriorSettings
                 or Guidance.VsdSettings { Model: null })
-            try { Scenes.PriorLibrary.Default.Select(config.Prompt); }
+            try { Scenes.PriorLibrary.Default.Select(config.EvaluationPrompt ?? config.Prompt); }
             catch (UserError e) { throw new UserError($"{where}: {e.Message}"); }
         return config;
     }
