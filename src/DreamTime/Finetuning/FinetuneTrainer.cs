@@ -47,6 +47,9 @@ public sealed class FinetuneTrainer : IStepTrainer, IDisposable
         _classCaptions = classCaptions;
         if (pipeline.Tokenizer is null)
             throw new UserError($"{pipeline.Folder}: no tokenizer/ folder; fine-tuning needs the captions' tokens");
+        if (!settings.IsLora && pipeline.Dtype != ScalarType.Float32)
+            throw new UserError("method", $"full: {pipeline.Folder} computes in {pipeline.Dtype} on {pipeline.Device}, and AdamW on " +
+                "half-precision weights loses its small updates; use lora (its adapters train in float32)");
         _trainable = new List<(string, Parameter)>();
         if (settings.IsLora)
         {
