@@ -38,12 +38,12 @@ public sealed class LoraScore : IDisposable
         _lora.Enabled = false;
         var unet = pipeline.Unet.Config;
         _camera = new TimestepEmbedding(CameraFeatures, unet.TimeEmbedDim, Models.Layers.Activations.Get(unet.ActFn, "unet act_fn"));
-        // PyTorch's default Linear initialisation, drawn from the seeded generator so that a seed gives one network
+        // uniform in +-1/sqrt(fan-in) for a weight and +-1/sqrt(width) for a bias, drawn from the seeded generator so that
+        // a seed gives one network (nn.Linear's own initialisation draws from the global generator)
         using (torch.no_grad())
             foreach (var p in _camera.parameters())
             {
-                long fanIn = p.dim() == 2 ? p.shape[1] : CameraFeatures;
-                double bound = 1 / Math.Sqrt(p.dim() == 2 ? fanIn : p.shape[0]);
+                double bound = 1 / Math.Sqrt(p.dim() == 2 ? p.shape[1] : p.shape[0]);
                 using var u = torch.rand(p.shape, generator: generator);
                 p.copy_(u.Times(2 * bound).Minus(bound));
             }
