@@ -53,7 +53,9 @@ public static class FinetuneRun
         catch (JsonException e) { throw new UserError($"{folder.Config}: not a fine-tuning configuration ({e.Message.Split('\n')[0]})"); }
         if (steps is int n) settings = settings with { Steps = n };
         settings.Validate();
-        if (!Directory.Exists(folder.Checkpoint)) throw new UserError($"fine-tuning folder {dir}: no checkpoint in {folder.Checkpoint}");
+        if (!Directory.Exists(folder.Checkpoint))
+            throw new UserError($"fine-tuning folder {dir}: no checkpoint in {folder.Checkpoint} (it stopped before its first); start it " +
+                "again with --overwrite");
         using var pipe = UserError.InSection("model",
             () => StableDiffusionPipeline.Load(settings.Model, TorchRuntime.ResolveDevice(settings.Device)));
         AtomicFile.WriteAllText(folder.Config, JsonSerializer.Serialize(settings, FinetuneSettings.Json));
