@@ -75,8 +75,8 @@ public static class GenerateCommand
         {
             Description = "Stable Diffusion checkpoint folder (diffusers layout); selects the stable-diffusion guidance. With --image: " +
                           "a Zero-1-to-3 checkpoint (diffusers community layout), the zero123 guidance. With --prior learned: a " +
-                          "learned-prior folder from `prior train` instead of the shipped one. With --guidance vsd (or --pipeline prolificdreamer): " +
-                          "the diffusers folder VSD distils instead of the learned prior.",
+                          "learned-prior folder from `prior train` instead of the shipped one. With --guidance vsd (or --pipeline " +
+                          "prolificdreamer): the diffusers folder VSD distils instead of the learned prior.",
             HelpName = "DIR",
         };
         var lora = SampleCommand.LoraOption();
