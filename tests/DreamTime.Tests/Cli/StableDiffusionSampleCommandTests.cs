@@ -117,8 +117,9 @@ public class StableDiffusionSampleCommandTests : IDisposable
         using var p = SafetensorsFile.Open(plain).Load("image");
         using var z = SafetensorsFile.Open(zero).Load("image");
         using var s = SafetensorsFile.Open(styled).Load("image");
-        Assert.True(TinySd.MaxAbsDiff(p, z) == 0, "scale 0 changed the sample");
-        Assert.True(TinySd.MaxAbsDiff(p, s) > 1e-3, "the LoRA changed nothing");
+        // scale 0 merges W + 0: the same sample up to the rounding parallel tests cause (see the seed test above)
+        Assert.True(TinySd.MaxAbsDiff(p, z) < 1e-4, $"scale 0 changed the sample by {TinySd.MaxAbsDiff(p, z)}");
+        Assert.True(TinySd.MaxAbsDiff(p, s) > 1e-2, $"the LoRA changed the sample by only {TinySd.MaxAbsDiff(p, s)}");
 
         // the CLI host prints a UserError as one line and exits with 2 (CliHostTests)
         var missing = Assert.Throws<UserError>(() =>

@@ -97,14 +97,15 @@ public sealed class LoraTests : IDisposable
         using var fromMerge = Predict(merged);
         Assert.True((adapted - fromMerge).abs().max().item<float>() < 1e-4);
 
-        // switched off, or removed, the network leaves the base model exactly
+        // switched off, or removed, the network leaves the base model: equal up to the convolution kernel's rounding (parallel
+        // tests switch oneDNN on and off), far below what the adapters change
         net.Enabled = false;
         using var off = Predict(unet);
-        Assert.True(off.eq(baseline).all().item<bool>());
+        Assert.True((off - baseline).abs().max().item<float>() < 1e-5);
         net.Enabled = true;
         net.Dispose();
         using var removed = Predict(unet);
-        Assert.True(removed.eq(baseline).all().item<bool>());
+        Assert.True((removed - baseline).abs().max().item<float>() < 1e-5);
     }
 
     [Fact]
