@@ -50,9 +50,7 @@ public sealed record BatchJob(int Line, string? Prompt, string? Image, string? P
     public string FolderName(int index)
     {
         var words = Prompt ?? Path.GetFileNameWithoutExtension(Image) ?? "job";
-        var slug = new string(words.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
-        while (slug.Contains("--", StringComparison.Ordinal)) slug = slug.Replace("--", "-", StringComparison.Ordinal);
-        return $"{index:D4}-{(slug.Length > 40 ? slug[..40].TrimEnd('-') : slug)}";
+        return $"{index:D4}-{Training.GenerationRun.Slug(words)}";
     }
 
     /// <summary>The job as one JSON line (the normalised form a batch folder keeps in batch.jsonl).</summary>
