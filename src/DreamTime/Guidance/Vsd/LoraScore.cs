@@ -23,6 +23,7 @@ public sealed class LoraScore : IDisposable
     private readonly StableDiffusionPipeline _pipe;
     private readonly LoraNetwork _lora;
     private readonly TimestepEmbedding _camera;
+    private readonly Tensor _alphasCumprod;
     public VsdOptions Options { get; }
 
     /// <summary>The camera embedding's input: a flattened 4x4 matrix.</summary>
@@ -48,6 +49,7 @@ public sealed class LoraScore : IDisposable
                 p.copy_(u.Times(2 * bound).Minus(bound));
             }
         _camera.to(pipeline.Device);
+        _alphasCumprod = torch.tensor(pipeline.Schedule.AlphasCumprod).to(pipeline.Device).DetachFromDisposeScope();
         Group = new ParameterGroup("lora", _lora.Parameters.Concat(_camera.parameters()).ToList(), options.LearningRate,
             OptimizerSettings.AdamW);
     }
@@ -127,8 +129,7 @@ public sealed class LoraScore : IDisposable
         var keep = torch.rand(new long[] { b }, generator: generator).ge(Scalars.Of(Options.CameraDropout)).to(ScalarType.Float32)
             .to(_pipe.Device);
         var conditioned = cameras * keep.unsqueeze(1);
-        var table = torch.tensor(_pipe.Schedule.AlphasCumprod).to(ScalarType.Float32).to(_pipe.Device);
-        var alphaBar = table.index_select(0, t).reshape(b, 1, 1, 1);
+        var alphaBar = _alphasCumprod.index_select(0, t).reshape(b, 1, 1, 1);
         var noisy = (alphaBar.sqrt() * clean).Plus(alphaBar.SubtractedFrom(1.0).sqrt() * noise);
         var target = ModelPrediction.TrainingTarget(_pipe.SchedulerConfig.PredictionType, clean, noise, alphaBar);
         var output = Forward(noisy, t, text, conditioned);
@@ -141,5 +142,6 @@ public sealed class LoraScore : IDisposable
     {
         _lora.Dispose();
         _camera.Dispose();
+        _alphasCumprod.Dispose();
     }
 }
