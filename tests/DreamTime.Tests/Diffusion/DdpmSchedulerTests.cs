@@ -61,13 +61,18 @@ public class DdpmSchedulerTests
         using var scope = NewDisposeScope();
         var config = Sd() with { PredictionType = prediction };
         var s = new DdpmScheduler(config, new Generator(3));
-        var x0 = rand(new long[] { 2, 3, 8, 8 }, generator: new Generator(1)) * 2 - 1;
+        var x0 = rand(new long[] { 2, 3, 8, 8 }, generator: new Generator(1)).Times(2).Minus(1);
         var x = randn(x0.shape, generator: new Generator(2));
         foreach (int t in s.SetTimesteps(25))
         {
             double ab = s.Schedule.AlphaBar(t);
-            var eps = (x - Math.Sqrt(ab) * x0) / Math.Sqrt(1 - ab);
-            var output = prediction switch { "epsilon" => eps, "sample" => x0, _ => Math.Sqrt(ab) * eps - Math.Sqrt(1 - ab) * x0 };
+            var eps = (x - x0.Times(Math.Sqrt(ab))).DividedBy(Math.Sqrt(1 - ab));
+            var output = prediction switch
+            {
+                "epsilon" => eps,
+                "sample" => x0,
+                _ => eps.Times(Math.Sqrt(ab)) - x0.Times(Math.Sqrt(1 - ab)),
+            };
             x = s.Step(output, t, x);
         }
         TinySd.AssertClose(x0, x, 1e-4, prediction);
@@ -89,7 +94,7 @@ public class DdpmSchedulerTests
         foreach (int t in s.SetTimesteps(1000))
         {
             double ab = s.Schedule.AlphaBar(t);
-            var x0Hat = x * (Math.Sqrt(ab) * sd * sd / (ab * sd * sd + 1 - ab));
+            var x0Hat = x.Times(Math.Sqrt(ab) * sd * sd / (ab * sd * sd + 1 - ab));
             x = s.Step(x0Hat, t, x);
         }
         double mean = x.mean().item<float>(), std = x.std().item<float>();

@@ -3,6 +3,7 @@ using DreamTime.Diffusion;
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using DreamTime.Tests.Models.Diffusers;
 using DreamTime.Tests.Training;
 using Xunit;
@@ -39,8 +40,8 @@ public class ModelPredictionTests(ITestOutputHelper output)
         {
             float ab = schedule.AlphasCumprod[t];
             double a = Math.Sqrt(ab), b = Math.Sqrt(1 - (double)ab);
-            var xt = (x0.to(float64) * a + eps.to(float64) * b).to(float32);
-            var v = (eps.to(float64) * a - x0.to(float64) * b).to(float32);
+            var xt = x0.to(float64).Times(a).Plus(eps.to(float64).Times(b)).to(float32);
+            var v = (eps.to(float64).Times(a) - x0.to(float64).Times(b)).to(float32);
             var modelOutput = type switch { ModelPrediction.Epsilon => eps, ModelPrediction.Sample => x0, _ => v };
             var (gotEps, gotX0) = ModelPrediction.ToEpsilonAndX0(type, modelOutput, xt, ab);
 
@@ -93,31 +94,31 @@ public class ModelPredictionTests(ITestOutputHelper output)
                 GuidanceScale = s
             };
             using var g = new StableDiffusionGuidance(p, options);
-            var image = ((TinySd.Ref("vae_image") + 1) / 2).permute(0, 2, 3, 1).contiguous().requires_grad_(true);
+            var image = TinySd.Ref("vae_image").Plus(1).DividedBy(2).permute(0, 2, 3, 1).contiguous().requires_grad_(true);
             var r = g.StepImages(image, new[] { new Camera(0, 0, 3, 40) }, t, new Generator(9), Hamburger);
             r.Loss.backward();
 
             // the epsilon path from the same latents, noise and UNet outputs
             var cond = p.EncodePrompt(Hamburger);
             var uncond = p.EncodePrompt("");
-            var x = (image.detach() * 2 - 1).permute(0, 3, 1, 2).requires_grad_(true);
+            var x = image.detach().Times(2).Minus(1).permute(0, 3, 1, 2).requires_grad_(true);
             var mean = p.Vae!.Encode(x).Mean;
             float sf = (float)p.Vae.Config.ScalingFactor;
-            var z = mean.detach() * sf;
+            var z = mean.detach().Times(sf);
             float ab = p.Schedule.AlphasCumprod[t];
             double a = Math.Sqrt(ab), b = Math.Sqrt(1 - (double)ab);
             var eps = randn(z.shape, generator: new Generator(9));
-            var zt = z * Math.Sqrt(ab) + eps * Math.Sqrt(1 - ab);
+            var zt = z.Times(Math.Sqrt(ab)).Plus(eps.Times(Math.Sqrt(1 - ab)));
             var raw = p.PredictNoise(cat(new[] { zt, zt }), t, cat(new[] { cond, uncond }));
             Tensor ToNoise(Tensor o) => type switch
             {
-                ModelPrediction.VPrediction => o * a + zt * b,
-                ModelPrediction.Sample => (zt - o * a) / b,
+                ModelPrediction.VPrediction => o.Times(a).Plus(zt.Times(b)),
+                ModelPrediction.Sample => (zt - o.Times(a)).DividedBy(b),
                 _ => o,
             };
             var epsC = ToNoise(raw[0..1]);
             var epsU = ToNoise(raw[1..2]);
-            var epsHat = epsU + s * (epsC - epsU);
+            var epsHat = epsU.Plus((epsC - epsU).Times(s));
             double w = ScoreDistillation.Weight(SdsWeighting.OneMinusAlphaBar, ab);
             var grad = ScoreDistillation.Gradient(epsHat, eps, w);
 
@@ -126,7 +127,7 @@ public class ModelPredictionTests(ITestOutputHelper output)
             // own magnitude; each side's float32 guidance combination a few ulps of |eps_hat|.
             double k = type == ModelPrediction.Sample ? 1 / b : 1;
             double mx = zt.abs().max().item<float>(), mRaw = raw.abs().max().item<float>();
-            double mGuided = (raw[1..2] + s * (raw[0..1] - raw[1..2])).abs().max().item<float>();
+            double mGuided = raw[1..2].Plus((raw[0..1] - raw[1..2]).Times(s)).abs().max().item<float>();
             double mHat = epsHat.abs().max().item<float>();
             // The UNet also runs twice (here and inside GuidedNoise): tests running in parallel switch the CPU
             // convolution kernels process-wide (oneDNN off while a pixel-space model or a prior training lives), and
@@ -147,8 +148,8 @@ public class ModelPredictionTests(ITestOutputHelper output)
             // the gradient reaching the image is the encoder's VJP of it; the latent gradients agree to ~1e-5 of their
             // size, and 1e-3 of the image gradient's leaves the encoder's mixing a factor of 100 while any mix-up of
             // the prediction types (errors of order one) still fails
-            (mean * (grad * sf)).sum().backward();
-            var expected = (x.grad! * 2).permute(0, 2, 3, 1);
+            (mean * grad.Times(sf)).sum().backward();
+            var expected = x.grad!.Times(2).permute(0, 2, 3, 1);
             double scale = expected.abs().max().item<float>();
             double dImage = TinySd.MaxAbsDiff(expected, image.grad!);
             _out.WriteLine($"{type}: image gradient max |diff| = {dImage:E3} (tol {1e-3 * scale:E3})");

@@ -30,9 +30,9 @@ public class StartNoiseTests
         var start = WithStatistics().MatchStartToData(noise, ab);
 
         var x0Means = tensor(Mean).view(1, 3, 1, 1)
-            + tensor(Std).view(1, 3, 1, 1) * randn(new long[] { n, 3, 1, 1 }, dtype: ScalarType.Float64, generator: new Generator(2));
+            .Plus(tensor(Std).view(1, 3, 1, 1) * randn(new long[] { n, 3, 1, 1 }, dtype: ScalarType.Float64, generator: new Generator(2)));
         var eps = randn(new long[] { n, 3, 8, 8 }, dtype: ScalarType.Float64, generator: new Generator(3));
-        var simulated = (Math.Sqrt(ab) * x0Means + Math.Sqrt(1 - ab) * eps).mean(new long[] { 2, 3 });
+        var simulated = x0Means.Times(Math.Sqrt(ab)).Plus(eps.Times(Math.Sqrt(1 - ab))).mean(new long[] { 2, 3 });
         var got = start.to(ScalarType.Float64).mean(new long[] { 2, 3 });
         for (int c = 0; c < 3; c++)
         {

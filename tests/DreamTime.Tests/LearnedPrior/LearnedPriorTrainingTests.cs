@@ -1,5 +1,6 @@
 using DreamTime.LearnedPrior;
 using DreamTime.Models.Diffusers;
+using DreamTime.Runtime;
 using DreamTime.Training;
 using SkiaSharp;
 using TorchSharp;
@@ -130,7 +131,7 @@ public class LearnedPriorTrainingTests : IDisposable
         trainer.TrainStep();
         var ckpt = Path.Combine(_dir, "ckpt");
         trainer.SaveCheckpoint(ckpt);
-        using (torch.no_grad()) trainer.Unet.parameters().First().fill_(double.NaN);
+        using (torch.no_grad()) trainer.Unet.parameters().First().fill_(Scalars.Of(double.NaN));
         var e = Assert.Throws<TrainingDivergedException>(() => trainer.TrainStep());
         Assert.Equal(2, e.Step);
         Assert.Equal(1, trainer.Step);

@@ -88,7 +88,7 @@ public class BuiltinPriorDenoiserTests
         double ab = 0.21;
         using var x = T(member);
         using var eps = T(noise);
-        using var noisy = Math.Sqrt(ab) * x + Math.Sqrt(1 - ab) * eps;
+        using var noisy = x.Times(Math.Sqrt(ab)).Plus(eps.Times(Math.Sqrt(1 - ab)));
         using var post = ExactDenoiser.Denoise(noisy, x, ab);
         for (int r = 0; r < 2; r++)
         {
@@ -113,14 +113,14 @@ public class BuiltinPriorDenoiserTests
         var eps = randn(new long[] { 2, d }, float64, generator: gen);
 
         double abSmall = 0.999;
-        using var sharp = ExactDenoiser.Denoise(Math.Sqrt(abSmall) * source + Math.Sqrt(1 - abSmall) * eps, members, abSmall);
+        using var sharp = ExactDenoiser.Denoise(source.Times(Math.Sqrt(abSmall)).Plus(eps.Times(Math.Sqrt(1 - abSmall))), members, abSmall);
         Assert.True(sharp.Weights[0, 3].item<double>() > 0.999);
         Assert.True(sharp.Weights[1, 6].item<double>() > 0.999);
         Assert.True(sharp.Entropy.max().item<double>() < 0.01);
 
         double abLarge = 1e-6;
-        using var broad = ExactDenoiser.Denoise(Math.Sqrt(abLarge) * source + Math.Sqrt(1 - abLarge) * eps, members, abLarge);
-        Assert.True((broad.Weights - 1.0 / k).abs().max().item<double>() < 0.01);
+        using var broad = ExactDenoiser.Denoise(source.Times(Math.Sqrt(abLarge)).Plus(eps.Times(Math.Sqrt(1 - abLarge))), members, abLarge);
+        Assert.True(broad.Weights.Minus(1.0 / k).abs().max().item<double>() < 0.01);
         Assert.True(broad.Entropy.min().item<double>() > Math.Log(k) - 0.01);
         using var mean = members.mean(new long[] { 0 });
         Assert.True((broad.X0 - mean).abs().max().item<double>() < 0.02);
@@ -143,7 +143,7 @@ public class BuiltinPriorDenoiserTests
         var members = T(RandomMatrix(4, 10, 10));
         var noisy = T(RandomMatrix(1, 10, 11));
         using var flat = ExactDenoiser.Denoise(noisy, members, 0.6, 0.0);
-        Assert.True((flat.Weights - 0.25).abs().max().item<double>() < 1e-12);
+        Assert.True(flat.Weights.Minus(0.25).abs().max().item<double>() < 1e-12);
         using var exact = ExactDenoiser.Denoise(noisy, members, 0.6);
         using var same = ExactDenoiser.Denoise(noisy, members, 0.6, 1.0);
         Assert.True((exact.Weights - same.Weights).abs().max().item<double>() == 0);
@@ -161,7 +161,7 @@ public class BuiltinPriorDenoiserTests
         Assert.True((ExactDenoiser.Guided(c.Eps, u.Eps, 0.0) - u.Eps).abs().max().item<double>() < 1e-12);
         // linear in the scale: s = 3 is u + 3 (c - u)
         var three = ExactDenoiser.Guided(c.Eps, u.Eps, 3.0);
-        Assert.True((three - (3 * c.Eps - 2 * u.Eps)).abs().max().item<double>() < 1e-10);
+        Assert.True((three - (c.Eps.Times(3) - u.Eps.Times(2))).abs().max().item<double>() < 1e-10);
     }
 
     [Fact]
@@ -169,7 +169,7 @@ public class BuiltinPriorDenoiserTests
     {
         // members far apart at tiny noise: logits of order -1e9 must not overflow the softmax
         var members = T(RandomMatrix(3, 50, 14, 100));
-        var noisy = members.index_select(0, tensor(new long[] { 2 })) * Math.Sqrt(0.9999);
+        var noisy = members.index_select(0, tensor(new long[] { 2 })).Times(Math.Sqrt(0.9999));
         using var post = ExactDenoiser.Denoise(noisy, members, 0.9999);
         Assert.False(post.Eps.isnan().any().item<bool>());
         Assert.Equal(1.0, post.Weights[0, 2].item<double>(), 1e-12);

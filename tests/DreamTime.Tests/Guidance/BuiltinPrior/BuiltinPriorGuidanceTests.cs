@@ -28,9 +28,10 @@ public class BuiltinPriorGuidanceTests
         var renders = new SdfRenderer().Render(members.Select(m => m.Scene).ToList(), Cam, Size, Size);
         // start from member 2 blended with member 4 and some noise: member 2 is the nearest
         var target = Image(renders[2]);
-        var start = (0.75 * target + 0.25 * Image(renders[4]) + 0.05 * randn(target.shape, generator: new Generator(1))).clamp(0, 1);
+        var start = target.Times(0.75).Plus(Image(renders[4]).Times(0.25))
+            .Plus(randn(target.shape, generator: new Generator(1)).Times(0.05)).clamp(Scalars.Of(0), Scalars.One);
         var images = start.unsqueeze(0).detach().requires_grad_(true);
-        double before = (images[0] - target).square().sum().item<float>();
+        double before = (images[0] - target).Squared().sum().item<float>();
 
         var result = guidance.StepImages(images, new[] { Cam }, 30, new Generator(5));
         result.Loss.backward();
@@ -40,8 +41,8 @@ public class BuiltinPriorGuidanceTests
         Assert.Equal(2 * result.GradNorm, images.grad!.norm().item<float>(), 2e-3 * result.GradNorm);
 
         using var _ = no_grad();
-        var stepped = images - 0.05 * images.grad!;
-        double after = (stepped[0] - target).square().sum().item<float>();
+        var stepped = images - images.grad!.Times(0.05);
+        double after = (stepped[0] - target).Squared().sum().item<float>();
         Assert.True(after < before * 0.95, $"distance {before} -> {after}");
     }
 
@@ -63,14 +64,14 @@ public class BuiltinPriorGuidanceTests
 
         // same noise, same renders, computed without the guidance class
         double ab = NoiseSchedule.StableDiffusion.AlphaBar(t);
-        var x0 = 2 * images.detach() - 1;
+        var x0 = images.detach().Times(2).Minus(1);
         var (noisy, eps) = ScoreDistillation.AddNoise(x0, ab, new Generator(9));
         var all = guidance.MemberImages(Cam, Size, Size);
         var cond = all.index_select(0, tensor(guidance.ConditionalIndex.Select(i => (long)i).ToArray()));
         double sharp = 16.0 / (Size * Size);
         using var c = ExactDenoiser.Denoise(noisy.reshape(1, -1), cond, ab, sharp);
         using var u = ExactDenoiser.Denoise(noisy.reshape(1, -1), all, ab, sharp);
-        var g = (ExactDenoiser.Guided(c.Eps, u.Eps, 4) - eps.reshape(1, -1).to(float64)) * (1 - ab);
+        var g = (ExactDenoiser.Guided(c.Eps, u.Eps, 4) - eps.reshape(1, -1).to(float64)).Times(1 - ab);
         Assert.Equal(g.norm().item<double>(), result.GradNorm, 1e-3 * result.GradNorm);
         Assert.Equal(c.Entropy.item<double>(), result.Stats["posterior_entropy"], 1e-9);
         Assert.All(guidance.Selection.Members, m => Assert.Equal("red", m.Attributes["cap colour"]));
@@ -87,7 +88,7 @@ public class BuiltinPriorGuidanceTests
         using var plain = new BuiltinPriorGuidance("a car", new BuiltinPriorOptions { GuidanceScale = 1 }, Lib);
         Assert.Equal(Lib.FindFamily("car")!.Members.Count, plain.RenderedMembers.Count);
         Assert.InRange(first.min().item<float>(), -1f, 1f);
-        var images = full(new long[] { 1, 8, 8, 3 }, 0.5f);
+        var images = full(new long[] { 1, 8, 8, 3 }, Scalars.Of(0.5));
         guidance.StepImages(images, new[] { Cam with { AzimuthDeg = 10 } }, 500, new Generator(1));
         Assert.NotSame(first, guidance.MemberImages(Cam, 8, 8));
     }

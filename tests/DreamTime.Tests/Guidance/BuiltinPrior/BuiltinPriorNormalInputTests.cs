@@ -57,7 +57,7 @@ public class BuiltinPriorNormalInputTests
         Assert.True((posterior.X0 - x0).abs().max().item<double>() < 1e-3);
 
         // and through the guidance: a render whose normal image is the member's points at that member, with a small gradient
-        var image = ((members[2] + 1) / 2).reshape(1, Size, Size, 3).requires_grad_(true);
+        var image = members[2].Plus(1).DividedBy(2).reshape(1, Size, Size, 3).requires_grad_(true);
         var result = guidance.StepImages(image, new[] { Cam }, t, new TorchSharp.torch.Generator(5));
         result.Loss.backward();
         Assert.Equal(2, (int)result.Stats["top_member"]);
@@ -70,16 +70,17 @@ public class BuiltinPriorNormalInputTests
     {
         using var guidance = Normals();
         var members = guidance.MemberImages(Cam, Size, Size);
-        var target = ((members[2] + 1) / 2).reshape(Size, Size, 3);
-        var other = ((members[4] + 1) / 2).reshape(Size, Size, 3);
-        var start = (0.75 * target + 0.25 * other + 0.05 * randn(target.shape, generator: new TorchSharp.torch.Generator(1))).clamp(0, 1);
+        var target = members[2].Plus(1).DividedBy(2).reshape(Size, Size, 3);
+        var other = members[4].Plus(1).DividedBy(2).reshape(Size, Size, 3);
+        var start = target.Times(0.75).Plus(other.Times(0.25))
+            .Plus(randn(target.shape, generator: new TorchSharp.torch.Generator(1)).Times(0.05)).clamp(Scalars.Of(0), Scalars.One);
         var images = start.unsqueeze(0).detach().requires_grad_(true);
-        double before = (images[0] - target).square().sum().item<float>();
+        double before = (images[0] - target).Squared().sum().item<float>();
         var result = guidance.StepImages(images, new[] { Cam }, 30, new TorchSharp.torch.Generator(5));
         result.Loss.backward();
         Assert.Equal(2, (int)result.Stats["top_member"]);
         using var _ = no_grad();
-        double after = (images - 0.05 * images.grad!)[0].sub(target).square().sum().item<float>();
+        double after = (images - images.grad!.Times(0.05))[0].sub(target).Squared().sum().item<float>();
         Assert.True(after < before * 0.95, $"distance {before} -> {after}");
     }
 }

@@ -1,6 +1,7 @@
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Models.Diffusers;
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using DreamTime.Tests.Models.Diffusers;
 using DreamTime.Tests.Training;
 using TorchSharp;
@@ -61,7 +62,7 @@ public class StableDiffusionGuidanceTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var options = new StableDiffusionGuidanceOptions { ViewDependentPrompt = false, LatentMode = LatentMode.Mean, GuidanceScale = 100 };
         using var g = new StableDiffusionGuidance(P, options);
-        var image = ((TinySd.Ref("vae_image") + 1) / 2).permute(0, 2, 3, 1).contiguous().requires_grad_(true);
+        var image = TinySd.Ref("vae_image").Plus(1).DividedBy(2).permute(0, 2, 3, 1).contiguous().requires_grad_(true);
         const int t = 500;
         var r = g.StepImages(image, new[] { new Camera(0, 0, 3, 40) }, t, new Generator(9), Hamburger);
         r.Loss.backward();
@@ -69,16 +70,16 @@ public class StableDiffusionGuidanceTests(ITestOutputHelper output)
         // the same computation spelled out
         var cond = P.EncodePrompt(Hamburger);
         var uncond = P.EncodePrompt("");
-        var x = (image.detach() * 2 - 1).permute(0, 3, 1, 2).requires_grad_(true);
+        var x = image.detach().Times(2).Minus(1).permute(0, 3, 1, 2).requires_grad_(true);
         var mean = P.Vae!.Encode(x).Mean;
-        var z = mean.detach() * P.Vae.Config.ScalingFactor;
+        var z = mean.detach().Times(P.Vae.Config.ScalingFactor);
         double ab = P.Schedule.AlphaBar(t);
         var eps = torch.randn(z.shape, generator: new Generator(9));
-        var zt = z * Math.Sqrt(ab) + eps * Math.Sqrt(1 - ab);
+        var zt = z.Times(Math.Sqrt(ab)).Plus(eps.Times(Math.Sqrt(1 - ab)));
         var epsHat = P.GuidedNoise(zt, t, cond, uncond, 100);
-        var sdsGrad = (1 - ab) * (epsHat - eps);
-        (mean * (sdsGrad * P.Vae.Config.ScalingFactor)).sum().backward();
-        var expected = (x.grad! * 2).permute(0, 2, 3, 1); // d/d image = 2 d/dx
+        var sdsGrad = (epsHat - eps).Times(1 - ab);
+        (mean * sdsGrad.Times(P.Vae.Config.ScalingFactor)).sum().backward();
+        var expected = x.grad!.Times(2).permute(0, 2, 3, 1); // d/d image = 2 d/dx
         double scale = expected.abs().max().item<float>();
         Assert.True(scale > 1e-3, $"gradient too small to compare ({scale})");
         double dImage = TinySd.MaxAbsDiff(expected, image.grad!);

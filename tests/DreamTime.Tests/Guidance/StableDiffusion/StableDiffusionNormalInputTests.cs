@@ -71,13 +71,13 @@ public class StableDiffusionNormalInputTests(PixelSpaceCheckpoint pixelSpace, IT
         // normal image as the guidance computes it, so that both sides feed the UNet the same bits (guidance 100
         // magnifies a rounding difference in its input past the tolerance).
         var image = NormalImage.Encode(normal.detach(), opacity.detach());
-        var x = cat([image * 2 - 1, opacity.detach()], -1).permute(0, 3, 1, 2);
-        Assert.True((x[.., ..3] - (1 + normal.detach() - opacity.detach()).permute(0, 3, 1, 2)).abs().max().item<float>() < 1e-6);
+        var x = cat([image.Times(2).Minus(1), opacity.detach()], -1).permute(0, 3, 1, 2);
+        Assert.True((x[.., ..3] - (normal.detach().Plus(1) - opacity.detach()).permute(0, 3, 1, 2)).abs().max().item<float>() < 1e-6);
         double ab = P.Schedule.AlphaBar(t);
         var eps = randn(x.shape, generator: new Generator(9));
-        var zt = x * Math.Sqrt(ab) + eps * Math.Sqrt(1 - ab);
+        var zt = x.Times(Math.Sqrt(ab)).Plus(eps.Times(Math.Sqrt(1 - ab)));
         var epsHat = P.GuidedNoise(zt, t, P.EncodePrompt(Hamburger), P.EncodePrompt(""), 100);
-        var sds = ((1 - ab) * (epsHat - eps)).permute(0, 2, 3, 1);
+        var sds = (epsHat - eps).Times(1 - ab).permute(0, 2, 3, 1);
         var expectedNormal = sds[.., .., .., ..3];
         var expectedOpacity = sds[.., .., .., 3..] - sds[.., .., .., ..3].sum(-1, keepdim: true);
         double scale = sds.abs().max().item<float>();
@@ -105,8 +105,8 @@ public class StableDiffusionNormalInputTests(PixelSpaceCheckpoint pixelSpace, IT
         var image = NormalImage.Encode(normal.detach(), opacity.detach()).requires_grad_(true);
         var r = g.Step(new GuidanceInput(RenderOutput.FromImages(image), Cameras, new Conditioning(Hamburger), t, new Generator(9)));
         r.Losses["sds"].backward();
-        var expectedNormal = 0.5 * image.grad!;
-        var expectedOpacity = -0.5 * image.grad!.sum(-1, keepdim: true);
+        var expectedNormal = image.grad!.Times(0.5);
+        var expectedOpacity = image.grad!.sum(-1, keepdim: true).Times(-0.5);
         double scale = image.grad!.abs().max().item<float>();
         Assert.True(scale > 1e-6, $"gradient too small to compare ({scale})");
         TinySd.AssertClose(expectedNormal, normal.grad!, 1e-5 * scale, "normal gradient");

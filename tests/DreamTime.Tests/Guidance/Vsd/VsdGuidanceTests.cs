@@ -40,7 +40,7 @@ public sealed class VsdGuidanceTests : IClassFixture<PixelSpaceCheckpoint>, IDis
     {
         var generator = new Generator(9);
         using var _ = no_grad();
-        foreach (var p in parameters) p.add_(randn(p.shape, generator: generator).Times(0.05));
+        foreach (var p in parameters) p.add_(randn(p.shape, generator: generator).Times(0.05), Scalars.One);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class VsdGuidanceTests : IClassFixture<PixelSpaceCheckpoint>, IDis
         var x = rgb.detach().permute(0, 3, 1, 2).Times(2).Minus(1);
         double ab = pipeB.Schedule.AlphaBar(t);
         var noise = randn(x.shape, generator: new Generator(7));
-        var noisy = x.Times(Math.Sqrt(ab)) + noise.Times(Math.Sqrt(1 - ab));
+        var noisy = x.Times(Math.Sqrt(ab)).Plus(noise.Times(Math.Sqrt(1 - ab)));
         var cond = pipeB.EncodePrompt("a cat").expand(2, -1, -1);
         var uncond = pipeB.EncodePrompt("");
         var guided = pipeB.GuidedNoise(noisy, t, cond, uncond, 3);

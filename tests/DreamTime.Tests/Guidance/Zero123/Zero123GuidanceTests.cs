@@ -1,4 +1,5 @@
 using DreamTime.Models.Zero123;
+using DreamTime.Runtime;
 using DreamTime.Tests.Models.Diffusers;
 using DreamTime.Tests.Models.Zero123;
 using TorchSharp;
@@ -61,14 +62,14 @@ public class Zero123GuidanceTests(ITestOutputHelper output)
         {
             embeds64 = TinyZero123.Float64Encoder.Forward(pixels.to(ScalarType.Float64)).ImageEmbeds.unsqueeze(1);
             latents64 = TinyZero123.Float64Vae.Encode(image.to(ScalarType.Float64)).Mean;
-            var p = pose.to(ScalarType.Float64) * (Math.PI / 180);
+            var p = pose.to(ScalarType.Float64).Times(Math.PI / 180);
             var features = torch.stack(
                 new[] { p[.., 0], p[.., 1].sin(), p[.., 1].cos(), pose.to(ScalarType.Float64)[.., 2] }, 1).unsqueeze(1);
             prompt64 = TinyZero123.Float64CcProjection.Forward(torch.cat(new[] { embeds64, features }, 2));
             var zt = TinyZero123.Ref("guide_zt").to(ScalarType.Float64);
             var u = TinyZero123.Float64Unet.Forward(torch.cat(new[] { zt, torch.zeros_like(latents64) }, 1), t, torch.zeros_like(prompt64));
             var c = TinyZero123.Float64Unet.Forward(torch.cat(new[] { zt, latents64 }, 1), t, prompt64);
-            eps64 = u + s * (c - u);
+            eps64 = u.Plus((c - u).Times(s));
         }
         Check(TinyZero123.Ref("guide_image_embeds"), cond.ImageEmbeds, embeds64, EmbedsBound, "image embeds");
         Check(TinyZero123.Ref("guide_image_latents"), cond.ImageLatents, latents64, LatentsBound, "image latents (posterior mode)");
@@ -77,7 +78,7 @@ public class Zero123GuidanceTests(ITestOutputHelper output)
         // x_t = sqrt(ab) z0 + sqrt(1-ab) noise: two products and a sum of terms below 4, each rounded once in
         // float32 (ulp 2.4e-7 in [2, 4)), plus sqrt(ab) rounded in float32 by the reference: a few ulps
         double ab = P.Schedule.AlphaBar((int)t);
-        var zt32 = TinyZero123.Ref("guide_z0") * Math.Sqrt(ab) + TinyZero123.Ref("guide_noise") * Math.Sqrt(1 - ab);
+        var zt32 = TinyZero123.Ref("guide_z0").Times(Math.Sqrt(ab)).Plus(TinyZero123.Ref("guide_noise").Times(Math.Sqrt(1 - ab)));
         TinySd.AssertClose(TinyZero123.Ref("guide_zt"), zt32, 1e-6, "x_t");
 
         var x = TinyZero123.Ref("guide_zt");
@@ -102,8 +103,8 @@ public class Zero123GuidanceTests(ITestOutputHelper output)
         using var kernels = DreamTime.Runtime.TorchRuntime.WithoutOneDnnConvolutions();
         using var scope = NewDisposeScope();
         // a 48x40 image with a diagonal ramp: neither square nor the generation size, so both resizes run
-        var ramp = torch.linspace(0, 1, 48).view(1, 48, 1) * 0.5 + torch.linspace(0, 1, 40).view(1, 1, 40) * 0.5;
-        var image = torch.cat(new[] { ramp, 1 - ramp, ramp * ramp }, 0);
+        var ramp = torch.linspace(0, 1, 48).view(1, 48, 1).Times(0.5).Plus(torch.linspace(0, 1, 40).view(1, 1, 40).Times(0.5));
+        var image = torch.cat(new[] { ramp, ramp.SubtractedFrom(1), ramp * ramp }, 0);
         using var cond = P.EncodeCondition(image);
         Assert.Equal(new long[] { 1, 1, P.ImageEncoder.Config.ProjectionDim }, cond.ImageEmbeds.shape);
         int h = P.DefaultResolution / P.VaeScaleFactor;
@@ -111,7 +112,7 @@ public class Zero123GuidanceTests(ITestOutputHelper output)
         // the same as preparing the inputs by hand and encoding them
         var pixels = DreamTime.Models.Clip.ClipImagePreprocessor.Preprocess(image, P.ImageEncoder.Config.ImageSize);
         var vaeImage = nn.functional.interpolate(image.unsqueeze(0), size: new long[] { P.DefaultResolution, P.DefaultResolution },
-            mode: InterpolationMode.Bilinear, align_corners: false, antialias: true) * 2 - 1;
+            mode: InterpolationMode.Bilinear, align_corners: false, antialias: true).Times(2).Minus(1);
         using var byHand = P.EncodeCondition(pixels, vaeImage);
         TinySd.AssertClose(byHand.ImageEmbeds, cond.ImageEmbeds, 0, "image embeds");
         TinySd.AssertClose(byHand.ImageLatents, cond.ImageLatents, 0, "image latents");

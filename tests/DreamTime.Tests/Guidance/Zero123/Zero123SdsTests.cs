@@ -7,6 +7,7 @@ using DreamTime.Guidance;
 using DreamTime.Guidance.StableDiffusion;
 using DreamTime.Guidance.Zero123;
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using DreamTime.Tests.Models.Zero123;
 using Xunit;
 using static TorchSharp.torch;
@@ -60,13 +61,13 @@ public class Zero123SdsTests : IDisposable
 
         // the same step from the pipeline's parts: latents of the render, noise from the same stream, guided noise at the pose
         using var _ = no_grad();
-        var x = pipe.Vae.Encode(render.permute(0, 3, 1, 2) * 2 - 1).Mean * pipe.Vae.Config.ScalingFactor;
+        var x = pipe.Vae.Encode(render.permute(0, 3, 1, 2).Times(2).Minus(1)).Mean.Times(pipe.Vae.Config.ScalingFactor);
         double ab = pipe.Schedule.AlphaBar(t);
         var eps = randn(x.shape, generator: new Generator(23));
-        var noisy = x * Math.Sqrt(ab) + eps * Math.Sqrt(1 - ab);
+        var noisy = x.Times(Math.Sqrt(ab)).Plus(eps.Times(Math.Sqrt(1 - ab)));
         using var cond = pipe.EncodeCondition(picture.permute(2, 0, 1), 32, 32);
         var pose = tensor(new float[] { -15, 70, 0 }, new long[] { 1, 3 });
-        var grad = (1 - ab) * (pipe.PredictNoiseGuided(noisy, t, cond, pose, 3) - eps);
+        var grad = (pipe.PredictNoiseGuided(noisy, t, cond, pose, 3) - eps).Times(1 - ab);
         double expectedNorm = grad.norm().item<float>();
         // loss = 0.5 ||x - stopgrad(x - grad)||^2 / B = 0.5 ||grad||^2 for one camera. The two paths run the same
         // float32 kernels on the same inputs; thread splits may round sums differently (1e-6 relative seen): 1e-4

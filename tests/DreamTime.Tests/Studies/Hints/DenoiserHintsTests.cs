@@ -1,6 +1,7 @@
 using DreamTime.Diffusion;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using DreamTime.Scenes;
 using DreamTime.Studies.Hints;
 using Xunit;
@@ -48,13 +49,13 @@ public class DenoiserHintsTests
     [Fact]
     public void DegradingKeepsEachChannelsMeanAndAConstantImage()
     {
-        var x = rand(new long[] { 2, 3, 8, 8 }, generator: new Generator(5)) * 2 - 1;
+        var x = rand(new long[] { 2, 3, 8, 8 }, generator: new Generator(5)).Times(2).Minus(1);
         var d = DenoiserHints.Degrade(x, 4);
         Assert.Equal(x.shape, d.shape);
         // bilinear upsampling (half-pixel centres, clamped at the border) weights the 2x2 block means symmetrically
         Assert.True(d.mean(new long[] { 2, 3 }).allclose(x.mean(new long[] { 2, 3 }), rtol: 0, atol: 1e-5));
         Assert.False(d.allclose(x, rtol: 0, atol: 0.05));
-        var c = full(new long[] { 1, 3, 8, 8 }, 0.25f);
+        var c = full(new long[] { 1, 3, 8, 8 }, Scalars.Of(0.25));
         Assert.True(DenoiserHints.Degrade(c, 2).allclose(c, rtol: 0, atol: 1e-6));
         Assert.Same(x, DenoiserHints.Degrade(x, 1));
     }
