@@ -1,5 +1,7 @@
 using System.Numerics;
 using DreamTime.Geometry;
+using DreamTime.Runtime;
+using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 using Mesh = DreamTime.Geometry.Mesh;
@@ -151,7 +153,7 @@ public class MarchingTetrahedraTests
             var (p, _) = MarchingTetrahedra.Extract(vt, st, grid.Tets);
             var w = tensor(weights[..(int)(p.shape[0] * 3)]).view(-1, 3);
             // nonlinear in the positions, so the test sees the chain rule, not just a sum
-            var loss = (p * w).sum() + (p * p * w).sum() + (p.narrow(1, 0, 1) * p.narrow(1, 1, 1)).sum();
+            var loss = (p * w).sum().Plus((p * p * w).sum()).Plus((p.narrow(1, 0, 1) * p.narrow(1, 1, 1)).sum());
             if (backward) loss.backward();
             vGrad = backward ? vt.grad! : empty(0);
             sGrad = backward ? st.grad! : empty(0);
@@ -187,7 +189,8 @@ public class MarchingTetrahedraTests
     public void AFieldOfOneSignGivesAnEmptySurface(double value)
     {
         using var grid = TetGrid.Cube(4, 1.0);
-        var sdf = full(grid.VertexCount, value, dtype: ScalarType.Float32).requires_grad_(true);
+        using var fill = value.ToScalar();
+        var sdf = full(grid.VertexCount, fill, dtype: ScalarType.Float32).requires_grad_(true);
         var (positions, faces) = MarchingTetrahedra.Extract(grid.Vertices, sdf, grid.Tets);
         Assert.Equal(new long[] { 0, 3 }, positions.shape);
         Assert.Equal(new long[] { 0, 3 }, faces.shape);

@@ -24,7 +24,7 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
             {
                 ["down_blocks.0.resnets.0.conv1.weight"] = torch.linspace(-1, 1, 24).reshape(2, 3, 2, 2),
                 ["down_blocks.0.resnets.0.conv1.bias"] = torch.ones(2, ScalarType.Float16),
-                ["text_model.embeddings.position_ids"] = torch.arange(7, ScalarType.Int64).reshape(1, 7),
+                ["text_model.embeddings.position_ids"] = ScalarArithmetic.Arange(7, ScalarType.Int64).reshape(1, 7),
                 ["mask"] = torch.tensor(new[] { true, false, true }),
                 ["empty"] = torch.zeros(0, 3),
             }, new Dictionary<string, string> { ["format"] = "pt" });

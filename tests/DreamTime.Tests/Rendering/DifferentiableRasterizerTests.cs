@@ -232,9 +232,9 @@ public class DifferentiableRasterizerTests(ITestOutputHelper output)
     {
         // One colour everywhere on the mesh: interior pixels do not change as vertices move, the silhouette does.
         var mesh = Ball(10);
-        CheckGradients(mesh, c => c * 0 + 0.75, antialias: true, SilhouetteCoordinates, coordinates: 40);
+        CheckGradients(mesh, c => c.Times(0).Plus(0.75), antialias: true, SilhouetteCoordinates, coordinates: 40);
         var vertices = Vertices(mesh, ScalarType.Float64).requires_grad_(true);
-        var colors = torch.full(new long[] { mesh.VertexCount, 1 }, 1.0, ScalarType.Float64);
+        var colors = torch.full(new long[] { mesh.VertexCount, 1 }, Scalars.Of(1.0), ScalarType.Float64);
         ImageLoss(vertices, Faces(mesh), colors, torch.ones(2, 32, 32, 1, ScalarType.Float64), antialias: false, 32).Loss.backward();
         Assert.All(vertices.grad!.data<double>().ToArray(), g => Assert.True(Math.Abs(g) < 1e-9));
     }
@@ -281,7 +281,8 @@ public class DifferentiableRasterizerTests(ITestOutputHelper output)
             var vertexColors = torch.tensor(mesh.Colors, new long[] { mesh.VertexCount, 3 });
             var albedo = DifferentiableRasterizer.Interpolate(vertexColors, fragments).reshape(-1, 3);
             var mask = fragments.Coverage().reshape(-1, 1);
-            var rgb = (l.Shade(albedo, normals, ShadingMode.Diffuse).clamp(0, 1) * mask + (1 - mask)).data<float>().ToArray();
+            var rgb = (l.Shade(albedo, normals, ShadingMode.Diffuse).clamp(Scalars.Of(0), Scalars.One) * mask).Plus(mask.SubtractedFrom(1))
+                .data<float>().ToArray();
             double worst = 0;
             for (int b = 0; b < cams.Length; b++)
             {
@@ -316,11 +317,11 @@ public class DifferentiableRasterizerTests(ITestOutputHelper output)
         var mesh = Ball(16);
         var vertices = Vertices(mesh, ScalarType.Float64);
         using var fragments = DifferentiableRasterizer.Rasterize(vertices, Faces(mesh), Cameras[..2], 24, 20);
-        var perCamera = torch.stack([vertices, vertices * 2], 0);
+        var perCamera = torch.stack([vertices, vertices.Times(2)], 0);
         var batched = DifferentiableRasterizer.Interpolate(perCamera, fragments);
         var shared = DifferentiableRasterizer.Interpolate(vertices, fragments);
         Assert.Equal(new long[] { 2, 24, 20, 3 }, batched.shape);
-        Assert.True(torch.allclose(batched[0], shared[0]) && torch.allclose(batched[1], shared[1] * 2));
+        Assert.True(torch.allclose(batched[0], shared[0]) && torch.allclose(batched[1], shared[1].Times(2)));
         // Each camera of a batch sees what it sees alone.
         for (int b = 0; b < 2; b++)
         {
@@ -336,7 +337,7 @@ public class DifferentiableRasterizerTests(ITestOutputHelper output)
         var mesh = Ball(8);
         var inside = new Camera(0, 180, 0.05, 40); // inside the ball, looking out at its faces
         // the ball moved far off: no pixel sees it
-        using var nothing = DifferentiableRasterizer.Rasterize(Vertices(mesh) + 100, Faces(mesh), [Cameras[0]], 8, 8);
+        using var nothing = DifferentiableRasterizer.Rasterize(Vertices(mesh).Plus(100), Faces(mesh), [Cameras[0]], 8, 8);
         Assert.Equal(-1, nothing.TriangleId.max().item<long>());
         Assert.Equal(0, DifferentiableRasterizer.Interpolate(Vertices(mesh), nothing).abs().sum().item<float>());
         var image = torch.rand(1, 8, 8, 3);
@@ -344,7 +345,7 @@ public class DifferentiableRasterizerTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => DifferentiableRasterizer.Rasterize(Vertices(mesh), Faces(mesh), [inside], 0, 8));
         Assert.Throws<ArgumentException>(() => DifferentiableRasterizer.Rasterize(Vertices(mesh), Faces(mesh), [], 8, 8));
         Assert.Throws<ArgumentException>(() =>
-            DifferentiableRasterizer.Rasterize(Vertices(mesh), Faces(mesh) + mesh.VertexCount, [inside], 8, 8));
+            DifferentiableRasterizer.Rasterize(Vertices(mesh), Faces(mesh).Plus(mesh.VertexCount), [inside], 8, 8));
         Assert.Throws<ArgumentException>(() =>
             DifferentiableRasterizer.Rasterize(Vertices(mesh).to(ScalarType.Float16), Faces(mesh), [inside], 8, 8));
         using var fragments = DifferentiableRasterizer.Rasterize(Vertices(mesh), Faces(mesh), [inside], 8, 8);

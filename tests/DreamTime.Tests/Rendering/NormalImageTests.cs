@@ -23,14 +23,14 @@ public class NormalImageTests
         var opacity = o.clone().requires_grad_(true);
         var image = NormalImage.Encode(composited, opacity);
         // the definition: opacity (n / 2 + 1/2) + (1 - opacity) white
-        var expected = o * (n * 0.5 + 0.5) + (1 - o);
+        var expected = (o * n.Times(0.5).Plus(0.5)).Plus(o.SubtractedFrom(1));
         Assert.True((image - expected).abs().max().item<double>() < 1e-12);
 
         // d/dN = v / 2 and d/do = -sum_c v_c / 2 for the loss sum(v * image)
         var v = randn(image.shape, float64, generator: g);
         (image * v).sum().backward();
-        Assert.True((composited.grad! - 0.5 * v).abs().max().item<double>() < 1e-12);
-        Assert.True((opacity.grad! + 0.5 * v.sum(-1, keepdim: true)).abs().max().item<double>() < 1e-12);
+        Assert.True((composited.grad! - v.Times(0.5)).abs().max().item<double>() < 1e-12);
+        Assert.True(opacity.grad!.Plus(v.sum(-1, keepdim: true).Times(0.5)).abs().max().item<double>() < 1e-12);
     }
 
     [Fact]

@@ -37,17 +37,19 @@ public class PbrShadingTests
         normal = normal * facing;
         var albedo = rand(n, 3, ScalarType.Float64).Times(0.8);
         var lambert = light.Shade(albedo, normal, ShadingMode.Diffuse).clamp(Scalars.Of(0), Scalars.One);
-        var rough = PbrShading.Shade(albedo, full(n, 1, 0.9, ScalarType.Float64), zeros(n, 1, ScalarType.Float64), normal, toEye, light);
+        var rough = PbrShading.Shade(albedo, full(n, 1, Scalars.Of(0.9), ScalarType.Float64), zeros(n, 1, ScalarType.Float64), normal,
+            toEye, light);
         var extra = (rough - lambert).data<double>().ToArray();
         Assert.All(extra, e => Assert.InRange(e, -1e-9, 0.12));
         Assert.True(extra.Average() < 0.05);
         // a black dielectric shows only reflection; a black metal no diffuse light either, only the Fresnel rim and sky's B term
-        var black = PbrShading.Shade(zeros(n, 3, ScalarType.Float64), full(n, 1, 0.9, ScalarType.Float64), zeros(n, 1, ScalarType.Float64),
-            normal, toEye, light);
+        var black = PbrShading.Shade(zeros(n, 3, ScalarType.Float64), full(n, 1, Scalars.Of(0.9), ScalarType.Float64),
+            zeros(n, 1, ScalarType.Float64), normal, toEye, light);
         Assert.True(black.max().ReadDouble() < 0.12);
-        var metal = PbrShading.Shade(albedo, full(n, 1, 0.9, ScalarType.Float64), ones(n, 1, ScalarType.Float64), normal, toEye, light);
-        var dark = PbrShading.Shade(zeros(n, 3, ScalarType.Float64), full(n, 1, 0.9, ScalarType.Float64), ones(n, 1, ScalarType.Float64),
-            normal, toEye, light);
+        var metal = PbrShading.Shade(albedo, full(n, 1, Scalars.Of(0.9), ScalarType.Float64), ones(n, 1, ScalarType.Float64), normal,
+            toEye, light);
+        var dark = PbrShading.Shade(zeros(n, 3, ScalarType.Float64), full(n, 1, Scalars.Of(0.9), ScalarType.Float64),
+            ones(n, 1, ScalarType.Float64), normal, toEye, light);
         Assert.True(dark.mean().ReadDouble() < 0.05);
         Assert.True((metal - lambert).abs().mean().ReadDouble() > 0.05);
         _ = gen;

@@ -19,7 +19,7 @@ public class VolumeRenderTests
     public void OneOpaqueSampleGivesItsColourAndHidesTheRest()
     {
         var sigma = T64(new double[] { 0, 0, 1e4, 5, 5 }, 1, 5);
-        var delta = torch.full(new long[] { 1, 5 }, 0.1, ScalarType.Float64);
+        var delta = torch.full(new long[] { 1, 5 }, Scalars.Of(0.1), ScalarType.Float64);
         var w = VolumeRenderer.Weights(sigma, delta);
         Assert.Equal(new[] { 0.0, 0.0, 1.0, 0.0, 0.0 }, w[0].data<double>().ToArray().Select(x => Math.Round(x, 12)));
         var colours = torch.rand(new long[] { 1, 5, 3 }, dtype: ScalarType.Float64, generator: new Generator(2));
@@ -31,33 +31,33 @@ public class VolumeRenderTests
     public void WeightsMatchTheClosedFormAndNeverSumAboveOne()
     {
         // Constant density over the interval: opacity = 1 - exp(-sigma * length), whatever the sampling.
-        var sigma = torch.full(new long[] { 1, 64 }, 1.7, ScalarType.Float64);
-        var delta = torch.full(new long[] { 1, 64 }, 0.8 / 64, ScalarType.Float64);
+        var sigma = torch.full(new long[] { 1, 64 }, Scalars.Of(1.7), ScalarType.Float64);
+        var delta = torch.full(new long[] { 1, 64 }, Scalars.Of(0.8 / 64), ScalarType.Float64);
         Assert.Equal(1 - Math.Exp(-1.7 * 0.8), VolumeRenderer.Weights(sigma, delta).sum().item<double>(), 12);
 
         var g = new Generator(5);
-        var s = torch.rand(new long[] { 200, 32 }, dtype: ScalarType.Float64, generator: g) * 50;
-        var d = torch.rand(new long[] { 200, 32 }, dtype: ScalarType.Float64, generator: g) * 0.1;
+        var s = torch.rand(new long[] { 200, 32 }, dtype: ScalarType.Float64, generator: g).Times(50);
+        var d = torch.rand(new long[] { 200, 32 }, dtype: ScalarType.Float64, generator: g).Times(0.1);
         var w = VolumeRenderer.Weights(s, d);
         Assert.True(w.min().item<double>() >= 0);
         Assert.True(w.sum(1).max().item<double>() <= 1 + 1e-12);
         // Transmittance telescopes: 1 - sum w = exp(-sum sigma delta)
-        Assert.True((1 - w.sum(1)).allclose(torch.exp(-(s * d).sum(1)), atol: 1e-12));
+        Assert.True(w.sum(1).SubtractedFrom(1).allclose(torch.exp(-(s * d).sum(1)), atol: 1e-12));
     }
 
     [Fact]
     public void CompositingGradientMatchesFiniteDifferences()
     {
         var g = new Generator(7);
-        var sigma = (torch.rand(new long[] { 3, 8 }, dtype: ScalarType.Float64, generator: g) * 8).requires_grad_();
+        var sigma = torch.rand(new long[] { 3, 8 }, dtype: ScalarType.Float64, generator: g).Times(8).requires_grad_();
         var colour = torch.rand(new long[] { 3, 8, 3 }, dtype: ScalarType.Float64, generator: g).requires_grad_();
-        var delta = torch.rand(new long[] { 3, 8 }, dtype: ScalarType.Float64, generator: g) * 0.2 + 0.01;
+        var delta = torch.rand(new long[] { 3, 8 }, dtype: ScalarType.Float64, generator: g).Times(0.2).Plus(0.01);
         var bg = torch.rand(new long[] { 3, 3 }, dtype: ScalarType.Float64, generator: g);
         var coef = torch.randn(new long[] { 3, 3 }, dtype: ScalarType.Float64, generator: g);
         Tensor Loss()
         {
             var w = VolumeRenderer.Weights(sigma, delta);
-            var rgb = (w.unsqueeze(2) * colour).sum(1) + (1 - w.sum(1, keepdim: true)) * bg;
+            var rgb = (w.unsqueeze(2) * colour).sum(1).Plus(w.sum(1, keepdim: true).SubtractedFrom(1) * bg);
             return (rgb * coef).sum();
         }
         Loss().backward();
@@ -97,8 +97,8 @@ public class VolumeRenderTests
         Assert.Equal(new[] { true, false, true, true }, hit.data<bool>().ToArray());
         Assert.Equal(2.0, near[2].item<double>(), 12);
         Assert.Equal(4.0, far[2].item<double>(), 12);
-        var diag = T64(new double[] { 1, 1, 1 }, 1, 3) / Math.Sqrt(3);
-        (near, far, hit) = RayBounds.Intersect(-3 * diag, diag, "cube", 1.0);
+        var diag = T64(new double[] { 1, 1, 1 }, 1, 3).DividedBy(Math.Sqrt(3));
+        (near, far, hit) = RayBounds.Intersect(diag.Times(-3), diag, "cube", 1.0);
         Assert.Equal(3 - Math.Sqrt(3), near[0].item<double>(), 12);
         Assert.Equal(3 + Math.Sqrt(3), far[0].item<double>(), 12);
     }
@@ -110,23 +110,26 @@ public class VolumeRenderTests
         var far = T64(new double[] { 3, 2.5 }, 2);
         var (mid, delta) = VolumeRenderer.Stratified(near, far, 4, null);
         Assert.True(mid[0].allclose(T64(new double[] { 1.25, 1.75, 2.25, 2.75 }, 4)));
-        Assert.True(delta[1].allclose(torch.full(4, 0.125, ScalarType.Float64)));
+        Assert.True(delta[1].allclose(torch.full(4, Scalars.Of(0.125), ScalarType.Float64)));
         var (t, _) = VolumeRenderer.Stratified(near, far, 4, new Generator(3));
-        var bin = ((t - near.unsqueeze(1)) / ((far - near) / 4).unsqueeze(1)).floor();
-        Assert.True(bin.allclose(torch.arange(4, dtype: ScalarType.Float64).expand(2, 4), rtol: 0, atol: 0));
+        var bin = ((t - near.unsqueeze(1)) / (far - near).DividedBy(4).unsqueeze(1)).floor();
+        Assert.True(bin.allclose(ScalarArithmetic.Arange(4, ScalarType.Float64).expand(2, 4), rtol: 0, atol: 0));
     }
 
     /// <summary>An opaque ball of one albedo, with exact normals: the renderer must give the shaded ball on the background.</summary>
     private sealed class Ball(double radius, double[] albedo) : IVolumeField
     {
-        public FieldDensity Density(Tensor points) =>
-            new(torch.where(points.norm(1) < radius, 1e4, 0.0).to(points.dtype), points, null);
+        public FieldDensity Density(Tensor points)
+        {
+            using var r = radius.ToScalar();
+            return new(torch.where(points.norm(1).lt(r), 1e4, 0.0).to(points.dtype), points, null);
+        }
 
         public (Tensor Albedo, Tensor? Normal) Appearance(FieldDensity density, Tensor index, bool normals)
         {
             var p = density.Points.index_select(0, index);
             var a = torch.tensor(albedo, dtype: p.dtype).expand(p.shape[0], 3);
-            return (a, normals ? p / p.norm(1).clamp_min(1e-9).unsqueeze(1) : null);
+            return (a, normals ? p / p.norm(1).clamp_min(Scalars.Of(1e-9)).unsqueeze(1) : null);
         }
     }
 
@@ -166,11 +169,11 @@ public class VolumeRenderTests
     public void EmptySpaceShowsTheBackground()
     {
         var renderer = new VolumeRenderer(16, "cube", 1.0);
-        var r = renderer.Render(new Ball(0.0, new[] { 1.0, 0, 0 }), d => (d + 1) / 2,
+        var r = renderer.Render(new Ball(0.0, new[] { 1.0, 0, 0 }), d => d.Plus(1).DividedBy(2),
             new[] { new Camera(0, 0, 2, 40), new Camera(45, 90, 2.2, 50) }, 6, 5, ShadingMode.Albedo, Lighting.Default, new Generator(1),
             normals: false, CPU);
         var (_, dirs) = VolumeRenderer.CameraRays(new[] { new Camera(0, 0, 2, 40), new Camera(45, 90, 2.2, 50) }, 6, 5, CPU);
-        Assert.True(r.Rgb.allclose(((dirs + 1) / 2).view(2, 6, 5, 3), atol: 1e-6));
+        Assert.True(r.Rgb.allclose(dirs.Plus(1).DividedBy(2).view(2, 6, 5, 3), atol: 1e-6));
         Assert.Equal(0.0, r.Opacity.abs().max().item<float>());
         Assert.Equal(0.0, r.Extra(VolumeRenderer.OrientationExtra).item<float>());
     }

@@ -5,6 +5,7 @@ using DreamTime.Guidance;
 using DreamTime.Optimization;
 using DreamTime.Representations;
 using DreamTime.Representations.Nerf;
+using DreamTime.Runtime;
 using DreamTime.Training;
 using TorchSharp;
 using Xunit;
@@ -26,7 +27,7 @@ public class ExtensionPointTests : IDisposable
     /// </summary>
     private sealed class LearnedColourGuidance : IGuidance
     {
-        public readonly TorchSharp.Modules.Parameter Colour = new(torch.full(3, 0.8f));
+        public readonly TorchSharp.Modules.Parameter Colour = new(Filled(0.8f));
         public List<int> Hooked { get; } = new();
         public string Name => "learned-colour";
         public NoiseSchedule Schedule => NoiseSchedule.StableDiffusion;
@@ -36,8 +37,8 @@ public class ExtensionPointTests : IDisposable
         public GuidanceOutput Step(GuidanceInput input)
         {
             var rgb = input.Render.Rgb;
-            var pull = (rgb - Colour.detach()).square().mean();
-            var anchor = (Colour - 0.25).square().sum();
+            var pull = (rgb - Colour.detach()).Squared().mean();
+            var anchor = Colour.Minus(0.25).Squared().sum();
             return new GuidanceOutput(new Dictionary<string, Tensor> { ["pull"] = pull, ["anchor"] = anchor },
                 new Dictionary<string, double>
                 {
@@ -48,6 +49,12 @@ public class ExtensionPointTests : IDisposable
         }
 
         public void Dispose() => Colour.Dispose();
+
+        private static Tensor Filled(float value)
+        {
+            using var s = value.ToScalar();
+            return torch.full(3, s);
+        }
     }
 
     private static TestTrainer Trained(TrainConfig cfg, string root, LearnedColourGuidance g, string? checkpoint = null) =>

@@ -6,6 +6,7 @@ using DreamTime.Guidance;
 using DreamTime.Guidance.BuiltinPrior;
 using DreamTime.Imaging;
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using DreamTime.Scenes;
 using DreamTime.Training;
 using Xunit;
@@ -81,7 +82,7 @@ public class ImageTo3DTests : IDisposable
         using var scope = NewDisposeScope();
         var gen = new Generator(11);
         var image = rand(new long[] { 4, 4, 3 }, generator: gen);
-        var mask = (rand(new long[] { 4, 4 }, generator: gen) > 0.5).to(float32);
+        var mask = rand(new long[] { 4, 4 }, generator: gen).gt(Scalars.Of(0.5)).to(float32);
         var view = new ReferenceView(image, mask, new Camera(0, 0, 2.2, 45));
         var rgb = rand(new long[] { 1, 4, 4, 3 }, generator: gen);
         var opacity = rand(new long[] { 1, 4, 4, 1 }, generator: gen);

@@ -33,7 +33,7 @@ public class NormalInputTrainingTests : IDisposable
             var r = input.Render;
             Seen.Add((r.Rgb.detach().clone().DetachFromDisposeScope(), r.Normal.detach().clone().DetachFromDisposeScope(),
                 r.Opacity.detach().clone().DetachFromDisposeScope()));
-            return new GuidanceOutput(new Dictionary<string, Tensor> { ["sds"] = (r.Rgb - 0.5).square().mean() },
+            return new GuidanceOutput(new Dictionary<string, Tensor> { ["sds"] = r.Rgb.Minus(0.5).Squared().mean() },
                 new Dictionary<string, double>());
         }
 
@@ -52,7 +52,7 @@ public class NormalInputTrainingTests : IDisposable
         {
             Assert.True(normal.abs().max().item<float>() > 0.1f, "the render carries no normals");
             // opacity (n / 2 + 1/2) + (1 - opacity) white, where the render's composited normals are N = opacity n
-            var expected = normal * 0.5 + opacity * 0.5 + (1 - opacity);
+            var expected = normal.Times(0.5).Plus(opacity.Times(0.5)).Plus(opacity.SubtractedFrom(1));
             Assert.True((rgb - expected).abs().max().item<float>() < 1e-6);
         }
 

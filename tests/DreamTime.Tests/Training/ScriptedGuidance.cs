@@ -1,5 +1,6 @@
 using DreamTime.Diffusion;
 using DreamTime.Guidance;
+using DreamTime.Runtime;
 using static TorchSharp.torch;
 
 namespace DreamTime.Tests.Training;
@@ -19,7 +20,7 @@ internal sealed class ScriptedGuidance(Func<int, Tensor, Tensor?>? replaceLoss =
         Calls++;
         onCall?.Invoke(Calls);
         var images = input.Render.Rgb;
-        var loss = replaceLoss?.Invoke(Calls, images) ?? (images - 0.5).square().mean();
+        var loss = replaceLoss?.Invoke(Calls, images) ?? images.Minus(0.5).Squared().mean();
         return new GuidanceOutput(new Dictionary<string, Tensor> { ["sds"] = loss },
             new Dictionary<string, double> { ["grad_norm"] = 1.0 });
     }

@@ -1,4 +1,5 @@
 using DreamTime.Optimization;
+using DreamTime.Runtime;
 using DreamTime.Training;
 using TorchSharp;
 using Xunit;
@@ -54,7 +55,7 @@ public class TrainerDivergenceTests : IDisposable
     [Fact]
     public void NaNLossStopsTheStepNamingStepAndTerm()
     {
-        var e = RunIntoDivergence((_, images) => images.mean() * double.NaN);
+        var e = RunIntoDivergence((_, images) => images.mean().Times(double.NaN));
         Assert.Equal(BadStep, e.Step);
         Assert.Equal("loss term 'sds'", e.Component);
         Assert.Contains($"step {BadStep}", e.Message);
@@ -64,7 +65,7 @@ public class TrainerDivergenceTests : IDisposable
     [Fact]
     public void InfiniteLossIsCaughtToo()
     {
-        var e = RunIntoDivergence((_, images) => images.mean() + double.PositiveInfinity);
+        var e = RunIntoDivergence((_, images) => images.mean().Plus(double.PositiveInfinity));
         Assert.Equal("loss term 'sds'", e.Component);
     }
 
@@ -75,7 +76,7 @@ public class TrainerDivergenceTests : IDisposable
         double lossValue = double.NaN;
         var e = RunIntoDivergence((_, images) =>
         {
-            var loss = (images * 0).sqrt().sum();
+            var loss = images.Times(0).sqrt().sum();
             lossValue = loss.item<float>();
             return loss;
         });
@@ -96,7 +97,7 @@ public class TrainerDivergenceTests : IDisposable
             new AdamOptimizer.Group("encoding", new[] { ("encoding.0", a) }, 0.01, OptimizerSettings.Adam),
             new AdamOptimizer.Group("network", new[] { ("network.0", b), ("network.1", c) }, 0.01, OptimizerSettings.Adam),
         });
-        (a.sum() + b.sum() + c.sum()).backward();
+        a.sum().Plus(b.sum()).Plus(c.sum()).backward();
         Assert.Null(adam.FirstNonFiniteGradient());
         using (torch.no_grad()) c.grad![2] = double.NegativeInfinity;
         Assert.Equal("network (network.1)", adam.FirstNonFiniteGradient());

@@ -1,5 +1,6 @@
 using DreamTime.Imaging;
 using DreamTime.Models.Clip;
+using DreamTime.Runtime;
 using DreamTime.Tests.Models.Diffusers;
 using TorchSharp;
 using Xunit;
@@ -45,9 +46,9 @@ public class ClipImagePreprocessorTests
     {
         using var scope = NewDisposeScope();
         const int w = 48;
-        var cols = torch.arange(w, dtype: ScalarType.Float32).view(1, 1, w).expand(1, S, w) / (w - 1);
-        var rows = torch.arange(S, dtype: ScalarType.Float32).view(1, S, 1).expand(1, S, w) / (S - 1);
-        var image = torch.cat(new[] { cols, rows, 1 - cols }, 0);
+        var cols = ScalarArithmetic.Arange(w, ScalarType.Float32).view(1, 1, w).expand(1, S, w).DividedBy(w - 1);
+        var rows = ScalarArithmetic.Arange(S, ScalarType.Float32).view(1, S, 1).expand(1, S, w).DividedBy(S - 1);
+        var image = torch.cat(new[] { cols, rows, cols.SubtractedFrom(1) }, 0);
         var x = ClipImagePreprocessor.Preprocess(image, S);
         int left = (w - S) / 2;
         var expected = (image[.., .., left..(left + S)].unsqueeze(0) - torch.tensor(ClipImagePreprocessor.Mean).view(1, 3, 1, 1))
@@ -72,7 +73,8 @@ public class ClipImagePreprocessorTests
         var x = ClipImagePreprocessor.Preprocess(image, S);
         Assert.Equal(new long[] { 1, 3, S, S }, x.shape);
         TinySd.AssertClose(Normalised(0, 1, 0).expand(1, 3, 28, S), x[.., .., 2..30], 1e-5, "rows 2..29");
-        var rgb = x * torch.tensor(ClipImagePreprocessor.Std).view(1, 3, 1, 1) + torch.tensor(ClipImagePreprocessor.Mean).view(1, 3, 1, 1);
+        var rgb = (x * torch.tensor(ClipImagePreprocessor.Std).view(1, 3, 1, 1))
+            .Plus(torch.tensor(ClipImagePreprocessor.Mean).view(1, 3, 1, 1));
         Assert.True(rgb[0, 0, 0].min().item<float>() > 0.05f, "the top row takes no red from above the crop");
         Assert.True(rgb[0, 2, 0].max().item<float>() < 1e-5f, "the top row takes blue");
         Assert.True(rgb[0, 2, S - 1].min().item<float>() > 0.05f, "the bottom row takes no blue from below the crop");

@@ -86,7 +86,7 @@ public sealed class PixelSpaceCheckpoint : IDisposable
         long b = x.shape[0];
         var c = Unet.Forward(x, t, cond.expand(b, cond.shape[1], cond.shape[2]));
         var u = Unet.Forward(x, t, uncond.expand(b, uncond.shape[1], uncond.shape[2]));
-        return u + guidance * (c - u);
+        return u.Plus((c - u).Times(guidance));
     }
 
     /// <summary>A copy of the saved folder that a test may break.</summary>

@@ -91,11 +91,12 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         foreach (var (t, prev) in new[] { (667, 334), (334, 1), (1, 0) })
         {
             var eps = checkpoint.GuidedEps(x, t, cond, uncond, guidance);
-            var x0 = (x - Math.Sqrt(1 - alphaBar[t]) * eps) / Math.Sqrt(alphaBar[t]);
-            x = Math.Sqrt(alphaBar[prev]) * x0 + Math.Sqrt(1 - alphaBar[prev]) * eps;
+            var x0 = (x - eps.Times(Math.Sqrt(1 - alphaBar[t]))).DividedBy(Math.Sqrt(alphaBar[t]));
+            x = x0.Times(Math.Sqrt(alphaBar[prev])).Plus(eps.Times(Math.Sqrt(1 - alphaBar[prev])));
         }
-        var expected = (x / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1);
-        double inside = (expected > 0.01).logical_and(expected < 0.99).to(ScalarType.Float32).mean().item<float>();
+        var expected = x.DividedBy(2).Plus(0.5).clamp(Scalars.Of(0), Scalars.One).permute(0, 2, 3, 1);
+        double inside = expected.gt(Scalars.Of(0.01)).logical_and(expected.lt(Scalars.Of(0.99))).to(ScalarType.Float32).mean()
+            .item<float>();
         Assert.True(inside > 0.2, $"only {inside:P0} of the pixels are inside (0, 1); the comparison would mostly test the clamp");
         TinySd.AssertClose(expected, result.Image, 1e-4, "pixel-space text-to-image");
     }
@@ -126,12 +127,12 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         {
             double ab = alphaBar[t], abPrev = prev >= 0 ? alphaBar[prev] : 1, beta = 1 - ab / abPrev;
             var eps = checkpoint.GuidedEps(x, t, cond, uncond, guidance);
-            var x0 = (x - Math.Sqrt(1 - ab) * eps) / Math.Sqrt(ab);
-            var mean = Math.Sqrt(abPrev) * beta / (1 - ab) * x0 + Math.Sqrt(ab / abPrev) * (1 - abPrev) / (1 - ab) * x;
+            var x0 = (x - eps.Times(Math.Sqrt(1 - ab))).DividedBy(Math.Sqrt(ab));
+            var mean = x0.Times(Math.Sqrt(abPrev) * beta / (1 - ab)).Plus(x.Times(Math.Sqrt(ab / abPrev) * (1 - abPrev) / (1 - ab)));
             double variance = Math.Max((1 - abPrev) / (1 - ab) * beta, 1e-20);
-            x = mean + Math.Sqrt(variance) * torch.randn(x.shape, generator: generator);
+            x = mean.Plus(torch.randn(x.shape, generator: generator).Times(Math.Sqrt(variance)));
         }
-        var expected = (x / 2 + 0.5).clamp(0, 1).permute(0, 2, 3, 1);
+        var expected = x.DividedBy(2).Plus(0.5).clamp(Scalars.Of(0), Scalars.One).permute(0, 2, 3, 1);
         TinySd.AssertClose(expected, result.Image, 1e-4, "pixel-space DDPM text-to-image");
         var ddim = P.TextToImage(new StableDiffusionPipeline.TextToImageRequest(Mushroom, "", Steps: 3, GuidanceScale: guidance,
             Seed: seed));
@@ -161,9 +162,9 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
         double ab = ScaledLinearAlphaBar()[667];
         var channelMean = noise.mean(new long[] { 2, 3 }, keepdim: true);
         var target = torch.tensor(mean.Select(m => Math.Sqrt(ab) * m).ToArray(), dtype: ScalarType.Float32).view(1, 3, 1, 1)
-                     + torch.tensor(std.Select(s => Math.Sqrt(ab * s * s + (1 - ab) / 64)).ToArray(), dtype: ScalarType.Float32).view(1, 3,
-                         1, 1) * channelMean * 8;
-        var expected = P.Sample(cond, uncond, noise - channelMean + target, 3, 2.0);
+            .Plus((torch.tensor(std.Select(s => Math.Sqrt(ab * s * s + (1 - ab) / 64)).ToArray(), dtype: ScalarType.Float32)
+                .view(1, 3, 1, 1) * channelMean).Times(8));
+        var expected = P.Sample(cond, uncond, (noise - channelMean).Plus(target), 3, 2.0);
         TinySd.AssertClose(expected, got, 1e-4, "sampling with data statistics");
         Assert.True(TinySd.MaxAbsDiff(P.Sample(cond, uncond, noise, 3, 2.0), got) > 0.01, "the statistics must change the samples");
     }
@@ -235,19 +236,19 @@ public class PixelSpacePipelineTests(PixelSpaceCheckpoint checkpoint) : IClassFi
             nn.functional.interpolate(hwc.permute(0, 3, 1, 2), size: new long[] { 8, 8 }, mode: InterpolationMode.Bilinear,
             align_corners: false);
         double ab = P.Schedule.AlphaBar(t);
-        var x = Resize(images.detach()) * 2 - 1;
+        var x = Resize(images.detach()).Times(2).Minus(1);
         var eps = torch.randn(x.shape, generator: new Generator(9));
-        var xt = Math.Sqrt(ab) * x + Math.Sqrt(1 - ab) * eps;
-        var sdsGrad = (1 - ab) * (checkpoint.GuidedEps(xt, t, checkpoint.Embedding(Mushroom), checkpoint.Embedding(""), guidance) - eps);
+        var xt = x.Times(Math.Sqrt(ab)).Plus(eps.Times(Math.Sqrt(1 - ab)));
+        var sdsGrad = (checkpoint.GuidedEps(xt, t, checkpoint.Embedding(Mushroom), checkpoint.Embedding(""), guidance) - eps).Times(1 - ab);
         var probe = images.detach().clone().requires_grad_(true);
-        (Resize(probe) * (2 * sdsGrad / batch)).sum().backward();
+        (Resize(probe) * sdsGrad.Times(2).DividedBy(batch)).sum().backward();
 
         var expected = probe.grad!;
         double scale = expected.abs().max().item<float>();
         Assert.True(scale > 1e-3, $"gradient too small to compare ({scale})");
         TinySd.AssertClose(expected, images.grad!, 1e-5 * scale, "image gradient");
         AssertRelative(sdsGrad.norm().item<float>(), r.GradNorm, "grad_norm");
-        AssertRelative(0.5 * sdsGrad.square().sum().item<float>() / batch, r.Loss.item<float>(), "sds loss");
+        AssertRelative(0.5 * sdsGrad.Squared().sum().item<float>() / batch, r.Loss.item<float>(), "sds loss");
     }
 
     private static void AssertRelative(double expected, double actual, string what)

@@ -4,6 +4,7 @@ using DreamTime.Models.Clip;
 using DreamTime.Models.Diffusers;
 using DreamTime.Models.Unet;
 using DreamTime.Models.Vae;
+using DreamTime.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -111,7 +112,7 @@ public static class Sd2StyleCheckpoint
                 bool norm = name.Contains("norm");
                 bool bias = name.EndsWith("bias");
                 double fanIn = p.ndim > 1 ? p.shape.Skip(1).Aggregate(1L, (a, b) => a * b) : 1;
-                var value = norm && !bias ? 1 + 0.1 * r : bias ? 0.05 * r : r / Math.Sqrt(fanIn);
+                var value = norm && !bias ? r.Times(0.1).Plus(1) : bias ? r.Times(0.05) : r.DividedBy(Math.Sqrt(fanIn));
                 p.copy_(value);
             }
     }
@@ -133,7 +134,7 @@ public static class Sd2StyleCheckpoint
 
         // text encoder: transformers-style keys with the prefix and the position-id buffer
         var textTensors = text.named_parameters().ToDictionary(p => "text_model." + p.name, p => (Tensor)p.parameter.detach());
-        textTensors["text_model.embeddings.position_ids"] = torch.arange(77, dtype: ScalarType.Int64).unsqueeze(0);
+        textTensors["text_model.embeddings.position_ids"] = ScalarArithmetic.Arange(77, ScalarType.Int64).unsqueeze(0);
         SafetensorsFile.Save(Path.Combine(dir, "text_encoder", "model.safetensors"), textTensors);
 
         // UNet: fp16, two shards and an index

@@ -1,4 +1,6 @@
 using DreamTime.Diffusion;
+using DreamTime.Runtime;
+using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -33,14 +35,14 @@ public class StableDiffusionDdimTests
             int t = ts[i], prev = t - 50;
             double a = s.Schedule.AlphaBar(t);
             double aPrev = prev >= 0 ? s.Schedule.AlphaBar(prev) : s.Schedule.AlphaBar(0);
-            var xt = x0 * Math.Sqrt(a) + eps * Math.Sqrt(1 - a);
+            var xt = x0.Times(Math.Sqrt(a)).Plus(eps.Times(Math.Sqrt(1 - a)));
             var output = prediction switch
             {
                 "epsilon" => eps,
                 "sample" => x0,
-                _ => eps * Math.Sqrt(a) - x0 * Math.Sqrt(1 - a),
+                _ => eps.Times(Math.Sqrt(a)) - x0.Times(Math.Sqrt(1 - a)),
             };
-            var expected = x0 * Math.Sqrt(aPrev) + eps * Math.Sqrt(1 - aPrev);
+            var expected = x0.Times(Math.Sqrt(aPrev)).Plus(eps.Times(Math.Sqrt(1 - aPrev)));
             TinySd.AssertClose(expected, s.Step(output, t, xt), 2e-5, $"{prediction} t={t}");
         }
     }
@@ -60,7 +62,8 @@ public class StableDiffusionDdimTests
         using var scope = NewDisposeScope();
         var s = new DdimScheduler(new SchedulerConfig { ClipSample = true, SetAlphaToOne = true });
         s.SetTimesteps(1); // one step from t = 0 to the final alpha (1): the result is the clipped x0
-        var xt = full(new long[] { 1, 1, 2, 2 }, 5f);
+        using var five = 5f.ToScalar();
+        var xt = full(new long[] { 1, 1, 2, 2 }, five);
         var result = s.Step(zeros(1, 1, 2, 2), 0, xt);
         TinySd.AssertClose(ones(1, 1, 2, 2), result, 1e-6, "clipped x0");
     }

@@ -1,5 +1,6 @@
 using DreamTime.Diffusion;
 using DreamTime.Models.Diffusers;
+using DreamTime.Runtime;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
@@ -113,7 +114,7 @@ public class StableDiffusionModelTests(ITestOutputHelper output)
         var z0 = TinySd.Ref("sds_z0");
         var noise = TinySd.Ref("sds_noise");
         double ab = P.Schedule.AlphaBar(t);
-        var zt = z0 * Math.Sqrt(ab) + noise * Math.Sqrt(1 - ab);
+        var zt = z0.Times(Math.Sqrt(ab)).Plus(noise.Times(Math.Sqrt(1 - ab)));
         TinySd.AssertClose(TinySd.Ref("sds_zt"), zt, 1e-5, "x_t");
         var x = TinySd.Ref("sds_zt");
 
@@ -138,7 +139,7 @@ public class StableDiffusionModelTests(ITestOutputHelper output)
         double magnitude = expected.abs().max().item<float>();
         double guidedTol = GuidedTol(g, magnitude);
         double dGuided = TinySd.MaxAbsDiff(expected, epsHat);
-        var exactGuided = exact[1..2] + g * (exact[0..1] - exact[1..2]);
+        var exactGuided = exact[1..2].Plus((exact[0..1] - exact[1..2]).Times(g));
         double dReference = TinySd.MaxAbsDiff(expected, exactGuided);
         double oneSidedTol = (1 + 2 * g) * BranchTol + 4 * Math.Pow(2, -23) * magnitude;
         _out.WriteLine($"eps_hat vs reference: max |diff| = {dGuided:E3} (tol {guidedTol:E3}, |eps_hat| <= {magnitude:F3})");

@@ -74,7 +74,7 @@ public sealed class LoraTests : IDisposable
         {
             // closed form in float64: W + scale * (alpha / r) * B A
             var expected = before[l.Module + ".weight"].to(ScalarType.Float64)
-                + l.Up.detach().to(ScalarType.Float64).matmul(l.Down.detach().to(ScalarType.Float64)) * (scale * 3.0 / 2.0);
+                .Plus(l.Up.detach().to(ScalarType.Float64).matmul(l.Down.detach().to(ScalarType.Float64)).Times(scale * 3.0 / 2.0));
             double diff = (after[l.Module + ".weight"].to(ScalarType.Float64) - expected).abs().max().item<double>();
             Assert.True(diff < 1e-6, $"{l.Module}: {diff}");
         }

@@ -89,17 +89,18 @@ public class HashGridTests
     {
         var enc = Encoding64(SmallLayout());
         // Keep points away from the faces of the unit cube, where the clamp makes the derivative one-sided.
-        var u = RandomPoints(200, 11) * 0.9 + 0.05;
+        var u = RandomPoints(200, 11).Times(0.9).Plus(0.05);
         var (_, jac) = enc.Encode(u, jacobian: true);
         const double h = 1e-6;
         for (int k = 0; k < 3; k++)
         {
             var e = torch.zeros(1, 3, dtype: ScalarType.Float64);
             e[0, k] = h;
-            var fd = (enc.forward(u + e) - enc.forward(u - e)) / (2 * h);
+            var fd = (enc.forward(u.Plus(e)) - enc.forward(u - e)).DividedBy(2 * h);
             var err = (fd - jac![.., k]).abs();
             // A point within h of a cell face sees a kink; allow those few, demand agreement elsewhere.
-            var bad = (err > 1e-5 * (1 + fd.abs().max().item<double>())).any(1).sum().item<long>();
+            using var tolerance = (1e-5 * (1 + fd.abs().max().item<double>())).ToScalar();
+            var bad = err.gt(tolerance).any(1).sum().item<long>();
             Assert.True(bad <= 2, $"axis {k}: {bad} of 200 points disagree with finite differences (max error {err.max().item<double>()})");
         }
     }
@@ -118,7 +119,7 @@ public class HashGridTests
         Tensor Loss()
         {
             var (f, j) = enc.Encode(u, jacobian: true);
-            return (f * cf).sum() + 0.01 * (j! * cj).sum();
+            return (f * cf).sum().Plus((j! * cj).sum().Times(0.01));
         }
         enc.zero_grad();
         Loss().backward();

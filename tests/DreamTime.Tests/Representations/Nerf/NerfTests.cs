@@ -40,8 +40,8 @@ public class NerfTests
         var model = new NerfRepresentation(Small, 5);
         var field = model.Field;
         // Give the field some structure beyond the blob.
-        using (torch.no_grad()) field.Encoding.Table.copy_(torch.randn(field.Encoding.Table.shape, generator: new Generator(8)) * 0.5);
-        var points = (torch.rand(new long[] { 300, 3 }, generator: new Generator(4)) * 1.6 - 0.8);
+        using (torch.no_grad()) field.Encoding.Table.copy_(torch.randn(field.Encoding.Table.shape, generator: new Generator(8)).Times(0.5));
+        var points = torch.rand(new long[] { 300, 3 }, generator: new Generator(4)).Times(1.6).Minus(0.8);
         var analytic = field.Query(points, normals: true).Normal!;
 
         var p = points.clone().requires_grad_();
@@ -61,8 +61,8 @@ public class NerfTests
         field.to(ScalarType.Float64);
         using (torch.no_grad())
             field.Encoding.Table.copy_(torch.randn(field.Encoding.Table.shape, dtype: ScalarType.Float64, generator: new Generator(2))
-                * 0.5);
-        var points = torch.rand(new long[] { 64, 3 }, dtype: ScalarType.Float64, generator: new Generator(9)) - 0.5;
+                .Times(0.5));
+        var points = torch.rand(new long[] { 64, 3 }, dtype: ScalarType.Float64, generator: new Generator(9)).Minus(0.5);
         var coef = torch.randn(new long[] { 64, 3 }, dtype: ScalarType.Float64, generator: new Generator(10));
         Tensor Loss() => (field.Query(points, normals: true).Normal! * coef).sum();
         field.zero_grad();
@@ -90,8 +90,8 @@ public class NerfTests
     {
         var model = new NerfRepresentation(Small, 1);
         var r = model.Render(new[] { Front }, 12, 12, ShadingMode.Diffuse, Lighting.Default, new Generator(1));
-        (r.Rgb.mean() + r.Extra(VolumeRenderer.OrientationExtra) + NerfRegularizers.Sparsity(r.Opacity)
-            + NerfRegularizers.OpacityEntropy(r.Opacity)).backward();
+        r.Rgb.mean().Plus(r.Extra(VolumeRenderer.OrientationExtra)).Plus(NerfRegularizers.Sparsity(r.Opacity))
+            .Plus(NerfRegularizers.OpacityEntropy(r.Opacity)).backward();
         foreach (var (group, ps, _, _) in model.ParameterGroups)
         {
             var list = ps.ToList();
@@ -120,7 +120,8 @@ public class NerfTests
         var cfg = Small with { BackgroundKind = "learned", BackgroundColor = new[] { 0.2, 0.5, 0.9 } };
         var model = new NerfRepresentation(cfg, 11);
         using (torch.no_grad())
-            model.Field.Encoding.Table.add_(torch.randn(model.Field.Encoding.Table.shape, generator: new Generator(1)) * 0.1);
+            model.Field.Encoding.Table.add_(torch.randn(model.Field.Encoding.Table.shape, generator: new Generator(1)).Times(0.1),
+                Scalars.One);
         var path = Path.Combine(Path.GetTempPath(), $"nerf-{Guid.NewGuid():N}.safetensors");
         try
         {
@@ -185,14 +186,16 @@ public class NerfTests
     /// <summary>An opaque ball with a colour per hemisphere, rendered exactly (ground truth for the fitting test).</summary>
     private sealed class TwoToneBall : IVolumeField
     {
-        public FieldDensity Density(Tensor points) => new(torch.where(points.norm(1) < 0.55, 200.0, 0.0).to(points.dtype), points, null);
+        public FieldDensity Density(Tensor points) =>
+            new(torch.where(points.norm(1).lt(Scalars.Of(0.55)), 200.0, 0.0).to(points.dtype), points, null);
 
         public (Tensor Albedo, Tensor? Normal) Appearance(FieldDensity density, Tensor index, bool normals)
         {
             var p = density.Points.index_select(0, index);
-            var top = (p[.., 2] > 0).unsqueeze(1).to(p.dtype);
-            var albedo = top * torch.tensor(new[] { 0.9f, 0.2f, 0.1f }) + (1 - top) * torch.tensor(new[] { 0.1f, 0.3f, 0.9f });
-            return (albedo, normals ? p / p.norm(1, keepdim: true).clamp_min(1e-9) : null);
+            var top = p[.., 2].gt(Scalars.Of(0)).unsqueeze(1).to(p.dtype);
+            var albedo = (top * torch.tensor(new[] { 0.9f, 0.2f, 0.1f }))
+                .Plus(top.SubtractedFrom(1) * torch.tensor(new[] { 0.1f, 0.3f, 0.9f }));
+            return (albedo, normals ? p / p.norm(1, keepdim: true).clamp_min(Scalars.Of(1e-9)) : null);
         }
     }
 
@@ -216,7 +219,7 @@ public class NerfTests
             using var _ = torch.no_grad();
             var target = truth.Render(new TwoToneBall(), White, heldOut, 16, 16, ShadingMode.Diffuse, Lighting.Default, null, true,
                 CPU).Rgb;
-            return (model.Render(heldOut, 16, 16, ShadingMode.Diffuse, Lighting.Default, null).Rgb - target).square().mean().item<float>();
+            return (model.Render(heldOut, 16, 16, ShadingMode.Diffuse, Lighting.Default, null).Rgb - target).Squared().mean().item<float>();
         }
         double before = EvalMse();
         for (int step = 0; step < 200; step++)
@@ -228,7 +231,7 @@ public class NerfTests
                 target = truth.Render(new TwoToneBall(), White, cams, 16, 16, ShadingMode.Diffuse, Lighting.Default, null, true, CPU).Rgb;
             opt.zero_grad();
             var r = model.Render(cams, 16, 16, ShadingMode.Diffuse, Lighting.Default, new Generator((ulong)step));
-            ((r.Rgb - target).square().mean() + 1e-3 * r.Extra(VolumeRenderer.OrientationExtra)).backward();
+            (r.Rgb - target).Squared().mean().Plus(r.Extra(VolumeRenderer.OrientationExtra).Times(1e-3)).backward();
             opt.step();
         }
         double after = EvalMse();

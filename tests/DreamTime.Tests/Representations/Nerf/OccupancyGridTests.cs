@@ -26,7 +26,7 @@ public class OccupancyGridTests
         public BlobField(int seed, int count, double minRadius, double maxRadius)
         {
             var g = new Generator((ulong)seed);
-            _centres = (torch.rand(count, 3, generator: g) * 1.2).Minus(0.6);
+            _centres = torch.rand(count, 3, generator: g).Times(1.2).Minus(0.6);
             _radii = torch.rand(count, generator: g).Times(maxRadius - minRadius).Plus(minRadius);
             Amplitude = new Parameter(torch.rand(count, generator: g).Times(30).Plus(5));
             Colour = new Parameter(torch.rand(3, generator: g));
@@ -34,8 +34,8 @@ public class OccupancyGridTests
 
         public Tensor DensityAt(Tensor points)
         {
-            var d2 = (points.unsqueeze(1) - _centres.unsqueeze(0)).square().sum(-1);            // [N,K]
-            var shape = (d2 / _radii.square().unsqueeze(0)).SubtractedFrom(1).relu();
+            var d2 = (points.unsqueeze(1) - _centres.unsqueeze(0)).Squared().sum(-1);            // [N,K]
+            var shape = (d2 / _radii.Squared().unsqueeze(0)).SubtractedFrom(1).relu();
             return (shape * Amplitude.unsqueeze(0)).amax(1);
         }
 
@@ -44,8 +44,8 @@ public class OccupancyGridTests
         public (Tensor Albedo, Tensor? Normal) Appearance(FieldDensity density, Tensor index, bool normals)
         {
             var p = density.Points.index_select(0, index);
-            var albedo = torch.sigmoid(Colour.unsqueeze(0) + p.select(1, 1).unsqueeze(1));
-            var nearest = (p.unsqueeze(1) - _centres.unsqueeze(0)).square().sum(-1).argmin(1);
+            var albedo = torch.sigmoid(Colour.unsqueeze(0).Plus(p.select(1, 1).unsqueeze(1)));
+            var nearest = (p.unsqueeze(1) - _centres.unsqueeze(0)).Squared().sum(-1).argmin(1);
             var normal = nn.functional.normalize(p - _centres.index_select(0, nearest), dim: 1);
             return (albedo, normals ? normal : null);
         }
@@ -66,7 +66,7 @@ public class OccupancyGridTests
         using var noGrad = no_grad();
         grid.Update(p => field.DensityAt(p), jitter: null);
         Assert.InRange(grid.OccupiedFraction, 0.001, 0.9);
-        var points = (torch.rand(200_000, 3, generator: new Generator((ulong)seed + 10)) * 2).Minus(1);
+        var points = torch.rand(200_000, 3, generator: new Generator((ulong)seed + 10)).Times(2).Minus(1);
         var above = field.DensityAt(points).gt(Scalars.Of(0.5));
         var marked = grid.Contains(points);
         Assert.True(above.sum().ReadDouble() > 100);
@@ -91,7 +91,7 @@ public class OccupancyGridTests
             field.Colour.grad = null;
             var r = renderer.Render(field, d => torch.ones(d.shape[0], 3).Times(0.5), cameras, 24, 24, ShadingMode.Diffuse,
                 Lighting.Default, new Generator(7), normals: true, torch.CPU, occupied: skip ? grid.Contains : null);
-            r.Rgb.square().sum().Plus(r.Opacity.sum()).Plus(r.Extra(VolumeRenderer.OrientationExtra)).backward();
+            r.Rgb.Squared().sum().Plus(r.Opacity.sum()).Plus(r.Extra(VolumeRenderer.OrientationExtra)).backward();
             return (r, [field.Amplitude.grad!.clone(), field.Colour.grad!.clone()], renderer.QueriedSamples);
         }
         var (reference, referenceGrads, all) = RenderOnce(false);
