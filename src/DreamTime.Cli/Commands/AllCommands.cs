@@ -20,7 +20,7 @@ public static class AllCommands
                  {
                      ScheduleCommand.Create(), TokenizeCommand.Create(), SampleCommand.Create(), SampleViewsCommand.Create(),
                      PriorCommand.Create(), GenerateCommand.Create(), FinetuneCommand.Create(), BatchCommand.Create(),
-                     CompareCommand.Create(), BenchmarkCommand.Create(),
+                     CompareCommand.Create(), BenchmarkCommand.Create(), ServeCommand.Create(),
                  })
             root.Subcommands.Add(command);
         return root;

@@ -16,7 +16,8 @@ public sealed record BatchJob(int Line, string? Prompt, string? Image, string? P
     public TrainConfig ToConfig(string source, string? device = null)
     {
         var tree = ConfigOverrides.Defaults();
-        string where = $"{source}:{Line}";
+        // a job from a file is named by its line; one from elsewhere (the web page's form) by its source alone
+        string where = Line > 0 ? $"{source}:{Line}" : source;
         if (device != null) tree["device"] = device;
         if (Pipeline != null) ConfigOverrides.Set(tree, "pipeline", JsonValue.Create(Pipeline), $"{where} pipeline");
         if (Prompt != null) tree["prompt"] = Prompt.Trim();

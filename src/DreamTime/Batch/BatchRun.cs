@@ -32,7 +32,7 @@ public static class BatchRun
                 done++;
                 continue;
             }
-            if (IsHeld(run))
+            if (run.IsHeld())
             {
                 observer.Log($"job {i} (line {jobs[i].Line}): {run.Root} is held by another process; left to it");
                 held++;
@@ -71,19 +71,6 @@ public static class BatchRun
         }
         AtomicFile.EnsureWritableFolder(folder.Root, "batch folder");
         AtomicFile.WriteAllText(folder.Jobs, text);
-    }
-
-    private static bool IsHeld(RunFolder run)
-    {
-        try
-        {
-            using var probe = run.Lock();
-            return false;
-        }
-        catch (UserError) when (File.Exists(run.LockFile))
-        {
-            return true;
-        }
     }
 
     /// <summary>The jobs a batch folder holds, read back from its batch.jsonl.</summary>

@@ -58,6 +58,24 @@ public sealed class RunFolder(string root)
     }
 
     /// <summary>
+    /// Whether a process (this one included) is training in the folder now. Probing takes the lock for a moment, so
+    /// it is done only where the lock file is there.
+    /// </summary>
+    public bool IsHeld()
+    {
+        if (!File.Exists(LockFile)) return false;
+        try
+        {
+            using var probe = Lock();
+            return false;
+        }
+        catch (UserError) when (File.Exists(LockFile))
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
     /// A new run needs a folder that does not exist (or --overwrite, which clears it). Checked before any work.
     /// </summary>
     public void PrepareNew(bool overwrite)
