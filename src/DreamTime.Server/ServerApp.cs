@@ -114,8 +114,10 @@ public sealed class ServerApp : IAsyncDisposable
 
         app.MapGet("/api/options", () => Results.Json(new
         {
-            pipelines = Configuration.Pipelines.Names, defaultPipeline = Configuration.Pipelines.Default,
-            strategies = Diffusion.TimestepStrategies.Names, maxUploadBytes = settings.MaxUploadBytes,
+            pipelines = Configuration.Pipelines.Names,
+            defaultPipeline = Configuration.Pipelines.Default,
+            strategies = Diffusion.TimestepStrategies.Names,
+            maxUploadBytes = settings.MaxUploadBytes,
         }, Json));
 
         app.MapGet("/api/runs", () => Results.Json(new { runs = List(catalog, queue) }, Json));

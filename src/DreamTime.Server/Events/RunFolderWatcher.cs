@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DreamTime.Server.Runs;
 
 namespace DreamTime.Server.Events;

@@ -30,7 +30,10 @@ public sealed class AccessGuard(ServeSettings settings)
             {
                 context.Response.Cookies.Append(CookieName, settings.Token, new CookieOptions
                 {
-                    HttpOnly = true, SameSite = SameSiteMode.Strict, IsEssential = true, Path = "/",
+                    HttpOnly = true,
+                    SameSite = SameSiteMode.Strict,
+                    IsEssential = true,
+                    Path = "/",
                 });
                 context.Response.Redirect("/");
                 return;

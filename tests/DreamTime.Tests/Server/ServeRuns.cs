@@ -15,11 +15,14 @@ public static class ServeRuns
         "turntable_frames=2", "turntable_resolution=16", "preview_every=2", "checkpoint_every=1",
     ];
 
-    /// <summary>A finished DreamFusion run with a coloured mesh, trained into <paramref name="folder"/>.</summary>
-    public static void Finished(string folder, string prompt = "a red mushroom", int iterations = 40)
+    /// <summary>A finished Magic3D run (its asset a textured mesh), trained into <paramref name="folder"/>.</summary>
+    public static void Finished(string folder, string prompt = "a red mushroom", int iterations = 20)
     {
-        var config = Config(prompt, iterations, "stages.0.height=32", "stages.0.width=32", "stages.0.representation.mesh_resolution=48",
-            "eval_resolution=32", "turntable_frames=4", "turntable_resolution=32", "preview_every=10");
+        var config = new BatchJob(0, prompt, null, "magic3d", null, null, iterations,
+        [
+            "stages.0.height=32", "stages.0.width=32", "stages.1.height=64", "stages.1.width=64", "eval_resolution=32",
+            "turntable_frames=4", "turntable_resolution=32", "preview_every=10",
+        ]).ToConfig("test");
         using var run = GenerationRun.Start(config, folder, overwrite: false, SilentRunObserver.Instance);
         run.Run(CancellationToken.None);
     }

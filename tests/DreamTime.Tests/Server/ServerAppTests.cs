@@ -9,25 +9,13 @@ using Xunit;
 namespace DreamTime.Tests.Server;
 
 /// <summary>The web app over HTTP: what it serves, what it refuses, and who may change state.</summary>
-public sealed class ServerAppTests : IAsyncLifetime
+public sealed class ServerAppTests(ServeFixture fixture) : IClassFixture<ServeFixture>, IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("dt-serve-").FullName;
-    private ServerApp _app = null!;
-    private readonly HttpClient _http = new();
+    private readonly string _root = fixture.Root;
+    private readonly ServerApp _app = fixture.App;
+    private readonly HttpClient _http = new() { BaseAddress = fixture.App.Address };
 
-    public async Task InitializeAsync()
-    {
-        ServeRuns.Finished(Path.Combine(_root, "mushroom"), iterations: 4);
-        _app = await ServerApp.StartAsync(new ServeSettings(_root, Port: 0) { Set = ServeRuns.PageSettings });
-        _http.BaseAddress = _app.Address;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        _http.Dispose();
-        Directory.Delete(_root, true);
-    }
+    public void Dispose() => _http.Dispose();
 
     private async Task<(HttpStatusCode Status, JsonNode? Body)> Get(string path)
     {
@@ -62,7 +50,7 @@ public sealed class ServerAppTests : IAsyncLifetime
         var (details, d) = await Get("/api/run?id=mushroom");
         Assert.Equal(HttpStatusCode.OK, details);
         Assert.Equal("mushroom/model.glb", (string?)d!["files"]!["model"]);
-        Assert.Equal("dreamfusion", (string?)d["config"]!["pipeline"]);
+        Assert.Equal("magic3d", (string?)d["config"]!["pipeline"]);
     }
 
     [Theory]
@@ -78,20 +66,10 @@ public sealed class ServerAppTests : IAsyncLifetime
     [InlineData("/api/run?id=no-such-run")]
     public async Task PathsOutsideTheRunsFolderAndUnknownRunsAre404(string path)
     {
-        // a secret beside the runs folder, and links from inside it to outside
-        var outside = Directory.CreateTempSubdirectory("dt-serve-outside-").FullName;
-        try
-        {
-            File.WriteAllText(Path.Combine(outside, "secret.txt"), "TOP-SECRET-CONTENT");
-            File.WriteAllText(Path.Combine(Path.GetDirectoryName(_root)!, "secret.txt"), "TOP-SECRET-CONTENT");
-            if (!Directory.Exists(Path.Combine(_root, "outside"))) Directory.CreateSymbolicLink(Path.Combine(_root, "outside"), outside);
-            if (!File.Exists(Path.Combine(_root, "outside-file")))
-                File.CreateSymbolicLink(Path.Combine(_root, "outside-file"), Path.Combine(outside, "secret.txt"));
-            using var response = await _http.GetAsync(path);
-            Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{path}: {response.StatusCode}");
-            Assert.DoesNotContain("TOP-SECRET", await response.Content.ReadAsStringAsync());
-        }
-        finally { Directory.Delete(outside, true); }
+        // fixture.Outside holds a secret, linked from inside the runs folder; another lies beside the runs folder
+        using var response = await _http.GetAsync(path);
+        Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{path}: {response.StatusCode}");
+        Assert.DoesNotContain("TOP-SECRET", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

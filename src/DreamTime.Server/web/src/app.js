@@ -203,6 +203,7 @@ async function init() {
   $('new-run').addEventListener('submit', startRun);
   $('cancel').addEventListener('click', () => act('cancel'));
   $('resume').addEventListener('click', () => act('resume'));
+  $('unlit').addEventListener('change', () => state.viewer?.setUnlit($('unlit').checked));
   window.addEventListener('hashchange', route);
   connect();
   route();

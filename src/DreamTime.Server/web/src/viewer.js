@@ -21,6 +21,23 @@ export class ModelViewer {
     this.controls.addEventListener('change', () => this.render());
     this.model = null;
     this.url = null;
+    this.unlit = false;
+    this.litMaterials = new Map();
+  }
+
+  // Unlit shows each surface's own colour (its texture or vertex colour, no shading): what the asset holds.
+  setUnlit(unlit) {
+    this.unlit = unlit;
+    this.model?.traverse((node) => {
+      if (!node.isMesh) return;
+      if (!this.litMaterials.has(node)) this.litMaterials.set(node, node.material);
+      const lit = this.litMaterials.get(node);
+      node.material = unlit
+        ? new THREE.MeshBasicMaterial({ map: lit.map, color: lit.color, vertexColors: lit.vertexColors, side: lit.side })
+        : lit;
+    });
+    this.render();
+    this.canvas.dataset.unlit = String(unlit);
   }
 
   async show(url) {
@@ -29,7 +46,9 @@ export class ModelViewer {
     const gltf = await new GLTFLoader().loadAsync(url);
     if (this.model) this.scene.remove(this.model);
     this.model = gltf.scene;
+    this.litMaterials.clear();
     this.scene.add(this.model);
+    if (this.unlit) this.setUnlit(true);
     // frame the model: its bounding sphere fills most of the view, seen a little from above
     const sphere = new THREE.Box3().setFromObject(this.model).getBoundingSphere(new THREE.Sphere());
     const distance = sphere.radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2)) * 1.1;
