@@ -120,6 +120,7 @@ public sealed class RunQueue(RunCatalog catalog, RunEvents events, string? devic
             run.State = RunState.Failed;
             run.Message = $"{e.GetType().Name}: {e.Message}";
         }
+        TorchRuntime.ReleaseFreeMemory();
         if (run.State != RunState.Failed) _runs.TryRemove(run.Id, out _);
         if (run.State == RunState.Failed && run.Config != null) TryDeleteEmpty(run.Folder);
         events.Publish(new ServerEvent("state", run.Id, State: run.State, Message: run.Message));

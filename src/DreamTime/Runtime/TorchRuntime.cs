@@ -15,6 +15,9 @@ public static class TorchRuntime
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int param, int value);
 
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
+
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
     private static extern IntPtr GlobalContext();
 
@@ -116,6 +119,23 @@ public static class TorchRuntime
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             // Not glibc: the defaults stay, only speed is affected.
+        }
+    }
+
+    /// <summary>
+    /// Gives the memory a finished run freed back to the system. <see cref="ConfigureAllocator"/> keeps freed memory
+    /// for speed within a run; a long-lived process (the web app) calls this between runs, so that it idles small.
+    /// </summary>
+    public static void ReleaseFreeMemory()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        if (!OperatingSystem.IsLinux()) return;
+        try { MallocTrim(0); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // not glibc: nothing to trim
         }
     }
 

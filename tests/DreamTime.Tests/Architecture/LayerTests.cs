@@ -72,10 +72,16 @@ public class LayerTests
     }
 
     [Fact]
-    public void TheLibraryNeverUsesTheStudiesOrTheCli()
+    public void TheLibraryNeverUsesTheStudiesTheServerOrTheCli()
     {
         var names = Library.GetReferencedAssemblies().Select(a => a.Name).ToList();
         Assert.DoesNotContain("DreamTime.Studies", names);
         Assert.DoesNotContain("DreamTime.Cli", names);
+        Assert.DoesNotContain("DreamTime.Server", names);
+        Assert.DoesNotContain("Microsoft.AspNetCore", names.Select(n => n!.Split('.').Take(2).Aggregate((a, b) => a + "." + b)));
+        // the web app builds on the library alone
+        var server = typeof(DreamTime.Server.ServerApp).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.DoesNotContain("DreamTime.Studies", server);
+        Assert.DoesNotContain("DreamTime.Cli", server);
     }
 }
