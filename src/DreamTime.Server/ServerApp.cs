@@ -107,7 +107,8 @@ public sealed class ServerApp : IAsyncDisposable
         return new ServerApp(app, watcher, new Uri(bound.EndsWith('/') ? bound : bound + "/"), settings.Token, queue, events, catalog);
     }
 
-    private static void Map(WebApplication app, ServeSettings settings, WebAssets assets, RunCatalog catalog, RunEvents events, RunQueue queue)
+    private static void Map(WebApplication app, ServeSettings settings, WebAssets assets, RunCatalog catalog, RunEvents events,
+        RunQueue queue)
     {
         foreach (var page in new[] { "/", "/index.html", "/app.js", "/style.css" })
             app.MapGet(page, () => assets.TryGet(page, out var bytes, out var type) ? Results.Bytes(bytes, type) : Results.NotFound());

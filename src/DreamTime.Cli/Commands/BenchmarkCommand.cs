@@ -24,6 +24,36 @@ public static class BenchmarkCommand
         cmd.Subcommands.Add(SdsStep());
         cmd.Subcommands.Add(MeshStep());
         cmd.Subcommands.Add(Pipeline());
+        cmd.Subcommands.Add(Serve());
+        return cmd;
+    }
+
+    private static Command Serve()
+    {
+        var d = new ServeBenchmarkSettings();
+        var iterations = new Option<int>("--iterations")
+        {
+            Description = "Steps of each run (2..100000).",
+            DefaultValueFactory = _ => d.Iterations,
+        };
+        var resolution = new Option<int>("--resolution")
+        {
+            Description = "Side of the training renders (8..512).",
+            DefaultValueFactory = _ => d.Resolution,
+        };
+        var cmd = new Command("serve", "Time how late `serve`'s event stream shows each step: of a run started through the app's form " +
+                                       "(from its observer) and of a run trained beside the app, as from a terminal (from file " +
+                                       "notifications). Prints the median, 95th percentile and largest delay.");
+        foreach (var o in new Option[] { iterations, resolution }) cmd.Options.Add(o);
+        cmd.SetAction(async (p, _) =>
+        {
+            var settings = new ServeBenchmarkSettings { Iterations = p.GetValue(iterations), Resolution = p.GetValue(resolution) };
+            settings.Validate();
+            Console.WriteLine($"serve: step completion to the event stream, ms; {settings.Iterations} steps per run at " +
+                              $"{settings.Resolution}x{settings.Resolution}, {Environment.ProcessorCount} cores");
+            Console.Write((await ServeBenchmark.RunAsync(settings)).Table());
+            return 0;
+        });
         return cmd;
     }
 

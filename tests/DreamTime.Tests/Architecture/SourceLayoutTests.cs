@@ -16,7 +16,7 @@ public class SourceLayoutTests
     }
 
     public static TheoryData<string> Projects() =>
-        new(["src/DreamTime", "src/DreamTime.Studies", "src/DreamTime.Cli", "tests/DreamTime.Tests"]);
+        new(["src/DreamTime", "src/DreamTime.Server", "src/DreamTime.Studies", "src/DreamTime.Cli", "tests/DreamTime.Tests"]);
 
     private static IEnumerable<string> Sources(string project) =>
         Directory.EnumerateFiles(Path.Combine(Root, project), "*.cs", SearchOption.AllDirectories)

@@ -19,8 +19,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
-            throw new InvalidOperationException($"{ChromiumPath} not found: the browser tests need Debian's chromium (apt-get install chromium; " +
-                                                ".ci/run installs it)");
+            throw new InvalidOperationException(
+                $"{ChromiumPath} not found: the browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it)");
         ServeRuns.Finished(Path.Combine(Root, "mushroom"));
         App = await ServerApp.StartAsync(new ServeSettings(Root, Port: 0) { Set = ServeRuns.PageSettings });
         _playwright = await Playwright.CreateAsync();
@@ -34,7 +34,8 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task<IPage> OpenAsync(string hash = "")
     {
-        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1000 } });
+        var viewport = new ViewportSize { Width = 1280, Height = 1000 };
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = viewport });
         page.SetDefaultTimeout(120_000);
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);

@@ -6,7 +6,9 @@ using Xunit.Abstractions;
 
 namespace DreamTime.Tests.Server;
 
-/// <summary>The web app in a real browser: the list, a run's 3D view, a run started, followed, cancelled and resumed from the page.</summary>
+/// <summary>
+/// The web app in a real browser: the list, a run's 3D view, a run started, followed, cancelled and resumed from the page.
+/// </summary>
 [Trait("Category", "browser")]
 public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserFixture>
 {

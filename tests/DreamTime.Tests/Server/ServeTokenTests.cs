@@ -38,7 +38,10 @@ public sealed class ServeTokenTests : IAsyncLifetime
 
         // opening the printed address once sets the cookie the page then uses
         var cookies = new CookieContainer();
-        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = _base };
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false })
+        {
+            BaseAddress = _base,
+        };
         var open = await browser.GetAsync($"/?token={_app.Token}");
         Assert.Equal(HttpStatusCode.Redirect, open.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/runs")).StatusCode);

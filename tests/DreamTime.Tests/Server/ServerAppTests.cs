@@ -77,8 +77,8 @@ public sealed class ServerAppTests(ServeFixture fixture) : IClassFixture<ServeFi
     {
         using var cancelFromElsewhere = await _http.SendAsync(Post("/api/run/cancel?id=mushroom", origin: "http://evil.example"));
         Assert.Equal(HttpStatusCode.Forbidden, cancelFromElsewhere.StatusCode);
-        using var noOrigin = await _http.SendAsync(Post("/api/runs", new MultipartFormDataContent { { new StringContent("a snowman"), "prompt" } },
-            origin: null));
+        var form = new MultipartFormDataContent { { new StringContent("a snowman"), "prompt" } };
+        using var noOrigin = await _http.SendAsync(Post("/api/runs", form, origin: null));
         Assert.Equal(HttpStatusCode.Forbidden, noOrigin.StatusCode);
         // same origin: the run is not this app's to cancel
         using var own = await _http.SendAsync(Post("/api/run/cancel?id=mushroom"));

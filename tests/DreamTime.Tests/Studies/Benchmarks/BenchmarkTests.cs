@@ -185,6 +185,7 @@ public class BenchmarkTests
     [InlineData("sds-step --steps 0", "steps")]
     [InlineData("mesh-step --resolutions 4", "resolutions")]
     [InlineData("mesh-step --grid-resolution 200", "grid_resolution")]
+    [InlineData("serve --iterations 1", "iterations")]
     public void BadOptionsAreOneLineErrors(string args, string? key)
     {
         var words = args.Split(' ');
@@ -206,10 +207,22 @@ public class BenchmarkTests
     [InlineData("nerf-step --rays-hw 2 --samples 2 --levels 1 --log2-table 8 --base-res 2 --width 4 --steps 1 --warmup 0 --backend tensor")]
     [InlineData("learned-prior --channels 8,16 --batch-size 2 --runs 1 --warmup 0")]
     [InlineData("mesh-step --resolutions 16 --grid-resolution 12 --steps 1 --warmup 0")]
+    [InlineData("serve --iterations 3 --resolution 16")]
     public void TinyRunsSucceed(string args)
     {
         var (code, err) = Run(args.Split(' '));
         Assert.True(code == 0, err);
         Assert.Equal("", err);
+    }
+
+    [Fact]
+    public async Task ServeSeesEveryStepOfAPageRunAndTheStepsOfATerminalRun()
+    {
+        var result = await ServeBenchmark.RunAsync(new ServeBenchmarkSettings { Iterations = 4, Resolution = 16 });
+        Assert.Equal(2, result.Rows.Count);
+        // the observer reports every step; file notifications may fold several writes into one event
+        Assert.Equal(4, result.Rows[0].Events);
+        Assert.InRange(result.Rows[1].Events, 1, 4);
+        Assert.All(result.Rows, r => Assert.True(r.MedianMs >= 0 && r.MedianMs <= r.P95Ms && r.P95Ms <= r.MaxMs, r.ToString()));
     }
 }
