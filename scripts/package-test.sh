@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two NuGet packages as users get them: packs the library (DreamTime) and the tool (DreamTime.Tool) into a local
-# folder feed, installs the tool into a temporary tool path and runs `dreamtime generate` from it, then builds and runs a
-# console project that references the library package. A unique prerelease version keeps NuGet's cache out of it.
+# folder feed, installs the tool into a temporary tool path and runs `dreamtime generate` and `serve` from it, then
+# builds and runs a console project that references the library package. A unique prerelease version keeps NuGet's cache out of it.
 # Usage: scripts/package-test.sh [WORKDIR]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +20,20 @@ installed=$(date +%s.%N)
 done_=$(date +%s.%N)
 test -f "$work/tool-run/model.glb"
 awk -v a="$start" -v b="$installed" -v c="$done_" 'BEGIN { printf "tool: installed in %.1f s, first result (3 iterations) %.1f s later\n", b - a, c - b }'
+
+# the web app from the installed tool: its page (with the bundled three.js) and the run just made
+"$work/tools/dreamtime" serve --runs "$work" --port 0 >"$work/serve.log" 2>&1 &
+serve=$!
+url=""
+for _ in $(seq 100); do url=$(grep -o 'http://[^ ]*' "$work/serve.log" || true); [ -n "$url" ] && break; sleep 0.2; done
+test -n "$url"
+# (read whole first: grep -q closing the pipe early would fail curl under pipefail)
+page=$(curl -sf "$url"); script=$(curl -sf "${url}app.js"); runs=$(curl -sf "${url}api/runs")
+grep -q '<title>DreamTime</title>' <<<"$page"
+grep -q 'WebGLRenderer' <<<"$script"
+grep -q '"id":"tool-run"' <<<"$runs"
+kill -TERM $serve; wait $serve
+echo "tool: serve answered at $url with its page and the run"
 
 mkdir -p "$work/consumer"
 cat > "$work/consumer/consumer.csproj" <<PROJ

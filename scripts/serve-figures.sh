@@ -9,7 +9,7 @@ url="http://127.0.0.1:$port"
 "$root/dreamtime" --version >/dev/null # builds first, so the build is not measured
 dotnet "$root/src/DreamTime.Cli/bin/Release/net10.0/linux-x64/DreamTime.Cli.dll" serve --runs "$runs" --port "$port" >/dev/null 2>&1 &
 pid=$!
-trap 'kill -INT $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "$url/api/runs" >/dev/null && break; sleep 0.2; done
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 rss() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status"; }
