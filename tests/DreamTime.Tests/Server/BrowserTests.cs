@@ -121,6 +121,59 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task APictureUploadedFromThePageIsTurnedInto3D()
+    {
+        var picture = Path.Combine(fixture.Root, "..", $"dt-upload-{Guid.NewGuid():N}.png");
+        var (code, err) = Cli("prior", "render", "a red mushroom", "--member", "2", "--size", "64", "--out", picture);
+        Assert.True(code == 0, err);
+        var page = await fixture.OpenAsync();
+        await page.SetInputFilesAsync("#image", picture);
+        await page.SelectOptionAsync("#pipeline", "dreamfusion");
+        await page.FillAsync("#iterations", "4");
+        await Start(page);
+        await page.WaitForFunctionAsync("() => document.getElementById('run-state').textContent === 'done'");
+        // the page shows the picture beside the result from its camera, and the run was trained on the upload
+        await page.WaitForSelectorAsync("#input-panel:not([hidden]) img");
+        var id = await page.EvaluateAsync<string>("() => window.dreamtime.current");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(fixture.Root, id, "config.json")))!;
+        var upload = (string)config["reference"]!["image"]!;
+        Assert.StartsWith(Path.Combine(fixture.Root, ".uploads"), upload);
+        Assert.Equal(File.ReadAllBytes(picture), File.ReadAllBytes(upload));
+        File.Delete(picture);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ARunStartedFromTheCommandLineAppearsAndUpdates()
+    {
+        var page = await fixture.OpenAsync();
+        var folder = Path.Combine(fixture.Root, "from-terminal");
+        using var cancel = new CancellationTokenSource();
+        var training = Task.Run(() =>
+        {
+            var config = ServeRuns.Config("a chair", 5000, [.. ServeRuns.PageSettings]);
+            using var run = GenerationRun.Start(config, folder, false, SilentRunObserver.Instance);
+            run.Run(cancel.Token);
+        });
+        var row = page.Locator("#runs tbody tr[data-id='from-terminal']");
+        await row.WaitForAsync();
+        // its steps arrive: the progress cell shows step 3 or later
+        await page.WaitForFunctionAsync("() => Number((document.querySelector(\"#runs tr[data-id='from-terminal'] td.progress\")" +
+                                        "?.textContent.match(/step (\\d+)/) ?? [0, 0])[1]) >= 3");
+        Assert.Contains("running", await row.InnerTextAsync());
+        await cancel.CancelAsync();
+        await training;
+        await page.CloseAsync();
+    }
+
+    private static (int Code, string Err) Cli(params string[] args)
+    {
+        var err = new StringWriter();
+        int code = DreamTime.Cli.CliHost.Run(DreamTime.Cli.Commands.AllCommands.Root(), args, err);
+        return (code, err.ToString());
+    }
+
+    [Fact]
     public async Task ARunFolderDeletedWhileOpenSaysItIsGone()
     {
         var copy = Path.Combine(fixture.Root, "to-delete");

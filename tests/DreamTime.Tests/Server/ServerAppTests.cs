@@ -119,7 +119,7 @@ public sealed class ServerAppTests(ServeFixture fixture) : IClassFixture<ServeFi
     {
         var form = new MultipartFormDataContent();
         var big = new byte[9 << 20];
-        "\x89PNG\r\n\x1a\n"u8.CopyTo(big);
+        new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(big, 0);
         form.Add(new ByteArrayContent(big), "image", "huge.png");
         using var response = await _http.SendAsync(Post("/api/runs", form));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);

@@ -103,6 +103,7 @@ async function loadRun(id) {
   const files = details.files ?? {};
   setImage('turntable-panel', $('turntable'), files.turntable, s.updated);
   setImage('curves-panel', $('curves'), files.curves, s.updated);
+  setImage('input-panel', $('input-view'), files.inputView, s.updated);
   $('previews-panel').hidden = !(files.previews && files.previews.length);
   $('previews').replaceChildren(...(files.previews ?? []).map((p) => Object.assign(document.createElement('img'), { src: fileUrl(p), alt: p })));
   const metrics = details.metrics ?? {};
