@@ -60,7 +60,8 @@ public sealed class ServerApp : IAsyncDisposable
         if (File.Exists(root)) throw new UserError($"--runs {settings.RunsFolder}: is a file, not a folder");
         AtomicFile.EnsureWritableFolder(root, "--runs folder");
         if (!settings.IsLoopback && settings.Token == null) settings = settings with { Token = AccessGuard.NewToken() };
-        IPAddress? address = null;
+        // localhost is the IPv4 loopback here: Kestrel cannot pick a free port (0) for its localhost binding
+        IPAddress? address = IPAddress.Loopback;
         if (settings.Host != "localhost" && !IPAddress.TryParse(settings.Host.Trim('[', ']'), out address))
             throw new UserError($"--host {settings.Host}: not an IP address (give 127.0.0.1, 0.0.0.0 for every interface, or localhost)");
         if (settings.Set.Count > 0)
@@ -78,8 +79,7 @@ public sealed class ServerApp : IAsyncDisposable
         {
             // read whole, so that a picture somewhat over the limit gets its 413 rather than a cut connection
             k.Limits.MaxRequestBodySize = 4 * settings.MaxUploadBytes;
-            if (address == null) k.ListenLocalhost(settings.Port);
-            else k.Listen(address, settings.Port);
+            k.Listen(address!, settings.Port);
         });
         builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = settings.MaxUploadBytes + (64 << 10));
         var app = builder.Build();

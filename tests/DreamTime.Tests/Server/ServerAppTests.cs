@@ -39,8 +39,8 @@ public sealed class ServerAppTests(ServeFixture fixture) : IClassFixture<ServeFi
     {
         var (status, body) = await Get("/api/runs");
         Assert.Equal(HttpStatusCode.OK, status);
-        var run = Assert.Single(body!["runs"]!.AsArray())!;
-        Assert.Equal("mushroom", (string?)run["id"]);
+        // other tests of the class add runs beside it
+        var run = Assert.Single(body!["runs"]!.AsArray(), r => (string?)r!["id"] == "mushroom")!;
         Assert.Equal("a red mushroom", (string?)run["subject"]);
         Assert.Equal("done", (string?)run["state"]);
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(_root, "mushroom", "metrics.json")))!;
@@ -189,5 +189,47 @@ public sealed class ServerAppTests(ServeFixture fixture) : IClassFixture<ServeFi
         Assert.True(steps.Count >= 2, $"steps seen: {string.Join(",", steps)}");
         Assert.Equal(steps.Order(), steps);
         Assert.Equal(6, steps[^1]);
+    }
+
+    private async Task<string> StartRun(string prompt, int iterations)
+    {
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent(prompt), "prompt" }, { new StringContent("dreamfusion"), "pipeline" },
+            { new StringContent(iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)), "iterations" },
+        };
+        using var response = await _http.SendAsync(Post("/api/runs", form));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
+    }
+
+    private async Task<string?> StateOf(string id) => (string?)(await Get($"/api/run?id={id}")).Body?["summary"]?["state"];
+
+    private async Task Until(Func<Task<bool>> condition)
+    {
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); !await condition(); await Task.Delay(50))
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+    }
+
+    [Fact]
+    public async Task RunsOnOneDeviceQueueAndAQueuedRunCancelledLeavesNothing()
+    {
+        var first = await StartRun("a snowman", 5000);
+        var second = await StartRun("a chair", 5000);
+        await Until(async () => await StateOf(first) == "running");
+        Assert.Equal("queued", await StateOf(second));
+        var listed = (await Get("/api/runs")).Body!["runs"]!.AsArray();
+        Assert.Contains(listed, r => (string?)r!["id"] == second && (string?)r["state"] == "queued");
+
+        // the queued run is dropped: no folder left; the running one stops with its checkpoint
+        foreach (var id in new[] { second, first })
+        {
+            using var cancel = await _http.SendAsync(Post($"/api/run/cancel?id={id}"));
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+        await Until(async () => await StateOf(first) == "interrupted");
+        await Until(async () => (await Get($"/api/run?id={second}")).Status == HttpStatusCode.NotFound);
+        Assert.False(Directory.Exists(Path.Combine(_root, second)));
+        Assert.True(Directory.Exists(Path.Combine(_root, first, "checkpoints")));
     }
 }
