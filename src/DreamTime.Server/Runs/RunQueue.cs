@@ -92,7 +92,7 @@ public sealed class RunQueue(RunCatalog catalog, RunEvents events, string? devic
         if (run.Cancel.IsCancellationRequested)
         {
             // dropped while queued: a new run leaves no folder behind, a resume stays as it was
-            _runs.TryRemove(run.Id, out _);
+            _runs.TryRemove(new KeyValuePair<string, QueuedRun>(run.Id, run));
             if (run.Config != null) TryDeleteEmpty(run.Folder);
             events.Publish(new ServerEvent("state", run.Id, State: RunState.Interrupted, Message: "cancelled before it started"));
             events.Publish(ServerEvent.ListChanged());
@@ -101,29 +101,35 @@ public sealed class RunQueue(RunCatalog catalog, RunEvents events, string? devic
         run.State = RunState.Running;
         events.Publish(new ServerEvent("state", run.Id, State: RunState.Running));
         var observer = new QueueObserver(run, events);
+        RunState outcome;
+        string? message = null;
         try
         {
             using var generation = run.Config != null
                 ? GenerationRun.Start(run.Config, run.Folder, overwrite: false, observer)
                 : GenerationRun.Resume(run.Folder, new ResumeOverrides(run.Device, null), observer);
             events.Publish(ServerEvent.ListChanged());
-            run.State = generation.Run(run.Cancel.Token) == SessionOutcome.Interrupted ? RunState.Interrupted : RunState.Done;
+            outcome = generation.Run(run.Cancel.Token) == SessionOutcome.Interrupted ? RunState.Interrupted : RunState.Done;
         }
-        catch (Exception e) when (e is UserError or TrainingDivergedException or OperationCanceledException)
+        catch (Exception e) when (e is UserError or TrainingDivergedException)
         {
-            run.State = RunState.Failed;
-            run.Message = e.Message;
+            outcome = RunState.Failed;
+            message = e.Message;
         }
         catch (Exception e)
         {
             // the server outlives a run's crash; the message is the page's to show
-            run.State = RunState.Failed;
-            run.Message = $"{e.GetType().Name}: {e.Message}";
+            outcome = RunState.Failed;
+            message = $"{e.GetType().Name}: {e.Message}";
         }
         TorchRuntime.ReleaseFreeMemory();
-        if (run.State != RunState.Failed) _runs.TryRemove(run.Id, out _);
-        if (run.State == RunState.Failed && run.Config != null) TryDeleteEmpty(run.Folder);
-        events.Publish(new ServerEvent("state", run.Id, State: run.State, Message: run.Message));
+        if (outcome == RunState.Failed && run.Config != null) TryDeleteEmpty(run.Folder);
+        // The run stays "running" until its folder is let go and its memory handed back: a resume asked for before
+        // then is refused rather than started beside it. Only this run's entry goes (a resume may have replaced it).
+        run.Message = message;
+        run.State = outcome;
+        if (outcome != RunState.Failed) _runs.TryRemove(new KeyValuePair<string, QueuedRun>(run.Id, run));
+        events.Publish(new ServerEvent("state", run.Id, State: outcome, Message: message));
         events.Publish(ServerEvent.ListChanged());
     }
 

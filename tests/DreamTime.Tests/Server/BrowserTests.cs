@@ -69,6 +69,26 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
         Assert.Equal("", await page.InnerTextAsync("#form-error"));
     }
 
+    /// <summary>Waits for the run page to show a state; on a timeout, says what the page and the server showed instead.</summary>
+    private async Task WaitForState(IPage page, string state)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync($"() => document.getElementById('run-state').textContent === '{state}'", null,
+                new PageWaitForFunctionOptions { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            var id = await page.EvaluateAsync<string>("() => window.dreamtime.current");
+            using var http = new HttpClient();
+            var server = await http.GetStringAsync($"{fixture.App.Address}api/run?id={Uri.EscapeDataString(id)}");
+            var shown = await page.InnerTextAsync("#run-state");
+            var message = await page.InnerTextAsync("#run-message");
+            throw new TimeoutException($"waiting for '{state}': the page shows '{shown}' ('{message}'); the server says " +
+                                       server[..Math.Min(400, server.Length)]);
+        }
+    }
+
     private static Task<int> Step(IPage page) =>
         page.EvaluateAsync<int>("() => window.dreamtime.details?.summary.progress?.step ?? 0");
 
@@ -82,7 +102,7 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
         await Start(page);
         await page.WaitForFunctionAsync("() => window.dreamtime.details?.summary.progress?.step >= 2");
         int early = await Step(page);
-        await page.WaitForFunctionAsync("() => document.getElementById('run-state').textContent === 'done'");
+        await WaitForState(page, "done");
         await page.WaitForSelectorAsync("#viewer[data-drawn]");
         var latencies = await page.EvaluateAsync<double[]>("() => window.dreamtime.latencies");
         output.WriteLine($"step events seen: {latencies.Length}; step completion to page (ms): median " +
@@ -105,7 +125,7 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
         await Start(page);
         await page.WaitForFunctionAsync("() => window.dreamtime.details?.summary.progress?.step >= 2");
         await page.ClickAsync("#cancel");
-        await page.WaitForFunctionAsync("() => document.getElementById('run-state').textContent === 'interrupted'");
+        await WaitForState(page, "interrupted");
         var id = await page.EvaluateAsync<string>("() => window.dreamtime.current");
         var folder = new RunFolder(Path.Combine(fixture.Root, id));
         Assert.False(File.Exists(folder.Metrics));
@@ -116,7 +136,7 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
         await page.WaitForFunctionAsync($"() => window.dreamtime.details?.summary.state === 'running' && " +
                                         $"window.dreamtime.details.summary.progress?.step > {stopped + 1}");
         await page.ClickAsync("#cancel");
-        await page.WaitForFunctionAsync("() => document.getElementById('run-state').textContent === 'interrupted'");
+        await WaitForState(page, "interrupted");
         await page.CloseAsync();
     }
 
@@ -131,7 +151,7 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
         await page.SelectOptionAsync("#pipeline", "dreamfusion");
         await page.FillAsync("#iterations", "4");
         await Start(page);
-        await page.WaitForFunctionAsync("() => document.getElementById('run-state').textContent === 'done'");
+        await WaitForState(page, "done");
         // the page shows the picture beside the result from its camera, and the run was trained on the upload
         await page.WaitForSelectorAsync("#input-panel:not([hidden]) img");
         var id = await page.EvaluateAsync<string>("() => window.dreamtime.current");
@@ -181,7 +201,7 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
         foreach (var f in new[] { "config.json", "metrics.json" })
             File.Copy(Path.Combine(fixture.Root, "mushroom", f), Path.Combine(copy, f));
         var page = await fixture.OpenAsync("#run=to-delete");
-        await page.WaitForFunctionAsync("() => document.getElementById('run-state').textContent === 'done'");
+        await WaitForState(page, "done");
         Directory.Delete(copy, true);
         await page.WaitForSelectorAsync("#run-gone", new PageWaitForSelectorOptions { State = WaitForSelectorState.Visible });
         await page.CloseAsync();

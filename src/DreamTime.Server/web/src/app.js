@@ -3,7 +3,7 @@
 import { ModelViewer } from './viewer.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { runs: [], current: null, details: null, viewer: null, latencies: [], listTimer: null };
+const state = { runs: [], current: null, details: null, viewer: null, latencies: [], listTimer: null, listSeq: 0, runSeq: 0 };
 window.dreamtime = state; // for the browser tests and anyone curious
 
 async function api(path, options) {
@@ -53,8 +53,13 @@ function renderList() {
   $('no-runs').hidden = state.runs.length > 0;
 }
 
+// Requests overlap while runs train; only the latest one's answer is shown, so an older, slower answer never
+// puts back a state the run has left.
 async function loadList() {
-  state.runs = (await api('/api/runs')).runs;
+  const seq = ++state.listSeq;
+  const runs = (await api('/api/runs')).runs;
+  if (seq !== state.listSeq) return;
+  state.runs = runs;
   renderList();
 }
 
@@ -82,10 +87,12 @@ function setImage(panel, img, id, version) {
 }
 
 async function loadRun(id) {
+  const seq = ++state.runSeq;
   let details;
   try {
     details = await api(`/api/run?id=${encodeURIComponent(id)}`);
   } catch (e) {
+    if (seq !== state.runSeq) return;
     if (e.status === 404) {
       $('run-gone').hidden = false;
       $('run-head').hidden = true;
@@ -93,7 +100,7 @@ async function loadRun(id) {
     }
     throw e;
   }
-  if (state.current !== id) return;
+  if (state.current !== id || seq !== state.runSeq) return;
   state.details = details;
   const s = details.summary;
   $('run-gone').hidden = true;
