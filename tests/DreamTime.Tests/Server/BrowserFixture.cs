@@ -16,6 +16,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     public IBrowser Browser { get; private set; } = null!;
     private IPlaywright _playwright = null!;
 
+    /// <summary>Every request a page of this fixture made to anywhere but the app (the app must make none).</summary>
+    public System.Collections.Concurrent.ConcurrentBag<string> OutsideRequests { get; } = [];
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
@@ -39,6 +42,12 @@ public sealed class BrowserFixture : IAsyncLifetime
         page.SetDefaultTimeout(120_000);
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
+        page.Request += (_, r) =>
+        {
+            if (!r.Url.StartsWith(App.Address.ToString(), StringComparison.Ordinal) && !r.Url.StartsWith("blob:", StringComparison.Ordinal)
+                && !r.Url.StartsWith("data:", StringComparison.Ordinal))
+                OutsideRequests.Add(r.Url);
+        };
         await page.GotoAsync(App.Address + hash);
         await page.WaitForFunctionAsync("() => document.getElementById('connection').textContent === 'live'");
         Assert.Empty(errors);

@@ -51,6 +51,8 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
         output.WriteLine($"mesh covers {fraction:P1}; chromaticity drawn {r:F3} {g:F3} {b:F3}, texture {rr:F3} {rg:F3} {rb:F3}");
         Assert.True(Math.Abs(r - rr) < 0.04 && Math.Abs(g - rg) < 0.04 && Math.Abs(b - rb) < 0.04,
             $"drawn ({r:F3}, {g:F3}, {b:F3}) against the texture ({rr:F3}, {rg:F3}, {rb:F3})");
+        // the page, three.js and the model all came from the app: nothing from outside the machine
+        Assert.Empty(fixture.OutsideRequests);
         await page.CloseAsync();
     }
 
