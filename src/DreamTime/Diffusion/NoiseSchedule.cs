@@ -46,7 +46,10 @@ public sealed class NoiseSchedule
         new(config.BetaSchedule, config.TrainTimesteps, config.BetaStart, config.BetaEnd);
 
     /// <summary>The schedule Stable Diffusion was trained with: scaled_linear 0.00085..0.012, T = 1000.</summary>
-    public static NoiseSchedule StableDiffusion { get; } = new();
+    public static NoiseSchedule StableDiffusion => SdSchedule.Value;
+
+    // built on first use: building it calls libtorch, which a command that never trains (serve, --help) need not load
+    private static readonly Lazy<NoiseSchedule> SdSchedule = new(() => new());
 
     public double AlphaBar(int t) => AlphasCumprod[t];
 
