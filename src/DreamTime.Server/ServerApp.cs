@@ -128,8 +128,15 @@ public sealed class ServerApp : IAsyncDisposable
             var folder = catalog.FolderOf(id);
             if (folder == null)
                 return queue.Find(id ?? "") is { } known ? Results.Json(new { summary = Row(catalog, known) }, Json) : UnknownRun(id);
-            var summary = Summarize(catalog, queue, folder);
-            return Results.Json(RunDetails.Read(catalog, folder, summary), Json);
+            try
+            {
+                var summary = Summarize(catalog, queue, folder);
+                return Results.Json(RunDetails.Read(catalog, folder, summary), Json);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return UnknownRun(id); // deleted while it was read
+            }
         });
 
         app.MapPost("/api/runs", async (HttpRequest request) =>
@@ -191,7 +198,13 @@ public sealed class ServerApp : IAsyncDisposable
 
     private static IReadOnlyList<RunSummary> List(RunCatalog catalog, RunQueue queue)
     {
-        var rows = catalog.Folders().Select(f => Summarize(catalog, queue, f)).ToList();
+        var rows = new List<RunSummary>();
+        foreach (var folder in catalog.Folders())
+            try { rows.Add(Summarize(catalog, queue, folder)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // deleted while the list was read: it is simply not listed
+            }
         var listed = rows.Select(r => r.Id).ToHashSet();
         // queued runs have no configuration written yet, and a failed start may have left no folder
         rows.InsertRange(0, queue.Known.Where(k => !listed.Contains(k.Id)).Select(k => Row(catalog, k)));

@@ -47,8 +47,16 @@ public sealed class RunFolderWatcher : IDisposable
     private void OnFile(string path)
     {
         var name = Path.GetFileName(path);
-        if (name == "metrics.jsonl") Step(Path.GetDirectoryName(path)!);
-        else if (ListFiles.Contains(name) || Directory.Exists(path) || !Path.HasExtension(name)) ListChanged();
+        try
+        {
+            if (name == "metrics.jsonl") Step(Path.GetDirectoryName(path)!);
+            else if (ListFiles.Contains(name) || Directory.Exists(path) || !Path.HasExtension(name)) ListChanged();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Runtime.UserError)
+        {
+            // the folder changed under the read (a run deleted, a file half-renamed): its next event, or the list, tells
+            ListChanged();
+        }
     }
 
     private void ListChanged()
