@@ -59,6 +59,9 @@ public sealed class ServerApp : IAsyncDisposable
         var root = Path.GetFullPath(settings.RunsFolder);
         if (File.Exists(root)) throw new UserError($"--runs {settings.RunsFolder}: is a file, not a folder");
         AtomicFile.EnsureWritableFolder(root, "--runs folder");
+        static bool UrlSafe(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
+        if (settings.Token != null && (settings.Token.Length < 16 || !settings.Token.All(UrlSafe)))
+            throw new UserError("--token: give at least 16 letters, digits, '-' or '_' (or leave it out to have one generated)");
         if (!settings.IsLoopback && settings.Token == null) settings = settings with { Token = AccessGuard.NewToken() };
         // localhost is the IPv4 loopback here: Kestrel cannot pick a free port (0) for its localhost binding
         IPAddress? address = IPAddress.Loopback;

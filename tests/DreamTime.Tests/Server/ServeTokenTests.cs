@@ -53,4 +53,14 @@ public sealed class ServeTokenTests : IAsyncLifetime
         withToken.Headers.Add("X-DreamTime-Token", _app.Token);
         Assert.Equal(HttpStatusCode.NotFound, (await plain.SendAsync(withToken)).StatusCode);
     }
+
+    [Theory]
+    [InlineData("short")]
+    [InlineData("a token with spaces in it")]
+    [InlineData("0123456789abcdef&x=1")]
+    public async Task AWeakOrUnsafeTokenIsRefused(string token)
+    {
+        var e = await Assert.ThrowsAsync<DreamTime.Runtime.UserError>(() => ServerApp.StartAsync(new ServeSettings(_root, Port: 0, Token: token)));
+        Assert.StartsWith("--token:", e.Message);
+    }
 }
