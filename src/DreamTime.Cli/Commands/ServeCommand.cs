@@ -45,8 +45,8 @@ public static class ServeCommand
             var url = app.Token == null ? app.Address.ToString() : $"{app.Address}?token={app.Token}";
             p.InvocationConfiguration.Output.WriteLine($"serving {app.Catalog.Root} at {url} (Ctrl-C stops)");
             if (app.Address.Host is "0.0.0.0" or "[::]")
-                p.InvocationConfiguration.Output.WriteLine($"from another machine, open it with this machine's name or address in place of " +
-                                                           $"{app.Address.Host}");
+                p.InvocationConfiguration.Output.WriteLine(
+                    $"from another machine, open it with this machine's name or address in place of {app.Address.Host}");
             await app.WaitAsync(cancel.Token);
             p.InvocationConfiguration.Error.WriteLine("stopping: a running run saves its checkpoint first...");
             return 0;

@@ -60,7 +60,8 @@ public sealed class ServeTokenTests : IAsyncLifetime
     [InlineData("0123456789abcdef&x=1")]
     public async Task AWeakOrUnsafeTokenIsRefused(string token)
     {
-        var e = await Assert.ThrowsAsync<DreamTime.Runtime.UserError>(() => ServerApp.StartAsync(new ServeSettings(_root, Port: 0, Token: token)));
+        var settings = new ServeSettings(_root, Port: 0, Token: token);
+        var e = await Assert.ThrowsAsync<DreamTime.Runtime.UserError>(() => ServerApp.StartAsync(settings));
         Assert.StartsWith("--token:", e.Message);
     }
 }
