@@ -222,9 +222,10 @@ public sealed class ServerApp : IAsyncDisposable
     }
 
     private static RunSummary Row(RunCatalog catalog, QueuedRun run) => run.Config is { } c
-        ? new RunSummary(run.Id, c.Prompt is { Length: > 0 } p ? p : Path.GetFileName(c.Reference?.Image ?? run.Folder), c.Pipeline,
-            c.Stages.Select(s => s.Timesteps.Strategy).Distinct().Aggregate((a, b) => a + "+" + b), c.Seed, run.State, null,
-            null, null, run.Progress, run.Message, DateTime.UtcNow)
+        ? RunCatalog.Row(run.Id, System.Text.Json.Nodes.JsonNode.Parse(c.ToJson()), run.State, run.Message, run.Folder) with
+        {
+            Progress = run.Progress,
+        }
         : catalog.Summarize(run.Folder, run.State, run.Message);
 
     private static async Task<(BatchJob Job, string Subject)> FormJob(HttpRequest request, RunCatalog catalog, ServeSettings settings)

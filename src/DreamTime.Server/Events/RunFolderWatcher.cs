@@ -68,9 +68,9 @@ public sealed class RunFolderWatcher : IDisposable
     {
         var id = _catalog.IdOf(folder);
         if (_ownRun(id) || _catalog.FolderOf(id) == null) return;
-        var summary = _catalog.Summarize(folder);
-        if (summary.Progress != null)
-            _events.Publish(new ServerEvent("step", id, summary.Progress, summary.State));
+        // only the log's tail and the state: the rest of the row (thumbnails, metrics) is the list's to read
+        var (progress, state) = _catalog.LatestStep(folder);
+        if (progress != null) _events.Publish(new ServerEvent("step", id, progress, state));
     }
 
     public void Dispose()

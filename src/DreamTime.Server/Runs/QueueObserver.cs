@@ -14,9 +14,9 @@ public sealed class QueueObserver(QueuedRun run, RunEvents events) : IRunObserve
     public void StepCompleted(StepRecord record, int last)
     {
         _config ??= RunCatalog.ReadJson(new RunFolder(run.Folder).Config);
-        var stages = _config?["stages"]?.AsArray().Select(s => s?["name"]?.GetValue<string>()).ToList() ?? [];
-        var progress = new RunProgress(record.Stage, Math.Max(0, stages.IndexOf(record.Stage)), Math.Max(1, stages.Count), record.Step,
-            last, record.T, record.Loss, record.Evaluation?.Metric("psnr") ?? run.Progress?.Psnr,
+        var (index, count, _) = RunCatalog.PlaceStage(_config, record.Stage);
+        var psnr = record.Evaluation?.Metric("psnr") ?? run.Progress?.Psnr;
+        var progress = new RunProgress(record.Stage, index, count, record.Step, last, record.T, record.Loss, psnr,
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         run.Progress = progress;
         events.Publish(new ServerEvent("step", run.Id, progress, RunState.Running));

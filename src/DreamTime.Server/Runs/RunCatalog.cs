@@ -58,15 +58,40 @@ public sealed class RunCatalog(string root)
         var run = new RunFolder(folder);
         var config = ReadJson(run.Config);
         var metrics = ReadJson(run.Metrics);
-        var state = known ?? (metrics != null ? RunState.Done : run.IsHeld() ? RunState.Running : RunState.Interrupted);
+        return Row(IdOf(folder), config, known ?? StateOf(run, metrics != null), message, folder) with
+        {
+            Psnr = (double?)metrics?["psnr"],
+            MaskIou = (double?)metrics?["mask_iou"],
+            Thumbnail = Thumbnail(run),
+            Progress = Progress(run, config),
+            Updated = Directory.GetLastWriteTimeUtc(folder),
+        };
+    }
+
+    /// <summary>
+    /// The row a configuration alone gives: subject, pipeline, strategy, seed. A queued run has only this (its folder
+    /// holds nothing yet); <see cref="Summarize"/> adds what the folder holds.
+    /// </summary>
+    public static RunSummary Row(string id, JsonNode? config, RunState state, string? message, string folder)
+    {
         var reference = config?["reference"]?["image"]?.GetValue<string>();
         var subject = config?["prompt"]?.GetValue<string>() is { Length: > 0 } prompt ? prompt
             : reference != null ? Path.GetFileName(reference) : Path.GetFileName(folder);
         var strategies = config?["stages"]?.AsArray().Select(s => s?["timesteps"]?["strategy"]?.GetValue<string>()).Distinct().ToList();
-        return new RunSummary(IdOf(folder), subject, config?["pipeline"]?.GetValue<string>(),
+        return new RunSummary(id, subject, config?["pipeline"]?.GetValue<string>(),
             strategies is { Count: 1 } ? strategies[0] : strategies is { Count: > 1 } ? string.Join("+", strategies) : null,
-            config?["seed"]?.GetValue<long>(), state, (double?)metrics?["psnr"], (double?)metrics?["mask_iou"], Thumbnail(run),
-            Progress(run, config), message, Directory.GetLastWriteTimeUtc(folder));
+            config?["seed"]?.GetValue<long>(), state, null, null, null, null, message, DateTime.UtcNow);
+    }
+
+    /// <summary>Done once metrics.json is written; else running while a process holds the folder; else interrupted.</summary>
+    private static RunState StateOf(RunFolder run, bool finished) =>
+        finished ? RunState.Done : run.IsHeld() ? RunState.Running : RunState.Interrupted;
+
+    /// <summary>What a step event needs: the run's latest step and its state, without the rest of its row.</summary>
+    public (RunProgress? Progress, RunState State) LatestStep(string folder)
+    {
+        var run = new RunFolder(folder);
+        return (Progress(run, ReadJson(run.Config)), StateOf(run, File.Exists(run.Metrics)));
     }
 
     /// <summary>The turntable's first frame once exported, else the latest preview.</summary>
@@ -89,15 +114,22 @@ public sealed class RunCatalog(string root)
         catch (System.Text.Json.JsonException) { return null; }
     }
 
+    /// <summary>Where a stage stands in the configuration's stage list: its index, the number of stages, its iterations.</summary>
+    public static (int Index, int Count, int Iterations) PlaceStage(JsonNode? config, string? stage)
+    {
+        var stages = config?["stages"]?.AsArray() ?? [];
+        int index = Math.Max(0, stages.Select(s => s?["name"]?.GetValue<string>()).ToList().IndexOf(stage));
+        int iterations = stages.Count > index ? stages[index]?["iterations"]?.GetValue<int>() ?? 0 : 0;
+        return (index, Math.Max(1, stages.Count), iterations);
+    }
+
     /// <summary>A metrics.jsonl line as progress within the configuration's stages.</summary>
-    public static RunProgress? ProgressOf(JsonNode? line, JsonNode config, DateTime when)
+    private static RunProgress? ProgressOf(JsonNode? line, JsonNode config, DateTime when)
     {
         if (line?["step"] == null) return null;
-        var stages = config["stages"]?.AsArray() ?? [];
         var stage = line["stage"]?.GetValue<string>();
-        int index = Math.Max(0, stages.Select(s => s?["name"]?.GetValue<string>()).ToList().IndexOf(stage));
-        int last = stages.Count > index ? stages[index]?["iterations"]?.GetValue<int>() ?? 0 : 0;
-        return new RunProgress(stage, index, Math.Max(1, stages.Count), (int)line["step"]!, last, (int?)line["t"] ?? 0,
+        var (index, count, last) = PlaceStage(config, stage);
+        return new RunProgress(stage, index, count, (int)line["step"]!, last, (int?)line["t"] ?? 0,
             (double?)line["loss"] ?? double.NaN, (double?)line["evaluation"]?["metrics"]?["psnr"],
             new DateTimeOffset(when).ToUnixTimeMilliseconds());
     }

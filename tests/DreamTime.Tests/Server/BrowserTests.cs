@@ -63,9 +63,14 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
         return (r / sum, g / sum, b / sum);
     }
 
-    /// <summary>Submits the form; the page then shows the new run (or the form's error, which fails the test).</summary>
-    private static async Task Start(IPage page)
+    /// <summary>
+    /// Submits the form (its subject already given) for a DreamFusion run of that many steps; the page then shows the
+    /// new run (or the form's error, which fails the test).
+    /// </summary>
+    private static async Task Start(IPage page, int iterations)
     {
+        await page.SelectOptionAsync("#pipeline", "dreamfusion");
+        await page.FillAsync("#iterations", iterations.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.ClickAsync("#start");
         await page.WaitForFunctionAsync("() => location.hash.startsWith('#run=') || document.getElementById('form-error').textContent");
         Assert.Equal("", await page.InnerTextAsync("#form-error"));
@@ -99,9 +104,7 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
     {
         var page = await fixture.OpenAsync();
         await page.FillAsync("#prompt", "a snowman");
-        await page.SelectOptionAsync("#pipeline", "dreamfusion");
-        await page.FillAsync("#iterations", "12");
-        await Start(page);
+        await Start(page, 12);
         await page.WaitForFunctionAsync("() => window.dreamtime.details?.summary.progress?.step >= 2");
         int early = await Step(page);
         await WaitForState(page, "done");
@@ -122,9 +125,7 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
     {
         var page = await fixture.OpenAsync();
         await page.FillAsync("#prompt", "a chair");
-        await page.SelectOptionAsync("#pipeline", "dreamfusion");
-        await page.FillAsync("#iterations", "5000");
-        await Start(page);
+        await Start(page, 5000);
         await page.WaitForFunctionAsync("() => window.dreamtime.details?.summary.progress?.step >= 2");
         await page.ClickAsync("#cancel");
         await WaitForState(page, "interrupted");
@@ -150,9 +151,7 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
         Assert.True(code == 0, err);
         var page = await fixture.OpenAsync();
         await page.SetInputFilesAsync("#image", picture);
-        await page.SelectOptionAsync("#pipeline", "dreamfusion");
-        await page.FillAsync("#iterations", "4");
-        await Start(page);
+        await Start(page, 4);
         await WaitForState(page, "done");
         // the page shows the picture beside the result from its camera, and the run was trained on the upload
         await page.WaitForSelectorAsync("#input-panel:not([hidden]) img");
