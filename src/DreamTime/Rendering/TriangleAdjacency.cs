@@ -3,57 +3,96 @@ using static TorchSharp.torch;
 namespace DreamTime.Rendering;
 
 /// <summary>
-/// For each edge of each face, the vertex opposite it in the face on the other side of that edge: what
-/// <see cref="DifferentiableRasterizer.Antialias"/> needs to tell silhouette edges from interior ones. An edge shared
-/// by exactly two faces has a neighbour; a boundary edge, or one shared by three or more faces (non-manifold), has
-/// none and counts as a possible silhouette in every view. Faces that repeat a vertex take no part. It depends on the
-/// faces only: a caller whose topology is fixed builds it once and passes it to every Antialias call.
+/// For each edge of each face, the face on the other side of that edge and its vertex opposite the edge: what
+/// <see cref="DifferentiableRasterizer.Antialias"/> needs to tell silhouette edges from interior ones, and what the
+/// mesh regularisers pair faces by. An edge shared by exactly two faces has a neighbour; a boundary edge, or one shared
+/// by three or more faces (non-manifold), has none and counts as a possible silhouette in every view. Faces that
+/// repeat a vertex take no part. It depends on the faces only: a caller whose topology is fixed builds it once and
+/// passes it to every Antialias call.
 /// </summary>
 public sealed class TriangleAdjacency
 {
     /// <summary>[3F]: entry 3f + k is the vertex across the edge opposite corner k of face f, or -1.</summary>
     internal int[] Opposite { get; }
 
+    /// <summary>[3F]: entry 3f + k is the face across the edge opposite corner k of face f, or -1.</summary>
+    internal int[] OppositeFace { get; }
+
     public int TriangleCount => Opposite.Length / 3;
 
-    private TriangleAdjacency(int[] opposite) => Opposite = opposite;
+    private TriangleAdjacency(int[] opposite, int[] oppositeFace) => (Opposite, OppositeFace) = (opposite, oppositeFace);
 
     /// <summary>The adjacency of faces [F,3] (integer indices, any device) of a mesh of <paramref name="vertexCount"/> vertices.</summary>
     public static TriangleAdjacency Of(Tensor faces, int vertexCount) =>
         Of(DifferentiableRasterizer.FaceIndices(faces, vertexCount), vertexCount);
 
+    /// <summary>The two faces of every edge shared by exactly two faces, each pair once (lower face first), in face order.</summary>
+    public (long[] A, long[] B) FacePairs()
+    {
+        int pairs = 0;
+        for (int i = 0; i < OppositeFace.Length; i++)
+            if (OppositeFace[i] > i / 3) pairs++;
+        var a = new long[pairs];
+        var b = new long[pairs];
+        int n = 0;
+        for (int i = 0; i < OppositeFace.Length; i++)
+            if (OppositeFace[i] > i / 3) (a[n], b[n++]) = (i / 3, OppositeFace[i]);
+        return (a, b);
+    }
+
     internal static TriangleAdjacency Of(int[] faces, int vertexCount)
     {
         int f = faces.Length / 3;
         var opposite = new int[3 * f];
+        var oppositeFace = new int[3 * f];
         Array.Fill(opposite, -1);
-        // Each face's three edges keyed by their sorted vertex pair; sorting brings the faces of an edge together.
-        var keys = new long[3 * f];
-        var corners = new int[3 * f];
-        int n = 0;
+        Array.Fill(oppositeFace, -1);
+        // Each edge is filed under its lower vertex (a counting sort, linear in the faces where a comparison sort of
+        // edge keys cost several times more per render); the few edges filed under one vertex are then sorted by
+        // their upper vertex, which brings an edge's faces together.
+        var start = new int[vertexCount + 1];
+        for (int t = 0; t < f; t++)
+        {
+            int a = faces[3 * t], b = faces[3 * t + 1], c = faces[3 * t + 2];
+            if (a == b || b == c || c == a) continue;
+            start[Math.Min(a, b) + 1]++;
+            start[Math.Min(b, c) + 1]++;
+            start[Math.Min(c, a) + 1]++;
+        }
+        for (int v = 0; v < vertexCount; v++) start[v + 1] += start[v];
+        int n = start[vertexCount];
+        var upper = new int[n];
+        var corner = new int[n];
+        var next = (int[])start.Clone();
         for (int t = 0; t < f; t++)
         {
             int a = faces[3 * t], b = faces[3 * t + 1], c = faces[3 * t + 2];
             if (a == b || b == c || c == a) continue;
             for (int k = 0; k < 3; k++)
             {
-                int u = faces[3 * t + (k + 1) % 3], v = faces[3 * t + (k + 2) % 3];
-                keys[n] = (long)Math.Min(u, v) * vertexCount + Math.Max(u, v);
-                corners[n++] = 3 * t + k;
+                int u = faces[3 * t + (k + 1) % 3], w = faces[3 * t + (k + 2) % 3];
+                int slot = next[Math.Min(u, w)]++;
+                upper[slot] = Math.Max(u, w);
+                corner[slot] = 3 * t + k;
             }
         }
-        Array.Sort(keys, corners, 0, n);
-        for (int i = 0; i < n;)
+        for (int v = 0; v < vertexCount; v++)
         {
-            int j = i + 1;
-            while (j < n && keys[j] == keys[i]) j++;
-            if (j - i == 2)
+            // a bucket holds a few edges (a hub vertex many): sorting it keeps the matching linear
+            Array.Sort(upper, corner, start[v], start[v + 1] - start[v]);
+            for (int i = start[v]; i < start[v + 1];)
             {
-                opposite[corners[i]] = faces[corners[i + 1]];
-                opposite[corners[i + 1]] = faces[corners[i]];
+                int j = i + 1;
+                while (j < start[v + 1] && upper[j] == upper[i]) j++;
+                if (j - i == 2)
+                {
+                    int p = corner[i], q = corner[i + 1];
+                    (opposite[p], oppositeFace[p]) = (faces[q], q / 3);
+                    (opposite[q], oppositeFace[q]) = (faces[p], p / 3);
+                }
+                i = j;
             }
-            i = j;
         }
-        return new TriangleAdjacency(opposite);
+        return new TriangleAdjacency(opposite, oppositeFace);
     }
 }

@@ -1,6 +1,7 @@
 using DreamTime.Geometry;
 using DreamTime.Optimization;
 using DreamTime.Rendering;
+using DreamTime.Runtime;
 using static TorchSharp.torch;
 
 namespace DreamTime.Representations;
@@ -26,6 +27,13 @@ public interface IRepresentation : IDisposable
 
     /// <summary>Hook called at the start of every training step (threestudio's update_step), e.g. for annealing.</summary>
     void UpdateStep(int step) { }
+
+    /// <summary>
+    /// Opens a run of renders without gradients between which the parameters stay as they are (an evaluation's views, a
+    /// preview's shadings, an export's turntable): until the returned scope is disposed, the representation may compute
+    /// what those renders share once (a mesh's surface). The caller changes no parameter inside it.
+    /// </summary>
+    IDisposable BeginViews() => ScopeExit.None;
 
     /// <summary>A coloured triangle mesh of the surface (empty when there is none).</summary>
     Mesh ExtractMesh();

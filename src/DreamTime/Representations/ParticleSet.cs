@@ -72,6 +72,12 @@ public sealed class ParticleSet : IRepresentation
 
     public Mesh ExtractMesh() => ActiveMember.ExtractMesh();
 
+    public IDisposable BeginViews()
+    {
+        var scopes = _members.Select(m => m.BeginViews()).ToList();
+        return new ScopeExit(() => scopes.ForEach(s => s.Dispose()));
+    }
+
     /// <summary>The file particle k keeps beside <paramref name="path"/> (particle 0 keeps the path itself).</summary>
     public static string MemberPath(string path, int k) =>
         k == 0 ? path

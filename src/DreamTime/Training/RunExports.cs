@@ -32,6 +32,7 @@ public static class RunExports
             ? $"{trainer.StageIndex}-{trainer.Stage.Name}_step_{step:D5}.png"
             : $"step_{step:D5}.png";
         var cam = trainer.Config.Cameras.MidCamera(20, 30);
+        using var views = trainer.Representation.BeginViews();
         ShadingMode?[] shadings = [ShadingMode.Diffuse, ShadingMode.Albedo, ShadingMode.Textureless];
         if (trainer.Modality == ImageModality.Normal) shadings = [null, .. shadings];
         var images = shadings.Select(s =>
@@ -48,6 +49,7 @@ public static class RunExports
         IReadOnlyList<StepRecord> history)
     {
         var cfg = trainer.Config;
+        using var views = trainer.Representation.BeginViews();
         var summary = new Dictionary<string, object?>
         {
             ["prompt"] = cfg.Prompt,
@@ -204,6 +206,7 @@ public static class RunExports
             Title = $"{cfg.Subject} ({PipelineLabel(cfg)}, {cfg.Stages.Sum(s => s.Iterations)} iterations)",
         };
         var cameras = cfg.Cameras.Ring(n, 20);
+        using var views = trainer.Representation.BeginViews();
         for (int i = 0; i < n; i++)
         {
             using var scope = torch.NewDisposeScope();

@@ -231,6 +231,7 @@ public sealed class Trainer : IStepTrainer, IDisposable
     public QualityResult? Evaluate()
     {
         using var scope = torch.NewDisposeScope();
+        using var views = Representation.BeginViews();
         return Evaluator?.Evaluate(cam => RenderView(cam, Config.EvalResolution, Config.EvalResolution));
     }
 

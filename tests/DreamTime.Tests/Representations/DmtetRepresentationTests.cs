@@ -63,6 +63,29 @@ public class DmtetRepresentationTests : IDisposable
     }
 
     [Fact]
+    public void RendersInsideBeginViewsShareOneSurfaceAndDrawWhatRendersOutsideItDraw()
+    {
+        using var rep = Sphere();
+        RenderOutput Draw(Camera view) => rep.Render(new RenderRequest([view], 32, 32, ShadingMode.Diffuse, Lighting.Default));
+        Tensor Surface(RenderOutput r) => r.Extra(DmtetRepresentation.SurfaceVerticesExtra);
+        using (no_grad())
+        {
+            var alone = Draw(Views[1]);
+            using (rep.BeginViews())
+            {
+                var first = Draw(Views[0]);
+                var second = Draw(Views[1]);
+                Assert.Same(Surface(first), Surface(second));
+                Assert.Equal(0.0, (second.Rgb - alone.Rgb).abs().max().ReadDouble());
+                Assert.Equal(0.0, (second.Opacity - alone.Opacity).abs().max().ReadDouble());
+                // a render with gradients (a training step's) always extracts its own surface
+                using (enable_grad()) Assert.NotSame(Surface(first), Surface(Draw(Views[0])));
+            }
+            Assert.NotSame(Surface(alone), Surface(Draw(Views[1])));
+        }
+    }
+
+    [Fact]
     public void AFreshNerfBecomesTheSphereWhereItsInitialBlobCrossesTheThreshold()
     {
         // density = softplus(mlp + 10 (1 - r / 0.5)) with a small random mlp: 5 is reached where 10 (1 - 2r) = 4.993, r = 0.2504

@@ -99,6 +99,9 @@ public class TrainerDivergenceTests : IDisposable
         });
         a.sum().Plus(b.sum()).Plus(c.sum()).backward();
         Assert.Null(adam.FirstNonFiniteGradient());
+        // the largest finite floats everywhere sum past float32's range: still finite
+        using (torch.no_grad()) foreach (var p in new[] { a, b, c }) p.grad!.fill_(float.MaxValue.ToScalar());
+        Assert.Null(adam.FirstNonFiniteGradient());
         using (torch.no_grad()) c.grad![2] = double.NegativeInfinity;
         Assert.Equal("network (network.1)", adam.FirstNonFiniteGradient());
         using (torch.no_grad()) b.grad![1, 0] = double.NaN;

@@ -21,8 +21,10 @@ namespace DreamTime.Representations.Dmtet;
 /// </summary>
 public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMaterial
 {
-    /// <summary>Extras of a render: the surface it was drawn from, for the mesh regularisers.</summary>
-    public const string SurfaceVerticesExtra = "surface_vertices", SurfaceFacesExtra = "surface_faces";
+    /// <summary>Extras of a render: the surface it was drawn from, and the two faces of each edge shared by exactly two
+    /// ([P,2] int64, from the rasteriser's adjacency), for the mesh regularisers.</summary>
+    public const string SurfaceVerticesExtra = "surface_vertices", SurfaceFacesExtra = "surface_faces",
+        SurfaceFacePairsExtra = "surface_face_pairs";
 
     /// <summary>The signed distance per grid vertex; with sdf_field "hash", the start shape's, which the field corrects.</summary>
     private readonly Parameter sdf;
@@ -271,10 +273,44 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         return sdf.Plus(sdf_net.forward(sdf_encoding.Encode(u, jacobian: false).Features).squeeze(1));
     }
 
-    /// <summary>The current surface: positions [M,3] (differentiable) and faces [F,3].</summary>
-    public (Tensor Positions, Tensor Faces) Surface() => Settings.FreezeGeometry
+    /// <summary>The current surface: positions [M,3] (differentiable) and faces [F,3]. Inside <see cref="BeginViews"/>,
+    /// renders without gradients share one extraction.</summary>
+    public (Tensor Positions, Tensor Faces) Surface()
+    {
+        if (_openViews > 0 && !torch.is_grad_enabled())
+        {
+            if (_viewsSurface is null)
+            {
+                var (p, f) = Extract();
+                _viewsSurface = (p.DetachFromDisposeScope(), f.DetachFromDisposeScope());
+            }
+            return _viewsSurface.Value;
+        }
+        return Extract();
+    }
+
+    private (Tensor Positions, Tensor Faces) Extract() => Settings.FreezeGeometry
         ? MarchingTetrahedra.Extract(Positions().detach(), SdfValues().detach(), _grid.Tets.to(sdf.device))
         : MarchingTetrahedra.Extract(Positions(), SdfValues(), _grid.Tets.to(sdf.device));
+
+    private int _openViews;
+    private (Tensor Positions, Tensor Faces)? _viewsSurface;
+
+    public IDisposable BeginViews()
+    {
+        _openViews++;
+        return new ScopeExit(() =>
+        {
+            if (--_openViews == 0) DropViewsSurface();
+        });
+    }
+
+    private void DropViewsSurface()
+    {
+        _viewsSurface?.Positions.Dispose();
+        _viewsSurface?.Faces.Dispose();
+        _viewsSurface = null;
+    }
 
     public RenderOutput Render(RenderRequest r)
     {
@@ -298,6 +334,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
             return new RenderOutput(bg, none, none, zeros(b, h, w, 3, device: device), bg) { Extras = extras };
         }
         using var frags = DifferentiableRasterizer.Rasterize(verts, faces, r.Cameras, h, w);
+        var (pairA, pairB) = frags.Visibility.Adjacency.FacePairs();
+        extras[SurfaceFacePairsExtra] = torch.stack([torch.tensor(pairA), torch.tensor(pairB)], 1).to(device);
         var mask = frags.Coverage();
         var world = DifferentiableRasterizer.Interpolate(verts, frags);
         var normals = RasterNormals.Pixels(frags, verts, faces, Settings.FlatShading ? null : RasterNormals.Vertices(verts, faces));
@@ -354,7 +392,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         var faces = render.Extra(SurfaceFacesExtra);
         if (faces.shape[0] == 0 || Settings.FreezeGeometry) return terms;
         if (Settings.LambdaNormalConsistency > 0)
-            terms["normal_consistency"] = MeshRegularizers.NormalConsistency(verts, faces).Times(Settings.LambdaNormalConsistency);
+            terms["normal_consistency"] = MeshRegularizers.NormalConsistency(verts, faces, render.Extra(SurfaceFacePairsExtra))
+                .Times(Settings.LambdaNormalConsistency);
         if (Settings.LambdaLaplacian > 0)
             terms["laplacian"] = MeshRegularizers.Laplacian(verts, faces).Times(Settings.LambdaLaplacian);
         return terms;
@@ -389,7 +428,11 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         return RoughnessMetallic(texture.Features(p)).to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
     };
 
-    public void MoveTo(Device device) => this.to(device);
+    public void MoveTo(Device device)
+    {
+        DropViewsSurface();
+        this.to(device);
+    }
 
     public void Save(string path) =>
         SafetensorsFile.Save(path, state_dict().ToDictionary(kv => kv.Key, kv => kv.Value),
@@ -398,6 +441,7 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
     public void Load(string path)
     {
         var file = SafetensorsFile.Open(path);
+        DropViewsSurface();
         using var _ = no_grad();
         foreach (var (key, target) in state_dict())
         {
@@ -422,7 +466,11 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _grid.Dispose();
+        if (disposing)
+        {
+            DropViewsSurface();
+            _grid.Dispose();
+        }
         base.Dispose(disposing);
     }
 }

@@ -11,15 +11,22 @@ namespace DreamTime.Representations.Dmtet;
 /// </summary>
 public static class MeshRegularizers
 {
-    /// <summary>Mean over interior edges of 1 - cos(angle between the two faces' normals); 0 for a flat or empty mesh.</summary>
+    /// <summary>Mean over interior edges (shared by exactly two faces) of 1 - cos(angle between the two faces' normals); 0 for a
+    /// flat or empty mesh.</summary>
     public static Tensor NormalConsistency(Tensor vertices, Tensor faces)
     {
-        var (a, b) = FacePairs(faces);
-        if (a.Length == 0) return zeros(1, dtype: vertices.dtype, device: vertices.device).sum();
+        var (a, b) = TriangleAdjacency.Of(faces, (int)vertices.shape[0]).FacePairs();
+        using var pairs = stack([tensor(a), tensor(b)], 1);
+        return NormalConsistency(vertices, faces, pairs.to(vertices.device));
+    }
+
+    /// <summary>The same over given pairs of faces [P,2] (a render's <see cref="DmtetRepresentation.SurfaceFacePairsExtra"/>,
+    /// which the rasteriser's adjacency already found).</summary>
+    public static Tensor NormalConsistency(Tensor vertices, Tensor faces, Tensor facePairs)
+    {
+        if (facePairs.shape[0] == 0) return zeros(1, dtype: vertices.dtype, device: vertices.device).sum();
         var n = RasterNormals.Faces(vertices, faces);
-        var ia = tensor(a, device: vertices.device);
-        var ib = tensor(b, device: vertices.device);
-        var cos = (n.index_select(0, ia) * n.index_select(0, ib)).sum(1);
+        var cos = (n.index_select(0, facePairs.select(1, 0)) * n.index_select(0, facePairs.select(1, 1))).sum(1);
         return cos.SubtractedFrom(1).mean();
     }
 
@@ -35,30 +42,5 @@ public static class MeshRegularizers
             .index_add(0, from, ones(from.shape[0], dtype: vertices.dtype, device: vertices.device), Scalars.One);
         var mean = sum / count.clamp_min(Scalars.One).unsqueeze(1);
         return (vertices - mean).Squared().sum(1).mean();
-    }
-
-    /// <summary>The two faces of every edge shared by exactly two faces.</summary>
-    private static (long[] A, long[] B) FacePairs(Tensor faces)
-    {
-        var f = faces.to(ScalarType.Int64).cpu().contiguous().data<long>().ToArray();
-        int count = f.Length / 3;
-        long stride = f.Length == 0 ? 1 : f.Max() + 1;
-        // an edge as one long (lo * stride + hi): hashing a long is several times cheaper than a tuple of two
-        var first = new Dictionary<long, long>(count * 3 / 2);
-        var a = new List<long>(count * 3 / 2);
-        var b = new List<long>(count * 3 / 2);
-        for (int t = 0; t < count; t++)
-            for (int e = 0; e < 3; e++)
-            {
-                long u = f[3 * t + e], w = f[3 * t + (e + 1) % 3];
-                long key = u < w ? u * stride + w : w * stride + u;
-                if (first.Remove(key, out long other))
-                {
-                    a.Add(other);
-                    b.Add(t);
-                }
-                else first[key] = t;
-            }
-        return (a.ToArray(), b.ToArray());
     }
 }

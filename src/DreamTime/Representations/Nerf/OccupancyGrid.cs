@@ -34,6 +34,7 @@ public sealed class OccupancyGrid : IDisposable
         CellDensity = torch.full(new long[] { (long)resolution * resolution * resolution }, Scalars.Of(double.PositiveInfinity))
             .DetachFromDisposeScope();
         Occupied = torch.ones(CellDensity.shape, dtype: ScalarType.Bool).DetachFromDisposeScope();
+        _padded = Padded(Occupied);
     }
 
     /// <summary>The fraction of cells marked.</summary>
@@ -51,25 +52,30 @@ public sealed class OccupancyGrid : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var cell = points.detach().to(ScalarType.Float32).Plus(Bound).Times(Resolution / (2 * Bound)).floor().to(ScalarType.Int64);
-        var inside = cell.ge(Scalars.Of(0)).all(1) & cell.lt(Scalars.Of(Resolution)).all(1);
-        var c = cell.clamp(Scalars.Of(0), Scalars.Of(Resolution - 1));
-        var flat = c.select(1, 0).Plus(c.select(1, 1).Times(Resolution)).Plus(c.select(1, 2).Times((long)Resolution * Resolution));
-        return (OccupiedOn(points.device).index_select(0, flat) & inside).MoveToOuterDisposeScope();
+        // a point outside the cube lands, by the clamp, in the padded grid's unmarked border; the cell's flat index is
+        // exact in float32 (below 2^24), so one product gives it
+        var cell = points.detach().to(ScalarType.Float32).Plus(Bound).Times(Resolution / (2 * Bound)).floor()
+            .clamp(Scalars.Of(-1), Scalars.Of(Resolution)).Plus(1);
+        long side = Resolution + 2;
+        var strides = torch.tensor(new float[] { 1, side, side * side }, device: points.device);
+        var flat = cell.matmul(strides).to(ScalarType.Int64);
+        return PaddedOn(points.device).index_select(0, flat).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The marks on a device, copied there once per update rather than at every render (a GPU's renders).</summary>
-    private Tensor OccupiedOn(Device device)
+    /// <summary>[(R+2)^3] the marks with a border of unmarked cells, on a device (copied there once per update rather than
+    /// at every render, for a GPU's renders).</summary>
+    private Tensor PaddedOn(Device device)
     {
-        if (device.type == DeviceType.CPU) return Occupied;
+        if (device.type == DeviceType.CPU) return _padded;
         if (_onDevice is null || _onDevice.device != device)
         {
             _onDevice?.Dispose();
-            _onDevice = Occupied.to(device).DetachFromDisposeScope();
+            _onDevice = _padded.to(device).DetachFromDisposeScope();
         }
         return _onDevice;
     }
 
+    private Tensor _padded;
     private Tensor? _onDevice;
 
     /// <summary>Reads <paramref name="density"/> at one point per cell (its centre, or a uniform point in it with
@@ -106,14 +112,25 @@ public sealed class OccupancyGrid : IDisposable
         Occupied.Dispose();
         _onDevice?.Dispose();
         _onDevice = null;
+        _padded.Dispose();
         CellDensity = cellDensity.reshape(-1).to(ScalarType.Float32).cpu().clone().DetachFromDisposeScope();
         Occupied = occupied.DetachFromDisposeScope();
+        _padded = Padded(Occupied);
+    }
+
+    private Tensor Padded(Tensor occupied)
+    {
+        using var scope = NewDisposeScope();
+        int r = Resolution;
+        var marks = occupied.reshape(1, 1, r, r, r).to(ScalarType.Float32);
+        return nn.functional.pad(marks, new long[] { 1, 1, 1, 1, 1, 1 }).reshape(-1).gt(Scalars.Of(0.5)).DetachFromDisposeScope();
     }
 
     public void Dispose()
     {
         CellDensity.Dispose();
         Occupied.Dispose();
+        _padded.Dispose();
         _onDevice?.Dispose();
     }
 }

@@ -77,6 +77,37 @@ public class OccupancyGridTests
     }
 
     [Fact]
+    public void APointIsMarkedExactlyWhenItsCellIsAndOutsideTheCubeNever()
+    {
+        const int resolution = 8;
+        const double bound = 1.5;
+        using var grid = new OccupancyGrid(resolution, bound, threshold: 0.5);
+        using var noGrad = no_grad();
+        var estimates = torch.rand(resolution * resolution * resolution, generator: new Generator(4));
+        // a sparse pattern, so that the dilation leaves unmarked cells to tell apart
+        grid.SetEstimates(estimates.gt(Scalars.Of(0.97)).to(ScalarType.Float32));
+        var marks = grid.Occupied.to(ScalarType.Int32).data<int>().ToArray();
+        Assert.Contains(0, marks);
+        Assert.Contains(1, marks);
+        // points beyond the cube on every side, on cell borders, and exactly on the cube's faces
+        var random = torch.rand(20_000, 3, generator: new Generator(5)).Times(4).Minus(2).to(ScalarType.Float64);
+        var borders = torch.randint(-1, 2 * resolution + 2, new long[] { 2_000, 3 }, generator: new Generator(6))
+            .to(ScalarType.Float64).Times(bound / resolution).Minus(bound);
+        var points = torch.cat([random, borders], 0);
+        var flags = grid.Contains(points.to(ScalarType.Float32)).to(ScalarType.Int32).data<int>().ToArray();
+        var p = points.to(ScalarType.Float32).to(ScalarType.Float64).data<double>().ToArray();
+        for (int i = 0; i < flags.Length; i++)
+        {
+            // the grid's float32 arithmetic: (p + bound) * (R / 2 bound), each rounded to float
+            var c = Enumerable.Range(0, 3)
+                .Select(k => (int)MathF.Floor((float)(p[3 * i + k] + bound) * (float)(resolution / (2 * bound)))).ToArray();
+            bool inside = c.All(x => x >= 0 && x < resolution);
+            int expected = inside ? marks[c[0] + resolution * (c[1] + resolution * c[2])] : 0;
+            Assert.True(expected == flags[i], $"point ({p[3 * i]}, {p[3 * i + 1]}, {p[3 * i + 2]}): expected {expected}");
+        }
+    }
+
+    [Fact]
     public void SkippingEmptySpaceLeavesRendersAndGradientsAsTheyWere()
     {
         var field = new BlobField(4, 5, 0.2, 0.35);
