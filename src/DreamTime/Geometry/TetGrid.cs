@@ -78,6 +78,30 @@ public sealed class TetGrid : IDisposable
     }
 
     /// <summary>
+    /// The tets [K] (int64 indices into <see cref="Tets"/>, ascending) of the cubes whose eight corners are not all on one
+    /// side of the zero level of <paramref name="sdf"/> [V]: the only tets <see cref="MarchingTetrahedra"/> can find
+    /// crossed, since a tet's corners are corners of its cube. Marching the candidates alone gives the same surface, as
+    /// they keep the crossed tets' order, and this test per cube (an "any" and an "all" over neighbouring corners, one
+    /// axis at a time) costs a quarter of the test of every tet (six per cube) it spares.
+    /// </summary>
+    public Tensor CandidateTets(Tensor sdf)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        long n = Resolution, side = n + 1;
+        var any = sdf.detach().lt(Scalars.Of(0.0)).view(side, side, side);
+        var all = any;
+        for (int axis = 0; axis < 3; axis++)
+        {
+            any = any.narrow(axis, 0, n).logical_or(any.narrow(axis, 1, n));
+            all = all.narrow(axis, 0, n).logical_and(all.narrow(axis, 1, n));
+        }
+        var cubes = any.logical_xor(all).reshape(-1).nonzero().squeeze(1);
+        var tets = cubes.Times(6L).unsqueeze(1).Plus(ScalarArithmetic.Arange(6, ScalarType.Int64, sdf.device).unsqueeze(0));
+        return tets.reshape(-1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// The grid's unique edges [E, 2] int64, lower index first, made once on first use. An edge of a Kuhn tet joins
     /// two corners of one cube whose offset d is a non-zero 0/1 vector, and every such pair is an edge of some tet,
     /// so the edges are exactly the pairs (p, p + d) inside the grid: 7 N^3 + O(N^2) of them.

@@ -225,8 +225,7 @@ public static class DifferentiableRasterizer
     /// <summary>The positions as CPU floats (x, y, z per vertex), for the z-buffer.</summary>
     private static float[] CpuPositions(Tensor vertices)
     {
-        using var scope = NewDisposeScope();
-        return vertices.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        return TensorData.ToArray<float>(vertices, ScalarType.Float32);
     }
 
     /// <summary>Faces [F,3] of integer vertex indices as CPU ints, each checked to be in [0, vertexCount).</summary>
@@ -237,15 +236,14 @@ public static class DifferentiableRasterizer
         if (faces.dtype is not (ScalarType.Int64 or ScalarType.Int32))
             throw new ArgumentException($"faces must be int64 or int32, got {faces.dtype}", nameof(faces));
         using var scope = NewDisposeScope();
-        var values = faces.to(ScalarType.Int64).cpu().contiguous().data<long>().ToArray();
-        var result = new int[values.Length];
-        for (int k = 0; k < values.Length; k++)
+        // checked as int64 first: an index beyond int32 must not wrap into range
+        if (faces.numel() > 0 && (faces.min().item<long>() < 0 || faces.max().item<long>() >= vertexCount))
         {
-            if (values[k] < 0 || values[k] >= vertexCount)
-                throw new ArgumentException($"face {k / 3} uses vertex {values[k]}, outside 0..{vertexCount - 1}", nameof(faces));
-            result[k] = (int)values[k];
+            var values = faces.to(ScalarType.Int64).cpu().contiguous().data<long>().ToArray();
+            int k = Array.FindIndex(values, v => v < 0 || v >= vertexCount);
+            throw new ArgumentException($"face {k / 3} uses vertex {values[k]}, outside 0..{vertexCount - 1}", nameof(faces));
         }
-        return result;
+        return TensorData.ToArray<int>(faces, ScalarType.Int32);
     }
 
     private static double Lap(ref long clock)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using DreamTime.Geometry;
+using DreamTime.Runtime;
 using TorchSharp;
 using Xunit;
 
@@ -120,6 +121,28 @@ public class TetGridTests
         Assert.Throws<ArgumentOutOfRangeException>(() => TetGrid.Cube(0, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => TetGrid.Cube(4, -1));
         Assert.Throws<ArgumentException>(() => TetGrid.Box(4, new Vector3(0), new Vector3(1, 0, 1)));
+    }
+
+    [Theory]
+    [InlineData(1, 6)]
+    [InlineData(2, 12)]
+    [InlineData(3, 20)]
+    public void MarchingTheCandidateTetsGivesTheSurfaceOfAllTets(int seed, int n)
+    {
+        using var grid = TetGrid.Box(n, new Vector3(-1, -0.8f, -0.6f), new Vector3(1, 0.7f, 0.9f));
+        // a noisy ball, so that some cubes are crossed and most are not, with exact zeros here and there
+        var p = grid.Vertices;
+        var noise = torch.rand(grid.VertexCount, generator: new torch.Generator((ulong)seed)).Times(0.3).Minus(0.15);
+        var sdf = (p - torch.tensor(new[] { 0.1f, -0.1f, 0.2f })).Squared().sum(1).sqrt().Minus(0.5).Plus(noise);
+        var zero = torch.rand(grid.VertexCount, generator: new torch.Generator((ulong)seed + 9)).lt(Scalars.Of(0.02));
+        sdf = torch.where(zero, torch.zeros_like(sdf), sdf);
+        var candidates = grid.CandidateTets(sdf);
+        Assert.InRange(candidates.shape[0], 1, grid.TetCount - 1);
+        var (allPositions, allFaces) = MarchingTetrahedra.Extract(p, sdf, grid.Tets);
+        var (positions, faces) = MarchingTetrahedra.Extract(p, sdf, grid.Tets.index_select(0, candidates));
+        Assert.True(allFaces.shape[0] > 0);
+        Assert.Equal(Longs(allFaces.contiguous()), Longs(faces.contiguous()));
+        Assert.Equal(Doubles(allPositions), Doubles(positions));
     }
 
     private static double Determinant(double[] v, long[] t, int f)

@@ -100,7 +100,7 @@ public class TrainerDivergenceTests : IDisposable
         a.sum().Plus(b.sum()).Plus(c.sum()).backward();
         Assert.Null(adam.FirstNonFiniteGradient());
         // the largest finite floats everywhere sum past float32's range: still finite
-        using (torch.no_grad()) foreach (var p in new[] { a, b, c }) p.grad!.fill_(float.MaxValue.ToScalar());
+        using (torch.no_grad()) foreach (var p in new[] { a, b, c }) p.grad!.fill_(Scalars.Of(float.MaxValue));
         Assert.Null(adam.FirstNonFiniteGradient());
         using (torch.no_grad()) c.grad![2] = double.NegativeInfinity;
         Assert.Equal("network (network.1)", adam.FirstNonFiniteGradient());

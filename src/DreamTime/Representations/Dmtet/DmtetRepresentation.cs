@@ -170,7 +170,8 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         var vertices = grid.Vertices.to(ScalarType.Float64);
         foreach (double t in Candidates.Where(c => c < max))
         {
-            var (v, f) = MarchingTetrahedra.Extract(vertices, density.SubtractedFrom(t), grid.Tets);
+            var values = density.SubtractedFrom(t);
+            var (v, f) = MarchingTetrahedra.Extract(vertices, values, grid.Tets.index_select(0, grid.CandidateTets(values)));
             if (f.shape[0] == 0) continue;
             using var frags = DifferentiableRasterizer.Rasterize(v, f, views, size, size);
             var covered = frags.TriangleId.ge(Scalars.Of(0)).cpu();
@@ -289,9 +290,15 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
         return Extract();
     }
 
-    private (Tensor Positions, Tensor Faces) Extract() => Settings.FreezeGeometry
-        ? MarchingTetrahedra.Extract(Positions().detach(), SdfValues().detach(), _grid.Tets.to(sdf.device))
-        : MarchingTetrahedra.Extract(Positions(), SdfValues(), _grid.Tets.to(sdf.device));
+    private (Tensor Positions, Tensor Faces) Extract()
+    {
+        var positions = Positions();
+        var values = SdfValues();
+        var tets = _grid.Tets.to(sdf.device).index_select(0, _grid.CandidateTets(values));
+        return Settings.FreezeGeometry
+            ? MarchingTetrahedra.Extract(positions.detach(), values.detach(), tets)
+            : MarchingTetrahedra.Extract(positions, values, tets);
+    }
 
     private int _openViews;
     private (Tensor Positions, Tensor Faces)? _viewsSurface;
