@@ -29,15 +29,16 @@ public sealed class TriangleAdjacency
     /// <summary>The two faces of every edge shared by exactly two faces, each pair once (lower face first), in face order.</summary>
     public (long[] A, long[] B) FacePairs()
     {
-        int pairs = 0;
-        for (int i = 0; i < OppositeFace.Length; i++)
-            if (OppositeFace[i] > i / 3) pairs++;
-        var a = new long[pairs];
-        var b = new long[pairs];
-        int n = 0;
-        for (int i = 0; i < OppositeFace.Length; i++)
-            if (OppositeFace[i] > i / 3) (a[n], b[n++]) = (i / 3, OppositeFace[i]);
-        return (a, b);
+        var a = new List<long>(OppositeFace.Length / 2);
+        var b = new List<long>(OppositeFace.Length / 2);
+        for (int t = 0, i = 0; t < TriangleCount; t++)
+            for (int k = 0; k < 3; k++, i++)
+                if (OppositeFace[i] > t)
+                {
+                    a.Add(t);
+                    b.Add(OppositeFace[i]);
+                }
+        return (a.ToArray(), b.ToArray());
     }
 
     internal static TriangleAdjacency Of(int[] faces, int vertexCount)

@@ -87,7 +87,7 @@ public sealed class NerfRepresentation : nn.Module, IRepresentation
                         samplesPerRay: samplesPerRay, occupied: Occupancy is null ? null : Occupancy.Contains);
 
     /// <summary>Activated density [N] at world points [N,3] (no gradient; evaluated in chunks).</summary>
-    public Tensor Density(Tensor points) => Chunked(points, p => field.Query(p, normals: false).Density);
+    public Tensor Density(Tensor points) => Chunked(points, p => field.Density(p).Density);
 
     /// <summary>Albedo [N,3] in [0,1] at world points [N,3] (no gradient; evaluated in chunks).</summary>
     public Tensor Albedo(Tensor points) => Chunked(points, p => field.Query(p, normals: false).Albedo);
