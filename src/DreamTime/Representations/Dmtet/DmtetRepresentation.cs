@@ -39,6 +39,9 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
     private readonly Mlp material_net;
     private readonly Background background;
     private TetGrid _grid;
+    /// <summary>Open <see cref="BeginViews"/> scopes, and the surface their renders share (extracted by the first).</summary>
+    private int _openViews;
+    private (Tensor Positions, Tensor Faces)? _viewsSurface;
 
     public DmtetSettings Settings { get; }
     /// <summary>The texture field's network shape (the NeRF's when inherited from one).</summary>
@@ -299,9 +302,6 @@ public sealed class DmtetRepresentation : nn.Module, IRepresentation, ISurfaceMa
             ? MarchingTetrahedra.Extract(positions.detach(), values.detach(), tets)
             : MarchingTetrahedra.Extract(positions, values, tets);
     }
-
-    private int _openViews;
-    private (Tensor Positions, Tensor Faces)? _viewsSurface;
 
     public IDisposable BeginViews()
     {
