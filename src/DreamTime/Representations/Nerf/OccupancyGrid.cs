@@ -53,12 +53,12 @@ public sealed class OccupancyGrid : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         // a point outside the cube lands, by the clamp, in the padded grid's unmarked border; the cell's flat index is
-        // exact in float32 (below 2^24), so one product gives it
+        // exact in float32 (below 2^24), so products and a sum give it (no matmul: a GPU may round that to TF32)
         var cell = points.detach().to(ScalarType.Float32).Plus(Bound).Times(Resolution / (2 * Bound)).floor()
             .clamp(Scalars.Of(-1), Scalars.Of(Resolution)).Plus(1);
         long side = Resolution + 2;
         var strides = torch.tensor(new float[] { 1, side, side * side }, device: points.device);
-        var flat = cell.matmul(strides).to(ScalarType.Int64);
+        var flat = (cell * strides).sum(1).to(ScalarType.Int64);
         return PaddedOn(points.device).index_select(0, flat).MoveToOuterDisposeScope();
     }
 
